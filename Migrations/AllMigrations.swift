@@ -1,0 +1,12 @@
+import Fluent
+
+/// Every migration, in the order it runs. Add new ones at the end; never edit one that has shipped.
+public enum AllMigrations {
+    public static var list: [any Migration] {
+        [
+            CreateOutboxJob(),
+            CreateSessions(),
+            CreateContactMessage(),
+        ]
+    }
+}

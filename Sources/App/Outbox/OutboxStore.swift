@@ -1,0 +1,162 @@
+import Domain
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// A job the worker has claimed and must finish (or let its lease run out).
+public struct ClaimedJob: Sendable {
+    public var id: UUID
+    public var tenantID: String?
+    public var kind: String
+    public var payload: String
+    public var idempotencyKey: String
+    /// Including this try.
+    public var attempts: Int
+    public var maxAttempts: Int
+}
+
+public enum OutboxStatus: String, Sendable, Codable { case pending, running, done, failed }
+
+/// A row of `outbox_jobs` as read back for pages and tests.
+public struct OutboxJobRecord: Sendable, Codable {
+    public var id: UUID
+    public var tenantID: String?
+    public var kind: String
+    public var idempotencyKey: String
+    public var status: OutboxStatus
+    public var attempts: Int
+    public var lastError: String?
+}
+
+/// Reads and writes `outbox_jobs`. `enqueue` takes the caller's database handle, so a job is written
+/// in the same transaction as the change that causes it (pass the transaction's `db`).
+public enum OutboxStore {
+    /// Adds a job. A second job with the same idempotency key is ignored (returns false), so retried
+    /// requests and replayed events cause one delivery.
+    @discardableResult
+    public static func enqueue(
+        tenant: Tenant?, kind: String, payload: some Encodable, idempotencyKey: String,
+        maxAttempts: Int = RetryPolicy().maxAttempts, runAt: Date = Date(), on db: any Database
+    ) async throws -> Bool {
+        let json = String(decoding: try JSONEncoder.outbox.encode(payload), as: UTF8.self)
+        let sql = try sqlDatabase(db)
+        let now = Date()
+        let rows = try await sql.raw("""
+            INSERT INTO outbox_jobs (id, tenant_id, kind, payload, idempotency_key, status, attempts, max_attempts,
+                                     run_at, created_at, updated_at)
+            VALUES (\(bind: UUID()), \(bind: tenant?.id), \(bind: kind), \(bind: json), \(bind: idempotencyKey),
+                    'pending', 0, \(bind: maxAttempts), \(bind: runAt), \(bind: now), \(bind: now))
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id
+            """).all()
+        return !rows.isEmpty
+    }
+
+    /// Claims up to `limit` due jobs for `worker` until `leaseUntil`. A job whose lease ran out
+    /// (its worker died) is due again. PostgreSQL skips rows other workers hold (`FOR UPDATE SKIP LOCKED`);
+    /// SQLite runs the whole statement under its single write lock, which is just as safe.
+    public static func claim(worker: String, limit: Int, now: Date, leaseUntil: Date, on db: any Database) async throws -> [ClaimedJob] {
+        let sql = try sqlDatabase(db)
+        let lock: SQLQueryString = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await sql.raw("""
+            UPDATE outbox_jobs
+               SET status = 'running', attempts = attempts + 1, locked_by = \(bind: worker),
+                   locked_until = \(bind: leaseUntil), updated_at = \(bind: now)
+             WHERE id IN (SELECT id FROM outbox_jobs
+                           WHERE (status = 'pending' AND run_at <= \(bind: now))
+                              OR (status = 'running' AND locked_until < \(bind: now))
+                           ORDER BY run_at
+                           LIMIT \(unsafeRaw: String(max(1, limit)))
+                           \(lock))
+            RETURNING id, tenant_id, kind, payload, idempotency_key, attempts, max_attempts
+            """).all()
+        return try rows.map { row in
+            ClaimedJob(
+                id: try row.decode(column: "id", as: UUID.self),
+                tenantID: try row.decode(column: "tenant_id", as: String?.self),
+                kind: try row.decode(column: "kind", as: String.self),
+                payload: try row.decode(column: "payload", as: String.self),
+                idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
+                attempts: try row.decode(column: "attempts", as: Int.self),
+                maxAttempts: try row.decode(column: "max_attempts", as: Int.self)
+            )
+        }
+    }
+
+    /// Marks a job done, if this worker still holds it.
+    @discardableResult
+    public static func complete(_ job: ClaimedJob, worker: String, now: Date, on db: any Database) async throws -> Bool {
+        let rows = try await sqlDatabase(db).raw("""
+            UPDATE outbox_jobs SET status = 'done', finished_at = \(bind: now), updated_at = \(bind: now),
+                   locked_until = NULL, last_error = NULL
+             WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND status = 'running'
+            RETURNING id
+            """).all()
+        return !rows.isEmpty
+    }
+
+    /// Records a failed try: back to pending at `retryAt`, or failed for good with the error kept.
+    public static func fail(_ job: ClaimedJob, worker: String, error: String, retryAt: Date?, now: Date, on db: any Database) async throws {
+        let status: OutboxStatus = retryAt == nil ? .failed : .pending
+        try await sqlDatabase(db).raw("""
+            UPDATE outbox_jobs SET status = \(bind: status.rawValue), run_at = \(bind: retryAt ?? now),
+                   last_error = \(bind: String(error.prefix(2000))), updated_at = \(bind: now), locked_until = NULL,
+                   finished_at = \(bind: retryAt == nil ? now : nil)
+             WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND status = 'running'
+            """).run()
+    }
+
+    /// Jobs of one tenant (newest first), for its back office and tests.
+    public static func jobs(tenant: Tenant, status: OutboxStatus? = nil, limit: Int = 100, on db: any Database) async throws -> [OutboxJobRecord] {
+        try await records(tenantID: tenant.id, status: status, limit: limit, on: db)
+    }
+
+    /// Platform-wide view (no tenant), for operators and tests.
+    public static func allJobs(status: OutboxStatus? = nil, limit: Int = 100_000, on db: any Database) async throws -> [OutboxJobRecord] {
+        try await records(tenantID: nil, status: status, limit: limit, on: db)
+    }
+
+    private static func records(tenantID: String?, status: OutboxStatus?, limit: Int, on db: any Database) async throws -> [OutboxJobRecord] {
+        let sql = try sqlDatabase(db)
+        var query = sql.select()
+            .columns("id", "tenant_id", "kind", "idempotency_key", "status", "attempts", "last_error")
+            .from("outbox_jobs")
+        if let tenantID { query = query.where("tenant_id", .equal, tenantID) }
+        if let status { query = query.where("status", .equal, status.rawValue) }
+        let rows = try await query.orderBy("created_at", .descending).limit(limit).all()
+        return try rows.map { row in
+            OutboxJobRecord(
+                id: try row.decode(column: "id", as: UUID.self),
+                tenantID: try row.decode(column: "tenant_id", as: String?.self),
+                kind: try row.decode(column: "kind", as: String.self),
+                idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
+                status: OutboxStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
+                attempts: try row.decode(column: "attempts", as: Int.self),
+                lastError: try row.decode(column: "last_error", as: String?.self)
+            )
+        }
+    }
+}
+
+func sqlDatabase(_ db: any Database) throws -> any SQLDatabase {
+    guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "database is not SQL") }
+    return sql
+}
+
+extension JSONEncoder {
+    static let outbox: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+}
+
+extension JSONDecoder {
+    static let outbox: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+}

@@ -1,0 +1,121 @@
+import Domain
+import Fluent
+import Foundation
+import Vapor
+
+/// What a job kind does. Throw `OutboxFailure.permanent` when retrying cannot help.
+public protocol OutboxHandler: Sendable {
+    func handle(_ job: ClaimedJob) async throws
+}
+
+public enum OutboxFailure: Error, CustomStringConvertible {
+    case permanent(String)
+    case unknownKind(String)
+
+    public var description: String {
+        switch self {
+        case .permanent(let reason): "permanent failure: \(reason)"
+        case .unknownKind(let kind): "no handler for job kind '\(kind)'"
+        }
+    }
+}
+
+/// Claims due jobs and runs their handlers, retrying with backoff. Run one inside the server and/or
+/// any number as `eservice worker` processes on the same database.
+public final class OutboxWorker: Sendable {
+    public struct Options: Sendable {
+        public var batchSize = 16
+        public var lease: TimeInterval = 120
+        public var idlePoll: TimeInterval = 0.5
+        public var retry = RetryPolicy()
+        public init() {}
+    }
+
+    public let id: String
+    let database: @Sendable () -> any Database
+    let handlers: [String: any OutboxHandler]
+    let options: Options
+    let logger: Logger
+    let wakeUp: OutboxWakeUp
+
+    public init(id: String = "worker-\(UUID().uuidString.prefix(8))", database: @escaping @Sendable () -> any Database,
+                handlers: [String: any OutboxHandler], options: Options = .init(), logger: Logger, wakeUp: OutboxWakeUp = .init()) {
+        self.id = id
+        self.database = database
+        self.handlers = handlers
+        self.options = options
+        self.logger = logger
+        self.wakeUp = wakeUp
+    }
+
+    /// Claims one batch and runs it. Returns how many jobs it took.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let now = Date()
+        let jobs = try await OutboxStore.claim(worker: id, limit: options.batchSize, now: now,
+                                               leaseUntil: now.addingTimeInterval(options.lease), on: database())
+        await withTaskGroup(of: Void.self) { group in
+            for job in jobs { group.addTask { await self.process(job) } }
+        }
+        return jobs.count
+    }
+
+    /// Runs until the task is cancelled.
+    public func run() async {
+        logger.info("outbox worker started", metadata: ["worker": .string(id)])
+        while !Task.isCancelled {
+            do {
+                if try await runOnce() == 0 { await wakeUp.wait(upTo: options.idlePoll) }
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("outbox claim failed", metadata: ["error": .string("\(error)")])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        logger.info("outbox worker stopped", metadata: ["worker": .string(id)])
+    }
+
+    func process(_ job: ClaimedJob) async {
+        let meta: Logger.Metadata = ["job": .string(job.id.uuidString), "kind": .string(job.kind), "attempt": .stringConvertible(job.attempts)]
+        do {
+            guard let handler = handlers[job.kind] else { throw OutboxFailure.unknownKind(job.kind) }
+            try await handler.handle(job)
+            try await OutboxStore.complete(job, worker: id, now: Date(), on: database())
+            logger.debug("outbox job done", metadata: meta)
+        } catch {
+            let permanent = error is OutboxFailure
+            let exhausted = permanent || options.retry.isExhausted(afterAttempts: job.attempts)
+            let retryAt = exhausted ? nil : Date().addingTimeInterval(options.retry.delay(afterAttempts: job.attempts, jitter: Double.random(in: 0...1)))
+            logger.warning(exhausted ? "outbox job failed for good" : "outbox job failed; will retry",
+                           metadata: meta.merging(["error": .string("\(error)")]) { $1 })
+            do {
+                try await OutboxStore.fail(job, worker: id, error: "\(error)", retryAt: retryAt, now: Date(), on: database())
+            } catch {
+                // The lease runs out and another try picks the job up; nothing is lost.
+                logger.error("outbox could not record a failure", metadata: meta.merging(["error": .string("\(error)")]) { $1 })
+            }
+        }
+    }
+}
+
+/// Lets a request that just committed jobs wake an idle in-process worker at once instead of at its next poll.
+public final class OutboxWakeUp: Sendable {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    public init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public func poke() { continuation.yield() }
+
+    func wait(upTo seconds: TimeInterval) async {
+        let stream = self.stream
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await _ in stream { return } }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

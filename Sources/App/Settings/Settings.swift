@@ -1,0 +1,137 @@
+import Foundation
+import Vapor
+
+/// Every setting the server reads, from the environment, once, at start-up.
+/// `Settings.load` names every missing or bad setting in one message.
+public struct Settings: Sendable {
+    public enum Mode: String, Sendable { case development, production, testing }
+
+    public var mode: Mode
+    public var dataDirectory: URL
+    public var tenantsDirectory: URL
+    public var databaseURL: String?
+    /// The address people reach the site at; `https` makes cookies Secure.
+    public var publicBaseURL: URL?
+    public var smtp: SMTPSettings?
+    public var mailFrom: String
+    public var runsOutboxWorker: Bool
+    /// Key for tokens that need one (CSRF binding, hashed single-use tokens). Never logged.
+    public var appSecret: [UInt8]
+    public var viewsDirectory: URL
+    public var publicDirectory: URL
+
+    public var servesOverHTTPS: Bool { publicBaseURL?.scheme == "https" }
+    /// Mails are written as files under the data directory when no SMTP server is set.
+    public var writesMailToFiles: Bool { smtp == nil }
+    public var mailDirectory: URL { dataDirectory.appendingPathComponent("mail", isDirectory: true) }
+    public var fileStoreDirectory: URL { dataDirectory.appendingPathComponent("files", isDirectory: true) }
+
+    public struct Problems: Error, CustomStringConvertible {
+        public var items: [String]
+        public var description: String {
+            "The server cannot start; fix these settings:\n" + items.map { "  - \($0)" }.joined(separator: "\n")
+        }
+    }
+
+    /// Reads settings from `environment` (normally the process environment).
+    /// `workingDirectory` anchors relative paths (Views/, Public/, Tenants/, data/).
+    public static func load(
+        from environment: [String: String] = ProcessInfo.processInfo.environment,
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws -> Settings {
+        var problems: [String] = []
+        let base = URL(fileURLWithPath: workingDirectory, isDirectory: true)
+        func path(_ value: String) -> URL {
+            value.hasPrefix("/") ? URL(fileURLWithPath: value, isDirectory: true) : base.appendingPathComponent(value, isDirectory: true)
+        }
+        func value(_ key: String) -> String? {
+            guard let v = environment[key]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+
+        var mode = Mode.development
+        if let raw = value("APP_ENV") {
+            if let m = Mode(rawValue: raw) { mode = m } else { problems.append("APP_ENV must be development, production or testing (got '\(raw)')") }
+        }
+
+        let dataDirectory = path(value("DATA_DIR") ?? "data")
+        let tenantsDirectory = path(value("TENANTS_DIR") ?? "Tenants")
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: tenantsDirectory.path, isDirectory: &isDir) || !isDir.boolValue {
+            problems.append("TENANTS_DIR: folder \(tenantsDirectory.path) does not exist")
+        }
+
+        var databaseURL: String?
+        if let raw = value("DATABASE_URL") {
+            if let u = URL(string: raw), ["postgres", "postgresql"].contains(u.scheme ?? ""), u.host != nil {
+                databaseURL = raw
+            } else {
+                problems.append("DATABASE_URL must look like postgres://user:password@host:5432/database")
+            }
+        }
+
+        var publicBaseURL: URL?
+        if let raw = value("PUBLIC_BASE_URL") {
+            if let u = URL(string: raw), ["http", "https"].contains(u.scheme ?? ""), u.host != nil {
+                publicBaseURL = u
+            } else {
+                problems.append("PUBLIC_BASE_URL must be an http(s) address such as https://eservice.example.go.th")
+            }
+        } else if mode == .production {
+            problems.append("PUBLIC_BASE_URL is required in production (https://…, it makes cookies Secure)")
+        }
+
+        var smtp: SMTPSettings?
+        if let raw = value("SMTP_URL") {
+            do { smtp = try SMTPSettings(url: raw, caFile: value("SMTP_CA_FILE")) } catch { problems.append("SMTP_URL: \(error)") }
+        } else if mode == .production {
+            problems.append("SMTP_URL is required in production (smtp://user:password@host:587)")
+        }
+
+        let mailFrom = value("MAIL_FROM") ?? "e-Service <no-reply@eservice.localhost>"
+        if !mailFrom.contains("@") { problems.append("MAIL_FROM must contain an e-mail address") }
+        if mode == .production && value("MAIL_FROM") == nil { problems.append("MAIL_FROM is required in production") }
+
+        var runsWorker = true
+        if let raw = value("OUTBOX_WORKER") {
+            switch raw.lowercased() {
+            case "on", "true", "1": runsWorker = true
+            case "off", "false", "0": runsWorker = false
+            default: problems.append("OUTBOX_WORKER must be on or off (got '\(raw)')")
+            }
+        }
+
+        var secret: [UInt8] = []
+        if let raw = value("APP_SECRET") {
+            if raw.utf8.count < 32 { problems.append("APP_SECRET must be at least 32 characters") } else { secret = Array(raw.utf8) }
+        } else if mode == .production {
+            problems.append("APP_SECRET is required in production (at least 32 random characters)")
+        }
+
+        guard problems.isEmpty else { throw Problems(items: problems) }
+
+        if secret.isEmpty {
+            // Development and tests only: a key generated once and kept in the data directory.
+            secret = try LocalSecret.loadOrCreate(in: dataDirectory)
+        }
+
+        return Settings(
+            mode: mode, dataDirectory: dataDirectory, tenantsDirectory: tenantsDirectory, databaseURL: databaseURL,
+            publicBaseURL: publicBaseURL, smtp: smtp, mailFrom: mailFrom, runsOutboxWorker: runsWorker,
+            appSecret: secret, viewsDirectory: path(value("VIEWS_DIR") ?? "Views"),
+            publicDirectory: path(value("PUBLIC_DIR") ?? "Public")
+        )
+    }
+}
+
+/// The embedded default's own key, kept at `DATA_DIR/secret.key` (mode 0600).
+enum LocalSecret {
+    static func loadOrCreate(in directory: URL) throws -> [UInt8] {
+        let file = directory.appendingPathComponent("secret.key")
+        if let data = FileManager.default.contents(atPath: file.path), data.count >= 32 { return Array(data) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let key = [UInt8].random(count: 32)
+        FileManager.default.createFile(atPath: file.path, contents: Data(key), attributes: [.posixPermissions: 0o600])
+        return key
+    }
+}

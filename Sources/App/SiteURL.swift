@@ -1,0 +1,74 @@
+import Vapor
+
+/// Every path of the site in one place. Routes are registered from these patterns and links are built
+/// from them, so a renamed path cannot leave a dead link. Keep the public ones stable:
+/// `/`, `/t/{slug}/`, `/backoffice/`, `/healthz`, `/readyz`.
+public enum SiteURL {
+    case portal
+    case healthz
+    case readyz
+    case backoffice
+    case mailbox
+    case mailboxMessage(String)
+
+    public var path: String {
+        switch self {
+        case .portal: "/"
+        case .healthz: "/healthz"
+        case .readyz: "/readyz"
+        case .backoffice: "/backoffice/"
+        case .mailbox: "/dev/mailbox"
+        case .mailboxMessage(let id): "/dev/mailbox/\(id)"
+        }
+    }
+
+    /// Prefix of path-based tenant addresses: `/t/{slug}/…`.
+    public static let tenantPrefix = "t"
+}
+
+/// Pages of one tenant's site. The same page answers at `/t/{slug}/<path>` and, on the tenant's own
+/// host name, at `/<path>`.
+public enum TenantURL {
+    case home
+    case service(String)
+    case terms
+    case contact
+    case contactSent(String)
+    case theme
+    case logo
+
+    /// Route patterns, relative to the tenant's base.
+    enum Pattern: CaseIterable {
+        case service, terms, contact, contactSent, theme, logo
+
+        var components: [PathComponent] {
+            switch self {
+            case .service: ["services", ":service"]
+            case .terms: ["terms"]
+            case .contact: ["contact"]
+            case .contactSent: ["contact", "sent", ":token"]
+            case .theme: ["theme.css"]
+            case .logo: ["logo"]
+            }
+        }
+    }
+
+    var relative: String {
+        switch self {
+        case .home: "/"
+        case .service(let slug): "/services/\(slug)"
+        case .terms: "/terms"
+        case .contact: "/contact"
+        case .contactSent(let token): "/contact/sent/\(token)"
+        case .theme: "/theme.css"
+        case .logo: "/logo"
+        }
+    }
+
+    /// `base` is "/t/{slug}" for path-based requests and "" on the tenant's own host.
+    public func path(base: String) -> String {
+        base + relative
+    }
+
+    public static func base(slug: String) -> String { "/\(SiteURL.tenantPrefix)/\(slug)" }
+}

@@ -1,0 +1,59 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import Migrations
+import NIOCore
+import Vapor
+
+/// Sets the application up from checked settings: tenants, database, sessions, views, middleware, routes,
+/// mail and the outbox. Reads nothing from the environment itself.
+public func configure(_ app: Application, settings: Settings) async throws {
+    app.settings = settings
+    app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)
+
+    try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
+    if let url = settings.databaseURL {
+        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
+    } else {
+        let file = settings.dataDirectory.appendingPathComponent("eservice.sqlite").path
+        app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: 2), as: .sqlite)
+    }
+    app.migrations.add(AllMigrations.list)
+
+    app.sessions.use(.fluent)
+    let secure = settings.servesOverHTTPS
+    app.sessions.configuration = SessionsConfiguration(cookieName: "eservice_session") { id in
+        HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(8 * 3600), maxAge: nil, domain: nil,
+                          path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    app.views.use(.leaf)
+    app.leaf.configuration.rootDirectory = settings.viewsDirectory.path + "/"
+    app.leaf.cache.isEnabled = settings.mode != .development
+
+    app.routes.defaultMaxBodySize = "1mb"
+    app.http.server.configuration.serverName = nil
+    app.middleware = Middlewares()
+    app.middleware.use(AccessLogMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(https: secure))
+    app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: settings.publicDirectory.path + "/", defaultFile: nil))
+
+    if let smtp = settings.smtp {
+        app.mailer = SMTPMailer(settings: smtp, group: app.eventLoopGroup)
+    } else {
+        app.mailer = FileMailer(directory: settings.mailDirectory)
+    }
+
+    app.asyncCommands.use(WorkerCommand(), as: "worker")
+    app.asyncCommands.use(MigrateSchemaCommand(), as: "migrate")
+
+    try routes(app)
+}
+
+/// What `serve` adds: the schema brought up to date before the first request, and the in-process worker.
+public func prepareToServe(_ app: Application, command: String = "serve") async throws {
+    try await app.autoMigrate()
+    if command == "serve", app.settings.runsOutboxWorker { app.lifecycle.use(InProcessOutboxWorker()) }
+}

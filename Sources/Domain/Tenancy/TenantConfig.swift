@@ -1,0 +1,197 @@
+/// A municipality's settings as written in `Tenants/<slug>/tenant.yaml`.
+/// Keys in the file are snake_case; see `README.md` ("Adding a tenant").
+public struct TenantConfig: Codable, Sendable, Equatable {
+    public struct Names: Codable, Sendable, Equatable {
+        public var th: String
+        public var en: String
+    }
+
+    public struct Contact: Codable, Sendable, Equatable {
+        public var address: String
+        public var phone: String
+        public var email: String?
+        public var website: String?
+        public var hours: String?
+    }
+
+    public struct Colors: Codable, Sendable, Equatable {
+        public var primary: String
+        public var accent: String
+    }
+
+    public var name: Names
+    public var code: String
+    public var hosts: [String]
+    public var contact: Contact
+    public var colors: Colors
+    public var logo: String
+    public var terms: String
+    public var identity: IdentityPolicy
+    public var menus: Menus
+}
+
+public struct IdentityPolicy: Codable, Sendable, Equatable {
+    public struct Image: Codable, Sendable, Equatable {
+        public var label: String
+    }
+
+    public static let defaultWatermark = "ใช้สำหรับยืนยันตัวตนกับ {ชื่อหน่วยงาน} เท่านั้น"
+    public static let defaultMaxFileMB = 10
+
+    public var watermark: String?
+    public var maxFileMB: Int?
+    public var images: [Image]
+
+    enum CodingKeys: String, CodingKey {
+        case watermark, images
+        case maxFileMB = "max_file_mb"
+    }
+
+    /// The watermark with the agency's Thai name filled in.
+    public func watermarkText(agencyName: String) -> String {
+        (watermark ?? Self.defaultWatermark).replacingOccurrences(of: "{ชื่อหน่วยงาน}", with: agencyName)
+    }
+}
+
+/// The three menus of the seed's e-Service: บัญชี ▾ บริการออนไลน์ ▾ ร้องเรียนร้องทุกข์ออนไลน์ ▾
+public enum MenuKey: String, Codable, Sendable, CaseIterable {
+    case account, online, complaints
+
+    public var thaiTitle: String {
+        switch self {
+        case .account: "บัญชี"
+        case .online: "บริการออนไลน์"
+        case .complaints: "ร้องเรียนร้องทุกข์ออนไลน์"
+        }
+    }
+
+    /// Permits and accounts need a verified identity unless the tenant says otherwise; complaints do not.
+    public var requiresVerifiedIdentityByDefault: Bool { self != .complaints }
+}
+
+public struct Menus: Codable, Sendable, Equatable {
+    public var account: [Service]
+    public var online: [Service]
+    public var complaints: [Service]
+
+    public subscript(key: MenuKey) -> [Service] {
+        switch key {
+        case .account: account
+        case .online: online
+        case .complaints: complaints
+        }
+    }
+
+    public var all: [(menu: MenuKey, service: Service)] {
+        MenuKey.allCases.flatMap { key in self[key].map { (key, $0) } }
+    }
+}
+
+public struct Service: Codable, Sendable, Equatable {
+    public var slug: String
+    public var name: String
+    public var description: String
+    public var verifiedIdentity: Bool?
+    public var slaDays: Int
+    public var fields: [FormField]
+    public var attachments: [AttachmentRule]?
+
+    enum CodingKeys: String, CodingKey {
+        case slug, name, description, fields, attachments
+        case verifiedIdentity = "verified_identity"
+        case slaDays = "sla_days"
+    }
+
+    public func requiresVerifiedIdentity(in menu: MenuKey) -> Bool {
+        verifiedIdentity ?? menu.requiresVerifiedIdentityByDefault
+    }
+}
+
+public enum FieldType: String, Codable, Sendable, CaseIterable {
+    case text, textarea, number, date, email, tel, select, radio, checkboxes, location
+
+    public var hasOptions: Bool { [.select, .radio, .checkboxes].contains(self) }
+
+    /// How the service page describes the answer a field asks for.
+    public var thaiDescription: String {
+        switch self {
+        case .text: "ข้อความ"
+        case .textarea: "ข้อความหลายบรรทัด"
+        case .number: "ตัวเลข"
+        case .date: "วันที่ (พ.ศ.)"
+        case .email: "อีเมล"
+        case .tel: "หมายเลขโทรศัพท์"
+        case .select: "เลือกจากรายการ"
+        case .radio: "เลือกหนึ่งข้อ"
+        case .checkboxes: "เลือกได้หลายข้อ"
+        case .location: "สถานที่ / ตำแหน่ง"
+        }
+    }
+}
+
+public struct FormField: Codable, Sendable, Equatable {
+    public var key: String
+    public var type: FieldType
+    public var label: String
+    public var required: Bool?
+    public var help: String?
+    public var options: [String]?
+    public var maxLength: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case key, type, label, required, help, options
+        case maxLength = "max_length"
+    }
+
+    public var isRequired: Bool { required ?? false }
+}
+
+public enum FileKind: String, Codable, Sendable, CaseIterable {
+    case pdf, jpeg, png, heic, webp
+
+    /// MIME types libmagic reports for this kind.
+    public var mimeTypes: [String] {
+        switch self {
+        case .pdf: ["application/pdf"]
+        case .jpeg: ["image/jpeg"]
+        case .png: ["image/png"]
+        case .heic: ["image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"]
+        case .webp: ["image/webp"]
+        }
+    }
+
+    public var displayName: String {
+        switch self {
+        case .pdf: "PDF"
+        case .jpeg: "JPEG"
+        case .png: "PNG"
+        case .heic: "HEIC"
+        case .webp: "WebP"
+        }
+    }
+
+    public static func from(mimeType: String) -> FileKind? {
+        allCases.first { $0.mimeTypes.contains(mimeType) }
+    }
+}
+
+public struct AttachmentRule: Codable, Sendable, Equatable {
+    public static let defaultMaxMB = 10
+
+    public var key: String
+    public var label: String
+    public var required: Bool?
+    public var types: [FileKind]
+    public var maxMB: Int?
+    public var maxCount: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case key, label, required, types
+        case maxMB = "max_mb"
+        case maxCount = "max_count"
+    }
+
+    public var isRequired: Bool { required ?? false }
+    public var effectiveMaxMB: Int { maxMB ?? Self.defaultMaxMB }
+    public var effectiveMaxCount: Int { maxCount ?? 1 }
+}

@@ -1,0 +1,35 @@
+import App
+import Foundation
+import Vapor
+
+/// Entry point only: logging, settings, configure, run.
+@main
+enum Entry {
+    static func main() async throws {
+        var env = try Environment.detect()
+        try LoggingSystem.bootstrap(from: &env)
+        let settings: Settings
+        do {
+            settings = try Settings.load()
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(78)  // EX_CONFIG
+        }
+        let app = try await Application.make(env)
+        do {
+            try await configure(app, settings: settings)
+            let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "serve"
+            if command == "serve" || command == "worker" { try await prepareToServe(app, command: command) }
+            try await app.execute()
+        } catch let failure as TenantLoader.Failure {
+            FileHandle.standardError.write(Data("\(failure)\n".utf8))
+            try? await app.asyncShutdown()
+            exit(78)
+        } catch {
+            app.logger.report(error: error)
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}

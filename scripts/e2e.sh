@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Run the browser journeys (Tests/e2e) against a freshly started server.
+# Builds nothing. Env: BIN (default .build/debug/eservice), READY_TIMEOUT (60),
+# MIGRATE=1 to run "BIN migrate -y" first. Extra args go to pytest.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="${BIN:-.build/debug/eservice}"
+READY_TIMEOUT="${READY_TIMEOUT:-60}"
+PY="$ROOT/.venv/bin/python"
+
+[ -x "$BIN" ] || { echo "e2e: $BIN not found; build it first (swift build)" >&2; exit 2; }
+[ -x "$PY" ] || { echo "e2e: .venv missing; run scripts/install-deps.sh test" >&2; exit 2; }
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+WORK="$(mktemp -d /tmp/e2e.XXXXXX)"
+LOG="$WORK/server.log"
+SERVER_PID=""
+
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+export DATA_DIR="$WORK/data" APP_ENV=testing
+export TENANTS_DIR="${TENANTS_DIR:-$ROOT/Tenants}"
+export PUBLIC_BASE_URL="http://127.0.0.1:$PORT"
+export LOG_LEVEL="${LOG_LEVEL:-info}"
+mkdir -p "$DATA_DIR"
+
+if [ "${MIGRATE:-0}" = "1" ]; then
+  echo "e2e: $BIN migrate"
+  "$BIN" migrate -y >>"$LOG" 2>&1 || { tail -n 60 "$LOG" >&2; exit 1; }
+fi
+
+echo "e2e: starting $BIN on 127.0.0.1:$PORT (DATA_DIR=$DATA_DIR)"
+"$BIN" serve --hostname 127.0.0.1 --port "$PORT" >>"$LOG" 2>&1 &
+SERVER_PID=$!
+
+deadline=$((SECONDS + READY_TIMEOUT))
+until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/readyz" 2>/dev/null; do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "e2e: server exited before becoming ready; log tail:" >&2; tail -n 80 "$LOG" >&2; exit 1
+  fi
+  if [ $SECONDS -ge $deadline ]; then
+    echo "e2e: /readyz not 200 within ${READY_TIMEOUT}s; log tail:" >&2; tail -n 80 "$LOG" >&2; exit 1
+  fi
+  sleep 0.2
+done
+echo "e2e: server ready"
+
+set +e
+E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_PORT="$PORT" "$PY" -m pytest -q Tests/e2e "$@"
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+  echo "e2e: pytest failed ($rc); server log tail:" >&2
+  tail -n 80 "$LOG" >&2
+fi
+exit $rc
