@@ -15,7 +15,7 @@ struct CreateContactMessage: AsyncMigration {
             .field("body", .string, .required)
             .field("created_at", .datetime, .required)
             .unique(on: "tenant_id", "reference")
-            .unique(on: "token_hash")
+            .unique(on: "tenant_id", "token_hash")
             .create()
     }
 

@@ -116,8 +116,8 @@ def main():
         t["code"] = make_code(en, kind)
         t["hosts"] = ["%s.localhost" % slug]
         t["contact"] = {
-            "address": th_prefix + th + " " + address,
-            "phone": "0-%04d-%04d" % (rng.randrange(2000, 9999), rng.randrange(10000)),
+            "address": "สำนักงาน" + th_prefix + th + " " + address,
+            "phone": "0 %04d %04d" % (rng.randrange(2000, 9999), rng.randrange(10000)),
             "email": "saraban@%s.example" % slug,
             "website": "http://%s.localhost/" % slug,
             "hours": hours,

@@ -18,8 +18,8 @@ public struct EmailOutbox {
 
     /// Renders both parts now (outside any transaction), so the job holds exactly what will be sent.
     public func render<Context: Encodable & Sendable>(template: String, context: Context, to: [String], subject: String, idempotencyKey: String) async throws -> RenderedMail {
-        let html = try await views.render("emails/\(template).html", context).get()
-        let text = try await views.render("emails/\(template).txt", context).get()
+        let html = try await views.render("emails/\(template).html.leaf", context).get()
+        let text = try await views.render("emails/\(template).txt.leaf", context).get()
         let mail = OutgoingMail(
             from: from, to: to, subject: subject,
             text: HTMLText.unescape(String(buffer: text.data)),

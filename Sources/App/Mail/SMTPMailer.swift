@@ -178,8 +178,8 @@ final class SMTPReplyReader: ChannelInboundHandler {
         buffer.writeBuffer(&incoming)
         while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
             let length = newline - buffer.readerIndex + 1
-            guard var line = buffer.readString(length: length) else { break }
-            while line.last == "\n" || line.last == "\r" { line.removeLast() }
+            guard let raw = buffer.readString(length: length) else { break }
+            let line = raw.trimmingCharacters(in: .newlines)  // "\r\n" is one Character, so trim scalars
             let code = Int(line.prefix(3)) ?? 0
             let more = line.count > 3 && line[line.index(line.startIndex, offsetBy: 3)] == "-"
             lines.append(line.count > 4 ? String(line.dropFirst(4)) : "")

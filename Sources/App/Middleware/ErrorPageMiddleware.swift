@@ -36,7 +36,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             request.logger.debug("request refused", metadata: ["status": .stringConvertible(status.code)])
         }
         let (heading, message) = Self.thaiText(status: status, reason: reason)
-        let wantsJSON = request.headers.accept.contains { $0.mediaType == .json } || request.url.path.hasPrefix("/api/")
+        let accept = request.headers[.accept].joined(separator: ",").lowercased()
+        let wantsJSON = request.url.path.hasPrefix("/api/") || (accept.contains("application/json") && !accept.contains("text/html"))
         if wantsJSON {
             let body = (try? JSONEncoder().encode(["error": heading, "message": message, "request_id": request.id])) ?? Data()
             return Response(status: status, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(data: body))

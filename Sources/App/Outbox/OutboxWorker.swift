@@ -28,6 +28,8 @@ public final class OutboxWorker: Sendable {
         public var lease: TimeInterval = 120
         public var idlePoll: TimeInterval = 0.5
         public var retry = RetryPolicy()
+        /// The clock due times are read from; tests move it forward instead of sleeping.
+        public var now: @Sendable () -> Date = { Date() }
         public init() {}
     }
 
@@ -51,7 +53,7 @@ public final class OutboxWorker: Sendable {
     /// Claims one batch and runs it. Returns how many jobs it took.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let now = Date()
+        let now = options.now()
         let jobs = try await OutboxStore.claim(worker: id, limit: options.batchSize, now: now,
                                                leaseUntil: now.addingTimeInterval(options.lease), on: database())
         await withTaskGroup(of: Void.self) { group in
@@ -80,16 +82,16 @@ public final class OutboxWorker: Sendable {
         do {
             guard let handler = handlers[job.kind] else { throw OutboxFailure.unknownKind(job.kind) }
             try await handler.handle(job)
-            try await OutboxStore.complete(job, worker: id, now: Date(), on: database())
+            try await OutboxStore.complete(job, worker: id, now: options.now(), on: database())
             logger.debug("outbox job done", metadata: meta)
         } catch {
             let permanent = error is OutboxFailure
             let exhausted = permanent || options.retry.isExhausted(afterAttempts: job.attempts)
-            let retryAt = exhausted ? nil : Date().addingTimeInterval(options.retry.delay(afterAttempts: job.attempts, jitter: Double.random(in: 0...1)))
+            let retryAt = exhausted ? nil : options.now().addingTimeInterval(options.retry.delay(afterAttempts: job.attempts, jitter: Double.random(in: 0...1)))
             logger.warning(exhausted ? "outbox job failed for good" : "outbox job failed; will retry",
                            metadata: meta.merging(["error": .string("\(error)")]) { $1 })
             do {
-                try await OutboxStore.fail(job, worker: id, error: "\(error)", retryAt: retryAt, now: Date(), on: database())
+                try await OutboxStore.fail(job, worker: id, error: "\(error)", retryAt: retryAt, now: options.now(), on: database())
             } catch {
                 // The lease runs out and another try picks the job up; nothing is lost.
                 logger.error("outbox could not record a failure", metadata: meta.merging(["error": .string("\(error)")]) { $1 })
@@ -99,23 +101,46 @@ public final class OutboxWorker: Sendable {
 }
 
 /// Lets a request that just committed jobs wake an idle in-process worker at once instead of at its next poll.
-public final class OutboxWakeUp: Sendable {
-    private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
+public final class OutboxWakeUp: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending = false
+    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
 
-    public init() {
-        (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    public init() {}
+
+    public func poke() {
+        lock.lock()
+        let toResume = waiters
+        waiters = [:]
+        if toResume.isEmpty { pending = true }
+        lock.unlock()
+        toResume.values.forEach { $0.resume() }
     }
 
-    public func poke() { continuation.yield() }
-
+    /// Returns on the next poke, or after `seconds`, whichever comes first.
     func wait(upTo seconds: TimeInterval) async {
-        let stream = self.stream
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { for await _ in stream { return } }
-            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
-            await group.next()
-            group.cancelAll()
+        let id = UUID()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if pending {
+                pending = false
+                lock.unlock()
+                continuation.resume()
+                return
+            }
+            waiters[id] = continuation
+            lock.unlock()
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                self.resume(id)
+            }
         }
+    }
+
+    private func resume(_ id: UUID) {
+        lock.lock()
+        let continuation = waiters.removeValue(forKey: id)
+        lock.unlock()
+        continuation?.resume()
     }
 }

@@ -1,0 +1,111 @@
+@testable import App
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite("Contact form: CSRF, sessions, validation and the outbox together")
+struct ContactFlowTests {
+    static let valid = ["name": "สมชาย ใจดี", "email": "somchai@example.com", "phone": "081-234-5678",
+                        "subject": "ไฟฟ้าสาธารณะดับ", "body": "ไฟดับทั้งซอย 5 หมู่ 3 มาสามวันแล้ว"]
+
+    @Test("a message is saved with both e-mails in one go; sending the same form twice saves one", arguments: TestDatabase.all)
+    func happyPath(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            var form = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/bangkrathum/contact") { res in
+                #expect(res.status == .ok)
+                form = try FormSession.from(res)
+            }
+            let body = formBody(form.fields.merging(Self.valid) { $1 })
+            var location = ""
+            for _ in 0..<2 {
+                try await app.testing().test(.POST, "/t/bangkrathum/contact", headers: [
+                    "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
+                ], body: ByteBuffer(string: body)) { res in
+                    #expect(res.status == .seeOther)
+                    location = res.headers.first(name: .location) ?? ""
+                }
+            }
+            #expect(location.hasPrefix("/t/bangkrathum/contact/sent/"))
+            try await app.testing().test(.GET, location) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("สำเร็จ"))
+                #expect(res.body.string.contains("BKT-C"))
+            }
+            let tenant = try Tenant.named("bangkrathum", in: app)
+            #expect(try await ContactStore.list(tenant: tenant, on: app.db).count == 1)
+            let jobs = try await OutboxStore.jobs(tenant: tenant, on: app.db)
+            #expect(jobs.count == 2)
+            #expect(Set(jobs.map { $0.idempotencyKey.split(separator: ":")[0] }) == ["contact-ack", "contact-office"])
+
+            try await app.makeOutboxWorker().runOnce()
+            let mails = FileMailer(directory: app.settings.mailDirectory).list()
+            #expect(mails.count == 2)
+            let ack = try #require(mails.first { $0.mail.to == ["somchai@example.com"] }).mail
+            #expect(ack.subject.contains("ได้รับข้อความของท่านแล้ว"))
+            #expect(ack.text.contains("ไฟดับทั้งซอย 5 หมู่ 3"))
+            #expect(!ack.text.contains("&"), "plain text is not HTML-escaped")
+        }
+    }
+
+    @Test("a post without the CSRF token is refused and nothing is saved", arguments: TestDatabase.all)
+    func csrf(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            var form = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/bangkrathum/contact") { form = try FormSession.from($0) }
+            var fields = form.fields.merging(Self.valid) { $1 }
+            fields["_csrf"] = "forged"
+            for (cookie, body) in [(form.cookie, formBody(fields)), ("", formBody(form.fields.merging(Self.valid) { $1 }))] {
+                try await app.testing().test(.POST, "/t/bangkrathum/contact", headers: [
+                    "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+                ], body: ByteBuffer(string: body)) { res in
+                    #expect(res.status == .forbidden)
+                    #expect(res.body.string.contains("แบบฟอร์มหมดอายุ"))
+                }
+            }
+            let tenant = try Tenant.named("bangkrathum", in: app)
+            #expect(try await ContactStore.list(tenant: tenant, on: app.db).isEmpty)
+            #expect(try await OutboxStore.allJobs(on: app.db).isEmpty)
+        }
+    }
+
+    @Test("bad input gets Thai messages beside each field, keeps what was typed, and saves nothing")
+    func badInput() async throws {
+        try await withApp(.sqlite) { app, _ in
+            var form = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/nakhonpathom/contact") { form = try FormSession.from($0) }
+            let bad = ["name": "", "email": "not-an-email", "phone": "12ab", "subject": "ทดสอบ <script>", "body": String(repeating: "ก", count: 5001)]
+            try await app.testing().test(.POST, "/t/nakhonpathom/contact", headers: [
+                "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
+            ], body: ByteBuffer(string: formBody(form.fields.merging(bad) { $1 }))) { res in
+                #expect(res.status == .unprocessableEntity)
+                let html = res.body.string
+                for message in ["กรุณากรอกชื่อ-นามสกุล", "รูปแบบอีเมลไม่ถูกต้อง", "หมายเลขโทรศัพท์ต้องเป็นตัวเลข", "รายละเอียดยาวเกิน"] {
+                    #expect(html.contains(message), "\(message)")
+                }
+                #expect(html.contains("error-summary"))
+                #expect(html.contains("href=\"#email\""))
+                #expect(html.contains("value=\"ทดสอบ &lt;script&gt;\""), "typed text kept and escaped")
+            }
+            #expect(try await OutboxStore.allJobs(on: app.db).isEmpty)
+        }
+    }
+
+    @Test("two server instances on one database share sessions", arguments: TestDatabase.all)
+    func sharedSessions(database: TestDatabase) async throws {
+        let env = try await TestEnvironment.make(database)
+        var form = FormSession(cookie: "", csrf: "", fields: [:])
+        try await withApp(database, environment: env) { first, _ in
+            try await first.testing().test(.GET, "/t/bangrak/contact") { form = try FormSession.from($0) }
+        }
+        try await withApp(database, environment: env) { second, _ in
+            try await second.testing().test(.POST, "/t/bangrak/contact", headers: [
+                "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
+            ], body: ByteBuffer(string: formBody(form.fields.merging(Self.valid) { $1 }))) { res in
+                #expect(res.status == .seeOther, "the second instance knows the first one's session and CSRF token")
+            }
+        }
+        await env.cleanUp()
+    }
+}

@@ -1,0 +1,124 @@
+@testable import App
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite("Public pages, tenant resolution and request safety")
+struct SiteTests {
+    @Test("portal lists the tenants; a tenant is reached by path prefix and by host name")
+    func resolution() async throws {
+        try await withApp(.sqlite) { app, _ in
+            try await app.testing().test(.GET, "/") { res in
+                #expect(res.status == .ok)
+                for slug in ["bangkrathum", "nakhonpathom", "bangrak"] { #expect(res.body.string.contains("data-tenant=\"\(slug)\"")) }
+            }
+            try await app.testing().test(.GET, "/t/bangkrathum/") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("เทศบาลตำบลบางกระทุ่ม"))
+                #expect(res.body.string.contains("บริการประชาชนออนไลน์ e-Service"))
+                #expect(res.body.string.contains("href=\"/t/bangkrathum/services/"))
+                #expect(res.body.string.contains("<html lang=\"th\">"))
+            }
+            try await app.testing().test(.GET, "/", headers: ["Host": "bangkrathum.localhost:8080"]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("เทศบาลตำบลบางกระทุ่ม"))
+                #expect(res.body.string.contains("href=\"/services/"), "links stay on the tenant's host")
+            }
+            try await app.testing().test(.GET, "/services/street-light", headers: ["Host": "bangkrathum.localhost"]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("id=\"service-title\""))
+            }
+        }
+    }
+
+    @Test("unknown tenants and pages get a Thai 404 page")
+    func notFound() async throws {
+        try await withApp(.sqlite) { app, _ in
+            for (path, headers) in [("/t/no-such-place/", HTTPHeaders()), ("/services/x", ["Host": "nowhere.localhost"]),
+                                    ("/t/bangkrathum/services/no-such-service", HTTPHeaders()),
+                                    ("/t/nakhonpathom/", ["Host": "bangkrathum.localhost"] as HTTPHeaders)] {
+                try await app.testing().test(.GET, path, headers: headers) { res in
+                    #expect(res.status == .notFound, "\(path)")
+                    #expect(res.body.string.contains("ไม่พบ"), "\(path)")
+                    #expect(res.headers.contentType?.subType == "html")
+                }
+            }
+            try await app.testing().test(.GET, "/t/no-such-place/", headers: ["Accept": "application/json"]) { res in
+                #expect(res.status == .notFound)
+                #expect(res.headers.contentType == .json)
+            }
+        }
+    }
+
+    @Test("service page shows what the form asks and what to attach")
+    func servicePage() async throws {
+        try await withApp(.sqlite) { app, _ in
+            let tenant = try Tenant.named("bangkrathum", in: app)
+            let (menu, service) = try #require(tenant.config.menus.all.first { !($0.service.attachments ?? []).isEmpty })
+            try await app.testing().test(.GET, "/t/bangkrathum/services/\(service.slug)") { res in
+                let html = res.body.string
+                #expect(res.status == .ok)
+                #expect(html.contains(menu.thaiTitle))
+                for field in service.fields { #expect(html.contains(field.label.htmlEscapedForTest), "\(field.label)") }
+                for rule in service.attachments ?? [] { #expect(html.contains(rule.label.htmlEscapedForTest), "\(rule.label)") }
+                #expect(html.contains("ไม่เกิน \(service.slaDays) วันทำการ"))
+            }
+        }
+    }
+
+    @Test("security headers on every response; theme CSS and logo served per tenant")
+    func headers() async throws {
+        try await withApp(.sqlite) { app, _ in
+            for path in ["/", "/t/bangrak/", "/t/nope/", "/css/site.css", "/healthz"] {
+                try await app.testing().test(.GET, path) { res in
+                    #expect(res.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true, "\(path)")
+                    #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
+                    #expect(res.headers.first(name: "Referrer-Policy") != nil)
+                    #expect(res.headers.first(name: "X-Request-ID") != nil)
+                }
+            }
+            try await app.testing().test(.GET, "/t/bangrak/theme.css") { res in
+                #expect(res.body.string.contains("--primary: #1f3b73"))
+            }
+            try await app.testing().test(.GET, "/t/bangrak/logo") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("<svg"))
+            }
+        }
+    }
+
+    @Test("healthz and readyz", arguments: TestDatabase.all)
+    func health(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            try await app.testing().test(.GET, "/healthz") { #expect($0.status == .ok) }
+            try await app.testing().test(.GET, "/readyz") { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("session cookie is HttpOnly and SameSite=Lax, and Secure only behind https")
+    func cookies() async throws {
+        try await withApp(.sqlite) { app, _ in
+            try await app.testing().test(.GET, "/t/bangkrathum/contact") { res in
+                let cookie = try #require(res.headers.first(name: .setCookie))
+                #expect(cookie.contains("HttpOnly"))
+                #expect(cookie.lowercased().contains("samesite=lax"))
+                #expect(!cookie.contains("Secure"))
+            }
+        }
+        try await withApp(.sqlite, settings: ["PUBLIC_BASE_URL": "https://eservice.example.go.th"]) { app, _ in
+            try await app.testing().test(.GET, "/t/bangkrathum/contact") { res in
+                #expect(res.headers.first(name: .setCookie)?.contains("Secure") == true)
+                #expect(res.headers.first(name: "Strict-Transport-Security") != nil)
+            }
+        }
+    }
+}
+
+extension String {
+    /// Leaf escapes quotes and ampersands in text it prints.
+    var htmlEscapedForTest: String {
+        replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "'", with: "&#39;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
