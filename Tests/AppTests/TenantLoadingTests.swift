@@ -124,3 +124,13 @@ struct SettingsTests {
         #expect(!(prod.smtp?.description.contains("secret") ?? true), "password must not be printed")
     }
 }
+
+@Suite("Test harness")
+struct HarnessTests {
+    @Test("under make test a real PostgreSQL is there, so no database test quietly runs on SQLite alone")
+    func postgresWhenRequired() {
+        if ProcessInfo.processInfo.environment["REQUIRE_POSTGRES"] == "1" {
+            #expect(TestDatabase.all.contains { if case .postgres = $0 { true } else { false } })
+        }
+    }
+}

@@ -31,8 +31,9 @@ public enum TenantLoader {
             .sorted()
 
         // Parse in parallel: thousands of tenants must start in seconds on two cores.
+        let interner = TenantInterner()
         let results = ParallelMap.map(names) { name -> Result<Tenant, Failure> in
-            do { return .success(try load(slug: name, folder: directory.appendingPathComponent(name, isDirectory: true))) }
+            do { return .success(try load(slug: name, folder: directory.appendingPathComponent(name, isDirectory: true), interner: interner)) }
             catch let failure as Failure { return .failure(failure) }
             catch { return .failure(Failure(problems: [Problem(file: name, field: "(file)", message: "\(error)")])) }
         }
@@ -64,7 +65,7 @@ public enum TenantLoader {
     static func displayPath(_ slug: String) -> String { "Tenants/\(slug)/\(fileName)" }
 
     /// Loads and checks one tenant folder.
-    public static func load(slug: String, folder: URL) throws -> Tenant {
+    static func load(slug: String, folder: URL, interner: TenantInterner? = nil) throws -> Tenant {
         let file = displayPath(slug)
         func fail(_ field: String, _ message: String) -> Failure {
             Failure(problems: [Problem(file: file, field: field, message: message)])
@@ -100,7 +101,7 @@ public enum TenantLoader {
             }
         }
         guard problems.isEmpty else { throw Failure(problems: problems) }
-        return Tenant(slug: slug, config: config, folder: folder)
+        return Tenant(slug: slug, config: interner?.intern(config) ?? config, folder: folder)
     }
 
     static func describe(_ error: DecodingError) -> (String, String) {

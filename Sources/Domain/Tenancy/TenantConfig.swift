@@ -1,12 +1,12 @@
 /// A municipality's settings as written in `Tenants/<slug>/tenant.yaml`.
 /// Keys in the file are snake_case; see `README.md` ("Adding a tenant").
-public struct TenantConfig: Codable, Sendable, Equatable {
-    public struct Names: Codable, Sendable, Equatable {
+public struct TenantConfig: Codable, Sendable, Hashable {
+    public struct Names: Codable, Sendable, Hashable {
         public var th: String
         public var en: String
     }
 
-    public struct Contact: Codable, Sendable, Equatable {
+    public struct Contact: Codable, Sendable, Hashable {
         public var address: String
         public var phone: String
         public var email: String?
@@ -14,7 +14,7 @@ public struct TenantConfig: Codable, Sendable, Equatable {
         public var hours: String?
     }
 
-    public struct Colors: Codable, Sendable, Equatable {
+    public struct Colors: Codable, Sendable, Hashable {
         public var primary: String
         public var accent: String
     }
@@ -30,8 +30,8 @@ public struct TenantConfig: Codable, Sendable, Equatable {
     public var menus: Menus
 }
 
-public struct IdentityPolicy: Codable, Sendable, Equatable {
-    public struct Image: Codable, Sendable, Equatable {
+public struct IdentityPolicy: Codable, Sendable, Hashable {
+    public struct Image: Codable, Sendable, Hashable {
         public var label: String
     }
 
@@ -69,7 +69,7 @@ public enum MenuKey: String, Codable, Sendable, CaseIterable {
     public var requiresVerifiedIdentityByDefault: Bool { self != .complaints }
 }
 
-public struct Menus: Codable, Sendable, Equatable {
+public struct Menus: Codable, Sendable, Hashable {
     public var account: [Service]
     public var online: [Service]
     public var complaints: [Service]
@@ -87,7 +87,7 @@ public struct Menus: Codable, Sendable, Equatable {
     }
 }
 
-public struct Service: Codable, Sendable, Equatable {
+public struct Service: Codable, Sendable, Hashable {
     public var slug: String
     public var name: String
     public var description: String
@@ -129,7 +129,7 @@ public enum FieldType: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public struct FormField: Codable, Sendable, Equatable {
+public struct FormField: Codable, Sendable, Hashable {
     public var key: String
     public var type: FieldType
     public var label: String
@@ -175,7 +175,7 @@ public enum FileKind: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public struct AttachmentRule: Codable, Sendable, Equatable {
+public struct AttachmentRule: Codable, Sendable, Hashable {
     public static let defaultMaxMB = 10
 
     public var key: String

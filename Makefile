@@ -1,0 +1,54 @@
+# e-Service platform. Two commands do all set-up on a fresh Debian/Ubuntu machine:
+#   make run    install what is missing, build, migrate, serve the demo tenants on SQLite
+#   make test   the whole suite: Swift Testing on SQLite and a real PostgreSQL, then browser journeys
+# Also: make bench (release build, wrk vs nginx, 7,850 tenants), make migrate, make worker.
+
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: run build test test-swift test-e2e bench migrate worker deps-run deps-test deps-bench clean
+
+deps-run:
+	@scripts/install-deps.sh run
+
+deps-test:
+	@scripts/install-deps.sh test
+
+deps-bench:
+	@scripts/install-deps.sh bench
+
+build: deps-run
+	swift build --product eservice
+
+# Migrations also run at start-up; `serve` then listens on http://$(HOST):$(PORT)/
+run: build
+	@echo "Portal: http://$(HOST):$(PORT)/   Tenants: http://bangkrathum.localhost:$(PORT)/  (or /t/bangkrathum/)"
+	@echo "Mails are written to DATA_DIR/mail and listed at http://$(HOST):$(PORT)/dev/mailbox"
+	.build/debug/eservice serve --hostname $(HOST) --port $(PORT)
+
+migrate: build
+	.build/debug/eservice migrate
+
+worker: build
+	.build/debug/eservice worker
+
+test: deps-test
+	swift build --build-tests
+	$(MAKE) --no-print-directory test-swift
+	$(MAKE) --no-print-directory test-e2e
+
+# Every database test runs on SQLite and on the throwaway PostgreSQL that with-postgres.sh starts.
+test-swift:
+	REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build
+
+test-e2e:
+	scripts/e2e.sh
+
+bench: deps-bench
+	swift build -c release --product eservice
+	BIN=.build/release/eservice scripts/bench.sh
+
+clean:
+	rm -rf .build data test-artifacts bench-results
