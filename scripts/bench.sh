@@ -7,7 +7,9 @@
 # Writes the summary to bench-results/platform.txt (raw wrk output in bench-results/raw/).
 # Env: BIN (.build/release/eservice), BENCH_TENANTS (Tenants), BENCH_COUNT (7850),
 #      BENCH_DURATION (15s), BENCH_APP_ENV (production), MIGRATE=1 (run "BIN migrate -y" first),
-#      BENCH_READY_TIMEOUT (120 s, 7,850-tenant start), BENCH_STRICT=1 (exit 1 when a target fails). Traffic goes to 127.0.0.1 only.
+#      BENCH_READY_TIMEOUT (120 s, 7,850-tenant start), BENCH_STRICT=1 (exit 1 when a target fails),
+#      BENCH_CATALOGUE (standard: generated tenants share one service catalogue; empty: each carries its own copy).
+#      Traffic goes to 127.0.0.1 only.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +17,7 @@ cd "$ROOT"
 BIN="${BIN:-.build/release/eservice}"
 REAL_TENANTS="${BENCH_TENANTS:-$ROOT/Tenants}"
 COUNT="${BENCH_COUNT:-7850}"
+BENCH_CATALOGUE="${BENCH_CATALOGUE-standard}"
 DURATION="${BENCH_DURATION:-15s}"
 TENANT=bangkrathum
 OUT_DIR="$ROOT/bench-results"
@@ -175,7 +178,7 @@ R_NGINX="$(fdiv "$A_RPS" "$N_RPS")"
 # ---- (c) 7,850 generated tenants ----
 say "(c) generating $COUNT tenants"
 BIG="$WORK/tenants"
-"$PY" scripts/gen_tenants.py --out "$BIG" --count "$COUNT" --from "$REAL_TENANTS/$TENANT" >&2
+"$PY" scripts/gen_tenants.py --out "$BIG" --count "$COUNT" --from "$REAL_TENANTS/$TENANT" ${BENCH_CATALOGUE:+--catalogue "$BENCH_CATALOGUE"} >&2
 cp -R "$REAL_TENANTS"/. "$BIG"/
 TOTAL="$(find "$BIG" -mindepth 2 -maxdepth 2 -name tenant.yaml | wc -l)"
 GEN_SLUG="$(ls "$BIG" | grep -E '^t[0-9]{5}-' | sed -n "$((COUNT / 2))p")"

@@ -5,7 +5,11 @@ Names come from real sub-districts (geothai data); everything except
 name/code/hosts/contact/colors is copied from a template tenant.
 
   scripts/gen_tenants.py --out DIR --count N [--from Tenants/bangkrathum]
-                         [--geothai ../shared/data/geothai] [--seed 1]
+                         [--geothai ../shared/data/geothai] [--seed 1] [--catalogue NAME]
+
+With --catalogue NAME the template's services go once into DIR/_catalogues/NAME.yaml and every
+tenant names that catalogue (as municipalities sharing the standard service set would); without it
+every tenant.yaml carries its own full copy of the services.
 """
 import argparse
 import colorsys
@@ -75,6 +79,7 @@ def main():
     ap.add_argument("--from", dest="template", default="Tenants/bangkrathum")
     ap.add_argument("--geothai", default=os.path.join(ROOT, "..", "shared", "data", "geothai"))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--catalogue", help="share the template's services through DIR/_catalogues/NAME.yaml")
     args = ap.parse_args()
 
     template_dir = resolve(args.template)
@@ -97,6 +102,12 @@ def main():
     hours = (template.get("contact") or {}).get("hours") or "จันทร์–ศุกร์ 08:30–16:30 น."
 
     os.makedirs(args.out, exist_ok=True)
+    if args.catalogue:
+        os.makedirs(os.path.join(args.out, "_catalogues"), exist_ok=True)
+        with open(os.path.join(args.out, "_catalogues", args.catalogue + ".yaml"), "w", encoding="utf-8") as f:
+            yaml.dump({"menus": template["menus"]}, f, Dumper=SafeDumper, allow_unicode=True, sort_keys=False)
+        template = {k: v for k, v in template.items() if k != "menus"}
+        template["catalogue"] = args.catalogue
     for i in range(1, args.count + 1):
         n, lap = (i - 1) % len(subs), (i - 1) // len(subs)
         code_, th, en, postcode = subs[order[n]][:4]

@@ -10,7 +10,10 @@ import Vapor
 /// mail and the outbox. Reads nothing from the environment itself.
 public func configure(_ app: Application, settings: Settings) async throws {
     app.settings = settings
+    let started = ContinuousClock.now
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)
+    app.logger.info("tenants loaded", metadata: ["count": .stringConvertible(app.tenants.all.count),
+                                                 "seconds": .string("\(ContinuousClock.now - started)")])
 
     try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
     if let url = settings.databaseURL {

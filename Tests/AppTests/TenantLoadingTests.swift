@@ -134,3 +134,59 @@ struct HarnessTests {
         }
     }
 }
+
+@Suite("Shared catalogues")
+struct CatalogueTests {
+    @Test("a tenant can take its services from Tenants/_catalogues and add or replace its own")
+    func catalogue() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Repo.path("Tenants")), to: dir)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("_catalogues"), withIntermediateDirectories: true)
+        let source = try String(contentsOf: dir.appendingPathComponent("bangkrathum/tenant.yaml"), encoding: .utf8)
+        let menus = String(source[source.range(of: "\nmenus:")!.lowerBound...])
+        try ("# standard catalogue" + menus).write(to: dir.appendingPathComponent("_catalogues/standard.yaml"), atomically: true, encoding: .utf8)
+
+        let own = dir.appendingPathComponent("tambon-a")
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("bangkrathum"), to: own)
+        var head = String(source[..<source.range(of: "\nmenus:")!.lowerBound])
+        head = head.replacingOccurrences(of: "bangkrathum.localhost", with: "tambon-a.localhost")
+            .replacingOccurrences(of: "eservice.bangkrathum.go.th", with: "eservice.tambon-a.go.th")
+        let extra = """
+
+            catalogue: standard
+            menus:
+              complaints:
+                - slug: street-light
+                  name: แจ้งไฟฟ้าสาธารณะดับ (ฉบับตำบล ก)
+                  description: แจ้งจุดที่ไฟฟ้าสาธารณะดับหรือชำรุด
+                  sla_days: 3
+                  fields:
+                    - key: place
+                      type: location
+                      label: จุดที่ไฟดับ
+                      required: true
+                - slug: stray-dogs
+                  name: แจ้งสุนัขจรจัด
+                  description: แจ้งจุดที่พบสุนัขจรจัด
+                  sla_days: 10
+                  fields:
+                    - key: place
+                      type: location
+                      label: สถานที่
+            """
+        try (head + extra + "\n").write(to: own.appendingPathComponent("tenant.yaml"), atomically: true, encoding: .utf8)
+
+        let registry = try TenantLoader.loadAll(from: dir)
+        let tenant = try #require(registry.tenant(slug: "tambon-a"))
+        let original = try #require(registry.tenant(slug: "bangkrathum"))
+        #expect(tenant.config.menus.online == original.config.menus.online)
+        #expect(tenant.service("street-light")?.service.slaDays == 3)
+        #expect(tenant.service("stray-dogs")?.menu == .complaints)
+        #expect(tenant.config.menus.complaints.count == original.config.menus.complaints.count + 1)
+
+        try (head + "\ncatalogue: no-such\n").write(to: own.appendingPathComponent("tenant.yaml"), atomically: true, encoding: .utf8)
+        let error = try #require(throws: TenantLoader.Failure.self) { try TenantLoader.loadAll(from: dir) }
+        #expect(error.description.contains("Tenants/tambon-a/tenant.yaml: catalogue"))
+    }
+}

@@ -13,7 +13,7 @@ struct DomainTests {
             contact: .init(address: "1 ถนนทดสอบ", phone: "0 2000 0000", email: nil, website: nil, hours: nil),
             colors: .init(primary: "#0b5d3b", accent: "#f2b705"), logo: "logo.svg", terms: "terms.md",
             identity: .init(watermark: nil, maxFileMB: nil, images: [.init(label: "หน้าบัตร")]),
-            menus: .init(account: [], online: [], complaints: [service]))
+            catalogue: nil, menus: .init(account: [], online: [], complaints: [service]))
     }
 
     @Test("a good tenant has no problems")

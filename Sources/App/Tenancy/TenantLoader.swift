@@ -30,10 +30,15 @@ public enum TenantLoader {
             .filter { var d: ObjCBool = false; return fm.fileExists(atPath: directory.appendingPathComponent($0).path, isDirectory: &d) && d.boolValue }
             .sorted()
 
+        let catalogues = try loadCatalogues(from: directory.appendingPathComponent(catalogueFolder, isDirectory: true))
+
         // Parse in parallel: thousands of tenants must start in seconds on two cores.
         let interner = TenantInterner()
         let results = ParallelMap.map(names) { name -> Result<Tenant, Failure> in
-            do { return .success(try load(slug: name, folder: directory.appendingPathComponent(name, isDirectory: true), interner: interner)) }
+            do {
+                return .success(try load(slug: name, folder: directory.appendingPathComponent(name, isDirectory: true),
+                                         catalogues: catalogues, interner: interner))
+            }
             catch let failure as Failure { return .failure(failure) }
             catch { return .failure(Failure(problems: [Problem(file: name, field: "(file)", message: "\(error)")])) }
         }
@@ -64,33 +69,75 @@ public enum TenantLoader {
 
     static func displayPath(_ slug: String) -> String { "Tenants/\(slug)/\(fileName)" }
 
-    /// Loads and checks one tenant folder.
-    static func load(slug: String, folder: URL, interner: TenantInterner? = nil) throws -> Tenant {
-        let file = displayPath(slug)
+    /// Shared service catalogues: `Tenants/_catalogues/<name>.yaml`, each holding `menus:` as in a tenant file.
+    public static let catalogueFolder = "_catalogues"
+
+    static func loadCatalogues(from folder: URL) throws -> [String: Menus] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [:] }
+        var catalogues: [String: Menus] = [:]
+        var problems: [Problem] = []
+        for name in names.sorted() where name.hasSuffix(".yaml") {
+            let key = String(name.dropLast(5))
+            let file = "Tenants/\(catalogueFolder)/\(name)"
+            do {
+                let node = try parse(folder.appendingPathComponent(name), file: file, shape: TenantFileShape.catalogue)
+                struct Catalogue: Decodable { var menus: Menus }
+                let menus = try decode(Catalogue.self, from: node, file: file).menus
+                let found = TenantRules.serviceProblems(in: menus).map { Problem(file: file, field: $0.field, message: $0.message) }
+                if found.isEmpty { catalogues[key] = menus } else { problems += found }
+            } catch let failure as Failure {
+                problems += failure.problems
+            }
+        }
+        guard problems.isEmpty else { throw Failure(problems: problems) }
+        return catalogues
+    }
+
+    /// Reads a YAML file and checks it has no keys outside `shape`.
+    static func parse(_ url: URL, file: String, shape: TenantFileShape.Shape) throws -> Node {
         func fail(_ field: String, _ message: String) -> Failure {
             Failure(problems: [Problem(file: file, field: field, message: message)])
         }
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(fileName).path) else {
-            throw fail("(file)", "missing; every tenant folder needs a \(fileName)")
-        }
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw fail("(file)", "missing") }
         guard let text = String(data: data, encoding: .utf8) else { throw fail("(file)", "is not UTF-8 text") }
         let node: Node
         do {
-            guard let root = try Yams.compose(yaml: text) else { throw fail("(file)", "is empty") }
+            // The basic resolver tags every scalar as text; numbers and booleans are read from that text when decoded.
+            // The default resolver runs a regular expression per scalar, which made 7,850 tenants take a minute.
+            guard let root = try Yams.compose(yaml: text, .basic) else { throw fail("(file)", "is empty") }
             node = root
         } catch let f as Failure { throw f } catch {
             throw fail("(syntax)", "not valid YAML: \(error)")
         }
-        let unknown = TenantFileShape.unknownKeys(in: node)
+        let unknown = TenantFileShape.unknownKeys(in: node, shape: shape)
         if !unknown.isEmpty {
             throw Failure(problems: unknown.map { Problem(file: file, field: $0, message: "unknown key (misspelt?)") })
         }
-        let config: TenantConfig
+        return node
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from node: Node, file: String) throws -> T {
         do {
-            config = try YAMLDecoder().decode(TenantConfig.self, from: node)
+            return try YAMLDecoder().decode(T.self, from: node)
         } catch let error as DecodingError {
             let (path, message) = describe(error)
-            throw fail(path, message)
+            throw Failure(problems: [Problem(file: file, field: path, message: message)])
+        }
+    }
+
+    /// Loads and checks one tenant folder.
+    static func load(slug: String, folder: URL, catalogues: [String: Menus] = [:], interner: TenantInterner? = nil) throws -> Tenant {
+        let file = displayPath(slug)
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(fileName).path) else {
+            throw Failure(problems: [Problem(file: file, field: "(file)", message: "missing; every tenant folder needs a \(fileName)")])
+        }
+        let node = try parse(folder.appendingPathComponent(fileName), file: file, shape: TenantFileShape.root)
+        var config = try decode(TenantConfig.self, from: node, file: file)
+        if let name = config.catalogue {
+            guard let shared = catalogues[name] else {
+                throw Failure(problems: [Problem(file: file, field: "catalogue", message: "no catalogue Tenants/\(catalogueFolder)/\(name).yaml")])
+            }
+            config.menus = shared.overlaid(with: config.menus)
         }
         var problems = TenantRules.problems(in: config, slug: slug).map { Problem(file: file, field: $0.field, message: $0.message) }
         for (field, name) in [("logo", config.logo), ("terms", config.terms)] {
@@ -148,6 +195,8 @@ enum TenantFileShape {
                                     "max_mb": .scalar, "max_count": .scalar])),
     ])
 
+    static let menus: Shape = .map(["account": .list(service), "online": .list(service), "complaints": .list(service)])
+
     static let root: Shape = .map([
         "name": .map(["th": .scalar, "en": .scalar]),
         "code": .scalar,
@@ -157,12 +206,15 @@ enum TenantFileShape {
         "logo": .scalar,
         "terms": .scalar,
         "identity": .map(["watermark": .scalar, "max_file_mb": .scalar, "images": .list(.map(["label": .scalar]))]),
-        "menus": .map(["account": .list(service), "online": .list(service), "complaints": .list(service)]),
+        "catalogue": .scalar,
+        "menus": menus,
     ])
 
-    static func unknownKeys(in node: Node) -> [String] {
+    static let catalogue: Shape = .map(["menus": menus])
+
+    static func unknownKeys(in node: Node, shape: Shape) -> [String] {
         var out: [String] = []
-        walk(node, root, "", &out)
+        walk(node, shape, "", &out)
         return out
     }
 

@@ -27,7 +27,40 @@ public struct TenantConfig: Codable, Sendable, Hashable {
     public var logo: String
     public var terms: String
     public var identity: IdentityPolicy
+    /// A shared catalogue in `Tenants/_catalogues/<name>.yaml` whose services this tenant offers.
+    public var catalogue: String?
+    /// The tenant's own services: added to the catalogue's, or replacing one with the same slug.
     public var menus: Menus
+
+    enum CodingKeys: String, CodingKey { case name, code, hosts, contact, colors, logo, terms, identity, catalogue, menus }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(Names.self, forKey: .name)
+        code = try c.decode(String.self, forKey: .code)
+        hosts = try c.decode([String].self, forKey: .hosts)
+        contact = try c.decode(Contact.self, forKey: .contact)
+        colors = try c.decode(Colors.self, forKey: .colors)
+        logo = try c.decode(String.self, forKey: .logo)
+        terms = try c.decode(String.self, forKey: .terms)
+        identity = try c.decode(IdentityPolicy.self, forKey: .identity)
+        catalogue = try c.decodeIfPresent(String.self, forKey: .catalogue)
+        menus = try c.decodeIfPresent(Menus.self, forKey: .menus) ?? Menus()
+    }
+
+    public init(name: Names, code: String, hosts: [String], contact: Contact, colors: Colors, logo: String, terms: String,
+                identity: IdentityPolicy, catalogue: String?, menus: Menus) {
+        self.name = name
+        self.code = code
+        self.hosts = hosts
+        self.contact = contact
+        self.colors = colors
+        self.logo = logo
+        self.terms = terms
+        self.identity = identity
+        self.catalogue = catalogue
+        self.menus = menus
+    }
 }
 
 public struct IdentityPolicy: Codable, Sendable, Hashable {
@@ -74,6 +107,34 @@ public struct Menus: Codable, Sendable, Hashable {
     public var online: [Service]
     public var complaints: [Service]
 
+    public init(account: [Service] = [], online: [Service] = [], complaints: [Service] = []) {
+        self.account = account
+        self.online = online
+        self.complaints = complaints
+    }
+
+    /// A menu left out of the file is empty (a tenant may take all its services from a catalogue).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        account = try c.decodeIfPresent([Service].self, forKey: .account) ?? []
+        online = try c.decodeIfPresent([Service].self, forKey: .online) ?? []
+        complaints = try c.decodeIfPresent([Service].self, forKey: .complaints) ?? []
+    }
+
+    enum CodingKeys: String, CodingKey { case account, online, complaints }
+
+    /// These menus with `own` laid over them: a service with the same slug is replaced, others are added.
+    public func overlaid(with own: Menus) -> Menus {
+        func merge(_ base: [Service], _ extra: [Service]) -> [Service] {
+            var out = base
+            for service in extra {
+                if let i = out.firstIndex(where: { $0.slug == service.slug }) { out[i] = service } else { out.append(service) }
+            }
+            return out
+        }
+        return Menus(account: merge(account, own.account), online: merge(online, own.online), complaints: merge(complaints, own.complaints))
+    }
+
     public subscript(key: MenuKey) -> [Service] {
         switch key {
         case .account: account
@@ -81,6 +142,8 @@ public struct Menus: Codable, Sendable, Hashable {
         case .complaints: complaints
         }
     }
+
+    public var isEmpty: Bool { account.isEmpty && online.isEmpty && complaints.isEmpty }
 
     public var all: [(menu: MenuKey, service: Service)] {
         MenuKey.allCases.flatMap { key in self[key].map { (key, $0) } }

@@ -42,9 +42,18 @@ public enum TenantRules {
         }
         if let mb = config.identity.maxFileMB, !(1...50).contains(mb) { add("identity.max_file_mb", "must be 1–50") }
 
+        if config.menus.isEmpty { add("menus", "no services: list some, or name a catalogue") }
+        out += serviceProblems(in: config.menus)
+        return out
+    }
+
+    /// Rules for the services of a set of menus (a tenant's, or a shared catalogue's).
+    public static func serviceProblems(in menus: Menus) -> [TenantFieldProblem] {
+        var out: [TenantFieldProblem] = []
+        func add(_ field: String, _ message: String) { out.append(.init(field: field, message: message)) }
         var slugs = Set<String>()
         for menu in MenuKey.allCases {
-            for (i, service) in config.menus[menu].enumerated() {
+            for (i, service) in menus[menu].enumerated() {
                 let at = "menus.\(menu.rawValue)[\(i)]"
                 if !isSlug(service.slug) { add("\(at).slug", "'\(service.slug)' must be lowercase letters, digits and '-'") }
                 if !slugs.insert(service.slug).inserted { add("\(at).slug", "'\(service.slug)' is used twice") }
