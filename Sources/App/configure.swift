@@ -34,6 +34,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.views.use(.leaf)
     app.leaf.configuration.rootDirectory = settings.viewsDirectory.path + "/"
     app.leaf.cache.isEnabled = settings.mode != .development
+    app.publicPageCache = settings.mode == .development ? nil : PublicPageCache()
 
     app.routes.defaultMaxBodySize = "1mb"
     app.http.server.configuration.serverName = nil

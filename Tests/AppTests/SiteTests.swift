@@ -122,3 +122,33 @@ extension String {
             .replacingOccurrences(of: "'", with: "&#39;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
+
+@Suite("Public page cache")
+struct PageCacheTests {
+    @Test("anonymous visitors get the cached page with an ETag and a 304 on revalidation; each tenant its own page")
+    func cache() async throws {
+        try await withApp(.sqlite) { app, _ in
+            var etag = ""
+            try await app.testing().test(.GET, "/t/bangkrathum/") { res in
+                #expect(res.status == .ok)
+                etag = res.headers.first(name: .eTag) ?? ""
+                #expect(!etag.isEmpty)
+            }
+            try await app.testing().test(.GET, "/t/bangkrathum/", headers: ["If-None-Match": etag]) { res in
+                #expect(res.status == .notModified)
+            }
+            try await app.testing().test(.GET, "/t/nakhonpathom/", headers: ["If-None-Match": etag]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("เทศบาลนครนครปฐม"))
+                #expect(!res.body.string.contains("เทศบาลตำบลบางกระทุ่ม"))
+            }
+            try await app.testing().test(.GET, "/", headers: ["Host": "bangkrathum.localhost"]) { res in
+                #expect(res.body.string.contains("href=\"/services/"), "host and path versions are cached apart")
+            }
+            try await app.testing().test(.GET, "/t/bangkrathum/", headers: ["Cookie": "eservice_session=abc"]) { res in
+                #expect(res.status == .ok)
+                #expect(res.headers.first(name: .eTag) == nil, "a visitor with a session gets a fresh render")
+            }
+        }
+    }
+}

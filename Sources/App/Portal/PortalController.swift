@@ -26,7 +26,7 @@ struct PortalController {
     func index(_ req: Request) async throws -> Response {
         if let tenant = req.hostTenant {
             req.storage[ResolvedTenantKey.self] = ResolvedTenant(tenant: tenant, base: "")
-            return try await TenantSiteController().home(req).encodeResponse(for: req)
+            return try await TenantSiteController().home(req)
         }
         let query = ((try? req.query.get(String.self, at: "q")) ?? "").trimmingCharacters(in: .whitespaces)
         let pageNumber = max(1, (try? req.query.get(Int.self, at: "page")) ?? 1)

@@ -41,14 +41,22 @@ struct TenantSiteController {
         var paragraphs: [String]
     }
 
-    func home(_ req: Request) async throws -> View {
+    func home(_ req: Request) async throws -> Response {
         let t = try req.tenant
-        return try await req.view.render("tenant/home", HomePage(page: PageChrome(request: req, title: t.tenant.thaiName)))
+        return try await req.cachedPublicPage("\(t.tenant.slug)|\(t.base)|home") {
+            try await req.view.render("tenant/home", HomePage(page: PageChrome(request: req, title: t.tenant.thaiName)))
+        }
     }
 
-    func service(_ req: Request) async throws -> View {
+    func service(_ req: Request) async throws -> Response {
         let t = try req.tenant
         guard let slug = req.parameters.get("service"), let (menu, service) = t.tenant.service(slug) else { throw Abort(.notFound) }
+        return try await req.cachedPublicPage("\(t.tenant.slug)|\(t.base)|service|\(slug)") {
+            try await renderService(req, t, menu, service)
+        }
+    }
+
+    private func renderService(_ req: Request, _ t: ResolvedTenant, _ menu: MenuKey, _ service: Service) async throws -> View {
         let context = ServicePage(
             page: PageChrome(request: req, title: "\(service.name) – \(t.tenant.thaiName)"),
             menuTitle: menu.thaiTitle, menuKey: menu.rawValue, name: service.name, description: service.description,
