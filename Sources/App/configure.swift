@@ -42,7 +42,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(AccessLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(https: secure))
     app.middleware.use(ErrorPageMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: settings.publicDirectory.path + "/", defaultFile: nil))
+    app.middleware.use(StaticFilesMiddleware(publicDirectory: settings.publicDirectory.path + "/"))
 
     if let smtp = settings.smtp {
         app.mailer = SMTPMailer(settings: smtp, group: app.eventLoopGroup)

@@ -40,3 +40,22 @@ struct AccessLogMiddleware: AsyncMiddleware {
         return response
     }
 }
+
+/// Files from `Public/`, looked up only for paths under its folders, so page requests cost no file-system
+/// look-up.
+struct StaticFilesMiddleware: AsyncMiddleware {
+    let files: FileMiddleware
+    let prefixes: [String]
+
+    init(publicDirectory: String) {
+        files = FileMiddleware(publicDirectory: publicDirectory, defaultFile: nil)
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: publicDirectory)) ?? []
+        prefixes = folders.filter { !$0.hasPrefix(".") }.map { "/" + $0 }
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let path = request.url.path
+        guard prefixes.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else { return try await next.respond(to: request) }
+        return try await files.respond(to: request, chainingTo: next)
+    }
+}
