@@ -182,3 +182,52 @@ struct OutboxTests {
         }
     }
 }
+
+@Suite("Outbox worker process")
+struct WorkerProcessTests {
+    @Test("an idle worker sleeps until poked or until its poll interval, instead of spinning")
+    func wakeUp() async throws {
+        let wake = OutboxWakeUp()
+        let clock = ContinuousClock()
+        var start = clock.now
+        await wake.wait(upTo: 0.3)
+        #expect(clock.now - start >= .milliseconds(290))
+        start = clock.now
+        wake.poke()
+        await wake.wait(upTo: 5)
+        #expect(clock.now - start < .seconds(1), "a poke that came first is not lost")
+    }
+
+    @Test("`eservice worker` delivers jobs other processes wrote and stops on SIGTERM")
+    func separateWorker() async throws {
+        let binary = Repo.path(".build/debug/eservice")
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the eservice product first")
+        let env = try await TestEnvironment.make(.sqlite)
+        try await withApp(.sqlite, environment: env) { app, _ in
+            let mail = OutgoingMail(from: "a@example.com", to: ["b@example.com"], subject: "งานจากอีกกระบวนการ", text: "ทดสอบ", html: "<p>ทดสอบ</p>",
+                                    messageID: "separate-worker@example.com")
+            try await OutboxStore.enqueue(tenant: nil, kind: EmailOutbox.kind, payload: mail, idempotencyKey: "separate", on: app.db)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["worker"]
+        process.environment = ProcessInfo.processInfo.environment.merging(env.variables(["LOG_LEVEL": "warning"])) { $1 }
+        process.currentDirectoryURL = Repo.root
+        try process.run()
+        let mailDir = env.dataDirectory.appendingPathComponent("mail")
+        var delivered = false
+        for _ in 0..<100 where !delivered {
+            try await Task.sleep(for: .milliseconds(200))
+            delivered = ((try? FileManager.default.contentsOfDirectory(atPath: mailDir.path)) ?? []).contains { $0.hasSuffix(".eml") }
+        }
+        process.terminate()
+        process.waitUntilExit()
+        #expect(delivered)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "a clean stop on SIGTERM")
+        try await withApp(.sqlite, environment: env) { app, _ in
+            let statuses = try await OutboxStore.allJobs(on: app.db).map(\.status)
+            #expect(statuses == [.done])
+        }
+        await env.cleanUp()
+    }
+}
