@@ -45,6 +45,11 @@ struct MailTests {
         try Self.checkDelivered(try #require(files.first), mail)
         let meta = try String(contentsOf: files[0].deletingPathExtension().appendingPathExtension("json"), encoding: .utf8)
         #expect(meta.contains("\"auth_user\": \"mailer\""))
+
+        let login = try SMTPSettings(url: "smtp://mailer:pa%20ss%40word@127.0.0.1:\(sink.port)?starttls=off&auth=login")
+        #expect(login.prefersLogin)
+        try await SMTPMailer(settings: login).send(Self.mail())
+        #expect(sink.messages().count == 2, "AUTH LOGIN works too")
     }
 
     @Test("STARTTLS is used when offered, and a wrong password is a permanent failure")

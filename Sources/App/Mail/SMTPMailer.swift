@@ -95,7 +95,7 @@ public struct SMTPMailer: Mailer {
             }
             if let user = settings.username, let password = settings.password {
                 let auth = capabilities.first { $0.uppercased().hasPrefix("AUTH") }?.uppercased().split(separator: " ").map(String.init) ?? []
-                if auth.contains("PLAIN") {
+                if auth.contains("PLAIN") && !(settings.prefersLogin && auth.contains("LOGIN")) {
                     let token = Data(([0] + Array(user.utf8) + [0] + Array(password.utf8))).base64EncodedString()
                     try await conversation.command("AUTH PLAIN \(token)", expect: [235], stage: "AUTH")
                 } else if auth.contains("LOGIN") {

@@ -15,6 +15,8 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
     public var caFile: String?
     /// The name we give in EHLO.
     public var heloName: String
+    /// `?auth=login` prefers AUTH LOGIN where a server's AUTH PLAIN misbehaves; PLAIN otherwise.
+    public var prefersLogin = false
 
     public struct Invalid: Error, CustomStringConvertible { public var description: String }
 
@@ -47,6 +49,11 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         }
         self.init(host: host, port: components.port ?? (scheme == "smtps" ? 465 : 587), username: username,
                   password: password, security: security, caFile: caFile)
+        switch query["auth"] {
+        case nil, "plain"?: prefersLogin = false
+        case "login"?: prefersLogin = true
+        case let other?: throw Invalid(description: "auth must be plain or login, got '\(other)'")
+        }
     }
 
     /// Never prints the password.
