@@ -5,6 +5,7 @@ func routes(_ app: Application) throws {
     let health = HealthController()
     app.get("healthz", use: health.healthz)
     app.get("readyz", use: health.readyz)
+    app.get("fonts", "tlwg", ":file", use: WebFontController(directory: app.settings.webFontsDirectory).font)
 
     // Pages people use: sessions (stored in the database) and CSRF checks on every form post.
     let pages = app.grouped(app.sessions.middleware, CSRFMiddleware())

@@ -152,3 +152,45 @@ struct PageCacheTests {
         }
     }
 }
+
+@Suite("Bad requests get clear answers, never a 500")
+struct BadRequestTests {
+    @Test("odd bodies, sizes and names on public routes")
+    func oddInput() async throws {
+        try await withApp(.sqlite) { app, _ in
+            var form = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/bangkrathum/contact") { form = try FormSession.from($0) }
+            // JSON where a form is expected, with a valid CSRF header: refused as bad input.
+            try await app.testing().test(.POST, "/t/bangkrathum/contact", headers: [
+                "Cookie": form.cookie, "Content-Type": "application/json", "X-CSRF-Token": form.csrf,
+            ], body: ByteBuffer(string: "{\"name\": 5")) { res in
+                #expect((400..<500).contains(res.status.code), "\(res.status)")
+            }
+            // A body over the 1 MB limit: 413 with a Thai page.
+            try await app.testing().test(.POST, "/t/bangkrathum/contact", headers: [
+                "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
+            ], body: ByteBuffer(string: "body=" + String(repeating: "ก", count: 400_000))) { res in
+                #expect(res.status == .payloadTooLarge)
+                #expect(res.body.string.contains("ใหญ่เกินไป"))
+            }
+            for path in ["/t/bangkrathum/contact/sent/short", "/t/bangkrathum/contact/sent/" + String(repeating: "x", count: 500),
+                         "/fonts/tlwg/..%2F..%2Fetc%2Fpasswd", "/fonts/tlwg/missing.woff", "/t/BANGKRATHUM/"] {
+                try await app.testing().test(.GET, path) { res in
+                    #expect(res.status == .notFound, "\(path)")
+                }
+            }
+            #expect(try await OutboxStore.allJobs(on: app.db).isEmpty)
+        }
+    }
+
+    @Test("Thai web fonts are served when Debian's fonts-thai-tlwg-web is installed")
+    func fonts() async throws {
+        try await withApp(.sqlite) { app, _ in
+            let installed = FileManager.default.fileExists(atPath: "/usr/share/fonts/woff/tlwg/Loma.woff")
+            try await app.testing().test(.GET, "/fonts/tlwg/Loma.woff") { res in
+                #expect(res.status == (installed ? .ok : .notFound))
+                if installed { #expect(res.headers.contentType?.subType == "woff") }
+            }
+        }
+    }
+}

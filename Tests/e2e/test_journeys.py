@@ -170,3 +170,40 @@ def test_unknown_tenant_404(page):
     lang = d.find_element(By.TAG_NAME, "html").get_attribute("lang") or ""
     assert lang.split("-")[0].lower() == "th", "html lang=%r" % lang
     assert_no_horizontal_scroll(d)
+
+
+def test_contact_journey(page):
+    """A person writes to the municipality from a phone or a PC: a mistake is shown beside its field,
+    what was typed stays, the corrected form says สำเร็จ with a reference, and both e-mails go out
+    (the server runs without SMTP_URL here, so they appear in the development mailbox)."""
+    d = page
+    d.get(BASE + "/t/%s/contact" % TENANT)
+    wait(d).until(EC.presence_of_element_located((By.ID, "name")))
+    assert_no_horizontal_scroll(d)
+    subject = "ไฟฟ้าดับหน้าซอย %s" % d.get_window_size()["width"]
+    d.find_element(By.ID, "email").send_keys("not-an-email")
+    d.find_element(By.ID, "subject").send_keys(subject)
+    d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for_text(d, "กรุณาแก้ไขข้อมูลต่อไปนี้")
+    wait_for_text(d, "รูปแบบอีเมลไม่ถูกต้อง")
+    assert d.find_element(By.ID, "subject").get_attribute("value") == subject, "typed text kept"
+    assert d.find_element(By.ID, "email").get_attribute("aria-invalid") == "true"
+
+    d.find_element(By.ID, "name").send_keys("สมชาย ใจดี")
+    email = d.find_element(By.ID, "email")
+    email.clear()
+    email.send_keys("somchai@example.com")
+    d.find_element(By.ID, "body").send_keys("ไฟฟ้าสาธารณะดับมาสามคืนแล้ว")
+    d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for_text(d, "สำเร็จ")
+    reference = d.find_element(By.CSS_SELECTOR, ".reference strong").text
+    assert reference.startswith("BKT-C"), reference
+
+    # The outbox worker inside the server delivers both mails within a few seconds.
+    def mailbox_has_reference(drv):
+        drv.get(BASE + "/dev/mailbox")
+        return body_text(drv).count(reference) >= 2
+    try:
+        WebDriverWait(d, WAIT, poll_frequency=0.5).until(mailbox_has_reference)
+    except Exception:
+        pytest.fail("mailbox does not list both e-mails for %s: %.500s" % (reference, body_text(d)))

@@ -13,7 +13,11 @@ struct CSRFMiddleware: AsyncMiddleware {
         guard [.POST, .PUT, .PATCH, .DELETE].contains(request.method) else { return try await next.respond(to: request) }
         var given = request.headers.first(name: Self.header)
         if given == nil {
-            if request.body.data == nil { _ = try await request.body.collect(max: Self.maxFormBody).get() }
+            if let body = request.body.data {
+                guard body.readableBytes <= Self.maxFormBody else { throw Abort(.payloadTooLarge) }
+            } else {
+                _ = try await request.body.collect(max: Self.maxFormBody).get()
+            }
             given = try? request.content.get(String.self, at: Self.field)
         }
         guard let expected = request.session.data[Self.sessionKey], let given,

@@ -19,6 +19,8 @@ public struct Settings: Sendable {
     public var appSecret: [UInt8]
     public var viewsDirectory: URL
     public var publicDirectory: URL
+    /// Debian's fonts-thai-tlwg-web (WOFF), served at /fonts/tlwg/ for devices without a Thai font.
+    public var webFontsDirectory: URL
 
     public var servesOverHTTPS: Bool { publicBaseURL?.scheme == "https" }
     /// Mails are written as files under the data directory when no SMTP server is set.
@@ -119,7 +121,8 @@ public struct Settings: Sendable {
             mode: mode, dataDirectory: dataDirectory, tenantsDirectory: tenantsDirectory, databaseURL: databaseURL,
             publicBaseURL: publicBaseURL, smtp: smtp, mailFrom: mailFrom, runsOutboxWorker: runsWorker,
             appSecret: secret, viewsDirectory: path(value("VIEWS_DIR") ?? "Views"),
-            publicDirectory: path(value("PUBLIC_DIR") ?? "Public")
+            publicDirectory: path(value("PUBLIC_DIR") ?? "Public"),
+            webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg")
         )
     }
 }
