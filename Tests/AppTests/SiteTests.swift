@@ -32,6 +32,23 @@ struct SiteTests {
         }
     }
 
+    @Test("the portal finds a municipality by Thai or English name")
+    func portalSearch() async throws {
+        try await withApp(.sqlite) { app, _ in
+            for query in ["%E0%B8%9A%E0%B8%B2%E0%B8%87%E0%B8%A3%E0%B8%B1%E0%B8%81", "bang%20rak"] {  // บางรัก, "bang rak"
+                try await app.testing().test(.GET, "/?q=\(query)") { res in
+                    #expect(res.status == .ok)
+                    #expect(res.body.string.contains("data-tenant=\"bangrak\""))
+                    #expect(!res.body.string.contains("data-tenant=\"bangkrathum\""))
+                }
+            }
+            try await app.testing().test(.GET, "/?q=zzzz&page=-4") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("ไม่พบหน่วยงานที่ตรงกับ"))
+            }
+        }
+    }
+
     @Test("unknown tenants and pages get a Thai 404 page")
     func notFound() async throws {
         try await withApp(.sqlite) { app, _ in
