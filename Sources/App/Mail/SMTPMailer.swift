@@ -77,42 +77,40 @@ public struct SMTPMailer: Mailer {
             channel.close(promise: nil)
         }
         var conversation = Conversation(channel: channel, replies: stream.makeAsyncIterator())
-        do {
-            try await conversation.expect(220, stage: "greeting")
-            var capabilities = try await conversation.ehlo(settings.heloName)
-            if !implicit && settings.security != .none {
-                let offered = capabilities.contains { $0.uppercased() == "STARTTLS" }
-                if offered {
-                    try await conversation.command("STARTTLS", expect: [220])
-                    try await channel.eventLoop.submit {
-                        try channel.pipeline.syncOperations.addHandler(
-                            NIOSSLClientHandler(context: tls, serverHostname: host.isIPAddress ? nil : host), position: .first)
-                    }.get()
-                    capabilities = try await conversation.ehlo(settings.heloName)
-                } else if settings.security == .startTLS {
-                    throw SMTPError.tlsRequiredButNotOffered
-                }
+        try await conversation.expect(220, stage: "greeting")
+        var capabilities = try await conversation.ehlo(settings.heloName)
+        if !implicit && settings.security != .none {
+            let offered = capabilities.contains { $0.uppercased() == "STARTTLS" }
+            if offered {
+                try await conversation.command("STARTTLS", expect: [220])
+                try await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: tls, serverHostname: host.isIPAddress ? nil : host), position: .first)
+                }.get()
+                capabilities = try await conversation.ehlo(settings.heloName)
+            } else if settings.security == .startTLS {
+                throw SMTPError.tlsRequiredButNotOffered
             }
-            if let user = settings.username, let password = settings.password {
-                let auth = capabilities.first { $0.uppercased().hasPrefix("AUTH") }?.uppercased().split(separator: " ").map(String.init) ?? []
-                if auth.contains("PLAIN") && !(settings.prefersLogin && auth.contains("LOGIN")) {
-                    let token = Data(([0] + Array(user.utf8) + [0] + Array(password.utf8))).base64EncodedString()
-                    try await conversation.command("AUTH PLAIN \(token)", expect: [235], stage: "AUTH")
-                } else if auth.contains("LOGIN") {
-                    try await conversation.command("AUTH LOGIN", expect: [334], stage: "AUTH")
-                    try await conversation.command(Data(user.utf8).base64EncodedString(), expect: [334], stage: "AUTH")
-                    try await conversation.command(Data(password.utf8).base64EncodedString(), expect: [235], stage: "AUTH")
-                } else {
-                    throw SMTPError.authNotSupported
-                }
-            }
-            try await conversation.command("MAIL FROM:<\(from.address)>", expect: [250])
-            for rcpt in recipients { try await conversation.command("RCPT TO:<\(rcpt.address)>", expect: [250, 251]) }
-            try await conversation.command("DATA", expect: [354])
-            try await conversation.send(MIMEMessage.dotStuffed(MIMEMessage.render(mail)) + "\r\n.\r\n")
-            try await conversation.expect(250, stage: "end of DATA")
-            try? await conversation.command("QUIT", expect: [221])
         }
+        if let user = settings.username, let password = settings.password {
+            let auth = capabilities.first { $0.uppercased().hasPrefix("AUTH") }?.uppercased().split(separator: " ").map(String.init) ?? []
+            if auth.contains("PLAIN") && !(settings.prefersLogin && auth.contains("LOGIN")) {
+                let token = Data(([0] + Array(user.utf8) + [0] + Array(password.utf8))).base64EncodedString()
+                try await conversation.command("AUTH PLAIN \(token)", expect: [235], stage: "AUTH")
+            } else if auth.contains("LOGIN") {
+                try await conversation.command("AUTH LOGIN", expect: [334], stage: "AUTH")
+                try await conversation.command(Data(user.utf8).base64EncodedString(), expect: [334], stage: "AUTH")
+                try await conversation.command(Data(password.utf8).base64EncodedString(), expect: [235], stage: "AUTH")
+            } else {
+                throw SMTPError.authNotSupported
+            }
+        }
+        try await conversation.command("MAIL FROM:<\(from.address)>", expect: [250])
+        for rcpt in recipients { try await conversation.command("RCPT TO:<\(rcpt.address)>", expect: [250, 251]) }
+        try await conversation.command("DATA", expect: [354])
+        try await conversation.send(MIMEMessage.dotStuffed(MIMEMessage.render(mail)) + "\r\n.\r\n")
+        try await conversation.expect(250, stage: "end of DATA")
+        try? await conversation.command("QUIT", expect: [221])
     }
 
     private func makeTLSContext() throws -> NIOSSLContext {
