@@ -24,7 +24,7 @@ let package = Package(
                        providers: [.apt(["libgd-dev"])]),
         .systemLibrary(name: "CMagic", path: "Sources/CMagic",
                        providers: [.apt(["libmagic-dev"])]),
-        .target(name: "Domain", path: "Sources/Domain"),
+        .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Domain"),
         .target(name: "Imaging", dependencies: ["CGD", "CMagic"], path: "Sources/Imaging"),
         .target(
             name: "Migrations",
