@@ -33,14 +33,6 @@ public final class GDImage {
 
     deinit { gdImageDestroy(image) }
 
-    /// A blank true-colour image, white.
-    public convenience init?(width: Int, height: Int) {
-        guard width > 0, height > 0, let im = gdImageCreateTrueColor(Int32(width), Int32(height)) else { return nil }
-        self.init(im)
-        let white = gdImageColorAllocate(im, 255, 255, 255)
-        gdImageFilledRectangle(im, 0, 0, Int32(width - 1), Int32(height - 1), white)
-    }
-
     /// Decodes bytes of a known format. libgd reads from memory; the bytes are not kept.
     public static func decode(_ bytes: [UInt8], as format: ImageFormat) throws -> GDImage {
         guard !bytes.isEmpty else { throw ImagingError.empty }
@@ -64,17 +56,11 @@ public final class GDImage {
 
     public var width: Int { Int(image.pointee.sx) }
     public var height: Int { Int(image.pointee.sy) }
-    public var isTrueColor: Bool { image.pointee.trueColor != 0 }
 
     /// RGB of one pixel (alpha ignored), for tests and checks.
     public func rgb(x: Int, y: Int) -> (red: UInt8, green: UInt8, blue: UInt8) {
         let c = gdImageGetTrueColorPixel(image, Int32(x), Int32(y))
         return (UInt8((c >> 16) & 0xFF), UInt8((c >> 8) & 0xFF), UInt8(c & 0xFF))
-    }
-
-    public func fillRectangle(x: Int, y: Int, width: Int, height: Int, red: UInt8, green: UInt8, blue: UInt8) {
-        let colour = gdImageColorAllocate(image, Int32(red), Int32(green), Int32(blue))
-        gdImageFilledRectangle(image, Int32(x), Int32(y), Int32(x + width - 1), Int32(y + height - 1), colour)
     }
 
     public func encodePNG() throws -> [UInt8] {

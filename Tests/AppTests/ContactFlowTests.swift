@@ -49,6 +49,32 @@ struct ContactFlowTests {
         }
     }
 
+    @Test("the same form sent several times at once saves one message and answers every copy", arguments: TestDatabase.all)
+    func concurrentDoubleSubmit(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            var form = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/bangrak/contact") { form = try FormSession.from($0) }
+            let body = formBody(form.fields.merging(Self.valid) { $1 })
+            let cookie = form.cookie
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        var status = HTTPStatus.internalServerError
+                        try await app.testing().test(.POST, "/t/bangrak/contact", headers: [
+                            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+                        ], body: ByteBuffer(string: body)) { status = $0.status }
+                        return status
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .seeOther }, "\(statuses)")
+            let tenant = try Tenant.named("bangrak", in: app)
+            #expect(try await ContactStore.list(tenant: tenant, on: app.db).count == 1)
+            #expect(try await OutboxStore.jobs(tenant: tenant, on: app.db).count == 2)
+        }
+    }
+
     @Test("a post without the CSRF token is refused and nothing is saved", arguments: TestDatabase.all)
     func csrf(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in

@@ -84,10 +84,16 @@ struct ContactController {
         }
         let tenant = t.tenant
         let toSend = mails
-        try await req.db.transaction { db in
-            let (_, created) = try await ContactStore.create(tenant: tenant, token: token, reference: reference, message: message, now: now, on: db)
-            guard created else { return }  // the same form sent twice: one message, one set of e-mails
-            for mail in toSend { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }
+        do {
+            try await req.db.writeTransaction { db in
+                let (_, created) = try await ContactStore.create(tenant: tenant, token: token, reference: reference, message: message, now: now, on: db)
+                guard created else { return }  // the same form sent twice: one message, one set of e-mails
+                for mail in toSend { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }
+            }
+        } catch {
+            // Two copies of the form arrived at once (a double tap) and the other one saved it first.
+            guard (error as? any DatabaseError)?.isConstraintFailure == true,
+                  try await ContactStore.find(tenant: tenant, token: token, on: req.db) != nil else { throw error }
         }
         req.application.outboxWakeUp.poke()
         return req.redirect(to: t.url(.contactSent(token)), redirectType: .normal)

@@ -20,9 +20,4 @@ final class TenantInterner: @unchecked Sendable {
         return config
     }
 
-    var distinctServices: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return services.count
-    }
 }
