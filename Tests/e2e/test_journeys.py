@@ -20,6 +20,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -77,7 +78,8 @@ def page(request, driver):
 
 
 def wait(d):
-    return WebDriverWait(d, WAIT)
+    # A page that is being replaced (after a form post) makes elements stale: look again, don't fail.
+    return WebDriverWait(d, WAIT, ignored_exceptions=[StaleElementReferenceException])
 
 
 def body_text(d):
@@ -204,6 +206,7 @@ def test_contact_journey(page):
         drv.get(BASE + "/dev/mailbox")
         return body_text(drv).count(reference) >= 2
     try:
-        WebDriverWait(d, WAIT, poll_frequency=0.5).until(mailbox_has_reference)
+        WebDriverWait(d, WAIT, poll_frequency=0.5,
+                      ignored_exceptions=[StaleElementReferenceException]).until(mailbox_has_reference)
     except Exception:
         pytest.fail("mailbox does not list both e-mails for %s: %.500s" % (reference, body_text(d)))
