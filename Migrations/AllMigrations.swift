@@ -7,6 +7,12 @@ public enum AllMigrations {
             CreateOutboxJob(),
             CreateSessions(),
             CreateContactMessage(),
+            // Tenant settings changed in the back office (012–016).
+            CreateTenantSettingsEpoch(),
+            CreateTenantSetting(),
+            CreateTenantService(),
+            CreateFormVersion(),
+            CreateServiceForm(),
         ]
     }
 }

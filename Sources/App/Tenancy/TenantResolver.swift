@@ -52,12 +52,3 @@ struct TenantResolver: AsyncMiddleware {
         return try await next.respond(to: request)
     }
 }
-
-extension Application {
-    struct TenantsKey: StorageKey { typealias Value = TenantRegistry }
-
-    public var tenants: TenantRegistry {
-        get { storage[TenantsKey.self] ?? TenantRegistry([]) }
-        set { storage[TenantsKey.self] = newValue }
-    }
-}

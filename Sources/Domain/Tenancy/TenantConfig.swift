@@ -4,6 +4,11 @@ public struct TenantConfig: Codable, Sendable, Hashable {
     public struct Names: Codable, Sendable, Hashable {
         public var th: String
         public var en: String
+
+        public init(th: String, en: String) {
+            self.th = th
+            self.en = en
+        }
     }
 
     public struct Contact: Codable, Sendable, Hashable {
@@ -12,11 +17,24 @@ public struct TenantConfig: Codable, Sendable, Hashable {
         public var email: String?
         public var website: String?
         public var hours: String?
+
+        public init(address: String, phone: String, email: String?, website: String?, hours: String?) {
+            self.address = address
+            self.phone = phone
+            self.email = email
+            self.website = website
+            self.hours = hours
+        }
     }
 
     public struct Colors: Codable, Sendable, Hashable {
         public var primary: String
         public var accent: String
+
+        public init(primary: String, accent: String) {
+            self.primary = primary
+            self.accent = accent
+        }
     }
 
     public var name: Names
@@ -66,6 +84,8 @@ public struct TenantConfig: Codable, Sendable, Hashable {
 public struct IdentityPolicy: Codable, Sendable, Hashable {
     public struct Image: Codable, Sendable, Hashable {
         public var label: String
+
+        public init(label: String) { self.label = label }
     }
 
     public static let defaultWatermark = "ใช้สำหรับยืนยันตัวตนกับ {ชื่อหน่วยงาน} เท่านั้น"
@@ -78,6 +98,12 @@ public struct IdentityPolicy: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case watermark, images
         case maxFileMB = "max_file_mb"
+    }
+
+    public init(watermark: String?, maxFileMB: Int?, images: [Image]) {
+        self.watermark = watermark
+        self.maxFileMB = maxFileMB
+        self.images = images
     }
 
     /// The watermark with the agency's Thai name filled in.
@@ -165,13 +191,24 @@ public struct Service: Codable, Sendable, Hashable {
         case slaDays = "sla_days"
     }
 
+    public init(slug: String, name: String, description: String, verifiedIdentity: Bool?, slaDays: Int, fields: [FormField],
+                attachments: [AttachmentRule]?) {
+        self.slug = slug
+        self.name = name
+        self.description = description
+        self.verifiedIdentity = verifiedIdentity
+        self.slaDays = slaDays
+        self.fields = fields
+        self.attachments = attachments
+    }
+
     public func requiresVerifiedIdentity(in menu: MenuKey) -> Bool {
         verifiedIdentity ?? menu.requiresVerifiedIdentityByDefault
     }
 }
 
 public enum FieldType: String, Codable, Sendable, CaseIterable {
-    case text, textarea, number, date, email, tel, select, radio, checkboxes, location
+    case text, textarea, number, date, email, tel, select, radio, checkboxes, location, address
 
     public var hasOptions: Bool { [.select, .radio, .checkboxes].contains(self) }
 
@@ -188,6 +225,7 @@ public enum FieldType: String, Codable, Sendable, CaseIterable {
         case .radio: "เลือกหนึ่งข้อ"
         case .checkboxes: "เลือกได้หลายข้อ"
         case .location: "สถานที่ / ตำแหน่ง"
+        case .address: "ที่อยู่ (เลือกจังหวัด อำเภอ ตำบล และรหัสไปรษณีย์จากรายการ)"
         }
     }
 }
@@ -204,6 +242,16 @@ public struct FormField: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case key, type, label, required, help, options
         case maxLength = "max_length"
+    }
+
+    public init(key: String, type: FieldType, label: String, required: Bool?, help: String?, options: [String]?, maxLength: Int?) {
+        self.key = key
+        self.type = type
+        self.label = label
+        self.required = required
+        self.help = help
+        self.options = options
+        self.maxLength = maxLength
     }
 
     public var isRequired: Bool { required ?? false }
@@ -252,6 +300,15 @@ public struct AttachmentRule: Codable, Sendable, Hashable {
         case key, label, required, types
         case maxMB = "max_mb"
         case maxCount = "max_count"
+    }
+
+    public init(key: String, label: String, required: Bool?, types: [FileKind], maxMB: Int?, maxCount: Int?) {
+        self.key = key
+        self.label = label
+        self.required = required
+        self.types = types
+        self.maxMB = maxMB
+        self.maxCount = maxCount
     }
 
     public var isRequired: Bool { required ?? false }
