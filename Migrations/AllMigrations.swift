@@ -7,6 +7,14 @@ public enum AllMigrations {
             CreateOutboxJob(),
             CreateSessions(),
             CreateContactMessage(),
+            CreateStaffAccount(),
+            CreateStaffRecoveryCode(),
+            CreateStaffToken(),
+            CreateStaffGrant(),
+            CreateAccessRequest(),
+            CreateAuditEvent(),
+            CreateRateCounter(),
+            CreateSequence(),
         ]
     }
 }
