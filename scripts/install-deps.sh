@@ -46,7 +46,7 @@ available() {
 
 pkgs=()
 [ $want_run -eq 1 ] && pkgs+=(libgd-dev libmagic-dev pkg-config fonts-thai-tlwg fonts-thai-tlwg-web curl)
-[ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl)
+[ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools)
 [ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl)
 
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
@@ -93,7 +93,7 @@ if [ $want_test -eq 1 ]; then
     echo "ok: .venv exists"
   fi
   need=()
-  for spec in aiosmtpd:aiosmtpd selenium:selenium pytest:pytest yaml:pyyaml; do
+  for spec in aiosmtpd:aiosmtpd selenium:selenium pytest:pytest yaml:pyyaml qrcode:qrcode pyotp:pyotp; do
     mod="${spec%%:*}" pkg="${spec#*:}"
     if .venv/bin/python -c "import $mod" >/dev/null 2>&1; then echo "ok: python $pkg"; else need+=("$pkg"); fi
   done

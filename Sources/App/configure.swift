@@ -15,6 +15,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.logger.info("tenants loaded", metadata: ["count": .stringConvertible(app.tenants.all.count),
                                                  "seconds": .string("\(ContinuousClock.now - started)")])
 
+    app.orgUnits = try OrgUnitsLoader.load(tenantsDirectory: settings.tenantsDirectory)
+
     try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
     if let url = settings.databaseURL {
         app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
@@ -59,5 +61,6 @@ public func configure(_ app: Application, settings: Settings) async throws {
 /// What `serve` adds: the schema brought up to date before the first request, and the in-process worker.
 public func prepareToServe(_ app: Application, command: String = "serve") async throws {
     try await app.autoMigrate()
+    if command == "serve" { try await PlatformSetupController.announceIfNeeded(app) }
     if command == "serve", app.settings.runsOutboxWorker { app.lifecycle.use(InProcessOutboxWorker()) }
 }

@@ -10,7 +10,7 @@ func routes(_ app: Application) throws {
     // Pages people use: sessions (stored in the database) and CSRF checks on every form post.
     let pages = app.grouped(app.sessions.middleware, CSRFMiddleware())
     pages.get(use: PortalController().index)
-    pages.get("backoffice", use: BackOfficeController().index)
+    registerBackOffice(on: pages, app: app)
 
     // Each tenant's site, by path prefix and on its own host name.
     registerTenantSite(on: pages.grouped(PathComponent(stringLiteral: SiteURL.tenantPrefix), ":tenant").grouped(TenantResolver(source: .pathPrefix)),

@@ -8,15 +8,18 @@ struct CSRFMiddleware: AsyncMiddleware {
     static let header = "X-CSRF-Token"
     static let sessionKey = "csrf"
     static let maxFormBody = 1 << 20
+    /// Forms with a file (multipart) may be larger; the route's own limit applies after this.
+    static let maxMultipartBody = 12 << 20
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard [.POST, .PUT, .PATCH, .DELETE].contains(request.method) else { return try await next.respond(to: request) }
         var given = request.headers.first(name: Self.header)
         if given == nil {
+            let limit = request.headers.contentType == .formData ? Self.maxMultipartBody : Self.maxFormBody
             if let body = request.body.data {
-                guard body.readableBytes <= Self.maxFormBody else { throw Abort(.payloadTooLarge) }
+                guard body.readableBytes <= limit else { throw Abort(.payloadTooLarge) }
             } else {
-                _ = try await request.body.collect(max: Self.maxFormBody).get()
+                _ = try await request.body.collect(max: limit).get()
             }
             given = try? request.content.get(String.self, at: Self.field)
         }
@@ -60,5 +63,12 @@ public enum RandomToken {
 
     public static func looksValid(_ token: String) -> Bool {
         (20...100).contains(token.count) && token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+}
+
+extension RandomToken {
+    /// Hex SHA-256 of some bytes (documents' fingerprints).
+    public static func hex(SHA256Digest data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -6,10 +6,61 @@ struct PageChrome: Encodable {
     var title: String
     var tenant: TenantChrome?
     var portalURL = SiteURL.portal.path
+    /// The staff back office's header and navigation, on `/backoffice/` pages.
+    var backOffice: BackOfficeChrome?
 
     init(request: Request, title: String) {
         self.title = title
         tenant = (try? request.tenant).map(TenantChrome.init)
+        if request.url.path.hasPrefix("/backoffice") { backOffice = BackOfficeChrome(request: request) }
+    }
+}
+
+struct BackOfficeChrome: Encodable {
+    struct Link: Encodable {
+        var url: String
+        var title: String
+    }
+
+    var homeURL = BackOfficeURL.home.path
+    var loginURL = BackOfficeURL.login.path
+    var logoutURL = BackOfficeURL.logout.path
+    var signedIn: Bool
+    var name: String?
+    var csrf: String?
+    var links: [Link] = []
+    /// In a tenant's back office: its name, and the other tenants this person may switch to.
+    var tenantName: String?
+    var switchTo: [Link] = []
+
+    init(request: Request) {
+        guard let staff = request.signedInStaff else {
+            signedIn = false
+            return
+        }
+        signedIn = true
+        name = staff.displayName
+        csrf = request.csrfToken()
+        links = [Link(url: BackOfficeURL.home.path, title: "ระบบงานของฉัน"), Link(url: BackOfficeURL.requests.path, title: "คำขอสิทธิ์")]
+        if staff.isPlatformAdmin || staff.grants.values.contains(.orgAdmin) {
+            links.append(Link(url: BackOfficeURL.approvals.path, title: "อนุมัติสิทธิ์"))
+        }
+        if staff.isPlatformAdmin {
+            links.append(Link(url: BackOfficeURL.adminRegistrations.path, title: "อนุมัติบัญชี"))
+            links.append(Link(url: BackOfficeURL.adminStaff.path, title: "บัญชีเจ้าหน้าที่"))
+        }
+        if staff.isPlatformAdmin || staff.grants.values.contains(.orgAdmin) {
+            links.append(Link(url: BackOfficeURL.audit.path, title: "บันทึกการใช้งาน"))
+        }
+        links.append(Link(url: BackOfficeURL.profile.path, title: "ข้อมูลส่วนตัว"))
+        if let scope = try? request.backOffice {
+            tenantName = scope.tenant.thaiName
+            let tenants = request.application.tenants
+            switchTo = staff.grants.keys.sorted().compactMap { slug in
+                guard slug != scope.tenant.slug, let t = tenants.tenant(slug: slug) else { return nil }
+                return Link(url: BackOfficeURL.tenantHome(slug).path, title: t.thaiName)
+            }
+        }
     }
 }
 

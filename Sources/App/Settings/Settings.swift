@@ -21,6 +21,11 @@ public struct Settings: Sendable {
     public var publicDirectory: URL
     /// Debian's fonts-thai-tlwg-web (WOFF), served at /fonts/tlwg/ for devices without a Thai font.
     public var webFontsDirectory: URL
+    /// bcrypt cost for staff (and later citizen) passwords: `PASSWORD_HASH_COST`, 12 by default.
+    public var passwordHashCost: Int = 12
+    /// TOTP period for new staff OTP enrolments: `STAFF_OTP_PERIOD`, 30 (every authenticator app) or 180
+    /// (the 3-minute codes of the BMA OTP app).
+    public var staffOTPPeriod: Int = 30
 
     public var servesOverHTTPS: Bool { publicBaseURL?.scheme == "https" }
     /// Mails are written as files under the data directory when no SMTP server is set.
@@ -110,6 +115,16 @@ public struct Settings: Sendable {
             problems.append("APP_SECRET is required in production (at least 32 random characters)")
         }
 
+        var hashCost = 12
+        if let raw = value("PASSWORD_HASH_COST") {
+            if let n = Int(raw), (4...15).contains(n) { hashCost = n } else { problems.append("PASSWORD_HASH_COST must be a number from 4 to 15 (got '\(raw)')") }
+            if mode == .production, hashCost < 10 { problems.append("PASSWORD_HASH_COST below 10 is for tests only") }
+        }
+        var otpPeriod = 30
+        if let raw = value("STAFF_OTP_PERIOD") {
+            if let n = Int(raw), n == 30 || n == 180 { otpPeriod = n } else { problems.append("STAFF_OTP_PERIOD must be 30 or 180 seconds (got '\(raw)')") }
+        }
+
         guard problems.isEmpty else { throw Problems(items: problems) }
 
         if secret.isEmpty {
@@ -122,7 +137,8 @@ public struct Settings: Sendable {
             publicBaseURL: publicBaseURL, smtp: smtp, mailFrom: mailFrom, runsOutboxWorker: runsWorker,
             appSecret: secret, viewsDirectory: path(value("VIEWS_DIR") ?? "Views"),
             publicDirectory: path(value("PUBLIC_DIR") ?? "Public"),
-            webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg")
+            webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg"),
+            passwordHashCost: hashCost, staffOTPPeriod: otpPeriod
         )
     }
 }

@@ -19,3 +19,14 @@ extension Database {
         }
     }
 }
+
+import SQLKit
+
+extension Database {
+    /// Runs a conditional `UPDATE … RETURNING …` and tells whether it changed a row: the way to claim
+    /// something exactly once (a token, a one-time code) when two requests race.
+    func claim(_ query: SQLQueryString) async throws -> Bool {
+        guard let sql = self as? any SQLDatabase else { return false }
+        return try await sql.raw(query).first() != nil
+    }
+}

@@ -1,0 +1,124 @@
+import Domain
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// One-time codes for staff: TOTP (RFC 6238) with the account's period, each code good once, ±1 step of
+/// drift, and recovery codes issued at enrolment. Five wrong codes in a row lock the account for 15 minutes.
+enum StaffOTP {
+    static let maxFailures = 5
+    static let lockout: TimeInterval = 15 * 60
+    static let recoveryCodeCount = 10
+
+    static func box(_ app: Application) -> SecretBox { SecretBox(appSecret: app.settings.appSecret, purpose: "staff-totp") }
+
+    static func totp(for account: StaffAccount, app: Application) throws -> Domain.TOTP? {
+        guard let sealed = account.totpSecret else { return nil }
+        return Domain.TOTP(secret: try box(app).open(sealed), period: account.totpPeriod ?? 30)
+    }
+
+    enum Outcome: Equatable { case accepted, wrong, locked, recoveryCodeUsed }
+
+    /// Checks a code (or a recovery code) and records the outcome on the account.
+    static func check(_ input: String, account: StaffAccount, app: Application, now: Date = Date(), on db: any Database) async throws -> Outcome {
+        if let until = account.lockedUntil, until > now { return .locked }
+        let code = input.filter { !$0.isWhitespace }
+        if let totp = try totp(for: account, app: app), code.count == totp.digits,
+           let step = totp.verify(code, at: now, window: 1, lastUsedStep: account.totpLastStep) {
+            // Store the step only if no other request used this or a later step first: each code works once.
+            let id = try account.requireID()
+            guard try await db.claim("""
+                UPDATE staff_accounts SET totp_last_step = \(bind: step), otp_failures = 0
+                WHERE id = \(bind: id) AND (totp_last_step IS NULL OR totp_last_step < \(bind: step)) RETURNING id
+                """) else { return .wrong }
+            account.totpLastStep = step
+            account.otpFailures = 0
+            return .accepted
+        }
+        if RecoveryCodes.looksLike(code), try await RecoveryCodes.use(code, staffID: try account.requireID(), now: now, on: db) {
+            account.otpFailures = 0
+            try await account.save(on: db)
+            return .recoveryCodeUsed
+        }
+        account.otpFailures += 1
+        if account.otpFailures >= maxFailures {
+            account.lockedUntil = now.addingTimeInterval(lockout)
+            account.otpFailures = 0
+            try await account.save(on: db)
+            return .locked
+        }
+        try await account.save(on: db)
+        return .wrong
+    }
+
+    /// Enrolment: the secret the person confirmed with a code becomes the account's; new recovery codes replace old ones.
+    static func enrol(_ account: StaffAccount, secret: [UInt8], period: Int, step: Int64, app: Application, now: Date, on db: any Database) async throws -> [String] {
+        account.totpSecret = try box(app).seal(secret)
+        account.totpPeriod = period
+        account.totpLastStep = step
+        account.otpFailures = 0
+        account.updatedAt = now
+        try await account.save(on: db)
+        return try await RecoveryCodes.issue(staffID: try account.requireID(), now: now, on: db)
+    }
+}
+
+final class RecoveryCodeRecord: Model, @unchecked Sendable {
+    static let schema = "staff_recovery_codes"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "staff_id") var staffID: UUID
+    @Field(key: "code_hash") var codeHash: String
+    @OptionalField(key: "used_at") var usedAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+/// Ten single-use codes of the form "abcd-efgh" for when the phone is lost; only hashes are kept.
+enum RecoveryCodes {
+    private static let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
+
+    static func make() -> String {
+        let chars = (0..<8).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] }
+        return String(chars[0..<4]) + "-" + String(chars[4..<8])
+    }
+
+    static func normalised(_ code: String) -> String { code.lowercased().filter { $0 != "-" && !$0.isWhitespace } }
+
+    static func looksLike(_ code: String) -> Bool {
+        let n = normalised(code)
+        return n.count == 8 && n.allSatisfy { alphabet.contains($0) }
+    }
+
+    static func issue(staffID: UUID, now: Date, on db: any Database) async throws -> [String] {
+        try await RecoveryCodeRecord.query(on: db).filter(\.$staffID == staffID).delete()
+        var codes: [String] = []
+        while codes.count < StaffOTP.recoveryCodeCount {
+            let c = make()
+            if !codes.contains(c) { codes.append(c) }
+        }
+        for c in codes {
+            let r = RecoveryCodeRecord()
+            r.staffID = staffID
+            r.codeHash = RandomToken.hash(normalised(c))
+            r.createdAt = now
+            try await r.create(on: db)
+        }
+        return codes
+    }
+
+    /// Uses a code once; `false` for an unknown or already used code.
+    static func use(_ code: String, staffID: UUID, now: Date, on db: any Database) async throws -> Bool {
+        let hash = RandomToken.hash(normalised(code))
+        return try await db.claim("""
+            UPDATE staff_recovery_codes SET used_at = \(bind: now)
+            WHERE staff_id = \(bind: staffID) AND code_hash = \(bind: hash) AND used_at IS NULL RETURNING id
+            """)
+    }
+
+    static func remaining(staffID: UUID, on db: any Database) async throws -> Int {
+        try await RecoveryCodeRecord.query(on: db).filter(\.$staffID == staffID).filter(\.$usedAt == nil).count()
+    }
+}

@@ -1,0 +1,99 @@
+import Domain
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// Staff accounts: queries and changes. Every function that changes an account says so in its name.
+enum StaffStore {
+    static func find(_ id: UUID, on db: any Database) async throws -> StaffAccount? {
+        try await StaffAccount.find(id, on: db)
+    }
+
+    static func find(username: String, on db: any Database) async throws -> StaffAccount? {
+        try await StaffAccount.query(on: db).filter(\.$username == username.lowercased()).first()
+    }
+
+    static func find(nationalID: String, on db: any Database) async throws -> StaffAccount? {
+        try await StaffAccount.query(on: db).filter(\.$nationalID == nationalID).first()
+    }
+
+    static func count(on db: any Database) async throws -> Int {
+        try await StaffAccount.query(on: db).count()
+    }
+
+    static func grants(staffID: UUID, on db: any Database) async throws -> [StaffGrantRecord] {
+        try await StaffGrantRecord.query(on: db).filter(\.$staffID == staffID).sort(\.$tenantID).all()
+    }
+
+    static func principal(for account: StaffAccount, on db: any Database) async throws -> StaffPrincipal {
+        let id = try account.requireID()
+        var roles: [String: StaffRole] = [:]
+        for g in try await grants(staffID: id, on: db) {
+            guard let r = g.role else { continue }
+            roles[g.tenantID] = max(roles[g.tenantID] ?? r, r)
+        }
+        return StaffPrincipal(id: id, username: account.username, displayName: account.fullNameTH,
+                              isPlatformAdmin: account.isPlatformAdmin, grants: roles)
+    }
+
+    /// Staff of one tenant with the role they hold there.
+    static func members(tenant: Tenant, on db: any Database) async throws -> [(StaffAccount, StaffGrantRecord)] {
+        let grants = try await StaffGrantRecord.query(on: db).filter(\.$tenantID == tenant.id).all()
+        let ids = grants.map(\.staffID)
+        guard !ids.isEmpty else { return [] }
+        let accounts = try await StaffAccount.query(on: db).filter(\.$id ~~ ids).all()
+        let byID = Dictionary(uniqueKeysWithValues: accounts.compactMap { a in a.id.map { ($0, a) } })
+        return grants.compactMap { g in byID[g.staffID].map { ($0, g) } }.sorted { $0.0.username < $1.0.username }
+    }
+
+    static func pendingRegistrations(on db: any Database) async throws -> [StaffAccount] {
+        try await StaffAccount.query(on: db).filter(\.$statusRaw == StaffAccountStatus.pending.rawValue).sort(\.$createdAt).all()
+    }
+
+    static func all(on db: any Database) async throws -> [StaffAccount] {
+        try await StaffAccount.query(on: db).sort(\.$username).all()
+    }
+
+    /// A new request number for a staff registration ("SR-2569-000001") or a rights request ("AR-…").
+    static func nextNumber(prefix: String, now: Date, on db: any Database) async throws -> String {
+        let year = ThaiDate.buddhistYear(of: now)
+        let n = try await Sequences.next(scope: "staff-\(prefix)", year: year, on: db)
+        return Sequences.formatted(prefix: prefix, year: year, value: n)
+    }
+
+    /// A new password: other sessions end (the epoch moves on), and the "change at first sign-in" flag clears.
+    static func updatePassword(_ account: StaffAccount, hash: String, now: Date = Date(), on db: any Database) async throws {
+        account.passwordHash = hash
+        account.mustChangePassword = false
+        account.passwordChangedAt = now
+        account.sessionEpoch += 1
+        account.loginFailures = 0
+        account.lockedUntil = nil
+        account.updatedAt = now
+        try await account.save(on: db)
+    }
+
+    /// Grants a right (idempotent).
+    static func grant(staffID: UUID, tenantID: String, role: StaffRole, by: UUID?, requestID: UUID?, now: Date, on db: any Database) async throws {
+        let existing = try await StaffGrantRecord.query(on: db).filter(\.$staffID == staffID).filter(\.$tenantID == tenantID)
+            .filter(\.$roleRaw == role.rawValue).first()
+        guard existing == nil else { return }
+        let g = StaffGrantRecord()
+        g.staffID = staffID
+        g.tenantID = tenantID
+        g.roleRaw = role.rawValue
+        g.grantedAt = now
+        g.grantedBy = by
+        g.requestID = requestID
+        try await g.create(on: db)
+    }
+
+    /// Removes a right; returns whether there was one.
+    static func revoke(staffID: UUID, tenantID: String, role: StaffRole, on db: any Database) async throws -> Bool {
+        let found = try await StaffGrantRecord.query(on: db).filter(\.$staffID == staffID).filter(\.$tenantID == tenantID)
+            .filter(\.$roleRaw == role.rawValue).all()
+        for g in found { try await g.delete(on: db) }
+        return !found.isEmpty
+    }
+}

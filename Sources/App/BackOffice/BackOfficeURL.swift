@@ -1,0 +1,56 @@
+import Foundation
+import Vapor
+
+/// Every back-office path. Routes are registered from `BackOfficeRoutes` and links built from here.
+public enum BackOfficeURL: Sendable {
+    case home
+    case login, loginOTP, loginEnrol, loginNewPassword, logout
+    case register, registerSent
+    case forgotPassword, resetPassword(String), forgotUsername
+    case setup(String)
+    case profile, profilePassword
+    case requests, approvals, audit
+    case adminRegistrations, adminRegistration(UUID), adminRegistrationDocument(UUID)
+    case adminStaff, adminStaffNew, adminStaffMember(UUID)
+    case tenantHome(String), tenantStaff(String)
+    case tenantSettings(String)
+
+    public var path: String {
+        let b = "/backoffice"
+        switch self {
+        case .home: return b + "/"
+        case .login: return b + "/login"
+        case .loginOTP: return b + "/login/otp"
+        case .loginEnrol: return b + "/login/enrol"
+        case .loginNewPassword: return b + "/login/new-password"
+        case .logout: return b + "/logout"
+        case .register: return b + "/register"
+        case .registerSent: return b + "/register/sent"
+        case .forgotPassword: return b + "/forgot-password"
+        case .resetPassword(let token): return b + "/reset-password/\(token)"
+        case .forgotUsername: return b + "/forgot-username"
+        case .setup(let token): return b + "/setup/\(token)"
+        case .profile: return b + "/profile"
+        case .profilePassword: return b + "/profile/password"
+        case .requests: return b + "/requests"
+        case .approvals: return b + "/approvals"
+        case .audit: return b + "/audit"
+        case .adminRegistrations: return b + "/admin/registrations"
+        case .adminRegistration(let id): return b + "/admin/registrations/\(id.uuidString.lowercased())"
+        case .adminRegistrationDocument(let id): return b + "/admin/registrations/\(id.uuidString.lowercased())/document"
+        case .adminStaff: return b + "/admin/staff"
+        case .adminStaffNew: return b + "/admin/staff/new"
+        case .adminStaffMember(let id): return b + "/admin/staff/\(id.uuidString.lowercased())"
+        case .tenantHome(let slug): return b + "/t/\(slug)/"
+        case .tenantStaff(let slug): return b + "/t/\(slug)/staff"
+        case .tenantSettings(let slug): return b + "/t/\(slug)/settings"
+        }
+    }
+
+    /// A `next=` value is followed only if it is a back-office path on this site.
+    public static func safeNext(_ raw: String?) -> String? {
+        guard let raw, raw.hasPrefix("/backoffice/"), !raw.hasPrefix("//"), !raw.contains("\\"), !raw.contains("://"),
+              raw.count < 300, !raw.hasPrefix(BackOfficeURL.logout.path), !raw.hasPrefix("/backoffice/login") else { return nil }
+        return raw
+    }
+}

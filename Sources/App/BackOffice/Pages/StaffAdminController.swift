@@ -1,0 +1,307 @@
+import Domain
+import Fluent
+import Foundation
+import Vapor
+
+/// Platform admins: approve or reject staff registrations (many at once), look at the supporting document,
+/// create accounts (initial password = birth date DDMMYYYY in the Buddhist era, changed at first sign-in),
+/// disable accounts and remove rights.
+struct StaffAdminController {
+    struct DecisionForm: Content {
+        var ids: [String]?
+        var action: String?
+        var reason: String?
+    }
+
+    struct StatusForm: Content { var action: String? }
+    struct RevokeForm: Content {
+        var tenant: String?
+        var role: String?
+    }
+
+    struct AccountRow: Encodable {
+        var id: String
+        var url: String
+        var number: String
+        var username: String
+        var name: String
+        var nameEN: String
+        var orgUnit: String
+        var position: String
+        var email: String
+        var mobile: String
+        var nationalID: String
+        var status: String
+        var statusClass: String
+        var createdAt: String
+        var isPlatformAdmin: Bool
+    }
+
+    struct RegistrationsPage: Encodable {
+        var page: PageChrome
+        var csrf: String
+        var action: String
+        var flash: String?
+        var problem: String?
+        var rows: [AccountRow]
+    }
+
+    struct RegistrationPage: Encodable {
+        var page: PageChrome
+        var row: AccountRow
+        var documentURL: String?
+        var documentType: String?
+        var documentSHA256: String?
+        var decisionReason: String?
+        var backURL = BackOfficeURL.adminRegistrations.path
+    }
+
+    struct StaffListPage: Encodable {
+        var page: PageChrome
+        var rows: [AccountRow]
+        var newURL = BackOfficeURL.adminStaffNew.path
+        var flash: String?
+    }
+
+    struct GrantRow: Encodable {
+        var tenant: String
+        var tenantSlug: String
+        var role: String
+        var roleRaw: String
+        var grantedAt: String
+    }
+
+    struct MemberPage: Encodable {
+        var page: PageChrome
+        var csrf: String
+        var flash: String?
+        var row: AccountRow
+        var grants: [GrantRow]
+        var statusAction: String
+        var revokeAction: String
+        var isActive: Bool
+        var isSelf: Bool
+    }
+
+    struct NewStaffPage: Encodable {
+        var page: PageChrome
+        var csrf: String
+        var action: String
+        var errors: [ErrorLink]
+        var sections: [FormSection]
+    }
+
+    private static let flashKey = "staff_flash"
+
+    // MARK: Registrations
+
+    func registrations(_ req: Request) async throws -> View {
+        try await renderRegistrations(req, problem: nil)
+    }
+
+    func decideRegistrations(_ req: Request) async throws -> Response {
+        let admin = try req.staff
+        let form = try req.content.decode(DecisionForm.self)
+        let ids = (form.ids ?? []).compactMap(UUID.init(uuidString:))
+        let approve = form.action == "approve"
+        let reason = form.reason.clean
+        guard !ids.isEmpty, ["approve", "reject"].contains(form.action ?? "") else {
+            return try await renderRegistrations(req, problem: "กรุณาเลือกคำขออย่างน้อยหนึ่งรายการ แล้วกดอนุมัติหรือไม่อนุมัติ").encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        guard approve || !reason.isEmpty else {
+            return try await renderRegistrations(req, problem: "กรุณาระบุเหตุผลที่ไม่อนุมัติ").encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        let accounts = try await StaffAccount.query(on: req.db).filter(\.$id ~~ ids).filter(\.$statusRaw == StaffAccountStatus.pending.rawValue).all()
+        let now = Date()
+        var mails: [RenderedMail] = []
+        for a in accounts {
+            let lines = approve
+                ? ["คำขอลงทะเบียนเลขที่ \(a.requestNumber) ได้รับการอนุมัติเมื่อ \(ThaiDate.shortWithTime(now))",
+                   "ชื่อผู้ใช้งานของท่านคือ \(a.username) เข้าสู่ระบบด้วยรหัสผ่านที่ตั้งไว้ตอนลงทะเบียน แล้วลงทะเบียนแอปยืนยันตัวตน (OTP)",
+                   "จากนั้นกด \"เปลี่ยนแปลงสิทธิ์การใช้งาน\" เพื่อขอสิทธิ์ในระบบงานของหน่วยงาน"]
+                : ["คำขอลงทะเบียนเลขที่ \(a.requestNumber) ไม่ได้รับการอนุมัติ", "เหตุผล: \(reason)",
+                   "หากต้องการยื่นใหม่ โปรดติดต่อผู้ดูแลระบบ"]
+            mails.append(try await StaffMail.render(req, to: a.email, subject: "ผลการลงทะเบียนเจ้าหน้าที่ \(a.requestNumber): \(approve ? "อนุมัติ" : "ไม่อนุมัติ")",
+                                                    notice: StaffNotice(heading: "ผลการลงทะเบียนผู้ใช้งานระบบงานเจ้าหน้าที่", name: a.fullNameTH, lines: lines,
+                                                                        link: approve ? StaffMail.absolute(req, BackOfficeURL.login.path) : nil,
+                                                                        linkLabel: approve ? "เข้าสู่ระบบ" : nil),
+                                                    key: "staff-decision:\(a.requestNumber)"))
+        }
+        let toSend = mails
+        try await req.db.writeTransaction { db in
+            for a in accounts {
+                a.status = approve ? .active : .rejected
+                a.decidedAt = now
+                a.decidedBy = admin.id
+                a.decisionReason = approve ? nil : reason
+                a.updatedAt = now
+                try await a.save(on: db)
+                try await AuditLog.record(approve ? .staffApproved : .staffRejected, actor: AuditActor(admin), tenant: nil,
+                                          detail: "\(a.requestNumber) \(a.username)" + (approve ? "" : " เหตุผล: \(reason)"), ip: req.clientAddress, on: db)
+            }
+            for m in toSend { try await EmailOutbox.enqueue(m, tenant: nil, on: db) }
+        }
+        req.application.outboxWakeUp.poke()
+        req.session.data[Self.flashKey] = "\(approve ? "อนุมัติ" : "ไม่อนุมัติ") \(accounts.count) รายการแล้ว และแจ้งผู้ลงทะเบียนทางอีเมล"
+        return req.redirect(to: BackOfficeURL.adminRegistrations.path, redirectType: .normal)
+    }
+
+    func registration(_ req: Request) async throws -> View {
+        let a = try await account(req)
+        return try await req.view.render("backoffice/registration", RegistrationPage(
+            page: PageChrome(request: req, title: "คำขอลงทะเบียน \(a.requestNumber)"), row: row(a, req),
+            documentURL: a.documentFile == nil ? nil : BackOfficeURL.adminRegistrationDocument(try a.requireID()).path,
+            documentType: a.documentType.flatMap(FileKind.init(rawValue:))?.displayName, documentSHA256: a.documentSHA256,
+            decisionReason: a.decisionReason))
+    }
+
+    /// The supporting document, to platform admins only; never cached, shown inline by type, never sniffed.
+    func document(_ req: Request) async throws -> Response {
+        let a = try await account(req)
+        guard let file = a.documentFile, let kind = a.documentType.flatMap(FileKind.init(rawValue:)) else { throw Abort(.notFound) }
+        let data = try await req.application.fileStore.read(file)
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType.fileExtension(kind == .jpeg ? "jpg" : kind.rawValue) ?? .binary
+        headers.replaceOrAdd(name: .contentDisposition, value: "inline; filename=\"\(a.requestNumber).\(kind.rawValue)\"")
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
+    }
+
+    // MARK: Accounts
+
+    func staff(_ req: Request) async throws -> View {
+        let rows = try await StaffStore.all(on: req.db).map { row($0, req) }
+        let flash = req.session.data[Self.flashKey]
+        req.session.data[Self.flashKey] = nil
+        return try await req.view.render("backoffice/staff-list", StaffListPage(page: PageChrome(request: req, title: "บัญชีเจ้าหน้าที่"), rows: rows, flash: flash))
+    }
+
+    func member(_ req: Request) async throws -> View {
+        let a = try await account(req)
+        let tenants = req.application.tenants
+        let grants = try await StaffStore.grants(staffID: try a.requireID(), on: req.db).map { g in
+            GrantRow(tenant: tenants.tenant(slug: g.tenantID)?.thaiName ?? g.tenantID, tenantSlug: g.tenantID, role: g.role?.thai ?? g.roleRaw,
+                     roleRaw: g.roleRaw, grantedAt: ThaiDate.shortWithTime(g.grantedAt))
+        }
+        let flash = req.session.data[Self.flashKey]
+        req.session.data[Self.flashKey] = nil
+        let id = try a.requireID()
+        return try await req.view.render("backoffice/staff-member", MemberPage(
+            page: PageChrome(request: req, title: "บัญชี \(a.username)"), csrf: req.csrfToken(), flash: flash, row: row(a, req), grants: grants,
+            statusAction: BackOfficeURL.adminStaffMember(id).path + "/status", revokeAction: BackOfficeURL.adminStaffMember(id).path + "/revoke",
+            isActive: a.status == .active, isSelf: id == (try req.staff.id)))
+    }
+
+    func setStatus(_ req: Request) async throws -> Response {
+        let admin = try req.staff
+        let a = try await account(req)
+        let form = try req.content.decode(StatusForm.self)
+        let id = try a.requireID()
+        guard id != admin.id else { throw Abort(.forbidden) }  // no locking oneself out
+        switch form.action {
+        case "disable" where a.status == .active:
+            a.status = .disabled
+            a.sessionEpoch += 1  // every session of this account ends
+        case "enable" where a.status == .disabled:
+            a.status = .active
+        default:
+            throw Abort(.badRequest)
+        }
+        a.updatedAt = Date()
+        try await req.db.writeTransaction { db in
+            try await a.save(on: db)
+            try await AuditLog.record(a.status == .disabled ? .accountDisabled : .accountEnabled, actor: AuditActor(admin), tenant: nil,
+                                      detail: a.username, ip: req.clientAddress, on: db)
+        }
+        req.session.data[Self.flashKey] = a.status == .disabled ? "ระงับบัญชีแล้ว การเข้าสู่ระบบทั้งหมดของบัญชีนี้สิ้นสุดทันที" : "เปิดใช้บัญชีแล้ว"
+        return req.redirect(to: BackOfficeURL.adminStaffMember(id).path, redirectType: .normal)
+    }
+
+    func revoke(_ req: Request) async throws -> Response {
+        let a = try await account(req)
+        let form = try req.content.decode(RevokeForm.self)
+        guard let role = StaffRole(rawValue: form.role.clean), !form.tenant.clean.isEmpty else { throw Abort(.badRequest) }
+        let removed = try await RightsController.revoke(req, staffID: try a.requireID(), tenantID: form.tenant.clean, role: role)
+        req.session.data[Self.flashKey] = removed ? "ถอนสิทธิ์แล้ว" : "ไม่พบสิทธิ์นี้"
+        return req.redirect(to: BackOfficeURL.adminStaffMember(try a.requireID()).path, redirectType: .normal)
+    }
+
+    func newStaffForm(_ req: Request) async throws -> View {
+        try await renderNew(req, StaffApplication(), errors: FormErrors())
+    }
+
+    func createStaff(_ req: Request) async throws -> Response {
+        let admin = try req.staff
+        let form = try req.content.decode(StaffApplicationForm.self)
+        let a = form.application
+        var errors = FormErrors()
+        a.validate(tenants: Set(req.application.tenants.all.map(\.slug)), units: req.application.orgUnits, errors: &errors)
+        if errors.isEmpty {
+            if try await StaffStore.find(nationalID: a.nationalID, on: req.db) != nil { errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)") }
+            if try await StaffStore.find(username: a.username, on: req.db) != nil { errors.add("username", "ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว") }
+        }
+        guard errors.isEmpty, let initial = StaffPasswords.initialPassword(birthDate: a.birthDate) else {
+            return try await renderNew(req, a, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        let hash = try await StaffPasswords.hash(initial, on: req)
+        let now = Date()
+        let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
+        let account = StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now)
+        account.status = .active
+        account.mustChangePassword = true
+        account.decidedAt = now
+        account.decidedBy = admin.id
+        let mail = try await StaffMail.render(req, to: a.email, subject: "บัญชีผู้ใช้งานระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
+            heading: "ผู้ดูแลระบบสร้างบัญชีผู้ใช้งานให้ท่านแล้ว", name: "\(a.titleTH)\(a.firstNameTH) \(a.lastNameTH)",
+            lines: ["ชื่อผู้ใช้งาน: \(a.username)",
+                    "รหัสผ่านเริ่มต้นคือวัน เดือน ปีเกิดของท่าน 8 หลัก ปีเป็นพุทธศักราช (เช่น เกิด 1 มกราคม 2530 ให้กรอก 01012530)",
+                    "เมื่อเข้าสู่ระบบครั้งแรก ระบบจะให้ตั้งรหัสผ่านใหม่และลงทะเบียนแอปยืนยันตัวตน (OTP)"],
+            link: StaffMail.absolute(req, BackOfficeURL.login.path), linkLabel: "เข้าสู่ระบบ"), key: "staff-created:\(number)")
+        try await req.db.writeTransaction { db in
+            try await account.create(on: db)
+            try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
+            try await AuditLog.record(.staffCreated, actor: AuditActor(admin), tenant: a.tenant, detail: "\(number) \(a.username)", ip: req.clientAddress, on: db)
+        }
+        req.application.outboxWakeUp.poke()
+        req.session.data[Self.flashKey] = "สร้างบัญชี \(a.username) แล้ว และแจ้งทางอีเมล"
+        return req.redirect(to: BackOfficeURL.adminStaff.path, redirectType: .normal)
+    }
+
+    // MARK: Helpers
+
+    private func account(_ req: Request) async throws -> StaffAccount {
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), let a = try await StaffStore.find(id, on: req.db) else { throw Abort(.notFound) }
+        return a
+    }
+
+    private func row(_ a: StaffAccount, _ req: Request) -> AccountRow {
+        let parts = a.orgUnit.split(separator: "/", maxSplits: 1).map(String.init)
+        let tenantName = parts.first.flatMap { req.application.tenants.tenant(slug: $0)?.thaiName }
+        let units = parts.count > 1 ? req.application.orgUnits.names(path: parts[1]) ?? [] : []
+        let id = a.id ?? UUID()
+        return AccountRow(id: id.uuidString, url: a.status == .pending ? BackOfficeURL.adminRegistration(id).path : BackOfficeURL.adminStaffMember(id).path,
+                          number: a.requestNumber, username: a.username, name: a.fullNameTH, nameEN: a.fullNameEN,
+                          orgUnit: ([tenantName].compactMap { $0 } + units).joined(separator: " › "), position: a.position, email: a.email,
+                          mobile: a.mobile, nationalID: (try? ThaiNationalID(a.nationalID).formatted) ?? a.nationalID,
+                          status: a.status.thai, statusClass: "status-\(a.status.rawValue)", createdAt: ThaiDate.shortWithTime(a.createdAt),
+                          isPlatformAdmin: a.isPlatformAdmin)
+    }
+
+    private func renderRegistrations(_ req: Request, problem: String?) async throws -> View {
+        let rows = try await StaffStore.pendingRegistrations(on: req.db).map { row($0, req) }
+        let flash = req.session.data[Self.flashKey]
+        req.session.data[Self.flashKey] = nil
+        return try await req.view.render("backoffice/registrations", RegistrationsPage(
+            page: PageChrome(request: req, title: (problem == nil ? "" : "ข้อผิดพลาด: ") + "อนุมัติบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),
+            action: BackOfficeURL.adminRegistrations.path, flash: flash, problem: problem, rows: rows))
+    }
+
+    private func renderNew(_ req: Request, _ a: StaffApplication, errors: FormErrors) async throws -> View {
+        var errors = errors
+        if errors.isEmpty, !a.birthDate.isEmpty, StaffPasswords.initialPassword(birthDate: a.birthDate) == nil { errors.add("birthDate", "วันเกิดไม่ถูกต้อง") }
+        let sections = StaffApplicationForm.sections(a, tenants: req.application.tenants.all, units: req.application.orgUnits, withPassword: false, withDocument: false)
+        return try await req.view.render("backoffice/staff-new", NewStaffPage(
+            page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "สร้างบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),
+            action: BackOfficeURL.adminStaffNew.path, errors: errors.items, sections: errors.apply(to: sections)))
+    }
+}

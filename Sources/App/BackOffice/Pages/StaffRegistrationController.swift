@@ -1,0 +1,164 @@
+import Domain
+import Fluent
+import Foundation
+import Imaging
+import Vapor
+
+/// `/backoffice/register`: the staff registration form of seed 002. The request gets a number and waits for a
+/// platform admin; the applicant is e-mailed when it arrives and when it is decided.
+struct StaffRegistrationController {
+    struct Page: Encodable {
+        var page: PageChrome
+        var csrf: String
+        var action: String
+        var errors: [ErrorLink]
+        var sections: [FormSection]
+    }
+
+    struct SentPage: Encodable {
+        var page: PageChrome
+        var number: String
+        var email: String
+        var loginURL = BackOfficeURL.login.path
+    }
+
+    static let maxDocumentBytes = 10 << 20
+    static let documentKinds: [FileKind] = [.pdf, .jpeg, .png, .heic, .webp]
+    private static let sentKey = "staff_registered"
+
+    func form(_ req: Request) async throws -> View {
+        try await render(req, StaffApplication(), errors: FormErrors())
+    }
+
+    func submit(_ req: Request) async throws -> Response {
+        let form = try req.content.decode(StaffApplicationForm.self)
+        let application = form.application
+        var errors = FormErrors()
+        let tenants = Set(req.application.tenants.all.map(\.slug))
+        application.validate(tenants: tenants, units: req.application.orgUnits, errors: &errors)
+        let password = form.password ?? ""
+        let personal = [application.nationalID, application.username, application.firstNameEN, application.lastNameEN]
+        if password.isEmpty { errors.add("password", "กรุณาตั้งรหัสผ่าน") }
+        else if let problem = PasswordPolicy.problems(password, personal: personal).first { errors.add("password", problem.thai) }
+        if (form.confirm ?? "").isEmpty { errors.add("confirm", "กรุณายืนยันรหัสผ่าน") }
+        else if form.confirm != password { errors.add("confirm", "รหัสผ่านที่ยืนยันไม่ตรงกัน") }
+
+        // The supporting document: PDF or an image, recognised by its content.
+        var document: (data: Data, kind: FileKind, name: String)?
+        if let file = form.document, file.data.readableBytes > 0 {
+            if file.data.readableBytes > Self.maxDocumentBytes {
+                errors.add("document", "ไฟล์มีขนาดเกิน 10 MB กรุณาลดขนาดไฟล์")
+            } else {
+                let data = Data(buffer: file.data)
+                let mime = try req.application.fileTypeSniffer.mimeType(of: data)
+                if let kind = FileKind.from(mimeType: mime), Self.documentKinds.contains(kind) {
+                    document = (data, kind, String(file.filename.prefix(200)))
+                } else {
+                    errors.add("document", "ไฟล์นี้ไม่ใช่ PDF หรือรูปภาพ (JPEG, PNG, HEIC, WebP) กรุณาเลือกไฟล์อื่น")
+                }
+            }
+        } else {
+            errors.add("document", "กรุณาแนบสำเนาบัตรประจำตัวประชาชน หรือหนังสือรับรองการปฏิบัติงาน")
+        }
+        if form.consent == nil { errors.add("consent", "กรุณายอมรับข้อกำหนดการใช้งาน") }
+
+        if errors.isEmpty {
+            if try await StaffStore.find(nationalID: application.nationalID, on: req.db) != nil {
+                errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีผู้ใช้งานหรือคำขอลงทะเบียนอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี) หากลืมชื่อผู้ใช้งานหรือรหัสผ่าน ใช้เมนูลืมชื่อผู้ใช้งาน / ลืมรหัสผ่าน")
+            }
+            if try await StaffStore.find(username: application.username, on: req.db) != nil {
+                errors.add("username", "ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว กรุณาตั้งชื่ออื่น")
+            }
+        }
+        guard errors.isEmpty, let document else {
+            return try await render(req, application, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        guard try await RateLimiter.allow("register-ip:\(req.clientAddress)", RateLimiter.registerPerAddress, on: req.db) else {
+            throw Abort(.tooManyRequests)
+        }
+
+        let hash = try await StaffPasswords.hash(password, on: req)
+        let store = req.application.fileStore
+        let file = try await store.save(document.data, folder: "staff-documents", ext: document.kind.rawValue)
+        let now = Date()
+        let sha = RandomToken.hex(SHA256Digest: document.data)
+        let account: StaffAccount
+        do {
+            let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
+            account = Self.newAccount(application, number: number, passwordHash: hash, now: now)
+            account.documentFile = file
+            account.documentType = document.kind.rawValue
+            account.documentName = document.name
+            account.documentSHA256 = sha
+            let mail = try await StaffMail.render(req, to: application.email, subject: "ได้รับคำขอลงทะเบียนเจ้าหน้าที่แล้ว (\(number))", notice: StaffNotice(
+                heading: "ได้รับคำขอลงทะเบียนผู้ใช้งานระบบงานเจ้าหน้าที่แล้ว", name: "\(application.titleTH)\(application.firstNameTH) \(application.lastNameTH)",
+                lines: ["เลขที่คำขอ \(number) ยื่นเมื่อ \(ThaiDate.shortWithTime(now))",
+                        "ชื่อผู้ใช้งาน: \(application.username)",
+                        "ผู้ดูแลระบบจะตรวจสอบเอกสารประกอบ และแจ้งผลการอนุมัติทางอีเมลนี้"]),
+                key: "staff-registered:\(number)")
+            try await req.db.writeTransaction { db in
+                try await account.create(on: db)
+                try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
+                try await AuditLog.record(.staffRegistered, actor: AuditActor(id: account.id, name: account.username), tenant: application.tenant,
+                                          detail: "คำขอ \(number)", ip: req.clientAddress, on: db)
+            }
+        } catch {
+            await store.delete(file)  // no orphaned upload when the record was not written
+            if (error as? any DatabaseError)?.isConstraintFailure == true {
+                var e = FormErrors()
+                e.add("nationalID", "เลขประจำตัวประชาชนหรือชื่อผู้ใช้งานนี้มีอยู่ในระบบแล้ว")
+                return try await render(req, application, errors: e).encodeResponse(status: .conflict, for: req)
+            }
+            throw error
+        }
+        req.application.outboxWakeUp.poke()
+        req.session.data[Self.sentKey] = "\(account.requestNumber)|\(application.email)"
+        return req.redirect(to: BackOfficeURL.registerSent.path, redirectType: .normal)
+    }
+
+    func sent(_ req: Request) async throws -> Response {
+        guard let raw = req.session.data[Self.sentKey], let bar = raw.firstIndex(of: "|") else {
+            return req.redirect(to: BackOfficeURL.register.path, redirectType: .normal)
+        }
+        return try await req.view.render("backoffice/register-sent", SentPage(
+            page: PageChrome(request: req, title: "ส่งคำขอลงทะเบียนสำเร็จ"), number: String(raw[..<bar]),
+            email: String(raw[raw.index(after: bar)...]))).encodeResponse(for: req)
+    }
+
+    static func newAccount(_ a: StaffApplication, number: String, passwordHash: String, now: Date) -> StaffAccount {
+        let account = StaffAccount()
+        account.username = a.username
+        account.nationalID = a.nationalID
+        account.status = .pending
+        account.isPlatformAdmin = false
+        account.requestNumber = number
+        account.titleTH = a.titleTH
+        account.firstNameTH = a.firstNameTH
+        account.lastNameTH = a.lastNameTH
+        account.titleEN = a.titleEN
+        account.firstNameEN = a.firstNameEN
+        account.lastNameEN = a.lastNameEN
+        account.nationality = a.nationality
+        account.email = a.email
+        account.mobile = a.mobile
+        account.birthDate = a.birthDate.isEmpty ? nil : a.birthDate
+        account.orgUnit = a.orgUnit.isEmpty ? "-" : a.orgUnit
+        account.position = a.position
+        account.passwordHash = passwordHash
+        account.mustChangePassword = false
+        account.otpFailures = 0
+        account.loginFailures = 0
+        account.sessionEpoch = 0
+        account.createdAt = now
+        account.updatedAt = now
+        return account
+    }
+
+    private func render(_ req: Request, _ a: StaffApplication, errors: FormErrors) async throws -> View {
+        let sections = StaffApplicationForm.sections(a, tenants: req.application.tenants.all, units: req.application.orgUnits,
+                                                     withPassword: true, withDocument: true)
+        return try await req.view.render("backoffice/register", Page(
+            page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "ลงทะเบียนเจ้าหน้าที่"), csrf: req.csrfToken(),
+            action: BackOfficeURL.register.path, errors: errors.items, sections: errors.apply(to: sections)))
+    }
+}

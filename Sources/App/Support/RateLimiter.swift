@@ -1,0 +1,43 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// Fixed-window rate limits counted in the database, so every instance shares the count.
+/// Keys name what is limited and never hold a secret (usernames are hashed).
+enum RateLimiter {
+    struct Rule: Sendable {
+        var limit: Int
+        var window: TimeInterval
+    }
+
+    static let signInPerAccount = Rule(limit: 10, window: 15 * 60)
+    static let signInPerAddress = Rule(limit: 30, window: 15 * 60)
+    static let resetPerAddress = Rule(limit: 10, window: 15 * 60)
+    static let resetPerEmail = Rule(limit: 3, window: 15 * 60)
+    static let registerPerAddress = Rule(limit: 10, window: 60 * 60)
+
+    /// Counts one hit; `false` when the key is over its limit in the current window.
+    static func allow(_ key: String, _ rule: Rule, now: Date = Date(), on db: any Database) async throws -> Bool {
+        try await count(key, rule, now: now, on: db) <= rule.limit
+    }
+
+    static func count(_ key: String, _ rule: Rule, now: Date = Date(), on db: any Database) async throws -> Int {
+        guard let sql = db as? any SQLDatabase else { return 0 }
+        let t = Int64(now.timeIntervalSince1970)
+        let windowStart = t - Int64(rule.window)
+        let row = try await sql.raw("""
+            INSERT INTO rate_counters (key, window_start, hits) VALUES (\(bind: key), \(bind: t), 1)
+            ON CONFLICT (key) DO UPDATE SET
+              hits = CASE WHEN rate_counters.window_start <= \(bind: windowStart) THEN 1 ELSE rate_counters.hits + 1 END,
+              window_start = CASE WHEN rate_counters.window_start <= \(bind: windowStart) THEN \(bind: t) ELSE rate_counters.window_start END
+            RETURNING hits
+            """).first()
+        return try row?.decode(column: "hits", as: Int.self) ?? 0
+    }
+
+    /// A key for something a person typed (a username, an e-mail), without keeping what they typed.
+    static func key(_ kind: String, _ value: String) -> String {
+        "\(kind):" + RandomToken.hash(value.lowercased()).prefix(32)
+    }
+}
