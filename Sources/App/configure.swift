@@ -12,6 +12,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.settings = settings
     let started = ContinuousClock.now
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)
+    TenantSettingsSync.install(on: app)  // what admins changed in the back office, laid over the folders
     app.logger.info("tenants loaded", metadata: ["count": .stringConvertible(app.tenants.all.count),
                                                  "seconds": .string("\(ContinuousClock.now - started)")])
 

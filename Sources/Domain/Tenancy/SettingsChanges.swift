@@ -36,9 +36,7 @@ public enum SettingsChanges {
         if old.name != new.name { parts.append("ชื่อ: \(quote(old.name)) → \(quote(new.name))") }
         if old.description != new.description { parts.append("คำอธิบาย: \(quote(new.description))") }
         if old.slaDays != new.slaDays { parts.append("ระยะเวลาดำเนินการ: \(old.slaDays) → \(new.slaDays) วัน") }
-        let idA = old.verifiedIdentity ?? old.menu.requiresVerifiedIdentityByDefault
-        let idB = new.verifiedIdentity ?? new.menu.requiresVerifiedIdentityByDefault
-        if idA != idB { parts.append(idB ? "ต้องยืนยันตัวตน" : "ไม่ต้องยืนยันตัวตน") }
+        if old.needsIdentity != new.needsIdentity { parts.append(new.needsIdentity ? "ต้องยืนยันตัวตน" : "ไม่ต้องยืนยันตัวตน") }
         return summary("แก้ไขบริการ \(new.slug)", parts)
     }
 

@@ -67,6 +67,15 @@ public struct CatalogueEntry: Sendable, Hashable {
                   slaDays: service.slaDays, verifiedIdentity: service.verifiedIdentity, retired: retired)
     }
 
+    /// Whether citizens must have a verified identity before filing (the menu's default when not set).
+    public var needsIdentity: Bool { verifiedIdentity ?? menu.requiresVerifiedIdentityByDefault }
+
+    /// The same service as citizens see it (place in the menu and retirement aside).
+    public func sameOffer(as other: CatalogueEntry) -> Bool {
+        slug == other.slug && menu == other.menu && name == other.name && description == other.description
+            && slaDays == other.slaDays && needsIdentity == other.needsIdentity
+    }
+
     public func service(form: ServiceForm) -> Service {
         Service(slug: slug, name: name, description: description, verifiedIdentity: verifiedIdentity, slaDays: slaDays,
                 fields: form.fields, attachments: form.attachments.isEmpty ? nil : form.attachments)

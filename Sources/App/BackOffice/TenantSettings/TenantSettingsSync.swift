@@ -29,7 +29,8 @@ final class TenantSettingsSync: Sendable {
         let latest = try await SettingsRevision.latest(on: app.db)
         let last = seen.withLockedValue { $0 }
         if let last, latest <= last { return [] }
-        let slugs = try await last.map { try await SettingsRevision.tenants(changedAfter: $0, on: app.db) }
+        var slugs: [String]?  // nil the first time: every tenant
+        if let last { slugs = try await SettingsRevision.tenants(changedAfter: last, on: app.db) }
         let changed = directory.apply(try await TenantSettingsStore.load(tenants: slugs, on: app.db).map {
             ($0.slug, $0.overrides, $0.revision)
         })
