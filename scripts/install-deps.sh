@@ -46,7 +46,7 @@ available() {
 
 pkgs=()
 [ $want_run -eq 1 ] && pkgs+=(libgd-dev libmagic-dev pkg-config fonts-thai-tlwg fonts-thai-tlwg-web curl)
-[ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools)
+[ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools oathtool)
 [ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl)
 
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')

@@ -63,6 +63,7 @@ struct TestEnvironment: Sendable {
             "VIEWS_DIR": Repo.path("Views"),
             "PUBLIC_DIR": Repo.path("Public"),
             "OUTBOX_WORKER": "off",
+            "PASSWORD_HASH_COST": "4",
         ]
         if let postgresURL { env["DATABASE_URL"] = postgresURL }
         return env.merging(extra) { $1 }

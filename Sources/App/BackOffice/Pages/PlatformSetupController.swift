@@ -28,20 +28,23 @@ struct PlatformSetupController {
     }
 
     /// Called at start-up: prints the set-up link when there is no staff account yet.
-    static func announceIfNeeded(_ app: Application) async throws {
-        guard try await StaffStore.count(on: app.db) == 0 else { return }
+    @discardableResult
+    static func announceIfNeeded(_ app: Application) async throws -> String? {
+        guard try await StaffStore.count(on: app.db) == 0 else { return nil }
         let token = try await app.db.writeTransaction { db in
             try await StaffTokens.issue(.setup, staffID: nil, lifetime: StaffTokens.setupLifetime, on: db)
         }
         let config = app.http.server.configuration
         let base = app.settings.publicBaseURL?.absoluteString.trimmingSuffix("/") ?? "http://\(config.hostname):\(config.port)"
+        let link = base + BackOfficeURL.setup(token).path
         // Printed, not logged: this link is the only way in, shown once to whoever started the server.
         print("""
 
             ==> No staff account exists yet. Create the first platform admin (link valid 24 hours, single use):
-                \(base)\(BackOfficeURL.setup(token).path)
+                \(link)
 
             """)
+        return link
     }
 
     func page(_ req: Request) async throws -> Response {
