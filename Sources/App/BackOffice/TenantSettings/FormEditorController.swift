@@ -87,7 +87,7 @@ struct FormEditorController {
         let editor = try req.formEditor
         let basedOn = draft.baseVersion
         do {
-            let saved = try await SettingsWrite.perform(req, tenant: tenant) { ctx in
+            let saved = try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 let (previous, saved) = try await FormVersions.save(form, tenant: tenant, service: slug, basedOn: basedOn, by: editor,
                                                                    now: ctx.now, on: ctx.db)
                 try await AuditLog.record(.formChanged, on: req, tenant: tenant.id,

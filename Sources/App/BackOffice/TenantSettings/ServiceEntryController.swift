@@ -57,7 +57,7 @@ struct ServiceEntryController {
         }
         let editor = try req.formEditor
         do {
-            try await SettingsWrite.perform(req, tenant: tenant) { ctx in
+            try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 try await CatalogueStore.add(entry, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
                 try await FormVersions.start(.starter, tenant: tenant, service: entry.slug, by: editor, now: ctx.now, on: ctx.db)
                 try await AuditLog.record(.serviceChanged, on: req, tenant: tenant.id, detail: SettingsChanges.added(entry), db: ctx.db)
@@ -96,7 +96,7 @@ struct ServiceEntryController {
         let changed = !entry.sameOffer(as: old)
         if changed {
             let entry = entry
-            try await SettingsWrite.perform(req, tenant: tenant) { ctx in
+            try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 try await CatalogueStore.update(entry, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
                 try await AuditLog.record(.serviceChanged, on: req, tenant: tenant.id, detail: SettingsChanges.entry(from: old, to: entry), db: ctx.db)
             }

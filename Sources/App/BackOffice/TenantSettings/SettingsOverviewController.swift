@@ -92,7 +92,7 @@ struct SettingsOverviewController {
         guard let direction = try req.content.decode(MoveForm.self).direction.flatMap(CatalogueStore.Move.init) else {
             throw Abort(.badRequest)
         }
-        let moved = try await SettingsWrite.perform(req, tenant: tenant) { ctx in
+        let moved = try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
             let moved = try await CatalogueStore.move(service.slug, direction, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
             if moved {
                 try await AuditLog.record(.serviceChanged, on: req, tenant: tenant.id, detail:
@@ -117,7 +117,7 @@ struct SettingsOverviewController {
         let (tenant, folder) = try await req.settingsTenant()
         let (menu, service, wasRetired) = try req.settingsService(in: tenant)
         if wasRetired != retired {
-            try await SettingsWrite.perform(req, tenant: tenant) { ctx in
+            try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 try await CatalogueStore.setRetired(service.slug, retired, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
                 try await AuditLog.record(.serviceChanged, on: req, tenant: tenant.id, detail: retired
                     ? "เลิกให้บริการ \(service.slug) ‘\(service.name)’ (เมนู\(menu.thaiTitle)) คำร้องเดิมยังเปิดดูได้"

@@ -13,18 +13,18 @@ enum SettingsWrite {
         let settings: TenantSettingRecord
     }
 
-    static func perform<T: Sendable>(_ req: Request, tenant: Tenant,
+    static func perform<T: Sendable>(_ app: Application, tenant: Tenant,
                                      _ body: @escaping @Sendable (Context) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                let result = try await req.db.writeTransaction { db in
+                let result = try await app.db.writeTransaction { db in
                     let revision = try await SettingsRevision.next(on: db)
                     let now = Date()
                     let settings = try await SettingsRevision.stamp(tenant: tenant, revision: revision, now: now, on: db)
                     return try await body(Context(db: db, revision: revision, now: now, settings: settings))
                 }
-                try await req.application.tenantSettingsSync?.reload([tenant.slug], req.application)
+                try await app.tenantSettingsSync?.reload([tenant.slug], app)
                 return result
             } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 2 {
                 // A row written outside the line at the same moment (a petition writing down version 1): try again.

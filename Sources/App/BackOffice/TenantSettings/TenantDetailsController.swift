@@ -90,7 +90,7 @@ struct TenantDetailsController {
         }
         let old = DisplayDetails(tenant.config)
         if old != new {
-            try await SettingsWrite.perform(req, tenant: tenant) { ctx in
+            try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 try await TenantSettingsStore.setDisplay(new, on: ctx.settings, db: ctx.db)
                 try await AuditLog.record(.settingsChanged, on: req, tenant: tenant.id, detail: SettingsChanges.display(from: old, to: new), db: ctx.db)
             }
@@ -153,7 +153,7 @@ struct TenantDetailsController {
         let changed = old.images != new.images || (old.watermark ?? IdentityPolicy.defaultWatermark) != new.watermark
             || (old.maxFileMB ?? IdentityPolicy.defaultMaxFileMB) != new.maxFileMB
         if changed {
-            try await SettingsWrite.perform(req, tenant: tenant) { ctx in
+            try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 try await TenantSettingsStore.setIdentity(new, on: ctx.settings, db: ctx.db)
                 try await AuditLog.record(.settingsChanged, on: req, tenant: tenant.id, detail: SettingsChanges.identity(from: old, to: new), db: ctx.db)
             }

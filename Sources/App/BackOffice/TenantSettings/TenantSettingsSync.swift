@@ -7,12 +7,17 @@ import Vapor
 /// all of them at start-up, then every few seconds whatever any instance changed (one single-row read when
 /// nothing did), and at once after a change made here. Public requests never wait for the database.
 final class TenantSettingsSync: Sendable {
-    /// How often other instances' changes are looked for.
-    let interval: Duration
     private let seen = NIOLockedValueBox<Int64?>(nil)
+    private let pollInterval: NIOLockedValueBox<Duration>
 
     init(interval: Duration = .seconds(3)) {
-        self.interval = interval
+        pollInterval = NIOLockedValueBox(interval)
+    }
+
+    /// How often other instances' changes are looked for (tests shorten it).
+    var interval: Duration {
+        get { pollInterval.withLockedValue { $0 } }
+        set { pollInterval.withLockedValue { $0 = newValue } }
     }
 
     /// Installs the sync on `app`: loads at boot, then polls until shutdown.
