@@ -9,6 +9,9 @@ import Vapor
 /// instance that has seen value N has seen every change up to N.
 enum SettingsRevision {
     static func next(on db: any Database) async throws -> Int64 {
+        // Read first. SQLite then answers a second writer "busy" at once (and `writeTransaction` runs it again
+        // after a pause) instead of letting it wait on a thread of the pool the first writer needs to finish.
+        _ = try await latest(on: db)
         let row = try await sql(db).raw("""
             INSERT INTO tenant_settings_epoch (id, value) VALUES (1, 1)
             ON CONFLICT (id) DO UPDATE SET value = tenant_settings_epoch.value + 1
