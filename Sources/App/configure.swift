@@ -12,7 +12,6 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.settings = settings
     let started = ContinuousClock.now
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)
-    TenantSettingsSync.install(on: app)  // what admins changed in the back office, laid over the folders
     app.logger.info("tenants loaded", metadata: ["count": .stringConvertible(app.tenants.all.count),
                                                  "seconds": .string("\(ContinuousClock.now - started)")])
 
@@ -26,6 +25,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
         app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: 2), as: .sqlite)
     }
     app.migrations.add(AllMigrations.list)
+    // What admins changed in the back office, laid over the folders. After the database: shutdown runs
+    // in reverse order, so the poll stops before the database closes.
+    TenantSettingsSync.install(on: app)
 
     app.sessions.use(.fluent)
     let secure = settings.servesOverHTTPS

@@ -45,6 +45,7 @@ public enum SettingsChanges {
     }
 
     public static func form(service: String, version: Int, from old: ServiceForm, to new: ServiceForm) -> String {
+        let old = old.normalized, new = new.normalized
         var parts: [String] = []
         let oldFields = Dictionary(old.fields.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let newKeys = Set(new.fields.map(\.key))

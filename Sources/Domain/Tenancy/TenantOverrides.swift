@@ -96,6 +96,21 @@ public struct ServiceForm: Codable, Sendable, Hashable {
         self.init(fields: service.fields, attachments: service.attachments ?? [])
     }
 
+    /// The same form written one way: defaults spelt out, empty optional values left out. Two forms that
+    /// ask the same are equal once normalised (the folder may say `required: false`, the editor leaves it out).
+    public var normalized: ServiceForm {
+        ServiceForm(
+            fields: fields.map {
+                FormField(key: $0.key, type: $0.type, label: $0.label, required: $0.isRequired ? true : nil,
+                          help: ($0.help ?? "").isEmpty ? nil : $0.help, options: ($0.options ?? []).isEmpty ? nil : $0.options,
+                          maxLength: $0.maxLength)
+            },
+            attachments: attachments.map {
+                AttachmentRule(key: $0.key, label: $0.label, required: $0.isRequired ? true : nil, types: $0.types,
+                               maxMB: $0.effectiveMaxMB, maxCount: $0.effectiveMaxCount)
+            })
+    }
+
     /// The form a service added in the back office starts with, before its admin edits it.
     public static let starter = ServiceForm(
         fields: [FormField(key: "details", type: .textarea, label: "รายละเอียดคำร้อง", required: true,

@@ -86,6 +86,11 @@ struct FormEditorController {
         let slug = found.service.slug
         let editor = try req.formEditor
         let basedOn = draft.baseVersion
+        if let current = try await FormVersions.current(tenant: tenant, service: slug, on: req.db), current.number == basedOn,
+           current.form.normalized == form.normalized {
+            return req.settingsRedirect(to: TenantSettingsURL.form(slug).path(tenant.slug),
+                                        flash: "ไม่มีการเปลี่ยนแปลง แบบฟอร์มยังเป็นฉบับที่ \(current.number)")
+        }
         do {
             let saved = try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 let (previous, saved) = try await FormVersions.save(form, tenant: tenant, service: slug, basedOn: basedOn, by: editor,
