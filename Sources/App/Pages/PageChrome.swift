@@ -100,7 +100,8 @@ struct TenantChrome: Encodable {
         nameTH = config.name.th
         nameEN = config.name.en
         homeURL = resolved.url(.home)
-        themeURL = resolved.url(.theme)
+        // The colours in the address: browsers cache theme.css, and a colour changed in the back office must show.
+        themeURL = resolved.url(.theme) + "?c=" + (config.colors.primary + config.colors.accent).filter(\.isHexDigit)
         logoURL = resolved.url(.logo)
         termsURL = resolved.url(.terms)
         contactURL = resolved.url(.contact)
