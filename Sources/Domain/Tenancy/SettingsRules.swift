@@ -26,12 +26,14 @@ extension TenantRules {
             out.add("contact_website", "เว็บไซต์ต้องขึ้นต้นด้วย https:// หรือ http:// เช่น https://www.example.go.th")
         }
         if let hours = d.contact.hours, hours.count > limits.hours { out.add("contact_hours", "เวลาทำการยาวเกิน \(limits.hours) ตัวอักษร") }
-        for (field, value, what) in [("colors_primary", d.colors.primary, "สีหลัก"), ("colors_accent", d.colors.accent, "สีรอง")] {
-            if RGBColor(hex: value) == nil { out.add(field, "\(what)ต้องเป็นรหัสสีแบบ #RRGGBB เช่น #0b5d3b") }
+        if let primary = RGBColor(hex: d.colors.primary) {
+            if primary.contrastRatio(with: .white) < 4.5 {
+                out.add("colors_primary", "ตัวอักษรสีขาวบนสีหลักนี้อ่านยาก (ความต่างของสี \(primary.contrastRatio(with: .white).rounded2):1 ต้องไม่น้อยกว่า 4.5:1 ตาม WCAG AA) กรุณาเลือกสีที่เข้มขึ้น")
+            }
+        } else {
+            out.add("colors_primary", "สีหลักต้องเป็นรหัสสีแบบ #RRGGBB เช่น #0b5d3b")
         }
-        if let primary = RGBColor(hex: d.colors.primary), primary.contrastRatio(with: .white) < 4.5 {
-            out.add("colors_primary", "ตัวอักษรสีขาวบนสีหลักนี้อ่านยาก (ความต่างของสี \(primary.contrastRatio(with: .white).rounded2):1 ต้องไม่น้อยกว่า 4.5:1 ตาม WCAG AA) กรุณาเลือกสีที่เข้มขึ้น")
-        }
+        if RGBColor(hex: d.colors.accent) == nil { out.add("colors_accent", "สีรองต้องเป็นรหัสสีแบบ #RRGGBB เช่น #f2b705") }
         return out.items
     }
 
