@@ -26,6 +26,7 @@ build: deps-run
 run: build
 	@echo "Portal: http://$(HOST):$(PORT)/   Tenants: http://bangkrathum.localhost:$(PORT)/  (or /t/bangkrathum/)"
 	@echo "Mails are written to DATA_DIR/mail and listed at http://$(HOST):$(PORT)/dev/mailbox"
+	@echo "Staff back office: http://$(HOST):$(PORT)/backoffice/ (a first start prints a one-time set-up link for the platform admin)"
 	.build/debug/eservice serve --hostname $(HOST) --port $(PORT)
 
 migrate: build

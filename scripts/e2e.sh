@@ -34,7 +34,7 @@ trap 'exit 143' TERM
 export DATA_DIR="$WORK/data" APP_ENV=testing
 export TENANTS_DIR="${TENANTS_DIR:-$ROOT/Tenants}"
 export PUBLIC_BASE_URL="http://127.0.0.1:$PORT"
-export LOG_LEVEL="${LOG_LEVEL:-info}"
+export LOG_LEVEL="${LOG_LEVEL:-info}" PASSWORD_HASH_COST="${PASSWORD_HASH_COST:-10}"
 mkdir -p "$DATA_DIR"
 
 if [ "${MIGRATE:-0}" = "1" ]; then
@@ -59,7 +59,7 @@ done
 echo "e2e: server ready"
 
 set +e
-E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_PORT="$PORT" "$PY" -m pytest -q Tests/e2e "$@"
+E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_PORT="$PORT" E2E_SERVER_LOG="$LOG" "$PY" -m pytest -q Tests/e2e "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

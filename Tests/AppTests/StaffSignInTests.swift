@@ -138,7 +138,7 @@ struct StaffSignInTests {
     func recoveryCode(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let (account, _) = try await StaffFixtures.account(app, username: "lostphone")
-            let codes = try await RecoveryCodes.issue(staffID: account.requireID(), now: Date(), on: app.db)
+            let codes = try await RecoveryCodes.issue(staffID: account.requireID(), key: app.settings.appSecret, now: Date(), on: app.db)
             var s = try await passwordStep(app, username: "lostphone")
             #expect(try await postCode(app, cookie: s.cookie, csrf: s.csrf, code: codes[3].uppercased()).status == .seeOther)
             s = try await passwordStep(app, username: "lostphone")

@@ -20,7 +20,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -79,7 +79,8 @@ def page(request, driver):
 
 def wait(d):
     # A page that is being replaced (after a form post) makes elements stale: look again, don't fail.
-    return WebDriverWait(d, WAIT, ignored_exceptions=[StaleElementReferenceException])
+    # Chrome may also report a node "not in the document" while the page is swapped.
+    return WebDriverWait(d, WAIT, ignored_exceptions=[StaleElementReferenceException, WebDriverException])
 
 
 def body_text(d):

@@ -86,3 +86,16 @@ enum StaffSession {
         req.session.data = SessionData()
     }
 }
+
+extension Request {
+    private static let flashKey = "staff_flash"
+
+    /// A one-line message for the next page (after a redirect), shown once.
+    func flash(_ message: String) { session.data[Self.flashKey] = message }
+
+    /// The waiting message, removed as it is read.
+    func takeFlash() -> String? {
+        defer { session.data[Self.flashKey] = nil }
+        return session.data[Self.flashKey]
+    }
+}

@@ -1,3 +1,4 @@
+import Crypto
 import Domain
 import Fluent
 import Foundation
@@ -36,7 +37,7 @@ enum StaffOTP {
             account.otpFailures = 0
             return .accepted
         }
-        if RecoveryCodes.looksLike(code), try await RecoveryCodes.use(code, staffID: try account.requireID(), now: now, on: db) {
+        if RecoveryCodes.looksLike(code), try await RecoveryCodes.use(code, staffID: try account.requireID(), key: app.settings.appSecret, now: now, on: db) {
             account.otpFailures = 0
             try await account.save(on: db)
             return .recoveryCodeUsed
@@ -60,7 +61,7 @@ enum StaffOTP {
         account.otpFailures = 0
         account.updatedAt = now
         try await account.save(on: db)
-        return try await RecoveryCodes.issue(staffID: try account.requireID(), now: now, on: db)
+        return try await RecoveryCodes.issue(staffID: try account.requireID(), key: app.settings.appSecret, now: now, on: db)
     }
 }
 
@@ -92,7 +93,12 @@ enum RecoveryCodes {
         return n.count == 8 && n.allSatisfy { alphabet.contains($0) }
     }
 
-    static func issue(staffID: UUID, now: Date, on db: any Database) async throws -> [String] {
+    /// Keyed with the app secret: eight characters are too few to leave to a plain hash in a stolen copy.
+    static func hash(_ code: String, key: [UInt8]) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(normalised(code).utf8), using: SymmetricKey(data: key)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func issue(staffID: UUID, key: [UInt8], now: Date, on db: any Database) async throws -> [String] {
         try await RecoveryCodeRecord.query(on: db).filter(\.$staffID == staffID).delete()
         var codes: [String] = []
         while codes.count < StaffOTP.recoveryCodeCount {
@@ -102,7 +108,7 @@ enum RecoveryCodes {
         for c in codes {
             let r = RecoveryCodeRecord()
             r.staffID = staffID
-            r.codeHash = RandomToken.hash(normalised(c))
+            r.codeHash = hash(c, key: key)
             r.createdAt = now
             try await r.create(on: db)
         }
@@ -110,8 +116,8 @@ enum RecoveryCodes {
     }
 
     /// Uses a code once; `false` for an unknown or already used code.
-    static func use(_ code: String, staffID: UUID, now: Date, on db: any Database) async throws -> Bool {
-        let hash = RandomToken.hash(normalised(code))
+    static func use(_ code: String, staffID: UUID, key: [UInt8], now: Date, on db: any Database) async throws -> Bool {
+        let hash = hash(code, key: key)
         return try await db.claim("""
             UPDATE staff_recovery_codes SET used_at = \(bind: now)
             WHERE staff_id = \(bind: staffID) AND code_hash = \(bind: hash) AND used_at IS NULL RETURNING id

@@ -43,8 +43,6 @@ struct ProfileController {
         var passwordSections: [FormSection]
     }
 
-    private static let flashKey = "staff_flash"
-
     func page(_ req: Request) async throws -> View {
         let account = try await current(req)
         return try await render(req, account: account, details: nil, errors: FormErrors(), passwordErrors: FormErrors())
@@ -97,7 +95,7 @@ struct ProfileController {
                                           detail: detail, ip: req.clientAddress, on: db)
             }
         }
-        req.session.data[Self.flashKey] = changed.isEmpty ? "ไม่มีข้อมูลที่เปลี่ยนแปลง" : "บันทึกข้อมูลส่วนตัวแล้ว"
+        req.flash(changed.isEmpty ? "ไม่มีข้อมูลที่เปลี่ยนแปลง" : "บันทึกข้อมูลส่วนตัวแล้ว")
         return req.redirect(to: BackOfficeURL.profile.path, redirectType: .normal)
     }
 
@@ -119,7 +117,7 @@ struct ProfileController {
         }
         // This session carries on with the new epoch; every other one ends.
         StaffSession.advance(req, to: .signedIn, epoch: account.sessionEpoch)
-        req.session.data[Self.flashKey] = "เปลี่ยนรหัสผ่านแล้ว การเข้าสู่ระบบอื่นของท่านถูกยกเลิกแล้ว"
+        req.flash("เปลี่ยนรหัสผ่านแล้ว การเข้าสู่ระบบอื่นของท่านถูกยกเลิกแล้ว")
         return req.redirect(to: BackOfficeURL.profile.path, redirectType: .normal)
     }
 
@@ -150,8 +148,7 @@ struct ProfileController {
             FieldView(name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: SignInController.passwordRule, autocomplete: "new-password", maxlength: 128, meter: true),
             FieldView(name: "confirm", label: "ยืนยันรหัสผ่านใหม่", kind: .password, autocomplete: "new-password", maxlength: 128),
         ])]
-        let flash = req.session.data[Self.flashKey]
-        req.session.data[Self.flashKey] = nil
+        let flash = req.takeFlash()
         let unitNames = account.orgUnit.split(separator: "/", maxSplits: 1).last.flatMap { req.application.orgUnits.names(path: String($0)) } ?? []
         let tenantName = account.orgUnit.split(separator: "/").first.flatMap { req.application.tenants.tenant(slug: String($0))?.thaiName }
         return try await req.view.render("backoffice/profile", Page(

@@ -12,12 +12,6 @@ struct RightsController {
         var note: String?
     }
 
-    struct DecisionForm: Content {
-        var ids: [String]?
-        var action: String?
-        var reason: String?
-    }
-
     struct RevokeForm: Content {
         var staff: String?
         var role: String?
@@ -87,8 +81,6 @@ struct RightsController {
         var members: [MemberRow]
     }
 
-    private static let flashKey = "staff_flash"
-
     // MARK: My requests
 
     func history(_ req: Request) async throws -> View {
@@ -116,7 +108,7 @@ struct RightsController {
                                           detail: "คำขอ \(r.number): \(role.thai)", ip: req.clientAddress, on: db)
                 return r
             }
-            req.session.data[Self.flashKey] = "ส่งคำขอสิทธิ์เลขที่ \(record.number) แล้ว สถานะ: รอตรวจสอบ"
+            req.flash("ส่งคำขอสิทธิ์เลขที่ \(record.number) แล้ว สถานะ: รอตรวจสอบ")
         } catch let problem as AccessRequests.Problem {
             errors.add("tenant", problem.thai)
             return try await renderHistory(req, form: form, errors: errors).encodeResponse(status: .conflict, for: req)
@@ -132,16 +124,11 @@ struct RightsController {
 
     func decide(_ req: Request) async throws -> Response {
         let approver = try req.staff
-        let form = try req.content.decode(DecisionForm.self)
-        let ids = (form.ids ?? []).compactMap(UUID.init(uuidString:))
-        let approve = form.action == "approve"
-        let reason = form.reason.clean
-        guard !ids.isEmpty, ["approve", "reject"].contains(form.action ?? "") else {
-            return try await renderApprovals(req, problem: "กรุณาเลือกคำขออย่างน้อยหนึ่งรายการ แล้วกดอนุมัติหรือไม่อนุมัติ").encodeResponse(status: .unprocessableEntity, for: req)
+        let form = try req.content.decode(BulkDecision.self)
+        if let problem = form.problem {
+            return try await renderApprovals(req, problem: problem).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        guard approve || !reason.isEmpty else {
-            return try await renderApprovals(req, problem: "กรุณาระบุเหตุผลที่ไม่อนุมัติ").encodeResponse(status: .unprocessableEntity, for: req)
-        }
+        let ids = form.chosen, approve = form.approve, reason = form.cleanReason
         let records = try await AccessRequestRecord.query(on: req.db).filter(\.$id ~~ ids).all()
         // Every chosen request must be one this approver may decide; otherwise nothing is changed.
         guard records.count == ids.count, records.allSatisfy({ AccessRequests.mayDecide(approver, $0) }) else { throw Abort(.forbidden) }
@@ -169,7 +156,7 @@ struct RightsController {
             for m in toSend { try await EmailOutbox.enqueue(m, tenant: nil, on: db) }
         }
         req.application.outboxWakeUp.poke()
-        req.session.data[Self.flashKey] = "\(approve ? "อนุมัติ" : "ไม่อนุมัติ") \(open.count) รายการแล้ว"
+        req.flash("\(approve ? "อนุมัติ" : "ไม่อนุมัติ") \(open.count) รายการแล้ว")
         return req.redirect(to: BackOfficeURL.approvals.path, redirectType: .normal)
     }
 
@@ -182,8 +169,7 @@ struct RightsController {
                       role: grant.role?.thai ?? grant.roleRaw, roleRaw: grant.roleRaw, grantedAt: ThaiDate.shortWithTime(grant.grantedAt),
                       canRevoke: grant.role == .officer || scope.staff.isPlatformAdmin)
         }
-        let flash = req.session.data[Self.flashKey]
-        req.session.data[Self.flashKey] = nil
+        let flash = req.takeFlash()
         return try await req.view.render("backoffice/tenant-staff", StaffPage(
             page: PageChrome(request: req, title: "เจ้าหน้าที่และสิทธิ์ – \(scope.tenant.thaiName)"), csrf: req.csrfToken(),
             action: BackOfficeURL.tenantStaff(scope.tenant.slug).path + "/revoke", flash: flash, tenantName: scope.tenant.thaiName, members: members))
@@ -196,7 +182,7 @@ struct RightsController {
         // Organization admins remove Officer rights; removing an Organization admin is for platform admins.
         guard role == .officer || scope.staff.isPlatformAdmin else { throw Abort(.forbidden) }
         let removed = try await Self.revoke(req, staffID: staffID, tenantID: scope.tenant.id, role: role)
-        req.session.data[Self.flashKey] = removed ? "ถอนสิทธิ์แล้ว มีผลทันทีในการใช้งานครั้งถัดไป" : "ไม่พบสิทธิ์นี้ (อาจถูกถอนไปแล้ว)"
+        req.flash(removed ? "ถอนสิทธิ์แล้ว มีผลทันทีในการใช้งานครั้งถัดไป" : "ไม่พบสิทธิ์นี้ (อาจถูกถอนไปแล้ว)")
         return req.redirect(to: BackOfficeURL.tenantStaff(scope.tenant.slug).path, redirectType: .normal)
     }
 
@@ -243,8 +229,7 @@ struct RightsController {
                      role: g.role?.thai ?? g.roleRaw, grantedAt: ThaiDate.shortWithTime(g.grantedAt))
         }
         let requests = try await Self.rows(AccessRequests.history(staffID: staff.id, on: req.db), req: req)
-        let flash = req.session.data[Self.flashKey]
-        req.session.data[Self.flashKey] = nil
+        let flash = req.takeFlash()
         return try await req.view.render("backoffice/requests", HistoryPage(
             page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "เปลี่ยนแปลงสิทธิ์การใช้งาน"), csrf: req.csrfToken(),
             action: BackOfficeURL.requests.path, flash: flash, errors: errors.items, sections: errors.apply(to: sections),
@@ -255,8 +240,7 @@ struct RightsController {
         let approver = try req.staff
         let pending = try await Self.rows(AccessRequests.pending(for: approver, on: req.db), req: req)
         let recent = try await Self.rows(AccessRequests.recentDecisions(for: approver, on: req.db), req: req)
-        let flash = req.session.data[Self.flashKey]
-        req.session.data[Self.flashKey] = nil
+        let flash = req.takeFlash()
         return try await req.view.render("backoffice/approvals", ApprovalsPage(
             page: PageChrome(request: req, title: (problem == nil ? "" : "ข้อผิดพลาด: ") + "อนุมัติสิทธิ์การใช้งาน"), csrf: req.csrfToken(),
             action: BackOfficeURL.approvals.path, flash: flash, problem: problem, pending: pending, recent: recent))

@@ -7,12 +7,6 @@ import Vapor
 /// create accounts (initial password = birth date DDMMYYYY in the Buddhist era, changed at first sign-in),
 /// disable accounts and remove rights.
 struct StaffAdminController {
-    struct DecisionForm: Content {
-        var ids: [String]?
-        var action: String?
-        var reason: String?
-    }
-
     struct StatusForm: Content { var action: String? }
     struct RevokeForm: Content {
         var tenant: String?
@@ -91,8 +85,6 @@ struct StaffAdminController {
         var sections: [FormSection]
     }
 
-    private static let flashKey = "staff_flash"
-
     // MARK: Registrations
 
     func registrations(_ req: Request) async throws -> View {
@@ -101,16 +93,11 @@ struct StaffAdminController {
 
     func decideRegistrations(_ req: Request) async throws -> Response {
         let admin = try req.staff
-        let form = try req.content.decode(DecisionForm.self)
-        let ids = (form.ids ?? []).compactMap(UUID.init(uuidString:))
-        let approve = form.action == "approve"
-        let reason = form.reason.clean
-        guard !ids.isEmpty, ["approve", "reject"].contains(form.action ?? "") else {
-            return try await renderRegistrations(req, problem: "กรุณาเลือกคำขออย่างน้อยหนึ่งรายการ แล้วกดอนุมัติหรือไม่อนุมัติ").encodeResponse(status: .unprocessableEntity, for: req)
+        let form = try req.content.decode(BulkDecision.self)
+        if let problem = form.problem {
+            return try await renderRegistrations(req, problem: problem).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        guard approve || !reason.isEmpty else {
-            return try await renderRegistrations(req, problem: "กรุณาระบุเหตุผลที่ไม่อนุมัติ").encodeResponse(status: .unprocessableEntity, for: req)
-        }
+        let ids = form.chosen, approve = form.approve, reason = form.cleanReason
         let accounts = try await StaffAccount.query(on: req.db).filter(\.$id ~~ ids).filter(\.$statusRaw == StaffAccountStatus.pending.rawValue).all()
         let now = Date()
         var mails: [RenderedMail] = []
@@ -142,7 +129,7 @@ struct StaffAdminController {
             for m in toSend { try await EmailOutbox.enqueue(m, tenant: nil, on: db) }
         }
         req.application.outboxWakeUp.poke()
-        req.session.data[Self.flashKey] = "\(approve ? "อนุมัติ" : "ไม่อนุมัติ") \(accounts.count) รายการแล้ว และแจ้งผู้ลงทะเบียนทางอีเมล"
+        req.flash("\(approve ? "อนุมัติ" : "ไม่อนุมัติ") \(accounts.count) รายการแล้ว และแจ้งผู้ลงทะเบียนทางอีเมล")
         return req.redirect(to: BackOfficeURL.adminRegistrations.path, redirectType: .normal)
     }
 
@@ -171,8 +158,7 @@ struct StaffAdminController {
 
     func staff(_ req: Request) async throws -> View {
         let rows = try await StaffStore.all(on: req.db).map { row($0, req) }
-        let flash = req.session.data[Self.flashKey]
-        req.session.data[Self.flashKey] = nil
+        let flash = req.takeFlash()
         return try await req.view.render("backoffice/staff-list", StaffListPage(page: PageChrome(request: req, title: "บัญชีเจ้าหน้าที่"), rows: rows, flash: flash))
     }
 
@@ -183,8 +169,7 @@ struct StaffAdminController {
             GrantRow(tenant: tenants.tenant(slug: g.tenantID)?.thaiName ?? g.tenantID, tenantSlug: g.tenantID, role: g.role?.thai ?? g.roleRaw,
                      roleRaw: g.roleRaw, grantedAt: ThaiDate.shortWithTime(g.grantedAt))
         }
-        let flash = req.session.data[Self.flashKey]
-        req.session.data[Self.flashKey] = nil
+        let flash = req.takeFlash()
         let id = try a.requireID()
         return try await req.view.render("backoffice/staff-member", MemberPage(
             page: PageChrome(request: req, title: "บัญชี \(a.username)"), csrf: req.csrfToken(), flash: flash, row: row(a, req), grants: grants,
@@ -213,7 +198,7 @@ struct StaffAdminController {
             try await AuditLog.record(a.status == .disabled ? .accountDisabled : .accountEnabled, actor: AuditActor(admin), tenant: nil,
                                       detail: a.username, ip: req.clientAddress, on: db)
         }
-        req.session.data[Self.flashKey] = a.status == .disabled ? "ระงับบัญชีแล้ว การเข้าสู่ระบบทั้งหมดของบัญชีนี้สิ้นสุดทันที" : "เปิดใช้บัญชีแล้ว"
+        req.flash(a.status == .disabled ? "ระงับบัญชีแล้ว การเข้าสู่ระบบทั้งหมดของบัญชีนี้สิ้นสุดทันที" : "เปิดใช้บัญชีแล้ว")
         return req.redirect(to: BackOfficeURL.adminStaffMember(id).path, redirectType: .normal)
     }
 
@@ -222,7 +207,7 @@ struct StaffAdminController {
         let form = try req.content.decode(RevokeForm.self)
         guard let role = StaffRole(rawValue: form.role.clean), !form.tenant.clean.isEmpty else { throw Abort(.badRequest) }
         let removed = try await RightsController.revoke(req, staffID: try a.requireID(), tenantID: form.tenant.clean, role: role)
-        req.session.data[Self.flashKey] = removed ? "ถอนสิทธิ์แล้ว" : "ไม่พบสิทธิ์นี้"
+        req.flash(removed ? "ถอนสิทธิ์แล้ว" : "ไม่พบสิทธิ์นี้")
         return req.redirect(to: BackOfficeURL.adminStaffMember(try a.requireID()).path, redirectType: .normal)
     }
 
@@ -263,7 +248,7 @@ struct StaffAdminController {
             try await AuditLog.record(.staffCreated, actor: AuditActor(admin), tenant: a.tenant, detail: "\(number) \(a.username)", ip: req.clientAddress, on: db)
         }
         req.application.outboxWakeUp.poke()
-        req.session.data[Self.flashKey] = "สร้างบัญชี \(a.username) แล้ว และแจ้งทางอีเมล"
+        req.flash("สร้างบัญชี \(a.username) แล้ว และแจ้งทางอีเมล")
         return req.redirect(to: BackOfficeURL.adminStaff.path, redirectType: .normal)
     }
 
@@ -289,8 +274,7 @@ struct StaffAdminController {
 
     private func renderRegistrations(_ req: Request, problem: String?) async throws -> View {
         let rows = try await StaffStore.pendingRegistrations(on: req.db).map { row($0, req) }
-        let flash = req.session.data[Self.flashKey]
-        req.session.data[Self.flashKey] = nil
+        let flash = req.takeFlash()
         return try await req.view.render("backoffice/registrations", RegistrationsPage(
             page: PageChrome(request: req, title: (problem == nil ? "" : "ข้อผิดพลาด: ") + "อนุมัติบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),
             action: BackOfficeURL.adminRegistrations.path, flash: flash, problem: problem, rows: rows))
