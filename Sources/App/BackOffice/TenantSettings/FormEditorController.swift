@@ -64,7 +64,7 @@ struct FormEditorController {
         let found = try req.settingsService(in: tenant)
         guard let current = try await FormVersions.current(tenant: tenant, service: found.service.slug, on: req.db) else { throw Abort(.notFound) }
         return try await render(req, tenant, found, FormDraft(current.form, version: current.number), problems: [],
-                                flash: SettingsFlash.take(req))
+                                flash: req.takeFlash())
     }
 
     func submit(_ req: Request) async throws -> Response {

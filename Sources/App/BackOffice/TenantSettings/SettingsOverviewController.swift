@@ -74,7 +74,7 @@ struct SettingsOverviewController {
         let config = tenant.config
         return try await req.view.render("backoffice/settings/overview", Page(
             page: PageChrome(request: req, title: "ตั้งค่าหน่วยงาน – \(tenant.thaiName)"), csrf: req.csrfToken(),
-            flash: SettingsFlash.take(req), tenantName: config.name.th, nameEN: config.name.en, contact: config.contact,
+            flash: req.takeFlash(), tenantName: config.name.th, nameEN: config.name.en, contact: config.contact,
             colors: config.colors, images: config.identity.images.map(\.label),
             watermark: config.identity.watermarkText(agencyName: config.name.th),
             maxFileMB: config.identity.maxFileMB ?? IdentityPolicy.defaultMaxFileMB, menus: menus, retired: retired,

@@ -1,19 +1,6 @@
 import Domain
 import Vapor
 
-/// A one-time message shown on the next page after a change (post, redirect, get).
-enum SettingsFlash {
-    static let key = "settings_flash"
-
-    static func set(_ req: Request, _ message: String) { req.session.data[key] = message }
-
-    static func take(_ req: Request) -> String? {
-        let message = req.session.data[key]
-        if message != nil { req.session.data[key] = nil }
-        return message
-    }
-}
-
 extension Request {
     /// The signed-in admin as the author of a form version.
     var formEditor: FormEditor {
@@ -29,9 +16,9 @@ extension Request {
         return found
     }
 
-    /// Redirects after a successful change, with a one-time message.
-    func settingsRedirect(to path: String, flash: String) -> Response {
-        SettingsFlash.set(self, flash)
+    /// Redirects after a successful change, with a one-time message for the next page.
+    func settingsRedirect(to path: String, flash message: String) -> Response {
+        flash(message)
         return redirect(to: path, redirectType: .normal)
     }
 }
