@@ -58,7 +58,7 @@ struct SettingsOverviewController {
             let fields = tenant.anyService(e.slug)?.service.fields.count ?? 0
             return ServiceRow(
                 slug: e.slug, name: e.name, slaDays: e.slaDays,
-                needsIdentity: e.verifiedIdentity ?? e.menu.requiresVerifiedIdentityByDefault,
+                needsIdentity: e.needsIdentity,
                 formVersion: versionOf[e.slug] ?? 1, fieldCount: fields, isFirst: i == 0, isLast: i == count - 1,
                 editURL: TenantSettingsURL.service(e.slug).path(slug), formURL: TenantSettingsURL.form(e.slug).path(slug),
                 versionsURL: TenantSettingsURL.versions(e.slug).path(slug), moveURL: TenantSettingsURL.move(e.slug).path(slug),
@@ -100,9 +100,13 @@ struct SettingsOverviewController {
             }
             return moved
         }
-        let where_ = direction == .up ? "ขึ้น" : "ลง"
-        return req.settingsRedirect(to: TenantSettingsURL.overview.path(tenant.slug) + "#menu-\(menu.rawValue)",
-                                    flash: moved ? "เลื่อน “\(service.name)” \(where_)แล้ว" : "“\(service.name)” อยู่\(direction == .up ? "บนสุด" : "ล่างสุด")ของเมนูแล้ว")
+        let message = switch (moved, direction) {
+        case (true, .up): "เลื่อน “\(service.name)” ขึ้นแล้ว"
+        case (true, .down): "เลื่อน “\(service.name)” ลงแล้ว"
+        case (false, .up): "“\(service.name)” อยู่บนสุดของเมนูแล้ว"
+        case (false, .down): "“\(service.name)” อยู่ล่างสุดของเมนูแล้ว"
+        }
+        return req.settingsRedirect(to: TenantSettingsURL.overview.path(tenant.slug) + "#menu-\(menu.rawValue)", flash: message)
     }
 
     func retire(_ req: Request) async throws -> Response {
