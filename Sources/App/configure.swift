@@ -1,6 +1,7 @@
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
+import Imaging
 import Leaf
 import Migrations
 import NIOCore
@@ -16,6 +17,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
                                                  "seconds": .string("\(ContinuousClock.now - started)")])
 
     app.orgUnits = try OrgUnitsLoader.load(tenantsDirectory: settings.tenantsDirectory)
+    app.storage[Application.SnifferKey.self] = try FileTypeSniffer()
 
     try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
     if let url = settings.databaseURL {

@@ -41,12 +41,10 @@ extension Application {
 
     var fileStore: FileStore { FileStore(root: settings.fileStoreDirectory, threadPool: threadPool) }
 
-    /// libmagic, opened once.
+    /// libmagic, opened once in `configure` (Application storage is not safe to fill from concurrent requests).
     var fileTypeSniffer: FileTypeSniffer {
         get throws {
-            if let s = storage[SnifferKey.self] { return s }
-            let s = try FileTypeSniffer()
-            storage[SnifferKey.self] = s
+            guard let s = storage[SnifferKey.self] else { throw Abort(.internalServerError, reason: "libmagic not opened") }
             return s
         }
     }

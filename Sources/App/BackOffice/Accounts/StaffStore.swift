@@ -18,6 +18,14 @@ enum StaffStore {
         try await StaffAccount.query(on: db).filter(\.$nationalID == nationalID).first()
     }
 
+    /// Accounts by id, in one query.
+    static func byID(_ ids: [UUID], on db: any Database) async throws -> [UUID: StaffAccount] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        let accounts = try await StaffAccount.query(on: db).filter(\.$id ~~ unique).all()
+        return Dictionary(uniqueKeysWithValues: accounts.compactMap { a in a.id.map { ($0, a) } })
+    }
+
     static func count(on db: any Database) async throws -> Int {
         try await StaffAccount.query(on: db).count()
     }
@@ -40,10 +48,7 @@ enum StaffStore {
     /// Staff of one tenant with the role they hold there.
     static func members(tenant: Tenant, on db: any Database) async throws -> [(StaffAccount, StaffGrantRecord)] {
         let grants = try await StaffGrantRecord.query(on: db).filter(\.$tenantID == tenant.id).all()
-        let ids = grants.map(\.staffID)
-        guard !ids.isEmpty else { return [] }
-        let accounts = try await StaffAccount.query(on: db).filter(\.$id ~~ ids).all()
-        let byID = Dictionary(uniqueKeysWithValues: accounts.compactMap { a in a.id.map { ($0, a) } })
+        let byID = try await byID(grants.map(\.staffID), on: db)
         return grants.compactMap { g in byID[g.staffID].map { ($0, g) } }.sorted { $0.0.username < $1.0.username }
     }
 

@@ -136,8 +136,9 @@ struct RightsController {
         let now = Date()
         var mails: [RenderedMail] = []
         let tenants = req.application.tenants
+        let requesters = try await StaffStore.byID(open.map(\.staffID), on: req.db)
         for r in open {
-            guard let account = try await StaffStore.find(r.staffID, on: req.db) else { continue }
+            guard let account = requesters[r.staffID] else { continue }
             let tenantName = tenants.tenant(slug: r.tenantID)?.thaiName ?? r.tenantID
             mails.append(try await StaffMail.render(req, to: account.email, subject: "ผลการขอสิทธิ์ \(r.number): \(approve ? "อนุมัติ" : "ไม่อนุมัติ")", notice: StaffNotice(
                 heading: "ผลการขอสิทธิ์การใช้งาน", name: account.fullNameTH,
@@ -201,9 +202,7 @@ struct RightsController {
     // MARK: Rendering
 
     static func rows(_ records: [AccessRequestRecord], req: Request) async throws -> [RequestRow] {
-        let ids = Array(Set(records.map(\.staffID)))
-        let accounts = ids.isEmpty ? [] : try await StaffAccount.query(on: req.db).filter(\.$id ~~ ids).all()
-        let byID = Dictionary(uniqueKeysWithValues: accounts.compactMap { a in a.id.map { ($0, a) } })
+        let byID = try await StaffStore.byID(records.map(\.staffID), on: req.db)
         let tenants = req.application.tenants
         return records.map { r in
             let a = byID[r.staffID]

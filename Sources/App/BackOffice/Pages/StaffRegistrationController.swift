@@ -50,7 +50,8 @@ struct StaffRegistrationController {
                 errors.add("document", "ไฟล์มีขนาดเกิน 10 MB กรุณาลดขนาดไฟล์")
             } else {
                 let data = Data(buffer: file.data)
-                let mime = try req.application.fileTypeSniffer.mimeType(of: data)
+                let sniffer = try req.application.fileTypeSniffer
+                let mime = try await req.application.threadPool.runIfActive { sniffer.mimeType(of: data) }  // off the event loop
                 if let kind = FileKind.from(mimeType: mime), Self.documentKinds.contains(kind) {
                     document = (data, kind, String(file.filename.prefix(200)))
                 } else {

@@ -28,19 +28,6 @@ struct ServiceEntryController {
         }
     }
 
-    struct Page: Encodable {
-        var page: PageChrome
-        var heading: String
-        var lead: String
-        var csrf: String
-        var action: String
-        var cancelURL: String
-        var submitTitle: String
-        var errors: [ErrorLink]
-        var sections: [FormSection]
-        var preview: String?
-    }
-
     func newPage(_ req: Request) async throws -> View {
         let (tenant, _) = try await req.settingsTenant()
         return try await render(req, tenant, EntryForm(nil), slug: nil, FormErrors())
@@ -132,7 +119,7 @@ struct ServiceEntryController {
                       checked: f.verified_identity == "1"),
         ]
         let heading = slug == nil ? "เพิ่มบริการ" : "แก้ไขบริการ"
-        return try await req.view.render("backoffice/settings/edit", Page(
+        return try await req.view.render("backoffice/settings/edit", SettingsEditPage(
             page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "\(heading) – \(tenant.thaiName)"),
             heading: slug.map { _ in "\(heading): \(f.name ?? "")" } ?? heading,
             lead: slug == nil ? "บริการใหม่เริ่มด้วยแบบฟอร์มที่มีช่อง “รายละเอียดคำร้อง” หนึ่งช่อง แก้ไขแบบฟอร์มได้ในขั้นถัดไป"

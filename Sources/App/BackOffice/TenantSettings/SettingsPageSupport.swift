@@ -73,3 +73,17 @@ extension FieldType {
 extension TenantFieldProblem {
     var inputID: String { field.replacingOccurrences(of: ".", with: "-") }
 }
+
+/// One settings form on `backoffice/settings/edit`: display details, identity policy, a service entry.
+struct SettingsEditPage: Encodable {
+    var page: PageChrome
+    var heading: String
+    var lead: String
+    var csrf: String
+    var action: String
+    var cancelURL: String
+    var submitTitle: String
+    var errors: [ErrorLink]
+    var sections: [FormSection]
+    var preview: String?
+}

@@ -60,19 +60,6 @@ struct TenantDetailsController {
         }
     }
 
-    struct Page: Encodable {
-        var page: PageChrome
-        var heading: String
-        var lead: String
-        var csrf: String
-        var action: String
-        var cancelURL: String
-        var submitTitle: String
-        var errors: [ErrorLink]
-        var sections: [FormSection]
-        var preview: String?
-    }
-
     // MARK: display details
 
     func displayPage(_ req: Request) async throws -> View {
@@ -123,7 +110,7 @@ struct TenantDetailsController {
                           hint: "รหัสสีแบบ #RRGGBB", maxlength: 7),
             ]),
         ]
-        return try await req.view.render("backoffice/settings/edit", Page(
+        return try await req.view.render("backoffice/settings/edit", SettingsEditPage(
             page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "รายละเอียดหน่วยงาน – \(tenant.thaiName)"),
             heading: "รายละเอียดหน่วยงาน", lead: "ชื่อ ที่อยู่ และช่องทางติดต่อที่แสดงบนทุกหน้าของเว็บไซต์บริการประชาชนของหน่วยงาน",
             csrf: req.csrfToken(), action: TenantSettingsURL.display.path(tenant.slug),
@@ -179,7 +166,7 @@ struct TenantDetailsController {
             ]),
         ]
         let preview = f.watermark.map { $0.replacingOccurrences(of: "{ชื่อหน่วยงาน}", with: tenant.thaiName) }
-        return try await req.view.render("backoffice/settings/edit", Page(
+        return try await req.view.render("backoffice/settings/edit", SettingsEditPage(
             page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "การยืนยันตัวตน – \(tenant.thaiName)"),
             heading: "นโยบายภาพยืนยันตัวตน",
             lead: "จำนวนและชื่อภาพบัตรที่ประชาชนต้องแนบเมื่อสมัครใช้งาน ข้อความลายน้ำที่คาดทับภาพ และขนาดไฟล์ที่รับ",
