@@ -240,3 +240,14 @@ def test_staff_journey(driver):  # noqa: F811
     shot(d, "officer-in-tenant-back-office")
     d.get(BASE + "/backoffice/t/nakhonpathom/")
     wait_for_text(d, "ไม่มีสิทธิ์เข้าถึง")
+
+    # 9. bangkrathum's Organization admin opens the tenant settings on the phone; the officer may not.
+    d.get(BASE + "/backoffice/t/bangkrathum/settings")
+    wait_for_text(d, "ไม่มีสิทธิ์เข้าถึง")
+    sign_out(d)
+    sign_in(d, "wilai.d", "Tambon#Admin2569", wilai_secret)
+    d.get(BASE + "/backoffice/t/bangkrathum/settings")
+    wait_for_text(d, "ตั้งค่าหน่วยงาน")
+    wait_for_text(d, "บริการที่เลิกให้บริการแล้ว")
+    assert_no_horizontal_scroll(d)
+    shot(d, "org-admin-tenant-settings")

@@ -27,24 +27,51 @@ struct PlatformSetupController {
         var sections: [FormSection]
     }
 
-    /// Called at start-up: prints the set-up link when there is no staff account yet.
-    @discardableResult
-    static func announceIfNeeded(_ app: Application) async throws -> String? {
+    /// The path of a new one-time set-up link when there is no staff account yet, else nil.
+    static func setupPath(_ app: Application) async throws -> String? {
         guard try await StaffStore.count(on: app.db) == 0 else { return nil }
         let token = try await app.db.writeTransaction { db in
             try await StaffTokens.issue(.setup, staffID: nil, lifetime: StaffTokens.setupLifetime, on: db)
         }
+        return BackOfficeURL.setup(token).path
+    }
+
+    /// Called by `serve`: once the server listens (so the address has the port `--port` chose), prints the link.
+    static func announceWhenListening(_ app: Application) async throws {
+        guard let path = try await setupPath(app) else { return }
+        Task {
+            var base = app.settings.publicBaseURL?.absoluteString.trimmingSuffix("/")
+            for _ in 0..<200 where base == nil {
+                if let address = app.http.server.shared.localAddress, let ip = address.ipAddress, let port = address.port {
+                    base = "http://\(ip):\(port)"
+                } else {
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let config = app.http.server.configuration
+            announce(link: (base ?? "http://\(config.hostname):\(config.port)") + path)
+        }
+    }
+
+    /// For tests and tools: issues a link and prints it with the configured address.
+    @discardableResult
+    static func announceIfNeeded(_ app: Application) async throws -> String? {
+        guard let path = try await setupPath(app) else { return nil }
         let config = app.http.server.configuration
-        let base = app.settings.publicBaseURL?.absoluteString.trimmingSuffix("/") ?? "http://\(config.hostname):\(config.port)"
-        let link = base + BackOfficeURL.setup(token).path
-        // Printed, not logged: this link is the only way in, shown once to whoever started the server.
+        let link = (app.settings.publicBaseURL?.absoluteString.trimmingSuffix("/") ?? "http://\(config.hostname):\(config.port)") + path
+        announce(link: link)
+        return link
+    }
+
+    /// Printed, not logged: this link is the only way in, shown once to whoever started the server.
+    private static func announce(link: String) {
         print("""
 
             ==> No staff account exists yet. Create the first platform admin (link valid 24 hours, single use):
                 \(link)
 
             """)
-        return link
+        fflush(nil)  // all output streams: the link must show even when stdout is a pipe
     }
 
     func page(_ req: Request) async throws -> Response {
