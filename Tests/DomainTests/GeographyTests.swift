@@ -156,7 +156,7 @@ struct GeographyTests {
     @Test("a sub-district with two postcodes: either is accepted, a blank one must be filled in")
     func twoPostcodes() {
         var a = AddressSelection(houseNumber: "1", provinceCode: "10", districtCode: "1006", subdistrictCode: "100608")
-        #expect(a.validate(in: geo)["postcode"] == "ตำบล/แขวงนี้มีรหัสไปรษณีย์มากกว่าหนึ่งรหัส กรุณากรอกรหัสของที่อยู่นี้ (10240 หรือ 10250)")
+        #expect(a.validate(in: geo)["postcode"] == "กรุณากรอกรหัสไปรษณีย์ (ตำบล/แขวงนี้ใช้ 10240 หรือ 10250)")
         a.postcode = "10250"
         #expect(a.validate(in: geo).isEmpty)
         a.postcode = "10240"

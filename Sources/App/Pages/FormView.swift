@@ -14,6 +14,8 @@ struct FieldView: Encodable, Sendable {
 
     enum Kind: String, Encodable, Sendable {
         case text, email, tel, password, number, date, textarea, select, file, checkbox, checkboxes, radio
+        /// A submit button inside the field list (`name`=`value`), e.g. the address block's "show the lists".
+        case submit
     }
 
     var name: String
@@ -31,6 +33,8 @@ struct FieldView: Encodable, Sendable {
     var dependsOn: String?
     var checked = false
     var meter = false
+    /// Marks the inputs of an address block for `Public/js/address-picker.js` (`data-address-role`).
+    var addressRole: String?
 
     var id: String { name }
 
@@ -41,7 +45,7 @@ struct FieldView: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, label, kind, value, hint, error, autocomplete, inputmode, maxlength, options, accept, dependsOn, checked, meter
+        case name, label, kind, value, hint, error, autocomplete, inputmode, maxlength, options, accept, dependsOn, checked, meter, addressRole
         case describedBy, isText
     }
 
@@ -61,6 +65,7 @@ struct FieldView: Encodable, Sendable {
         try c.encodeIfPresent(dependsOn, forKey: .dependsOn)
         try c.encode(checked, forKey: .checked)
         try c.encode(meter, forKey: .meter)
+        try c.encodeIfPresent(addressRole, forKey: .addressRole)
         let described = [hint == nil ? nil : "\(name)-hint", error == nil ? nil : "\(name)-error"].compactMap { $0 }
         try c.encode(described.joined(separator: " "), forKey: .describedBy)
         try c.encode([.text, .email, .tel, .password, .number, .date].contains(kind), forKey: .isText)

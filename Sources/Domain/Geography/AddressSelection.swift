@@ -147,7 +147,7 @@ public struct AddressSelection: Sendable, Hashable, Codable {
                 if let only = subdistrict.postcode {
                     postcode = only
                 } else {
-                    fail(.postcode, "ตำบล/แขวงนี้มีรหัสไปรษณีย์มากกว่าหนึ่งรหัส กรุณากรอกรหัสของที่อยู่นี้ (\(Self.orList(codes)))")
+                    fail(.postcode, "กรุณากรอกรหัสไปรษณีย์ (ตำบล/แขวงนี้ใช้ \(Self.orList(codes)))")
                 }
             } else if !codes.contains(postcode) {
                 fail(.postcode, "รหัสไปรษณีย์ไม่ตรงกับตำบล/แขวงที่เลือก (ต้องเป็น \(Self.orList(codes)))")
