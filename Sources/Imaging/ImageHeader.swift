@@ -48,7 +48,7 @@ public enum ImageHeader {
         guard b.count >= 4, b[0] == 0xFF, b[1] == 0xD8 else { return false }
         var i = 2
         while i < b.count {
-            guard b[i] == 0xFF else { return false }
+            while i < b.count, b[i] != 0xFF { i += 1 }  // stray bytes between segments: libjpeg skips them too
             while i < b.count, b[i] == 0xFF { i += 1 }  // fill bytes
             guard i < b.count else { return false }
             let marker = b[i]

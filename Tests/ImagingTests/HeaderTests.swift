@@ -101,9 +101,13 @@ struct HeaderTests {
         let app1: [UInt8] = [0xFF, 0xE1] + Build.be16(payload.count + 2) + payload
         let tricky = [0xFF, 0xD8] + app1 + jpeg[2...]
         #expect(try ImageHeader.dimensions(of: tricky, format: .jpeg) == (64, 48))
-        // Fill bytes (extra 0xFF) before a marker are allowed.
+        // Fill bytes (extra 0xFF) before a marker are allowed, and stray bytes between segments are skipped
+        // (libjpeg decodes such files with a warning, so the size check must read them too).
         let filled = [0xFF, 0xD8, 0xFF, 0xFF] + jpeg[2...]
         #expect(try ImageHeader.dimensions(of: filled, format: .jpeg) == (64, 48))
+        let stray = [0xFF, 0xD8, 0x00, 0x00] + jpeg[2...]
+        #expect(try ImageHeader.check(stray, format: .jpeg, maxPixels: 1 << 30) == (64, 48))
+        #expect(try GDImage.load(stray, as: .jpeg).width == 48)
     }
 
     @Test("a JPEG cut anywhere in its scan data is refused as truncated; trailing data after EOI is fine")
