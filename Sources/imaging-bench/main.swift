@@ -30,6 +30,12 @@ func readBytes(_ path: String) -> [UInt8]? {
     return complete ? bytes : nil
 }
 
+func writeBytes(_ bytes: [UInt8], to path: String) -> Bool {
+    guard let file = fopen(path, "wb") else { return false }
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    return fclose(file) == 0 && written == bytes.count
+}
+
 switch args.count > 1 ? args[1] : "" {
 case "noop":
     break
@@ -65,7 +71,7 @@ case "mark" where args.count >= 4:
     do {
         let marker = try IdentityWatermark(text: args.count > 5 ? args[5] : defaultText, fontPath: args.count > 4 ? args[4] : nil)
         let marked = try marker.mark(input, format: format)
-        guard FileManager.default.createFile(atPath: args[3], contents: Data(marked.jpeg)) else { fail("cannot write \(args[3])") }
+        guard writeBytes(marked.jpeg, to: args[3]) else { fail("cannot write \(args[3])") }
     } catch {
         fail("\(error)")
     }
