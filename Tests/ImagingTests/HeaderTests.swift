@@ -63,7 +63,7 @@ struct HeaderTests {
             try marker.mark(header + Build.be32(0) + Array("IEND".utf8) + Build.be32(0xAE42_6082), format: .png)
         }
         #expect(throws: ImagingError.tooManyPixels(width: 50_000, height: 50_000)) { try GDImage.load(header, as: .png) }
-        // Just under the limit passes the header check; exactly at it too.
+        // Exactly at the limit passes the header check; one column more does not.
         #expect(try ImageHeader.check(Build.pngHeader(width: 8000, height: 5000), format: .png, maxPixels: 40_000_000) == (8000, 5000))
         #expect(throws: ImagingError.tooManyPixels(width: 8001, height: 5000)) {
             try ImageHeader.check(Build.pngHeader(width: 8001, height: 5000), format: .png, maxPixels: 40_000_000)
