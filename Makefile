@@ -1,7 +1,8 @@
 # e-Service platform. Two commands do all set-up on a fresh Debian/Ubuntu machine:
 #   make run    install what is missing, build, migrate, serve the demo tenants on SQLite
 #   make test   the whole suite: Swift Testing on SQLite and a real PostgreSQL, then browser journeys
-# Also: make bench (release build, wrk vs nginx, 7,850 tenants), make migrate, make worker.
+# Also: make bench (release build, wrk vs nginx, 7,850 tenants; identity-image watermark vs libgd, vips,
+# ImageMagick), make migrate, make worker.
 
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
@@ -50,6 +51,7 @@ test-e2e:
 bench: deps-bench
 	swift build -c release --product eservice
 	BIN=.build/release/eservice scripts/bench.sh
+	scripts/bench-watermark.sh
 
 clean:
 	rm -rf .build data test-artifacts bench-results

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "eservice", targets: ["eservice"]),
+        .executable(name: "imaging-bench", targets: ["imaging-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
@@ -49,6 +50,8 @@ let package = Package(
             path: "Sources/App"
         ),
         .executableTarget(name: "eservice", dependencies: ["App"], path: "Sources/eservice"),
+        // Watermarks one file; scripts/bench-watermark.sh times it against bare libgd, vips and ImageMagick.
+        .executableTarget(name: "imaging-bench", dependencies: ["Imaging"], path: "Sources/imaging-bench"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(

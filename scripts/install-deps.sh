@@ -2,7 +2,8 @@
 # Idempotently install what the project needs. Usage: scripts/install-deps.sh [run|test|bench ...]
 # run:   build/run deps (libgd, libmagic, pkg-config, Thai fonts)
 # test:  run + postgresql, chromium, chromium-driver, python venv (.venv)
-# bench: run + wrk, nginx (nginx-light where available), curl
+# bench: run + wrk, nginx (nginx-light where available), curl; for the watermark bench libvips-tools,
+#        imagemagick, time, gcc
 # No argument = everything.
 set -euo pipefail
 
@@ -47,7 +48,7 @@ available() {
 pkgs=()
 [ $want_run -eq 1 ] && pkgs+=(libgd-dev libmagic-dev pkg-config fonts-thai-tlwg fonts-thai-tlwg-web curl)
 [ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools oathtool)
-[ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl)
+[ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl libvips-tools imagemagick time gcc)
 
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
 missing=()
