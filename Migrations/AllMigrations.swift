@@ -21,6 +21,10 @@ public enum AllMigrations {
             CreateTenantService(),
             CreateFormVersion(),
             CreateServiceForm(),
+            // Citizens and their identity verification (017–019).
+            CreateCitizen(),
+            CreateIdentityImage(),
+            CreateCitizenToken(),
         ]
     }
 }

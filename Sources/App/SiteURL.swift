@@ -36,10 +36,23 @@ public enum TenantURL {
     case contactSent(String)
     case theme
     case logo
+    // Citizens: registration, sign-in, password reset and their own account.
+    case register
+    case registerDetails
+    case login
+    case logout
+    case forgotPassword
+    case resetPassword(String)
+    case account
+    case identity
+    case profile
+    case profilePhoto
+    case accountImage(UUID)
 
     /// Route patterns, relative to the tenant's base.
     enum Pattern: CaseIterable {
         case service, terms, contact, contactSent, theme, logo
+        case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
 
         var components: [PathComponent] {
             switch self {
@@ -49,6 +62,17 @@ public enum TenantURL {
             case .contactSent: ["contact", "sent", ":token"]
             case .theme: ["theme.css"]
             case .logo: ["logo"]
+            case .register: ["register"]
+            case .registerDetails: ["register", "details"]
+            case .login: ["login"]
+            case .logout: ["logout"]
+            case .forgotPassword: ["forgot-password"]
+            case .resetPassword: ["reset-password", ":token"]
+            case .account: ["account"]
+            case .identity: ["account", "identity"]
+            case .profile: ["account", "profile"]
+            case .profilePhoto: ["account", "profile", "photo"]
+            case .accountImage: ["account", "images", ":image"]
             }
         }
     }
@@ -62,6 +86,17 @@ public enum TenantURL {
         case .contactSent(let token): "/contact/sent/\(token)"
         case .theme: "/theme.css"
         case .logo: "/logo"
+        case .register: "/register"
+        case .registerDetails: "/register/details"
+        case .login: "/login"
+        case .logout: "/logout"
+        case .forgotPassword: "/forgot-password"
+        case .resetPassword(let token): "/reset-password/\(token)"
+        case .account: "/account"
+        case .identity: "/account/identity"
+        case .profile: "/account/profile"
+        case .profilePhoto: "/account/profile/photo"
+        case .accountImage(let id): "/account/images/\(id.uuidString.lowercased())"
         }
     }
 

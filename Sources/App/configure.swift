@@ -11,6 +11,7 @@ import Vapor
 /// mail and the outbox. Reads nothing from the environment itself.
 public func configure(_ app: Application, settings: Settings) async throws {
     app.settings = settings
+    try loadGeography(app)
     let started = ContinuousClock.now
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)
     app.logger.info("tenants loaded", metadata: ["count": .stringConvertible(app.tenants.all.count),
@@ -18,6 +19,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.orgUnits = try OrgUnitsLoader.load(tenantsDirectory: settings.tenantsDirectory)
     app.storage[Application.SnifferKey.self] = try FileTypeSniffer()
+    app.storage[Application.ImageWorkKey.self] = ImageWorkLimiter(limit: settings.imageWorkers, pool: app.threadPool)
+    app.storage[Application.NationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret)
 
     try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
     if let url = settings.databaseURL {

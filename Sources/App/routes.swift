@@ -6,16 +6,21 @@ func routes(_ app: Application) throws {
     app.get("healthz", use: health.healthz)
     app.get("readyz", use: health.readyz)
     app.get("fonts", "tlwg", ":file", use: WebFontController(directory: app.settings.webFontsDirectory).font)
+    GeographyController().register(on: app)
 
     // Pages people use: sessions (stored in the database) and CSRF checks on every form post.
     let pages = app.grouped(app.sessions.middleware, CSRFMiddleware())
     pages.get(use: PortalController().index)
     registerBackOffice(on: pages, app: app)
 
-    // Each tenant's site, by path prefix and on its own host name.
-    registerTenantSite(on: pages.grouped(PathComponent(stringLiteral: SiteURL.tenantPrefix), ":tenant").grouped(TenantResolver(source: .pathPrefix)),
-                       includeHome: true)
-    registerTenantSite(on: pages.grouped(TenantResolver(source: .hostName)), includeHome: false)
+    // Each tenant's site, by path prefix and on its own host name. Uploads stream, so they skip the CSRF
+    // middleware (which would buffer the body) and check the token from the form's first part themselves.
+    let uploads = app.grouped(app.sessions.middleware)
+    for (source, includeHome) in [(TenantResolver.Source.pathPrefix, true), (.hostName, false)] {
+        let prefix: [PathComponent] = source == .pathPrefix ? [PathComponent(stringLiteral: SiteURL.tenantPrefix), ":tenant"] : []
+        registerTenantSite(on: pages.grouped(prefix).grouped(TenantResolver(source: source)),
+                           uploads: uploads.grouped(prefix).grouped(TenantResolver(source: source)), includeHome: includeHome)
+    }
 
     if app.settings.mode != .production, app.settings.writesMailToFiles {
         let mailbox = MailboxController(mailer: FileMailer(directory: app.settings.mailDirectory))
@@ -25,9 +30,14 @@ func routes(_ app: Application) throws {
 }
 
 /// The tenant's pages; `/` itself on a tenant host is answered by the portal route.
-private func registerTenantSite(on routes: any RoutesBuilder, includeHome: Bool) {
+private func registerTenantSite(on routes: any RoutesBuilder, uploads: any RoutesBuilder, includeHome: Bool) {
     let site = TenantSiteController()
     let contact = ContactController()
+    let registration = RegistrationController()
+    let signIn = CitizenSignInController()
+    let account = CitizenAccountController()
+    let citizen = routes.grouped(CitizenAuthMiddleware())
+    let citizenUploads = uploads.grouped(CitizenAuthMiddleware())
     if includeHome { routes.get(use: site.home) }
     for pattern in TenantURL.Pattern.allCases {
         let path = pattern.components
@@ -40,6 +50,29 @@ private func registerTenantSite(on routes: any RoutesBuilder, includeHome: Bool)
             routes.get(path, use: contact.form)
             routes.post(path, use: contact.submit)
         case .contactSent: routes.get(path, use: contact.sent)
+        case .register:
+            routes.get(path, use: registration.terms)
+            routes.post(path, use: registration.acceptTerms)
+        case .registerDetails:
+            routes.get(path, use: registration.details)
+            routes.post(path, use: registration.submitDetails)
+        case .login:
+            routes.get(path, use: signIn.loginPage)
+            routes.post(path, use: signIn.login)
+        case .logout: routes.post(path, use: signIn.logout)
+        case .forgotPassword:
+            routes.get(path, use: signIn.forgotPage)
+            routes.post(path, use: signIn.forgot)
+        case .resetPassword:
+            routes.get(path, use: signIn.resetPage)
+            routes.post(path, use: signIn.reset)
+        case .account: citizen.get(path, use: account.welcome)
+        case .identity:
+            citizen.get(path, use: account.identityPage)
+            citizenUploads.on(.POST, path, body: .stream, use: account.uploadIdentity)
+        case .profile: citizen.get(path, use: account.profile)
+        case .profilePhoto: citizenUploads.on(.POST, path, body: .stream, use: account.uploadPhoto)
+        case .accountImage: citizen.get(path, use: account.image)
         }
     }
 }

@@ -15,7 +15,7 @@ struct BackOfficeAccessTests {
         pattern.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
             switch part {
             case ":tenant": tenant
-            case ":id": UUID().uuidString.lowercased()
+            case ":id", ":citizen", ":image": UUID().uuidString.lowercased()
             case ":token": RandomToken.make()
             default: String(part)
             }
@@ -53,6 +53,8 @@ struct BackOfficeAccessTests {
             #expect(table.count >= 30)
 
             let anon = try await Self.anonymous(app)
+            // A citizen signed in to a tenant's e-Service is nobody in the back office.
+            let citizen = try await CitizenFixtures.register(app)
             let nobody = try await signedInStaff(app, tenant: nil, role: nil)
             let otherOfficer = try await signedInStaff(app, tenant: "nakhonpathom", role: .officer)
             let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
@@ -65,6 +67,8 @@ struct BackOfficeAccessTests {
                 // Signed out (a session with nobody signed in): GET goes to sign-in, anything else is 401.
                 let a = try await Self.status(app, route.method, path, cookie: anon.cookie, csrf: anon.csrf)
                 #expect(a == (route.method == .GET ? .seeOther : .unauthorized), "signed out: \(what) gave \(a)")
+                let c = try await Self.status(app, route.method, path, cookie: citizen.cookie, csrf: citizen.csrf)
+                #expect(c == (route.method == .GET ? .seeOther : .unauthorized), "signed-in citizen: \(what) gave \(c)")
 
                 let expectations: [(String, StaffClient, Bool)]
                 switch route.access {

@@ -17,6 +17,11 @@ struct IdentityAndSecurityTests {
         #expect(throws: ThaiNationalID.Problem.checksum) { try ThaiNationalID("1101700203451") }
         #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("110170020345") }
         #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("11017002034๕0") }
+        #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("11017002034500") }
+        #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("") }
+        #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("1-1017-00203-45-0/") }
+        #expect(throws: ThaiNationalID.Problem.checksum) { try ThaiNationalID("1-1017-00203-45-1") }
+        #expect(try ThaiNationalID("1101700203450").masked == "x-xxxx-xxxxx-45-0")
         #expect(ThaiNationalID.Problem.checksum.thai.contains("ไม่ถูกต้อง"))
         #expect(try ThaiNationalID("1234567890121").formatted == "1-2345-67890-12-1")
     }

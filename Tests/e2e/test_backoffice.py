@@ -26,6 +26,8 @@ LOG = os.environ.get("E2E_SERVER_LOG")
 PHONE = (390, 844)
 step_no = [0]
 used_steps = {}
+# The officer this journey creates, for the journeys that need one after it (test_citizen.py).
+OFFICER = {}
 
 
 def shot(d, name):
@@ -232,6 +234,7 @@ def test_staff_journey(driver):  # noqa: F811
 
     # 8. The officer reaches the tenant's back office.
     sign_in(d, "somchai.j", "Street#Light2569", somchai_secret)
+    OFFICER.update(user="somchai.j", password="Street#Light2569", secret=somchai_secret)
     wait_for_text(d, "BKT")
     d.find_element(By.CSS_SELECTOR, "#systems a").click()
     wait_for_text(d, "ระบบงานเจ้าหน้าที่ เทศบาล")

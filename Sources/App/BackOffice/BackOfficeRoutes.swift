@@ -69,6 +69,7 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     let rights = RightsController()
     let audit = AuditController()
     let accounts = StaffAdminController()
+    let identity = IdentityReviewController()
 
     record(.anyone) {
         root.get("login", use: signIn.loginPage)
@@ -119,6 +120,10 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     }
     record(.tenant(.officer)) {
         officer.get(use: home.tenant)
+        officer.get("identity", use: identity.queue)
+        officer.get("identity", ":citizen", use: identity.review)
+        officer.post("identity", ":citizen", use: identity.decide)
+        officer.get("identity", ":citizen", "images", ":image", use: identity.image)
     }
     record(.tenant(.orgAdmin)) {
         orgAdmin.get("staff", use: rights.tenantStaff)

@@ -14,6 +14,7 @@ public enum BackOfficeURL: Sendable {
     case adminStaff, adminStaffNew, adminStaffMember(UUID)
     case tenantHome(String), tenantStaff(String)
     case tenantSettings(String)
+    case identityQueue(String), identityReview(String, UUID), identityImage(String, UUID, UUID)
 
     public var path: String {
         let b = "/backoffice"
@@ -44,6 +45,10 @@ public enum BackOfficeURL: Sendable {
         case .tenantHome(let slug): return b + "/t/\(slug)/"
         case .tenantStaff(let slug): return b + "/t/\(slug)/staff"
         case .tenantSettings(let slug): return b + "/t/\(slug)/settings"
+        case .identityQueue(let slug): return b + "/t/\(slug)/identity"
+        case .identityReview(let slug, let id): return b + "/t/\(slug)/identity/\(id.uuidString.lowercased())"
+        case .identityImage(let slug, let id, let image):
+            return b + "/t/\(slug)/identity/\(id.uuidString.lowercased())/images/\(image.uuidString.lowercased())"
         }
     }
 

@@ -6,7 +6,7 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
     let https: Bool
 
     static let contentSecurityPolicy = [
-        "default-src 'self'", "img-src 'self' data:", "style-src 'self'", "script-src 'self'", "font-src 'self'",
+        "default-src 'self'", "img-src 'self' data: blob:", "style-src 'self'", "script-src 'self'", "font-src 'self'",
         "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 
@@ -16,7 +16,7 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         var headers = h
         if !h.contains(name: "Content-Security-Policy") { headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.contentSecurityPolicy) }
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        headers.replaceOrAdd(name: "Referrer-Policy", value: "strict-origin-when-cross-origin")
+        if !h.contains(name: "Referrer-Policy") { headers.replaceOrAdd(name: "Referrer-Policy", value: "strict-origin-when-cross-origin") }
         headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         headers.replaceOrAdd(name: "Cross-Origin-Opener-Policy", value: "same-origin")
         headers.replaceOrAdd(name: "Permissions-Policy", value: "camera=(self), geolocation=(self), microphone=(), payment=()")

@@ -11,7 +11,7 @@ struct PageChrome: Encodable {
 
     init(request: Request, title: String) {
         self.title = title
-        tenant = (try? request.tenant).map(TenantChrome.init)
+        tenant = (try? request.tenant).map { TenantChrome($0, request: request) }
         if request.url.path.hasPrefix("/backoffice") { backOffice = BackOfficeChrome(request: request) }
     }
 }
@@ -93,8 +93,15 @@ struct TenantChrome: Encodable {
     var website: String?
     var hours: String?
     var menus: [MenuView]
+    /// The citizen's links: sign-in and registration, or their account and sign-out.
+    var loginURL: String
+    var registerURL: String
+    var accountURL: String
+    var logoutURL: String
+    var signedIn = false
+    var csrf: String?
 
-    init(_ resolved: ResolvedTenant) {
+    init(_ resolved: ResolvedTenant, request: Request? = nil) {
         let config = resolved.tenant.config
         slug = resolved.tenant.slug
         nameTH = config.name.th
@@ -105,6 +112,14 @@ struct TenantChrome: Encodable {
         logoURL = resolved.url(.logo)
         termsURL = resolved.url(.terms)
         contactURL = resolved.url(.contact)
+        loginURL = resolved.url(.login)
+        registerURL = resolved.url(.register)
+        accountURL = resolved.url(.account)
+        logoutURL = resolved.url(.logout)
+        if let request, CitizenSession.state(request, tenant: resolved.tenant) != nil {
+            signedIn = true
+            csrf = request.csrfToken()
+        }
         address = config.contact.address
         phone = config.contact.phone
         email = config.contact.email

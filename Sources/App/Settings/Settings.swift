@@ -26,6 +26,11 @@ public struct Settings: Sendable {
     /// TOTP period for new staff OTP enrolments: `STAFF_OTP_PERIOD`, 30 (every authenticator app) or 180
     /// (the 3-minute codes of the BMA OTP app).
     public var staffOTPPeriod: Int = 30
+    /// The TrueType font of the identity-image watermark (`WATERMARK_FONT`; Loma from fonts-thai-tlwg).
+    public var watermarkFont: String = Settings.defaultWatermarkFont
+    /// How many images may be decoded and watermarked at once (`IMAGE_WORKERS`; default: the core count).
+    public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+    public static let defaultWatermarkFont = "/usr/share/fonts/truetype/tlwg/Loma.ttf"
 
     public var servesOverHTTPS: Bool { publicBaseURL?.scheme == "https" }
     /// Mails are written as files under the data directory when no SMTP server is set.
@@ -125,6 +130,15 @@ public struct Settings: Sendable {
             if let n = Int(raw), n == 30 || n == 180 { otpPeriod = n } else { problems.append("STAFF_OTP_PERIOD must be 30 or 180 seconds (got '\(raw)')") }
         }
 
+        let watermarkFont = value("WATERMARK_FONT").map { path($0).path } ?? Settings.defaultWatermarkFont
+        if !FileManager.default.isReadableFile(atPath: watermarkFont) {
+            problems.append("WATERMARK_FONT \(watermarkFont) is not readable (install fonts-thai-tlwg)")
+        }
+        var imageWorkers = ProcessInfo.processInfo.activeProcessorCount
+        if let raw = value("IMAGE_WORKERS") {
+            if let n = Int(raw), (1...64).contains(n) { imageWorkers = n } else { problems.append("IMAGE_WORKERS must be a number from 1 to 64 (got '\(raw)')") }
+        }
+
         guard problems.isEmpty else { throw Problems(items: problems) }
 
         if secret.isEmpty {
@@ -138,7 +152,7 @@ public struct Settings: Sendable {
             appSecret: secret, viewsDirectory: path(value("VIEWS_DIR") ?? "Views"),
             publicDirectory: path(value("PUBLIC_DIR") ?? "Public"),
             webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg"),
-            passwordHashCost: hashCost, staffOTPPeriod: otpPeriod
+            passwordHashCost: hashCost, staffOTPPeriod: otpPeriod, watermarkFont: watermarkFont, imageWorkers: imageWorkers
         )
     }
 }

@@ -54,7 +54,7 @@ enum StaffFixtures {
         a.mobile = "0812345678"
         a.position = "เจ้าหน้าที่ทดสอบ"
         a.birthDate = birthDate ?? ""
-        let hash = try await StaffPasswords.hash(password, app: app)
+        let hash = try await Passwords.hash(password, app: app)
         let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: app.db)
         let account = StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now)
         account.status = status

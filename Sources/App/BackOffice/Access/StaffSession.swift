@@ -79,10 +79,7 @@ enum StaffSession {
 
     /// A fresh session id and CSRF token, so that a session id planted before sign-in is worth nothing.
     static func rotate(_ req: Request) async throws {
-        if let id = req.session.id {
-            try await req.application.sessions.driver.deleteSession(id, for: req).get()
-        }
-        req.session.id = nil
+        try await SessionRotation.rotate(req)
         req.session.data = SessionData()
     }
 }

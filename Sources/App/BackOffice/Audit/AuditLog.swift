@@ -31,6 +31,9 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case settingsChanged = "settings_changed"
     case serviceChanged = "service_changed"
     case formChanged = "form_changed"
+    case identityImageViewed = "identity_image_viewed"
+    case identityApproved = "identity_approved"
+    case identityRejected = "identity_rejected"
 
     public var thai: String {
         switch self {
@@ -61,6 +64,9 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
         case .settingsChanged: "แก้ไขการตั้งค่าหน่วยงาน"
         case .serviceChanged: "แก้ไขบริการ"
         case .formChanged: "แก้ไขแบบฟอร์ม"
+        case .identityImageViewed: "เปิดดูภาพยืนยันตัวตน"
+        case .identityApproved: "อนุมัติการยืนยันตัวตน"
+        case .identityRejected: "ไม่อนุมัติการยืนยันตัวตน"
         }
     }
 }

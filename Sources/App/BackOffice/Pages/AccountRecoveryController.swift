@@ -91,7 +91,7 @@ struct AccountRecoveryController {
         guard errors.isEmpty else {
             return try await renderReset(req, token: token, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let hash = try await StaffPasswords.hash(form.password ?? "", on: req)
+        let hash = try await Passwords.hash(form.password ?? "", on: req)
         let now = Date()
         let notice = try await StaffMail.render(req, to: account.email, subject: "รหัสผ่านของท่านถูกเปลี่ยนแล้ว", notice: StaffNotice(
             heading: "รหัสผ่านถูกเปลี่ยนแล้ว", name: account.fullNameTH,

@@ -101,7 +101,7 @@ struct PlatformSetupController {
         guard errors.isEmpty else {
             return try await render(req, token: token, form: form, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let hash = try await StaffPasswords.hash(password, on: req)
+        let hash = try await Passwords.hash(password, on: req)
         let now = Date()
         let application = a
         let created = try await req.db.writeTransaction { db -> StaffAccount? in

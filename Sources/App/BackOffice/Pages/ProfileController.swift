@@ -70,7 +70,7 @@ struct ProfileController {
         let emailChanged = a.email != account.email
         if errors.isEmpty, emailChanged {
             if (form.current ?? "").isEmpty { errors.add("current", "การเปลี่ยนอีเมลต้องยืนยันด้วยรหัสผ่านปัจจุบัน") }
-            else if try await !StaffPasswords.verify(form.current ?? "", hash: account.passwordHash, on: req) { errors.add("current", "รหัสผ่านปัจจุบันไม่ถูกต้อง") }
+            else if try await !Passwords.verify(form.current ?? "", hash: account.passwordHash, on: req) { errors.add("current", "รหัสผ่านปัจจุบันไม่ถูกต้อง") }
         }
         guard errors.isEmpty else {
             return try await render(req, account: account, details: form, errors: errors, passwordErrors: FormErrors()).encodeResponse(status: .unprocessableEntity, for: req)
@@ -104,12 +104,12 @@ struct ProfileController {
         let form = try req.content.decode(PasswordForm.self)
         var errors = SignInController.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account)
         if (form.current ?? "").isEmpty { errors.add("current", "กรุณากรอกรหัสผ่านปัจจุบัน") }
-        else if try await !StaffPasswords.verify(form.current ?? "", hash: account.passwordHash, on: req) { errors.add("current", "รหัสผ่านปัจจุบันไม่ถูกต้อง") }
+        else if try await !Passwords.verify(form.current ?? "", hash: account.passwordHash, on: req) { errors.add("current", "รหัสผ่านปัจจุบันไม่ถูกต้อง") }
         if errors.isEmpty, form.current == form.password { errors.add("password", "รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านเดิม") }
         guard errors.isEmpty else {
             return try await render(req, account: account, details: nil, errors: FormErrors(), passwordErrors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let hash = try await StaffPasswords.hash(form.password ?? "", on: req)
+        let hash = try await Passwords.hash(form.password ?? "", on: req)
         try await req.db.writeTransaction { db in
             try await StaffStore.updatePassword(account, hash: hash, on: db)
             try await AuditLog.record(.passwordChanged, actor: AuditActor(id: account.id, name: account.username), tenant: nil,

@@ -112,7 +112,7 @@ struct SignInController {
             let minutes = Int((until.timeIntervalSince(now) / 60).rounded(.up))
             return try await renderLogin(req, form: form, problem: "บัญชีนี้ถูกระงับการเข้าสู่ระบบชั่วคราวเนื่องจากกรอกข้อมูลผิดหลายครั้ง กรุณาลองใหม่ในอีก \(minutes) นาที", status: .tooManyRequests)
         }
-        guard try await StaffPasswords.verify(password, hash: account?.passwordHash, on: req), let account else {
+        guard try await Passwords.verify(password, hash: account?.passwordHash, on: req), let account else {
             if let account {
                 account.loginFailures += 1
                 if account.loginFailures >= StaffOTP.maxFailures {
@@ -155,12 +155,12 @@ struct SignInController {
         let form = try req.content.decode(PasswordForm.self)
         let errors = Self.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account)
         guard errors.isEmpty else { return try await renderNewPassword(req, errors: errors).encodeResponse(status: .unprocessableEntity, for: req) }
-        if try await StaffPasswords.verify(form.password ?? "", hash: account.passwordHash, on: req) {
+        if try await Passwords.verify(form.password ?? "", hash: account.passwordHash, on: req) {
             var e = FormErrors()
             e.add("password", "รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านเดิม")
             return try await renderNewPassword(req, errors: e).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let hash = try await StaffPasswords.hash(form.password ?? "", on: req)
+        let hash = try await Passwords.hash(form.password ?? "", on: req)
         try await StaffStore.updatePassword(account, hash: hash, on: req.db)
         try await AuditLog.record(.passwordChanged, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
                                   detail: "ตั้งรหัสผ่านใหม่เมื่อเข้าสู่ระบบครั้งแรก")
@@ -172,7 +172,7 @@ struct SignInController {
     static func validateNewPassword(_ password: String, confirm: String, account: StaffAccount) -> FormErrors {
         var errors = FormErrors()
         let personal = [account.nationalID, account.username, account.firstNameEN, account.lastNameEN,
-                        account.birthDate.flatMap(StaffPasswords.initialPassword(birthDate:)) ?? ""]
+                        account.birthDate.flatMap(Passwords.initialPassword(birthDate:)) ?? ""]
         if password.isEmpty { errors.add("password", "กรุณาตั้งรหัสผ่านใหม่") }
         else if let problem = PasswordPolicy.problems(password, personal: personal).first { errors.add("password", problem.thai) }
         if confirm.isEmpty { errors.add("confirm", "กรุณายืนยันรหัสผ่านใหม่") }

@@ -225,10 +225,10 @@ struct StaffAdminController {
             if try await StaffStore.find(nationalID: a.nationalID, on: req.db) != nil { errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)") }
             if try await StaffStore.find(username: a.username, on: req.db) != nil { errors.add("username", "ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว") }
         }
-        guard errors.isEmpty, let initial = StaffPasswords.initialPassword(birthDate: a.birthDate) else {
+        guard errors.isEmpty, let initial = Passwords.initialPassword(birthDate: a.birthDate) else {
             return try await renderNew(req, a, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let hash = try await StaffPasswords.hash(initial, on: req)
+        let hash = try await Passwords.hash(initial, on: req)
         let now = Date()
         let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
         let account = StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now)
@@ -282,7 +282,7 @@ struct StaffAdminController {
 
     private func renderNew(_ req: Request, _ a: StaffApplication, errors: FormErrors) async throws -> View {
         var errors = errors
-        if errors.isEmpty, !a.birthDate.isEmpty, StaffPasswords.initialPassword(birthDate: a.birthDate) == nil { errors.add("birthDate", "วันเกิดไม่ถูกต้อง") }
+        if errors.isEmpty, !a.birthDate.isEmpty, Passwords.initialPassword(birthDate: a.birthDate) == nil { errors.add("birthDate", "วันเกิดไม่ถูกต้อง") }
         let sections = StaffApplicationForm.sections(a, tenants: req.application.tenants.all, units: req.application.orgUnits, withPassword: false, withDocument: false)
         return try await req.view.render("backoffice/staff-new", NewStaffPage(
             page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "สร้างบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),

@@ -39,6 +39,8 @@ struct StaffHomeController {
         var settingsURL: String
         var staffURL: String
         var auditURL: String
+        var identityURL: String
+        var pendingIdentities: Int
         var siteURL: String
     }
 
@@ -80,6 +82,7 @@ struct StaffHomeController {
             page: PageChrome(request: req, title: "ระบบงานเจ้าหน้าที่ – \(t.thaiName)"), tenantName: t.thaiName, code: t.config.code,
             role: scope.staff.isPlatformAdmin ? "ผู้ดูแลระบบกลาง" : scope.role.thai, isAdmin: scope.role == .orgAdmin,
             settingsURL: BackOfficeURL.tenantSettings(t.slug).path, staffURL: BackOfficeURL.tenantStaff(t.slug).path,
-            auditURL: BackOfficeURL.audit.path + "?tenant=\(t.slug)", siteURL: TenantURL.home.path(base: TenantURL.base(slug: t.slug))))
+            auditURL: BackOfficeURL.audit.path + "?tenant=\(t.slug)", identityURL: BackOfficeURL.identityQueue(t.slug).path,
+            pendingIdentities: try await CitizenStore.counts(tenant: t, on: req.db)[.pending] ?? 0, siteURL: TenantURL.home.path(base: TenantURL.base(slug: t.slug))))
     }
 }

@@ -78,7 +78,7 @@ struct StaffRegistrationController {
             throw Abort(.tooManyRequests)
         }
 
-        let hash = try await StaffPasswords.hash(password, on: req)
+        let hash = try await Passwords.hash(password, on: req)
         let store = req.application.fileStore
         let file = try await store.save(document.data, folder: "staff-documents", ext: document.kind.rawValue)
         let now = Date()

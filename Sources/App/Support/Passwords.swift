@@ -2,9 +2,9 @@ import Crypto
 import Foundation
 import Vapor
 
-/// Staff passwords: bcrypt (cost from `PASSWORD_HASH_COST`) over a SHA-256 of the password, so long
+/// Passwords (staff and citizens): bcrypt (cost from `PASSWORD_HASH_COST`) over a SHA-256 of the password, so long
 /// passphrases and Thai characters are not cut at bcrypt's 72 bytes. Hashing runs on the thread pool.
-enum StaffPasswords {
+enum Passwords {
     static func prepared(_ password: String) -> String {
         Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
     }

@@ -1,0 +1,114 @@
+import Crypto
+import Domain
+import Fluent
+import Foundation
+import Vapor
+
+/// Where a citizen's identity verification stands (the seed's welcome page shows it).
+enum VerificationStatus: String, Codable, Sendable, CaseIterable {
+    /// Registered, but the identity images have not been sent yet.
+    case awaitingImages = "awaiting_images"
+    /// Images sent; an officer has not decided (กำลังตรวจสอบการยืนยันตัวตน).
+    case pending
+    case verified
+    case rejected
+
+    var thai: String {
+        switch self {
+        case .awaitingImages: "ยังไม่ได้ส่งภาพยืนยันตัวตน"
+        case .pending: "กำลังตรวจสอบการยืนยันตัวตน"
+        case .verified: "ยืนยันตัวตนแล้ว"
+        case .rejected: "ไม่ผ่านการยืนยันตัวตน"
+        }
+    }
+}
+
+/// A citizen's account with one tenant. Personal data stays in this row; the national ID only sealed.
+final class CitizenAccount: Model, @unchecked Sendable {
+    static let schema = "citizens"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "tenant_id") var tenantID: String
+    @Field(key: "national_id_sealed") var nationalIDSealed: String
+    @Field(key: "national_id_hash") var nationalIDHash: String
+    @Field(key: "national_id_tail") var nationalIDTail: String
+    @Field(key: "title") var title: String
+    @Field(key: "first_name") var firstName: String
+    @Field(key: "last_name") var lastName: String
+    @Field(key: "birth_date") var birthDate: String
+    @Field(key: "mobile") var mobile: String
+    @Field(key: "email") var email: String
+    @Field(key: "address_house") var house: String
+    @OptionalField(key: "address_moo") var moo: String?
+    @OptionalField(key: "address_village") var village: String?
+    @OptionalField(key: "address_soi") var soi: String?
+    @OptionalField(key: "address_road") var road: String?
+    @Field(key: "province_code") var provinceCode: String
+    @Field(key: "district_code") var districtCode: String
+    @Field(key: "subdistrict_code") var subdistrictCode: String
+    @Field(key: "postcode") var postcode: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "session_epoch") var sessionEpoch: Int
+    @Field(key: "verification_status") var verificationStatusRaw: String
+    @OptionalField(key: "verification_reason") var verificationReason: String?
+    @OptionalField(key: "images_submitted_at") var imagesSubmittedAt: Date?
+    @OptionalField(key: "verified_at") var verifiedAt: Date?
+    @OptionalField(key: "verified_by") var verifiedBy: UUID?
+    @Field(key: "terms_accepted_at") var termsAcceptedAt: Date
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var verificationStatus: VerificationStatus { VerificationStatus(rawValue: verificationStatusRaw) ?? .awaitingImages }
+    var fullName: String { "\(title)\(firstName) \(lastName)" }
+    /// "x-xxxx-xxxxx-12-3": what lists and anyone but the owner and the tenant's officers see.
+    var maskedNationalID: String {
+        let t = Array(nationalIDTail)
+        return t.count == 3 ? "x-xxxx-xxxxx-\(t[0])\(t[1])-\(t[2])" : "x-xxxx-xxxxx-xx-x"
+    }
+
+    var address: AddressSelection {
+        AddressSelection(houseNumber: house, moo: moo ?? "", village: village ?? "", soi: soi ?? "", road: road ?? "",
+                         provinceCode: provinceCode, districtCode: districtCode, subdistrictCode: subdistrictCode, postcode: postcode)
+    }
+}
+
+/// Seals national IDs and makes the keyed hash used to find an account at sign-in. Both keys come from
+/// `APP_SECRET` (the environment) through HKDF with their own purpose, so neither is the other.
+struct NationalIDVault: Sendable {
+    private let box: SecretBox
+    private let lookupKey: [UInt8]
+
+    init(appSecret: [UInt8]) {
+        box = SecretBox(appSecret: appSecret, purpose: "citizen-national-id")
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: appSecret),
+                                             info: Data("citizen-national-id-lookup".utf8), outputByteCount: 32)
+        lookupKey = derived.withUnsafeBytes { Array($0) }
+    }
+
+    func seal(_ id: ThaiNationalID) throws -> String { try box.seal(Array(id.digits.utf8)) }
+
+    func open(_ sealed: String) throws -> ThaiNationalID {
+        try ThaiNationalID(String(decoding: try box.open(sealed), as: UTF8.self))
+    }
+
+    /// HMAC-SHA256 of the digits, hex: the same person gives the same value, and the table alone does not
+    /// let anyone test guesses.
+    func lookupHash(_ id: ThaiNationalID) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(id.digits.utf8), using: SymmetricKey(data: lookupKey))
+            .map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+
+extension Application {
+    struct NationalIDVaultKey: StorageKey { typealias Value = NationalIDVault }
+
+    var nationalIDs: NationalIDVault {
+        get throws {
+            guard let v = storage[NationalIDVaultKey.self] else { throw Abort(.internalServerError, reason: "vault not configured") }
+            return v
+        }
+    }
+}

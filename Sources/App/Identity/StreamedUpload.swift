@@ -1,0 +1,111 @@
+import MultipartKit
+import Vapor
+
+/// A multipart form read as it streams in, so a file over its limit is refused as soon as it passes the
+/// limit (413) instead of after buffering the whole body. The form's first part must be the CSRF token
+/// (`_csrf`, the first input of the form); nothing after it is kept if it does not match.
+struct StreamedUpload: Sendable {
+    struct File: Sendable {
+        var filename: String
+        var bytes: [UInt8]
+    }
+
+    var fields: [String: String] = [:]
+    var files: [String: File] = [:]
+
+    enum Problem: Error, Equatable {
+        /// The named file went past `maxFileBytes`.
+        case fileTooLarge(field: String)
+        case tooManyParts
+        case malformed
+        case csrf
+    }
+
+    static let maxTextBytes = 4096
+    static let maxParts = 24
+
+    /// Reads the request body (registered with `body: .stream`).
+    static func read(_ req: Request, maxFileBytes: Int) async throws -> StreamedUpload {
+        guard let contentType = req.headers.contentType, contentType.type == "multipart", contentType.subType == "form-data",
+              let boundary = contentType.parameters["boundary"], !boundary.isEmpty else { throw Problem.malformed }
+        let expectedToken = req.session.data[CSRFMiddleware.sessionKey]
+        let state = PartState(maxFileBytes: maxFileBytes)
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in state.header(name, value) }
+        parser.onBody = { buffer in state.body(&buffer) }
+        parser.onPartComplete = { state.complete(expectedToken: expectedToken) }
+        for try await chunk in req.body {
+            try parser.execute(chunk)
+            if let problem = state.problem { throw problem }
+        }
+        if let problem = state.problem { throw problem }
+        guard state.sawToken else { throw Problem.csrf }
+        return state.result
+    }
+
+    /// Parser callbacks cannot throw: they record the first problem, which `read` throws after each chunk.
+    private final class PartState: @unchecked Sendable {
+        let maxFileBytes: Int
+        var result = StreamedUpload()
+        var problem: Problem?
+        var sawToken = false
+        var parts = 0
+        var name: String?
+        var filename: String?
+        var bytes: [UInt8] = []
+
+        init(maxFileBytes: Int) { self.maxFileBytes = maxFileBytes }
+
+        func header(_ field: String, _ value: String) {
+            guard field.lowercased() == "content-disposition" else { return }
+            name = Self.parameter("name", in: value)
+            filename = Self.parameter("filename", in: value)
+        }
+
+        func body(_ buffer: inout ByteBuffer) {
+            guard problem == nil else { return }
+            let limit = filename == nil ? StreamedUpload.maxTextBytes : maxFileBytes
+            if bytes.count + buffer.readableBytes > limit {
+                problem = filename == nil ? .malformed : .fileTooLarge(field: name ?? "")
+                bytes = []
+                return
+            }
+            if !sawToken && (name != CSRFMiddleware.field) {
+                problem = .csrf
+                return
+            }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+
+        func complete(expectedToken: String?) {
+            defer { name = nil; filename = nil; bytes = [] }
+            guard problem == nil else { return }
+            parts += 1
+            guard parts <= StreamedUpload.maxParts, let name else { problem = parts > StreamedUpload.maxParts ? .tooManyParts : .malformed; return }
+            if !sawToken {
+                guard name == CSRFMiddleware.field, let expectedToken,
+                      CSRFMiddleware.constantTimeEqual(Array(expectedToken.utf8), bytes) else { problem = .csrf; return }
+                sawToken = true
+                return
+            }
+            if let filename {
+                // An empty file input (nothing chosen) arrives with an empty name and no bytes.
+                if !bytes.isEmpty || !filename.isEmpty { result.files[name] = File(filename: filename, bytes: bytes) }
+            } else {
+                result.fields[name] = String(decoding: bytes, as: UTF8.self)
+            }
+        }
+
+        /// `name="x"` from a Content-Disposition value.
+        static func parameter(_ key: String, in value: String) -> String? {
+            for piece in value.split(separator: ";") {
+                let kv = piece.trimmingCharacters(in: .whitespaces)
+                guard kv.lowercased().hasPrefix(key + "=") else { continue }
+                var v = String(kv.dropFirst(key.count + 1))
+                if v.hasPrefix("\""), v.hasSuffix("\""), v.count >= 2 { v = String(v.dropFirst().dropLast()) }
+                return v
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,130 @@
+@testable import App
+import Domain
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite("Citizens: sign-in, throttling and forgot password")
+struct CitizenSignInTests {
+    @Test("a wrong password and an unknown number get the same answer; the account and the address are throttled", arguments: TestDatabase.all)
+    func signIn(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let client = try await CitizenFixtures.register(app)
+            var s = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/bangkrathum/login") { res in
+                #expect(res.body.string.contains(#"<label for="nationalID">"#), "labelled input")
+                s = try FormSession.from(res)
+            }
+            func attempt(_ id: String, _ password: String) async throws -> (HTTPStatus, String) {
+                var out: (HTTPStatus, String) = (.ok, "")
+                try await app.testing().test(.POST, "/t/bangkrathum/login", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                                             body: ByteBuffer(string: formBody(["_csrf": s.csrf, "nationalID": id, "password": password]))) { res in
+                    out = (res.status, res.body.string)
+                }
+                return out
+            }
+            let wrong = try await attempt(client.nationalID, "Wrong#Pass1")
+            let unknown = try await attempt(StaffFixtures.nationalID(), "Wrong#Pass1")
+            #expect(wrong.0 == .unauthorized && unknown.0 == .unauthorized)
+            #expect(wrong.1.contains(CitizenSignInController.badCredentials) && unknown.1.contains(CitizenSignInController.badCredentials))
+            // The same national ID at another tenant is another account.
+            #expect(try await CitizenFixtures.signIn(app, tenant: "bangrak", nationalID: client.nationalID) == nil)
+            for _ in 0..<9 { _ = try await attempt(client.nationalID, "Wrong#Pass1") }
+            let blocked = try await attempt(client.nationalID, CitizenFixtures.password)
+            #expect(blocked.0 == .tooManyRequests, "the 11th try in 15 minutes is refused, even with the right password")
+            #expect(blocked.1.contains("กรุณารอ 15 นาที"))
+        }
+    }
+
+    @Test("forgot password: same answer for any e-mail; the mail reaches a real SMTP server; the link works once", arguments: TestDatabase.all)
+    func forgotPassword(database: TestDatabase) async throws {
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        try await withApp(database, settings: ["SMTP_URL": "smtp://127.0.0.1:\(sink.port)?starttls=off"]) { app, _ in
+            let client = try await CitizenFixtures.register(app)
+            let other = try await CitizenFixtures.register(app, tenant: "bangrak")
+            var s = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/bangkrathum/forgot-password") { res in s = try FormSession.from(res) }
+            var answers: [String] = []
+            for email in [client.email, "nobody@example.com"] {
+                try await app.testing().test(.POST, "/t/bangkrathum/forgot-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                                             body: ByteBuffer(string: formBody(["_csrf": s.csrf, "email": email]))) { res in
+                    #expect(res.status == .ok)
+                    answers.append(res.body.string.replacingOccurrences(of: email, with: ""))
+                }
+            }
+            #expect(answers[0].contains(CitizenSignInController.sameAnswer) && answers[1].contains(CitizenSignInController.sameAnswer))
+            #expect(try await app.makeOutboxWorker().runOnce() == 1, "one mail, for the registered address only")
+            let files = sink.messages()
+            #expect(files.count == 1)
+            let mail = try ParsedMail.parse(try #require(files.first))
+            let text = mail.parts.first { $0.type == "text/plain" }?.body ?? ""
+            #expect(mail.to.contains(client.email))
+            #expect(mail.subject.contains("แจ้งเปลี่ยนรหัสผ่าน"))
+            let linkRange = try #require(text.range(of: #"http://[^\s]+/t/bangkrathum/reset-password/[A-Za-z0-9_-]+"#, options: .regularExpression))
+            let link = String(text[linkRange])
+            let path = String(link[try #require(link.range(of: "/t/bangkrathum/")).lowerBound...])
+            let token = String(path.split(separator: "/").last ?? "")
+            #expect(token.count >= 43, "at least 256 bits, base64url")
+            #expect(!(try await CitizenTokenRecord.query(on: app.db).all().contains { $0.tokenHash == token }), "stored hashed")
+
+            // The link of one tenant does nothing at another.
+            try await app.testing().test(.GET, "/t/bangrak/reset-password/\(token)") { res in #expect(res.status == .gone) }
+
+            var r = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, path) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("กรุณากำหนดรหัสผ่านภายในเวลา"))
+                #expect(res.headers.first(name: .cacheControl) == "no-store")
+                r = try FormSession.from(res)
+            }
+            try await app.testing().test(.POST, path, headers: ["Cookie": r.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: formBody(["_csrf": r.csrf, "password": "short", "passwordConfirm": "short"]))) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("อย่างน้อย 8 ตัวอักษร"))
+            }
+            let newPassword = "Another#Pass2570"
+            try await app.testing().test(.POST, path, headers: ["Cookie": r.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: formBody(["_csrf": r.csrf, "password": newPassword, "passwordConfirm": newPassword]))) { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location) == "/t/bangkrathum/login")
+            }
+            // Used once; the other session of the account has ended; the new password works, the old one not.
+            try await app.testing().test(.GET, path) { res in #expect(res.status == .gone) }
+            try await app.testing().test(.GET, "/t/bangkrathum/account", headers: client.headers) { res in
+                #expect(res.status == .seeOther, "the session from registration ended")
+            }
+            #expect(try await CitizenFixtures.signIn(app, nationalID: client.nationalID) == nil)
+            #expect(try await CitizenFixtures.signIn(app, nationalID: client.nationalID, password: newPassword) != nil)
+
+            // An expired link, and another account's link, fail.
+            let account = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == "bangkrathum").first())
+            let old = try await CitizenTokens.issueReset(for: account, now: Date().addingTimeInterval(-11 * 60), on: app.db)
+            try await app.testing().test(.GET, "/t/bangkrathum/reset-password/\(old)") { res in #expect(res.status == .gone) }
+            let otherAccount = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == "bangrak").first())
+            let foreign = try await CitizenTokens.issueReset(for: otherAccount, on: app.db)
+            try await app.testing().test(.GET, "/t/bangkrathum/reset-password/\(foreign)") { res in #expect(res.status == .gone) }
+            _ = other
+        }
+    }
+}
+
+@Suite("Citizens: personal data at rest")
+struct NationalIDVaultTests {
+    @Test("sealed national IDs open again; the lookup hash is keyed and stable")
+    func vault() throws {
+        let id = try ThaiNationalID(StaffFixtures.nationalID())
+        let a = NationalIDVault(appSecret: Array(repeating: 7, count: 32))
+        let b = NationalIDVault(appSecret: Array(repeating: 8, count: 32))
+        let sealed = try a.seal(id)
+        #expect(!sealed.contains(id.digits))
+        #expect(try a.open(sealed) == id)
+        #expect(throws: (any Error).self) { try b.open(sealed) }
+        #expect(a.lookupHash(id) == a.lookupHash(id))
+        #expect(a.lookupHash(id) != b.lookupHash(id), "another key, another hash")
+        #expect(a.lookupHash(id) != RandomToken.hash(id.digits), "not a plain hash of the number")
+        #expect(try a.seal(id) != sealed, "a fresh nonce each time")
+    }
+}

@@ -1,0 +1,125 @@
+"""A citizen's journey on a phone (390×844), as the seed walks it: the e-Service banner → ลงทะเบียน →
+terms (checkbox, ตกลง) → the form (address chosen from lists, Buddhist-era birth date, live password
+meter) → two identity images → the pending welcome page; bangkrathum's officer (created by the staff
+journey in test_backoffice.py) opens the queue, looks at the watermarked images and approves; the
+citizen signs in again and sees "ยืนยันตัวตนแล้ว". Screenshots go to test-artifacts/screenshots/citizen-*.png,
+and the watermarked image itself to test-artifacts/screenshots/citizen-watermarked.jpg.
+"""
+import random
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
+
+from test_backoffice import OFFICER, PHONE, fill, sign_in, sign_out, submit
+from test_journeys import BASE, ROOT, SHOTS, assert_no_horizontal_scroll, driver, wait, wait_for_text  # noqa: F401
+
+step_no = [0]
+PHOTO = ROOT / "Tests/AppTests/Fixtures/id-photo.jpg"
+
+
+def shot(d, name):
+    step_no[0] += 1
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    d.save_screenshot(str(SHOTS / ("citizen-%02d-%s.png" % (step_no[0], name))))
+
+
+def national_id():
+    digits = [random.randint(1, 8)] + [random.randint(0, 9) for _ in range(11)]
+    check = (11 - sum(v * (13 - i) for i, v in enumerate(digits)) % 11) % 10
+    return "".join(map(str, digits + [check]))
+
+
+def choose(d, element_id, value):
+    """Picks a list option once the address picker has filled the list."""
+    wait(d).until(lambda drv: any(o.get_attribute("value") == value for o in Select(drv.find_element(By.ID, element_id)).options))
+    Select(d.find_element(By.ID, element_id)).select_by_value(value)
+
+
+def test_citizen_registers_and_is_verified(driver):  # noqa: F811
+    if not OFFICER:
+        pytest.skip("needs the officer from the staff journey (test_backoffice.py)")
+    d = driver
+    d.set_window_size(*PHONE)
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": False})
+    d.delete_all_cookies()
+    nid = national_id()
+    password = "Krathum#Citizen2569"
+
+    # The banner's ลงทะเบียน, then the terms.
+    d.get(BASE + "/t/bangkrathum/")
+    wait_for_text(d, "บริการประชาชนออนไลน์ e-Service")
+    d.find_element(By.CSS_SELECTOR, ".banner-actions a.button").click()
+    wait_for_text(d, "ข้อตกลงและเงื่อนไขการให้บริการ")
+    assert_no_horizontal_scroll(d)
+    submit(d, "ตกลง")
+    wait_for_text(d, "กรุณาทำเครื่องหมายยอมรับ")
+    shot(d, "terms-not-accepted")
+    fill(d, {"accept": "1"})
+    submit(d, "ตกลง")
+
+    # The form: every input has its label; the address comes from lists.
+    wait_for_text(d, "ที่อยู่ตามทะเบียนบ้าน")
+    for el in d.find_elements(By.CSS_SELECTOR, "main form input:not([type=hidden]), main form select"):
+        assert d.find_elements(By.CSS_SELECTOR, 'label[for="%s"]' % el.get_attribute("id")), "no label for %s" % el.get_attribute("name")
+    fill(d, {"title": "นางสาว", "firstName": "มาลี", "lastName": "ศรีบางกระทุ่ม", "nationalID": nid,
+             "birthDay": "9", "birthMonth": "8", "birthYear": "2535", "mobile": "089-765-4321", "email": "malee@example.com",
+             "address_house": "12/3", "address_moo": "4", "address_road": "สายพิษณุโลก-บางกระทุ่ม"})
+    Select(d.find_element(By.ID, "address_province")).select_by_value("65")
+    choose(d, "address_district", "6505")
+    choose(d, "address_subdistrict", "650501")
+    wait(d).until(lambda drv: drv.find_element(By.ID, "address_postcode").get_attribute("value") == "65110")
+    d.find_element(By.ID, "password").send_keys(password)
+    wait_for_text(d, "รหัสผ่าน มีความปลอดภัยระดับ")
+    d.find_element(By.ID, "passwordConfirm").send_keys(password)
+    assert_no_horizontal_scroll(d)
+    shot(d, "registration-form")
+    submit(d, "ถัดไป")
+
+    # The identity step: two images with the tenant's labels, previews.
+    wait(d).until(EC.url_contains("/account/identity"))
+    wait_for_text(d, "ภาพถ่ายหน้าบัตรประจำตัวประชาชน")
+    d.find_element(By.ID, "image_0").send_keys(str(PHOTO))
+    d.find_element(By.ID, "image_1").send_keys(str(PHOTO))
+    wait(d).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, ".preview img")) == 2)
+    assert_no_horizontal_scroll(d)
+    shot(d, "identity-images")
+    submit(d, "ยืนยันตัวตน")
+    wait_for_text(d, "ยินดีต้อนรับเข้าสู่ระบบบริการประชาชนออนไลน์")
+    wait_for_text(d, "กำลังตรวจสอบการยืนยันตัวตน")
+    assert_no_horizontal_scroll(d)
+    shot(d, "welcome-pending")
+    d.find_element(By.CSS_SELECTOR, ".citizen-links form.signout button").click()
+    wait_for_text(d, "ออกจากระบบแล้ว")
+
+    # The officer approves after looking at the watermarked images.
+    sign_in(d, OFFICER["user"], OFFICER["password"], OFFICER["secret"])
+    d.get(BASE + "/backoffice/t/bangkrathum/identity")
+    wait_for_text(d, "มาลี ศรีบางกระทุ่ม")
+    shot(d, "officer-queue")
+    d.find_element(By.LINK_TEXT, "นางสาวมาลี ศรีบางกระทุ่ม").click()
+    wait_for_text(d, "ภาพยืนยันตัวตน (ขีดคร่อมแล้ว)")
+    wait(d).until(lambda drv: all(drv.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", i)
+                                  for i in drv.find_elements(By.CSS_SELECTOR, ".review-images img")))
+    shot(d, "officer-review")
+    # The watermarked image as stored, fetched with the officer's session.
+    src = d.find_element(By.CSS_SELECTOR, ".review-images img").get_attribute("src")
+    cookie = "; ".join("%s=%s" % (c["name"], c["value"]) for c in d.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(src, headers={"Cookie": cookie})) as r:
+        assert r.headers["Content-Type"] == "image/jpeg"
+        (SHOTS / "citizen-watermarked.jpg").write_bytes(r.read())
+    d.execute_script("arguments[0].click()", d.find_element(By.ID, "decision-approve"))
+    submit(d, "บันทึกผลการตรวจสอบ")
+    wait_for_text(d, "อนุมัติการยืนยันตัวตนของ")
+    sign_out(d)
+
+    # The citizen signs in with the national ID and sees the result.
+    d.get(BASE + "/t/bangkrathum/login")
+    fill(d, {"nationalID": nid, "password": password})
+    submit(d, "เข้าสู่ระบบ")
+    wait_for_text(d, "ยินดีต้อนรับเข้าสู่ระบบบริการประชาชนออนไลน์")
+    wait_for_text(d, "ยืนยันตัวตนแล้ว")
+    assert_no_horizontal_scroll(d)
+    shot(d, "welcome-verified")
