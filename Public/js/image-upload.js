@@ -20,7 +20,8 @@
         }
         var name = document.createElement("p");
         name.className = "hint";
-        name.textContent = file.name + " (" + (file.size / 1048576).toFixed(1) + " MB)";
+        var size = file.size < 1048576 ? Math.max(1, Math.round(file.size / 1024)) + " KB" : (file.size / 1048576).toFixed(1) + " MB";
+        name.textContent = file.name + " (" + size + ")";
         preview.appendChild(name);
         if (/^image\/(jpeg|png|webp)$/.test(file.type)) {
           var img = document.createElement("img");

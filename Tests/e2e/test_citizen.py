@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from test_backoffice import OFFICER, PHONE, fill, sign_in, sign_out, submit
+from test_backoffice import OFFICER, PHONE, fill, sign_in, sign_out
 from test_journeys import BASE, ROOT, SHOTS, assert_no_horizontal_scroll, driver, wait, wait_for_text  # noqa: F401
 
 step_no = [0]
@@ -24,6 +24,16 @@ def shot(d, name):
     step_no[0] += 1
     SHOTS.mkdir(parents=True, exist_ok=True)
     d.save_screenshot(str(SHOTS / ("citizen-%02d-%s.png" % (step_no[0], name))))
+
+
+def submit(d, text):
+    """Clicks the visible submit button with this text (the registration form also has a hidden default one
+    first, so that Enter in a text box submits the form rather than refreshing the address lists)."""
+    buttons = d.find_elements(By.CSS_SELECTOR, "main form button[type=submit]:not(.visually-hidden)")
+    button = next((b for b in buttons if text in b.text), None)
+    assert button is not None, "no button %r on %s" % (text, d.current_url)
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
 
 
 def national_id():
