@@ -244,6 +244,77 @@ struct CitizenRegistrationTests {
         }
     }
 
+    @Test("rejected with a reason → the citizen sees it and sends new images; old files go, a double submit keeps one set",
+          arguments: TestDatabase.all)
+    func rejectAndResend(database: TestDatabase) async throws {
+        try await withApp(database) { app, env in
+            let client = try await CitizenFixtures.register(app)
+            let photo = try TestImages.fixture("id-photo.jpg")
+            func upload() async throws -> HTTPStatus {
+                let (h, b) = CitizenFixtures.identityUpload(client, files: [("image_0", "a.jpg", photo), ("image_1", "b.jpg", photo)])
+                var status = HTTPStatus.internalServerError
+                try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: h, body: b) { res in status = res.status }
+                return status
+            }
+            #expect(try await upload() == .seeOther)
+            let first = Set(TestImages.storedFiles(env).map(\.lastPathComponent))
+            #expect(first.count == 2)
+
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let citizenID = try #require(try await CitizenAccount.query(on: app.db).first()).requireID().uuidString.lowercased()
+            try await post(app, "/backoffice/t/bangkrathum/identity/\(citizenID)", officer, ["decision": "reject", "reason": "ภาพหน้าบัตรไม่ชัด"]) { res in
+                #expect(res.status == .seeOther)
+            }
+            #expect(try await queuedMails(app).contains { $0.subject.contains("ไม่ผ่านการยืนยันตัวตน") && $0.text.contains("ภาพหน้าบัตรไม่ชัด") })
+            try await app.testing().test(.GET, "/t/bangkrathum/account", headers: client.headers) { res in
+                #expect(res.body.string.contains("ไม่ผ่านการยืนยันตัวตน"))
+                #expect(res.body.string.contains("ภาพหน้าบัตรไม่ชัด"))
+                #expect(res.body.string.contains("ส่งภาพยืนยันตัวตนใหม่"))
+            }
+
+            // Two submits at once (a double click): both succeed, one set of images remains, no file is orphaned.
+            async let a = upload()
+            async let b = upload()
+            let statuses = try await [a, b]
+            #expect(statuses == [.seeOther, .seeOther])
+            let now = Set(TestImages.storedFiles(env).map(\.lastPathComponent))
+            #expect(now.count == 2, "\(now)")
+            #expect(now.isDisjoint(with: first), "the rejected images are deleted")
+            #expect(try await count(app, "identity_images") == 2)
+            let rows = Set(try await IdentityImageRecord.query(on: app.db).all().map { URL(fileURLWithPath: $0.fileName).lastPathComponent })
+            #expect(rows == now, "every row has its file and every file its row")
+            let account = try #require(try await CitizenAccount.query(on: app.db).first())
+            #expect(account.verificationStatus == .pending && account.verificationReason == nil)
+        }
+    }
+
+    @Test("the pages answer on the tenant's own host name too, and every account page needs a signed-in citizen", arguments: TestDatabase.all)
+    func hostNameAndGuards(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            for path in ["/register", "/login", "/forgot-password"] {
+                try await app.testing().test(.GET, path, headers: ["Host": "bangkrathum.localhost"]) { res in
+                    #expect(res.status == .ok, "\(path)")
+                    #expect(res.body.string.contains("action=\"\(path)\""), "\(path): the form posts to the host's own path")
+                }
+            }
+            let routes = app.routes.all.filter { r in r.path.contains { $0.description == "account" } }
+            #expect(routes.count == 2 * 6, "six account routes, by path and by host name")
+            for route in routes {
+                let path = route.path.map { c -> String in
+                    switch c.description {
+                    case ":tenant": "bangkrathum"
+                    case ":image": UUID().uuidString
+                    default: c.description
+                    }
+                }.joined(separator: "/")
+                let host = route.path.first?.description == "t" ? "localhost" : "bangkrathum.localhost"
+                try await app.testing().test(route.method, "/" + path, headers: ["Host": host]) { res in
+                    #expect(res.status == (route.method == .GET ? .seeOther : .unauthorized), "\(route.method) /\(path) gave \(res.status)")
+                }
+            }
+        }
+    }
+
     /// A PNG signature and IHDR (with its CRC) claiming the given size, then a tiny IDAT.
     func hugePNGHeader(width: UInt32, height: UInt32) -> Data {
         func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }

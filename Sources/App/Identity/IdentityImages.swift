@@ -102,6 +102,9 @@ enum IdentityImages {
         let stored = saved
         do {
             replaced = try await app.db.writeTransaction { db -> [String] in
+                // Touching the account row first holds its lock, so two uploads of the same person (a double
+                // click) take turns: the second replaces the first instead of colliding with it.
+                try await CitizenAccount.query(on: db).filter(\.$id == citizenID).set(\.$updatedAt, to: now).update()
                 let old = try await IdentityImageRecord.query(on: db).filter(\.$citizenID == citizenID).filter(\.$slot ~~ slots).all()
                 for o in old { try await o.delete(on: db) }
                 for (m, name) in stored {
