@@ -52,6 +52,7 @@ bench: deps-bench
 	swift build -c release --product eservice
 	BIN=.build/release/eservice scripts/bench.sh
 	scripts/bench-watermark.sh
+	python3 scripts/bench_upload_load.py .build/release/eservice bench-results/photo-12mp-orient6.jpg
 
 clean:
 	rm -rf .build data test-artifacts bench-results

@@ -19,7 +19,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.orgUnits = try OrgUnitsLoader.load(tenantsDirectory: settings.tenantsDirectory)
     app.storage[Application.SnifferKey.self] = try FileTypeSniffer()
-    app.storage[Application.ImageWorkKey.self] = ImageWorkLimiter(limit: settings.imageWorkers, pool: app.threadPool)
+    let imageWork = ImageWorkPool(threads: settings.imageWorkers)
+    app.storage[Application.ImageWorkKey.self] = imageWork
+    app.lifecycle.use(ImageWorkPoolLifecycle(pool: imageWork))
     app.storage[Application.NationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret)
 
     try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)

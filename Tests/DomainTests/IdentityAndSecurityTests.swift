@@ -68,6 +68,12 @@ struct IdentityAndSecurityTests {
         #expect(PasswordPolicy.problems("Aa1!") == [.tooShort])
         #expect(Set(PasswordPolicy.problems("alllowercase")) == [.noUpper, .noDigit, .noSpecial])
         #expect(PasswordPolicy.problems("P@ssw0rd") == [.common])
+        for weak in ["Password2569!", "P@ssw0rd1!", "Qwerty@12345", "Bangkok#2569", "!Welcome123", "Admin_2024", "Thailand@1"] {
+            #expect(PasswordPolicy.problems(weak).contains(.common), "\(weak)")
+        }
+        for fine in ["Krathum#Citizen2569", "Sawasdee#Krub-Phuket9", "Tambon#Admin2569", "Street#Light2569"] {
+            #expect(!PasswordPolicy.problems(fine).contains(.common), "\(fine)")
+        }
         #expect(PasswordPolicy.problems("Somchai#2569", personal: ["somchai"]) == [.containsPersonalInfo])
         #expect(PasswordPolicy.strength("P@ssw0rd") == .low)
         #expect(PasswordPolicy.strength("Kh0nKaen#Rain") == .veryHigh)

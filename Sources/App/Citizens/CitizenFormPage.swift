@@ -31,7 +31,11 @@ struct CitizenFormPage: Encodable {
     var addressPicker = false
     /// The new-password page: seconds left before the link expires (live countdown).
     var secondsLeft: Int?
+    /// "9 นาที 37 วินาที", what the page says before (or without) the script.
+    var countdownText: String?
     var step: String?
+
+    static func minutesAndSeconds(_ seconds: Int) -> String { "\(seconds / 60) นาที \(seconds % 60) วินาที" }
 }
 
 extension Request {

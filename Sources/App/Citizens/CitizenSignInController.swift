@@ -176,6 +176,7 @@ struct CitizenSignInController {
 
     private func renderReset(_ req: Request, token: String, record: CitizenTokenRecord, errors: FormErrors, status: HTTPStatus) async throws -> Response {
         let t = try req.tenant
+        let secondsLeft = max(1, Int(record.expiresAt.timeIntervalSinceNow.rounded(.down)))
         let context = CitizenFormPage(
             page: PageChrome(request: req, title: "เปลี่ยนรหัสผ่าน – \(t.tenant.thaiName)"),
             heading: "กำหนดรหัสผ่านใหม่",
@@ -188,7 +189,7 @@ struct CitizenSignInController {
                           maxlength: PasswordPolicy.maxLength),
             ])]),
             links: [.init(url: t.url(.login), title: "ยกเลิก")],
-            secondsLeft: max(1, Int(record.expiresAt.timeIntervalSinceNow.rounded(.down))))
+            secondsLeft: secondsLeft, countdownText: CitizenFormPage.minutesAndSeconds(secondsLeft))
         return try await req.renderCitizenForm(context, status: status).withNoStore()
     }
 

@@ -1,6 +1,9 @@
 import Domain
 import Fluent
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Imaging
 import Vapor
 
@@ -155,39 +158,45 @@ enum IdentityImages {
     }
 }
 
-/// Bounded image work: at most `limit` images decode and encode at once, on the thread pool, never on an
-/// event loop. A burst of uploads waits its turn instead of taking every core and all the memory.
-actor ImageWorkLimiter {
-    private let limit: Int
+/// Image work on its own threads: `IMAGE_WORKERS` of them (so at most that many images decode at once; more
+/// wait in the queue), never on an event loop, and at a lower scheduling priority (nice 10), so that while
+/// uploads are being watermarked the event loops still answer page requests promptly.
+final class ImageWorkPool: Sendable {
+    static let niceness: Int32 = 10
     private let pool: NIOThreadPool
-    private var running = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(limit: Int, pool: NIOThreadPool) {
-        self.limit = max(1, limit)
-        self.pool = pool
+    init(threads: Int) {
+        pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        pool.start()
     }
 
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        if running >= limit {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            running += 1
+        try await pool.runIfActive {
+            // Per thread on Linux (`who` 0 is the calling thread); cheap, and idempotent.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, ImageWorkPool.niceness)
+            return try work()
         }
-        defer { release() }
-        return try await pool.runIfActive(work)
     }
 
-    private func release() {
-        if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+    func shutdown() async {
+        try? await pool.shutdownGracefully()
+    }
+}
+
+/// Stops the image threads when the application shuts down.
+struct ImageWorkPoolLifecycle: LifecycleHandler {
+    let pool: ImageWorkPool
+
+    func shutdownAsync(_ application: Application) async {
+        await pool.shutdown()
     }
 }
 
 extension Application {
-    struct ImageWorkKey: StorageKey { typealias Value = ImageWorkLimiter }
+    struct ImageWorkKey: StorageKey { typealias Value = ImageWorkPool }
 
     /// Set in `configure` (one per application).
-    var imageWork: ImageWorkLimiter {
+    var imageWork: ImageWorkPool {
         get throws {
             guard let w = storage[ImageWorkKey.self] else { throw Abort(.internalServerError, reason: "image work not configured") }
             return w

@@ -47,6 +47,37 @@ public enum PasswordPolicy {
         "bangkok@123", "bangkok1!", "thailand@123", "thailand1!", "sawasdee1!", "changeme1!", "letmein1!", "test@1234",
     ]
 
+    /// Words at the heart of the passwords people choose first, in any case, with look-alike digits and
+    /// symbols (P@ssw0rd), and with digits or symbols around them (Password2569!, !Qwerty123).
+    static let commonWords: Set<String> = [
+        "password", "passw", "pass", "qwerty", "qwertyuiop", "asdf", "asdfgh", "zxcvbn", "abcd", "abcdef",
+        "admin", "administrator", "welcome", "letmein", "iloveyou", "loveyou", "love", "changeme", "secret", "login",
+        "test", "user", "master", "monkey", "dragon", "sunshine", "princess", "football", "baseball", "superman",
+        "bangkok", "thailand", "sawasdee", "sawadee", "chiangmai", "phuket", "thai", "krub",
+        "zaqwsx", "qazwsx", "qweasd", "eservice", "government",
+    ]
+
+    static func isCommon(_ password: String) -> Bool {
+        let lowered = password.lowercased()
+        if common.contains(lowered) { return true }
+        let lookAlikes: [Character: Character] = ["@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"]
+        // The letters left after look-alikes are read as letters and the other digits and symbols dropped.
+        let core = String(lowered.compactMap { c -> Character? in
+            if let l = lookAlikes[c] { return l }
+            return c.isLetter ? c : nil
+        })
+        let bare = String(lowered.filter(\.isLetter))
+        return isCommonWord(core) || isCommonWord(bare)
+    }
+
+    /// A common word, alone or followed by at most three digits or symbols read as letters (P@ssw0rd1! → "passwordii").
+    private static func isCommonWord(_ word: String) -> Bool {
+        if commonWords.contains(word) { return true }
+        return commonWords.contains { base in
+            word.count - base.count <= 3 && word.hasPrefix(base) && word.dropFirst(base.count).allSatisfy { "aeiost".contains($0) }
+        }
+    }
+
     public static func problems(_ password: String, personal: [String] = []) -> [Problem] {
         var out: [Problem] = []
         if password.count < minLength { out.append(.tooShort) }
@@ -55,7 +86,7 @@ public enum PasswordPolicy {
         if !password.contains(where: { $0.isASCII && $0.isLowercase }) { out.append(.noLower) }
         if !password.contains(where: { $0.isASCII && $0.isNumber }) { out.append(.noDigit) }
         if !password.contains(where: { !($0.isLetter || $0.isNumber) }) { out.append(.noSpecial) }
-        if common.contains(password.lowercased()) { out.append(.common) }
+        if isCommon(password) { out.append(.common) }
         let lowered = password.lowercased()
         if personal.contains(where: { $0.count >= 4 && lowered.contains($0.lowercased()) }) { out.append(.containsPersonalInfo) }
         return out
@@ -63,7 +94,7 @@ public enum PasswordPolicy {
 
     /// A rough rating for the live meter: length and the kinds of characters, held down for common passwords.
     public static func strength(_ password: String) -> Strength {
-        if password.count < minLength || common.contains(password.lowercased()) { return .low }
+        if password.count < minLength || isCommon(password) { return .low }
         let kinds = [
             password.contains { $0.isASCII && $0.isUppercase }, password.contains { $0.isASCII && $0.isLowercase },
             password.contains { $0.isNumber }, password.contains { !($0.isLetter || $0.isNumber) },
