@@ -149,6 +149,19 @@ struct TenantSettingsPagesTests {
             #expect(identity.maxFileMB == 8)
             #expect(identity.watermarkText(agencyName: "ก") == "สำหรับ ก เท่านั้น")
             #expect(try await Self.audit(app, .settingsChanged).first?.detail.contains("ภาพที่ต้องแนบ (2 → 3 ภาพ)") == true)
+
+            // The citizen's identity step asks for what the admin set, with the new size limit.
+            let citizen = try await CitizenFixtures.register(app)
+            try await app.testing().test(.GET, "/t/bangkrathum/account/identity", headers: citizen.headers) { res in
+                for label in ["หน้าบัตร", "หลังบัตร", "ภาพคู่บัตร"] { #expect(res.body.string.contains(#"">\#(label)</label>"#), "\(label)") }
+                #expect(res.body.string.contains("ขนาดไม่เกิน 8 MB"))
+            }
+            let photo = try TestImages.fixture("id-photo.jpg")
+            let (h, b) = CitizenFixtures.identityUpload(citizen, files: [("image_0", "a.jpg", photo), ("image_1", "b.jpg", Data(count: (8 << 20) + 1))])
+            try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: h, body: b) { res in
+                #expect(res.status == .payloadTooLarge)
+                #expect(res.body.string.contains("ใหญ่เกิน 8 MB"))
+            }
         }
     }
 

@@ -5,6 +5,8 @@ journey in test_backoffice.py) opens the queue, looks at the watermarked images 
 citizen signs in again and sees "ยืนยันตัวตนแล้ว". Screenshots go to test-artifacts/screenshots/citizen-*.png,
 and the watermarked image itself to test-artifacts/screenshots/citizen-watermarked.jpg.
 """
+import os
+import pathlib
 import random
 import urllib.request
 
@@ -133,3 +135,10 @@ def test_citizen_registers_and_is_verified(driver):  # noqa: F811
     wait_for_text(d, "ยืนยันตัวตนแล้ว")
     assert_no_horizontal_scroll(d)
     shot(d, "welcome-verified")
+
+    # Nothing personal reached the server's log: not the national ID, the password, the e-mail or the name.
+    log = os.environ.get("E2E_SERVER_LOG")
+    if log:
+        text = pathlib.Path(log).read_text(encoding="utf-8", errors="replace")
+        for secret in (nid, password, "malee@example.com", "ศรีบางกระทุ่ม", "089-765-4321", "0897654321"):
+            assert secret not in text, "the server log contains %r" % secret
