@@ -25,6 +25,10 @@ public enum AllMigrations {
             CreateCitizen(),
             CreateIdentityImage(),
             CreateCitizenToken(),
+            // Petitions (020–022).
+            CreatePetition(),
+            CreatePetitionEvent(),
+            CreatePetitionAttachment(),
         ]
     }
 }

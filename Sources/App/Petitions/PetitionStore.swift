@@ -1,0 +1,173 @@
+import Domain
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// Petitions of one tenant: filing (number, first timeline entry, attachments and notifications in one
+/// transaction, once per submission key), status changes that two officers cannot both make, and the
+/// citizen's list.
+enum PetitionStore {
+    /// A file already written to the file store, to be recorded with the petition.
+    struct StoredAttachment: Sendable {
+        var fieldKey: String
+        var fileName: String
+        var originalName: String
+        var mimeType: String
+        var bytes: Int
+        var sha256: String
+    }
+
+    struct Filing: Sendable {
+        var tenant: Tenant
+        var citizenID: UUID
+        var citizenName: String
+        var menu: MenuKey
+        var service: Service
+        var formVersion: Int
+        /// The cleaned answers, as JSON.
+        var answersJSON: String
+        var attachments: [StoredAttachment]
+        /// One per rendering of the form: a second submit of the same page gives back the first petition.
+        var submissionKey: String
+    }
+
+    /// Who changed a petition.
+    struct Actor: Sendable {
+        enum Kind: String, Sendable { case citizen, staff }
+        var kind: Kind
+        var id: UUID?
+        var name: String
+    }
+
+    /// "BKT-2569-000042": the tenant's code, the Buddhist-era year and the number within it.
+    static func nextNumber(tenant: Tenant, now: Date, on db: any Database) async throws -> String {
+        let year = ThaiYear.of(now)
+        let value = try await Sequences.next(scope: "petition:\(tenant.id)", year: year, on: db)
+        return Sequences.formatted(prefix: tenant.config.code, year: year, value: value)
+    }
+
+    /// Files the petition, or returns the one this submission key already filed (`created` false).
+    /// `notifications` renders what the filing sends; it is enqueued in the same transaction.
+    static func file(_ f: Filing, now: Date = Date(), on db: any Database,
+                     notifications: @escaping @Sendable (PetitionRecord) async throws -> [RenderedMail]) async throws -> (petition: PetitionRecord, created: Bool) {
+        do {
+            return try await db.writeTransaction { db in
+                if let existing = try await bySubmissionKey(f.submissionKey, tenant: f.tenant, on: db) { return (existing, false) }
+                let p = PetitionRecord()
+                p.tenantID = f.tenant.id
+                p.number = try await nextNumber(tenant: f.tenant, now: now, on: db)
+                p.citizenID = f.citizenID
+                p.menu = f.menu.rawValue
+                p.service = f.service.slug
+                p.serviceName = f.service.name
+                p.formVersion = f.formVersion
+                p.answersJSON = f.answersJSON
+                p.statusRaw = PetitionStatus.submitted.rawValue
+                p.statusChangedAt = now
+                p.dueAt = now.addingTimeInterval(Double(max(0, f.service.slaDays)) * 86_400)
+                p.submissionKey = f.submissionKey
+                p.version = 1
+                p.createdAt = now
+                p.updatedAt = now
+                try await p.create(on: db)
+                let id = try p.requireID()
+                try await event(tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
+                                actor: Actor(kind: .citizen, id: f.citizenID, name: f.citizenName), now: now, on: db)
+                for a in f.attachments {
+                    let r = PetitionAttachmentRecord()
+                    r.tenantID = f.tenant.id
+                    r.petitionID = id
+                    r.fieldKey = a.fieldKey
+                    r.fileName = a.fileName
+                    r.originalName = String(a.originalName.prefix(200))
+                    r.mimeType = a.mimeType
+                    r.bytes = a.bytes
+                    r.sha256 = a.sha256
+                    r.createdAt = now
+                    try await r.create(on: db)
+                }
+                for mail in try await notifications(p) { try await EmailOutbox.enqueue(mail, tenant: f.tenant, on: db) }
+                return (p, true)
+            }
+        } catch {
+            // The same submission filed by a concurrent request (the unique key refused ours): that one stands.
+            guard (error as? any DatabaseError)?.isConstraintFailure == true,
+                  let existing = try await bySubmissionKey(f.submissionKey, tenant: f.tenant, on: db) else { throw error }
+            return (existing, false)
+        }
+    }
+
+    enum MoveOutcome: Sendable {
+        case moved(PetitionRecord)
+        /// Someone else changed the petition since `expectedVersion`.
+        case conflict
+    }
+
+    /// Moves the petition to `status` if it is still at `expectedVersion`, with a timeline entry and the
+    /// notifications, in one transaction. The rule itself (forward only, a reason to close) is `PetitionStatus`'s.
+    static func move(_ petition: PetitionRecord, to status: PetitionStatus, note: String?, expectedVersion: Int, actor: Actor,
+                     tenant: Tenant, now: Date = Date(), on db: any Database,
+                     notifications: @escaping @Sendable (PetitionRecord) async throws -> [RenderedMail]) async throws -> MoveOutcome {
+        let transition = try PetitionStatus.transition(from: petition.status, to: status, note: note)
+        let id = try petition.requireID()
+        let cleanNote = transition.note.map { String($0.prefix(2000)) }
+        return try await db.writeTransaction { db -> MoveOutcome in
+            guard try await db.claim("""
+                UPDATE petitions SET status = \(bind: status.rawValue), status_changed_at = \(bind: now), updated_at = \(bind: now),
+                  version = version + 1
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: expectedVersion) RETURNING id
+                """) else { return .conflict }
+            try await event(tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)
+            guard let updated = try await byID(id, tenant: tenant, on: db) else { return .conflict }
+            for mail in try await notifications(updated) { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }
+            return .moved(updated)
+        }
+    }
+
+    private static func event(tenant: Tenant, petitionID: UUID, from: PetitionStatus?, to: PetitionStatus, note: String?, actor: Actor,
+                              now: Date, on db: any Database) async throws {
+        let e = PetitionEventRecord()
+        e.tenantID = tenant.id
+        e.petitionID = petitionID
+        e.fromStatus = from?.rawValue
+        e.toStatus = to.rawValue
+        e.note = note
+        e.actorKind = actor.kind.rawValue
+        e.actorID = actor.id
+        e.actorName = String(actor.name.prefix(120))
+        e.createdAt = now
+        try await e.create(on: db)
+    }
+
+    static func byID(_ id: UUID, tenant: Tenant, on db: any Database) async throws -> PetitionRecord? {
+        try await PetitionRecord.query(on: db).filter(\.$id == id).filter(\.$tenantID == tenant.id).first()
+    }
+
+    static func byNumber(_ number: String, tenant: Tenant, on db: any Database) async throws -> PetitionRecord? {
+        try await PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$number == number).first()
+    }
+
+    static func bySubmissionKey(_ key: String, tenant: Tenant, on db: any Database) async throws -> PetitionRecord? {
+        try await PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$submissionKey == key).first()
+    }
+
+    /// A citizen's petitions, newest first, optionally in one status.
+    static func mine(citizenID: UUID, tenant: Tenant, status: PetitionStatus? = nil, limit: Int = 50, offset: Int = 0,
+                     on db: any Database) async throws -> [PetitionRecord] {
+        let q = PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$citizenID == citizenID)
+        if let status { q.filter(\.$statusRaw == status.rawValue) }
+        return try await q.sort(\.$createdAt, .descending).sort(\.$number, .descending).range(offset..<(offset + limit)).all()
+    }
+
+    /// The timeline, oldest first.
+    static func timeline(_ petition: PetitionRecord, on db: any Database) async throws -> [PetitionEventRecord] {
+        try await PetitionEventRecord.query(on: db).filter(\.$petitionID == (try petition.requireID()))
+            .filter(\.$tenantID == petition.tenantID).sort(\.$createdAt, .ascending).all()
+    }
+
+    static func attachments(_ petition: PetitionRecord, on db: any Database) async throws -> [PetitionAttachmentRecord] {
+        try await PetitionAttachmentRecord.query(on: db).filter(\.$petitionID == (try petition.requireID()))
+            .filter(\.$tenantID == petition.tenantID).all()
+    }
+}
