@@ -32,6 +32,7 @@ struct CreateCitizen: AsyncMigration {
             .field("verification_status", .string, .required)
             .field("verification_reason", .string)
             .field("images_submitted_at", .datetime)
+            .field("identity_version", .int, .required)
             .field("verified_at", .datetime)
             .field("verified_by", .uuid)
             .field("terms_accepted_at", .datetime, .required)

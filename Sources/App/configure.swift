@@ -61,6 +61,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     } else {
         app.mailer = FileMailer(directory: settings.mailDirectory)
     }
+    app.outboxHandlers = [CitizenPasswordReset.kind: CitizenResetRequestHandler(app: app)]
 
     app.asyncCommands.use(WorkerCommand(), as: "worker")
     app.asyncCommands.use(MigrateSchemaCommand(), as: "migrate")

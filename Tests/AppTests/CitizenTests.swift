@@ -94,12 +94,12 @@ struct CitizenRegistrationTests {
 
             // Reject needs a reason; approve decides once.
             let reviewPath = "/backoffice/t/bangkrathum/identity/\(citizenID.uuidString.lowercased())"
-            try await post(app, reviewPath, officer, ["decision": "reject", "reason": ""]) { res in
+            try await post(app, reviewPath, officer, ["decision": "reject", "reason": "", "identityVersion": "1"]) { res in
                 #expect(res.status == .unprocessableEntity)
                 #expect(res.body.string.contains("กรุณาระบุเหตุผล"))
             }
-            try await post(app, reviewPath, officer, ["decision": "approve"]) { res in #expect(res.status == .seeOther) }
-            try await post(app, reviewPath, officer, ["decision": "reject", "reason": "ภาพไม่ชัด"]) { res in
+            try await post(app, reviewPath, officer, ["decision": "approve", "identityVersion": "1"]) { res in #expect(res.status == .seeOther) }
+            try await post(app, reviewPath, officer, ["decision": "reject", "reason": "ภาพไม่ชัด", "identityVersion": "1"]) { res in
                 #expect(res.status == .conflict, "a second decision loses")
             }
             let mails = try await queuedMails(app).filter { $0.to.contains(client.email) }
@@ -197,6 +197,21 @@ struct CitizenRegistrationTests {
                     #expect(res.status == .forbidden)
                 }
             }
+            // A file under a name the form does not have, and a body cut off in the middle of a part: 400.
+            var stray = Multipart()
+            stray.field("_csrf", client.csrf)
+            stray.file("x1", filename: "x.jpg", type: "image/jpeg", data: photo)
+            var (hs, bs) = stray.finished()
+            hs.add(name: "Cookie", value: client.cookie)
+            try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: hs, body: bs) { res in #expect(res.status == .badRequest) }
+            var cut = Multipart()
+            cut.field("_csrf", client.csrf)
+            cut.file("image_0", filename: "a.jpg", type: "image/jpeg", data: photo)
+            var (hc, bc) = cut.finished()
+            hc.add(name: "Cookie", value: client.cookie)
+            try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: hc, body: bc.getSlice(at: 0, length: bc.readableBytes - 200)!) { res in
+                #expect(res.status == .badRequest)
+            }
             #expect(try await count(app, "identity_images") == 0)
             let account = try #require(try await CitizenAccount.query(on: app.db).first())
             #expect(account.verificationStatus == .awaitingImages)
@@ -262,7 +277,8 @@ struct CitizenRegistrationTests {
 
             let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
             let citizenID = try #require(try await CitizenAccount.query(on: app.db).first()).requireID().uuidString.lowercased()
-            try await post(app, "/backoffice/t/bangkrathum/identity/\(citizenID)", officer, ["decision": "reject", "reason": "ภาพหน้าบัตรไม่ชัด"]) { res in
+            try await post(app, "/backoffice/t/bangkrathum/identity/\(citizenID)", officer,
+                           ["decision": "reject", "reason": "ภาพหน้าบัตรไม่ชัด", "identityVersion": "1"]) { res in
                 #expect(res.status == .seeOther)
             }
             #expect(try await queuedMails(app).contains { $0.subject.contains("ไม่ผ่านการยืนยันตัวตน") && $0.text.contains("ภาพหน้าบัตรไม่ชัด") })
@@ -285,6 +301,21 @@ struct CitizenRegistrationTests {
             #expect(rows == now, "every row has its file and every file its row")
             let account = try #require(try await CitizenAccount.query(on: app.db).first())
             #expect(account.verificationStatus == .pending && account.verificationReason == nil)
+            #expect(account.identityVersion == 3)
+
+            // An officer who opened the page before the new images cannot approve images they never saw.
+            try await post(app, "/backoffice/t/bangkrathum/identity/\(citizenID)", officer, ["decision": "approve", "identityVersion": "1"]) { res in
+                #expect(res.status == .conflict)
+                #expect(res.body.string.contains("ส่งภาพชุดใหม่"))
+            }
+            try await post(app, "/backoffice/t/bangkrathum/identity/\(citizenID)", officer, ["decision": "approve", "identityVersion": "3"]) { res in
+                #expect(res.status == .seeOther)
+            }
+            // Once verified, a late upload changes nothing.
+            #expect(try await upload() == .seeOther)
+            let verified = try #require(try await CitizenAccount.query(on: app.db).first())
+            #expect(verified.verificationStatus == .verified && verified.identityVersion == 3)
+            #expect(Set(TestImages.storedFiles(env).map(\.lastPathComponent)) == now, "the approved images stay")
         }
     }
 
@@ -309,7 +340,8 @@ struct CitizenRegistrationTests {
                 }.joined(separator: "/")
                 let host = route.path.first?.description == "t" ? "localhost" : "bangkrathum.localhost"
                 try await app.testing().test(route.method, "/" + path, headers: ["Host": host]) { res in
-                    #expect(res.status == (route.method == .GET ? .seeOther : .unauthorized), "\(route.method) /\(path) gave \(res.status)")
+                    #expect(res.status == .seeOther, "\(route.method) /\(path) gave \(res.status)")
+                    #expect(res.headers.first(name: .location)?.contains("/login") == true, "to the sign-in page")
                 }
             }
         }

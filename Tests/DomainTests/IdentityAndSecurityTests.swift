@@ -16,7 +16,9 @@ struct IdentityAndSecurityTests {
     func invalidIDs() throws {
         #expect(throws: ThaiNationalID.Problem.checksum) { try ThaiNationalID("1101700203451") }
         #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("110170020345") }
-        #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("11017002034๕0") }
+        #expect(try ThaiNationalID("๑-๑๐๑๗-๐๐๒๐๓-๔๕-๐").digits == "1101700203450", "Thai digits, as Thai keyboards type them")
+        #expect(try ThaiNationalID("1\u{00A0}1017\u{2013}00203 45 0").digits == "1101700203450", "other spaces and dashes")
+        #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("11017002034x0") }
         #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("11017002034500") }
         #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("") }
         #expect(throws: ThaiNationalID.Problem.notThirteenDigits) { try ThaiNationalID("1-1017-00203-45-0/") }

@@ -52,6 +52,8 @@ final class CitizenAccount: Model, @unchecked Sendable {
     @Field(key: "verification_status") var verificationStatusRaw: String
     @OptionalField(key: "verification_reason") var verificationReason: String?
     @OptionalField(key: "images_submitted_at") var imagesSubmittedAt: Date?
+    /// Goes up with every set of identity images sent, so a decision names the images the officer saw.
+    @Field(key: "identity_version") var identityVersion: Int
     @OptionalField(key: "verified_at") var verifiedAt: Date?
     @OptionalField(key: "verified_by") var verifiedBy: UUID?
     @Field(key: "terms_accepted_at") var termsAcceptedAt: Date

@@ -96,15 +96,20 @@ struct CitizenAccountController {
     func uploadIdentity(_ req: Request) async throws -> Response {
         let t = try req.tenant
         let account = try req.citizen
-        guard account.verificationStatus != .verified else { throw Abort(.conflict) }
+        guard account.verificationStatus != .verified else { return Self.alreadyVerified(req, t) }
         let policy = t.tenant.config.identity
         let maxMB = policy.maxFileMB ?? IdentityPolicy.defaultMaxFileMB
         let upload: StreamedUpload
         do {
-            upload = try await StreamedUpload.read(req, maxFileBytes: maxMB << 20)
+            upload = try await StreamedUpload.read(req, maxFileBytes: maxMB << 20,
+                                                   files: Set(policy.images.indices.map { "image_\($0)" } + ["profile_photo"]))
         } catch StreamedUpload.Problem.fileTooLarge(let field) {
             var errors = FormErrors()
             errors.add(field, IdentityImages.tooLarge(maxMB: maxMB))
+            return try await renderIdentity(req, account: account, errors: errors, status: .payloadTooLarge)
+        } catch StreamedUpload.Problem.bodyTooLarge {
+            var errors = FormErrors()
+            errors.add("image_0", IdentityImages.tooLarge(maxMB: maxMB))
             return try await renderIdentity(req, account: account, errors: errors, status: .payloadTooLarge)
         } catch StreamedUpload.Problem.csrf {
             throw Abort(.forbidden, reason: "csrf")
@@ -128,8 +133,18 @@ struct CitizenAccountController {
             }
         }
         guard errors.isEmpty else { return try await renderIdentity(req, account: account, errors: errors, status: .unprocessableEntity) }
-        try await IdentityImages.store(marked, for: account, submitForReview: true, app: req.application)
+        do {
+            try await IdentityImages.store(marked, for: account, submitForReview: true, app: req.application)
+        } catch is IdentityImages.AlreadyVerified {
+            return Self.alreadyVerified(req, t)
+        }
         req.flash("ส่งภาพยืนยันตัวตนเรียบร้อยแล้ว เจ้าหน้าที่จะตรวจสอบและแจ้งผลทางอีเมล ระหว่างนี้ท่านใช้บริการที่ไม่ต้องยืนยันตัวตนได้ทันที")
+        return req.redirect(to: t.url(.account))
+    }
+
+    /// Verified accounts keep the images the officer approved.
+    static func alreadyVerified(_ req: Request, _ t: ResolvedTenant) -> Response {
+        req.flash("บัญชีของท่านยืนยันตัวตนแล้ว จึงไม่ต้องส่งภาพอีก")
         return req.redirect(to: t.url(.account))
     }
 
@@ -160,8 +175,8 @@ struct CitizenAccountController {
         let maxMB = t.tenant.config.identity.maxFileMB ?? IdentityPolicy.defaultMaxFileMB
         let upload: StreamedUpload
         do {
-            upload = try await StreamedUpload.read(req, maxFileBytes: maxMB << 20)
-        } catch StreamedUpload.Problem.fileTooLarge {
+            upload = try await StreamedUpload.read(req, maxFileBytes: maxMB << 20, files: ["profile_photo"])
+        } catch StreamedUpload.Problem.fileTooLarge, StreamedUpload.Problem.bodyTooLarge {
             return try await renderProfile(req, photoError: IdentityImages.tooLarge(maxMB: maxMB), status: .payloadTooLarge)
         } catch StreamedUpload.Problem.csrf {
             throw Abort(.forbidden, reason: "csrf")

@@ -74,7 +74,7 @@ struct CitizenRegistrationForm: Content, Sendable {
         if passwordConfirm.isEmpty { errors.add("passwordConfirm", "กรุณายืนยันรหัสผ่าน") }
         else if passwordConfirm != password { errors.add("passwordConfirm", "รหัสผ่านทั้งสองช่องไม่ตรงกัน") }
         guard errors.isEmpty, let id, case .success(let iso) = birth else { return nil }
-        return Valid(nationalID: id, birthDate: iso, mobile: mobile.filter(\.isNumber), email: email.lowercased(), address: checkedAddress)
+        return Valid(nationalID: id, birthDate: iso, mobile: mobile.arabicDigits.filter(\.isNumber), email: email.lowercased(), address: checkedAddress)
     }
 
     /// The page's sections, with what was typed (never the passwords) and each field's error.

@@ -99,17 +99,28 @@ extension Request {
     }
 }
 
-/// Pages of a citizen's own account. Without a sign-in: to the sign-in page, coming back afterwards.
+/// Pages of a citizen's own account. Without a sign-in (or after it ran out): to the sign-in page, coming back
+/// afterwards. A form sent after the session ran out gets the same, with a message saying why.
 struct CitizenAuthMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let t = try req.tenant
         guard try await req.loadCitizen(tenant: t.tenant) != nil else {
-            if req.method == .GET {
-                let next = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
-                return req.redirect(to: t.url(.login) + "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            guard req.method == .GET else {
+                req.flash("หมดเวลาการเข้าสู่ระบบ กรุณาเข้าสู่ระบบอีกครั้งแล้วทำรายการใหม่")
+                return req.redirect(to: t.url(.login))
             }
-            throw Abort(.unauthorized)
+            let back = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
+            return req.redirect(to: t.url(.login) + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? ""))
         }
         return try await next.respond(to: req)
     }
+}
+
+extension CharacterSet {
+    /// What may stay unescaped in a query value.
+    static let urlQueryValueAllowed: CharacterSet = {
+        var set = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
+        set.remove(charactersIn: "&=+?#")
+        return set
+    }()
 }

@@ -65,9 +65,12 @@ struct CitizenSignInController {
         return req.redirect(to: t.url(.login))
     }
 
-    /// Only a path of this tenant's site, never another host.
+    /// Only a path of this tenant's site, never another host: printable ASCII only (browsers drop tabs and
+    /// new lines, which would turn `/\t/evil.example` into `//evil.example`), no scheme or host, under the base.
     static func safeNext(_ raw: String, tenant t: ResolvedTenant) -> String? {
-        guard raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.hasPrefix(t.base + "/") || t.base.isEmpty else { return nil }
+        guard raw.count < 300, raw.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }), !raw.contains("\\"),
+              let parts = URLComponents(string: raw), parts.scheme == nil, parts.host == nil,
+              parts.path.hasPrefix(t.base + "/"), !parts.path.hasPrefix("//") else { return nil }
         return raw
     }
 
@@ -106,19 +109,11 @@ struct CitizenSignInController {
               try await RateLimiter.allow(RateLimiter.key("citizen-reset-mail:\(t.tenant.slug)", email), RateLimiter.resetPerEmail, now: now, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
-        // One link per account with this e-mail (a family may share one address); the answer is the same either way.
-        for account in try await CitizenStore.byEmail(email, tenant: t.tenant, on: req.db) {
-            try await req.db.writeTransaction { db in
-                let token = try await CitizenTokens.issueReset(for: account, now: now, on: db)
-                let mail = try await CitizenMail.render(req, to: account.email, subject: "แจ้งเปลี่ยนรหัสผ่าน e-Service \(t.tenant.thaiName)", notice: CitizenNotice(
-                    heading: "แจ้งเปลี่ยนรหัสผ่าน", name: account.fullName,
-                    lines: ["มีการขอเปลี่ยนรหัสผ่านสำหรับบัญชีเลขประจำตัวประชาชน \(account.maskedNationalID) เมื่อ \(ThaiDate.shortWithTime(now))",
-                            "กดปุ่ม \"เปลี่ยนรหัสผ่าน\" ด้านล่างภายใน 10 นาที ลิงก์ใช้ได้ครั้งเดียว หากท่านไม่ได้ขอ ไม่ต้องทำอะไร รหัสผ่านเดิมยังใช้ได้"],
-                    link: CitizenMail.link(req, tenant: t.tenant, .resetPassword(token)), linkLabel: "เปลี่ยนรหัสผ่าน",
-                    tenantName: t.tenant.thaiName), key: "citizen-reset:\(RandomToken.hash(token))")
-                try await EmailOutbox.enqueue(mail, tenant: t.tenant, on: db)
-            }
-        }
+        // The answer, and the work done while answering, are the same whether or not the e-mail is registered:
+        // one outbox job, whose handler looks the address up and sends the links (CitizenPasswordReset).
+        try await CitizenPasswordReset.request(email: email, tenant: t.tenant,
+                                               linkBase: CitizenMail.link(req, tenant: t.tenant, .home).trimmingSuffix("/"),
+                                               now: now, on: req.db)
         return try await renderForgot(req, email: "", errors: FormErrors(), notice: Self.sameAnswer, status: .ok)
     }
 
@@ -154,7 +149,10 @@ struct CitizenSignInController {
         let password = form.password ?? ""
         var errors = FormErrors()
         if password.isEmpty { errors.add("password", "กรุณากรอกรหัสผ่านใหม่") }
-        else if let problem = PasswordPolicy.problems(password, personal: [account.firstName, account.lastName]).first { errors.add("password", problem.thai) }
+        else if let problem = PasswordPolicy.problems(password, personal: [account.firstName, account.lastName,
+                                                                         (try? req.application.nationalIDs.open(account.nationalIDSealed).digits) ?? ""]).first {
+            errors.add("password", problem.thai)
+        }
         if (form.passwordConfirm ?? "") != password { errors.add("passwordConfirm", "รหัสผ่านทั้งสองช่องไม่ตรงกัน") }
         guard errors.isEmpty else { return try await renderReset(req, token: token, record: record, errors: errors, status: .unprocessableEntity) }
         let hash = try await Passwords.hash(password, on: req)

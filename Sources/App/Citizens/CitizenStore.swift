@@ -46,14 +46,16 @@ enum CitizenStore {
 
     /// An officer's decision, taken only if the account is still waiting: of two officers deciding at once,
     /// one wins and the other is told. Returns whether this call decided.
-    static func decide(_ account: CitizenAccount, verified: Bool, reason: String?, staffID: UUID, now: Date = Date(),
+    /// `identityVersion` is the set of images the officer looked at: if the citizen sent new ones since, the
+    /// decision is not taken.
+    static func decide(_ account: CitizenAccount, identityVersion: Int, verified: Bool, reason: String?, staffID: UUID, now: Date = Date(),
                        on db: any Database) async throws -> Bool {
         let id = try account.requireID()
         let status = verified ? VerificationStatus.verified.rawValue : VerificationStatus.rejected.rawValue
         return try await db.claim("""
             UPDATE citizens SET verification_status = \(bind: status), verification_reason = \(bind: reason),
               verified_at = \(bind: now), verified_by = \(bind: staffID), updated_at = \(bind: now)
-            WHERE id = \(bind: id) AND verification_status = 'pending' RETURNING id
+            WHERE id = \(bind: id) AND verification_status = 'pending' AND identity_version = \(bind: identityVersion) RETURNING id
             """)
     }
 }

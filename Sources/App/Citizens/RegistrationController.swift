@@ -101,6 +101,7 @@ struct RegistrationController {
         account.postcode = valid.address.postcode
         account.passwordHash = try await Passwords.hash(form.password, on: req)
         account.sessionEpoch = 0
+        account.identityVersion = 0
         account.verificationStatusRaw = VerificationStatus.awaitingImages.rawValue
         account.termsAcceptedAt = Date(timeIntervalSince1970: accepted)
         account.createdAt = now

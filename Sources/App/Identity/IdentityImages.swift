@@ -85,6 +85,9 @@ enum IdentityImages {
         var message: String
     }
 
+    /// An officer verified the account while new images were on their way.
+    struct AlreadyVerified: Error {}
+
     /// Stores the marked images for a citizen, replacing any earlier image in the same slots, and (for
     /// identity images) puts the account in the officers' queue. Files first, then one transaction; if the
     /// transaction fails the new files are removed, and old files are removed only after it commits.
@@ -105,9 +108,18 @@ enum IdentityImages {
         let stored = saved
         do {
             replaced = try await app.db.writeTransaction { db -> [String] in
-                // Touching the account row first holds its lock, so two uploads of the same person (a double
-                // click) take turns: the second replaces the first instead of colliding with it.
-                try await CitizenAccount.query(on: db).filter(\.$id == citizenID).set(\.$updatedAt, to: now).update()
+                // Writing the account row first holds its lock, so two uploads of the same person (a double click)
+                // take turns: the second replaces the first instead of colliding with it. Identity images go to
+                // the officers' queue, unless an officer verified the account meanwhile (nothing is changed then).
+                if submitForReview {
+                    guard try await db.claim("""
+                        UPDATE citizens SET verification_status = 'pending', verification_reason = NULL,
+                          images_submitted_at = \(bind: now), identity_version = identity_version + 1, updated_at = \(bind: now)
+                        WHERE id = \(bind: citizenID) AND verification_status <> 'verified' RETURNING id
+                        """) else { throw AlreadyVerified() }
+                } else {
+                    try await CitizenAccount.query(on: db).filter(\.$id == citizenID).set(\.$updatedAt, to: now).update()
+                }
                 let old = try await IdentityImageRecord.query(on: db).filter(\.$citizenID == citizenID).filter(\.$slot ~~ slots).all()
                 for o in old { try await o.delete(on: db) }
                 for (m, name) in stored {
@@ -123,14 +135,6 @@ enum IdentityImages {
                     r.sha256 = RandomToken.hex(SHA256Digest: Data(m.image.jpeg))
                     r.createdAt = now
                     try await r.create(on: db)
-                }
-                if submitForReview {
-                    try await CitizenAccount.query(on: db).filter(\.$id == citizenID)
-                        .set(\.$verificationStatusRaw, to: VerificationStatus.pending.rawValue)
-                        .set(\.$verificationReason, to: nil)
-                        .set(\.$imagesSubmittedAt, to: now)
-                        .set(\.$updatedAt, to: now)
-                        .update()
                 }
                 return old.map(\.fileName)
             }

@@ -16,6 +16,8 @@ struct StreamedUpload: Sendable {
     enum Problem: Error, Equatable {
         /// The named file went past `maxFileBytes`.
         case fileTooLarge(field: String)
+        /// The whole body went past what the form can need.
+        case bodyTooLarge
         case tooManyParts
         case malformed
         case csrf
@@ -24,28 +26,38 @@ struct StreamedUpload: Sendable {
     static let maxTextBytes = 4096
     static let maxParts = 24
 
-    /// Reads the request body (registered with `body: .stream`).
-    static func read(_ req: Request, maxFileBytes: Int) async throws -> StreamedUpload {
+    /// Reads the request body (registered with `body: .stream`). Only the named file inputs are accepted, and
+    /// the body may not be longer than those files at their limit plus a little for the text parts: the
+    /// parser keeps part headers in memory, so the total is bounded as it arrives.
+    static func read(_ req: Request, maxFileBytes: Int, files allowed: Set<String>) async throws -> StreamedUpload {
         guard let contentType = req.headers.contentType, contentType.type == "multipart", contentType.subType == "form-data",
-              let boundary = contentType.parameters["boundary"], !boundary.isEmpty else { throw Problem.malformed }
+              let boundary = contentType.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200 else { throw Problem.malformed }
+        let maxTotal = allowed.count * maxFileBytes + (64 << 10)
+        if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > maxTotal { throw Problem.bodyTooLarge }
         let expectedToken = req.session.data[CSRFMiddleware.sessionKey]
-        let state = PartState(maxFileBytes: maxFileBytes)
+        let state = PartState(maxFileBytes: maxFileBytes, allowedFiles: allowed)
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in state.header(name, value) }
         parser.onBody = { buffer in state.body(&buffer) }
         parser.onPartComplete = { state.complete(expectedToken: expectedToken) }
+        var total = 0
         for try await chunk in req.body {
+            total += chunk.readableBytes
+            guard total <= maxTotal else { throw Problem.bodyTooLarge }
             try parser.execute(chunk)
             if let problem = state.problem { throw problem }
         }
         if let problem = state.problem { throw problem }
         guard state.sawToken else { throw Problem.csrf }
+        // A body that stopped in the middle of a part is not a form.
+        guard state.name == nil, state.bytes.isEmpty else { throw Problem.malformed }
         return state.result
     }
 
     /// Parser callbacks cannot throw: they record the first problem, which `read` throws after each chunk.
     private final class PartState: @unchecked Sendable {
         let maxFileBytes: Int
+        let allowedFiles: Set<String>
         var result = StreamedUpload()
         var problem: Problem?
         var sawToken = false
@@ -54,12 +66,17 @@ struct StreamedUpload: Sendable {
         var filename: String?
         var bytes: [UInt8] = []
 
-        init(maxFileBytes: Int) { self.maxFileBytes = maxFileBytes }
+        init(maxFileBytes: Int, allowedFiles: Set<String>) {
+            self.maxFileBytes = maxFileBytes
+            self.allowedFiles = allowedFiles
+        }
 
         func header(_ field: String, _ value: String) {
             guard field.lowercased() == "content-disposition" else { return }
             name = Self.parameter("name", in: value)
             filename = Self.parameter("filename", in: value)
+            // Files only under the form's own inputs; anything else is not this form.
+            if filename != nil, !allowedFiles.contains(name ?? "") { problem = problem ?? .malformed }
         }
 
         func body(_ buffer: inout ByteBuffer) {

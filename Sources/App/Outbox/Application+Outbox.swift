@@ -28,8 +28,13 @@ extension Application {
     }
 
     /// Job kinds and what runs them. Later features add theirs (e.g. LINE pushes).
+    /// E-mail is always handled, by the current mailer.
     public var outboxHandlers: [String: any OutboxHandler] {
-        get { storage[HandlersKey.self] ?? [EmailOutbox.kind: EmailJobHandler(mailer: mailer)] }
+        get {
+            var handlers = storage[HandlersKey.self] ?? [:]
+            if handlers[EmailOutbox.kind] == nil { handlers[EmailOutbox.kind] = EmailJobHandler(mailer: mailer) }
+            return handlers
+        }
         set { storage[HandlersKey.self] = newValue }
     }
 

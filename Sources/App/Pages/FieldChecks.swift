@@ -25,7 +25,8 @@ enum FieldChecks {
     }
 
     /// A Thai mobile number: 10 digits starting with 0; dashes and spaces allowed.
-    static func mobile(_ v: String, _ field: String, _ errors: inout FormErrors) {
+    static func mobile(_ raw: String, _ field: String, _ errors: inout FormErrors) {
+        let v = raw.arabicDigits
         let digits = v.filter(\.isNumber)
         if digits.isEmpty { errors.add(field, "กรุณากรอกหมายเลขโทรศัพท์มือถือ") }
         else if digits.count != 10 || !digits.hasPrefix("0") || !v.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "-" || $0 == " " }) {

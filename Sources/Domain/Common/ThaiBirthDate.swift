@@ -18,7 +18,7 @@ public enum ThaiBirthDate {
 
     /// "YYYY-MM-DD" (Gregorian, as stored) from the three answers.
     public static func iso(day: String, month: String, buddhistYear: String, now: Date = Date()) -> Result<String, Problem> {
-        let y = buddhistYear.filter { !$0.isWhitespace }
+        let y = buddhistYear.arabicDigits.filter { !$0.isWhitespace }
         guard !day.isEmpty, !month.isEmpty, !y.isEmpty else { return .failure(.missing) }
         guard let d = Int(day), let m = Int(month), (1...12).contains(m), (1...31).contains(d) else { return .failure(.noSuchDate) }
         guard y.count == 4, let be = Int(y), be >= 2400 else { return .failure(.yearNotBuddhist) }

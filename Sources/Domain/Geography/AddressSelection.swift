@@ -230,11 +230,4 @@ extension String {
     fileprivate var collapsingWhitespace: String {
         split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
-
-    /// ๐–๙ (U+0E50–U+0E59) to 0–9; everything else unchanged.
-    fileprivate var arabicDigits: String {
-        String(String.UnicodeScalarView(unicodeScalars.map { s in
-            (0x0E50...0x0E59).contains(s.value) ? Unicode.Scalar(UInt8(s.value - 0x0E50 + 0x30)) : s
-        }))
-    }
 }

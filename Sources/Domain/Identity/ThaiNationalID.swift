@@ -16,9 +16,11 @@ public struct ThaiNationalID: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Accepts the number with or without the usual dashes and spaces ("1-2345-67890-12-1").
+    /// Accepts the number with or without the usual dashes and spaces ("1-2345-67890-12-1"), in Thai or
+    /// Arabic digits, with any kind of space or dash between the groups.
     public init(_ raw: String) throws(Problem) {
-        let kept = raw.filter { $0 != "-" && $0 != " " }
+        let dashes: Set<Character> = ["-", "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2212}"]
+        let kept = raw.arabicDigits.filter { !$0.isWhitespace && !dashes.contains($0) }
         guard kept.count == 13, kept.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw .notThirteenDigits }
         guard Self.checkDigit(of: kept.prefix(12)) == kept.last?.wholeNumberValue else { throw .checksum }
         digits = kept

@@ -393,13 +393,6 @@ extension Character {
 }
 
 extension String {
-    /// ๐–๙ (U+0E50–U+0E59) to 0–9.
-    fileprivate var arabicDigits: String {
-        String(String.UnicodeScalarView(unicodeScalars.map { s in
-            (0x0E50...0x0E59).contains(s.value) ? Unicode.Scalar(UInt8(s.value - 0x0E50 + 0x30)) : s
-        }))
-    }
-
     /// Trimmed; control characters and bidi overrides removed; tabs made spaces; line breaks (CR LF, CR,
     /// U+2028/9) made "\n" when `multiline`, else spaces.
     fileprivate func cleanedText(multiline: Bool) -> String {

@@ -52,11 +52,14 @@ struct IdentityReviewController {
         var error: String?
         var notice: String?
         var reasonValue: String
+        var identityVersion: Int
     }
 
     struct DecisionForm: Content {
         var decision: String?
         var reason: String?
+        /// The set of images the page showed.
+        var identityVersion: Int?
     }
 
     func queue(_ req: Request) async throws -> View {
@@ -103,6 +106,7 @@ struct IdentityReviewController {
             return try await render(req, error: "เหตุผลยาวได้ไม่เกิน 500 ตัวอักษร", reason: reason, status: .unprocessableEntity)
         }
         let citizenID = try account.requireID()
+        let shownVersion = form.identityVersion ?? -1
         let now = Date()
         let mail = try await CitizenMail.render(req, to: account.email,
             subject: approve ? "ยืนยันตัวตนแล้ว e-Service \(t.thaiName)" : "ไม่ผ่านการยืนยันตัวตน e-Service \(t.thaiName)",
@@ -114,10 +118,10 @@ struct IdentityReviewController {
                        "กรุณาเข้าสู่ระบบและส่งภาพยืนยันตัวตนใหม่"],
                 link: CitizenMail.link(req, tenant: t, approve ? .account : .identity),
                 linkLabel: approve ? "เข้าสู่ระบบ e-Service" : "ส่งภาพยืนยันตัวตนใหม่", tenantName: t.thaiName),
-            key: "identity-decision:\(citizenID.uuidString):\(account.imagesSubmittedAt?.timeIntervalSince1970 ?? 0)")
+            key: "identity-decision:\(citizenID.uuidString):\(shownVersion)")
         let staff = scope.staff
         let decided = try await req.db.writeTransaction { db -> Bool in
-            guard try await CitizenStore.decide(account, verified: approve, reason: approve ? nil : reason, staffID: staff.id, now: now, on: db) else {
+            guard try await CitizenStore.decide(account, identityVersion: shownVersion, verified: approve, reason: approve ? nil : reason, staffID: staff.id, now: now, on: db) else {
                 return false
             }
             try await EmailOutbox.enqueue(mail, tenant: t, on: db)
@@ -127,7 +131,7 @@ struct IdentityReviewController {
             return true
         }
         guard decided else {
-            return try await render(req, error: "รายการนี้มีเจ้าหน้าที่ท่านอื่นตัดสินไปแล้ว หรือผู้ลงทะเบียนส่งภาพใหม่ กรุณาตรวจสอบสถานะล่าสุดด้านล่าง",
+            return try await render(req, error: "ยังไม่ได้บันทึก: มีเจ้าหน้าที่ท่านอื่นตัดสินรายการนี้ไปแล้ว หรือผู้ลงทะเบียนส่งภาพชุดใหม่หลังจากที่ท่านเปิดหน้านี้ กรุณาตรวจสอบสถานะและภาพล่าสุดด้านล่าง",
                                     reason: reason, status: .conflict)
         }
         req.flash(approve ? "อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว" : "ไม่อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว ระบบแจ้งเหตุผลทางอีเมล")
@@ -171,7 +175,7 @@ struct IdentityReviewController {
             },
             status: s.thai, statusKey: s.rawValue, reason: account.verificationReason, decidable: s == .pending,
             csrf: req.csrfToken(), action: BackOfficeURL.identityReview(t.slug, id).path, queueURL: BackOfficeURL.identityQueue(t.slug).path,
-            error: error, notice: req.takeFlash(), reasonValue: reason)
+            error: error, notice: req.takeFlash(), reasonValue: reason, identityVersion: account.identityVersion)
         return try await req.view.render("backoffice/identity/review", context).encodeResponse(status: status, for: req)
     }
 
