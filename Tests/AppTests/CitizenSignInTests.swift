@@ -2,6 +2,7 @@
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -61,6 +62,10 @@ struct CitizenSignInTests {
             #expect(try await worker.runOnce() == 2)
             #expect(try await worker.runOnce() == 1, "one mail, for the registered address only")
             #expect(try await worker.runOnce() == 0)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let payloads = try await sql.raw("SELECT payload FROM outbox_jobs WHERE kind = \(bind: EmailOutbox.kind) AND status = 'done'").all()
+                .map { try $0.decode(column: "payload", as: String.self) }
+            #expect(payloads == ["{}"], "a delivered reset mail keeps no copy of its link")
             let files = sink.messages()
             #expect(files.count == 1)
             let mail = try ParsedMail.parse(try #require(files.first))
@@ -136,6 +141,17 @@ struct CitizenResetJobTests {
             #expect(mails.first?.text.contains("http://x/t/bangkrathum/reset-password/") == true)
             #expect(try await CitizenTokenRecord.query(on: app.db).count() == 1, "the second try's link was rolled back")
         }
+    }
+}
+
+@Suite("Rate-limit keys")
+struct RateLimitKeyTests {
+    @Test("keys for typed values are keyed hashes: not the value, not its plain hash, different under another secret")
+    func keyed() {
+        let a = RateLimiter.key("reset-mail", "Somchai@Example.com", secret: Array(repeating: 1, count: 32))
+        #expect(a == RateLimiter.key("reset-mail", "somchai@example.com", secret: Array(repeating: 1, count: 32)))
+        #expect(a != RateLimiter.key("reset-mail", "somchai@example.com", secret: Array(repeating: 2, count: 32)))
+        #expect(!a.contains("somchai") && !a.contains(RandomToken.hash("somchai@example.com").prefix(32)))
     }
 }
 

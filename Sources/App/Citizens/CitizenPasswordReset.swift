@@ -48,7 +48,7 @@ struct CitizenResetRequestHandler: OutboxHandler {
                                     "กดปุ่ม “เปลี่ยนรหัสผ่าน” ด้านล่างภายใน 10 นาที ลิงก์ใช้ได้ครั้งเดียว หากท่านไม่ได้ขอ ไม่ต้องทำอะไร รหัสผ่านเดิมยังใช้ได้"],
                             link: link, linkLabel: "เปลี่ยนรหัสผ่าน", tenantName: tenant.thaiName),
                         to: [account.email], subject: "แจ้งเปลี่ยนรหัสผ่าน e-Service \(tenant.thaiName)",
-                        idempotencyKey: "citizen-reset:\(job.idempotencyKey):\(accountID.uuidString)")
+                        idempotencyKey: OutboxStore.secretKeyPrefix + "citizen-reset:\(job.idempotencyKey):\(accountID.uuidString)")
                     // Sent by an earlier try of this job: roll the new link back.
                     guard try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) else { throw AlreadySent() }
                 }

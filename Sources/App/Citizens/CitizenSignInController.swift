@@ -44,13 +44,14 @@ struct CitizenSignInController {
                                          problem: "กรุณากรอกเลขประจำตัวประชาชนและรหัสผ่าน", status: .unprocessableEntity)
         }
         let id = try? ThaiNationalID(typed)
-        let hash = id.map { (try? req.application.nationalIDs.lookupHash($0)) ?? "" } ?? RandomToken.hash(typed)
         let now = Date()
         guard try await RateLimiter.allow("citizen-login-ip:\(req.clientAddress)", RateLimiter.signInPerAddress, now: now, on: req.db),
-              try await RateLimiter.allow("citizen-login:\(t.tenant.slug):\(hash.prefix(32))", RateLimiter.signInPerAccount, now: now, on: req.db) else {
+              try await RateLimiter.allow(RateLimiter.key("citizen-login:\(t.tenant.slug)", id?.digits ?? typed, secret: req.application.settings.appSecret),
+                                          RateLimiter.signInPerAccount, now: now, on: req.db) else {
             return try await renderLogin(req, nationalID: typed, next: next, notice: nil, problem: Self.throttled, status: .tooManyRequests)
         }
-        let account = id == nil ? nil : try await CitizenStore.byNationalIDHash(hash, tenant: t.tenant, on: req.db)
+        var account: CitizenAccount?
+        if let id { account = try await CitizenStore.byNationalIDHash(try req.application.nationalIDs.lookupHash(id), tenant: t.tenant, on: req.db) }
         guard try await Passwords.verify(password, hash: account?.passwordHash, on: req), let account else {
             return try await renderLogin(req, nationalID: typed, next: next, notice: nil, problem: Self.badCredentials, status: .unauthorized)
         }
@@ -106,7 +107,7 @@ struct CitizenSignInController {
         guard errors.isEmpty else { return try await renderForgot(req, email: email, errors: errors, notice: nil, status: .unprocessableEntity) }
         let now = Date()
         guard try await RateLimiter.allow("citizen-reset-ip:\(req.clientAddress)", RateLimiter.resetPerAddress, now: now, on: req.db),
-              try await RateLimiter.allow(RateLimiter.key("citizen-reset-mail:\(t.tenant.slug)", email), RateLimiter.resetPerEmail, now: now, on: req.db) else {
+              try await RateLimiter.allow(RateLimiter.key("citizen-reset-mail:\(t.tenant.slug)", email, secret: req.application.settings.appSecret), RateLimiter.resetPerEmail, now: now, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
         // The answer, and the work done while answering, are the same whether or not the e-mail is registered:

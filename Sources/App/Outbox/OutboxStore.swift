@@ -84,12 +84,17 @@ public enum OutboxStore {
         }
     }
 
+    /// Jobs whose idempotency key starts with this carry a secret (a password-reset link): once delivered,
+    /// their payload is removed, so the database keeps no usable copy.
+    public static let secretKeyPrefix = "secret:"
+
     /// Marks a job done, if this worker still holds it.
     @discardableResult
     public static func complete(_ job: ClaimedJob, worker: String, now: Date, on db: any Database) async throws -> Bool {
+        let payload = job.idempotencyKey.hasPrefix(secretKeyPrefix) ? "{}" : job.payload
         let rows = try await sqlDatabase(db).raw("""
             UPDATE outbox_jobs SET status = 'done', finished_at = \(bind: now), updated_at = \(bind: now),
-                   locked_until = NULL, last_error = NULL
+                   locked_until = NULL, last_error = NULL, payload = \(bind: payload)
              WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND status = 'running'
             RETURNING id
             """).all()

@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Foundation
 import SQLKit
@@ -36,8 +37,10 @@ enum RateLimiter {
         return try row?.decode(column: "hits", as: Int.self) ?? 0
     }
 
-    /// A key for something a person typed (a username, an e-mail), without keeping what they typed.
-    static func key(_ kind: String, _ value: String) -> String {
-        "\(kind):" + RandomToken.hash(value.lowercased()).prefix(32)
+    /// A key for something a person typed (a username, an e-mail), without keeping what they typed: an HMAC
+    /// keyed from `APP_SECRET`, so the counters table cannot be used to test guesses.
+    static func key(_ kind: String, _ value: String, secret: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(value.lowercased().utf8), using: SymmetricKey(data: secret))
+        return "\(kind):" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }

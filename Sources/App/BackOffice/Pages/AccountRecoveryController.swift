@@ -52,7 +52,7 @@ struct AccountRecoveryController {
         }
         let now = Date()
         guard try await RateLimiter.allow("reset-ip:\(req.clientAddress)", RateLimiter.resetPerAddress, now: now, on: req.db),
-              try await RateLimiter.allow(RateLimiter.key("reset-mail", email), RateLimiter.resetPerEmail, now: now, on: req.db) else {
+              try await RateLimiter.allow(RateLimiter.key("reset-mail", email, secret: req.application.settings.appSecret), RateLimiter.resetPerEmail, now: now, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
         if let account = try await StaffStore.find(username: username, on: req.db), account.email.lowercased() == email,
@@ -63,7 +63,7 @@ struct AccountRecoveryController {
                 heading: "ตั้งรหัสผ่านใหม่", name: account.fullNameTH,
                 lines: ["มีการขอตั้งรหัสผ่านใหม่สำหรับชื่อผู้ใช้งาน \(account.username) เมื่อ \(ThaiDate.shortWithTime(now))",
                         "ลิงก์นี้ใช้ได้ครั้งเดียว ภายใน 30 นาที หากท่านไม่ได้ขอ ไม่ต้องทำอะไร รหัสผ่านเดิมยังใช้ได้"],
-                link: link, linkLabel: "ตั้งรหัสผ่านใหม่"), key: "staff-reset:\(RandomToken.hash(token))")
+                link: link, linkLabel: "ตั้งรหัสผ่านใหม่"), key: OutboxStore.secretKeyPrefix + "staff-reset:\(RandomToken.hash(token))")
             try await req.db.writeTransaction { db in
                 try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
                 try await AuditLog.record(.passwordResetRequested, actor: AuditActor(id: id, name: account.username), tenant: nil,
@@ -131,7 +131,7 @@ struct AccountRecoveryController {
         }
         let now = Date()
         guard try await RateLimiter.allow("reset-ip:\(req.clientAddress)", RateLimiter.resetPerAddress, now: now, on: req.db),
-              try await RateLimiter.allow(RateLimiter.key("username-mail", email), RateLimiter.resetPerEmail, now: now, on: req.db) else {
+              try await RateLimiter.allow(RateLimiter.key("username-mail", email, secret: req.application.settings.appSecret), RateLimiter.resetPerEmail, now: now, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
         if let account = try await StaffStore.find(nationalID: nationalID, on: req.db), account.email.lowercased() == email {

@@ -100,7 +100,7 @@ struct SignInController {
 
         let now = Date()
         let perAddress = try await RateLimiter.allow("signin-ip:\(req.clientAddress)", RateLimiter.signInPerAddress, now: now, on: req.db)
-        let perAccount = try await RateLimiter.allow(RateLimiter.key("signin-user", username), RateLimiter.signInPerAccount, now: now, on: req.db)
+        let perAccount = try await RateLimiter.allow(RateLimiter.key("signin-user", username, secret: req.application.settings.appSecret), RateLimiter.signInPerAccount, now: now, on: req.db)
         let account = try await StaffStore.find(username: username, on: req.db)
         let actor = AuditActor(id: account?.id, name: account?.username ?? "(ไม่พบชื่อผู้ใช้งาน)")
         guard perAddress, perAccount else {
