@@ -347,6 +347,28 @@ struct CitizenRegistrationTests {
         }
     }
 
+    @Test("files a crash left without a record are swept at start-up; recorded and recent files stay", arguments: TestDatabase.all)
+    func sweep(database: TestDatabase) async throws {
+        try await withApp(database) { app, env in
+            let client = try await CitizenFixtures.register(app)
+            let photo = try TestImages.fixture("id-photo.jpg")
+            let (h, b) = CitizenFixtures.identityUpload(client, files: [("image_0", "a.jpg", photo), ("image_1", "b.jpg", photo)])
+            try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: h, body: b) { res in #expect(res.status == .seeOther) }
+            let kept = Set(TestImages.storedFiles(env).map(\.path))
+            let old = try await app.fileStore.save(Data(photo), folder: "identity/bangkrathum", ext: "jpg")
+            let recent = try await app.fileStore.save(Data(photo), folder: "identity/bangkrathum", ext: "jpg")
+            let hourAgo = Date().addingTimeInterval(-7200)
+            let oldURL = app.settings.fileStoreDirectory.appendingPathComponent(old)
+            try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: oldURL.path)
+            for url in kept { try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: url) }
+            #expect(try await IdentityImages.sweepOrphans(app: app) == 1)
+            let left = Set(TestImages.storedFiles(env).map(\.path))
+            #expect(!left.contains(oldURL.path), "the stray file is gone")
+            #expect(left.isSuperset(of: kept), "recorded images stay, however old")
+            #expect(left.contains(app.settings.fileStoreDirectory.appendingPathComponent(recent).path), "a file still being written stays")
+        }
+    }
+
     /// A PNG signature and IHDR (with its CRC) claiming the given size, then a tiny IDAT.
     func hugePNGHeader(width: UInt32, height: UInt32) -> Data {
         func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }

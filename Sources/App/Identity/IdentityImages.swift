@@ -145,6 +145,35 @@ enum IdentityImages {
         for name in replaced { await app.fileStore.delete(name) }
     }
 
+    /// Files under `identity/` that no row names and that are older than `age`: what a crash between writing
+    /// the files and committing their rows leaves behind. Run at start-up (a crash means a restart).
+    @discardableResult
+    static func sweepOrphans(app: Application, olderThan age: TimeInterval = 3600, now: Date = Date()) async throws -> Int {
+        let root = app.settings.fileStoreDirectory
+        let folder = root.appendingPathComponent("identity", isDirectory: true)
+        let cutoff = now.addingTimeInterval(-age)
+        let candidates: [String] = try await app.threadPool.runIfActive {
+            guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.contentModificationDateKey, .isRegularFileKey]) else { return [] }
+            var names: [String] = []
+            for case let url as URL in e {
+                let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .isRegularFileKey])
+                guard values?.isRegularFile == true, let modified = values?.contentModificationDate, modified < cutoff else { continue }
+                names.append(String(url.path.dropFirst(root.path.count).drop(while: { $0 == "/" })))
+            }
+            return names
+        }
+        var removed = 0
+        for start in stride(from: 0, to: candidates.count, by: 500) {
+            let batch = Array(candidates[start..<min(start + 500, candidates.count)])
+            let known = Set(try await IdentityImageRecord.query(on: app.db).filter(\.$fileName ~~ batch).all().map(\.fileName))
+            for name in batch where !known.contains(name) {
+                await app.fileStore.delete(name)
+                removed += 1
+            }
+        }
+        return removed
+    }
+
     static func list(citizenID: UUID, tenant: Tenant, on db: any Database) async throws -> [IdentityImageRecord] {
         try await IdentityImageRecord.query(on: db).filter(\.$citizenID == citizenID).filter(\.$tenantID == tenant.id)
             .sort(\.$slot).all()
