@@ -73,9 +73,6 @@ public func configure(_ app: Application, settings: Settings) async throws {
 public func prepareToServe(_ app: Application, command: String = "serve") async throws {
     try await app.autoMigrate()
     if command == "serve" { try await PlatformSetupController.announceWhenListening(app) }
-    if command == "serve" {
-        let removed = try await IdentityImages.sweepOrphans(app: app)
-        if removed > 0 { app.logger.notice("removed identity image files left without a record", metadata: ["count": "\(removed)"]) }
-    }
+    if command == "serve" { app.lifecycle.use(OrphanSweep()) }
     if command == "serve", app.settings.runsOutboxWorker { app.lifecycle.use(InProcessOutboxWorker()) }
 }

@@ -79,7 +79,7 @@ struct CitizenAccountController {
             name: account.fullName, status: status.thai, statusKey: status.rawValue,
             reason: status == .rejected ? account.verificationReason : nil, notice: req.takeFlash(),
             identityURL: t.url(.identity), profileURL: t.url(.profile),
-            images: images.filter { $0.slot >= 0 }.map { Thumb(label: $0.label, url: t.url(.accountImage($0.id ?? UUID()))) },
+            images: images.filter { $0.slot >= 0 }.compactMap { r in r.id.map { Thumb(label: r.label, url: t.url(.accountImage($0))) } },
             canUpload: status != .verified))
     }
 

@@ -118,9 +118,5 @@ struct CitizenAuthMiddleware: AsyncMiddleware {
 
 extension CharacterSet {
     /// What may stay unescaped in a query value.
-    static let urlQueryValueAllowed: CharacterSet = {
-        var set = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
-        set.remove(charactersIn: "&=+?#")
-        return set
-    }()
+    static let urlQueryValueAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
 }

@@ -40,10 +40,8 @@ struct RegistrationController {
 
     private func renderTerms(_ req: Request, error: String?, status: HTTPStatus) async throws -> Response {
         let t = try req.tenant
-        let text = try await req.fileio.collectFile(at: t.tenant.termsFile.path)
-        let paragraphs = String(buffer: text).components(separatedBy: "\n\n")
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        let context = TermsPage(page: PageChrome(request: req, title: "ลงทะเบียน – ข้อตกลงและเงื่อนไขการให้บริการ"), paragraphs: paragraphs,
+        let context = TermsPage(page: PageChrome(request: req, title: "ลงทะเบียน – ข้อตกลงและเงื่อนไขการให้บริการ"),
+                                paragraphs: try await TenantSiteController.termsParagraphs(req),
                                 csrf: req.csrfToken(), action: t.url(.register), error: error, loginURL: t.url(.login))
         return try await req.view.render("tenant/register-terms", context).encodeResponse(status: status, for: req)
     }

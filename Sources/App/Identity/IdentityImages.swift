@@ -146,7 +146,7 @@ enum IdentityImages {
     }
 
     /// Files under `identity/` that no row names and that are older than `age`: what a crash between writing
-    /// the files and committing their rows leaves behind. Run at start-up (a crash means a restart).
+    /// the files and committing their rows leaves behind. Run in the background once the server is up (a crash means a restart).
     @discardableResult
     static func sweepOrphans(app: Application, olderThan age: TimeInterval = 3600, now: Date = Date()) async throws -> Int {
         let root = app.settings.fileStoreDirectory
@@ -213,6 +213,22 @@ final class ImageWorkPool: Sendable {
 
     func shutdown() async {
         try? await pool.shutdownGracefully()
+    }
+}
+
+/// Once the server has started, sweeps identity files a crash left without a record, in the background:
+/// start-up does not wait for a walk through every stored file.
+struct OrphanSweep: LifecycleHandler {
+    func didBootAsync(_ application: Application) async throws {
+        let app = application
+        Task.detached(priority: .background) {
+            do {
+                let removed = try await IdentityImages.sweepOrphans(app: app)
+                if removed > 0 { app.logger.notice("removed identity image files left without a record", metadata: ["count": "\(removed)"]) }
+            } catch {
+                app.logger.warning("identity file sweep failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }
 

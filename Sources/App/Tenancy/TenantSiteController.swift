@@ -73,13 +73,17 @@ struct TenantSiteController {
     }
 
     func terms(_ req: Request) async throws -> View {
-        let t = try req.tenant
-        let text = try await req.fileio.collectFile(at: t.tenant.termsFile.path)
-        let paragraphs = String(buffer: text)
+        let paragraphs = try await Self.termsParagraphs(req)
+        return try await req.view.render("tenant/terms", TermsPage(page: PageChrome(request: req, title: "ข้อตกลงและเงื่อนไขการให้บริการ"), paragraphs: paragraphs))
+    }
+
+    /// The tenant's `terms.md` as paragraphs (blank lines between them), for the terms page and registration.
+    static func termsParagraphs(_ req: Request) async throws -> [String] {
+        let text = try await req.fileio.collectFile(at: try req.tenant.tenant.termsFile.path)
+        return String(buffer: text)
             .components(separatedBy: "\n\n")
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }
-        return try await req.view.render("tenant/terms", TermsPage(page: PageChrome(request: req, title: "ข้อตกลงและเงื่อนไขการให้บริการ"), paragraphs: paragraphs))
     }
 
     /// The tenant's colours as CSS custom properties (kept out of the page so the CSP can forbid inline style).
