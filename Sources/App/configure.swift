@@ -29,7 +29,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
         app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
     } else {
         let file = settings.dataDirectory.appendingPathComponent("eservice.sqlite").path
-        app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: 2), as: .sqlite)
+        // A request waits up to 30 s for a connection: when the disk is slow to sync (a burst of uploads, a
+        // backup), it is answered late rather than with an error.
+        app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: 2, connectionPoolTimeout: .seconds(30)), as: .sqlite)
     }
     app.migrations.add(AllMigrations.list)
     // What admins changed in the back office, laid over the folders. After the database: shutdown runs
