@@ -38,6 +38,9 @@ worker: build
 
 test: deps-test
 	swift build --build-tests
+	@# Write the build's output to disk first: with hundreds of MB still dirty, the SQLite tests' syncs waited
+	@# behind it and some timed out (seen twice right after a build, never on a rerun).
+	sync
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-e2e
 
