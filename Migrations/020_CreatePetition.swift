@@ -1,7 +1,7 @@
 import Fluent
 
 /// Petitions (คำร้อง) filed by citizens. The number (`BKT-2569-000042`) is unique in its tenant; the answers
-/// are kept as JSON with the number of the form version they answer; `submission_key` makes a repeated
+/// are kept as JSON (`citizen_id` is empty for a request filed through the Open311 API, see 023) with the number of the form version they answer; `submission_key` makes a repeated
 /// submit of the same form file one petition; `version` lets two officers' changes meet safely.
 struct CreatePetition: AsyncMigration {
     func prepare(on database: any Database) async throws {
@@ -9,7 +9,7 @@ struct CreatePetition: AsyncMigration {
             .id()
             .field("tenant_id", .string, .required)
             .field("number", .string, .required)
-            .field("citizen_id", .uuid, .required, .references("citizens", "id"))
+            .field("citizen_id", .uuid, .references("citizens", "id"))
             .field("menu", .string, .required)
             .field("service", .string, .required)
             .field("service_name", .string, .required)

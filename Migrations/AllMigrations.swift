@@ -29,6 +29,9 @@ public enum AllMigrations {
             CreatePetition(),
             CreatePetitionEvent(),
             CreatePetitionAttachment(),
+            // Petitions filed through Open311; citizens' e-mail choice (023–024).
+            UpdatePetitionAddChannel(),
+            UpdateCitizenAddNotifyStatus(),
         ]
     }
 }

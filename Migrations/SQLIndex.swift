@@ -9,4 +9,9 @@ enum SQLIndex {
         for column in columns { builder = builder.column(column) }
         try await builder.run()
     }
+
+    static func drop(_ name: String, database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.drop(index: name).ifExists().run()
+    }
 }

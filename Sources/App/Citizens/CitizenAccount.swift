@@ -57,6 +57,8 @@ final class CitizenAccount: Model, @unchecked Sendable {
     @OptionalField(key: "verified_at") var verifiedAt: Date?
     @OptionalField(key: "verified_by") var verifiedBy: UUID?
     @Field(key: "terms_accepted_at") var termsAcceptedAt: Date
+    /// E-mails for status changes other than completion (which is always sent).
+    @Field(key: "notify_status_changes") var notifyStatusChanges: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 

@@ -8,7 +8,7 @@ final class PetitionRecord: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Field(key: "tenant_id") var tenantID: String
     @Field(key: "number") var number: String
-    @Field(key: "citizen_id") var citizenID: UUID
+    @OptionalField(key: "citizen_id") var citizenID: UUID?
     @Field(key: "menu") var menu: String
     @Field(key: "service") var service: String
     @Field(key: "service_name") var serviceName: String
@@ -21,10 +21,23 @@ final class PetitionRecord: Model, @unchecked Sendable {
     @Field(key: "version") var version: Int
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// `web` (a signed-in citizen) or `open311` (an API client).
+    @Field(key: "channel") var channelRaw: String
+    /// The Open311 key that filed it, when it came through the API.
+    @OptionalField(key: "api_key_id") var apiKeyID: UUID?
+    /// Contact details an API client sent with the request (JSON); private, never returned by the API.
+    @OptionalField(key: "requester") var requesterJSON: String?
 
     init() {}
 
+    var channel: PetitionChannel { PetitionChannel(rawValue: channelRaw) ?? .web }
     var status: PetitionStatus { PetitionStatus(rawValue: statusRaw) ?? .submitted }
+}
+
+/// Where a petition came from.
+enum PetitionChannel: String, Sendable, Codable {
+    case web
+    case open311
 }
 
 final class PetitionEventRecord: Model, @unchecked Sendable {

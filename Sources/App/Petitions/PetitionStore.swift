@@ -20,8 +20,14 @@ enum PetitionStore {
 
     struct Filing: Sendable {
         var tenant: Tenant
-        var citizenID: UUID
+        /// The signed-in citizen; nil for a request filed through the Open311 API.
+        var citizenID: UUID?
+        /// Who filed it, for the timeline (the citizen's name, or the API client's name).
         var citizenName: String
+        var channel: PetitionChannel = .web
+        var apiKeyID: UUID? = nil
+        /// Contact details an API client sent (JSON), kept private.
+        var requesterJSON: String? = nil
         var menu: MenuKey
         var service: Service
         var formVersion: Int
@@ -34,7 +40,7 @@ enum PetitionStore {
 
     /// Who changed a petition.
     struct Actor: Sendable {
-        enum Kind: String, Sendable { case citizen, staff }
+        enum Kind: String, Sendable { case citizen, staff, api }
         var kind: Kind
         var id: UUID?
         var name: String
@@ -67,13 +73,16 @@ enum PetitionStore {
                 p.statusChangedAt = now
                 p.dueAt = now.addingTimeInterval(Double(max(0, f.service.slaDays)) * 86_400)
                 p.submissionKey = f.submissionKey
+                p.channelRaw = f.channel.rawValue
+                p.apiKeyID = f.apiKeyID
+                p.requesterJSON = f.requesterJSON
                 p.version = 1
                 p.createdAt = now
                 p.updatedAt = now
                 try await p.create(on: db)
                 let id = try p.requireID()
                 try await event(tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
-                                actor: Actor(kind: .citizen, id: f.citizenID, name: f.citizenName), now: now, on: db)
+                                actor: Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName), now: now, on: db)
                 for a in f.attachments {
                     let r = PetitionAttachmentRecord()
                     r.tenantID = f.tenant.id
