@@ -613,8 +613,8 @@ def main():
         # own ANALYZE of the new rows holds one for a while: vacuum again until it could.
         for _ in range(60):
             psql("VACUUM ANALYZE citizens; VACUUM ANALYZE petitions; VACUUM ANALYZE petition_events; VACUUM ANALYZE sequences;")
-            pages, visible = map(int, psql("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'petitions';").split("|"))
-            if visible >= pages * 0.95:
+            vm_pages, vm_visible = map(int, psql("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'petitions';").split("|"))
+            if vm_visible >= vm_pages * 0.95:
                 break
             time.sleep(1)
         seconds_seed = time.time() - t0
@@ -770,7 +770,7 @@ def main():
             "  tenant %s: %s petitions seeded + filed ones (%d the reading citizen's, %d open and overdue); %s: %d more;"
             % (SLUG, format(PETITIONS, ","), mine, overdue, OTHER_SLUG, OTHER_TENANT_PETITIONS),
             "  after seeding, VACUUM ANALYZE left %d of the table's %d pages all-visible (as autovacuum keeps old rows); the"
-            " petitions filed by the bench are not vacuumed" % (visible, pages),
+            " petitions filed by the bench are not vacuumed" % (vm_visible, vm_pages),
             "",
         ]
         table = format_rows(file_rows + list_rows + query_rows)
