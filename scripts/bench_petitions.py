@@ -29,12 +29,13 @@ and every counted SELECT is run again under EXPLAIN ANALYZE so the report says h
 the database's.
 
 Prints a table (figure, target, measured, PASS/FAIL) and writes bench-results/petitions.txt, with the
-statements and the slowest plans in bench-results/petitions-queries.txt.
+statements and the slowest plans in bench-results/petitions-queries.txt (petitions-only*.txt with ONLY).
 
 Usage: scripts/with-postgres.sh python3 scripts/bench_petitions.py BIN
 Env: FILE_SECONDS (20), LIST_SECONDS (10), PETITIONS (100000), IMAGE_WORKERS (passed through), KEEP=1 keeps
 the temporary directory (data, tenants, server output), PROFILE=FILE records the server with `perf record -g`
-while wrk loads the page whose title starts with PROFILE_PAGE (default "my petitions: all, page 1").
+while wrk loads the page whose title starts with PROFILE_PAGE (default "my petitions: all, page 1"); ONLY=REGEX
+measures only the pages whose titles match it, and no filing.
 Before each wrk run the bench waits (up to QUIET_WAIT s, default 90) until the rest of the machine uses less
 than QUIET_OTHER_CPU % of a core (default 25), and the notes give every run's CPU split: server, PostgreSQL,
 wrk, and the rest of the machine, so a figure taken on a busy shared machine says so.
@@ -75,6 +76,7 @@ TARGET_FILED_PER_S = 50.0
 TARGET_FILE_P95_MS = 300.0
 TARGET_LIST_P95_MS = 50.0
 PDF_BYTES = 1 << 20
+ONLY = os.environ.get("ONLY")
 
 DB_URL = os.environ.get("TEST_POSTGRES_URL")
 PG_DATA = os.environ.get("TEST_POSTGRES_DATA")
@@ -624,58 +626,60 @@ def main():
                            "AND due_at < now();" % SLUG))
         print("seeded in %.1f s: %s (reader's: %d, open and overdue in %s: %d)" % (seconds_seed, ", ".join(counts), mine, SLUG, overdue), flush=True)
 
-        # ---- filing throughput
-        files_dir = data / "files" / "petitions" / SLUG
-        before = int(psql("SELECT count(*) FROM petitions WHERE tenant_id = '%s' AND submission_key LIKE 'web:%%';" % SLUG))
-        files_before = len(list(files_dir.iterdir())) if files_dir.exists() else 0
-        head_file, tail_file = tmp / "body-head", tmp / "body-tail"
-        head_file.write_bytes(head)
-        tail_file.write_bytes(tail)
-        connections = 8
-        f = wrk(base + apply_path, ["file", filer.cookie, content_type, str(head_file), str(tail_file), "b" + os.urandom(6).hex()],
-                threads=2, connections=connections, seconds=FILE_SECONDS, server_pid=server.pid)
-        time.sleep(2)  # requests still in flight when wrk stopped finish
-        filed = int(psql("SELECT count(*) FROM petitions WHERE tenant_id = '%s' AND submission_key LIKE 'web:%%';" % SLUG)) - before
-        attachments = int(psql("SELECT count(*) FROM petition_attachments a JOIN petitions p ON p.id = a.petition_id "
-                               "WHERE p.tenant_id = '%s' AND p.submission_key LIKE 'web:%%';" % SLUG)) - before
-        stored = sorted(files_dir.iterdir())
-        new_files = len(stored) - files_before
-        sizes_ok = all(p.stat().st_size == len(pdf) for p in stored)
-        sha_ok = hashlib.sha256(stored[-1].read_bytes()).hexdigest() == hashlib.sha256(pdf).hexdigest() if stored else False
-        consistent = (f["s3xx"] <= filed <= f["s3xx"] + connections and attachments == filed and new_files == filed and sizes_ok and sha_ok
-                      and f["s4xx"] + f["s5xx"] + f["s2xx"] == 0)
-        file_rows = [
-            ("filing: petitions per second (2 fields + 1 MB PDF, wrk -t2 -c8 -d%ds)" % FILE_SECONDS, ">= %.0f/s" % TARGET_FILED_PER_S,
-             "%.1f/s" % f["rps"], f["rps"] >= TARGET_FILED_PER_S),
-            ("filing: latency p95 (p50 %.0f, p99 %.0f, max %.0f ms)" % (f["p50"] / 1e3, f["p99"] / 1e3, f["max"] / 1e3),
-             "<= %.0f ms" % TARGET_FILE_P95_MS, "%.0f ms" % (f["p95"] / 1e3), f["p95"] / 1e3 <= TARGET_FILE_P95_MS),
-            ("filing: 303s / petitions+attachments in DB / files on disk (non-303: %d, socket errors %d)"
-             % (f["s2xx"] + f["s4xx"] + f["s5xx"], f["errors"]),
-             "equal", "%d / %d+%d / %d" % (f["s3xx"], filed, attachments, new_files), consistent),
-        ]
-        details.append("filing: %s; %d MB uploaded; up to %d petitions may be filed after wrk stops counting (requests in flight)"
-                       % (cpu_note(f), f["requests"] * len(head + tail) >> 20, connections))
-        if PG_DATA:
-            # The throwaway server skips fsync; production commits wait for the disk. Once more with durable commits.
-            psql("ALTER SYSTEM SET fsync = on; ALTER SYSTEM SET synchronous_commit = on; SELECT pg_reload_conf();", admin=True)
-            time.sleep(1)
-            try:
-                durable = psql("SELECT current_setting('fsync') || '/' || current_setting('synchronous_commit');")
-                d = wrk(base + apply_path, ["file", filer.cookie, content_type, str(head_file), str(tail_file), "d" + os.urandom(6).hex()],
-                        threads=2, connections=connections, seconds=max(5, FILE_SECONDS // 2), server_pid=server.pid)
-            finally:
-                psql("ALTER SYSTEM RESET fsync; ALTER SYSTEM RESET synchronous_commit; SELECT pg_reload_conf();", admin=True)
-            ok = d["s3xx"] == d["requests"] and d["errors"] == 0
+        # ---- filing throughput (skipped when ONLY picks some pages)
+        file_rows = []
+        if not ONLY:
+            files_dir = data / "files" / "petitions" / SLUG
+            before = int(psql("SELECT count(*) FROM petitions WHERE tenant_id = '%s' AND submission_key LIKE 'web:%%';" % SLUG))
+            files_before = len(list(files_dir.iterdir())) if files_dir.exists() else 0
+            head_file, tail_file = tmp / "body-head", tmp / "body-tail"
+            head_file.write_bytes(head)
+            tail_file.write_bytes(tail)
+            connections = 8
+            f = wrk(base + apply_path, ["file", filer.cookie, content_type, str(head_file), str(tail_file), "b" + os.urandom(6).hex()],
+                    threads=2, connections=connections, seconds=FILE_SECONDS, server_pid=server.pid)
+            time.sleep(2)  # requests still in flight when wrk stopped finish
+            filed = int(psql("SELECT count(*) FROM petitions WHERE tenant_id = '%s' AND submission_key LIKE 'web:%%';" % SLUG)) - before
+            attachments = int(psql("SELECT count(*) FROM petition_attachments a JOIN petitions p ON p.id = a.petition_id "
+                                   "WHERE p.tenant_id = '%s' AND p.submission_key LIKE 'web:%%';" % SLUG)) - before
+            stored = sorted(files_dir.iterdir())
+            new_files = len(stored) - files_before
+            sizes_ok = all(p.stat().st_size == len(pdf) for p in stored)
+            sha_ok = hashlib.sha256(stored[-1].read_bytes()).hexdigest() == hashlib.sha256(pdf).hexdigest() if stored else False
+            consistent = (f["s3xx"] <= filed <= f["s3xx"] + connections and attachments == filed and new_files == filed and sizes_ok and sha_ok
+                          and f["s4xx"] + f["s5xx"] + f["s2xx"] == 0)
             file_rows += [
-                ("filing with durable commits (fsync/synchronous_commit %s, -d%ds): petitions per second"
-                 % (durable.replace("/", ", "), max(5, FILE_SECONDS // 2)),
-                 ">= %.0f/s" % TARGET_FILED_PER_S, "%.1f/s" % d["rps"], d["rps"] >= TARGET_FILED_PER_S and ok),
-                ("filing with durable commits: latency p95 (p50 %.0f, p99 %.0f ms%s)"
-                 % (d["p50"] / 1e3, d["p99"] / 1e3, "" if ok else ", %d not 303" % (d["requests"] - d["s3xx"])),
-                 "<= %.0f ms" % TARGET_FILE_P95_MS, "%.0f ms" % (d["p95"] / 1e3), d["p95"] / 1e3 <= TARGET_FILE_P95_MS and ok),
+                ("filing: petitions per second (2 fields + 1 MB PDF, wrk -t2 -c8 -d%ds)" % FILE_SECONDS, ">= %.0f/s" % TARGET_FILED_PER_S,
+                 "%.1f/s" % f["rps"], f["rps"] >= TARGET_FILED_PER_S),
+                ("filing: latency p95 (p50 %.0f, p99 %.0f, max %.0f ms)" % (f["p50"] / 1e3, f["p99"] / 1e3, f["max"] / 1e3),
+                 "<= %.0f ms" % TARGET_FILE_P95_MS, "%.0f ms" % (f["p95"] / 1e3), f["p95"] / 1e3 <= TARGET_FILE_P95_MS),
+                ("filing: 303s / petitions+attachments in DB / files on disk (non-303: %d, socket errors %d)"
+                 % (f["s2xx"] + f["s4xx"] + f["s5xx"], f["errors"]),
+                 "equal", "%d / %d+%d / %d" % (f["s3xx"], filed, attachments, new_files), consistent),
             ]
-            details.append("filing with durable commits: %s" % cpu_note(d))
-        print_rows(file_rows)
+            details.append("filing: %s; %d MB uploaded; up to %d petitions may be filed after wrk stops counting (requests in flight)"
+                           % (cpu_note(f), f["requests"] * len(head + tail) >> 20, connections))
+            if PG_DATA:
+                # The throwaway server skips fsync; production commits wait for the disk. Once more with durable commits.
+                psql("ALTER SYSTEM SET fsync = on; ALTER SYSTEM SET synchronous_commit = on; SELECT pg_reload_conf();", admin=True)
+                time.sleep(1)
+                try:
+                    durable = psql("SELECT current_setting('fsync') || '/' || current_setting('synchronous_commit');")
+                    d = wrk(base + apply_path, ["file", filer.cookie, content_type, str(head_file), str(tail_file), "d" + os.urandom(6).hex()],
+                            threads=2, connections=connections, seconds=max(5, FILE_SECONDS // 2), server_pid=server.pid)
+                finally:
+                    psql("ALTER SYSTEM RESET fsync; ALTER SYSTEM RESET synchronous_commit; SELECT pg_reload_conf();", admin=True)
+                ok = d["s3xx"] == d["requests"] and d["errors"] == 0
+                file_rows += [
+                    ("filing with durable commits (fsync/synchronous_commit %s, -d%ds): petitions per second"
+                     % (durable.replace("/", ", "), max(5, FILE_SECONDS // 2)),
+                     ">= %.0f/s" % TARGET_FILED_PER_S, "%.1f/s" % d["rps"], d["rps"] >= TARGET_FILED_PER_S and ok),
+                    ("filing with durable commits: latency p95 (p50 %.0f, p99 %.0f ms%s)"
+                     % (d["p50"] / 1e3, d["p99"] / 1e3, "" if ok else ", %d not 303" % (d["requests"] - d["s3xx"])),
+                     "<= %.0f ms" % TARGET_FILE_P95_MS, "%.0f ms" % (d["p95"] / 1e3), d["p95"] / 1e3 <= TARGET_FILE_P95_MS and ok),
+                ]
+                details.append("filing with durable commits: %s" % cpu_note(d))
+            print_rows(file_rows)
 
         # ---- the lists
         mine_base = "/t/%s/account/petitions" % SLUG
@@ -701,6 +705,9 @@ def main():
             ("officer queue: search a whole number", queue_base + "?status=all&q=BEN-2568-000123"),
             ("officer queue: search a number's end", queue_base + "?status=all&q=000123"),
         ]
+        if ONLY:
+            citizen_pages = [p for p in citizen_pages if re.search(ONLY, p[0])]
+            queue_pages = [p for p in queue_pages if re.search(ONLY, p[0])]
         queue_status = officer.status(queue_base)
         has_queue = queue_status == 200
         if not has_queue:
@@ -731,6 +738,7 @@ def main():
         if PG_DATA:
             with StatementLog() as log:
                 groups = [("my petitions", reader, citizen_pages)] + ([("officer queue", officer, queue_pages)] if has_queue else [])
+                groups = [g for g in groups if g[2]]
                 for name, who, pages in groups:
                     seen = []
                     for title, path in pages:
@@ -782,8 +790,9 @@ def main():
         print(text)
         out = ROOT / "bench-results"
         out.mkdir(exist_ok=True)
-        (out / "petitions.txt").write_text(text, encoding="utf-8")
-        (out / "petitions-queries.txt").write_text("\n".join(query_log) + "\n", encoding="utf-8")
+        name = "petitions-only" if ONLY else "petitions"  # a partial run does not stand for the whole bench
+        (out / (name + ".txt")).write_text(text, encoding="utf-8")
+        (out / (name + "-queries.txt")).write_text("\n".join(query_log) + "\n", encoding="utf-8")
     finally:
         server.terminate()
         try:
