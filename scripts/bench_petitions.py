@@ -50,6 +50,7 @@ import pathlib
 import random
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -545,6 +546,10 @@ def plan_text(sql):
 # ------------------------------------------------------------------------------------------------ main
 
 def main():
+    # with-postgres.sh runs this in the background, where SIGINT arrives ignored, and forwards INT or TERM: either
+    # must still run the `finally` below that stops the server.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not DB_URL:
         raise SystemExit("bench_petitions: run me inside scripts/with-postgres.sh (TEST_POSTGRES_URL is not set)")
     if shutil.which("wrk") is None:
