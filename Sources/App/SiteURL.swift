@@ -48,6 +48,8 @@ public enum TenantURL {
     case profile
     case profilePhoto
     case accountImage(UUID)
+    /// A citizen's petition page (the route comes with the citizen's petition pages).
+    case petition(String)
 
     /// Route patterns, relative to the tenant's base.
     enum Pattern: CaseIterable {
@@ -97,6 +99,7 @@ public enum TenantURL {
         case .profile: "/account/profile"
         case .profilePhoto: "/account/profile/photo"
         case .accountImage(let id): "/account/images/\(id.uuidString.lowercased())"
+        case .petition(let number): "/account/petitions/\(number)"
         }
     }
 
