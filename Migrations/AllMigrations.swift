@@ -32,6 +32,8 @@ public enum AllMigrations {
             // Petitions filed through Open311; citizens' e-mail choice (023–024).
             UpdatePetitionAddChannel(),
             UpdateCitizenAddNotifyStatus(),
+            // Documents officers issue for petitions, with public verification codes (025).
+            CreatePetitionDocument(),
         ]
     }
 }

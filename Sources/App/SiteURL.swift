@@ -10,6 +10,9 @@ public enum SiteURL {
     case backoffice
     case mailbox
     case mailboxMessage(String)
+    /// Public verification of an issued document (`verifyForm` takes a typed code).
+    case verifyForm
+    case verify(String)
 
     public var path: String {
         switch self {
@@ -19,6 +22,8 @@ public enum SiteURL {
         case .backoffice: "/backoffice/"
         case .mailbox: "/dev/mailbox"
         case .mailboxMessage(let id): "/dev/mailbox/\(id)"
+        case .verifyForm: "/verify"
+        case .verify(let code): "/verify/\(code)"
         }
     }
 

@@ -12,6 +12,10 @@ func routes(_ app: Application) throws {
     let pages = app.grouped(app.sessions.middleware, CSRFMiddleware())
     pages.get(use: PortalController().index)
     registerBackOffice(on: pages, app: app)
+    // Public verification of issued documents (no sign-in).
+    let verify = VerifyController()
+    pages.get("verify", use: verify.form)
+    pages.get("verify", ":code", use: verify.show)
 
     // Each tenant's site, by path prefix and on its own host name. Uploads stream, so they skip the CSRF
     // middleware (which would buffer the body) and check the token from the form's first part themselves.

@@ -70,6 +70,11 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     let audit = AuditController()
     let accounts = StaffAdminController()
     let identity = IdentityReviewController()
+    let petitions = PetitionOfficeController()
+    // Streamed uploads skip the CSRF middleware (which would buffer the body); StreamedUpload checks the
+    // token, the form's first part, itself.
+    let officerUploads = app.grouped(app.sessions.middleware).grouped("backoffice").grouped(StaffAuthMiddleware())
+        .grouped("t", ":tenant").grouped(TenantAccessMiddleware(minimum: .officer))
 
     record(.anyone) {
         root.get("login", use: signIn.loginPage)
@@ -124,6 +129,13 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         officer.get("identity", ":citizen", use: identity.review)
         officer.post("identity", ":citizen", use: identity.decide)
         officer.get("identity", ":citizen", "images", ":image", use: identity.image)
+        officer.get("petitions", use: petitions.queue)
+        officer.get("petitions", ":number", use: petitions.show)
+        officer.post("petitions", ":number", "status", use: petitions.move)
+        officer.get("petitions", ":number", "attachments", ":attachment", use: petitions.attachment)
+        officerUploads.on(.POST, "petitions", ":number", "documents", body: .stream, use: petitions.upload)
+        officer.get("petitions", ":number", "documents", ":document", use: petitions.document)
+        officer.get("petitions", ":number", "documents", ":document", "qr.svg", use: petitions.documentQR)
     }
     record(.tenant(.orgAdmin)) {
         orgAdmin.get("staff", use: rights.tenantStaff)

@@ -34,6 +34,10 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case identityImageViewed = "identity_image_viewed"
     case identityApproved = "identity_approved"
     case identityRejected = "identity_rejected"
+    // Petitions (officers).
+    case petitionStatusChanged = "petition_status_changed"
+    case petitionAttachmentViewed = "petition_attachment_viewed"
+    case petitionDocumentIssued = "petition_document_issued"
 
     public var thai: String {
         switch self {
@@ -67,6 +71,9 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
         case .identityImageViewed: "เปิดดูภาพยืนยันตัวตน"
         case .identityApproved: "อนุมัติการยืนยันตัวตน"
         case .identityRejected: "ไม่อนุมัติการยืนยันตัวตน"
+        case .petitionStatusChanged: "เปลี่ยนสถานะคำร้อง"
+        case .petitionAttachmentViewed: "เปิดดูไฟล์แนบของคำร้อง"
+        case .petitionDocumentIssued: "ออกเอกสารให้คำร้อง"
         }
     }
 }
