@@ -1,0 +1,233 @@
+@testable import App
+import Crypto
+import Domain
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite("Petitions: issued documents and their public verification")
+struct PetitionDocumentTests {
+    /// The upload form as a browser sends it: the CSRF token first.
+    static func upload(_ app: Application, _ officer: StaffClient, number: String, kind: String? = "licence", title: String = "",
+                       validUntil: String = "", file: (name: String, type: String, data: Data)? = ("licence.pdf", "application/pdf", samplePDF),
+                       csrf: String? = nil, _ check: (TestingHTTPResponse) async throws -> Void) async throws {
+        var m = Multipart()
+        m.field("_csrf", csrf ?? officer.csrf)
+        if let kind { m.field("kind", kind) }
+        m.field("title", title)
+        m.field("valid_until", validUntil)
+        if let file { m.file("file", filename: file.name, type: file.type, data: file.data) }
+        var (headers, body) = m.finished()
+        headers.add(name: "Cookie", value: officer.cookie)
+        try await app.testing().test(.POST, "/backoffice/t/bangkrathum/petitions/\(number)/documents", headers: headers, body: body, afterResponse: check)
+    }
+
+    static func storedFiles(_ env: TestEnvironment) -> [URL] {
+        let dir = env.dataDirectory.appendingPathComponent("files/petition-documents")
+        guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return [] }
+        return e.compactMap { $0 as? URL }.filter { !$0.hasDirectoryPath }
+    }
+
+    static func sha256(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+
+    @Test("an officer issues a licence; its QR and verification page show the facts and nothing personal", arguments: TestDatabase.all)
+    func issueAndVerify(database: TestDatabase) async throws {
+        try await withApp(database) { app, env in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let citizen = try await PetitionFixtures.citizen(app)
+            let p = try await PetitionFixtures.move(app, try await PetitionFixtures.file(app, citizen: citizen), to: .completed)
+            let nextYear = ThaiYear.of(Date()) + 1
+            try await Self.upload(app, officer, number: p.number, title: "ใบอนุญาตติดตั้งป้าย ที่ 7/2569", validUntil: "31/12/\(nextYear)") { res in
+                #expect(res.status == .seeOther, "\(res.status) \(res.body.string.prefix(500))")
+                #expect(res.headers.first(name: .location) == "/backoffice/t/bangkrathum/petitions/\(p.number)#documents")
+            }
+            let doc = try #require(try await PetitionDocuments.list(p, on: app.db).first)
+            #expect(doc.kind == .licence && doc.mimeType == "application/pdf" && doc.bytes == samplePDF.count)
+            #expect(doc.fileName.hasPrefix("petition-documents/bangkrathum/") && doc.fileName.hasSuffix(".pdf"))
+            #expect(doc.verificationCode.count == 12 && doc.verificationCode.allSatisfy { PetitionDocuments.alphabet.contains($0) })
+            let files = Self.storedFiles(env)
+            #expect(files.count == 1)
+            let stored = try Data(contentsOf: try #require(files.first))
+            #expect(doc.sha256 == Self.sha256(stored) && stored == samplePDF)
+            #expect(try await AuditEventRecord.query(on: app.db).filter(\.$action == AuditAction.petitionDocumentIssued.rawValue).count() == 1)
+            let code = PetitionDocuments.displayCode(doc.verificationCode)
+
+            // The officer's page lists it with its QR code; the file and the QR answer with safe headers.
+            let base = "/backoffice/t/bangkrathum/petitions/\(p.number)"
+            let docPath = "\(base)/documents/\(try doc.requireID().uuidString.lowercased())"
+            var html = try await PetitionFixtures.page(app, officer, base).1
+            #expect(html.contains(code) && html.contains("ใบอนุญาต: ใบอนุญาตติดตั้งป้าย ที่ 7/2569") && html.contains("\(docPath)/qr.svg"))
+            #expect(html.contains("ใช้ได้ถึง 31 ธันวาคม \(nextYear)"))
+            try await get(app, docPath, officer) { res in
+                #expect(res.status == .ok && res.headers.first(name: .contentType) == "application/pdf")
+                #expect(res.headers.first(name: .contentDisposition) == "inline; filename=\"licence-\(code).pdf\"")
+                #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
+                #expect(res.headers.first(name: .cacheControl) == "private, no-store")
+                #expect(Data(buffer: res.body) == samplePDF)
+            }
+            try await get(app, docPath + "?download=1", officer) { res in
+                #expect(res.headers.first(name: .contentDisposition)?.hasPrefix("attachment;") == true)
+            }
+            try await get(app, docPath + "/qr.svg", officer) { res in
+                #expect(res.status == .ok && res.headers.first(name: .contentType)?.hasPrefix("image/svg+xml") == true)
+                #expect(res.body.string.hasPrefix("<svg") && res.body.string.contains(code))
+            }
+            // The QR encodes the absolute verification address.
+            let req = Request(application: app, method: .GET, url: "/", on: app.eventLoopGroup.any())
+            req.headers.replaceOrAdd(name: .host, value: "eservice.example")
+            #expect(PetitionDocuments.verifyURL(req, doc) == "http://eservice.example/verify/\(code)")
+            let expected = try QRCode("http://eservice.example/verify/\(code)").svg(moduleSize: 4, border: 4, label: "x")
+            #expect(try PetitionDocuments.qrSVG(req, doc).components(separatedBy: " d=\"")[1] == expected.components(separatedBy: " d=\"")[1])
+
+            // The public page, without signing in.
+            try await app.testing().test(.GET, "/verify/\(code)") { res in
+                #expect(res.status == .ok)
+                #expect(res.headers.first(name: "Referrer-Policy") == "no-referrer")
+                html = res.body.string
+            }
+            #expect(html.contains("เอกสารนี้ออกโดยระบบบริการประชาชนออนไลน์จริง"))
+            for fact in ["เทศบาลตำบลบางกระทุ่ม", "ใบอนุญาต", p.number, "แจ้งซ่อมไฟฟ้าสาธารณะ", ThaiDate.long(doc.issuedAt),
+                         "ใช้ได้ถึงวันที่ 31 ธันวาคม \(nextYear)", Self.sha256(stored), "sha256sum", "/t/bangkrathum/logo"] {
+                #expect(html.contains(fact), "shows \(fact)")
+            }
+            let nationalID = try app.nationalIDs.open(citizen.nationalIDSealed)
+            for secret in [citizen.firstName, citizen.lastName, nationalID.digits, nationalID.formatted, citizen.maskedNationalID, citizen.email,
+                           citizen.mobile, "081-234-5678", citizen.house, "สายบางกระทุ่ม", "หน้าวัดบางกระทุ่ม", "ไฟดับ", "ใบอนุญาตติดตั้งป้าย"] {
+                #expect(!html.contains(secret), "must not show \(secret)")
+            }
+            // Typed in lower case without dashes, or through the form: the same document.
+            try await app.testing().test(.GET, "/verify/\(doc.verificationCode.lowercased())") { #expect($0.status == .ok) }
+            try await app.testing().test(.GET, "/verify?code=" + " \(code.lowercased()) ".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) { res in
+                #expect(res.status == .seeOther && res.headers.first(name: .location) == "/verify/\(code)")
+            }
+            try await app.testing().test(.GET, "/verify") { res in
+                #expect(res.status == .ok && res.body.string.contains("name=\"code\""))
+            }
+            try await app.testing().test(.GET, "/verify?code=abc") { res in
+                #expect(res.status == .badRequest && res.body.string.contains("รหัสตรวจสอบต้องมี 12 ตัวอักษร"))
+            }
+        }
+    }
+
+    @Test("unknown and malformed codes get a Thai 404; expired and open-ended validity; look-ups are rate-limited", arguments: TestDatabase.all)
+    func notFoundAndValidity(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            var unknown = PetitionDocuments.newCode()
+            while try await PetitionDocuments.byCode(unknown, on: app.db) != nil { unknown = PetitionDocuments.newCode() }
+            for code in [PetitionDocuments.displayCode(unknown), "not-a-code", "%3Cscript%3E", String(repeating: "A", count: 300)] {
+                try await app.testing().test(.GET, "/verify/\(code)") { res in
+                    #expect(res.status == .notFound, "\(code)")
+                    #expect(res.body.string.contains("ไม่พบเอกสารที่มีรหัสตรวจสอบนี้"))
+                    #expect(!res.body.string.contains("<script>"))
+                }
+            }
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let p = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app))
+            try await Self.upload(app, officer, number: p.number, kind: "receipt", file: ("r.png", "image/png", try TestImages.fixture("id-photo.jpg"))) {
+                #expect($0.status == .seeOther, "a JPEG named .png is a JPEG")
+            }
+            let receipt = try #require(try await PetitionDocuments.list(p, on: app.db).first)
+            #expect(receipt.mimeType == "image/jpeg" && receipt.fileName.hasSuffix(".jpg") && receipt.validUntil == nil)
+            try await app.testing().test(.GET, "/verify/\(receipt.verificationCode)") { res in
+                #expect(res.status == .ok && res.body.string.contains("ใบเสร็จรับเงิน") && res.body.string.contains("ไม่มีกำหนดวันหมดอายุ"))
+            }
+            // A licence that ran out yesterday (written as if issued long ago).
+            receipt.validUntil = Date().addingTimeInterval(-2 * 86_400)
+            try await receipt.save(on: app.db)
+            try await app.testing().test(.GET, "/verify/\(receipt.verificationCode)") { res in
+                #expect(res.status == .ok && res.body.string.contains("หมดอายุแล้ว"))
+            }
+
+            // 30 look-ups per address in 10 minutes, then 429.
+            var last = HTTPStatus.ok
+            for _ in 0..<30 { try await app.testing().test(.GET, "/verify/\(unknown)") { last = $0.status } }
+            #expect(last == .tooManyRequests, "the limit counts every look-up from this address")
+        }
+    }
+
+    @Test("bad uploads: HTML named .pdf, too large, no file, no kind, a bad date, a wrong token; no file is left behind", arguments: TestDatabase.all)
+    func badUploads(database: TestDatabase) async throws {
+        try await withApp(database) { app, env in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let p = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app))
+            let html = Data("<!doctype html><html><body><script>alert(1)</script></body></html>".utf8)
+            try await Self.upload(app, officer, number: p.number, file: ("licence.pdf", "application/pdf", html)) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("ไม่ใช่ PDF, JPEG หรือ PNG") && res.body.string.contains("href=\"#file\""))
+            }
+            let big = Data(count: PetitionDocuments.maxBytes + 1024)
+            try await Self.upload(app, officer, number: p.number, file: ("big.pdf", "application/pdf", big)) { res in
+                #expect(res.status == .payloadTooLarge && res.body.string.contains("ไฟล์ใหญ่เกิน 20 MB"))
+            }
+            try await Self.upload(app, officer, number: p.number, file: nil) { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("กรุณาเลือกไฟล์เอกสาร"))
+            }
+            try await Self.upload(app, officer, number: p.number, file: ("empty.pdf", "application/pdf", Data())) { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("กรุณาเลือกไฟล์เอกสาร"))
+            }
+            try await Self.upload(app, officer, number: p.number, kind: nil) { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("กรุณาเลือกประเภทเอกสาร"))
+            }
+            try await Self.upload(app, officer, number: p.number, kind: "permit") { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("กรุณาเลือกประเภทเอกสาร"))
+            }
+            try await Self.upload(app, officer, number: p.number, title: "ใบอนุญาต", validUntil: "31/12/2025") { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("ปีเป็นพุทธศักราช"))
+                #expect(res.body.string.contains("value=\"ใบอนุญาต\""), "what was typed is kept")
+            }
+            try await Self.upload(app, officer, number: p.number, validUntil: "1/1/2560") { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("ต้องไม่ก่อนวันนี้"))
+            }
+            try await Self.upload(app, officer, number: p.number, csrf: "wrong-token") { res in
+                #expect(res.status == .forbidden)
+            }
+            try await Self.upload(app, officer, number: "BKT-2569-999999") { #expect($0.status == .notFound) }
+            #expect(try await PetitionDocumentRecord.query(on: app.db).count() == 0)
+            #expect(Self.storedFiles(env).isEmpty, "no file is kept for a refused upload")
+        }
+    }
+
+    @Test("a failed transaction removes the file it had written", arguments: TestDatabase.all)
+    func noOrphanOnFailure(database: TestDatabase) async throws {
+        try await withApp(database) { app, env in
+            let p = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app))
+            let t = try Tenant.named("bangkrathum", in: app)
+            let staff = StaffPrincipal(id: UUID(), username: "x", displayName: "เจ้าหน้าที่", isPlatformAdmin: false, grants: ["bangkrathum": .officer])
+            // The petition is gone by the time the record is written: the foreign key refuses it.
+            let ghost = PetitionRecord()
+            ghost.id = UUID()
+            ghost.tenantID = p.tenantID
+            ghost.number = "BKT-0000-000000"
+            await #expect(throws: (any Error).self) {
+                _ = try await PetitionDocuments.issue(.init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf", bytes: Array(samplePDF)),
+                                                      petition: ghost, tenant: t, staff: staff, ip: "127.0.0.1", app: app, on: app.db)
+            }
+            #expect(Self.storedFiles(env).isEmpty)
+            #expect(try await PetitionDocumentRecord.query(on: app.db).count() == 0)
+            // And the same call for the real petition keeps exactly one file.
+            _ = try await PetitionDocuments.issue(.init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf", bytes: Array(samplePDF)),
+                                                  petition: p, tenant: t, staff: staff, ip: "127.0.0.1", app: app, on: app.db)
+            #expect(Self.storedFiles(env).count == 1)
+        }
+    }
+
+    @Test("verification codes: 12 Crockford characters, typed loosely, grouped for people")
+    func codes() {
+        let code = PetitionDocuments.newCode()
+        #expect(code.count == 12 && Set((0..<200).map { _ in PetitionDocuments.newCode() }).count == 200)
+        #expect(PetitionDocuments.displayCode("7KQ2M9XD4HTR") == "7KQ2-M9XD-4HTR")
+        #expect(PetitionDocuments.normalizedCode(" 7kq2-m9xd-4htr ") == "7KQ2M9XD4HTR")
+        #expect(PetitionDocuments.normalizedCode("7KQ2 M9XD 4HTR") == "7KQ2M9XD4HTR")
+        #expect(PetitionDocuments.normalizedCode("oIl2-M9XD-4HTR") == "0112M9XD4HTR", "O, I and L read as digits")
+        #expect(PetitionDocuments.normalizedCode("๗KQ2-M9XD-4HTR") == "7KQ2M9XD4HTR", "Thai digits")
+        #expect(PetitionDocuments.normalizedCode("7KQ2-M9XD-4HT") == nil)
+        #expect(PetitionDocuments.normalizedCode("7KQ2-M9XD-4HTU") == nil, "U is not in the alphabet")
+        #expect(PetitionDocuments.normalizedCode("7KQ2-M9XD-4HT%") == nil)
+        #expect(BuddhistDateInput.format(BuddhistDateInput.startOfDay(year: 2026, month: 12, day: 31)!) == "31/12/2569")
+        if case .success(let d)? = BuddhistDateInput.parse("๓๑/๑๒/๒๕๖๙", label: "x") { #expect(ThaiDate.long(d) == "31 ธันวาคม 2569") } else { Issue.record("Thai digits") }
+        if case .failure? = BuddhistDateInput.parse("29/2/2569", label: "x") {} else { Issue.record("2026 is not a leap year") }
+        #expect(BuddhistDateInput.parse("  ", label: "x") == nil)
+    }
+}
