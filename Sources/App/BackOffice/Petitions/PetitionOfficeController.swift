@@ -12,7 +12,8 @@ struct PetitionOfficeController {
         struct Tab: Encodable {
             var key: String
             var title: String
-            var count: Int
+            /// "(12)"; nil for tabs of closed petitions (not counted).
+            var count: String?
             var url: String
             var current: Bool
         }
@@ -39,10 +40,11 @@ struct PetitionOfficeController {
         var action: String
         var clearURL: String
         var rows: [Row]
-        var total: Int
         var showing: String
         var pageNumber: Int
-        var pages: Int
+        /// "หน้า 2 จาก 7", or "หน้า 2" when the tab is not counted.
+        var pageLabel: String
+        var showList: Bool
         var previousURL: String?
         var nextURL: String?
         var order: String
@@ -81,9 +83,9 @@ struct PetitionOfficeController {
         filter.page = max(q.page ?? 1, 1)
 
         let counts = try await PetitionQueue.counts(tenant: t, filter: filter, now: now, on: req.db)
-        let rows = try await PetitionQueue.page(tenant: t, filter: filter, now: now, on: req.db)
+        let (rows, more) = try await PetitionQueue.page(tenant: t, filter: filter, now: now, on: req.db)
         let total = counts.count(filter.tab, overdueOnly: filter.overdue)
-        let pages = max(1, (total + filter.size - 1) / filter.size)
+        let pages = total.map { max(1, ($0 + filter.size - 1) / filter.size) }
         let base = BackOfficeURL.petitionQueue(t.slug).path
         func link(tab: PetitionQueue.Tab? = nil, page: Int? = nil) -> String {
             var items: [URLQueryItem] = [URLQueryItem(name: "status", value: (tab ?? filter.tab).key)]
@@ -100,12 +102,14 @@ struct PetitionOfficeController {
             c.queryItems = items
             return c.string ?? base
         }
-        let first = total == 0 ? 0 : (filter.page - 1) * filter.size + 1
-        let last = min(total, (filter.page - 1) * filter.size + rows.count)
+        let first = (filter.page - 1) * filter.size + 1
+        let last = (filter.page - 1) * filter.size + rows.count
+        let showing = rows.isEmpty ? (filter.page > 1 ? "ไม่มีรายการในหน้านี้" : "ไม่พบคำร้อง")
+            : "แสดงรายการที่ \(first.formatted())–\(last.formatted())" + (total.map { " จาก \($0.formatted()) รายการ" } ?? "")
         let context = QueuePage(
             page: PageChrome(request: req, title: "คำร้อง – \(t.thaiName)"), tenantName: t.thaiName,
             tabs: PetitionQueue.Tab.order.map { tab in
-                .init(key: tab.key, title: tab.thai, count: counts.count(tab, overdueOnly: filter.overdue), url: link(tab: tab),
+                .init(key: tab.key, title: tab.thai, count: counts.count(tab, overdueOnly: filter.overdue).map { "(\($0.formatted()))" }, url: link(tab: tab),
                       current: tab == filter.tab)
             },
             tab: filter.tab.key, tabTitle: filter.tab.thai + (filter.overdue ? " (เกินกำหนด)" : ""),
@@ -118,10 +122,10 @@ struct PetitionOfficeController {
                              filed: ThaiDate.shortWithTime(r.createdAt), due: ThaiDate.long(r.dueAt),
                              overdue: status.isOpen && r.dueAt < now, status: status.thai, statusKey: status.rawValue)
             },
-            total: total, showing: total == 0 ? "ไม่พบคำร้อง" : "แสดงรายการที่ \(first.formatted())–\(last.formatted()) จาก \(total.formatted()) รายการ",
-            pageNumber: filter.page, pages: pages,
+            showing: showing, pageNumber: filter.page,
+            pageLabel: "หน้า \(filter.page.formatted())" + (pages.map { " จาก \($0.formatted())" } ?? ""), showList: !rows.isEmpty || filter.page > 1,
             previousURL: filter.page > 1 ? link(page: filter.page - 1) : nil,
-            nextURL: filter.page < pages ? link(page: filter.page + 1) : nil,
+            nextURL: more ? link(page: filter.page + 1) : nil,
             order: filter.newestFirst ? "เรียงจากยื่นล่าสุดก่อน" : "เรียงจากยื่นก่อนก่อน (ลำดับงานที่ต้องทำ)",
             notice: req.takeFlash())
         return try await req.view.render("backoffice/petitions/queue", context)
@@ -157,7 +161,7 @@ struct PetitionOfficeController {
         let sizes = Set([20, 50, 100, 200, filter.size]).sorted()
         return [
             FieldView(name: "q", label: "ค้นหาเลขที่คำร้องหรือชื่อผู้ยื่น", kind: .text, value: filter.search ?? "",
-                      hint: "เลขที่คำร้องเต็ม (เช่น BKT-2569-000042) หรือเลขท้าย หรือชื่อ–นามสกุล", maxlength: 100),
+                      hint: "เลขที่คำร้อง เช่น BKT-2569-000042, 2569-42 หรือ 42 (ลำดับที่ของปี) หรือชื่อ–นามสกุลผู้ยื่น", maxlength: 100),
             FieldView(name: "service", label: "บริการ", kind: .select,
                       options: services.map { .init(value: $0.slug, label: $0.name, selected: $0.slug == filter.service) }),
             FieldView(name: "from", label: "ยื่นตั้งแต่วันที่", kind: .text, value: q.from ?? "", hint: BuddhistDateInput.hint, inputmode: "numeric", maxlength: 10),

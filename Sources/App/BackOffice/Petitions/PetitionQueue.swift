@@ -3,12 +3,18 @@ import Fluent
 import Foundation
 import SQLKit
 
-/// The officers' petition queue of one tenant: two queries per page whatever its size — the counts per status
-/// (for the tabs and the page count) and the page itself with the citizens' names joined in.
+/// The officers' petition queue of one tenant: two queries per page whatever its size — the counts (for the
+/// tabs and the page count) and the page itself with the citizens' names joined in.
+///
+/// Only open petitions are counted: they are the officers' work and stay few, while closed ones pile up
+/// forever, and counting 100,000 of them on every page would cost more than the rest of the page. A tab
+/// of closed petitions (or every petition) pages on without a total: the page asks for one row more than
+/// it shows to know whether there is a next page.
 ///
 /// Indexes: `petitions_queue (tenant_id, status, created_at)` for a status tab, `petitions_tenant_created`
-/// for every status, `petitions_service` for one service, `petitions_due` for the overdue counts, the unique
-/// `(tenant_id, number)` for a tracking number and `petitions_citizen` for a name search.
+/// for several statuses, `petitions_service` for one service, `petitions_due (tenant_id, status, due_at)`
+/// for the counts and the overdue filter, the unique `(tenant_id, number)` for a tracking number and
+/// `petitions_citizen` for a name search.
 enum PetitionQueue {
     /// Which statuses a tab shows.
     enum Tab: Equatable, Sendable {
@@ -103,25 +109,25 @@ enum PetitionQueue {
         }
     }
 
-    /// Petitions per status under the filter's other conditions (service, dates, search), with how many of
-    /// each are overdue.
+    /// Open petitions per status under the filter's other conditions (service, dates, search), with how
+    /// many of each are overdue.
     struct Counts: Sendable {
         var all: [PetitionStatus: Int] = [:]
         var overdue: [PetitionStatus: Int] = [:]
 
-        func count(_ tab: Tab, overdueOnly: Bool) -> Int {
-            tab.statuses.reduce(0) { $0 + ((overdueOnly ? overdue : all)[$1] ?? 0) }
+        /// nil for a tab with closed petitions (they are not counted); with `overdueOnly` a closed status
+        /// has none, so every tab has a count then.
+        func count(_ tab: Tab, overdueOnly: Bool) -> Int? {
+            let statuses = overdueOnly ? tab.statuses.filter(\.isOpen) : tab.statuses
+            guard overdueOnly || statuses.allSatisfy(\.isOpen) else { return nil }
+            return statuses.reduce(0) { $0 + ((overdueOnly ? overdue : all)[$1] ?? 0) }
         }
     }
 
     static func counts(tenant: Tenant, filter: Filter, now: Date, on db: any Database) async throws -> Counts {
         guard let sql = db as? any SQLDatabase else { return Counts() }
-        let query: SQLQueryString = """
-            SELECT p.status AS status, COUNT(*) AS n, SUM(CASE WHEN p.due_at < \(bind: now) THEN 1 ELSE 0 END) AS late
-            FROM petitions p WHERE \(conditions(tenant: tenant, filter: filter, now: now, withStatus: false)) GROUP BY p.status
-            """
         var counts = Counts()
-        for row in try await sql.raw(query).all() {
+        for row in try await sql.raw(countsSQL(tenant: tenant, filter: filter, now: now)).all() {
             guard let status = PetitionStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
             counts.all[status] = try row.decode(column: "n", as: Int.self)
             if status.isOpen { counts.overdue[status] = try row.decode(column: "late", as: Int?.self) ?? 0 }
@@ -129,21 +135,38 @@ enum PetitionQueue {
         return counts
     }
 
-    /// One page of the list, with the citizens' names from one join.
-    static func page(tenant: Tenant, filter: Filter, now: Date, on db: any Database) async throws -> [Row] {
-        guard let sql = db as? any SQLDatabase else { return [] }
+    static func countsSQL(tenant: Tenant, filter: Filter, now: Date) -> SQLQueryString {
+        """
+            SELECT p.status AS status, COUNT(*) AS n, SUM(CASE WHEN p.due_at < \(bind: now) THEN 1 ELSE 0 END) AS late
+            FROM petitions p WHERE \(conditions(tenant: tenant, filter: filter, now: now, withStatus: false))
+              AND p.status IN (\(binds: PetitionStatus.allCases.filter(\.isOpen).map(\.rawValue))) GROUP BY p.status
+            """
+    }
+
+    /// One page of the list, with the citizens' names from one join, and whether another page follows.
+    static func page(tenant: Tenant, filter: Filter, now: Date, on db: any Database) async throws -> (rows: [Row], more: Bool) {
+        guard let sql = db as? any SQLDatabase else { return ([], false) }
+        let size = min(max(filter.size, 1), maxSize)
+        let rows = try await sql.raw(pageSQL(tenant: tenant, filter: filter, now: now)).all().map { try $0.decode(model: Row.self) }
+        return (Array(rows.prefix(size)), rows.count > size)
+    }
+
+    /// One row more than the page shows. The page is cut from `petitions` first and only its rows are
+    /// joined with `citizens`, so a deep page does not join the rows it skips.
+    static func pageSQL(tenant: Tenant, filter: Filter, now: Date) -> SQLQueryString {
         let size = min(max(filter.size, 1), maxSize)
         let offset = (max(filter.page, 1) - 1) * size
         let direction: SQLQueryString = filter.newestFirst ? "DESC" : "ASC"
-        let query: SQLQueryString = """
+        return """
             SELECT p.id AS id, p.number AS number, p.service_name AS service_name, p.status AS status, p.created_at AS created_at,
               p.due_at AS due_at, p.channel AS channel, c.title AS title, c.first_name AS first_name, c.last_name AS last_name
-            FROM petitions p LEFT JOIN citizens c ON c.id = p.citizen_id AND c.tenant_id = p.tenant_id
-            WHERE \(conditions(tenant: tenant, filter: filter, now: now, withStatus: true))
+            FROM (SELECT p.id, p.tenant_id, p.number, p.service_name, p.status, p.created_at, p.due_at, p.channel, p.citizen_id
+                  FROM petitions p WHERE \(conditions(tenant: tenant, filter: filter, now: now, withStatus: true))
+                  ORDER BY p.created_at \(direction), p.number \(direction)
+                  LIMIT \(literal: size + 1) OFFSET \(literal: offset)) p
+            LEFT JOIN citizens c ON c.id = p.citizen_id AND c.tenant_id = p.tenant_id
             ORDER BY p.created_at \(direction), p.number \(direction)
-            LIMIT \(literal: size) OFFSET \(literal: offset)
             """
-        return try await sql.raw(query).all().map { try $0.decode(model: Row.self) }
     }
 
     /// Open petitions of the tenant (the back office's front page).
@@ -183,16 +206,28 @@ enum PetitionQueue {
         return String(words.joined(separator: " ").prefix(100))
     }
 
-    /// A whole tracking number ("BKT-2569-000042", any case) matches that petition; digits (and dashes) match
-    /// the end of the number ("000042", "42", "2569-000042"); anything else is looked for in the citizens'
+    /// A whole tracking number ("BKT-2569-000042", any case) matches that petition; "2569-42" the 42nd of
+    /// that year; up to six digits ("42", "000042") the petition with that running number in any of the last
+    /// ten years; other digits and dashes are looked for inside the numbers; anything else in the citizens'
     /// first names, last names and "first last".
-    static func searchCondition(_ search: String, tenant: Tenant) -> SQLQueryString {
+    static func searchCondition(_ search: String, tenant: Tenant, now: Date = Date()) -> SQLQueryString {
         let upper = search.uppercased()
+        let code = tenant.config.code
         if upper.range(of: #"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$"#, options: .regularExpression) != nil {
             return "p.number = \(bind: upper)"
         }
+        let parts = upper.split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count == 2, parts[0].count == 4, (1...6).contains(parts[1].count), parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+           let year = Int(parts[0]), let n = Int(parts[1]) {
+            return "p.number = \(bind: Sequences.formatted(prefix: code, year: year, value: n))"
+        }
+        if (1...6).contains(upper.count), upper.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(upper), n > 0 {
+            let thisYear = ThaiYear.of(now)
+            let numbers = ((thisYear - 10)...(thisYear + 1)).map { Sequences.formatted(prefix: code, year: $0, value: n) }
+            return "p.number IN (\(binds: numbers))"
+        }
         if upper.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "-" }) {
-            return "p.number LIKE \(bind: "%" + likeEscaped(upper)) ESCAPE '\\'"
+            return "p.number LIKE \(bind: "%" + likeEscaped(upper) + "%") ESCAPE '\\'"
         }
         let pattern = "%" + likeEscaped(search.lowercased()) + "%"
         return """
