@@ -55,11 +55,20 @@ public enum TenantURL {
     case accountImage(UUID)
     /// A citizen's petition page (the route comes with the citizen's petition pages).
     case petition(String)
+    // Petitions: filing a service's form, "คำร้องของฉัน" and each petition's pages.
+    case apply(String)
+    case petitions
+    case petitionFiled(String)
+    case petitionReceipt(String)
+    case petitionFile(String, UUID)
+    case petitionDocument(String, UUID)
+    case notifications
 
     /// Route patterns, relative to the tenant's base.
     enum Pattern: CaseIterable {
         case service, terms, contact, contactSent, theme, logo
         case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
+        case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, notifications
 
         var components: [PathComponent] {
             switch self {
@@ -80,6 +89,14 @@ public enum TenantURL {
             case .profile: ["account", "profile"]
             case .profilePhoto: ["account", "profile", "photo"]
             case .accountImage: ["account", "images", ":image"]
+            case .apply: ["services", ":service", "apply"]
+            case .petitions: ["account", "petitions"]
+            case .petition: ["account", "petitions", ":number"]
+            case .petitionFiled: ["account", "petitions", ":number", "filed"]
+            case .petitionReceipt: ["account", "petitions", ":number", "receipt"]
+            case .petitionFile: ["account", "petitions", ":number", "files", ":file"]
+            case .petitionDocument: ["account", "petitions", ":number", "documents", ":document"]
+            case .notifications: ["account", "profile", "notifications"]
             }
         }
     }
@@ -105,6 +122,13 @@ public enum TenantURL {
         case .profilePhoto: "/account/profile/photo"
         case .accountImage(let id): "/account/images/\(id.uuidString.lowercased())"
         case .petition(let number): "/account/petitions/\(number)"
+        case .apply(let slug): "/services/\(slug)/apply"
+        case .petitions: "/account/petitions"
+        case .petitionFiled(let number): "/account/petitions/\(number)/filed"
+        case .petitionReceipt(let number): "/account/petitions/\(number)/receipt"
+        case .petitionFile(let number, let id): "/account/petitions/\(number)/files/\(id.uuidString.lowercased())"
+        case .petitionDocument(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())"
+        case .notifications: "/account/profile/notifications"
         }
     }
 

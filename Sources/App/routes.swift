@@ -40,6 +40,8 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
     let registration = RegistrationController()
     let signIn = CitizenSignInController()
     let account = CitizenAccountController()
+    let filing = PetitionFilingController()
+    let petitions = CitizenPetitionsController()
     let citizen = routes.grouped(CitizenAuthMiddleware())
     let citizenUploads = uploads.grouped(CitizenAuthMiddleware())
     if includeHome { routes.get(use: site.home) }
@@ -77,6 +79,16 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .profile: citizen.get(path, use: account.profile)
         case .profilePhoto: citizenUploads.on(.POST, path, body: .stream, use: account.uploadPhoto)
         case .accountImage: citizen.get(path, use: account.image)
+        case .apply:
+            citizen.get(path, use: filing.form)
+            citizenUploads.on(.POST, path, body: .stream, use: filing.submit)
+        case .petitions: citizen.get(path, use: petitions.list)
+        case .petition: citizen.get(path, use: petitions.detail)
+        case .petitionFiled: citizen.get(path, use: filing.filed)
+        case .petitionReceipt: citizen.get(path, use: filing.receipt)
+        case .petitionFile: citizen.get(path, use: petitions.file)
+        case .petitionDocument: citizen.get(path, use: petitions.document)
+        case .notifications: citizen.post(path, use: account.notifications)
         }
     }
 }

@@ -329,17 +329,20 @@ struct CitizenRegistrationTests {
                 }
             }
             let routes = app.routes.all.filter { r in r.path.contains { $0.description == "account" } }
-            #expect(routes.count == 2 * 6, "six account routes, by path and by host name")
+            #expect(routes.count == 2 * 13, "thirteen account routes (six of the account, seven of petitions), by path and by host name")
             for route in routes {
                 let path = route.path.map { c -> String in
                     switch c.description {
                     case ":tenant": "bangkrathum"
-                    case ":image": UUID().uuidString
+                    case ":image", ":file", ":document": UUID().uuidString
+                    case ":number": "BKT-2569-000001"
                     default: c.description
                     }
                 }.joined(separator: "/")
                 let host = route.path.first?.description == "t" ? "localhost" : "bangkrathum.localhost"
                 try await app.testing().test(route.method, "/" + path, headers: ["Host": host]) { res in
+                    // A plain form post without a session has no CSRF token either: refused before it gets that far.
+                    if route.method == .POST, res.status == .forbidden, route.path.last?.description == "notifications" { return }
                     #expect(res.status == .seeOther, "\(route.method) /\(path) gave \(res.status)")
                     #expect(res.headers.first(name: .location)?.contains("/login") == true, "to the sign-in page")
                 }

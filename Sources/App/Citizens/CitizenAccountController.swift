@@ -65,6 +65,8 @@ struct CitizenAccountController {
         var maxBytes: Int
         var accept: String
         var accountURL: String
+        var notifyStatusChanges: Bool
+        var notificationsAction: String
     }
 
     // MARK: Welcome
@@ -210,7 +212,8 @@ struct CitizenAccountController {
             rows: Self.rows(account, nationalID: nationalID.formatted, geography: geography),
             photo: images.first { $0.slot == IdentityImages.profileSlot }.flatMap { $0.id }.map { t.url(.accountImage($0)) },
             csrf: req.csrfToken(), photoAction: t.url(.profilePhoto), photoError: photoError, notice: req.takeFlash(),
-            maxMB: maxMB, maxBytes: maxMB << 20, accept: IdentityImages.acceptAttribute, accountURL: t.url(.account))
+            maxMB: maxMB, maxBytes: maxMB << 20, accept: IdentityImages.acceptAttribute, accountURL: t.url(.account),
+            notifyStatusChanges: account.notifyStatusChanges, notificationsAction: t.url(.notifications))
         return try await req.view.render("tenant/profile", context).encodeResponse(status: status, for: req)
     }
 
@@ -226,6 +229,19 @@ struct CitizenAccountController {
             .init(label: "ลงทะเบียนเมื่อ", value: ThaiDate.shortWithTime(a.createdAt)),
             .init(label: "สถานะการยืนยันตัวตน", value: a.verificationStatus.thai),
         ]
+    }
+
+    // MARK: E-mail choice
+
+    /// Turns the e-mails for status changes on or off (the one for completion is always sent).
+    func notifications(_ req: Request) async throws -> Response {
+        let t = try req.tenant
+        let account = try req.citizen
+        let on = (try? req.content.get(String.self, at: "notify_status_changes")) == "1"
+        try await CitizenAccount.query(on: req.db).filter(\.$id == (try account.requireID())).filter(\.$tenantID == t.tenant.id)
+            .set(\.$notifyStatusChanges, to: on).set(\.$updatedAt, to: Date()).update()
+        req.flash(on ? "จะแจ้งทางอีเมลทุกครั้งที่คำร้องเปลี่ยนสถานะ" : "จะแจ้งทางอีเมลเฉพาะเมื่อคำร้องดำเนินการสำเร็จ")
+        return req.redirect(to: t.url(.profile))
     }
 
     // MARK: Own images

@@ -10,8 +10,14 @@ struct StreamedUpload: Sendable {
         var bytes: [UInt8]
     }
 
+    /// The last value sent under each text input's name.
     var fields: [String: String] = [:]
+    /// Every value sent under each name, in order (checkboxes send several).
+    var values: [String: [String]] = [:]
+    /// The first file chosen under each file input's name.
     var files: [String: File] = [:]
+    /// Every file chosen under each name, in order (an input with `multiple`).
+    var fileLists: [String: [File]] = [:]
 
     enum Problem: Error, Equatable {
         /// The named file went past `maxFileBytes`.
@@ -23,19 +29,23 @@ struct StreamedUpload: Sendable {
         case csrf
     }
 
-    static let maxTextBytes = 4096
-    static let maxParts = 24
+    static let defaultMaxTextBytes = 4096
+    static let defaultMaxParts = 24
 
     /// Reads the request body (registered with `body: .stream`). Only the named file inputs are accepted, and
     /// the body may not be longer than those files at their limit plus a little for the text parts: the
     /// parser keeps part headers in memory, so the total is bounded as it arrives.
-    static func read(_ req: Request, maxFileBytes: Int, files allowed: Set<String>) async throws -> StreamedUpload {
+    ///
+    /// `maxTotalBytes` replaces the default bound (each allowed input's one file at `maxFileBytes`) for forms
+    /// whose inputs take several files; `maxParts` bounds how many inputs may be sent.
+    static func read(_ req: Request, maxFileBytes: Int, files allowed: Set<String>, maxTotalBytes: Int? = nil,
+                     maxParts: Int = defaultMaxParts, maxTextBytes: Int = defaultMaxTextBytes) async throws -> StreamedUpload {
         guard let contentType = req.headers.contentType, contentType.type == "multipart", contentType.subType == "form-data",
               let boundary = contentType.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200 else { throw Problem.malformed }
-        let maxTotal = allowed.count * maxFileBytes + (64 << 10)
+        let maxTotal = (maxTotalBytes ?? allowed.count * maxFileBytes) + (64 << 10) + maxParts * 512
         if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > maxTotal { throw Problem.bodyTooLarge }
         let expectedToken = req.session.data[CSRFMiddleware.sessionKey]
-        let state = PartState(maxFileBytes: maxFileBytes, allowedFiles: allowed)
+        let state = PartState(maxFileBytes: maxFileBytes, allowedFiles: allowed, maxParts: maxParts, maxTextBytes: maxTextBytes)
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in state.header(name, value) }
         parser.onBody = { buffer in state.body(&buffer) }
@@ -58,6 +68,8 @@ struct StreamedUpload: Sendable {
     private final class PartState: @unchecked Sendable {
         let maxFileBytes: Int
         let allowedFiles: Set<String>
+        let maxParts: Int
+        let maxTextBytes: Int
         var result = StreamedUpload()
         var problem: Problem?
         var sawToken = false
@@ -66,9 +78,11 @@ struct StreamedUpload: Sendable {
         var filename: String?
         var bytes: [UInt8] = []
 
-        init(maxFileBytes: Int, allowedFiles: Set<String>) {
+        init(maxFileBytes: Int, allowedFiles: Set<String>, maxParts: Int, maxTextBytes: Int) {
+            self.maxTextBytes = maxTextBytes
             self.maxFileBytes = maxFileBytes
             self.allowedFiles = allowedFiles
+            self.maxParts = maxParts
         }
 
         func header(_ field: String, _ value: String) {
@@ -81,7 +95,7 @@ struct StreamedUpload: Sendable {
 
         func body(_ buffer: inout ByteBuffer) {
             guard problem == nil else { return }
-            let limit = filename == nil ? StreamedUpload.maxTextBytes : maxFileBytes
+            let limit = filename == nil ? maxTextBytes : maxFileBytes
             if bytes.count + buffer.readableBytes > limit {
                 problem = filename == nil ? .malformed : .fileTooLarge(field: name ?? "")
                 bytes = []
@@ -98,7 +112,7 @@ struct StreamedUpload: Sendable {
             defer { name = nil; filename = nil; bytes = [] }
             guard problem == nil else { return }
             parts += 1
-            guard parts <= StreamedUpload.maxParts, let name else { problem = parts > StreamedUpload.maxParts ? .tooManyParts : .malformed; return }
+            guard parts <= maxParts, let name else { problem = parts > maxParts ? .tooManyParts : .malformed; return }
             if !sawToken {
                 guard name == CSRFMiddleware.field, let expectedToken,
                       CSRFMiddleware.constantTimeEqual(Array(expectedToken.utf8), bytes) else { problem = .csrf; return }
@@ -107,9 +121,15 @@ struct StreamedUpload: Sendable {
             }
             if let filename {
                 // An empty file input (nothing chosen) arrives with an empty name and no bytes.
-                if !bytes.isEmpty || !filename.isEmpty { result.files[name] = File(filename: filename, bytes: bytes) }
+                if !bytes.isEmpty || !filename.isEmpty {
+                    let file = File(filename: filename, bytes: bytes)
+                    if result.files[name] == nil { result.files[name] = file }
+                    result.fileLists[name, default: []].append(file)
+                }
             } else {
-                result.fields[name] = String(decoding: bytes, as: UTF8.self)
+                let value = String(decoding: bytes, as: UTF8.self)
+                result.fields[name] = value
+                result.values[name, default: []].append(value)
             }
         }
 

@@ -33,6 +33,8 @@ struct FieldView: Encodable, Sendable {
     var dependsOn: String?
     var checked = false
     var meter = false
+    /// A file input that takes several files.
+    var multiple = false
     /// Marks the inputs of an address block for `Public/js/address-picker.js` (`data-address-role`).
     var addressRole: String?
 
@@ -45,7 +47,7 @@ struct FieldView: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, label, kind, value, hint, error, autocomplete, inputmode, maxlength, options, accept, dependsOn, checked, meter, addressRole
+        case name, label, kind, value, hint, error, autocomplete, inputmode, maxlength, options, accept, dependsOn, checked, meter, multiple, addressRole
         case describedBy, isText
     }
 
@@ -65,6 +67,7 @@ struct FieldView: Encodable, Sendable {
         try c.encodeIfPresent(dependsOn, forKey: .dependsOn)
         try c.encode(checked, forKey: .checked)
         try c.encode(meter, forKey: .meter)
+        try c.encode(multiple, forKey: .multiple)
         try c.encodeIfPresent(addressRole, forKey: .addressRole)
         let described = [hint == nil ? nil : "\(name)-hint", error == nil ? nil : "\(name)-error"].compactMap { $0 }
         try c.encode(described.joined(separator: " "), forKey: .describedBy)

@@ -97,6 +97,7 @@ struct TenantChrome: Encodable {
     var loginURL: String
     var registerURL: String
     var accountURL: String
+    var petitionsURL: String
     var logoutURL: String
     var signedIn = false
     var csrf: String?
@@ -115,6 +116,7 @@ struct TenantChrome: Encodable {
         loginURL = resolved.url(.login)
         registerURL = resolved.url(.register)
         accountURL = resolved.url(.account)
+        petitionsURL = resolved.url(.petitions)
         logoutURL = resolved.url(.logout)
         if let request, CitizenSession.state(request, tenant: resolved.tenant) != nil {
             signedIn = true

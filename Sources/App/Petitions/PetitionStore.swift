@@ -161,11 +161,11 @@ enum PetitionStore {
         try await PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$submissionKey == key).first()
     }
 
-    /// A citizen's petitions, newest first, optionally in one status.
-    static func mine(citizenID: UUID, tenant: Tenant, status: PetitionStatus? = nil, limit: Int = 50, offset: Int = 0,
+    /// A citizen's petitions, newest first, optionally only those in `statuses`. One query.
+    static func mine(citizenID: UUID, tenant: Tenant, statuses: [PetitionStatus]? = nil, limit: Int = 50, offset: Int = 0,
                      on db: any Database) async throws -> [PetitionRecord] {
         let q = PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$citizenID == citizenID)
-        if let status { q.filter(\.$statusRaw == status.rawValue) }
+        if let statuses { q.filter(\.$statusRaw ~~ statuses.map(\.rawValue)) }
         return try await q.sort(\.$createdAt, .descending).sort(\.$number, .descending).range(offset..<(offset + limit)).all()
     }
 

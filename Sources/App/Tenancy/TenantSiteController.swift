@@ -32,6 +32,7 @@ struct TenantSiteController {
         var description: String
         var slaDays: Int
         var needsIdentity: Bool
+        var applyURL: String
         var fields: [Field]
         var attachments: [Attachment]
     }
@@ -60,7 +61,7 @@ struct TenantSiteController {
         let context = ServicePage(
             page: PageChrome(request: req, title: "\(service.name) – \(t.tenant.thaiName)"),
             menuTitle: menu.thaiTitle, menuKey: menu.rawValue, name: service.name, description: service.description,
-            slaDays: service.slaDays, needsIdentity: service.requiresVerifiedIdentity(in: menu),
+            slaDays: service.slaDays, needsIdentity: service.requiresVerifiedIdentity(in: menu), applyURL: t.url(.apply(service.slug)),
             fields: service.fields.map {
                 .init(label: $0.label, kind: $0.type.thaiDescription, required: $0.isRequired, help: $0.help, options: $0.options ?? [])
             },

@@ -1,0 +1,200 @@
+import Domain
+import Fluent
+import Foundation
+import Vapor
+
+/// "คำร้องของฉัน": the citizen's petitions with their status, and each petition's page (answers, files,
+/// timeline, expected completion, issued documents). A petition is found by its number within the tenant
+/// and shown only to the citizen who filed it; anyone else gets 404.
+struct CitizenPetitionsController {
+    struct ListPage: Encodable {
+        struct Row: Encodable {
+            var number: String
+            var url: String
+            var serviceName: String
+            var filed: String
+            var status: String
+            var statusKey: String
+            var due: String
+            var overdue: Bool
+        }
+
+        struct Tab: Encodable {
+            var title: String
+            var url: String
+            var current: Bool
+        }
+
+        var page: PageChrome
+        var rows: [Row]
+        var tabs: [Tab]
+        var filterTitle: String
+        var notice: String?
+        var nextURL: String?
+        var previousURL: String?
+        var servicesHint: Bool
+    }
+
+    struct DetailPage: Encodable {
+        struct Item: Encodable {
+            var label: String
+            var value: String
+        }
+
+        struct File: Encodable {
+            var name: String
+            var url: String
+            var size: String
+            var kind: String
+        }
+
+        struct Event: Encodable {
+            var status: String
+            var statusKey: String
+            var when: String
+            var note: String?
+            var by: String
+        }
+
+        struct Document: Encodable {
+            var title: String
+            var kind: String
+            var issued: String
+            var validUntil: String?
+            var viewURL: String
+            var downloadURL: String
+            var code: String
+        }
+
+        var page: PageChrome
+        var number: String
+        var serviceName: String
+        var status: String
+        var statusKey: String
+        var isOpen: Bool
+        var filed: String
+        var due: String
+        var overdue: Bool
+        var answers: [Item]
+        var files: [File]
+        var events: [Event]
+        var documents: [Document]
+        var receiptURL: String
+        var petitionsURL: String
+        var notice: String?
+    }
+
+    static let pageSize = 20
+
+    func list(_ req: Request) async throws -> View {
+        let t = try req.tenant
+        let account = try req.citizen
+        let raw = req.query[String.self, at: "status"]
+        let filter = Filter(rawValue: raw ?? "") ?? .all
+        let page = max(1, min(req.query[Int.self, at: "page"] ?? 1, 10_000))
+        // One more than a page tells whether there is a next one.
+        let rows = try await PetitionStore.mine(citizenID: try account.requireID(), tenant: t.tenant, statuses: filter.statuses,
+                                                limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize, on: req.db)
+        let now = Date()
+        func url(_ f: Filter, _ p: Int) -> String {
+            var q: [String] = []
+            if f != .all { q.append("status=\(f.rawValue)") }
+            if p > 1 { q.append("page=\(p)") }
+            return t.url(.petitions) + (q.isEmpty ? "" : "?" + q.joined(separator: "&"))
+        }
+        return try await req.view.render("tenant/petitions", ListPage(
+            page: PageChrome(request: req, title: "คำร้องของฉัน – \(t.tenant.thaiName)"),
+            rows: rows.prefix(Self.pageSize).map { p in
+                .init(number: p.number, url: t.url(.petition(p.number)), serviceName: p.serviceName, filed: ThaiDate.shortWithTime(p.createdAt),
+                      status: p.status.thai, statusKey: p.status.rawValue, due: ThaiDate.long(p.dueAt), overdue: p.status.isOpen && p.dueAt < now)
+            },
+            tabs: Filter.allCases.map { .init(title: $0.title, url: url($0, 1), current: $0 == filter) },
+            filterTitle: filter.title, notice: req.takeFlash(),
+            nextURL: rows.count > Self.pageSize ? url(filter, page + 1) : nil, previousURL: page > 1 ? url(filter, page - 1) : nil,
+            servicesHint: rows.isEmpty && filter == .all && page == 1))
+    }
+
+    /// The list's filters: every petition, those still being worked on, and each final state.
+    enum Filter: String, CaseIterable {
+        case all, open, completed, closed = "cannot_proceed"
+
+        var title: String {
+            switch self {
+            case .all: "ทั้งหมด"
+            case .open: "อยู่ระหว่างดำเนินการ"
+            case .completed: PetitionStatus.completed.thai
+            case .closed: PetitionStatus.cannotProceed.thai
+            }
+        }
+
+        var statuses: [PetitionStatus]? {
+            switch self {
+            case .all: nil
+            case .open: PetitionStatus.allCases.filter(\.isOpen)
+            case .completed: [.completed]
+            case .closed: [.cannotProceed]
+            }
+        }
+    }
+
+    func detail(_ req: Request) async throws -> View {
+        let (t, _, petition) = try await Self.own(req)
+        let geography = req.application.geography
+        let answers = (try? StoredJSON.decode(PetitionAnswers.self, from: petition.answersJSON))?.answers ?? []
+        let files = try await PetitionStore.attachments(petition, on: req.db)
+        let events = try await PetitionStore.timeline(petition, on: req.db)
+        let documents: [DocumentShim] = [] // DOCS-MERGE
+        let labels = Dictionary((t.tenant.anyService(petition.service)?.service.attachments ?? []).map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
+        return try await req.view.render("tenant/petition", DetailPage(
+            page: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"),
+            number: petition.number, serviceName: petition.serviceName, status: petition.status.thai, statusKey: petition.status.rawValue,
+            isOpen: petition.status.isOpen, filed: ThaiDate.shortWithTime(petition.createdAt), due: ThaiDate.long(petition.dueAt),
+            overdue: petition.status.isOpen && petition.dueAt < Date(),
+            answers: answers.map { .init(label: $0.label, value: $0.display(in: geography)) },
+            files: files.compactMap { f in
+                f.id.map { .init(name: f.originalName, url: t.url(.petitionFile(petition.number, $0)), size: Self.size(f.bytes),
+                                 kind: labels[f.fieldKey] ?? "ไฟล์แนบ") }
+            },
+            events: events.map { e in
+                let status = PetitionStatus(rawValue: e.toStatus) ?? .submitted
+                return .init(status: status.thai, statusKey: status.rawValue, when: ThaiDate.shortWithTime(e.createdAt), note: e.note,
+                             by: e.actorKind == PetitionStore.Actor.Kind.staff.rawValue ? "เจ้าหน้าที่" : "ผู้ยื่นคำร้อง")
+            },
+            documents: documents.compactMap { d in
+                d.id.map { .init(title: d.title, kind: d.kind.thai, issued: ThaiDate.long(d.issuedAt), validUntil: d.validUntil.map(ThaiDate.long),
+                                 viewURL: t.url(.petitionDocument(petition.number, $0)),
+                                 downloadURL: t.url(.petitionDocument(petition.number, $0)) + "?download=1", code: d.verificationCode) }
+            },
+            receiptURL: t.url(.petitionReceipt(petition.number)), petitionsURL: t.url(.petitions), notice: req.takeFlash()))
+    }
+
+    /// One of the citizen's own attached files.
+    func file(_ req: Request) async throws -> Response {
+        let (_, _, petition) = try await Self.own(req)
+        guard let id = req.parameters.get("file", as: UUID.self),
+              let record = try await PetitionStore.attachments(petition, on: req.db).first(where: { $0.id == id }) else { throw Abort(.notFound) }
+        return try await PetitionAttachments.response(record, download: req.query[String.self, at: "download"] == "1", app: req.application)
+    }
+
+    /// A document an officer issued for the citizen's petition (receipt, licence), to view or download.
+    func document(_ req: Request) async throws -> Response {
+        let (_, _, petition) = try await Self.own(req)
+        _ = petition
+        throw Abort(.notFound) // DOCS-MERGE
+    }
+
+    /// The petition named in the path, if the signed-in citizen filed it; 404 for anyone else's.
+    static func own(_ req: Request) async throws -> (ResolvedTenant, CitizenAccount, PetitionRecord) {
+        let t = try req.tenant
+        let account = try req.citizen
+        guard let number = req.parameters.get("number"), number.count <= 40,
+              let petition = try await PetitionStore.byNumber(number, tenant: t.tenant, on: req.db),
+              petition.citizenID != nil, petition.citizenID == account.id else { throw Abort(.notFound) }
+        return (t, account, petition)
+    }
+
+    struct DocumentShim { var id: UUID?; var title = ""; var kind = PetitionStatus.submitted; var issuedAt = Date(); var validUntil: Date?; var verificationCode = "" } // DOCS-MERGE
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? String(format: "%.1f MB", Double(bytes) / 1_048_576) : "\(max(1, bytes / 1024)) KB"
+    }
+}

@@ -1,0 +1,131 @@
+import Domain
+import Foundation
+import Vapor
+
+/// Files a citizen attaches to a petition: checked against the form's rules (how many, how large, what
+/// type, read from the content with libmagic and never from the name), written to the file store before
+/// the petition's transaction, and deleted again if the petition is not written.
+enum PetitionAttachments {
+    struct Checked: Sendable {
+        var fieldKey: String
+        var originalName: String
+        var mimeType: String
+        var ext: String
+        var bytes: [UInt8]
+    }
+
+    /// The most one upload may carry: every rule's files at their limit.
+    static func maxTotalBytes(_ rules: [AttachmentRule]) -> Int {
+        rules.reduce(0) { $0 + $1.effectiveMaxCount * ($1.effectiveMaxMB << 20) }
+    }
+
+    static func maxFileBytes(_ rules: [AttachmentRule]) -> Int {
+        (rules.map(\.effectiveMaxMB).max() ?? 1) << 20
+    }
+
+    /// The files of each rule, or a Thai message per input.
+    static func check(_ rules: [AttachmentRule], files: [String: [StreamedUpload.File]], sniffer: ([UInt8]) async throws -> String,
+                      errors: inout FormErrors) async throws -> [Checked] {
+        var out: [Checked] = []
+        for rule in rules {
+            let input = PetitionForm.fileInput(rule)
+            let chosen = (files[input] ?? []).filter { !$0.bytes.isEmpty || !$0.filename.isEmpty }
+            if chosen.isEmpty {
+                if rule.isRequired { errors.add(input, "กรุณาแนบ\(rule.label)") }
+                continue
+            }
+            guard chosen.count <= rule.effectiveMaxCount else {
+                errors.add(input, "แนบ\(rule.label)ได้ไม่เกิน \(rule.effectiveMaxCount) ไฟล์ (ท่านเลือก \(chosen.count) ไฟล์)")
+                continue
+            }
+            for file in chosen {
+                let name = displayName(file.filename)
+                guard !file.bytes.isEmpty else {
+                    errors.add(input, "ไฟล์ \(name) ว่างเปล่า กรุณาเลือกไฟล์อีกครั้ง")
+                    break
+                }
+                guard file.bytes.count <= rule.effectiveMaxMB << 20 else {
+                    errors.add(input, tooLarge(rule, name: name))
+                    break
+                }
+                let mime = try await sniffer(file.bytes)
+                guard let kind = FileKind.from(mimeType: mime), rule.types.contains(kind) else {
+                    errors.add(input, "ไฟล์ \(name) ไม่ใช่ไฟล์ประเภทที่รับ (รับเฉพาะ \(rule.types.map(\.displayName).joined(separator: ", ")))")
+                    break
+                }
+                out.append(Checked(fieldKey: rule.key, originalName: name, mimeType: mime, ext: ext(kind), bytes: file.bytes))
+            }
+        }
+        return out
+    }
+
+    static func tooLarge(_ rule: AttachmentRule, name: String? = nil) -> String {
+        "ไฟล์\(name.map { " \($0) " } ?? "")ใน\(rule.label)มีขนาดเกิน \(rule.effectiveMaxMB) MB กรุณาลดขนาดไฟล์หรือสแกนใหม่ให้เล็กลง"
+    }
+
+    /// libmagic's answer for the bytes, read on the thread pool (it may scan up to a megabyte).
+    static func sniffer(_ app: Application) throws -> @Sendable ([UInt8]) async throws -> String {
+        let magic = try app.fileTypeSniffer
+        let pool = app.threadPool
+        return { bytes in try await pool.runIfActive { magic.mimeType(of: bytes) } }
+    }
+
+    /// Writes the files under `petitions/<tenant>/`; on any failure the ones already written are deleted.
+    static func save(_ files: [Checked], tenant: Tenant, app: Application) async throws -> [PetitionStore.StoredAttachment] {
+        var saved: [PetitionStore.StoredAttachment] = []
+        do {
+            for f in files {
+                let data = Data(f.bytes)
+                let name = try await app.fileStore.save(data, folder: "petitions/\(tenant.id)", ext: f.ext)
+                saved.append(.init(fieldKey: f.fieldKey, fileName: name, originalName: f.originalName, mimeType: f.mimeType,
+                                   bytes: f.bytes.count, sha256: RandomToken.hex(SHA256Digest: data)))
+            }
+        } catch {
+            await delete(saved, app: app)
+            throw error
+        }
+        return saved
+    }
+
+    static func delete(_ files: [PetitionStore.StoredAttachment], app: Application) async {
+        for f in files { await app.fileStore.delete(f.fileName) }
+    }
+
+    /// A stored file as a response for someone the caller has checked may see it.
+    static func response(_ record: PetitionAttachmentRecord, download: Bool, app: Application) async throws -> Response {
+        let data = try await app.fileStore.read(record.fileName)
+        return fileResponse(data: data, mimeType: record.mimeType, name: record.originalName, download: download)
+    }
+
+    static func fileResponse(data: Data, mimeType: String, name: String, download: Bool) -> Response {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: mimeType)
+        let ascii = String(name.unicodeScalars.map { $0.isASCII && $0.value >= 32 && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ascii
+        headers.replaceOrAdd(name: "Content-Disposition",
+                             value: "\(download ? "attachment" : "inline"); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)")
+        headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        // A PDF opened in the browser may not run script or reach anything.
+        headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
+    }
+
+    /// The name as the person chose it, without folders or control characters, at most 120 characters.
+    static func displayName(_ raw: String) -> String {
+        let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? raw
+        let clean = String(String.UnicodeScalarView(last.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+            .trimmingCharacters(in: .whitespaces)
+        return clean.isEmpty ? "ไฟล์แนบ" : String(clean.prefix(120))
+    }
+
+    private static func ext(_ kind: FileKind) -> String {
+        switch kind {
+        case .pdf: "pdf"
+        case .jpeg: "jpg"
+        case .png: "png"
+        case .heic: "heic"
+        case .webp: "webp"
+        }
+    }
+}
