@@ -81,6 +81,19 @@ struct PetitionDocumentTests {
             let expected = try QRCode("http://eservice.example/verify/\(code)").svg(moduleSize: 4, border: 4, label: "x")
             #expect(try PetitionDocuments.qrSVG(req, doc).components(separatedBy: " d=\"")[1] == expected.components(separatedBy: " d=\"")[1])
 
+            // The citizen sees it on their petition page and opens it; another citizen cannot.
+            let own = try #require(try await CitizenFixtures.signIn(app, nationalID: try app.nationalIDs.open(citizen.nationalIDSealed).digits))
+            let citizenDoc = "/t/bangkrathum/account/petitions/\(p.number)/documents/\(try doc.requireID().uuidString.lowercased())"
+            try await app.testing().test(.GET, "/t/bangkrathum/account/petitions/\(p.number)", headers: own.headers) { res in
+                #expect(res.status == .ok && res.body.string.contains(code) && res.body.string.contains(citizenDoc))
+            }
+            try await app.testing().test(.GET, citizenDoc + "?download=1", headers: own.headers) { res in
+                #expect(res.status == .ok && Data(buffer: res.body) == samplePDF)
+                #expect(res.headers.first(name: .contentDisposition) == "attachment; filename=\"licence-\(code).pdf\"")
+            }
+            let stranger = try await CitizenFixtures.register(app)
+            try await app.testing().test(.GET, citizenDoc, headers: stranger.headers) { #expect($0.status == .notFound) }
+
             // The public page, without signing in.
             try await app.testing().test(.GET, "/verify/\(code)") { res in
                 #expect(res.status == .ok)

@@ -368,15 +368,7 @@ struct PetitionOfficeController {
                 .filter(\.$petitionID == (try petition.requireID())).first() else { throw Abort(.notFound) }
         try await AuditLog.record(.petitionAttachmentViewed, on: req, tenant: scope.tenant.slug,
                                   detail: "ไฟล์แนบ “\(record.originalName)” ของคำร้อง \(petition.number)")
-        let data = try await req.application.fileStore.read(record.fileName)
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: record.mimeType)
-        let kind = FileKind.from(mimeType: record.mimeType)
-        let ext = kind.map { $0 == .jpeg ? "jpg" : $0.rawValue } ?? "bin"
-        headers.replaceOrAdd(name: .contentDisposition, value: "inline; filename=\"\(petition.number)-\(record.fieldKey.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }).\(ext)\"")
-        headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
-        return Response(status: .ok, headers: headers, body: .init(data: data))
+        return try await PetitionAttachments.response(record, download: req.query[String.self, at: "download"] == "1", app: req.application)
     }
 
     /// An issued document's file (`?download=1` to save it).
@@ -483,7 +475,7 @@ struct PetitionOfficeController {
 
         var answers: [PetitionPage.Row] = []
         var answersProblem: String?
-        if let decoded = try? JSONDecoder().decode(PetitionAnswers.self, from: Data(p.answersJSON.utf8)) {
+        if let decoded = try? StoredJSON.decode(PetitionAnswers.self, from: p.answersJSON) {
             answers = decoded.answers.map { .init(label: $0.label, value: $0.display(in: geography)) }
         } else {
             answersProblem = "แสดงคำตอบในรูปแบบปกติไม่ได้ ข้อมูลที่บันทึกไว้: \(p.answersJSON.prefix(2000))"
