@@ -222,7 +222,6 @@ struct PetitionOfficeTests {
                 #expect(statements.contains { $0.contains("LEFT JOIN citizens") }, "the names come from one join")
                 counts[size] = statements.count
             }
-            print("queue page SQL statements (\(database)): \(counts)")
             #expect(counts[10] == counts[200], "statements: \(counts)")
             #expect((counts[10] ?? 0) > 0 && (counts[10] ?? 99) <= 12, "statements: \(counts)")
         }
