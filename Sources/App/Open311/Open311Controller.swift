@@ -95,17 +95,19 @@ struct Open311Controller {
     func dispatch(_ req: Request) async throws -> Response {
         let components = req.parameters.getCatchall()
         guard let (endpoint, format) = Open311Endpoint.parse(components) else { throw Open311Error.unknownPath }
-        guard endpoint.methods.contains(req.method) else {
+        // HEAD is answered as GET (the server sends no body).
+        let method = req.method == .HEAD ? .GET : req.method
+        guard endpoint.methods.contains(method) else {
             throw Open311Error(.methodNotAllowed, "ใช้ได้เฉพาะ \(endpoint.methods.map(\.rawValue).joined(separator: ", "))",
                                headers: [("Allow", endpoint.methods.map(\.rawValue).joined(separator: ", "))])
         }
         let t = try req.tenant
         var body: Open311Body
-        switch (endpoint, req.method) {
+        switch (endpoint, method) {
         case (.requests, .POST):
             body = try await postRequest(req, t)
         default:
-            let query = Open311Params(urlEncoded: req.url.query ?? "") ?? Open311Params(pairs: [])
+            guard let query = Open311Params(urlEncoded: req.url.query ?? "") else { throw Open311Error(.badRequest, "พารามิเตอร์ใน URL เข้ารหัสไม่ถูกต้อง") }
             try checkJurisdiction(query, t)
             try await limit(req, "open311-read:\(req.clientAddress)", req.application.open311Limits.readsPerAddress)
             switch endpoint {
