@@ -32,6 +32,8 @@ public enum AllMigrations {
             // Petitions filed through Open311; citizens' e-mail choice (023–024).
             UpdatePetitionAddChannel(),
             UpdateCitizenAddNotifyStatus(),
+            // Open311 API keys (026).
+            CreateOpen311Key(),
         ]
     }
 }

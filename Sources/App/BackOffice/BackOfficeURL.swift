@@ -15,6 +15,7 @@ public enum BackOfficeURL: Sendable {
     case tenantHome(String), tenantStaff(String)
     case tenantSettings(String)
     case identityQueue(String), identityReview(String, UUID), identityImage(String, UUID, UUID)
+    case tenantOpen311(String), tenantOpen311Revoke(String, UUID)
 
     public var path: String {
         let b = "/backoffice"
@@ -49,6 +50,8 @@ public enum BackOfficeURL: Sendable {
         case .identityReview(let slug, let id): return b + "/t/\(slug)/identity/\(id.uuidString.lowercased())"
         case .identityImage(let slug, let id, let image):
             return b + "/t/\(slug)/identity/\(id.uuidString.lowercased())/images/\(image.uuidString.lowercased())"
+        case .tenantOpen311(let slug): return b + "/t/\(slug)/open311"
+        case .tenantOpen311Revoke(let slug, let id): return b + "/t/\(slug)/open311/\(id.uuidString.lowercased())/revoke"
         }
     }
 

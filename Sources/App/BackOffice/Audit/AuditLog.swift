@@ -34,6 +34,8 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case identityImageViewed = "identity_image_viewed"
     case identityApproved = "identity_approved"
     case identityRejected = "identity_rejected"
+    case open311KeyIssued = "open311_key_issued"
+    case open311KeyRevoked = "open311_key_revoked"
 
     public var thai: String {
         switch self {
@@ -67,6 +69,8 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
         case .identityImageViewed: "เปิดดูภาพยืนยันตัวตน"
         case .identityApproved: "อนุมัติการยืนยันตัวตน"
         case .identityRejected: "ไม่อนุมัติการยืนยันตัวตน"
+        case .open311KeyIssued: "ออกคีย์ Open311 API"
+        case .open311KeyRevoked: "เพิกถอนคีย์ Open311 API"
         }
     }
 }
