@@ -34,6 +34,8 @@ public enum AllMigrations {
             UpdateCitizenAddNotifyStatus(),
             // Documents officers issue for petitions, with public verification codes (025).
             CreatePetitionDocument(),
+            // Open311 API keys (026).
+            CreateOpen311Key(),
         ]
     }
 }

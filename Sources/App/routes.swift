@@ -26,6 +26,9 @@ func routes(_ app: Application) throws {
                            uploads: uploads.grouped(prefix).grouped(TenantResolver(source: source)), includeHome: includeHome)
     }
 
+    // Open311 GeoReport v2 for each tenant (API clients: no session, no CSRF), both by path prefix and on its host.
+    try registerOpen311(on: app)
+
     if app.settings.mode != .production, app.settings.writesMailToFiles {
         let mailbox = MailboxController(mailer: FileMailer(directory: app.settings.mailDirectory))
         pages.get("dev", "mailbox", use: mailbox.list)

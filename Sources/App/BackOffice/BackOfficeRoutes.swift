@@ -75,6 +75,7 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     // token, the form's first part, itself.
     let officerUploads = app.grouped(app.sessions.middleware).grouped("backoffice").grouped(StaffAuthMiddleware())
         .grouped("t", ":tenant").grouped(TenantAccessMiddleware(minimum: .officer))
+    let open311Keys = Open311KeysController()
 
     record(.anyone) {
         root.get("login", use: signIn.loginPage)
@@ -141,6 +142,11 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         orgAdmin.get("staff", use: rights.tenantStaff)
         orgAdmin.post("staff", "revoke", use: rights.tenantRevoke)
         TenantSettingsRoutes.register(on: orgAdmin.grouped("settings"))
+        // Open311 API keys: list, issue (shown once), revoke after a confirmation page.
+        orgAdmin.get("open311", use: open311Keys.page)
+        orgAdmin.post("open311", use: open311Keys.issue)
+        orgAdmin.get("open311", ":id", "revoke", use: open311Keys.confirmRevoke)
+        orgAdmin.post("open311", ":id", "revoke", use: open311Keys.revoke)
     }
 }
 

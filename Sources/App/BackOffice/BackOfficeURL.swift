@@ -19,6 +19,7 @@ public enum BackOfficeURL: Sendable {
     case petitionQueue(String), petition(String, String), petitionStatus(String, String)
     case petitionAttachment(String, String, UUID), petitionDocuments(String, String)
     case petitionDocument(String, String, UUID), petitionDocumentQR(String, String, UUID)
+    case tenantOpen311(String), tenantOpen311Revoke(String, UUID)
 
     public var path: String {
         let b = "/backoffice"
@@ -61,6 +62,8 @@ public enum BackOfficeURL: Sendable {
         case .petitionDocument(let slug, let number, let id): return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())"
         case .petitionDocumentQR(let slug, let number, let id):
             return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
+        case .tenantOpen311(let slug): return b + "/t/\(slug)/open311"
+        case .tenantOpen311Revoke(let slug, let id): return b + "/t/\(slug)/open311/\(id.uuidString.lowercased())/revoke"
         }
     }
 
