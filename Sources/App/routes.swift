@@ -91,6 +91,7 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .petitionReceipt: citizen.get(path, use: filing.receipt)
         case .petitionFile: citizen.get(path, use: petitions.file)
         case .petitionDocument: citizen.get(path, use: petitions.document)
+        case .petitionDocumentQR: citizen.get(path, use: petitions.documentQR)
         case .notifications: citizen.post(path, use: account.notifications)
         }
     }

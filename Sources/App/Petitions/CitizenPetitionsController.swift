@@ -64,6 +64,8 @@ struct CitizenPetitionsController {
             var viewURL: String
             var downloadURL: String
             var code: String
+            var qrURL: String
+            var verifyURL: String
         }
 
         var page: PageChrome
@@ -164,7 +166,8 @@ struct CitizenPetitionsController {
                 d.id.map { .init(title: d.title, kind: d.kind.thai, issued: ThaiDate.long(d.issuedAt), validUntil: d.validUntil.map(ThaiDate.long),
                                  viewURL: t.url(.petitionDocument(petition.number, $0)),
                                  downloadURL: t.url(.petitionDocument(petition.number, $0)) + "?download=1",
-                                 code: PetitionDocuments.displayCode(d.verificationCode)) }
+                                 code: PetitionDocuments.displayCode(d.verificationCode),
+                                 qrURL: t.url(.petitionDocumentQR(petition.number, $0)), verifyURL: PetitionDocuments.verifyURL(req, d)) }
             },
             receiptURL: t.url(.petitionReceipt(petition.number)), petitionsURL: t.url(.petitions), notice: req.takeFlash()))
     }
@@ -183,6 +186,14 @@ struct CitizenPetitionsController {
         guard let id = req.parameters.get("document", as: UUID.self),
               let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
         return try await PetitionDocuments.fileResponse(req, document, download: req.query[String.self, at: "download"] == "1")
+    }
+
+    /// The QR code of one of the citizen's documents: it opens the public verification page.
+    func documentQR(_ req: Request) async throws -> Response {
+        let (_, _, petition) = try await Self.own(req)
+        guard let id = req.parameters.get("document", as: UUID.self),
+              let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
+        return try PetitionDocuments.qrResponse(req, document)
     }
 
     /// The petition named in the path, if the signed-in citizen filed it; 404 for anyone else's.

@@ -84,6 +84,19 @@ enum PetitionDocuments {
             .filter(\.$petitionID == (try petition.requireID())).first()
     }
 
+    /// Every document issued for a citizen's petitions in the tenant, newest first, with its petition's number
+    /// (one query), for "เอกสารของฉัน" in the citizen's account.
+    static func forCitizen(_ citizenID: UUID, tenant: Tenant, limit: Int = 50,
+                           on db: any Database) async throws -> [(document: PetitionDocumentRecord, number: String)] {
+        let rows = try await PetitionDocumentRecord.query(on: db)
+            .join(PetitionRecord.self, on: \PetitionDocumentRecord.$petitionID == \PetitionRecord.$id)
+            .filter(\.$tenantID == tenant.id)
+            .filter(PetitionRecord.self, \.$tenantID == tenant.id)
+            .filter(PetitionRecord.self, \.$citizenID == citizenID)
+            .sort(\.$issuedAt, .descending).limit(limit).all()
+        return try rows.map { ($0, try $0.joined(PetitionRecord.self).number) }
+    }
+
     /// The document with this verification code, in any tenant (the public verification page). `code` may be
     /// typed in any case with dashes or spaces; nil for a code that cannot be one.
     static func byCode(_ code: String, on db: any Database) async throws -> PetitionDocumentRecord? {
