@@ -121,7 +121,7 @@ struct PetitionOfficeTests {
             let late = try await PetitionFixtures.file(app, citizen: somsri, service: "road-repair", at: old)
             let b1 = try await PetitionFixtures.file(app, citizen: mana)
             let b2 = try await PetitionFixtures.move(app, try await PetitionFixtures.file(app, citizen: mana), to: .completed)
-            let api = try await PetitionFixtures.file(app, citizen: nil, requester: #"{"first_name":"เอ","email":"a@example.com"}"#)
+            let api = try await PetitionFixtures.file(app, citizen: nil, requester: #"{"first_name":"เอ","email":"a@example.com","client":"แชตบอต"}"#)
             let foreign = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app, tenant: "bangrak"), tenant: "bangrak",
                                                          service: "general-complaint")
 
@@ -137,6 +137,10 @@ struct PetitionOfficeTests {
             #expect(html.contains("สมศรี ใจดี") && html.contains("มานะ ขยันยิ่ง") && html.contains("ยื่นผ่าน Open311"))
             #expect(html.range(of: api.number)!.lowerBound < html.range(of: a1.number)!.lowerBound, "newest first")
             #expect(html.contains("เกินกำหนด"))
+            // The contact details an Open311 client sent are shown to the tenant's officers (never by the API).
+            let (apiStatus, apiPage) = try await PetitionFixtures.page(app, officer, "\(Self.queue)/\(api.number)")
+            #expect(apiStatus == .ok)
+            for text in ["ระบบที่ยื่น", "แชตบอต", "ชื่อผู้แจ้ง", "เอ", "a@example.com"] { #expect(apiPage.contains(text), "\(text)") }
 
             (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=open&sort=oldest")
             #expect(html.range(of: late.number)!.lowerBound < html.range(of: a1.number)!.lowerBound, "oldest first on request")
@@ -397,7 +401,7 @@ struct PetitionOfficeTests {
             let keen = try await PetitionFixtures.citizen(app, first: "มานะ", last: "ขยัน", notify: true)
             let pq = try await PetitionFixtures.file(app, citizen: quiet)
             let pk = try await PetitionFixtures.file(app, citizen: keen)
-            let api = try await PetitionFixtures.file(app, citizen: nil, requester: #"{"email":"someone@example.com"}"#)
+            let api = try await PetitionFixtures.file(app, citizen: nil, requester: #"{"email":"someone@example.com","client":"แชตบอต"}"#)
             func move(_ p: PetitionRecord, _ status: String, note: String = "", version: Int) async throws {
                 try await post(app, "\(Self.queue)/\(p.number)/status", officer, ["status": status, "note": note, "version": "\(version)"]) {
                     #expect($0.status == .seeOther, "\($0.status)")

@@ -537,15 +537,19 @@ struct PetitionOfficeController {
         return try await req.view.render("backoffice/petitions/petition", context).encodeResponse(status: httpStatus, for: req)
     }
 
-    /// Contact details an Open311 client sent (private to officers): the usual GeoReport names in Thai.
+    /// Contact details an Open311 client sent (private to officers), as `Open311Requester` keeps them.
     static func requesterRows(_ json: String?) -> [PetitionPage.Row] {
-        guard let json, let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return [] }
-        let labels = ["first_name": "ชื่อ", "last_name": "นามสกุล", "name": "ชื่อ", "email": "อีเมล", "phone": "โทรศัพท์",
-                      "device_id": "รหัสอุปกรณ์", "account_id": "รหัสบัญชี"]
-        return object.keys.sorted().compactMap { key in
-            guard let value = object[key], !(value is NSNull) else { return nil }
-            let text = (value as? String) ?? "\(value)"
-            return text.isEmpty ? nil : .init(label: labels[key] ?? key, value: String(text.prefix(300)))
+        guard let json, let r = try? StoredJSON.decode(Open311Requester.self, from: json) else { return [] }
+        let name = [r.firstName, r.lastName].compactMap { $0 }.joined(separator: " ")
+        let rows: [(String, String?)] = [
+            ("ระบบที่ยื่น", r.client), ("ชื่อผู้แจ้ง", name.isEmpty ? nil : name), ("อีเมล", r.email), ("โทรศัพท์", r.phone),
+            ("รายละเอียดที่แจ้ง", r.description), ("ตำแหน่งที่แจ้ง", r.addressString),
+            ("พิกัด", r.lat.flatMap { lat in r.long.map { "\(lat), \($0)" } }), ("ลิงก์ภาพที่ระบบอื่นแนบมา (ไม่ได้ดึงมาเก็บ)", r.mediaURL),
+            ("รหัสที่อยู่", r.addressID), ("รหัสอุปกรณ์", r.deviceID), ("รหัสบัญชีในระบบอื่น", r.accountID),
+        ]
+        return rows.compactMap { label, value in
+            guard let value, !value.isEmpty else { return nil }
+            return .init(label: label, value: String(value.prefix(300)))
         }
     }
 
