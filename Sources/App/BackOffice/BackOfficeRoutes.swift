@@ -137,6 +137,7 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         officerUploads.on(.POST, "petitions", ":number", "documents", body: .stream, use: petitions.upload)
         officer.get("petitions", ":number", "documents", ":document", use: petitions.document)
         officer.get("petitions", ":number", "documents", ":document", "qr.svg", use: petitions.documentQR)
+        officer.post("petitions", ":number", "documents", ":document", "withdraw", use: petitions.withdraw)
     }
     record(.tenant(.orgAdmin)) {
         orgAdmin.get("staff", use: rights.tenantStaff)

@@ -20,6 +20,8 @@ public enum BackOfficeURL: Sendable {
     case petitionAttachment(String, String, UUID), petitionDocuments(String, String)
     case petitionDocument(String, String, UUID), petitionDocumentQR(String, String, UUID)
     case tenantOpen311(String), tenantOpen311Revoke(String, UUID)
+    // Withdrawing an issued document (docfix).
+    case petitionDocumentWithdraw(String, String, UUID)
 
     public var path: String {
         let b = "/backoffice"
@@ -64,6 +66,8 @@ public enum BackOfficeURL: Sendable {
             return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
         case .tenantOpen311(let slug): return b + "/t/\(slug)/open311"
         case .tenantOpen311Revoke(let slug, let id): return b + "/t/\(slug)/open311/\(id.uuidString.lowercased())/revoke"
+        case .petitionDocumentWithdraw(let slug, let number, let id):
+            return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/withdraw"
         }
     }
 

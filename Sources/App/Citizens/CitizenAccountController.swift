@@ -19,6 +19,8 @@ struct CitizenAccountController {
         var issued: String
         var url: String
         var petitionURL: String
+        /// Withdrawn by the tenant (still listed: it is a record).
+        var withdrawn: Bool
     }
 
     struct WelcomePage: Encodable {
@@ -91,7 +93,8 @@ struct CitizenAccountController {
             page: PageChrome(request: req, title: "ยินดีต้อนรับ – \(t.tenant.thaiName)"),
             documents: documents.compactMap { d, number in
                 d.id.map { .init(kind: d.kind.thai, title: d.title, number: number, issued: ThaiDate.long(d.issuedAt),
-                                          url: t.url(.petitionDocument(number, $0)), petitionURL: t.url(.petition(number))) }
+                                          url: t.url(.petitionDocument(number, $0)), petitionURL: t.url(.petition(number)),
+                                          withdrawn: d.isWithdrawn) }
             },
             name: account.fullName, status: status.thai, statusKey: status.rawValue,
             reason: status == .rejected ? account.verificationReason : nil, notice: req.takeFlash(),

@@ -19,7 +19,8 @@ enum PetitionDocumentKind: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// A document an officer issued for a petition (receipt, licence, other). Never changed once written.
+/// A document an officer issued for a petition (receipt, licence, other). Its content never changes once written;
+/// one issued by mistake is withdrawn (once, with a reason) and stays on record.
 final class PetitionDocumentRecord: Model, @unchecked Sendable {
     static let schema = "petition_documents"
 
@@ -44,10 +45,20 @@ final class PetitionDocumentRecord: Model, @unchecked Sendable {
     @Field(key: "issued_by") var issuedBy: UUID
     @Field(key: "issued_by_name") var issuedByName: String
     @Field(key: "created_at") var createdAt: Date
+    /// Makes a repeated upload form (double click, retry) one document: unique per tenant.
+    @Field(key: "submission_key") var submissionKey: String
+    /// Set once, when an officer withdraws the document (issued by mistake); nil while it stands.
+    @OptionalField(key: "withdrawn_at") var withdrawnAt: Date?
+    /// Why, as the officer wrote it: shown to officers and the citizen, never on the public verification page.
+    @OptionalField(key: "withdrawn_reason") var withdrawnReason: String?
+    @OptionalField(key: "withdrawn_by") var withdrawnBy: UUID?
+    @OptionalField(key: "withdrawn_by_name") var withdrawnByName: String?
 
     init() {}
 
     var kind: PetitionDocumentKind { PetitionDocumentKind(rawValue: kindRaw) ?? .other }
+
+    var isWithdrawn: Bool { withdrawnAt != nil }
 
     /// Whether the validity has run out at `now` (never for a document without an end date).
     func isExpired(at now: Date) -> Bool {
@@ -59,8 +70,9 @@ final class PetitionDocumentRecord: Model, @unchecked Sendable {
 /// Issued documents of petitions: the store, their files, verification codes and QR codes.
 ///
 /// For other pages (the citizen's petition page): `list(_:on:)` for a petition's documents, `find` for one of
-/// them, `fileResponse(_:_:download:)` to send the file (after the caller checked the person may see it), and
-/// `qrSVG(_:_:)` / `verifyURL(_:_:)` for the public verification link.
+/// them, `fileResponse(_:_:download:)` to send the file (after the caller checked the person may see it),
+/// `qrSVG(_:_:)` / `verifyURL(_:_:)` for the public verification link, and `withdrawal(_:)` for the Thai lines
+/// that say a document was withdrawn (`isWithdrawn`): withdrawn documents stay listed and downloadable.
 enum PetitionDocuments {
     static let maxMB = 20
     static var maxBytes: Int { maxMB << 20 }
@@ -69,6 +81,8 @@ enum PetitionDocuments {
     static let kinds: [FileKind] = [.pdf, .jpeg, .png]
     static let acceptAttribute = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
     static let titleMaxLength = 200
+    /// The upload form's hidden submission token (after `_csrf`, which stays the first part).
+    static let tokenField = "_submission"
 
     // MARK: Reading
 
@@ -102,6 +116,24 @@ enum PetitionDocuments {
     static func byCode(_ code: String, on db: any Database) async throws -> PetitionDocumentRecord? {
         guard let normal = normalizedCode(code) else { return nil }
         return try await PetitionDocumentRecord.query(on: db).filter(\.$verificationCode == normal).first()
+    }
+
+    /// The document this upload form's submission already issued in the tenant, if any.
+    static func bySubmissionKey(_ key: String, tenant: Tenant, on db: any Database) async throws -> PetitionDocumentRecord? {
+        try await PetitionDocumentRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$submissionKey == key).first()
+    }
+
+    /// The key that makes a repeated upload form one document: the form's random token, tied to the petition and
+    /// the officer, so a token cannot reach another petition's document.
+    static func submissionKey(petitionID: UUID, staffID: UUID, token: String) -> String {
+        "doc:" + RandomToken.hash("\(petitionID.uuidString.lowercased()):\(staffID.uuidString.lowercased()):\(token)")
+    }
+
+    /// For people who may see the reason (officers, the citizen): "เพิกถอนแล้วเมื่อ 5 มกราคม 2569" and the reason;
+    /// nil for a document that stands.
+    static func withdrawal(_ document: PetitionDocumentRecord) -> (when: String, reason: String)? {
+        guard let at = document.withdrawnAt else { return nil }
+        return ("เพิกถอนแล้วเมื่อ \(ThaiDate.shortWithTime(at))", document.withdrawnReason ?? "")
     }
 
     // MARK: Verification codes
@@ -172,6 +204,8 @@ enum PetitionDocuments {
         headers.replaceOrAdd(name: .contentDisposition, value: "\(download ? "attachment" : "inline"); filename=\"\(downloadName(document))\"")
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        // A PDF opened in the browser may not run script or reach anything (as `PetitionAttachments` sends files).
+        headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
         return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 
@@ -190,6 +224,8 @@ enum PetitionDocuments {
         var validUntil: Date?
         var originalName: String
         var bytes: [UInt8]
+        /// `submissionKey(petitionID:staffID:token:)` of the upload form; nil: always a new document.
+        var submissionKey: String? = nil
     }
 
     /// Why an upload is refused, in Thai for the page.
@@ -209,10 +245,15 @@ enum PetitionDocuments {
 
     /// Checks the file by content, writes it to the file store, then records the document and the audit entry
     /// in one transaction; if the transaction fails the file is removed again, so nothing is left orphaned.
+    /// A repeat of an upload form already issued (same `submissionKey`: a double click, a retry) gives back the
+    /// first document (`created` false) and keeps no file of its own, also when both arrive at once: the
+    /// unique index refuses the second and it returns the first.
     static func issue(_ issue: Issue, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, ip: String, now: Date = Date(),
-                      app: Application, on db: any Database) async throws -> PetitionDocumentRecord {
+                      app: Application, on db: any Database) async throws -> (document: PetitionDocumentRecord, created: Bool) {
         guard !issue.bytes.isEmpty else { throw Refused.noFile }
         guard issue.bytes.count <= maxBytes else { throw Refused.tooLarge }
+        let key = issue.submissionKey ?? "doc:" + RandomToken.make()
+        if let existing = try await bySubmissionKey(key, tenant: tenant, on: db) { return (existing, false) }
         let sniffer = try app.fileTypeSniffer
         let bytes = issue.bytes
         let mime = try await app.threadPool.runIfActive { sniffer.mimeType(of: bytes) }
@@ -222,13 +263,14 @@ enum PetitionDocuments {
         let store = app.fileStore
         let name = try await store.save(data, folder: "\(folder)/\(tenant.id)", ext: kind == .jpeg ? "jpg" : kind.rawValue)
         let petitionID = try petition.requireID()
+        var result: (document: PetitionDocumentRecord, created: Bool)?
         do {
-            // A clash of two random 60-bit codes is not expected; if the unique index refuses one, draw again.
             var attempt = 0
-            while true {
+            while result == nil {
                 attempt += 1
                 do {
-                    return try await db.writeTransaction { db in
+                    result = try await db.writeTransaction { db -> (document: PetitionDocumentRecord, created: Bool) in
+                        if let existing = try await bySubmissionKey(key, tenant: tenant, on: db) { return (existing, false) }
                         let d = PetitionDocumentRecord()
                         d.tenantID = tenant.id
                         d.petitionID = petitionID
@@ -245,19 +287,67 @@ enum PetitionDocuments {
                         d.issuedBy = staff.id
                         d.issuedByName = String(staff.displayName.prefix(120))
                         d.createdAt = now
+                        d.submissionKey = key
                         try await d.create(on: db)
                         try await AuditLog.record(.petitionDocumentIssued, actor: AuditActor(staff), tenant: tenant.slug,
                                                   detail: "\(issue.kind.thai) “\(d.title)” คำร้อง \(petition.number) รหัสตรวจสอบ \(displayCode(d.verificationCode))",
                                                   ip: ip, at: now, on: db)
-                        return d
+                        return (d, true)
                     }
-                } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 3 {
-                    continue
+                } catch {
+                    guard (error as? any DatabaseError)?.isConstraintFailure == true else { throw error }
+                    // The same form issued by a concurrent request (the unique key refused ours): that one stands.
+                    if let existing = try await bySubmissionKey(key, tenant: tenant, on: db) {
+                        result = (existing, false)
+                    } else if attempt >= 3 {
+                        throw error
+                    }
+                    // Otherwise two random 60-bit codes clashed, which is not expected: draw again.
                 }
             }
         } catch {
             await store.delete(name)
             throw error
+        }
+        guard let result else { throw Abort(.internalServerError) }
+        if !result.created { await store.delete(name) }
+        return result
+    }
+
+    // MARK: Withdrawing
+
+    static let reasonMaxLength = 1000
+
+    /// Withdraws a document issued by mistake, once: a conditional update (of two officers at once, one
+    /// withdraws it and the other gets false), the audit entry and the e-mails `notifications` renders from the
+    /// withdrawn document, in one transaction. False when it was already withdrawn. The document and its file
+    /// stay: it is a record, and the verification page says it was withdrawn.
+    static func withdraw(_ document: PetitionDocumentRecord, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, reason: String,
+                         ip: String, now: Date = Date(), on db: any Database,
+                         notifications: @escaping @Sendable (PetitionDocumentRecord) async throws -> [RenderedMail]) async throws -> Bool {
+        let id = try document.requireID()
+        let petitionID = try petition.requireID()
+        let reason = String(reason.prefix(reasonMaxLength))
+        let name = String(staff.displayName.prefix(120))
+        return try await db.writeTransaction { db in
+            // Read first (SQLite then refuses a second writer at once and `writeTransaction` runs it again).
+            guard let d = try await PetitionDocumentRecord.query(on: db).filter(\.$id == id).filter(\.$tenantID == tenant.id)
+                .filter(\.$petitionID == petitionID).first(), !d.isWithdrawn else { return false }
+            let changed = try await db.claim("""
+                UPDATE petition_documents SET withdrawn_at = \(bind: now), withdrawn_reason = \(bind: reason),
+                withdrawn_by = \(bind: staff.id), withdrawn_by_name = \(bind: name)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND withdrawn_at IS NULL RETURNING id
+                """)
+            guard changed else { return false }
+            d.withdrawnAt = now
+            d.withdrawnReason = reason
+            d.withdrawnBy = staff.id
+            d.withdrawnByName = name
+            try await AuditLog.record(.petitionDocumentWithdrawn, actor: AuditActor(staff), tenant: tenant.slug,
+                                      detail: "\(d.kind.thai) “\(d.title)” คำร้อง \(petition.number) รหัสตรวจสอบ \(displayCode(d.verificationCode)) เหตุผล: \(reason)",
+                                      ip: ip, at: now, on: db)
+            for mail in try await notifications(d) { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }
+            return true
         }
     }
 }

@@ -7,7 +7,9 @@ import Vapor
 /// code or types the code and sees who issued what for which petition, when, until when it is valid, and the
 /// SHA-256 of the file to compare with the copy in front of them. Nothing personal is shown: not the
 /// citizen's name, ID, address or answers, and not the document's title (an officer may have typed a name
-/// into it). Look-ups are rate-limited per address, so codes cannot be tried in bulk.
+/// into it). Look-ups are rate-limited per address, so codes cannot be tried in bulk. A withdrawn document
+/// says so in red with the date it was withdrawn (not why, which may be personal, nor by whom), and still shows
+/// its facts so the inspector knows which document it is.
 struct VerifyController {
     struct VerifyPage: Encodable {
         struct Document: Encodable {
@@ -20,8 +22,10 @@ struct VerifyController {
             var serviceName: String
             var issued: String
             var validity: String
-            /// "valid", "expired" or "none" (no end date).
+            /// "valid", "expired", "none" (no end date) or "withdrawn".
             var validityKey: String
+            /// The day it was withdrawn (Buddhist era); nil while it stands.
+            var withdrawnOn: String?
             var sha256: String
             var type: String
             var size: String
@@ -31,7 +35,7 @@ struct VerifyController {
         var action: String
         var code: String
         var codeError: String?
-        /// "form", "verified" or "not-found".
+        /// "form", "verified", "withdrawn" or "not-found".
         var state: String
         var document: Document?
     }
@@ -62,7 +66,9 @@ struct VerifyController {
         }
         let now = Date()
         let validity: (String, String)
-        if let until = document.validUntil {
+        if let at = document.withdrawnAt {
+            validity = ("ใช้ไม่ได้แล้ว: ถูกเพิกถอนเมื่อวันที่ \(ThaiDate.long(at))", "withdrawn")
+        } else if let until = document.validUntil {
             validity = document.isExpired(at: now) ? ("หมดอายุแล้ว เมื่อสิ้นวันที่ \(ThaiDate.long(until))", "expired")
                 : ("ใช้ได้ถึงวันที่ \(ThaiDate.long(until))", "valid")
         } else {
@@ -70,11 +76,12 @@ struct VerifyController {
         }
         let base = TenantURL.base(slug: tenant.slug)
         let context = VerifyPage(
-            page: Self.chrome(req), action: SiteURL.verifyForm.path, code: PetitionDocuments.displayCode(document.verificationCode), state: "verified",
+            page: Self.chrome(req), action: SiteURL.verifyForm.path, code: PetitionDocuments.displayCode(document.verificationCode),
+            state: document.isWithdrawn ? "withdrawn" : "verified",
             document: .init(tenantName: tenant.thaiName, tenantNameEN: tenant.config.name.en, tenantSiteURL: TenantURL.home.path(base: base),
                             logoURL: TenantURL.logo.path(base: base), kind: document.kind.thai, petitionNumber: petition.number,
                             serviceName: petition.serviceName, issued: ThaiDate.long(document.issuedAt), validity: validity.0,
-                            validityKey: validity.1, sha256: document.sha256,
+                            validityKey: validity.1, withdrawnOn: document.withdrawnAt.map(ThaiDate.long), sha256: document.sha256,
                             type: FileKind.from(mimeType: document.mimeType)?.displayName ?? document.mimeType,
                             size: PetitionOfficeController.size(document.bytes)))
         return try await render(req, context, status: .ok)

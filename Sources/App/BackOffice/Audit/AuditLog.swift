@@ -38,6 +38,7 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case petitionStatusChanged = "petition_status_changed"
     case petitionAttachmentViewed = "petition_attachment_viewed"
     case petitionDocumentIssued = "petition_document_issued"
+    case petitionDocumentWithdrawn = "petition_document_withdrawn"
     case open311KeyIssued = "open311_key_issued"
     case open311KeyRevoked = "open311_key_revoked"
 
@@ -76,6 +77,7 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
         case .petitionStatusChanged: "เปลี่ยนสถานะคำร้อง"
         case .petitionAttachmentViewed: "เปิดดูไฟล์แนบของคำร้อง"
         case .petitionDocumentIssued: "ออกเอกสารให้คำร้อง"
+        case .petitionDocumentWithdrawn: "เพิกถอนเอกสารของคำร้อง"
         case .open311KeyIssued: "ออกคีย์ Open311 API"
         case .open311KeyRevoked: "เพิกถอนคีย์ Open311 API"
         }

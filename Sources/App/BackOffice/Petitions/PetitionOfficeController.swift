@@ -209,6 +209,8 @@ struct PetitionOfficeController {
         }
 
         struct Document: Encodable {
+            /// The lower-case id, for the withdrawal form's field ids.
+            var id: String
             var kind: String
             var title: String
             var issued: String
@@ -223,6 +225,14 @@ struct PetitionOfficeController {
             var sha256: String
             var size: String
             var type: String
+            var isWithdrawn: Bool
+            /// "เพิกถอนแล้วเมื่อ …" once withdrawn, with who and why.
+            var withdrawn: String?
+            var withdrawnBy: String?
+            var withdrawnReason: String?
+            var withdrawAction: String
+            var reasonValue: String
+            var reasonError: String?
         }
 
         var page: PageChrome
@@ -254,6 +264,10 @@ struct PetitionOfficeController {
         var errors: [ErrorLink]
         var documents: [Document]
         var uploadAction: String
+        /// The upload form's submission token: a repeat of the same form gives back the document it issued.
+        var submission: String
+        var tokenField: String
+        var reasonMaxLength: Int
         var kinds: [FieldView.Option]
         var titleValue: String
         var validUntilValue: String
@@ -279,6 +293,10 @@ struct PetitionOfficeController {
         var title = ""
         var validUntil = ""
         var uploadErrors = FormErrors()
+        var submission: String?
+        /// The document whose withdrawal form is answered, and the reason typed.
+        var withdrawing: UUID?
+        var reason = ""
     }
 
     func show(_ req: Request) async throws -> Response {
@@ -401,6 +419,8 @@ struct PetitionOfficeController {
             throw Abort(.badRequest)
         }
         state.kind = upload.fields["kind"]
+        let token = upload.fields[PetitionDocuments.tokenField].flatMap { RandomToken.looksValid($0) ? $0 : nil } ?? RandomToken.make()
+        state.submission = token
         state.title = (upload.fields["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         state.validUntil = (upload.fields["valid_until"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let file = upload.files["file"]
@@ -422,16 +442,72 @@ struct PetitionOfficeController {
             return try await render(req, petition: petition, state: state, status: .unprocessableEntity)
         }
         let issued: PetitionDocumentRecord
+        let created: Bool
         do {
-            issued = try await PetitionDocuments.issue(
-                .init(kind: kind, title: state.title, validUntil: validUntil, originalName: file.filename, bytes: file.bytes),
+            let key = PetitionDocuments.submissionKey(petitionID: try petition.requireID(), staffID: scope.staff.id, token: token)
+            (issued, created) = try await PetitionDocuments.issue(
+                .init(kind: kind, title: state.title, validUntil: validUntil, originalName: file.filename, bytes: file.bytes, submissionKey: key),
                 petition: petition, tenant: t, staff: scope.staff, ip: req.clientAddress, app: req.application, on: req.db)
         } catch let refused as PetitionDocuments.Refused {
             state.uploadErrors.add("file", refused.message)
             return try await render(req, petition: petition, state: state, status: refused == .tooLarge ? .payloadTooLarge : .unprocessableEntity)
         }
-        req.flash("ออก\(issued.kind.thai) “\(issued.title)” แล้ว รหัสตรวจสอบ \(PetitionDocuments.displayCode(issued.verificationCode))")
+        let code = PetitionDocuments.displayCode(issued.verificationCode)
+        req.flash(created ? "ออก\(issued.kind.thai) “\(issued.title)” แล้ว รหัสตรวจสอบ \(code)"
+            : "แบบฟอร์มนี้ถูกส่งซ้ำ ระบบออก\(issued.kind.thai) “\(issued.title)” ไว้แล้วเพียงฉบับเดียว รหัสตรวจสอบ \(code) (ไม่ได้ออกซ้ำ)")
         return req.redirect(to: BackOfficeURL.petition(t.slug, petition.number).path + "#documents")
+    }
+
+    // MARK: Withdrawing
+
+    struct WithdrawForm: Content {
+        var reason: String?
+    }
+
+    /// Withdraws a document issued by mistake: a reason is required; the citizen is e-mailed in the same
+    /// transaction; a document already withdrawn (by someone else meanwhile) gets 409 and the latest page.
+    func withdraw(_ req: Request) async throws -> Response {
+        let scope = try req.backOffice
+        let t = scope.tenant
+        let petition = try await load(req)
+        let document = try await loadDocument(req, petition: petition)
+        let id = try document.requireID()
+        var state = PageState()
+        state.withdrawing = id
+        state.reason = ((try? req.content.decode(WithdrawForm.self))?.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let field = Self.reasonField(id)
+        guard !document.isWithdrawn else {
+            state.conflict = Self.alreadyWithdrawn(document)
+            return try await render(req, petition: petition, state: state, status: .conflict)
+        }
+        if state.reason.isEmpty {
+            state.errors.add(field, "กรุณาระบุเหตุผลที่เพิกถอนเอกสาร ผู้ยื่นจะได้รับแจ้งเหตุผลนี้ทางอีเมล")
+        } else if state.reason.count > PetitionDocuments.reasonMaxLength {
+            state.errors.add(field, "เหตุผลยาวได้ไม่เกิน \(PetitionDocuments.reasonMaxLength.formatted()) ตัวอักษร (ตอนนี้ \(state.reason.count.formatted()) ตัวอักษร)")
+        }
+        guard state.errors.isEmpty else { return try await render(req, petition: petition, state: state, status: .unprocessableEntity) }
+        let citizen = try await PetitionMail.recipient(of: petition, tenant: t, on: req.db)
+        let done = try await PetitionDocuments.withdraw(document, petition: petition, tenant: t, staff: scope.staff, reason: state.reason,
+                                                        ip: req.clientAddress, on: req.db) { withdrawn in
+            try await PetitionMail.documentWithdrawn(req, petition: petition, tenant: t, document: withdrawn, citizen: citizen)
+        }
+        guard done else {
+            let fresh = try await PetitionDocuments.find(id, petition: petition, on: req.db) ?? document
+            state.conflict = Self.alreadyWithdrawn(fresh)
+            return try await render(req, petition: petition, state: state, status: .conflict)
+        }
+        let mailed = citizen.map { !$0.email.trimmingCharacters(in: .whitespaces).isEmpty } ?? false
+        req.flash("เพิกถอน\(document.kind.thai) “\(document.title)” (รหัสตรวจสอบ \(PetitionDocuments.displayCode(document.verificationCode))) แล้ว"
+            + (mailed ? " ระบบแจ้งผู้ยื่นทางอีเมลพร้อมเหตุผล" : ""))
+        return req.redirect(to: BackOfficeURL.petition(t.slug, petition.number).path + "#documents")
+    }
+
+    static func reasonField(_ id: UUID) -> String { "withdraw-reason-\(id.uuidString.lowercased())" }
+
+    static func alreadyWithdrawn(_ d: PetitionDocumentRecord) -> String {
+        "ยังไม่ได้บันทึก: \(d.kind.thai) “\(d.title)” (รหัสตรวจสอบ \(PetitionDocuments.displayCode(d.verificationCode))) ถูกเพิกถอนไปแล้ว"
+            + (d.withdrawnAt.map { " เมื่อ \(ThaiDate.shortWithTime($0))" } ?? "") + (d.withdrawnByName.map { " โดย \($0)" } ?? "")
+            + " เพิกถอนซ้ำไม่ได้ ด้านล่างคือข้อมูลล่าสุด"
     }
 
     // MARK: Loading and rendering
@@ -508,11 +584,16 @@ struct PetitionOfficeController {
                 validity = "ไม่มีวันหมดอายุ"
             }
             let file = BackOfficeURL.petitionDocument(t.slug, number, id).path
-            return .init(kind: d.kind.thai, title: d.title, issued: ThaiDate.shortWithTime(d.issuedAt), issuedBy: d.issuedByName,
+            let answering = state.withdrawing == id
+            return .init(id: id.uuidString.lowercased(), kind: d.kind.thai, title: d.title, issued: ThaiDate.shortWithTime(d.issuedAt), issuedBy: d.issuedByName,
                          validity: validity, expired: d.isExpired(at: now), code: PetitionDocuments.displayCode(d.verificationCode),
                          verifyURL: PetitionDocuments.verifyURL(req, d), fileURL: file, downloadURL: file + "?download=1",
                          qrURL: BackOfficeURL.petitionDocumentQR(t.slug, number, id).path, sha256: d.sha256, size: Self.size(d.bytes),
-                         type: FileKind.from(mimeType: d.mimeType)?.displayName ?? d.mimeType)
+                         type: FileKind.from(mimeType: d.mimeType)?.displayName ?? d.mimeType,
+                         isWithdrawn: d.isWithdrawn, withdrawn: PetitionDocuments.withdrawal(d)?.when, withdrawnBy: d.withdrawnByName,
+                         withdrawnReason: PetitionDocuments.withdrawal(d)?.reason,
+                         withdrawAction: BackOfficeURL.petitionDocumentWithdraw(t.slug, number, id).path,
+                         reasonValue: answering ? state.reason : "", reasonError: answering ? state.errors[Self.reasonField(id)] : nil)
         }
         let status = p.status
         let context = PetitionPage(
@@ -528,6 +609,8 @@ struct PetitionOfficeController {
             moveAction: BackOfficeURL.petitionStatus(t.slug, number).path, note: state.note,
             statusError: state.errors["status"], noteError: state.errors["note"], conflict: state.conflict, errors: state.errors.items,
             documents: documents, uploadAction: BackOfficeURL.petitionDocuments(t.slug, number).path,
+            submission: state.submission ?? RandomToken.make(), tokenField: PetitionDocuments.tokenField,
+            reasonMaxLength: PetitionDocuments.reasonMaxLength,
             kinds: PetitionDocumentKind.allCases.map { .init(value: $0.rawValue, label: $0.thai, selected: $0.rawValue == state.kind) },
             titleValue: state.title, validUntilValue: state.validUntil,
             fileError: state.uploadErrors["file"], kindError: state.uploadErrors["kind"], titleError: state.uploadErrors["title"],
