@@ -43,7 +43,12 @@ enum Open311Keys {
         text.hasPrefix(marker) && RandomToken.looksValid(String(text.dropFirst(marker.count)))
     }
 
+    /// The tenant already holds `maxActive` active keys.
+    struct LimitReached: Error, Sendable {}
+
     /// A new key for `tenant`, audited in the same transaction. Returns the key in clear, the only time it exists.
+    /// Throws `LimitReached` when the tenant holds `maxActive` active keys, counted inside the transaction
+    /// after taking the tenant's lock, so two requests at once cannot go past the limit.
     static func issue(tenant: Tenant, label: String, by actor: AuditActor, ip: String, now: Date = Date(),
                       on db: any Database) async throws -> (record: Open311KeyRecord, key: String) {
         let key = generate()
@@ -56,6 +61,14 @@ enum Open311Keys {
         r.createdByID = actor.id
         r.createdBy = actor.name
         try await db.writeTransaction { db in
+            // Read first: SQLite then refuses a second writer at once (and `writeTransaction` runs it again) instead
+            // of making it wait on a thread the first one needs.
+            _ = try await activeCount(tenant: tenant, on: db)
+            // The tenant's lock: raising its count of keys ever issued locks that row until the transaction ends
+            // (PostgreSQL: a second issuer waits here; SQLite: this takes the write lock). The count after it
+            // therefore sees every key committed before, and nobody can add one until this one commits.
+            _ = try await Sequences.next(scope: "open311-keys:\(tenant.id)", year: 0, on: db)
+            guard try await activeCount(tenant: tenant, on: db) < maxActive else { throw LimitReached() }
             try await r.create(on: db)
             try await AuditLog.record(.open311KeyIssued, actor: actor, tenant: tenant.id, detail: "\(r.label) (\(r.prefix)…)", ip: ip, at: now, on: db)
         }

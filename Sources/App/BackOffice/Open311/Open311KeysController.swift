@@ -2,8 +2,10 @@ import Domain
 import Foundation
 import Vapor
 
-/// The tenant's Open311 API keys, for its organisation admins: the list, a form to issue a key (shown once,
-/// on the page that answers the form, never again), and revoking one after a confirmation page.
+/// The tenant's Open311 API keys, for its organisation admins: the list, a form to issue a key, and revoking
+/// one after a confirmation page. Issuing answers with a redirect (POST/redirect/GET), so refreshing the page
+/// cannot issue another key: the new key waits in the session, sealed with the app key, until the keys page
+/// shows it once, and is dropped as it is shown.
 struct Open311KeysController {
     struct KeyRow: Encodable {
         var label: String
@@ -53,8 +55,12 @@ struct Open311KeysController {
         var label: String?
     }
 
-    func page(_ req: Request) async throws -> View {
-        try await render(req, label: "", errors: FormErrors(), issued: nil)
+    func page(_ req: Request) async throws -> Response {
+        let issued = try Self.takeIssued(req)
+        let response = try await render(req, label: "", errors: FormErrors(), issued: issued).encodeResponse(for: req)
+        // The key is on this page only, once: no cache, no copy anywhere else.
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
     }
 
     func issue(_ req: Request) async throws -> Response {
@@ -66,19 +72,49 @@ struct Open311KeysController {
         } else if label.count > Open311Keys.labelMaxLength {
             errors.add("label", "ชื่อระบบต้องไม่เกิน \(Open311Keys.labelMaxLength) ตัวอักษร (ตอนนี้ \(label.count) ตัวอักษร)")
         }
-        if errors.isEmpty, try await Open311Keys.activeCount(tenant: scope.tenant, on: req.db) >= Open311Keys.maxActive {
-            errors.add("label", "หน่วยงานมีคีย์ที่ใช้งานอยู่ครบ \(Open311Keys.maxActive) คีย์แล้ว กรุณาเพิกถอนคีย์ที่ไม่ใช้ก่อนออกคีย์ใหม่")
-            return try await render(req, label: label, errors: errors, issued: nil).encodeResponse(status: .conflict, for: req)
-        }
         guard errors.isEmpty else {
             return try await render(req, label: label, errors: errors, issued: nil).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let (record, key) = try await Open311Keys.issue(tenant: scope.tenant, label: label, by: AuditActor(scope.staff), ip: req.clientAddress, on: req.db)
-        let response = try await render(req, label: "", errors: FormErrors(), issued: IssuedKey(label: record.label, key: key))
-            .encodeResponse(status: .created, for: req)
-        // The key is on this page only: no cache, no copy anywhere else.
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return response
+        let issued: (record: Open311KeyRecord, key: String)
+        do {
+            issued = try await Open311Keys.issue(tenant: scope.tenant, label: label, by: AuditActor(scope.staff), ip: req.clientAddress, on: req.db)
+        } catch is Open311Keys.LimitReached {
+            errors.add("label", "หน่วยงานมีคีย์ที่ใช้งานอยู่ครบ \(Open311Keys.maxActive) คีย์แล้ว กรุณาเพิกถอนคีย์ที่ไม่ใช้ก่อนออกคีย์ใหม่")
+            return try await render(req, label: label, errors: errors, issued: nil).encodeResponse(status: .conflict, for: req)
+        }
+        try Self.keepIssued(req, tenant: scope.tenant, IssuedKey(label: issued.record.label, key: issued.key))
+        return req.redirect(to: BackOfficeURL.tenantOpen311(scope.tenant.slug).path + "#issued", redirectType: .normal)
+    }
+
+    // MARK: The new key, once
+
+    /// What waits in the session between issuing and the page that shows it.
+    struct PendingKey: Codable {
+        var tenant: String
+        var label: String
+        var key: String
+    }
+
+    static let sessionKey = "open311_issued_key"
+
+    static func box(_ app: Application) -> SecretBox { SecretBox(appSecret: app.settings.appSecret, purpose: "open311-key-once") }
+
+    /// Keeps the new key for the next keys page, sealed (the session store never holds it in clear).
+    static func keepIssued(_ req: Request, tenant: Tenant, _ issued: IssuedKey) throws {
+        let pending = PendingKey(tenant: tenant.id, label: issued.label, key: issued.key)
+        req.session.data[sessionKey] = try box(req.application).seal(Array(try JSONEncoder().encode(pending)))
+    }
+
+    /// The waiting key for this tenant's page, removed from the session as it is read (whatever the tenant, so it
+    /// never lingers); nil when there is none or it was issued for another tenant.
+    static func takeIssued(_ req: Request) throws -> IssuedKey? {
+        let scope = try req.backOffice
+        guard let sealed = req.session.data[sessionKey] else { return nil }
+        req.session.data[sessionKey] = nil
+        guard let plain = try? box(req.application).open(sealed),
+              let pending = try? JSONDecoder().decode(PendingKey.self, from: Data(plain)),
+              pending.tenant == scope.tenant.id else { return nil }
+        return IssuedKey(label: pending.label, key: pending.key)
     }
 
     func confirmRevoke(_ req: Request) async throws -> View {
