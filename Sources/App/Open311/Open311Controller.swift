@@ -126,8 +126,9 @@ struct Open311Controller {
 
     func services(_ req: Request, _ t: ResolvedTenant) async throws -> Open311Body {
         var items: [Open311Node] = []
+        let forms = try await FormVersions.currentAll(tenant: t.tenant, on: req.db)
         for (menu, service) in t.tenant.config.menus.all {
-            let form = try await FormVersions.current(tenant: t.tenant, service: service.slug, on: req.db)
+            let form = forms[service.slug]
             items.append(.object([
                 ("service_code", .string(service.slug)),
                 ("service_name", .string(service.name)),
@@ -189,7 +190,10 @@ struct Open311Controller {
                 }
             }
             let start = q["start_date"].map { ($0, Open311Time.parse($0)) }
-            let end = q["end_date"].map { ($0, Open311Time.parse($0)) }
+            // A date alone as end_date means to the end of that day (Bangkok), not its first second.
+            let end = q["end_date"].map { text in
+                (text, Open311Time.parse(text).map { text.trimmingCharacters(in: .whitespaces).count == 10 ? $0.addingTimeInterval(86_399) : $0 })
+            }
             if let (text, date) = start, date == nil { problems.append("start_date: \(text) ไม่ใช่วันเวลาแบบ ISO 8601 เช่น 2026-12-01T00:00:00+07:00") }
             if let (text, date) = end, date == nil { problems.append("end_date: \(text) ไม่ใช่วันเวลาแบบ ISO 8601 เช่น 2026-12-31T23:59:59+07:00") }
             let days = TimeInterval(limits.defaultDays) * 86_400
@@ -231,12 +235,7 @@ struct Open311Controller {
     }
 
     private func list(_ petitions: [PetitionRecord], _ req: Request, _ t: ResolvedTenant) async throws -> Open311Body {
-        let published = petitions.filter {
-            let s = t.tenant.anyService($0.service)
-            return Open311RequestView.publishesContent(menu: s?.menu, service: s?.service)
-        }
-        let notes = try await Open311Store.latestNotes(published, tenant: t.tenant, on: req.db)
-        let items = petitions.map { Open311RequestView.node($0, tenant: t.tenant, latestNote: $0.id.flatMap { notes[$0] }) }
+        let items = petitions.map { Open311RequestView.node($0, tenant: t.tenant) }
         return Open311Body(root: "service_requests", node: .list(element: "request", items))
     }
 
@@ -336,8 +335,8 @@ struct Open311Controller {
     }
 
     static func encode(_ pairs: [(name: String, value: String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
+        // Unreserved characters of RFC 3986 only (`alphanumerics` would let Thai letters through unencoded).
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return pairs.map { "\($0.name.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
             .joined(separator: "&")
     }

@@ -154,31 +154,32 @@ struct Open311Form: Sendable {
 }
 
 /// A petition as the API shows it. Nothing personal is ever in it: no name, national ID, phone, e-mail or
-/// the filer's address, whatever the form asked. What a petition says (its description, location and the
-/// officer's latest note) is published only for services that are reports about public places: services
-/// in the ร้องเรียนร้องทุกข์ออนไลน์ menu that need no verified identity (the ones anyone may file through the
-/// API). Even there only two answers are used: the first `location` answer (its coordinates and
-/// description, as `lat`/`long`/`address`) and the first multi-line text answer (as `description`). Other
-/// services show the number, service, status and dates only.
+/// the filer's address, whatever the form asked.
+///
+/// What a petition says is published only when it was itself sent through this API (`channel == .open311`),
+/// by a client that files public reports, and only for services that are reports about public places
+/// (services in the ร้องเรียนร้องทุกข์ออนไลน์ menu that need no verified identity). Even then only two answers
+/// are used: the first `location` answer (its coordinates and description, as `lat`/`long`/`address`) and the
+/// first multi-line text answer (as `description`). A petition a citizen filed on the website shows the
+/// number, service, status and dates only: a person writing to the municipality did not publish what they
+/// wrote or where they live. Officers' notes are written to the filer and are never published;
+/// `status_notes` is the Thai status alone.
 enum Open311RequestView {
-    static func publishesContent(menu: MenuKey?, service: Service?) -> Bool {
-        guard let menu, let service else { return false }
+    static func publishesContent(channel: PetitionChannel, menu: MenuKey?, service: Service?) -> Bool {
+        guard channel == .open311, let menu, let service else { return false }
         return menu == .complaints && !service.requiresVerifiedIdentity(in: menu)
     }
 
-    /// "ไม่สามารถดำเนินการได้ – ไม่พบจุดที่แจ้ง": the Thai status, and the officer's latest note when published.
-    static func statusNotes(_ status: PetitionStatus, note: String?, publishes: Bool) -> String {
-        guard publishes, let note, !note.isEmpty else { return status.thai }
-        return "\(status.thai) – \(note)"
-    }
+    /// The Thai status ("ไม่สามารถดำเนินการได้").
+    static func statusNotes(_ status: PetitionStatus) -> String { status.thai }
 
     static func slaNotice(_ service: Service) -> String {
-        "กำหนดแล้วเสร็จภายใน \(service.slaDays) วัน นับจากวันที่ได้รับคำร้อง"
+        "กำหนดแล้วเสร็จภายใน \(service.slaDays) วันทำการ นับจากวันที่ได้รับคำร้อง"
     }
 
-    static func node(_ p: PetitionRecord, tenant: Tenant, latestNote: String?) -> Open311Node {
+    static func node(_ p: PetitionRecord, tenant: Tenant) -> Open311Node {
         let found = tenant.anyService(p.service)
-        let publishes = publishesContent(menu: found?.menu ?? MenuKey(rawValue: p.menu), service: found?.service)
+        let publishes = publishesContent(channel: p.channel, menu: found?.menu ?? MenuKey(rawValue: p.menu), service: found?.service)
         var description: String?
         var place: (description: String, lat: Double?, lng: Double?)?
         if publishes, let answers = try? StoredJSON.decode(PetitionAnswers.self, from: p.answersJSON) {
@@ -190,7 +191,7 @@ enum Open311RequestView {
         return .object([
             ("service_request_id", .string(p.number)),
             ("status", .string(p.status.isOpen ? "open" : "closed")),
-            ("status_notes", .string(statusNotes(p.status, note: latestNote, publishes: publishes))),
+            ("status_notes", .string(statusNotes(p.status))),
             ("service_name", .string(p.serviceName)),
             ("service_code", .string(p.service)),
             ("description", .string(description)),

@@ -181,7 +181,11 @@ enum Open311Time {
     }
 
     static func parse(_ text: String) -> Date? {
-        let s = text.trimmingCharacters(in: .whitespaces)
+        var s = text.trimmingCharacters(in: .whitespaces)
+        // "…T00:00:00+07:00" pasted into a query string unencoded arrives with its "+" read as a space.
+        if s.count >= 25, let i = s.index(s.startIndex, offsetBy: 19, limitedBy: s.endIndex), s[i] == " " {
+            s.replaceSubrange(i...i, with: "+")
+        }
         if s.count == 10, let d = try? Date.ISO8601FormatStyle(timeZone: ThaiDate.bangkok).year().month().day().parse(s) {
             return d
         }

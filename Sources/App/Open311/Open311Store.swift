@@ -30,18 +30,4 @@ enum Open311Store {
         }
         return try await q.sort(\.$createdAt, .descending).sort(\.$number, .descending).range(f.offset..<(f.offset + f.limit)).all()
     }
-
-    /// The latest note an officer wrote on each of `petitions` (petition id → note).
-    static func latestNotes(_ petitions: [PetitionRecord], tenant: Tenant, on db: any Database) async throws -> [UUID: String] {
-        let ids = petitions.compactMap(\.id)
-        guard !ids.isEmpty else { return [:] }
-        let events = try await PetitionEventRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$petitionID ~~ ids)
-            .filter(\.$actorKind == PetitionStore.Actor.Kind.staff.rawValue).filter(\.$note != nil)
-            .sort(\.$createdAt, .descending).all()
-        var out: [UUID: String] = [:]
-        for e in events where out[e.petitionID] == nil {
-            if let note = e.note { out[e.petitionID] = note }
-        }
-        return out
-    }
 }

@@ -146,7 +146,10 @@ struct CitizenPetitionsController {
         let files = try await PetitionStore.attachments(petition, on: req.db)
         let events = try await PetitionStore.timeline(petition, on: req.db)
         let documents = try await PetitionDocuments.list(petition, on: req.db)
-        let labels = Dictionary((t.tenant.anyService(petition.service)?.service.attachments ?? []).map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
+        // Labels as the form the petition answered had them.
+        let form = try await FormVersions.find(tenant: t.tenant, service: petition.service, version: petition.formVersion, on: req.db)
+        let rules = form?.attachments ?? t.tenant.anyService(petition.service)?.service.attachments ?? []
+        let labels = Dictionary(rules.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
         return try await req.view.render("tenant/petition", DetailPage(
             page: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"),
             number: petition.number, serviceName: petition.serviceName, status: petition.status.thai, statusKey: petition.status.rawValue,
