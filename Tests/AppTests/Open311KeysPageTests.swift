@@ -157,11 +157,12 @@ struct Open311KeysPageTests {
             #expect(statuses.sorted { $0.code < $1.code } == [.seeOther, .conflict], "\(statuses)")
             #expect(try await Open311Keys.activeCount(tenant: t, on: app.db) == Open311Keys.maxActive)
 
-            // Straight through the store: with three places left, six at once give three keys.
-            let first3 = try await Open311KeyRecord.query(on: app.db).filter(\.$tenantID == "bangkrathum").limit(3).all()
-            for k in first3 { _ = try await Open311Keys.revoke(try k.requireID(), tenant: t, by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db) }
+            // Straight through the store: with half as many places left as requests at once, half of them get a key.
+            let racers = database.racers(6)
+            let room = try await Open311KeyRecord.query(on: app.db).filter(\.$tenantID == "bangkrathum").limit(racers / 2).all()
+            for k in room { _ = try await Open311Keys.revoke(try k.requireID(), tenant: t, by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db) }
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for i in 0..<6 {
+                for i in 0..<racers {
                     group.addTask {
                         do {
                             _ = try await Open311Keys.issue(tenant: t, label: "พร้อมกัน \(i)", by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db)
@@ -173,8 +174,18 @@ struct Open311KeysPageTests {
                 }
                 return try await group.reduce(into: [Bool]()) { $0.append($1) }
             }
-            #expect(outcomes.filter { $0 }.count == 3 && outcomes.count == 6)
+            #expect(outcomes.filter { $0 }.count == racers / 2 && outcomes.count == racers)
             #expect(try await Open311Keys.activeCount(tenant: t, on: app.db) == Open311Keys.maxActive)
         }
+    }
+}
+
+extension TestDatabase {
+    /// How many writers a race test sends at once. SQLite takes one writer at a time anyway, and with its
+    /// rollback journal a writer that waits spins on a thread of the small shared pool (SQLiteNIO's busy
+    /// handler never gives up), so several at once can stall every SQLite test in the process.
+    func racers(_ many: Int) -> Int {
+        if case .sqlite = self { return 2 }
+        return many
     }
 }
