@@ -646,7 +646,10 @@ struct Open311Tests {
             var key = ""
             let (h, b) = admin.form(["label": "ตู้บริการหน้าสำนักงาน"])
             try await app.testing().test(.POST, page, headers: h, body: ByteBuffer(string: b)) { res in
-                #expect(res.status == .created)
+                #expect(res.status == .seeOther && res.headers.first(name: .location) == "\(page)#issued")
+            }
+            try await app.testing().test(.GET, page, headers: admin.headers) { res in
+                #expect(res.status == .ok)
                 #expect(res.headers.first(name: .cacheControl) == "no-store")
                 let html = res.body.string
                 let range = try #require(html.range(of: #"o311_[A-Za-z0-9_-]{43}"#, options: .regularExpression))

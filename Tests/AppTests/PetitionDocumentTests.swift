@@ -406,11 +406,7 @@ struct PetitionDocumentTests {
             // The citizen's petition page keeps it listed; the account's list marks it.
             try await app.testing().test(.GET, "/t/bangkrathum/account/petitions/\(p.number)", headers: own.headers) { res in
                 #expect(res.status == .ok && res.body.string.contains(code) && res.body.string.contains(citizenDoc))
-                // `Views/tenant/petition.leaf` shows "เพิกถอนแล้ว" and the reason from the context's `withdrawn` and
-                // `withdrawnReason`, which `CitizenPetitionsController.DetailPage.Document` does not fill in yet.
-                withKnownIssue("CitizenPetitionsController does not pass the withdrawal to the page yet") {
-                    #expect(res.body.string.contains("เพิกถอนแล้ว") && res.body.string.contains(reason))
-                }
+                #expect(res.body.string.contains("เพิกถอนแล้ว") && res.body.string.contains(reason), "the citizen sees it withdrawn and why")
             }
             try await app.testing().test(.GET, "/t/bangkrathum/account", headers: own.headers) { res in
                 #expect(res.status == .ok && res.body.string.contains("เพิกถอนแล้ว"))

@@ -66,6 +66,9 @@ struct CitizenPetitionsController {
             var code: String
             var qrURL: String
             var verifyURL: String
+            /// "เพิกถอนแล้วเมื่อ …" for a document withdrawn by the tenant, and why.
+            var withdrawn: String?
+            var withdrawnReason: String?
         }
 
         var page: PageChrome
@@ -170,7 +173,8 @@ struct CitizenPetitionsController {
                                  viewURL: t.url(.petitionDocument(petition.number, $0)),
                                  downloadURL: t.url(.petitionDocument(petition.number, $0)) + "?download=1",
                                  code: PetitionDocuments.displayCode(d.verificationCode),
-                                 qrURL: t.url(.petitionDocumentQR(petition.number, $0)), verifyURL: PetitionDocuments.verifyURL(req, d)) }
+                                 qrURL: t.url(.petitionDocumentQR(petition.number, $0)), verifyURL: PetitionDocuments.verifyURL(req, d),
+                                 withdrawn: PetitionDocuments.withdrawal(d)?.when, withdrawnReason: PetitionDocuments.withdrawal(d)?.reason) }
             },
             receiptURL: t.url(.petitionReceipt(petition.number)), petitionsURL: t.url(.petitions), notice: req.takeFlash()))
     }
