@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, migrate, serve the demo tenants on SQLite
 #   make test   the whole suite: Swift Testing on SQLite and a real PostgreSQL, then browser journeys
 # Also: make bench (release build, wrk vs nginx, 7,850 tenants; identity-image watermark vs libgd, vips,
-# ImageMagick), make migrate, make worker.
+# ImageMagick; petitions on PostgreSQL: filing, คำร้องของฉัน, the officer queue), make migrate, make worker.
 
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
@@ -56,6 +56,7 @@ bench: deps-bench
 	BIN=.build/release/eservice scripts/bench.sh
 	scripts/bench-watermark.sh
 	python3 scripts/bench_upload_load.py .build/release/eservice bench-results/photo-12mp-orient6.jpg
+	scripts/with-postgres.sh python3 scripts/bench_petitions.py .build/release/eservice
 
 clean:
 	rm -rf .build data test-artifacts bench-results

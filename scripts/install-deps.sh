@@ -3,7 +3,7 @@
 # run:   build/run deps (libgd, libmagic, pkg-config, Thai fonts)
 # test:  run + postgresql, chromium, chromium-driver, python venv (.venv)
 # bench: run + wrk, nginx (nginx-light where available), curl; for the watermark bench libvips-tools,
-#        imagemagick, time, gcc
+#        imagemagick, time, gcc; for the petitions bench postgresql (server and psql)
 # No argument = everything.
 set -euo pipefail
 
@@ -48,7 +48,7 @@ available() {
 pkgs=()
 [ $want_run -eq 1 ] && pkgs+=(libgd-dev libmagic-dev pkg-config fonts-thai-tlwg fonts-thai-tlwg-web curl)
 [ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools oathtool)
-[ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl libvips-tools imagemagick time gcc)
+[ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl libvips-tools imagemagick time gcc postgresql)
 
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
 missing=()

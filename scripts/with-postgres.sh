@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run CMD with a throwaway PostgreSQL; exports TEST_POSTGRES_URL.
+# Run CMD with a throwaway PostgreSQL; exports TEST_POSTGRES_URL (and TEST_POSTGRES_DATA, TEST_POSTGRES_BIN).
 # Usage: scripts/with-postgres.sh CMD [ARGS...]   (NO_POSTGRES=1 runs CMD alone)
 set -euo pipefail
 
@@ -61,6 +61,9 @@ as_pg "$PG_BIN/psql" -q -X -v ON_ERROR_STOP=1 -h "$PGDATA" -p "$PORT" -U postgre
   -c "CREATE DATABASE eservice_test OWNER eservice"
 
 export TEST_POSTGRES_URL="postgres://eservice:eservice@127.0.0.1:$PORT/eservice_test"
+# For tools that need the superuser (the petitions bench turns statement logging on to count a page's queries):
+# psql -h "$TEST_POSTGRES_DATA" -p PORT -U postgres eservice_test (local socket, trust); the log is $TEST_POSTGRES_DATA/server.log.
+export TEST_POSTGRES_DATA="$PGDATA" TEST_POSTGRES_BIN="$PG_BIN"
 
 # Run CMD in the background (keeping stdin) so a signal stops it and cleanup runs at once.
 forward() { [ -n "$child" ] && kill "-$1" "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit "$2"; }

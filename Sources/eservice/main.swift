@@ -8,6 +8,12 @@ enum Entry {
     static func main() async throws {
         var env = try Environment.detect()
         try LoggingSystem.bootstrap(from: &env)
+        // APP_ENV=production makes Vapor's environment production too when `--env`/VAPOR_ENV name none: in its
+        // development environment Leaf turns the template cache off whatever configure asks, and every page
+        // then reads and parses its templates again (a third of a list page's CPU). Logging is set up above, as before.
+        if env == .development, ProcessInfo.processInfo.environment["APP_ENV"]?.trimmingCharacters(in: .whitespaces) == "production" {
+            env = Environment(name: Environment.production.name, arguments: env.arguments)
+        }
         let settings: Settings
         do {
             settings = try Settings.load()

@@ -161,12 +161,35 @@ enum PetitionStore {
         try await PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$submissionKey == key).first()
     }
 
-    /// A citizen's petitions, newest first, optionally only those in `statuses`. One query.
+    /// One line of "คำร้องของฉัน": the columns the list shows.
+    struct MineRow: Decodable, Sendable {
+        var number: String
+        var serviceName: String
+        var statusRaw: String
+        var createdAt: Date
+        var dueAt: Date
+
+        var status: PetitionStatus { PetitionStatus(rawValue: statusRaw) ?? .submitted }
+
+        enum CodingKeys: String, CodingKey {
+            case number
+            case serviceName = "service_name"
+            case statusRaw = "status"
+            case createdAt = "created_at"
+            case dueAt = "due_at"
+        }
+    }
+
+    /// A citizen's petitions, newest first, optionally only those in `statuses`. One query, read as plain rows:
+    /// building whole Fluent models (answers and all, by reflection) was a fifth of the list page's CPU.
     static func mine(citizenID: UUID, tenant: Tenant, statuses: [PetitionStatus]? = nil, limit: Int = 50, offset: Int = 0,
-                     on db: any Database) async throws -> [PetitionRecord] {
-        let q = PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$citizenID == citizenID)
-        if let statuses { q.filter(\.$statusRaw ~~ statuses.map(\.rawValue)) }
-        return try await q.sort(\.$createdAt, .descending).sort(\.$number, .descending).range(offset..<(offset + limit)).all()
+                     on db: any Database) async throws -> [MineRow] {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
+        let q = sql.select().columns("number", "service_name", "status", "created_at", "due_at").from("petitions")
+            .where("tenant_id", .equal, tenant.id).where("citizen_id", .equal, citizenID)
+        if let statuses { q.where("status", .in, statuses.map(\.rawValue)) }
+        return try await q.orderBy("created_at", .descending).orderBy("number", .descending)
+            .limit(max(0, limit)).offset(max(0, offset)).all(decoding: MineRow.self)
     }
 
     /// The timeline, oldest first.
