@@ -32,6 +32,10 @@ public enum AllMigrations {
             // Petitions filed through Open311; citizens' e-mail choice (023–024).
             UpdatePetitionAddChannel(),
             UpdateCitizenAddNotifyStatus(),
+            // Documents officers issue for petitions, with public verification codes (025).
+            CreatePetitionDocument(),
+            // Open311 API keys (026).
+            CreateOpen311Key(),
         ]
     }
 }

@@ -10,6 +10,9 @@ public enum SiteURL {
     case backoffice
     case mailbox
     case mailboxMessage(String)
+    /// Public verification of an issued document (`verifyForm` takes a typed code).
+    case verifyForm
+    case verify(String)
 
     public var path: String {
         switch self {
@@ -19,6 +22,8 @@ public enum SiteURL {
         case .backoffice: "/backoffice/"
         case .mailbox: "/dev/mailbox"
         case .mailboxMessage(let id): "/dev/mailbox/\(id)"
+        case .verifyForm: "/verify"
+        case .verify(let code): "/verify/\(code)"
         }
     }
 
@@ -57,13 +62,14 @@ public enum TenantURL {
     case petitionReceipt(String)
     case petitionFile(String, UUID)
     case petitionDocument(String, UUID)
+    case petitionDocumentQR(String, UUID)
     case notifications
 
     /// Route patterns, relative to the tenant's base.
     enum Pattern: CaseIterable {
         case service, terms, contact, contactSent, theme, logo
         case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
-        case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, notifications
+        case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, notifications
 
         var components: [PathComponent] {
             switch self {
@@ -91,6 +97,7 @@ public enum TenantURL {
             case .petitionReceipt: ["account", "petitions", ":number", "receipt"]
             case .petitionFile: ["account", "petitions", ":number", "files", ":file"]
             case .petitionDocument: ["account", "petitions", ":number", "documents", ":document"]
+            case .petitionDocumentQR: ["account", "petitions", ":number", "documents", ":document", "qr.svg"]
             case .notifications: ["account", "profile", "notifications"]
             }
         }
@@ -123,6 +130,7 @@ public enum TenantURL {
         case .petitionReceipt(let number): "/account/petitions/\(number)/receipt"
         case .petitionFile(let number, let id): "/account/petitions/\(number)/files/\(id.uuidString.lowercased())"
         case .petitionDocument(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())"
+        case .petitionDocumentQR(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
         case .notifications: "/account/profile/notifications"
         }
     }

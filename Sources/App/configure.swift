@@ -11,6 +11,13 @@ import Vapor
 /// mail and the outbox. Reads nothing from the environment itself.
 public func configure(_ app: Application, settings: Settings) async throws {
     app.settings = settings
+    // The blocking thread pool runs SQLite's statements and file reads and writes. SQLiteNIO waits for a
+    // locked database on the thread it runs on (its busy handler retries without giving the thread back), so
+    // with NIO's default of one thread per core, connections waiting for the lock could in principle hold
+    // every thread while the one holding the lock waits for a thread to COMMIT. More threads than SQLite
+    // connections keep one free for the holder. (A hang under load was seen once; this is the likely cause,
+    // not a reproduced one.)
+    app.threadPool = NIOThreadPool(numberOfThreads: Settings.blockingThreads(cores: System.coreCount))
     try loadGeography(app)
     let started = ContinuousClock.now
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)
@@ -31,7 +38,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         let file = settings.dataDirectory.appendingPathComponent("eservice.sqlite").path
         // A request waits up to 30 s for a connection: when the disk is slow to sync (a burst of uploads, a
         // backup), it is answered late rather than with an error.
-        app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: 2, connectionPoolTimeout: .seconds(30)), as: .sqlite)
+        app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: Settings.sqliteConnectionsPerEventLoop, connectionPoolTimeout: .seconds(30)), as: .sqlite)
     }
     app.migrations.add(AllMigrations.list)
     // What admins changed in the back office, laid over the folders. After the database: shutdown runs

@@ -12,6 +12,10 @@ func routes(_ app: Application) throws {
     let pages = app.grouped(app.sessions.middleware, CSRFMiddleware())
     pages.get(use: PortalController().index)
     registerBackOffice(on: pages, app: app)
+    // Public verification of issued documents (no sign-in).
+    let verify = VerifyController()
+    pages.get("verify", use: verify.form)
+    pages.get("verify", ":code", use: verify.show)
 
     // Each tenant's site, by path prefix and on its own host name. Uploads stream, so they skip the CSRF
     // middleware (which would buffer the body) and check the token from the form's first part themselves.
@@ -21,6 +25,9 @@ func routes(_ app: Application) throws {
         registerTenantSite(on: pages.grouped(prefix).grouped(TenantResolver(source: source)),
                            uploads: uploads.grouped(prefix).grouped(TenantResolver(source: source)), includeHome: includeHome)
     }
+
+    // Open311 GeoReport v2 for each tenant (API clients: no session, no CSRF), both by path prefix and on its host.
+    try registerOpen311(on: app)
 
     if app.settings.mode != .production, app.settings.writesMailToFiles {
         let mailbox = MailboxController(mailer: FileMailer(directory: app.settings.mailDirectory))
@@ -84,6 +91,7 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .petitionReceipt: citizen.get(path, use: filing.receipt)
         case .petitionFile: citizen.get(path, use: petitions.file)
         case .petitionDocument: citizen.get(path, use: petitions.document)
+        case .petitionDocumentQR: citizen.get(path, use: petitions.documentQR)
         case .notifications: citizen.post(path, use: account.notifications)
         }
     }

@@ -329,7 +329,7 @@ struct CitizenRegistrationTests {
                 }
             }
             let routes = app.routes.all.filter { r in r.path.contains { $0.description == "account" } }
-            #expect(routes.count == 2 * 13, "thirteen account routes (six of the account, seven of petitions), by path and by host name")
+            #expect(routes.count == 2 * 14, "fourteen account routes (six of the account, eight of petitions), by path and by host name")
             for route in routes {
                 let path = route.path.map { c -> String in
                     switch c.description {

@@ -183,6 +183,8 @@ struct PetitionFilingTests {
                 #expect(res.status == .ok)
                 #expect(res.headers.first(name: .contentType) == "application/pdf")
                 #expect(res.headers.first(name: "Content-Disposition")?.hasPrefix("attachment;") == true)
+                #expect(res.headers.first(name: "Content-Disposition")?.contains("filename*=UTF-8''%E0%B9%81%E0%B8%9B%E0%B8%A5%E0%B8%99-1.pdf") == true,
+                        "the Thai name is percent-encoded (RFC 5987)")
                 #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
                 #expect(Data(buffer: res.body) == samplePDF)
             }

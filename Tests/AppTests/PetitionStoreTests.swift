@@ -135,4 +135,22 @@ struct PetitionStoreTests {
             #expect(try await PetitionStore.byID(try fresh.requireID(), tenant: t, on: app.db)?.status == .submitted)
         }
     }
+
+    /// Many writers at once on one SQLite file: each waits for the lock on a thread of the blocking pool, so
+    /// the pool must keep a thread for the one holding it (see `configure`); before, this hung until timeouts.
+    @Test("sixteen filings at the same moment all complete, with sixteen numbers", arguments: TestDatabase.all)
+    func manyWritersAtOnce(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let a = try await Self.citizen(app)
+            let filings = try (0..<16).map { try Self.filing(app, a, key: "burst-\($0)") }
+            let numbers = try await withThrowingTaskGroup(of: String.self) { group in
+                for f in filings {
+                    group.addTask { try await PetitionStore.file(f, on: app.db, notifications: Self.noMail).petition.number }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(numbers).count == 16)
+            #expect(try await PetitionRecord.query(on: app.db).count() == 16)
+        }
+    }
 }

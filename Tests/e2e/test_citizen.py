@@ -19,6 +19,8 @@ from test_backoffice import OFFICER, PHONE, fill, sign_in, sign_out
 from test_journeys import BASE, ROOT, SHOTS, assert_no_horizontal_scroll, driver, wait, wait_for_text  # noqa: F401
 
 step_no = [0]
+# The verified citizen, for the petition journey (test_petitions.py) that runs after this one.
+CITIZEN = {}
 PHOTO = ROOT / "Tests/AppTests/Fixtures/id-photo.jpg"
 
 
@@ -135,6 +137,7 @@ def test_citizen_registers_and_is_verified(driver):  # noqa: F811
     wait_for_text(d, "ยืนยันตัวตนแล้ว")
     assert_no_horizontal_scroll(d)
     shot(d, "welcome-verified")
+    CITIZEN.update({"nid": nid, "password": password, "email": "malee@example.com"})
 
     # Nothing personal reached the server's log: not the national ID, the password, the e-mail or the name.
     log = os.environ.get("E2E_SERVER_LOG")

@@ -70,6 +70,12 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     let audit = AuditController()
     let accounts = StaffAdminController()
     let identity = IdentityReviewController()
+    let petitions = PetitionOfficeController()
+    // Streamed uploads skip the CSRF middleware (which would buffer the body); StreamedUpload checks the
+    // token, the form's first part, itself.
+    let officerUploads = app.grouped(app.sessions.middleware).grouped("backoffice").grouped(StaffAuthMiddleware())
+        .grouped("t", ":tenant").grouped(TenantAccessMiddleware(minimum: .officer))
+    let open311Keys = Open311KeysController()
 
     record(.anyone) {
         root.get("login", use: signIn.loginPage)
@@ -124,11 +130,24 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         officer.get("identity", ":citizen", use: identity.review)
         officer.post("identity", ":citizen", use: identity.decide)
         officer.get("identity", ":citizen", "images", ":image", use: identity.image)
+        officer.get("petitions", use: petitions.queue)
+        officer.get("petitions", ":number", use: petitions.show)
+        officer.post("petitions", ":number", "status", use: petitions.move)
+        officer.get("petitions", ":number", "attachments", ":attachment", use: petitions.attachment)
+        officerUploads.on(.POST, "petitions", ":number", "documents", body: .stream, use: petitions.upload)
+        officer.get("petitions", ":number", "documents", ":document", use: petitions.document)
+        officer.get("petitions", ":number", "documents", ":document", "qr.svg", use: petitions.documentQR)
+        officer.post("petitions", ":number", "documents", ":document", "withdraw", use: petitions.withdraw)
     }
     record(.tenant(.orgAdmin)) {
         orgAdmin.get("staff", use: rights.tenantStaff)
         orgAdmin.post("staff", "revoke", use: rights.tenantRevoke)
         TenantSettingsRoutes.register(on: orgAdmin.grouped("settings"))
+        // Open311 API keys: list, issue (shown once), revoke after a confirmation page.
+        orgAdmin.get("open311", use: open311Keys.page)
+        orgAdmin.post("open311", use: open311Keys.issue)
+        orgAdmin.get("open311", ":id", "revoke", use: open311Keys.confirmRevoke)
+        orgAdmin.post("open311", ":id", "revoke", use: open311Keys.revoke)
     }
 }
 

@@ -15,6 +15,13 @@ public enum BackOfficeURL: Sendable {
     case tenantHome(String), tenantStaff(String)
     case tenantSettings(String)
     case identityQueue(String), identityReview(String, UUID), identityImage(String, UUID, UUID)
+    // Petitions (issue 5): the queue, one petition, its status, the citizen's attachments, issued documents.
+    case petitionQueue(String), petition(String, String), petitionStatus(String, String)
+    case petitionAttachment(String, String, UUID), petitionDocuments(String, String)
+    case petitionDocument(String, String, UUID), petitionDocumentQR(String, String, UUID)
+    case tenantOpen311(String), tenantOpen311Revoke(String, UUID)
+    // Withdrawing an issued document (docfix).
+    case petitionDocumentWithdraw(String, String, UUID)
 
     public var path: String {
         let b = "/backoffice"
@@ -49,6 +56,18 @@ public enum BackOfficeURL: Sendable {
         case .identityReview(let slug, let id): return b + "/t/\(slug)/identity/\(id.uuidString.lowercased())"
         case .identityImage(let slug, let id, let image):
             return b + "/t/\(slug)/identity/\(id.uuidString.lowercased())/images/\(image.uuidString.lowercased())"
+        case .petitionQueue(let slug): return b + "/t/\(slug)/petitions"
+        case .petition(let slug, let number): return b + "/t/\(slug)/petitions/\(number)"
+        case .petitionStatus(let slug, let number): return b + "/t/\(slug)/petitions/\(number)/status"
+        case .petitionAttachment(let slug, let number, let id): return b + "/t/\(slug)/petitions/\(number)/attachments/\(id.uuidString.lowercased())"
+        case .petitionDocuments(let slug, let number): return b + "/t/\(slug)/petitions/\(number)/documents"
+        case .petitionDocument(let slug, let number, let id): return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())"
+        case .petitionDocumentQR(let slug, let number, let id):
+            return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
+        case .tenantOpen311(let slug): return b + "/t/\(slug)/open311"
+        case .tenantOpen311Revoke(let slug, let id): return b + "/t/\(slug)/open311/\(id.uuidString.lowercased())/revoke"
+        case .petitionDocumentWithdraw(let slug, let number, let id):
+            return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/withdraw"
         }
     }
 

@@ -12,8 +12,20 @@ struct CitizenAccountController {
         var url: String
     }
 
+    struct DocumentLink: Encodable {
+        var kind: String
+        var title: String
+        var number: String
+        var issued: String
+        var url: String
+        var petitionURL: String
+        /// Withdrawn by the tenant (still listed: it is a record).
+        var withdrawn: Bool
+    }
+
     struct WelcomePage: Encodable {
         var page: PageChrome
+        var documents: [DocumentLink]
         var name: String
         var status: String
         var statusKey: String
@@ -76,8 +88,14 @@ struct CitizenAccountController {
         let account = try req.citizen
         let status = account.verificationStatus
         let images = try await IdentityImages.list(citizenID: try account.requireID(), tenant: t.tenant, on: req.db)
+        let documents = try await PetitionDocuments.forCitizen(try account.requireID(), tenant: t.tenant, on: req.db)
         return try await req.view.render("tenant/account", WelcomePage(
             page: PageChrome(request: req, title: "ยินดีต้อนรับ – \(t.tenant.thaiName)"),
+            documents: documents.compactMap { d, number in
+                d.id.map { .init(kind: d.kind.thai, title: d.title, number: number, issued: ThaiDate.long(d.issuedAt),
+                                          url: t.url(.petitionDocument(number, $0)), petitionURL: t.url(.petition(number)),
+                                          withdrawn: d.isWithdrawn) }
+            },
             name: account.fullName, status: status.thai, statusKey: status.rawValue,
             reason: status == .rejected ? account.verificationReason : nil, notice: req.takeFlash(),
             identityURL: t.url(.identity), profileURL: t.url(.profile),

@@ -64,6 +64,11 @@ struct CitizenPetitionsController {
             var viewURL: String
             var downloadURL: String
             var code: String
+            var qrURL: String
+            var verifyURL: String
+            /// "เพิกถอนแล้วเมื่อ …" for a document withdrawn by the tenant, and why.
+            var withdrawn: String?
+            var withdrawnReason: String?
         }
 
         var page: PageChrome
@@ -143,8 +148,11 @@ struct CitizenPetitionsController {
         let answers = (try? StoredJSON.decode(PetitionAnswers.self, from: petition.answersJSON))?.answers ?? []
         let files = try await PetitionStore.attachments(petition, on: req.db)
         let events = try await PetitionStore.timeline(petition, on: req.db)
-        let documents: [DocumentShim] = [] // DOCS-MERGE
-        let labels = Dictionary((t.tenant.anyService(petition.service)?.service.attachments ?? []).map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
+        let documents = try await PetitionDocuments.list(petition, on: req.db)
+        // Labels as the form the petition answered had them.
+        let form = try await FormVersions.find(tenant: t.tenant, service: petition.service, version: petition.formVersion, on: req.db)
+        let rules = form?.attachments ?? t.tenant.anyService(petition.service)?.service.attachments ?? []
+        let labels = Dictionary(rules.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
         return try await req.view.render("tenant/petition", DetailPage(
             page: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"),
             number: petition.number, serviceName: petition.serviceName, status: petition.status.thai, statusKey: petition.status.rawValue,
@@ -163,7 +171,10 @@ struct CitizenPetitionsController {
             documents: documents.compactMap { d in
                 d.id.map { .init(title: d.title, kind: d.kind.thai, issued: ThaiDate.long(d.issuedAt), validUntil: d.validUntil.map(ThaiDate.long),
                                  viewURL: t.url(.petitionDocument(petition.number, $0)),
-                                 downloadURL: t.url(.petitionDocument(petition.number, $0)) + "?download=1", code: d.verificationCode) }
+                                 downloadURL: t.url(.petitionDocument(petition.number, $0)) + "?download=1",
+                                 code: PetitionDocuments.displayCode(d.verificationCode),
+                                 qrURL: t.url(.petitionDocumentQR(petition.number, $0)), verifyURL: PetitionDocuments.verifyURL(req, d),
+                                 withdrawn: PetitionDocuments.withdrawal(d)?.when, withdrawnReason: PetitionDocuments.withdrawal(d)?.reason) }
             },
             receiptURL: t.url(.petitionReceipt(petition.number)), petitionsURL: t.url(.petitions), notice: req.takeFlash()))
     }
@@ -179,8 +190,17 @@ struct CitizenPetitionsController {
     /// A document an officer issued for the citizen's petition (receipt, licence), to view or download.
     func document(_ req: Request) async throws -> Response {
         let (_, _, petition) = try await Self.own(req)
-        _ = petition
-        throw Abort(.notFound) // DOCS-MERGE
+        guard let id = req.parameters.get("document", as: UUID.self),
+              let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
+        return try await PetitionDocuments.fileResponse(req, document, download: req.query[String.self, at: "download"] == "1")
+    }
+
+    /// The QR code of one of the citizen's documents: it opens the public verification page.
+    func documentQR(_ req: Request) async throws -> Response {
+        let (_, _, petition) = try await Self.own(req)
+        guard let id = req.parameters.get("document", as: UUID.self),
+              let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
+        return try PetitionDocuments.qrResponse(req, document)
     }
 
     /// The petition named in the path, if the signed-in citizen filed it; 404 for anyone else's.
@@ -193,7 +213,6 @@ struct CitizenPetitionsController {
         return (t, account, petition)
     }
 
-    struct DocumentShim { var id: UUID?; var title = ""; var kind = PetitionStatus.submitted; var issuedAt = Date(); var validUntil: Date?; var verificationCode = "" } // DOCS-MERGE
     static func size(_ bytes: Int) -> String {
         bytes >= 1 << 20 ? String(format: "%.1f MB", Double(bytes) / 1_048_576) : "\(max(1, bytes / 1024)) KB"
     }

@@ -101,7 +101,9 @@ enum PetitionAttachments {
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: mimeType)
         let ascii = String(name.unicodeScalars.map { $0.isASCII && $0.value >= 32 && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ascii
+        // RFC 5987 attr-char only: ASCII letters and digits and a few marks; Thai letters are percent-encoded.
+        let attrChar = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~")
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: attrChar) ?? ascii
         headers.replaceOrAdd(name: "Content-Disposition",
                              value: "\(download ? "attachment" : "inline"); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)")
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")

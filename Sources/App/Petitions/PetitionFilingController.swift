@@ -142,11 +142,13 @@ struct PetitionFilingController {
                                     notice: upload.fileLists.isEmpty ? nil : Self.filesAgain, token: token, status: .unprocessableEntity)
         }
 
-        guard let pinned = try await FormVersions.pin(tenant: t.tenant, service: service.slug, on: req.db) else { throw Abort(.notFound) }
+        // The answers were checked against `current`, so that is the version they are stored with. The folder's
+        // form is written down as version 1 first if it never was (so the number keeps meaning this form).
+        if current.createdAt == nil { _ = try await FormVersions.pin(tenant: t.tenant, service: service.slug, on: req.db) }
         let stored = try await PetitionAttachments.save(files, tenant: t.tenant, app: req.application)
         let filing = PetitionStore.Filing(
             tenant: t.tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
-            formVersion: pinned.number, answersJSON: try StoredJSON.encode(answers), attachments: stored,
+            formVersion: current.number, answersJSON: try StoredJSON.encode(answers), attachments: stored,
             submissionKey: Self.submissionKey(account: account, token: token))
         let result: (petition: PetitionRecord, created: Bool)
         do {

@@ -77,6 +77,26 @@ enum PetitionMail {
                                              notice: notice, key: "petition-status:\(id.uuidString.lowercased()):\(petition.version)")]
     }
 
+    /// The e-mail that a document issued for the petition was withdrawn, with the officer's reason. Sent
+    /// whatever the citizen chose about status e-mails: a document they may be holding no longer counts.
+    static func documentWithdrawn(_ req: Request, petition: PetitionRecord, tenant: Tenant, document: PetitionDocumentRecord,
+                                  citizen: CitizenAccount?) async throws -> [RenderedMail] {
+        guard let citizen, let email = address(citizen), let at = document.withdrawnAt else { return [] }
+        let id = try document.requireID()
+        let code = PetitionDocuments.displayCode(document.verificationCode)
+        var lines = [
+            "\(tenant.thaiName)ได้เพิกถอน\(document.kind.thai) “\(document.title)” (รหัสตรวจสอบ \(code)) ที่ออกให้สำหรับคำร้องเลขที่ \(petition.number) (\(petition.serviceName)) เมื่อ \(ThaiDate.shortWithTime(at))",
+        ]
+        if let reason = document.withdrawnReason, !reason.isEmpty { lines.append("เหตุผล: \(reason)") }
+        lines.append("เอกสารฉบับนี้ใช้อ้างอิงไม่ได้แล้ว หน้าตรวจสอบเอกสารจะแสดงว่าถูกเพิกถอน ท่านยังเปิดดูเอกสารนี้ได้ที่หน้าคำร้องเพื่อเป็นหลักฐาน")
+        lines.append("หากมีข้อสงสัย กรุณาติดต่อ\(tenant.thaiName) \(tenant.config.contact.phone)")
+        let notice = CitizenNotice(heading: "เพิกถอน\(document.kind.thai) คำร้อง \(petition.number)", name: citizen.fullName, lines: lines,
+                                   link: CitizenMail.link(req, tenant: tenant, .petition(petition.number)),
+                                   linkLabel: "ดูคำร้องและเอกสาร", tenantName: tenant.thaiName)
+        return [try await CitizenMail.render(req, to: email, subject: "เพิกถอน\(document.kind.thai) คำร้องเลขที่ \(petition.number) – \(tenant.thaiName)",
+                                             notice: notice, key: "petition-document-withdrawn:\(id.uuidString.lowercased())")]
+    }
+
     private static func address(_ citizen: CitizenAccount) -> String? {
         let e = citizen.email.trimmingCharacters(in: .whitespaces)
         return e.isEmpty ? nil : e

@@ -71,7 +71,7 @@ enum PetitionStore {
                 p.answersJSON = f.answersJSON
                 p.statusRaw = PetitionStatus.submitted.rawValue
                 p.statusChangedAt = now
-                p.dueAt = now.addingTimeInterval(Double(max(0, f.service.slaDays)) * 86_400)
+                p.dueAt = WorkingDays.due(filed: now, days: f.service.slaDays)
                 p.submissionKey = f.submissionKey
                 p.channelRaw = f.channel.rawValue
                 p.apiKeyID = f.apiKeyID

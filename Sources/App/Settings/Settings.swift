@@ -4,6 +4,14 @@ import Vapor
 /// Every setting the server reads, from the environment, once, at start-up.
 /// `Settings.load` names every missing or bad setting in one message.
 public struct Settings: Sendable {
+    /// SQLite connections per event loop (see `configure`).
+    public static let sqliteConnectionsPerEventLoop = 2
+
+    /// Threads of the blocking pool: every SQLite connection may wait on one, plus room for file work.
+    public static func blockingThreads(cores: Int) -> Int {
+        max(8, sqliteConnectionsPerEventLoop * max(1, cores) + 4)
+    }
+
     public enum Mode: String, Sendable { case development, production, testing }
 
     public var mode: Mode

@@ -40,8 +40,11 @@ struct StaffHomeController {
         var staffURL: String
         var auditURL: String
         var identityURL: String
+        var open311URL: String
         var pendingIdentities: Int
         var siteURL: String
+        var petitionsURL = ""
+        var openPetitions = 0
     }
 
     static let pageSize = 50
@@ -78,11 +81,15 @@ struct StaffHomeController {
     func tenant(_ req: Request) async throws -> View {
         let scope = try req.backOffice
         let t = scope.tenant
-        return try await req.view.render("backoffice/tenant", TenantPage(
+        var page = TenantPage(
             page: PageChrome(request: req, title: "ระบบงานเจ้าหน้าที่ – \(t.thaiName)"), tenantName: t.thaiName, code: t.config.code,
             role: scope.staff.isPlatformAdmin ? "ผู้ดูแลระบบกลาง" : scope.role.thai, isAdmin: scope.role == .orgAdmin,
             settingsURL: BackOfficeURL.tenantSettings(t.slug).path, staffURL: BackOfficeURL.tenantStaff(t.slug).path,
             auditURL: BackOfficeURL.audit.path + "?tenant=\(t.slug)", identityURL: BackOfficeURL.identityQueue(t.slug).path,
-            pendingIdentities: try await CitizenStore.counts(tenant: t, on: req.db)[.pending] ?? 0, siteURL: TenantURL.home.path(base: TenantURL.base(slug: t.slug))))
+            open311URL: BackOfficeURL.tenantOpen311(t.slug).path,
+            pendingIdentities: try await CitizenStore.counts(tenant: t, on: req.db)[.pending] ?? 0, siteURL: TenantURL.home.path(base: TenantURL.base(slug: t.slug)))
+        page.petitionsURL = BackOfficeURL.petitionQueue(t.slug).path
+        page.openPetitions = try await PetitionQueue.openCount(tenant: t, on: req.db)
+        return try await req.view.render("backoffice/tenant", page)
     }
 }

@@ -39,6 +39,20 @@ public enum FormVersions {
         return folderVersion(tenant: tenant, service: service)
     }
 
+    /// The version in force of every service the tenant offers, in one query (service slug → version).
+    public static func currentAll(tenant: Tenant, on db: any Database) async throws -> [String: FormVersion] {
+        let heads = try await ServiceFormRecord.query(on: db).filter(\.$tenantID == tenant.id).all()
+        var out: [String: FormVersion] = [:]
+        for head in heads {
+            out[head.service] = FormVersion(number: head.version, form: try StoredJSON.decode(ServiceForm.self, from: head.form),
+                                            createdAt: head.updatedAt, createdBy: nil)
+        }
+        for (_, service) in tenant.config.menus.all where out[service.slug] == nil {
+            out[service.slug] = folderVersion(tenant: tenant, service: service.slug)
+        }
+        return out
+    }
+
     /// One version, unchanged since it was saved. Version 1 of a form never changed is the folder's.
     public static func find(tenant: Tenant, service: String, version: Int, on db: any Database) async throws -> FormVersion? {
         if let row = try await FormVersionRecord.query(on: db)

@@ -1,0 +1,565 @@
+@testable import App
+import Domain
+import Fluent
+import Foundation
+import Logging
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// Petitions made straight through `PetitionStore.file` (the citizen's filing pages are tested on their own).
+enum PetitionFixtures {
+    /// A citizen registered through the real pages, renamed when asked (for name searches).
+    static func citizen(_ app: Application, tenant: String = "bangkrathum", first: String? = nil, last: String? = nil,
+                        notify: Bool = true) async throws -> CitizenAccount {
+        let client = try await CitizenFixtures.register(app, tenant: tenant)
+        let account = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == tenant).filter(\.$email == client.email).first())
+        if let first { account.firstName = first }
+        if let last { account.lastName = last }
+        account.notifyStatusChanges = notify
+        try await account.save(on: app.db)
+        return account
+    }
+
+    /// Answers as the filing pages store them: `PetitionAnswers` through `JSONEncoder`.
+    static func answersJSON(problem: String = "ไฟดับ") throws -> String {
+        let answers = PetitionAnswers(answers: [
+            Answer(key: "light_location", label: "ตำแหน่งไฟฟ้าสาธารณะที่ชำรุด", type: .location,
+                   value: .location(description: "หน้าวัดบางกระทุ่ม", lat: 16.57, lng: 100.3)),
+            Answer(key: "problem", label: "ลักษณะการชำรุด", type: .radio, value: .choices([problem])),
+            Answer(key: "lamp_count", label: "จำนวนดวงที่ชำรุด", type: .number, value: .number("1500")),
+        ])
+        return String(decoding: try JSONEncoder().encode(answers), as: UTF8.self)
+    }
+
+    @discardableResult
+    static func file(_ app: Application, citizen: CitizenAccount?, tenant: String = "bangkrathum", service: String = "street-light",
+                     at now: Date = Date(), attachments: [PetitionStore.StoredAttachment] = [],
+                     requester: String? = nil) async throws -> PetitionRecord {
+        let t = try Tenant.named(tenant, in: app)
+        let (menu, s) = try #require(t.service(service))
+        let filing = PetitionStore.Filing(
+            tenant: t, citizenID: try citizen?.requireID(), citizenName: citizen?.fullName ?? "ระบบแจ้งเหตุ",
+            channel: citizen == nil ? .open311 : .web, requesterJSON: requester, menu: menu, service: s, formVersion: 1,
+            answersJSON: try answersJSON(), attachments: attachments, submissionKey: UUID().uuidString)
+        return try await PetitionStore.file(filing, now: now, on: app.db, notifications: { _ in [] }).petition
+    }
+
+    /// Moves a petition as some officer, straight through the store.
+    @discardableResult
+    static func move(_ app: Application, _ p: PetitionRecord, to status: PetitionStatus, note: String? = nil) async throws -> PetitionRecord {
+        let t = try Tenant.named(p.tenantID, in: app)
+        guard case .moved(let moved) = try await PetitionStore.move(p, to: status, note: note, expectedVersion: p.version,
+                                                                    actor: .init(kind: .staff, id: nil, name: "fixture"), tenant: t,
+                                                                    on: app.db, notifications: { _ in [] }) else {
+            throw TestFailure("fixture move refused")
+        }
+        return moved
+    }
+
+    static func page(_ app: Application, _ client: StaffClient, _ path: String) async throws -> (HTTPStatus, String) {
+        var out: (HTTPStatus, String) = (.ok, "")
+        try await get(app, path, client) { out = ($0.status, $0.body.string) }
+        return out
+    }
+
+    /// The hidden version on a petition page.
+    static func version(_ html: String) -> String { FormSession.hidden(html)["version"] ?? "" }
+}
+
+/// Counts the SQL statements a request runs: the request's logger is swapped for one whose handler keeps the
+/// "Executing query" lines SQLKit writes at debug level for every statement (on both drivers).
+final class QueryCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statements: [String] = []
+    private var on = false
+
+    func start() { lock.withLock { statements = []; on = true } }
+    func stop() -> [String] { lock.withLock { on = false; return statements } }
+    func add(_ sql: String) { lock.withLock { if on { statements.append(sql) } } }
+
+    struct Handler: LogHandler {
+        let counter: QueryCounter
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            guard event.message.description == "Executing query", let sql = event.metadata?["sql"] else { return }
+            counter.add("\(sql)")
+        }
+    }
+
+    struct Middleware: AsyncMiddleware {
+        let counter: QueryCounter
+        func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+            let counter = counter
+            request.logger = Logger(label: "query-counter") { _ in Handler(counter: counter) }
+            return try await next.respond(to: request)
+        }
+    }
+}
+
+@Suite("Petitions: the officers' side")
+struct PetitionOfficeTests {
+    static let queue = "/backoffice/t/bangkrathum/petitions"
+
+    @Test("queue: status tabs with counts, service, dates in BE, overdue, search by number or name, pages", arguments: TestDatabase.all)
+    func queueFilters(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let somsri = try await PetitionFixtures.citizen(app)
+            let mana = try await PetitionFixtures.citizen(app, first: "มานะ", last: "ขยันยิ่ง")
+            let old = Date().addingTimeInterval(-40 * 86_400)
+            let a1 = try await PetitionFixtures.file(app, citizen: somsri)
+            let a2 = try await PetitionFixtures.file(app, citizen: somsri)
+            let late = try await PetitionFixtures.file(app, citizen: somsri, service: "road-repair", at: old)
+            let b1 = try await PetitionFixtures.file(app, citizen: mana)
+            let b2 = try await PetitionFixtures.move(app, try await PetitionFixtures.file(app, citizen: mana), to: .completed)
+            let api = try await PetitionFixtures.file(app, citizen: nil, requester: #"{"first_name":"เอ","email":"a@example.com","client":"แชตบอต"}"#)
+            let foreign = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app, tenant: "bangrak"), tenant: "bangrak",
+                                                         service: "general-complaint")
+
+            // Default: open petitions, newest first, every tenant's own only.
+            var (status, html) = try await PetitionFixtures.page(app, officer, Self.queue)
+            #expect(status == .ok)
+            for p in [a1, a2, late, b1, api] { #expect(html.contains(p.number), "\(p.number) is open") }
+            #expect(!html.contains(b2.number), "completed is not in the open tab")
+            #expect(!html.contains(foreign.number), "another tenant's petition never shows")
+            #expect(html.contains("ยังไม่ปิด <span class=\"count\">(5)</span>"))
+            #expect(html.contains("ส่งคำร้อง <span class=\"count\">(5)</span>"))
+            #expect(html.contains(">ดำเนินการสำเร็จ</a>") && html.contains(">ทั้งหมด</a>"), "closed petitions are not counted")
+            #expect(html.contains("สมศรี ใจดี") && html.contains("มานะ ขยันยิ่ง") && html.contains("ยื่นผ่าน Open311"))
+            #expect(html.range(of: api.number)!.lowerBound < html.range(of: a1.number)!.lowerBound, "newest first")
+            #expect(html.contains("เกินกำหนด"))
+            // The contact details an Open311 client sent are shown to the tenant's officers (never by the API).
+            let (apiStatus, apiPage) = try await PetitionFixtures.page(app, officer, "\(Self.queue)/\(api.number)")
+            #expect(apiStatus == .ok)
+            for text in ["ระบบที่ยื่น", "แชตบอต", "ชื่อผู้แจ้ง", "เอ", "a@example.com"] { #expect(apiPage.contains(text), "\(text)") }
+
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=open&sort=oldest")
+            #expect(html.range(of: late.number)!.lowerBound < html.range(of: a1.number)!.lowerBound, "oldest first on request")
+
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=completed")
+            #expect(html.contains(b2.number) && !html.contains(a1.number))
+
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&service=road-repair")
+            #expect(html.contains(late.number) && !html.contains(a1.number) && !html.contains(b2.number))
+
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&overdue=1")
+            #expect(html.contains(late.number) && !html.contains(a1.number) && !html.contains(b1.number))
+            #expect(html.contains("ยังไม่ปิด <span class=\"count\">(1)</span>"), "tab counts follow the overdue filter")
+
+            // Search: a whole number (any case), its last digits, a name.
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=\(b1.number.lowercased())")
+            #expect(html.contains(b1.number) && !html.contains(a1.number) && !html.contains(b2.number))
+            let tail = String(a2.number.suffix(6))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=\(tail)")
+            #expect(html.contains(a2.number) && !html.contains(a1.number))
+            let running = Int(tail)!, year = a2.number.split(separator: "-")[1]
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=\(year)-\(running)")
+            #expect(html.contains(a2.number) && !html.contains(a1.number))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=\(running)")
+            #expect(html.contains(a2.number) && !html.contains(a1.number), "a running number alone")
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=" + "มานะ".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(html.contains(b1.number) && html.contains(b2.number) && !html.contains(a1.number) && !html.contains(api.number))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=" + "ใจดี".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(html.contains(a1.number) && !html.contains(b1.number))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=%25")
+            #expect(html.contains("ไม่พบคำร้อง"), "% is a character, not a wildcard")
+
+            // Dates in the Buddhist era: filed up to 30 days ago is the late one only.
+            let cut = BuddhistDateInput.format(Date().addingTimeInterval(-30 * 86_400))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&to=\(cut)")
+            #expect(html.contains(late.number) && !html.contains(a1.number))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&from=\(cut)")
+            #expect(!html.contains(late.number) && html.contains(a1.number))
+            (status, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&from=31/02/2569&to=1/1/2026")
+            #expect(status == .badRequest)
+            #expect(html.contains("ไม่มีวันที่นี้ในปฏิทิน") && html.contains("ปีเป็นพุทธศักราช"))
+            #expect(html.contains("href=\"#from\""), "the error summary links to the field")
+
+            // Pages: two per page; the open tab knows its total, "all" pages on without one.
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?size=2")
+            #expect(html.components(separatedBy: "class=\"petition-row\"").count - 1 == 2)
+            #expect(html.contains("หน้า 1 จาก 3") && html.contains("page=2") && html.contains("แสดงรายการที่ 1–2 จาก 5 รายการ"))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?size=2&page=3")
+            #expect(html.components(separatedBy: "class=\"petition-row\"").count - 1 == 1)
+            #expect(html.contains(late.number) && !html.contains("rel=\"next\""), "the oldest is on the last page")
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&size=2&page=2")
+            #expect(html.components(separatedBy: "class=\"petition-row\"").count - 1 == 2)
+            #expect(html.contains("หน้า 2<") && html.contains("rel=\"next\"") && html.contains("rel=\"prev\""))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&size=2&page=3")
+            #expect(html.components(separatedBy: "class=\"petition-row\"").count - 1 == 2 && !html.contains("rel=\"next\""))
+            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&size=5000")
+            #expect(html.components(separatedBy: "class=\"petition-row\"").count - 1 == 6, "size is capped, not refused")
+
+            // The tenant's back-office home links the queue with the open count.
+            (_, html) = try await PetitionFixtures.page(app, officer, "/backoffice/t/bangkrathum/")
+            #expect(html.contains("href=\"\(Self.queue)\"") && html.contains("ยังไม่ปิด 5 เรื่อง"))
+        }
+    }
+
+    @Test("a queue page runs the same number of SQL statements for 10 rows as for 200", arguments: TestDatabase.all)
+    func constantQueries(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let citizens = [try await PetitionFixtures.citizen(app), try await PetitionFixtures.citizen(app, first: "มานะ", last: "ขยัน")]
+            for i in 0..<230 { try await PetitionFixtures.file(app, citizen: i % 7 == 0 ? nil : citizens[i % 2]) }
+            let counter = QueryCounter()
+            app.middleware.use(QueryCounter.Middleware(counter: counter))
+            var counts: [Int: Int] = [:]
+            for size in [10, 200] {
+                counter.start()
+                var html = ""
+                try await get(app, Self.queue + "?status=all&size=\(size)", officer) { res in
+                    #expect(res.status == .ok)
+                    html = res.body.string
+                }
+                let statements = counter.stop()
+                #expect(html.components(separatedBy: "class=\"petition-row\"").count - 1 == size)
+                #expect(statements.contains { $0.contains("LEFT JOIN citizens") }, "the names come from one join")
+                counts[size] = statements.count
+            }
+            #expect(counts[10] == counts[200], "statements: \(counts)")
+            #expect((counts[10] ?? 0) > 0 && (counts[10] ?? 99) <= 12, "statements: \(counts)")
+        }
+    }
+
+    @Test("an officer of another tenant gets 403 everywhere; a citizen's session gets nothing", arguments: TestDatabase.all)
+    func access(database: TestDatabase) async throws {
+        try await withApp(database) { app, env in
+            let citizen = try await PetitionFixtures.citizen(app)
+            let stored = try await app.fileStore.save(samplePDF, folder: "petitions/bangkrathum", ext: "pdf")
+            let p = try await PetitionFixtures.file(app, citizen: citizen, attachments: [
+                .init(fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count, sha256: "x"),
+            ])
+            let mine = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let outsider = try await signedInStaff(app, tenant: "bangrak", role: .orgAdmin)
+            let attachment = try #require(try await PetitionStore.attachments(p, on: app.db).first?.id)
+            let base = "\(Self.queue)/\(p.number)"
+
+            // Our officer may see the attachment, and the view is audited.
+            try await get(app, "\(base)/attachments/\(attachment.uuidString.lowercased())", mine) { res in
+                #expect(res.status == .ok)
+                #expect(res.headers.first(name: .contentType) == "application/pdf")
+                #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
+                #expect(res.headers.first(name: .cacheControl)?.contains("no-store") == true)
+                #expect(res.headers.first(name: .contentDisposition)?.hasPrefix("inline; filename=\"a.pdf\"") == true)
+                #expect(res.body.readableBytes == samplePDF.count)
+            }
+            #expect(try await AuditEventRecord.query(on: app.db).filter(\.$action == AuditAction.petitionAttachmentViewed.rawValue).count() == 1)
+
+            for path in [Self.queue, base, "\(base)/attachments/\(attachment.uuidString.lowercased())"] {
+                try await get(app, path, outsider) { #expect($0.status == .forbidden, "\(path)") }
+            }
+            try await post(app, "\(base)/status", outsider, ["status": "accepted", "version": "1"]) { #expect($0.status == .forbidden) }
+            var m = Multipart()
+            m.field("_csrf", outsider.csrf)
+            m.field("kind", "receipt")
+            m.file("file", filename: "r.pdf", type: "application/pdf", data: samplePDF)
+            var (headers, body) = m.finished()
+            headers.add(name: "Cookie", value: outsider.cookie)
+            try await app.testing().test(.POST, "\(base)/documents", headers: headers, body: body) { #expect($0.status == .forbidden) }
+            #expect(try await PetitionDocumentRecord.query(on: app.db).count() == 0)
+            #expect(try await PetitionStore.byID(try p.requireID(), tenant: try Tenant.named("bangkrathum", in: app), on: app.db)?.version == 1)
+            // A number of the other tenant is simply not found for our officer.
+            try await get(app, "/backoffice/t/bangkrathum/petitions/BRK-2569-999999", mine) { #expect($0.status == .notFound) }
+
+            // A citizen signed in on the tenant's site is nobody in the back office.
+            let client = try #require(try await CitizenFixtures.signIn(app, nationalID: try app.nationalIDs.open(citizen.nationalIDSealed).digits))
+            for path in [Self.queue, base] {
+                try await app.testing().test(.GET, path, headers: client.headers) { res in
+                    #expect(res.status == .seeOther || res.status == .unauthorized, "\(path): \(res.status)")
+                    #expect(!res.body.string.contains(p.number))
+                }
+            }
+            let (h, b) = client.form(["status": "accepted", "version": "1"])
+            try await app.testing().test(.POST, "\(base)/status", headers: h, body: b) { res in
+                #expect([.unauthorized, .forbidden].contains(res.status), "\(res.status)")
+            }
+            _ = env
+        }
+    }
+
+    @Test("the officer moves a petition through every status with notes; the page shows the timeline", arguments: TestDatabase.all)
+    func moveChain(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let citizen = try await PetitionFixtures.citizen(app)
+            let p = try await PetitionFixtures.file(app, citizen: citizen)
+            let path = "\(Self.queue)/\(p.number)"
+            var (status, html) = try await PetitionFixtures.page(app, officer, path)
+            #expect(status == .ok)
+            #expect(html.contains("สมศรี ใจดี") && html.contains("x-xxxx-xxxxx-") && html.contains("081"))
+            #expect(!html.contains(try app.nationalIDs.open(citizen.nationalIDSealed).digits), "only the masked national ID")
+            #expect(html.contains("หน้าวัดบางกระทุ่ม (16.57, 100.3)") && html.contains("1,500"), "answers shown through PetitionAnswers")
+            #expect(html.contains("value=\"accepted\"") && html.contains("value=\"cannot_proceed\""))
+
+            for (target, note) in [("accepted", "รับเรื่องแล้ว"), ("in_progress", ""), ("completed", "เปลี่ยนหลอดไฟแล้ว")] {
+                let version = PetitionFixtures.version(html)
+                try await post(app, "\(path)/status", officer, ["status": target, "note": note, "version": version]) { res in
+                    #expect(res.status == .seeOther, "\(target): \(res.status) \(res.body.string.prefix(300))")
+                    #expect(res.headers.first(name: .location) == path)
+                }
+                (_, html) = try await PetitionFixtures.page(app, officer, path)
+                #expect(html.contains("id=\"current-status\">\(PetitionStatus(rawValue: target)!.thai)<"))
+            }
+            #expect(html.contains("เปลี่ยนสถานะคำร้อง \(p.number) เป็น “ดำเนินการสำเร็จ” แล้ว"))
+            #expect(html.contains("รับเรื่องแล้ว") && html.contains("เปลี่ยนหลอดไฟแล้ว"))
+            #expect(html.contains("คำร้องนี้ปิดแล้ว") && !html.contains("name=\"status\""))
+            let done = try #require(try await PetitionStore.byNumber(p.number, tenant: try Tenant.named("bangkrathum", in: app), on: app.db))
+            let timeline = try await PetitionStore.timeline(done, on: app.db)
+            #expect(timeline.map(\.toStatus) == ["submitted", "accepted", "in_progress", "completed"])
+            #expect(timeline.map(\.note) == [nil, "รับเรื่องแล้ว", nil, "เปลี่ยนหลอดไฟแล้ว"])
+            #expect(timeline.dropFirst().allSatisfy { $0.actorKind == "staff" && $0.actorID == officer.id })
+            #expect(try await AuditEventRecord.query(on: app.db).filter(\.$action == AuditAction.petitionStatusChanged.rawValue).count() == 3)
+
+            // From a final status nothing moves: 422 with the Domain's Thai text beside the field.
+            try await post(app, "\(path)/status", officer, ["status": "cannot_proceed", "note": "x", "version": "\(done.version)"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains(PetitionStatus.TransitionError.final(.completed).thai.replacingOccurrences(of: "“", with: "“")))
+                #expect(res.body.string.contains("id=\"status-error\""))
+            }
+            #expect(try await PetitionStore.timeline(done, on: app.db).count == 4)
+        }
+    }
+
+    @Test("forbidden moves: backwards, closing without a reason, a stale version (409), nothing chosen", arguments: TestDatabase.all)
+    func forbiddenMoves(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let p = try await PetitionFixtures.move(app, try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app)), to: .inProgress)
+            let path = "\(Self.queue)/\(p.number)"
+            try await post(app, "\(path)/status", officer, ["status": "accepted", "version": "\(p.version)"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                let html = res.body.string
+                #expect(html.contains("เปลี่ยนสถานะย้อนกลับไม่ได้"))
+                #expect(html.contains("href=\"#status\""), "the summary links to the field")
+            }
+            try await post(app, "\(path)/status", officer, ["status": "cannot_proceed", "note": "   ", "version": "\(p.version)"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("id=\"note-error\"") && res.body.string.contains("กรุณาระบุเหตุผลที่ไม่สามารถดำเนินการได้"))
+            }
+            try await post(app, "\(path)/status", officer, ["note": "x", "version": "\(p.version)"]) { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("กรุณาเลือกสถานะใหม่"))
+            }
+            try await post(app, "\(path)/status", officer, ["status": "completed", "note": "ทำไปแล้ว", "version": "\(p.version - 1)"]) { res in
+                #expect(res.status == .conflict)
+                #expect(res.body.string.contains("มีเจ้าหน้าที่ท่านอื่นเปลี่ยนสถานะ") && res.body.string.contains("href=\"\(path)\""))
+                #expect(res.body.string.contains("ทำไปแล้ว"), "the typed note is kept")
+            }
+            let t = try Tenant.named("bangkrathum", in: app)
+            #expect(try await PetitionStore.byID(try p.requireID(), tenant: t, on: app.db)?.status == .inProgress)
+            #expect(try await PetitionStore.timeline(p, on: app.db).count == 2)
+            // Closing with a reason works.
+            try await post(app, "\(path)/status", officer, ["status": "cannot_proceed", "note": "อยู่นอกเขตเทศบาล", "version": "\(p.version)"]) { res in
+                #expect(res.status == .seeOther)
+            }
+            #expect(try await PetitionStore.byID(try p.requireID(), tenant: t, on: app.db)?.status == .cannotProceed)
+        }
+    }
+
+    @Test("two officers move the same petition at once: one wins, the other gets 409, one timeline entry", arguments: TestDatabase.all)
+    func twoOfficers(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let one = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let two = try await signedInStaff(app, tenant: "bangkrathum", role: .orgAdmin)
+            let p = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app))
+            let path = "\(Self.queue)/\(p.number)"
+            let v1 = PetitionFixtures.version(try await PetitionFixtures.page(app, one, path).1)
+            let v2 = PetitionFixtures.version(try await PetitionFixtures.page(app, two, path).1)
+            #expect(v1 == "1" && v2 == "1")
+            async let a: HTTPStatus = {
+                var s = HTTPStatus.ok
+                try await post(app, "\(path)/status", one, ["status": "accepted", "note": "คนที่หนึ่ง", "version": v1]) { s = $0.status }
+                return s
+            }()
+            async let b: HTTPStatus = {
+                var s = HTTPStatus.ok
+                try await post(app, "\(path)/status", two, ["status": "accepted", "note": "คนที่สอง", "version": v2]) { s = $0.status }
+                return s
+            }()
+            let statuses = try await [a, b]
+            #expect(statuses.filter { $0 == .seeOther }.count == 1 && statuses.filter { $0 == .conflict }.count == 1, "\(statuses)")
+            let timeline = try await PetitionStore.timeline(p, on: app.db)
+            #expect(timeline.map(\.toStatus) == ["submitted", "accepted"])
+            #expect(try await AuditEventRecord.query(on: app.db).filter(\.$action == AuditAction.petitionStatusChanged.rawValue).count() == 1)
+        }
+    }
+
+    @Test("status e-mails: other statuses only if the citizen wants them, completion always, none for Open311", arguments: TestDatabase.all)
+    func statusMails(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let quiet = try await PetitionFixtures.citizen(app, notify: false)
+            let keen = try await PetitionFixtures.citizen(app, first: "มานะ", last: "ขยัน", notify: true)
+            let pq = try await PetitionFixtures.file(app, citizen: quiet)
+            let pk = try await PetitionFixtures.file(app, citizen: keen)
+            let api = try await PetitionFixtures.file(app, citizen: nil, requester: #"{"email":"someone@example.com","client":"แชตบอต"}"#)
+            func move(_ p: PetitionRecord, _ status: String, note: String = "", version: Int) async throws {
+                try await post(app, "\(Self.queue)/\(p.number)/status", officer, ["status": status, "note": note, "version": "\(version)"]) {
+                    #expect($0.status == .seeOther, "\($0.status)")
+                }
+            }
+            let before = try await queuedMails(app).count
+            try await move(pq, "accepted", version: 1)
+            #expect(try await queuedMails(app).count == before, "opted out: no mail for accepted")
+            try await move(pk, "accepted", note: "รับเรื่องแล้วครับ", version: 1)
+            var mails = try await queuedMails(app)
+            #expect(mails.count == before + 1)
+            #expect(mails.last?.to == [keen.email])
+            #expect(mails.last?.subject.contains(pk.number) == true && mails.last?.subject.contains("เจ้าหน้าที่รับเรื่อง") == true)
+            #expect(mails.last?.text.contains("รับเรื่องแล้วครับ") == true, "the officer's note is in the mail")
+            #expect(mails.last?.text.contains("/t/bangkrathum/account/petitions/\(pk.number)") == true)
+
+            try await move(pq, "completed", note: "เสร็จแล้ว", version: 2)
+            mails = try await queuedMails(app)
+            #expect(mails.count == before + 2, "completion is mailed even to a citizen who opted out")
+            #expect(mails.last?.to == [quiet.email] && mails.last?.subject.contains("ดำเนินการสำเร็จ") == true)
+
+            try await move(api, "completed", version: 1)
+            #expect(try await queuedMails(app).count == before + 2, "an Open311 petition has nobody to mail")
+        }
+    }
+
+    @Test("the completion e-mail reaches a real SMTP server with the tracking number")
+    func completionOverSMTP() async throws {
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        try await withApp(.sqlite, settings: ["SMTP_URL": "smtp://127.0.0.1:\(sink.port)?starttls=off"]) { app, _ in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let citizen = try await PetitionFixtures.citizen(app, notify: false)
+            let p = try await PetitionFixtures.move(app, try await PetitionFixtures.file(app, citizen: citizen), to: .inProgress)
+            try await post(app, "\(Self.queue)/\(p.number)/status", officer, ["status": "completed", "note": "ซ่อมเสร็จแล้ว", "version": "\(p.version)"]) {
+                #expect($0.status == .seeOther)
+            }
+            let worker = app.makeOutboxWorker()
+            var delivered = 0
+            for _ in 0..<5 where sink.messages().isEmpty { delivered += try await worker.runOnce() }
+            let file = try #require(sink.messages().first)
+            let mail = try ParsedMail.parse(file)
+            #expect(mail.to.contains(citizen.email))
+            #expect(mail.subject.contains(p.number) && mail.subject.contains("ดำเนินการสำเร็จ"))
+            #expect(mail.parts.first?.body.contains(p.number) == true && mail.parts.first?.body.contains("ซ่อมเสร็จแล้ว") == true)
+            #expect(sink.messages().count == 1)
+        }
+    }
+
+    @Test("PetitionMail.filed: number, service, received time in BE, link to the petition page", arguments: TestDatabase.all)
+    func filedMail(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let citizen = try await PetitionFixtures.citizen(app)
+            let t = try Tenant.named("bangkrathum", in: app)
+            let p = try await PetitionFixtures.file(app, citizen: citizen)
+            let req = Request(application: app, method: .GET, url: "/t/bangkrathum/", on: app.eventLoopGroup.any())
+            req.headers.replaceOrAdd(name: .host, value: "127.0.0.1:8080")
+            let mails = try await PetitionMail.filed(req, petition: p, tenant: t, citizen: citizen)
+            let mail = try #require(mails.first?.mail)
+            #expect(mail.to == [citizen.email] && mail.subject.contains(p.number))
+            #expect(mail.text.contains("แจ้งซ่อมไฟฟ้าสาธารณะ") && mail.text.contains(ThaiDate.shortWithTime(p.createdAt)))
+            #expect(mail.text.contains("\(ThaiYear.of(Date()))"))
+            #expect(mail.text.contains("http://127.0.0.1:8080/t/bangkrathum/account/petitions/\(p.number)"))
+            #expect(mails.first?.idempotencyKey == "petition-filed:\(try p.requireID().uuidString.lowercased())")
+            // Nobody to tell about an Open311 petition's status.
+            let api = try await PetitionFixtures.file(app, citizen: nil)
+            #expect(try await PetitionMail.statusChanged(req, petition: api, tenant: t, note: nil,
+                                                         citizen: try await PetitionMail.recipient(of: api, tenant: t, on: app.db)).isEmpty)
+        }
+    }
+}
+
+/// The queue with 100,000 petitions in the tenant, on PostgreSQL: p95 of each kind of page through the whole
+/// stack (session, staff, counts, page). Off by default (it takes a minute): `QUEUE_SPEED=1`.
+@Suite("Petitions: the officers' queue at 100,000 petitions", .enabled(if: ProcessInfo.processInfo.environment["QUEUE_SPEED"] == "1"))
+struct PetitionQueueSpeedTests {
+    @Test("every filter answers quickly", arguments: TestDatabase.all.filter { if case .postgres = $0 { true } else { false } })
+    func speed(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let seed = try await PetitionFixtures.citizen(app)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let answers = try PetitionFixtures.answersJSON()
+            try await sql.raw("""
+                INSERT INTO citizens (id, tenant_id, national_id_sealed, national_id_hash, national_id_tail, title, first_name, last_name, birth_date,
+                  mobile, email, address_house, province_code, district_code, subdistrict_code, postcode, password_hash, session_epoch,
+                  verification_status, identity_version, terms_accepted_at, notify_status_changes, created_at, updated_at)
+                SELECT gen_random_uuid(), tenant_id, national_id_sealed, md5(g::text), national_id_tail, title, 'ชื่อ' || g, 'นามสกุล' || g, birth_date,
+                  mobile, email, address_house, province_code, district_code, subdistrict_code, postcode, password_hash, 0,
+                  verification_status, 0, terms_accepted_at, true, created_at, updated_at
+                FROM citizens, generate_series(1, 5000) g WHERE id = \(bind: try seed.requireID())
+                """).run()
+            try await sql.raw("""
+                WITH c AS (SELECT array_agg(id) AS ids FROM citizens WHERE tenant_id = 'bangkrathum')
+                INSERT INTO petitions (id, tenant_id, number, citizen_id, menu, service, service_name, form_version, answers, status,
+                  status_changed_at, due_at, submission_key, version, created_at, updated_at, channel)
+                SELECT gen_random_uuid(), 'bangkrathum', 'BKT-2569-' || lpad(g::text, 6, '0'), c.ids[1 + g % array_length(c.ids, 1)],
+                  'complaints', CASE WHEN g % 3 = 0 THEN 'road-repair' ELSE 'street-light' END, 'แจ้งซ่อม', 1, \(bind: answers),
+                  (ARRAY['submitted','accepted','in_progress','cannot_proceed','completed','completed','completed','completed','completed',
+                         'completed','completed','completed','completed','completed','completed','completed','completed','completed',
+                         'completed','completed'])[1 + g % 20],
+                  now() - g * interval '5 minutes', now() - g * interval '5 minutes' + interval '7 days', 'k' || g, 1,
+                  now() - g * interval '5 minutes', now(), 'web'
+                FROM c, generate_series(1, 100000) g
+                """).run()
+            // Another tenant's 50,000 alongside, as in a shared database.
+            try await sql.raw("""
+                INSERT INTO petitions (id, tenant_id, number, citizen_id, menu, service, service_name, form_version, answers, status,
+                  status_changed_at, due_at, submission_key, version, created_at, updated_at, channel)
+                SELECT gen_random_uuid(), 'bangrak', 'BRK-2569-' || lpad(g::text, 6, '0'), NULL, 'complaints', 'general-complaint', 'ร้องเรียน', 1,
+                  '{"answers":[]}', CASE WHEN g % 10 = 0 THEN 'submitted' ELSE 'completed' END, now(), now(), 'k' || g, 1,
+                  now() - g * interval '5 minutes', now(), 'open311'
+                FROM generate_series(1, 50000) g
+                """).run()
+            try await sql.raw("VACUUM ANALYZE").run()
+            if ProcessInfo.processInfo.environment["QUEUE_EXPLAIN"] == "1" {
+                let t = try Tenant.named("bangkrathum", in: app)
+                for (name, filter) in [("open", PetitionQueue.Filter()), ("all", PetitionQueue.Filter(tab: .all)),
+                                       ("overdue", PetitionQueue.Filter(overdue: true)), ("page100", PetitionQueue.Filter(tab: .all, page: 100))] {
+                    let now = Date()
+                    let counts = "EXPLAIN ANALYZE " + PetitionQueue.countsSQL(tenant: t, filter: filter, now: now)
+                    let page = "EXPLAIN ANALYZE " + PetitionQueue.pageSQL(tenant: t, filter: filter, now: now)
+                    for (kind, query) in [("counts", counts), ("page", page)] {
+                        let rows = try await sql.raw(query).all()
+                        print("== \(name) \(kind)\n" + (try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: "\n")))
+                    }
+                }
+            }
+            let q = "/backoffice/t/bangkrathum/petitions"
+            let pages = [
+                "default (open, newest first)": q,
+                "all statuses": q + "?status=all",
+                "completed tab, oldest first": q + "?status=completed&sort=oldest",
+                "overdue": q + "?status=open&overdue=1",
+                "one service": q + "?status=all&service=road-repair",
+                "dates": q + "?status=all&from=1/1/2569&to=31/3/2569",
+                "tracking number": q + "?status=all&q=BKT-2569-054321",
+                "running number": q + "?status=all&q=54321",
+                "digits inside numbers": q + "?status=all&q=2569-0543",
+                "name": q + "?status=all&q=" + "นามสกุล4321".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!,
+                "200 per page": q + "?status=all&size=200",
+                "page 100": q + "?status=all&page=100",
+            ]
+            var report: [String] = []
+            for (name, path) in pages.sorted(by: { $0.key < $1.key }) {
+                var times: [Double] = []
+                for i in 0..<25 {
+                    let start = ContinuousClock.now
+                    try await get(app, path, officer) { #expect($0.status == .ok) }
+                    let d = ContinuousClock.now - start
+                    if i >= 5 { times.append(Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000) }
+                }
+                times.sort()
+                let p95 = times[Int(Double(times.count - 1) * 0.95)]
+                report.append(String(format: "%@: median %.1f ms, p95 %.1f ms", name, times[times.count / 2], p95))
+                #expect(p95 < 250, "\(name): p95 \(p95) ms")
+            }
+            print("queue at 100,000 petitions (PostgreSQL, in-process, debug build):\n  " + report.joined(separator: "\n  "))
+        }
+    }
+}
