@@ -38,7 +38,7 @@ struct CreatePetitionDocument: AsyncMigration {
             .create()
         try await SQLIndex.create("petition_documents_petition", on: "petition_documents", columns: ["tenant_id", "petition_id", "issued_at"], database: database)
         try await SQLIndex.create("petitions_tenant_created", on: "petitions", columns: ["tenant_id", "created_at"], database: database)
-        try await SQLIndex.create("petitions_service", on: "petitions", columns: ["tenant_id", "service", "created_at"], database: database)
+        try await SQLIndex.create("petitions_service", on: "petitions", columns: ["tenant_id", "service", "status", "created_at"], database: database)
         try await SQLIndex.create("petitions_due", on: "petitions", columns: ["tenant_id", "status", "due_at"], database: database)
     }
 
