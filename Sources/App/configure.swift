@@ -45,7 +45,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // in reverse order, so the poll stops before the database closes.
     TenantSettingsSync.install(on: app)
 
-    app.sessions.use(.fluent)
+    app.sessions.use { app in UnchangedSessions(base: app.fluent.sessions.driver()) }
     let secure = settings.servesOverHTTPS
     app.sessions.configuration = SessionsConfiguration(cookieName: "eservice_session") { id in
         HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(8 * 3600), maxAge: nil, domain: nil,

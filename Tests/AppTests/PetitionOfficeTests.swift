@@ -213,6 +213,9 @@ struct PetitionOfficeTests {
             for i in 0..<230 { try await PetitionFixtures.file(app, citizen: i % 7 == 0 ? nil : citizens[i % 2]) }
             let counter = QueryCounter()
             app.middleware.use(QueryCounter.Middleware(counter: counter))
+            // One page first: the session's first page writes its CSRF token and idle clock, which later pages
+            // (whatever their size) do not write again.
+            try await get(app, Self.queue, officer) { #expect($0.status == .ok) }
             var counts: [Int: Int] = [:]
             for size in [10, 200] {
                 counter.start()

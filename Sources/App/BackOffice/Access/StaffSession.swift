@@ -64,7 +64,8 @@ enum StaffSession {
     /// Marks activity; `false` when the session has run out (idle or absolute).
     static func touch(_ req: Request, state: State, now: Date = Date()) -> Bool {
         guard now.timeIntervalSince(state.seen) <= idleTimeout, now.timeIntervalSince(state.started) <= absoluteTimeout else { return false }
-        req.session.data[Key.seen] = String(now.timeIntervalSince1970)
+        // Written at most once a minute, so ordinary page views do not rewrite the session row.
+        if now.timeIntervalSince(state.seen) > 60 { req.session.data[Key.seen] = String(now.timeIntervalSince1970) }
         return true
     }
 
