@@ -12,10 +12,31 @@ public enum ThaiDate {
 
     public static let bangkok = TimeZone(identifier: "Asia/Bangkok") ?? TimeZone(secondsFromGMT: 7 * 3600)!
 
+    /// Bangkok has been UTC+7 without daylight saving since 1 April 1920; before that it kept local mean time.
+    static let fixedOffsetSince = Date(timeIntervalSince1970: -1_570_084_924)
+
+    /// Year, month, day, hour and minute in Bangkok. From 1920 on by arithmetic (a list page formats a hundred
+    /// dates, and building a `Calendar` for each was a visible part of its time); earlier dates by `Calendar`.
     static func parts(_ date: Date) -> DateComponents {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = bangkok
-        return calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        guard date >= fixedOffsetSince else {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = bangkok
+            return calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        }
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + 7 * 3600
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return DateComponents(year: year, month: month, day: day, hour: secondOfDay / 3600, minute: secondOfDay % 3600 / 60)
     }
 
     public static func buddhistYear(of date: Date) -> Int {
