@@ -160,7 +160,7 @@ struct CitizenPetitionsController {
             overdue: petition.status.isOpen && petition.dueAt < Date(),
             answers: answers.map { .init(label: $0.label, value: $0.display(in: geography)) },
             files: files.compactMap { f in
-                f.id.map { .init(name: f.originalName, url: t.url(.petitionFile(petition.number, $0)), size: Self.size(f.bytes),
+                f.id.map { .init(name: f.originalName, url: t.url(.petitionFile(petition.number, $0)), size: PetitionAttachments.sizeText(f.bytes),
                                  kind: labels[f.fieldKey] ?? "ไฟล์แนบ") }
             },
             events: events.map { e in
@@ -213,7 +213,4 @@ struct CitizenPetitionsController {
         return (t, account, petition)
     }
 
-    static func size(_ bytes: Int) -> String {
-        bytes >= 1 << 20 ? String(format: "%.1f MB", Double(bytes) / 1_048_576) : "\(max(1, bytes / 1024)) KB"
-    }
 }

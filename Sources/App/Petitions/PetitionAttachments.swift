@@ -53,7 +53,7 @@ enum PetitionAttachments {
                     errors.add(input, "ไฟล์ \(name) ไม่ใช่ไฟล์ประเภทที่รับ (รับเฉพาะ \(rule.types.map(\.displayName).joined(separator: ", ")))")
                     break
                 }
-                out.append(Checked(fieldKey: rule.key, originalName: name, mimeType: mime, ext: ext(kind), bytes: file.bytes))
+                out.append(Checked(fieldKey: rule.key, originalName: name, mimeType: mime, ext: kind.fileExtension, bytes: file.bytes))
             }
         }
         return out
@@ -121,13 +121,8 @@ enum PetitionAttachments {
         return clean.isEmpty ? "ไฟล์แนบ" : String(clean.prefix(120))
     }
 
-    private static func ext(_ kind: FileKind) -> String {
-        switch kind {
-        case .pdf: "pdf"
-        case .jpeg: "jpg"
-        case .png: "png"
-        case .heic: "heic"
-        case .webp: "webp"
-        }
+    /// "1.2 MB", "350 KB": a file's size as pages show it.
+    static func sizeText(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? String(format: "%.1f MB", Double(bytes) / 1_048_576) : "\(max(1, (bytes + 1023) / 1024)) KB"
     }
 }

@@ -199,19 +199,12 @@ enum PetitionDocuments {
     /// the browser, never cached, shown in the browser or (`download`) saved.
     static func fileResponse(_ req: Request, _ document: PetitionDocumentRecord, download: Bool) async throws -> Response {
         let data = try await req.application.fileStore.read(document.fileName)
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: document.mimeType)
-        headers.replaceOrAdd(name: .contentDisposition, value: "\(download ? "attachment" : "inline"); filename=\"\(downloadName(document))\"")
-        headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
-        // A PDF opened in the browser may not run script or reach anything (as `PetitionAttachments` sends files).
-        headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-        return Response(status: .ok, headers: headers, body: .init(data: data))
+        return PetitionAttachments.fileResponse(data: data, mimeType: document.mimeType, name: downloadName(document), download: download)
     }
 
     /// "licence-ABCD-EFGH-JKMN.pdf": ASCII only, nothing from what was uploaded.
     static func downloadName(_ document: PetitionDocumentRecord) -> String {
-        let ext = FileKind.from(mimeType: document.mimeType).map { $0 == .jpeg ? "jpg" : $0.rawValue } ?? "bin"
+        let ext = FileKind.from(mimeType: document.mimeType)?.fileExtension ?? "bin"
         return "\(document.kind.rawValue)-\(displayCode(document.verificationCode)).\(ext)"
     }
 
@@ -254,14 +247,12 @@ enum PetitionDocuments {
         guard issue.bytes.count <= maxBytes else { throw Refused.tooLarge }
         let key = issue.submissionKey ?? "doc:" + RandomToken.make()
         if let existing = try await bySubmissionKey(key, tenant: tenant, on: db) { return (existing, false) }
-        let sniffer = try app.fileTypeSniffer
-        let bytes = issue.bytes
-        let mime = try await app.threadPool.runIfActive { sniffer.mimeType(of: bytes) }
+        let mime = try await PetitionAttachments.sniffer(app)(issue.bytes)
         guard let kind = FileKind.from(mimeType: mime), kinds.contains(kind) else { throw Refused.wrongType }
-        let data = Data(bytes)
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let data = Data(issue.bytes)
+        let digest = RandomToken.hex(SHA256Digest: data)
         let store = app.fileStore
-        let name = try await store.save(data, folder: "\(folder)/\(tenant.id)", ext: kind == .jpeg ? "jpg" : kind.rawValue)
+        let name = try await store.save(data, folder: "\(folder)/\(tenant.id)", ext: kind.fileExtension)
         let petitionID = try petition.requireID()
         var result: (document: PetitionDocumentRecord, created: Bool)?
         do {

@@ -83,7 +83,7 @@ struct VerifyController {
                             serviceName: petition.serviceName, issued: ThaiDate.long(document.issuedAt), validity: validity.0,
                             validityKey: validity.1, withdrawnOn: document.withdrawnAt.map(ThaiDate.long), sha256: document.sha256,
                             type: FileKind.from(mimeType: document.mimeType)?.displayName ?? document.mimeType,
-                            size: PetitionOfficeController.size(document.bytes)))
+                            size: PetitionAttachments.sizeText(document.bytes)))
         return try await render(req, context, status: .ok)
     }
 

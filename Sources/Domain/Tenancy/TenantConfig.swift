@@ -271,6 +271,9 @@ public enum FileKind: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// The ending a stored file of this kind gets ("jpg" for JPEG).
+    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
+
     public var displayName: String {
         switch self {
         case .pdf: "PDF"

@@ -562,7 +562,7 @@ struct PetitionOfficeController {
         let attachments = try await PetitionStore.attachments(p, on: req.db).compactMap { a -> PetitionPage.Attachment? in
             guard let id = a.id else { return nil }
             return .init(label: labels[a.fieldKey] ?? a.fieldKey, name: a.originalName,
-                         type: FileKind.from(mimeType: a.mimeType)?.displayName ?? a.mimeType, size: Self.size(a.bytes),
+                         type: FileKind.from(mimeType: a.mimeType)?.displayName ?? a.mimeType, size: PetitionAttachments.sizeText(a.bytes),
                          url: BackOfficeURL.petitionAttachment(t.slug, number, id).path)
         }
         let timeline = try await PetitionStore.timeline(p, on: req.db).map { e -> PetitionPage.Event in
@@ -588,7 +588,7 @@ struct PetitionOfficeController {
             return .init(id: id.uuidString.lowercased(), kind: d.kind.thai, title: d.title, issued: ThaiDate.shortWithTime(d.issuedAt), issuedBy: d.issuedByName,
                          validity: validity, expired: d.isExpired(at: now), code: PetitionDocuments.displayCode(d.verificationCode),
                          verifyURL: PetitionDocuments.verifyURL(req, d), fileURL: file, downloadURL: file + "?download=1",
-                         qrURL: BackOfficeURL.petitionDocumentQR(t.slug, number, id).path, sha256: d.sha256, size: Self.size(d.bytes),
+                         qrURL: BackOfficeURL.petitionDocumentQR(t.slug, number, id).path, sha256: d.sha256, size: PetitionAttachments.sizeText(d.bytes),
                          type: FileKind.from(mimeType: d.mimeType)?.displayName ?? d.mimeType,
                          isWithdrawn: d.isWithdrawn, withdrawn: PetitionDocuments.withdrawal(d)?.when, withdrawnBy: d.withdrawnByName,
                          withdrawnReason: PetitionDocuments.withdrawal(d)?.reason,
@@ -636,8 +636,4 @@ struct PetitionOfficeController {
         }
     }
 
-    /// "1.2 MB", "350 KB".
-    static func size(_ bytes: Int) -> String {
-        bytes >= 1 << 20 ? String(format: "%.1f MB", Double(bytes) / 1_048_576) : "\(max(1, (bytes + 1023) / 1024)) KB"
-    }
 }
