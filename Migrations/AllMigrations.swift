@@ -36,6 +36,10 @@ public enum AllMigrations {
             CreatePetitionDocument(),
             // Open311 API keys (026).
             CreateOpen311Key(),
+            // Petitions per tenant, service and status, for the officers' queue (027).
+            CreatePetitionCount(),
+            // A citizen's petitions: an index that answers the name search on its own (028).
+            UpdatePetitionCitizenIndex(),
         ]
     }
 }

@@ -446,6 +446,11 @@ FROM numbered;
 INSERT INTO sequences (scope, year, value)
 SELECT 'petition:' || :'tenant', year, max(seq) FROM numbered GROUP BY year
 ON CONFLICT (scope, year) DO UPDATE SET value = GREATEST(sequences.value, EXCLUDED.value);
+
+-- The kept counts per service and status, as the filings and moves would have left them.
+INSERT INTO petition_counts (tenant_id, service, status, n)
+SELECT :'tenant', service, status, count(*) FROM numbered GROUP BY service, status
+ON CONFLICT (tenant_id, service, status) DO UPDATE SET n = petition_counts.n + EXCLUDED.n;
 COMMIT;
 """
 
@@ -697,11 +702,18 @@ def main():
             ("my petitions: all, page 100", mine_base + "?page=100"),
             ("my petitions: completed, page 50", mine_base + "?status=completed&page=50"),
         ]
+        def completed_after(rows):
+            """The tracking number of the completed tab's row number `rows` (newest first), which the queue's own
+            "next" link carries as the cursor to the page after it."""
+            return psql("SELECT number FROM petitions WHERE tenant_id = '%s' AND status = 'completed' "
+                        "ORDER BY created_at DESC, number DESC OFFSET %d LIMIT 1;" % (SLUG, rows - 1))
+
         queue_pages = [
             ("officer queue: default (open, 50 a page)", queue_base),
             ("officer queue: all statuses", queue_base + "?status=all"),
             ("officer queue: all, 200 a page", queue_base + "?status=all&size=200"),
-            ("officer queue: completed, page 200", queue_base + "?status=completed&page=200"),
+            # Page 200 as an officer reaches it: the "next" link of page 199 (after that page's last row).
+            ("officer queue: completed, page 200", queue_base + "?status=completed&page=200&after=" + completed_after(199 * 50)),
             ("officer queue: overdue", queue_base + "?status=open&overdue=1"),
             ("officer queue: one service", queue_base + "?status=all&service=bench-permit"),
             ("officer queue: filed in a quarter", queue_base + "?status=all&from=1/1/2569&to=31/3/2569"),
@@ -715,6 +727,11 @@ def main():
             queue_pages = [p for p in queue_pages if re.search(ONLY, p[0])]
         queue_status = officer.status(queue_base)
         has_queue = queue_status == 200
+        if has_queue:
+            # The cursor computed here is the one the page's own link gives.
+            html, _ = officer.get(queue_base + "?status=completed")
+            link = re.search(r'href="([^"]+)" rel="next"', html).group(1).replace("&amp;", "&")
+            assert link.endswith("page=2&after=" + completed_after(50)), link
         if not has_queue:
             details.append("officer queue: GET %s gave %d: the queue is not on this branch yet (branch `officer`), so it is not measured"
                            % (queue_base, queue_status))

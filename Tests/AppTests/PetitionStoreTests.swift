@@ -2,6 +2,7 @@
 import Domain
 import Fluent
 import Foundation
+import Migrations
 import SQLKit
 import Testing
 import Vapor
@@ -133,6 +134,9 @@ struct PetitionStoreTests {
                                                        on: app.db, notifications: Self.noMail)
             if case .moved = foreign { Issue.record("another tenant moved it") }
             #expect(try await PetitionStore.byID(try fresh.requireID(), tenant: t, on: app.db)?.status == .submitted)
+            // The kept counts agree with the petitions after the race, the refusals and the stale moves.
+            #expect(try await PetitionCounts.stored(tenant: t.id, on: app.db) == PetitionCounts.recount(tenant: t.id, on: app.db))
+            #expect(try await PetitionCounts.read(tenant: t.id, service: nil, on: app.db) == [.completed: 1, .submitted: 1])
         }
     }
 
@@ -151,6 +155,15 @@ struct PetitionStoreTests {
             }
             #expect(Set(numbers).count == 16)
             #expect(try await PetitionRecord.query(on: app.db).count() == 16)
+            let t = try Tenant.named("bangkrathum", in: app)
+            #expect(try await PetitionCounts.read(tenant: t.id, service: nil, on: app.db) == [.submitted: 16], "no filing lost its count")
+            #expect(try await PetitionCounts.stored(tenant: t.id, on: app.db) == PetitionCounts.recount(tenant: t.id, on: app.db))
+
+            // A database that had petitions before the counts existed gets them from its petitions.
+            let counts = try #require(AllMigrations.list.first { String(describing: type(of: $0)) == "CreatePetitionCount" })
+            try await counts.revert(on: app.db).get()
+            try await counts.prepare(on: app.db).get()
+            #expect(try await PetitionCounts.read(tenant: t.id, service: nil, on: app.db) == [.submitted: 16])
         }
     }
 }

@@ -69,12 +69,3 @@ public struct EmailJobHandler: OutboxHandler {
         }
     }
 }
-
-enum HTMLText {
-    /// Leaf escapes everything it prints; plain-text mail wants the characters back.
-    static func unescape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-            .replacingOccurrences(of: "&#x27;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
-    }
-}

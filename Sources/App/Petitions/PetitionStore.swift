@@ -80,6 +80,7 @@ enum PetitionStore {
                 p.createdAt = now
                 p.updatedAt = now
                 try await p.create(on: db)
+                try await PetitionCounts.filed(tenant: f.tenant.id, service: f.service.slug, status: .submitted, on: db)
                 let id = try p.requireID()
                 try await event(tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
                                 actor: Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName), now: now, on: db)
@@ -127,6 +128,7 @@ enum PetitionStore {
                   version = version + 1
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: expectedVersion) RETURNING id
                 """) else { return .conflict }
+            try await PetitionCounts.moved(tenant: tenant.id, service: petition.service, from: petition.status, to: status, on: db)
             try await event(tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)
             guard let updated = try await byID(id, tenant: tenant, on: db) else { return .conflict }
             for mail in try await notifications(updated) { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }

@@ -18,18 +18,6 @@ struct PetitionOfficeController {
             var current: Bool
         }
 
-        struct Row: Encodable {
-            var url: String
-            var number: String
-            var service: String
-            var citizen: String
-            var filed: String
-            var due: String
-            var overdue: Bool
-            var status: String
-            var statusKey: String
-        }
-
         var page: PageChrome
         var tenantName: String
         var tabs: [Tab]
@@ -39,7 +27,8 @@ struct PetitionOfficeController {
         var errors: [ErrorLink]
         var action: String
         var clearURL: String
-        var rows: [Row]
+        /// The table's rows, escaped (`PetitionQueueRows`).
+        var rowsHTML: String
         var showing: String
         var pageNumber: Int
         /// "หน้า 2 จาก 7", or "หน้า 2" when the tab is not counted.
@@ -81,13 +70,21 @@ struct PetitionOfficeController {
         filter.newestFirst = q.sort != "oldest"
         filter.size = min(max(q.size ?? PetitionQueue.defaultSize, 1), PetitionQueue.maxSize)
         filter.page = max(q.page ?? 1, 1)
+        if let n = PetitionQueue.Cursor.number(q.after) {
+            filter.cursor = .after(n)
+            filter.page = max(filter.page, 2)
+        } else if let n = PetitionQueue.Cursor.number(q.before) {
+            filter.cursor = .before(n)
+        }
 
         let counts = try await PetitionQueue.counts(tenant: t, filter: filter, now: now, on: req.db)
         let (rows, more) = try await PetitionQueue.page(tenant: t, filter: filter, now: now, on: req.db)
+        var backwards = false
+        if case .before? = filter.cursor { backwards = true }
         let total = counts.count(filter.tab, overdueOnly: filter.overdue)
         let pages = total.map { max(1, ($0 + filter.size - 1) / filter.size) }
         let base = BackOfficeURL.petitionQueue(t.slug).path
-        func link(tab: PetitionQueue.Tab? = nil, page: Int? = nil) -> String {
+        func link(tab: PetitionQueue.Tab? = nil, page: Int? = nil, cursor: PetitionQueue.Cursor? = nil) -> String {
             var items: [URLQueryItem] = [URLQueryItem(name: "status", value: (tab ?? filter.tab).key)]
             if let s = filter.service { items.append(.init(name: "service", value: s)) }
             if filter.from != nil, let v = q.from { items.append(.init(name: "from", value: v)) }
@@ -96,7 +93,14 @@ struct PetitionOfficeController {
             if let s = filter.search { items.append(.init(name: "q", value: s)) }
             if !filter.newestFirst { items.append(.init(name: "sort", value: "oldest")) }
             if filter.size != PetitionQueue.defaultSize { items.append(.init(name: "size", value: String(filter.size))) }
-            if let page, page > 1 { items.append(.init(name: "page", value: String(page))) }
+            if let page, page > 1 {
+                items.append(.init(name: "page", value: String(page)))
+                switch cursor {
+                case .after(let n)?: items.append(.init(name: "after", value: n))
+                case .before(let n)?: items.append(.init(name: "before", value: n))
+                case nil: break
+                }
+            }
             var c = URLComponents()
             c.path = base
             c.queryItems = items
@@ -115,17 +119,14 @@ struct PetitionOfficeController {
             tab: filter.tab.key, tabTitle: filter.tab.thai + (filter.overdue ? " (เกินกำหนด)" : ""),
             sections: errors.apply(to: [FormSection(title: nil, fields: Self.filterFields(q, services: services, filter: filter))]),
             errors: errors.items, action: base, clearURL: base + "?status=\(filter.tab.key)",
-            rows: rows.map { r in
-                let status = PetitionStatus(rawValue: r.status) ?? .submitted
-                return .init(url: BackOfficeURL.petition(t.slug, r.number).path, number: r.number, service: r.serviceName,
-                             citizen: r.citizenName ?? (r.channel == PetitionChannel.open311.rawValue ? "ยื่นผ่าน Open311" : "–"),
-                             filed: ThaiDate.shortWithTime(r.createdAt), due: ThaiDate.long(r.dueAt),
-                             overdue: status.isOpen && r.dueAt < now, status: status.thai, statusKey: status.rawValue)
-            },
+            rowsHTML: PetitionQueueRows.html(rows, tenant: t, now: now),
             showing: showing, pageNumber: filter.page,
             pageLabel: "หน้า \(filter.page.formatted())" + (pages.map { " จาก \($0.formatted())" } ?? ""), showList: !rows.isEmpty || filter.page > 1,
-            previousURL: filter.page > 1 ? link(page: filter.page - 1) : nil,
-            nextURL: more ? link(page: filter.page + 1) : nil,
+            // Next and previous walk from the page's last and first rows (a cursor), so a deep page costs what
+            // the first does; a page asked for backwards knows from `more` whether an earlier one exists.
+            previousURL: filter.page <= 1 ? nil : filter.page == 2 ? link(page: 1)
+                : backwards && !more ? link(page: 1) : link(page: filter.page - 1, cursor: rows.first.map { .before($0.number) }),
+            nextURL: (backwards ? !rows.isEmpty : more) ? link(page: filter.page + 1, cursor: rows.last.map { .after($0.number) }) : nil,
             order: filter.newestFirst ? "เรียงจากยื่นล่าสุดก่อน" : "เรียงจากยื่นก่อนก่อน (ลำดับงานที่ต้องทำ)",
             notice: req.takeFlash())
         return try await req.view.render("backoffice/petitions/queue", context)
@@ -134,7 +135,7 @@ struct PetitionOfficeController {
 
     /// The queue's query string.
     struct QueueQuery {
-        var status, service, from, to, overdue, q, sort: String?
+        var status, service, from, to, overdue, q, sort, after, before: String?
         var page, size: Int?
 
         init(_ req: Request) {
@@ -144,6 +145,7 @@ struct PetitionOfficeController {
             }
             status = text("status"); service = text("service"); from = text("from"); to = text("to")
             overdue = text("overdue"); q = text("q"); sort = text("sort")
+            after = text("after"); before = text("before")
             page = text("page").flatMap { Int($0.arabicDigits) }.map { min($0, 1_000_000) }
             size = text("size").flatMap { Int($0.arabicDigits) }
         }

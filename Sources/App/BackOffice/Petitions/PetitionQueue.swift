@@ -3,18 +3,19 @@ import Fluent
 import Foundation
 import SQLKit
 
-/// The officers' petition queue of one tenant: two queries per page whatever its size — the counts (for the
-/// tabs and the page count) and the page itself with the citizens' names joined in.
+/// The officers' petition queue of one tenant: two queries per page whatever its size or filter — the counts
+/// (for the tabs and the page count) and the page itself with the citizens' names joined in.
 ///
-/// Only open petitions are counted: they are the officers' work and stay few, while closed ones pile up
-/// forever, and counting 100,000 of them on every page would cost more than the rest of the page. A tab
-/// of closed petitions (or every petition) pages on without a total: the page asks for one row more than
-/// it shows to know whether there is a next page.
+/// Counts come from `petition_counts` (kept by the transactions that file and move petitions) when no dates
+/// or search narrow the list; under dates or a search only the open petitions are counted, since closed ones
+/// pile up forever. A tab that is not counted pages on without a total: the page asks for one row more than
+/// it shows to know whether there is a next page. Next and previous pages start from a row's tracking
+/// number (`Cursor`), so page 200 costs what page 1 does.
 ///
 /// Indexes: `petitions_queue (tenant_id, status, created_at)` for a status tab, `petitions_tenant_created`
 /// for several statuses, `petitions_service` for one service, `petitions_due (tenant_id, status, due_at)`
-/// for the counts and the overdue filter, the unique `(tenant_id, number)` for a tracking number and
-/// `petitions_citizen` for a name search.
+/// for the overdue filter, the unique `(tenant_id, number)` for a tracking number and a cursor, and
+/// `petitions_citizen_page (tenant_id, citizen_id, created_at, number, status, id)` for a name search.
 enum PetitionQueue {
     /// Which statuses a tab shows.
     enum Tab: Equatable, Sendable {
@@ -73,9 +74,29 @@ enum PetitionQueue {
         var search: String?
         /// Newest first (default), or oldest first (the order to work through).
         var newestFirst = true
-        /// 1-based.
+        /// 1-based; with a cursor, only the page's label.
         var page = 1
+        /// The page after this tracking number's row (the "next" link), or before it (the "previous" link):
+        /// a page deep in the list costs what the first does, where skipping rows would read them all.
+        var cursor: Cursor?
         var size = PetitionQueue.defaultSize
+    }
+
+    enum Cursor: Equatable, Sendable {
+        case after(String)
+        case before(String)
+
+        var number: String {
+            switch self {
+            case .after(let n), .before(let n): n
+            }
+        }
+
+        /// A whole tracking number, or nothing.
+        static func number(_ raw: String?) -> String? {
+            guard let n = raw?.uppercased(), n.range(of: #"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$"#, options: .regularExpression) != nil else { return nil }
+            return n
+        }
     }
 
     static let defaultSize = 50
@@ -90,89 +111,117 @@ enum PetitionQueue {
         var createdAt: Date
         var dueAt: Date
         var channel: String
-        var title: String?
-        var firstName: String?
-        var lastName: String?
+        /// "นางสาวสมศรี ใจดี"; nil for a petition filed through Open311.
+        var citizenName: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, number, status, channel, title
+            case id, number, status, channel
             case serviceName = "service_name"
             case createdAt = "created_at"
             case dueAt = "due_at"
-            case firstName = "first_name"
-            case lastName = "last_name"
-        }
-
-        var citizenName: String? {
-            guard let firstName, let lastName else { return nil }
-            return "\(title ?? "")\(firstName) \(lastName)"
+            case citizenName = "citizen_name"
         }
     }
 
-    /// Open petitions per status under the filter's other conditions (service, dates, search), with how
-    /// many of each are overdue.
+    /// Petitions per status under the filter, for the tabs and the page count.
     struct Counts: Sendable {
+        /// Every status (no dates or search: from `petition_counts`), or only the open ones (counted).
         var all: [PetitionStatus: Int] = [:]
+        /// With the overdue filter: the open statuses' overdue petitions.
         var overdue: [PetitionStatus: Int] = [:]
+        /// The statuses `all` knows.
+        var counted: Set<PetitionStatus> = []
 
-        /// nil for a tab with closed petitions (they are not counted); with `overdueOnly` a closed status
-        /// has none, so every tab has a count then.
+        /// nil for a tab with a status that was not counted; with `overdueOnly` a closed status has none, so
+        /// every tab has a count then.
         func count(_ tab: Tab, overdueOnly: Bool) -> Int? {
-            let statuses = overdueOnly ? tab.statuses.filter(\.isOpen) : tab.statuses
-            guard overdueOnly || statuses.allSatisfy(\.isOpen) else { return nil }
-            return statuses.reduce(0) { $0 + ((overdueOnly ? overdue : all)[$1] ?? 0) }
+            if overdueOnly { return tab.statuses.filter(\.isOpen).reduce(0) { $0 + (overdue[$1] ?? 0) } }
+            guard tab.statuses.allSatisfy(counted.contains) else { return nil }
+            return tab.statuses.reduce(0) { $0 + (all[$1] ?? 0) }
         }
     }
 
+    /// One statement whatever the filter: without dates or a search, the kept counts of every status (of the
+    /// service); with the overdue filter, the open petitions past their due date (few, from `petitions_due`);
+    /// with dates or a search, the open petitions that match (closed ones pile up forever, and counting them
+    /// under an arbitrary filter would cost more than the rest of the page).
     static func counts(tenant: Tenant, filter: Filter, now: Date, on db: any Database) async throws -> Counts {
         guard let sql = db as? any SQLDatabase else { return Counts() }
         var counts = Counts()
+        if !filter.overdue, filter.from == nil, filter.until == nil, filter.search == nil {
+            counts.all = try await PetitionCounts.read(tenant: tenant.id, service: filter.service, on: db)
+            counts.counted = Set(PetitionStatus.allCases)
+            return counts
+        }
         for row in try await sql.raw(countsSQL(tenant: tenant, filter: filter, now: now)).all() {
             guard let status = PetitionStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
-            counts.all[status] = try row.decode(column: "n", as: Int.self)
-            if status.isOpen { counts.overdue[status] = try row.decode(column: "late", as: Int?.self) ?? 0 }
+            if filter.overdue { counts.overdue[status] = try row.decode(column: "n", as: Int.self) } else { counts.all[status] = try row.decode(column: "n", as: Int.self) }
         }
+        if !filter.overdue { counts.counted = Set(PetitionStatus.allCases.filter(\.isOpen)) }
         return counts
     }
 
+    /// The open petitions per status under the filter's service, dates and search (and due date, overdue).
     static func countsSQL(tenant: Tenant, filter: Filter, now: Date) -> SQLQueryString {
-        """
-            SELECT p.status AS status, COUNT(*) AS n, SUM(CASE WHEN p.due_at < \(bind: now) THEN 1 ELSE 0 END) AS late
+        let late: SQLQueryString = filter.overdue ? "AND p.due_at < \(bind: now)" : ""
+        return """
+            SELECT p.status AS status, COUNT(*) AS n
             FROM petitions p WHERE \(conditions(tenant: tenant, filter: filter, now: now, withStatus: false))
-              AND p.status IN (\(binds: PetitionStatus.allCases.filter(\.isOpen).map(\.rawValue))) GROUP BY p.status
+              AND p.status IN (\(binds: PetitionStatus.allCases.filter(\.isOpen).map(\.rawValue))) \(late) GROUP BY p.status
             """
     }
 
-    /// One page of the list, with the citizens' names from one join, and whether another page follows.
+    /// One page of the list in the order shown, with the citizens' names from one join, and whether more rows
+    /// lie beyond it: after it, or before it for a page asked for with `.before`.
     static func page(tenant: Tenant, filter: Filter, now: Date, on db: any Database) async throws -> (rows: [Row], more: Bool) {
         guard let sql = db as? any SQLDatabase else { return ([], false) }
         let size = min(max(filter.size, 1), maxSize)
-        let rows = try await sql.raw(pageSQL(tenant: tenant, filter: filter, now: now)).all().map { try $0.decode(model: Row.self) }
-        return (Array(rows.prefix(size)), rows.count > size)
+        var rows = try await sql.raw(pageSQL(tenant: tenant, filter: filter, now: now)).all().map { try $0.decode(model: Row.self) }
+        let more = rows.count > size
+        rows = Array(rows.prefix(size))
+        if case .before? = filter.cursor { rows.reverse() }
+        return (rows, more)
     }
 
-    /// One row more than the page shows. The page is cut from `petitions` first and only its rows are
-    /// joined with `citizens`, so a deep page does not join the rows it skips.
+    /// One row more than the page shows, walking away from the cursor (backwards for `.before`, then turned
+    /// round by `page`), or skipping the rows of the pages before it when there is no cursor. The page is cut
+    /// from `petitions` first and only its rows are joined with `citizens`.
     static func pageSQL(tenant: Tenant, filter: Filter, now: Date) -> SQLQueryString {
         let size = min(max(filter.size, 1), maxSize)
-        let offset = (max(filter.page, 1) - 1) * size
-        let direction: SQLQueryString = filter.newestFirst ? "DESC" : "ASC"
+        var backwards = false
+        if case .before? = filter.cursor { backwards = true }
+        let descending = filter.newestFirst != backwards
+        let direction: SQLQueryString = descending ? "DESC" : "ASC"
+        var clause = conditions(tenant: tenant, filter: filter, now: now, withStatus: true)
+        var skip: SQLQueryString = ""
+        if let cursor = filter.cursor {
+            // The cursor's row, read once by the unique (tenant_id, number); rows strictly beyond it in this order.
+            // `created_at <= k` on its own too, so the index on created_at bounds the scan.
+            let at: SQLQueryString = "(SELECT k.created_at FROM petitions k WHERE k.tenant_id = \(bind: tenant.id) AND k.number = \(bind: cursor.number))"
+            let number: SQLQueryString = "\(bind: cursor.number)"
+            clause = descending
+                ? "\(clause) AND p.created_at <= \(at) AND (p.created_at < \(at) OR p.number < \(number))"
+                : "\(clause) AND p.created_at >= \(at) AND (p.created_at > \(at) OR p.number > \(number))"
+        } else {
+            skip = " OFFSET \(literal: (max(filter.page, 1) - 1) * size)"
+        }
+        // The page's ids first (from an index alone where one covers the filter), then only those rows are read,
+        // each with its citizen's name looked up by key.
         return """
             SELECT p.id AS id, p.number AS number, p.service_name AS service_name, p.status AS status, p.created_at AS created_at,
-              p.due_at AS due_at, p.channel AS channel, c.title AS title, c.first_name AS first_name, c.last_name AS last_name
-            FROM (SELECT p.id, p.tenant_id, p.number, p.service_name, p.status, p.created_at, p.due_at, p.channel, p.citizen_id
-                  FROM petitions p WHERE \(conditions(tenant: tenant, filter: filter, now: now, withStatus: true))
+              p.due_at AS due_at, p.channel AS channel,
+              (SELECT COALESCE(c.title, '') || c.first_name || ' ' || c.last_name FROM citizens c
+               WHERE c.id = p.citizen_id AND c.tenant_id = p.tenant_id) AS citizen_name
+            FROM petitions p JOIN (SELECT p.id FROM petitions p WHERE \(clause)
                   ORDER BY p.created_at \(direction), p.number \(direction)
-                  LIMIT \(literal: size + 1) OFFSET \(literal: offset)) p
-            LEFT JOIN citizens c ON c.id = p.citizen_id AND c.tenant_id = p.tenant_id
+                  LIMIT \(literal: size + 1)\(skip)) page ON page.id = p.id
             ORDER BY p.created_at \(direction), p.number \(direction)
             """
     }
 
     /// Open petitions of the tenant (the back office's front page).
     static func openCount(tenant: Tenant, on db: any Database) async throws -> Int {
-        try await PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id)
-            .filter(\.$statusRaw ~~ PetitionStatus.allCases.filter(\.isOpen).map(\.rawValue)).count()
+        try await PetitionCounts.read(tenant: tenant.id, service: nil, on: db).filter(\.key.isOpen).reduce(0) { $0 + $1.value }
     }
 
     /// The WHERE clause: always the tenant; the tab's statuses and the overdue condition only for the page
@@ -229,11 +278,14 @@ enum PetitionQueue {
         if upper.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "-" }) {
             return "p.number LIKE \(bind: "%" + likeEscaped(upper) + "%") ESCAPE '\\'"
         }
+        // "first last" holds either name alone too, so one LIKE looks through both and across the space. Thai
+        // has no capitals: a search without any skips LOWER, which costs more than the LIKE on every citizen.
         let pattern = "%" + likeEscaped(search.lowercased()) + "%"
+        let name: SQLQueryString = search.lowercased() == search.uppercased()
+            ? "s.first_name || ' ' || s.last_name" : "LOWER(s.first_name || ' ' || s.last_name)"
         return """
-            p.citizen_id IN (SELECT s.id FROM citizens s WHERE s.tenant_id = \(bind: tenant.id) AND (
-              LOWER(s.first_name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(s.last_name) LIKE \(bind: pattern) ESCAPE '\\'
-              OR LOWER(s.first_name || ' ' || s.last_name) LIKE \(bind: pattern) ESCAPE '\\'))
+            p.citizen_id IN (SELECT s.id FROM citizens s WHERE s.tenant_id = \(bind: tenant.id)
+              AND \(name) LIKE \(bind: pattern) ESCAPE '\\')
             """
     }
 
