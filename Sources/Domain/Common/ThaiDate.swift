@@ -52,8 +52,8 @@ public enum ThaiDate {
     /// "22 พ.ย. 2569 14:05 น."
     public static func shortWithTime(_ date: Date) -> String {
         let p = parts(date)
-        let time = String(format: "%02d:%02d", p.hour ?? 0, p.minute ?? 0)
-        return "\(p.day ?? 1) \(shortMonthNames[(p.month ?? 1) - 1]) \((p.year ?? 1970) + 543) \(time) น."
+        let hour = p.hour ?? 0, minute = p.minute ?? 0
+        return "\(p.day ?? 1) \(shortMonthNames[(p.month ?? 1) - 1]) \((p.year ?? 1970) + 543) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) น."
     }
 }
 

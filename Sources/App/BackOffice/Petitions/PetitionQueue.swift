@@ -103,8 +103,7 @@ enum PetitionQueue {
     static let maxSize = 200
 
     /// One row of the list.
-    struct Row: Decodable, Sendable {
-        var id: UUID
+    struct Row: Sendable {
         var number: String
         var serviceName: String
         var status: String
@@ -114,12 +113,16 @@ enum PetitionQueue {
         /// "นางสาวสมศรี ใจดี"; nil for a petition filed through Open311.
         var citizenName: String?
 
-        enum CodingKeys: String, CodingKey {
-            case id, number, status, channel
-            case serviceName = "service_name"
-            case createdAt = "created_at"
-            case dueAt = "due_at"
-            case citizenName = "citizen_name"
+        /// Column by column: `decode(model:)` went through a keyed decoder per row, a fifth of a 200-row page's
+        /// server time.
+        init(_ row: any SQLRow) throws {
+            number = try row.decode(column: "number", as: String.self)
+            serviceName = try row.decode(column: "service_name", as: String.self)
+            status = try row.decode(column: "status", as: String.self)
+            createdAt = try row.decode(column: "created_at", as: Date.self)
+            dueAt = try row.decode(column: "due_at", as: Date.self)
+            channel = try row.decode(column: "channel", as: String.self)
+            citizenName = try row.decode(column: "citizen_name", as: String?.self)
         }
     }
 
@@ -176,7 +179,7 @@ enum PetitionQueue {
     static func page(tenant: Tenant, filter: Filter, now: Date, on db: any Database) async throws -> (rows: [Row], more: Bool) {
         guard let sql = db as? any SQLDatabase else { return ([], false) }
         let size = min(max(filter.size, 1), maxSize)
-        var rows = try await sql.raw(pageSQL(tenant: tenant, filter: filter, now: now)).all().map { try $0.decode(model: Row.self) }
+        var rows = try await sql.raw(pageSQL(tenant: tenant, filter: filter, now: now)).all().map(Row.init)
         let more = rows.count > size
         rows = Array(rows.prefix(size))
         if case .before? = filter.cursor { rows.reverse() }
@@ -208,7 +211,7 @@ enum PetitionQueue {
         // The page's ids first (from an index alone where one covers the filter), then only those rows are read,
         // each with its citizen's name looked up by key.
         return """
-            SELECT p.id AS id, p.number AS number, p.service_name AS service_name, p.status AS status, p.created_at AS created_at,
+            SELECT p.number AS number, p.service_name AS service_name, p.status AS status, p.created_at AS created_at,
               p.due_at AS due_at, p.channel AS channel,
               (SELECT COALESCE(c.title, '') || c.first_name || ' ' || c.last_name FROM citizens c
                WHERE c.id = p.citizen_id AND c.tenant_id = p.tenant_id) AS citizen_name
