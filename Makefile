@@ -57,6 +57,7 @@ bench: deps-bench
 	scripts/bench-watermark.sh
 	python3 scripts/bench_upload_load.py .build/release/eservice bench-results/photo-12mp-orient6.jpg
 	scripts/with-postgres.sh python3 scripts/bench_petitions.py .build/release/eservice
+	scripts/with-postgres.sh python3 scripts/bench_line.py .build/release/eservice
 
 clean:
 	rm -rf .build data test-artifacts bench-results

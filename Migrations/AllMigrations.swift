@@ -40,6 +40,12 @@ public enum AllMigrations {
             CreatePetitionCount(),
             // A citizen's petitions: an index that answers the name search on its own (028).
             UpdatePetitionCitizenIndex(),
+            // LINE Official Account: users and links, link nonces, notice choices, channel settings, refused webhooks (029–033).
+            CreateLineUser(),
+            CreateLineLinkNonce(),
+            UpdateCitizenAddNoticeChoices(),
+            UpdateTenantSettingAddLine(),
+            CreateLineWebhookRejection(),
         ]
     }
 }

@@ -550,6 +550,36 @@ def plan_text(sql):
 
 # ------------------------------------------------------------------------------------------------ main
 
+def start_server(tmp, port, data, tenants, **env_overrides):
+    """The release server (BIN, production mode) on TEST_POSTGRES_URL, its output in tmp/server.out (where
+    sign_in_officer finds the set-up link). env_overrides replace the bench's environment (None removes one)."""
+    base = "http://127.0.0.1:%d" % port
+    env = dict(os.environ, APP_ENV="production", DATA_DIR=str(data), TENANTS_DIR=str(tenants), DATABASE_URL=DB_URL,
+               PUBLIC_BASE_URL=base, APP_SECRET="bench-secret-" + "x" * 40, SMTP_URL="smtp://127.0.0.1:9?starttls=off",
+               MAIL_FROM="bench@example.com", OUTBOX_WORKER="off", LOG_LEVEL="warning", PASSWORD_HASH_COST="10")
+    for k, v in env_overrides.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    out_file = open(tmp / "server.out", "w")
+    server = subprocess.Popen([os.path.abspath(BIN), "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=out_file, stderr=subprocess.STDOUT)
+    return server, out_file
+
+
+def wait_ready(server, base, tmp):
+    for _ in range(600):
+        if server.poll() is not None:
+            raise SystemExit("server stopped:\n" + (tmp / "server.out").read_text())
+        try:
+            urllib.request.urlopen(base + "/readyz", timeout=1).read()
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise SystemExit("server did not become ready:\n" + (tmp / "server.out").read_text())
+
+
 def main():
     # with-postgres.sh runs this in the background, where SIGINT arrives ignored, and forwards INT or TERM: either
     # must still run the `finally` below that stops the server.
@@ -564,24 +594,10 @@ def main():
     make_tenants(tenants)
     port = free_port()
     base = "http://127.0.0.1:%d" % port
-    env = dict(os.environ, APP_ENV="production", DATA_DIR=str(data), TENANTS_DIR=str(tenants), DATABASE_URL=DB_URL,
-               PUBLIC_BASE_URL=base, APP_SECRET="bench-secret-" + "x" * 40, SMTP_URL="smtp://127.0.0.1:9?starttls=off",
-               MAIL_FROM="bench@example.com", OUTBOX_WORKER="off", LOG_LEVEL="warning", PASSWORD_HASH_COST="10")
-    out_file = open(tmp / "server.out", "w")
-    server = subprocess.Popen([os.path.abspath(BIN), "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=out_file, stderr=subprocess.STDOUT)
+    server, out_file = start_server(tmp, port, data, tenants)
     details = []
     try:
-        for _ in range(600):
-            if server.poll() is not None:
-                raise SystemExit("server stopped:\n" + (tmp / "server.out").read_text())
-            try:
-                urllib.request.urlopen(base + "/readyz", timeout=1).read()
-                break
-            except Exception:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("server did not become ready:\n" + (tmp / "server.out").read_text())
+        wait_ready(server, base, tmp)
         pg_version = psql("SHOW server_version;")
         pg_conf = psql("SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings "
                        "WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_parallel_workers_per_gather');")

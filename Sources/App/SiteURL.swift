@@ -64,12 +64,16 @@ public enum TenantURL {
     case petitionDocument(String, UUID)
     case petitionDocumentQR(String, UUID)
     case notifications
+    /// LINE's account link: the confirmation page (GET, with `linkToken`) and its form (POST).
+    case lineLink
+    case lineUnlink
 
     /// Route patterns, relative to the tenant's base.
     enum Pattern: CaseIterable {
         case service, terms, contact, contactSent, theme, logo
         case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
         case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, notifications
+        case lineLink, lineUnlink
 
         var components: [PathComponent] {
             switch self {
@@ -99,6 +103,8 @@ public enum TenantURL {
             case .petitionDocument: ["account", "petitions", ":number", "documents", ":document"]
             case .petitionDocumentQR: ["account", "petitions", ":number", "documents", ":document", "qr.svg"]
             case .notifications: ["account", "profile", "notifications"]
+            case .lineLink: ["line", "link"]
+            case .lineUnlink: ["account", "profile", "line", "unlink"]
             }
         }
     }
@@ -132,6 +138,8 @@ public enum TenantURL {
         case .petitionDocument(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())"
         case .petitionDocumentQR(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
         case .notifications: "/account/profile/notifications"
+        case .lineLink: "/line/link"
+        case .lineUnlink: "/account/profile/line/unlink"
         }
     }
 

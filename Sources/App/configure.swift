@@ -23,6 +23,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)
     app.logger.info("tenants loaded", metadata: ["count": .stringConvertible(app.tenants.all.count),
                                                  "seconds": .string("\(ContinuousClock.now - started)")])
+    // A LINE channel whose secrets are not in the environment stays off (the back office shows why); say so
+    // once here, naming the variables, never their values.
+    for tenant in app.tenants.all {
+        if case .failure(.missingSecrets(let names)) = LineChannel.resolve(tenant, settings: settings) {
+            app.logger.warning("LINE channel is off until these environment variables are set", metadata: ["tenant": .string(tenant.slug),
+                                                                                                          "variables": .string(names.joined(separator: ", "))])
+        }
+    }
 
     app.orgUnits = try OrgUnitsLoader.load(tenantsDirectory: settings.tenantsDirectory)
     app.storage[Application.SnifferKey.self] = try FileTypeSniffer()

@@ -28,6 +28,8 @@ func routes(_ app: Application) throws {
 
     // Open311 GeoReport v2 for each tenant (API clients: no session, no CSRF), both by path prefix and on its host.
     try registerOpen311(on: app)
+    // LINE's webhook for each tenant's Official Account (signed by LINE; no session, no CSRF).
+    registerLineWebhook(on: app)
 
     if app.settings.mode != .production, app.settings.writesMailToFiles {
         let mailbox = MailboxController(mailer: FileMailer(directory: app.settings.mailDirectory))
@@ -45,6 +47,7 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
     let account = CitizenAccountController()
     let filing = PetitionFilingController()
     let petitions = CitizenPetitionsController()
+    let line = LineLinkController()
     let citizen = routes.grouped(CitizenAuthMiddleware())
     let citizenUploads = uploads.grouped(CitizenAuthMiddleware())
     if includeHome { routes.get(use: site.home) }
@@ -93,6 +96,10 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .petitionDocument: citizen.get(path, use: petitions.document)
         case .petitionDocumentQR: citizen.get(path, use: petitions.documentQR)
         case .notifications: citizen.post(path, use: account.notifications)
+        case .lineLink:
+            citizen.get(path, use: line.confirmPage)
+            citizen.post(path, use: line.confirm)
+        case .lineUnlink: citizen.post(path, use: line.unlink)
         }
     }
 }

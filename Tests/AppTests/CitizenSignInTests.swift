@@ -132,7 +132,7 @@ struct CitizenResetJobTests {
             let payload = CitizenPasswordReset.Payload(tenant: "bangkrathum", email: client.email, linkBase: "http://x/t/bangkrathum", requestedAt: Date())
             let job = ClaimedJob(id: UUID(), tenantID: "bangkrathum", kind: CitizenPasswordReset.kind,
                                  payload: String(decoding: try JSONEncoder.outbox.encode(payload), as: UTF8.self),
-                                 idempotencyKey: "citizen-reset-request:test", attempts: 1, maxAttempts: 5)
+                                 idempotencyKey: "citizen-reset-request:test", attempts: 1, maxAttempts: 5, createdAt: Date())
             let handler = CitizenResetRequestHandler(app: app)
             try await handler.handle(job)
             try await handler.handle(job)

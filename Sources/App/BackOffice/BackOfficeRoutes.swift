@@ -76,6 +76,7 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     let officerUploads = app.grouped(app.sessions.middleware).grouped("backoffice").grouped(StaffAuthMiddleware())
         .grouped("t", ":tenant").grouped(TenantAccessMiddleware(minimum: .officer))
     let open311Keys = Open311KeysController()
+    let line = LineChannelController()
 
     record(.anyone) {
         root.get("login", use: signIn.loginPage)
@@ -148,6 +149,9 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         orgAdmin.post("open311", use: open311Keys.issue)
         orgAdmin.get("open311", ":id", "revoke", use: open311Keys.confirmRevoke)
         orgAdmin.post("open311", ":id", "revoke", use: open311Keys.revoke)
+        // The LINE Official Account: health, linked users, failed pushes, settings.
+        orgAdmin.get("line", use: line.page)
+        orgAdmin.post("line", use: line.save)
     }
 }
 

@@ -20,6 +20,7 @@ public enum BackOfficeURL: Sendable {
     case petitionAttachment(String, String, UUID), petitionDocuments(String, String)
     case petitionDocument(String, String, UUID), petitionDocumentQR(String, String, UUID)
     case tenantOpen311(String), tenantOpen311Revoke(String, UUID)
+    case tenantLine(String)
     // Withdrawing an issued document (docfix).
     case petitionDocumentWithdraw(String, String, UUID)
 
@@ -65,6 +66,7 @@ public enum BackOfficeURL: Sendable {
         case .petitionDocumentQR(let slug, let number, let id):
             return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
         case .tenantOpen311(let slug): return b + "/t/\(slug)/open311"
+        case .tenantLine(let slug): return b + "/t/\(slug)/line"
         case .tenantOpen311Revoke(let slug, let id): return b + "/t/\(slug)/open311/\(id.uuidString.lowercased())/revoke"
         case .petitionDocumentWithdraw(let slug, let number, let id):
             return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/withdraw"

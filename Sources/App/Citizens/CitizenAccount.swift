@@ -59,6 +59,12 @@ final class CitizenAccount: Model, @unchecked Sendable {
     @Field(key: "terms_accepted_at") var termsAcceptedAt: Date
     /// E-mails for status changes other than completion (which is always sent).
     @Field(key: "notify_status_changes") var notifyStatusChanges: Bool
+    @Field(key: "notify_filed_email") var notifyFiledEmail: Bool
+    @Field(key: "notify_identity_email") var notifyIdentityEmail: Bool
+    @Field(key: "notify_filed_line") var notifyFiledLine: Bool
+    @Field(key: "notify_status_line") var notifyStatusLine: Bool
+    @Field(key: "notify_completed_line") var notifyCompletedLine: Bool
+    @Field(key: "notify_identity_line") var notifyIdentityLine: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -66,6 +72,25 @@ final class CitizenAccount: Model, @unchecked Sendable {
 
     var verificationStatus: VerificationStatus { VerificationStatus(rawValue: verificationStatusRaw) ?? .awaitingImages }
     var fullName: String { "\(title)\(firstName) \(lastName)" }
+
+    /// What the citizen wants to be told, and how (the completion e-mail always goes).
+    var noticeChoices: NotificationChoices {
+        get {
+            let email: [(NoticeKind, Bool)] = [(.filed, notifyFiledEmail), (.statusChanged, notifyStatusChanges), (.identity, notifyIdentityEmail)]
+            let line: [(NoticeKind, Bool)] = [(.filed, notifyFiledLine), (.statusChanged, notifyStatusLine), (.completed, notifyCompletedLine),
+                                              (.identity, notifyIdentityLine)]
+            return NotificationChoices(email: Set(email.filter(\.1).map(\.0)), line: Set(line.filter(\.1).map(\.0)))
+        }
+        set {
+            notifyFiledEmail = newValue.wants(.filed, by: .email)
+            notifyStatusChanges = newValue.wants(.statusChanged, by: .email)
+            notifyIdentityEmail = newValue.wants(.identity, by: .email)
+            notifyFiledLine = newValue.wants(.filed, by: .line)
+            notifyStatusLine = newValue.wants(.statusChanged, by: .line)
+            notifyCompletedLine = newValue.wants(.completed, by: .line)
+            notifyIdentityLine = newValue.wants(.identity, by: .line)
+        }
+    }
     /// "x-xxxx-xxxxx-12-3": what lists and anyone but the owner and the tenant's officers see.
     var maskedNationalID: String {
         let t = Array(nationalIDTail)

@@ -77,8 +77,23 @@ struct CitizenAccountController {
         var maxBytes: Int
         var accept: String
         var accountURL: String
-        var notifyStatusChanges: Bool
+        var notices: [NoticeRow]
         var notificationsAction: String
+        /// The tenant has a LINE Official Account.
+        var lineAvailable: Bool
+        var lineLinked: Bool
+        var lineLinkedAt: String?
+        var unlinkAction: String
+    }
+
+    /// One kind of notice on the profile page, with its e-mail and LINE boxes.
+    struct NoticeRow: Encodable {
+        var kind: String
+        var label: String
+        var email: Bool
+        /// The completion e-mail cannot be turned off.
+        var emailFixed: Bool
+        var line: Bool
     }
 
     // MARK: Welcome
@@ -225,13 +240,20 @@ struct CitizenAccountController {
         let nationalID = try req.application.nationalIDs.open(account.nationalIDSealed)
         let images = try await IdentityImages.list(citizenID: try account.requireID(), tenant: t.tenant, on: req.db)
         let maxMB = t.tenant.config.identity.maxFileMB ?? IdentityPolicy.defaultMaxFileMB
+        let choices = account.noticeChoices
+        let line = try await LineStore.linked(tenant: t.tenant.id, citizenID: try account.requireID(), on: req.db)
         let context = ProfilePage(
             page: PageChrome(request: req, title: "ข้อมูลส่วนตัว – \(t.tenant.thaiName)"),
             rows: Self.rows(account, nationalID: nationalID.formatted, geography: geography),
             photo: images.first { $0.slot == IdentityImages.profileSlot }.flatMap { $0.id }.map { t.url(.accountImage($0)) },
             csrf: req.csrfToken(), photoAction: t.url(.profilePhoto), photoError: photoError, notice: req.takeFlash(),
             maxMB: maxMB, maxBytes: maxMB << 20, accept: IdentityImages.acceptAttribute, accountURL: t.url(.account),
-            notifyStatusChanges: account.notifyStatusChanges, notificationsAction: t.url(.notifications))
+            notices: NoticeKind.allCases.map { kind in
+                NoticeRow(kind: kind.rawValue, label: kind.thai, email: choices.wants(kind, by: .email),
+                          emailFixed: NotificationChoices.fixedEmail.contains(kind), line: choices.wants(kind, by: .line))
+            },
+            notificationsAction: t.url(.notifications), lineAvailable: t.tenant.config.line != nil, lineLinked: line?.citizenID != nil,
+            lineLinkedAt: line?.linkedAt.map(ThaiDate.shortWithTime), unlinkAction: t.url(.lineUnlink))
         return try await req.view.render("tenant/profile", context).encodeResponse(status: status, for: req)
     }
 
@@ -255,10 +277,16 @@ struct CitizenAccountController {
     func notifications(_ req: Request) async throws -> Response {
         let t = try req.tenant
         let account = try req.citizen
-        let on = (try? req.content.get(String.self, at: "notify_status_changes")) == "1"
-        try await CitizenAccount.query(on: req.db).filter(\.$id == (try account.requireID())).filter(\.$tenantID == t.tenant.id)
-            .set(\.$notifyStatusChanges, to: on).set(\.$updatedAt, to: Date()).update()
-        req.flash(on ? "จะแจ้งทางอีเมลทุกครั้งที่คำร้องเปลี่ยนสถานะ" : "จะแจ้งทางอีเมลเฉพาะเมื่อคำร้องดำเนินการสำเร็จ")
+        func ticked(_ channel: NoticeChannel, _ kind: NoticeKind) -> Bool {
+            (try? req.content.get(String.self, at: "\(channel.rawValue)_\(kind.rawValue)")) == "1"
+        }
+        let choices = NotificationChoices(email: Set(NoticeKind.allCases.filter { ticked(.email, $0) }),
+                                          line: Set(NoticeKind.allCases.filter { ticked(.line, $0) }))
+        account.noticeChoices = choices
+        account.updatedAt = Date()
+        try await account.save(on: req.db)
+        req.flash("บันทึกช่องทางการแจ้งเตือนแล้ว" + (choices.email.count == NotificationChoices.fixedEmail.count && choices.line.isEmpty
+                                                    ? " ท่านจะได้รับเฉพาะอีเมลแจ้งเมื่อคำร้องดำเนินการสำเร็จ" : ""))
         return req.redirect(to: t.url(.profile))
     }
 

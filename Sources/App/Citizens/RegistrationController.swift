@@ -100,7 +100,7 @@ struct RegistrationController {
         account.passwordHash = try await Passwords.hash(form.password, on: req)
         account.sessionEpoch = 0
         account.identityVersion = 0
-        account.notifyStatusChanges = true
+        account.noticeChoices = .all
         account.verificationStatusRaw = VerificationStatus.awaitingImages.rawValue
         account.termsAcceptedAt = Date(timeIntervalSince1970: accepted)
         account.createdAt = now

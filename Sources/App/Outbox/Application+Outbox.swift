@@ -27,12 +27,13 @@ extension Application {
         return w
     }
 
-    /// Job kinds and what runs them. Later features add theirs (e.g. LINE pushes).
-    /// E-mail is always handled, by the current mailer.
+    /// Job kinds and what runs them: e-mail (by the current mailer), LINE pushes and LINE webhook events.
     public var outboxHandlers: [String: any OutboxHandler] {
         get {
             var handlers = storage[HandlersKey.self] ?? [:]
             if handlers[EmailOutbox.kind] == nil { handlers[EmailOutbox.kind] = EmailJobHandler(mailer: mailer) }
+            if handlers[LinePushMessage.kind] == nil { handlers[LinePushMessage.kind] = LinePushHandler(app: self) }
+            if handlers[LineWebhookController.eventKind] == nil { handlers[LineWebhookController.eventKind] = LineEventHandler(app: self) }
             return handlers
         }
         set { storage[HandlersKey.self] = newValue }

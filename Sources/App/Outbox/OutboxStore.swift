@@ -14,6 +14,8 @@ public struct ClaimedJob: Sendable {
     /// Including this try.
     public var attempts: Int
     public var maxAttempts: Int
+    /// When the job was written (jobs of one sequence run in this order).
+    public var createdAt: Date
 }
 
 public enum OutboxStatus: String, Sendable, Codable { case pending, running, done, failed }
@@ -69,7 +71,7 @@ public enum OutboxStore {
                            ORDER BY run_at
                            LIMIT \(unsafeRaw: String(max(1, limit)))
                            \(lock))
-            RETURNING id, tenant_id, kind, payload, idempotency_key, attempts, max_attempts
+            RETURNING id, tenant_id, kind, payload, idempotency_key, attempts, max_attempts, created_at
             """).all()
         return try rows.map { row in
             ClaimedJob(
@@ -79,7 +81,8 @@ public enum OutboxStore {
                 payload: try row.decode(column: "payload", as: String.self),
                 idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
                 attempts: try row.decode(column: "attempts", as: Int.self),
-                maxAttempts: try row.decode(column: "max_attempts", as: Int.self)
+                maxAttempts: try row.decode(column: "max_attempts", as: Int.self),
+                createdAt: try row.decode(column: "created_at", as: Date.self)
             )
         }
     }

@@ -6,6 +6,13 @@ import Vapor
 /// What a job kind does. Throw `OutboxFailure.permanent` when retrying cannot help.
 public protocol OutboxHandler: Sendable {
     func handle(_ job: ClaimedJob) async throws
+    /// Jobs with the same key in one batch run one after another, oldest first (pushes to one LINE user arrive
+    /// in the order they were written); nil: any order, at the same time as the rest.
+    func sequenceKey(for job: ClaimedJob) -> String?
+}
+
+extension OutboxHandler {
+    public func sequenceKey(for job: ClaimedJob) -> String? { nil }
 }
 
 public enum OutboxFailure: Error, CustomStringConvertible {
@@ -56,8 +63,18 @@ public final class OutboxWorker: Sendable {
         let now = options.now()
         let jobs = try await OutboxStore.claim(worker: id, limit: options.batchSize, now: now,
                                                leaseUntil: now.addingTimeInterval(options.lease), on: database())
+        // One lane per sequence key (oldest job first), one per job without a key; the lanes run at once.
+        var lanes: [[ClaimedJob]] = []
+        var laneOf: [String: Int] = [:]
+        for job in jobs.sorted(by: { $0.createdAt < $1.createdAt }) {
+            if let key = handlers[job.kind]?.sequenceKey(for: job).map({ job.kind + ":" + $0 }) {
+                if let i = laneOf[key] { lanes[i].append(job) } else { laneOf[key] = lanes.count; lanes.append([job]) }
+            } else {
+                lanes.append([job])
+            }
+        }
         await withTaskGroup(of: Void.self) { group in
-            for job in jobs { group.addTask { await self.process(job) } }
+            for lane in lanes { group.addTask { for job in lane { await self.process(job) } } }
         }
         return jobs.count
     }
@@ -87,7 +104,9 @@ public final class OutboxWorker: Sendable {
         } catch {
             let permanent = error is OutboxFailure
             let exhausted = permanent || options.retry.isExhausted(afterAttempts: job.attempts)
-            let retryAt = exhausted ? nil : options.now().addingTimeInterval(options.retry.delay(afterAttempts: job.attempts, jitter: Double.random(in: 0...1)))
+            var delay = options.retry.delay(afterAttempts: job.attempts, jitter: Double.random(in: 0...1))
+            if let later = error as? OutboxRetryLater { delay = max(delay, later.seconds) }
+            let retryAt = exhausted ? nil : options.now().addingTimeInterval(delay)
             logger.warning(exhausted ? "outbox job failed for good" : "outbox job failed; will retry",
                            metadata: meta.merging(["error": .string("\(error)")]) { $1 })
             do {

@@ -152,8 +152,9 @@ struct PetitionFilingController {
             submissionKey: Self.submissionKey(account: account, token: token))
         let result: (petition: PetitionRecord, created: Bool)
         do {
+            let recipient = try await CitizenNotices.recipient(account, tenant: t.tenant, on: req.db)
             result = try await PetitionStore.file(filing, on: req.db) { petition in
-                try await PetitionMail.filed(req, petition: petition, tenant: t.tenant, citizen: account)
+                try await CitizenNotices.filed(req, petition: petition, tenant: t.tenant, to: recipient)
             }
         } catch {
             await PetitionAttachments.delete(stored, app: req.application)

@@ -10,12 +10,13 @@ import Vapor
 /// Who gets a status e-mail:
 /// - nobody when the petition has no citizen (filed through Open311) or the citizen has no e-mail;
 /// - on `completed` (and any status whose `notifiesAlways` is true) always: the seed requires it;
-/// - otherwise only when the citizen left `notifyStatusChanges` on.
+/// - otherwise only when the citizen left `notifyStatusChanges` on (their `NotificationChoices`; LINE messages
+///   are `CitizenNotices`').
 enum PetitionMail {
     /// The confirmation a citizen gets when the petition is filed: tracking number, service, when it was
     /// received (Buddhist era, Bangkok time) and a link to the petition's page.
     static func filed(_ req: Request, petition: PetitionRecord, tenant: Tenant, citizen: CitizenAccount) async throws -> [RenderedMail] {
-        guard let email = address(citizen) else { return [] }
+        guard let email = address(citizen), citizen.noticeChoices.wants(.filed, by: .email) else { return [] }
         let id = try petition.requireID()
         let notice = CitizenNotice(
             heading: "ได้รับคำร้องของท่านแล้ว",

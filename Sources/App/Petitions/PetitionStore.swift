@@ -56,7 +56,7 @@ enum PetitionStore {
     /// Files the petition, or returns the one this submission key already filed (`created` false).
     /// `notifications` renders what the filing sends; it is enqueued in the same transaction.
     static func file(_ f: Filing, now: Date = Date(), on db: any Database,
-                     notifications: @escaping @Sendable (PetitionRecord) async throws -> [RenderedMail]) async throws -> (petition: PetitionRecord, created: Bool) {
+                     notifications: @escaping @Sendable (PetitionRecord) async throws -> [any OutboxMessage]) async throws -> (petition: PetitionRecord, created: Bool) {
         do {
             return try await db.writeTransaction { db in
                 if let existing = try await bySubmissionKey(f.submissionKey, tenant: f.tenant, on: db) { return (existing, false) }
@@ -97,7 +97,7 @@ enum PetitionStore {
                     r.createdAt = now
                     try await r.create(on: db)
                 }
-                for mail in try await notifications(p) { try await EmailOutbox.enqueue(mail, tenant: f.tenant, on: db) }
+                for message in try await notifications(p) { try await message.enqueue(tenant: f.tenant, on: db) }
                 return (p, true)
             }
         } catch {
@@ -118,7 +118,7 @@ enum PetitionStore {
     /// notifications, in one transaction. The rule itself (forward only, a reason to close) is `PetitionStatus`'s.
     static func move(_ petition: PetitionRecord, to status: PetitionStatus, note: String?, expectedVersion: Int, actor: Actor,
                      tenant: Tenant, now: Date = Date(), on db: any Database,
-                     notifications: @escaping @Sendable (PetitionRecord) async throws -> [RenderedMail]) async throws -> MoveOutcome {
+                     notifications: @escaping @Sendable (PetitionRecord) async throws -> [any OutboxMessage]) async throws -> MoveOutcome {
         let transition = try PetitionStatus.transition(from: petition.status, to: status, note: note)
         let id = try petition.requireID()
         let cleanNote = transition.note.map { String($0.prefix(2000)) }
@@ -131,7 +131,7 @@ enum PetitionStore {
             try await PetitionCounts.moved(tenant: tenant.id, service: petition.service, from: petition.status, to: status, on: db)
             try await event(tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)
             guard let updated = try await byID(id, tenant: tenant, on: db) else { return .conflict }
-            for mail in try await notifications(updated) { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }
+            for message in try await notifications(updated) { try await message.enqueue(tenant: tenant, on: db) }
             return .moved(updated)
         }
     }

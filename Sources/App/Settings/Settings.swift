@@ -38,6 +38,12 @@ public struct Settings: Sendable {
     public var watermarkFont: String = Settings.defaultWatermarkFont
     /// How many images may be decoded and watermarked at once (`IMAGE_WORKERS`; default: the core count).
     public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The LINE Messaging API (`LINE_API_BASE_URL`, for every tenant): LINE's own unless a test server or a
+    /// LINE-compatible gateway is named.
+    public var lineAPIBase: URL = Settings.defaultLineAPIBase
+    public static let defaultLineAPIBase = URL(string: "https://api.line.me")!
+    /// The environment the settings were read from: tenants name the variables that hold their LINE secrets.
+    public var environment: [String: String] = [:]
     public static let defaultWatermarkFont = "/usr/share/fonts/truetype/tlwg/Loma.ttf"
 
     public var servesOverHTTPS: Bool { publicBaseURL?.scheme == "https" }
@@ -147,6 +153,15 @@ public struct Settings: Sendable {
             if let n = Int(raw), (1...64).contains(n) { imageWorkers = n } else { problems.append("IMAGE_WORKERS must be a number from 1 to 64 (got '\(raw)')") }
         }
 
+        var lineAPIBase = Settings.defaultLineAPIBase
+        if let raw = value("LINE_API_BASE_URL") {
+            if let u = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw), ["http", "https"].contains(u.scheme ?? ""), u.host != nil {
+                lineAPIBase = u
+            } else {
+                problems.append("LINE_API_BASE_URL must be an http(s) URL (got '\(raw)')")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(items: problems) }
 
         if secret.isEmpty {
@@ -160,7 +175,8 @@ public struct Settings: Sendable {
             appSecret: secret, viewsDirectory: path(value("VIEWS_DIR") ?? "Views"),
             publicDirectory: path(value("PUBLIC_DIR") ?? "Public"),
             webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg"),
-            passwordHashCost: hashCost, staffOTPPeriod: otpPeriod, watermarkFont: watermarkFont, imageWorkers: imageWorkers
+            passwordHashCost: hashCost, staffOTPPeriod: otpPeriod, watermarkFont: watermarkFont, imageWorkers: imageWorkers,
+            lineAPIBase: lineAPIBase, environment: environment
         )
     }
 }

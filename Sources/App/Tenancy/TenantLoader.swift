@@ -206,6 +206,7 @@ enum TenantFileShape {
         "logo": .scalar,
         "terms": .scalar,
         "identity": .map(["watermark": .scalar, "max_file_mb": .scalar, "images": .list(.map(["label": .scalar]))]),
+        "line": .map(["channel_id": .scalar, "secret_env": .scalar, "token_env": .scalar]),
         "catalogue": .scalar,
         "menus": menus,
     ])

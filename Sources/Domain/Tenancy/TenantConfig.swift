@@ -49,8 +49,10 @@ public struct TenantConfig: Codable, Sendable, Hashable {
     public var catalogue: String?
     /// The tenant's own services: added to the catalogue's, or replacing one with the same slug.
     public var menus: Menus
+    /// The tenant's LINE Official Account; nil: none.
+    public var line: LineChannelSettings?
 
-    enum CodingKeys: String, CodingKey { case name, code, hosts, contact, colors, logo, terms, identity, catalogue, menus }
+    enum CodingKeys: String, CodingKey { case name, code, hosts, contact, colors, logo, terms, identity, catalogue, menus, line }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -64,10 +66,11 @@ public struct TenantConfig: Codable, Sendable, Hashable {
         identity = try c.decode(IdentityPolicy.self, forKey: .identity)
         catalogue = try c.decodeIfPresent(String.self, forKey: .catalogue)
         menus = try c.decodeIfPresent(Menus.self, forKey: .menus) ?? Menus()
+        line = try c.decodeIfPresent(LineChannelSettings.self, forKey: .line)
     }
 
     public init(name: Names, code: String, hosts: [String], contact: Contact, colors: Colors, logo: String, terms: String,
-                identity: IdentityPolicy, catalogue: String?, menus: Menus) {
+                identity: IdentityPolicy, catalogue: String?, menus: Menus, line: LineChannelSettings? = nil) {
         self.name = name
         self.code = code
         self.hosts = hosts
@@ -78,6 +81,7 @@ public struct TenantConfig: Codable, Sendable, Hashable {
         self.identity = identity
         self.catalogue = catalogue
         self.menus = menus
+        self.line = line
     }
 }
 

@@ -9,6 +9,8 @@ public struct TenantOverrides: Sendable, Hashable {
     public var catalogue: [CatalogueEntry]
     /// The current form of each service whose form was edited, by service slug.
     public var forms: [String: ServiceForm]
+    /// The LINE channel as set in the back office; nil: the folder's.
+    public var line: LineChannelSettings?
 
     public init(display: DisplayDetails? = nil, identity: IdentityPolicy? = nil, catalogue: [CatalogueEntry] = [],
                 forms: [String: ServiceForm] = [:]) {
@@ -18,7 +20,7 @@ public struct TenantOverrides: Sendable, Hashable {
         self.forms = forms
     }
 
-    public var isEmpty: Bool { display == nil && identity == nil && catalogue.isEmpty && forms.isEmpty }
+    public var isEmpty: Bool { display == nil && identity == nil && catalogue.isEmpty && forms.isEmpty && line == nil }
 }
 
 /// The parts of a tenant's settings shown on every page: names, contact details, colours.
@@ -134,6 +136,7 @@ extension TenantConfig {
             config.colors = display.colors
         }
         if let identity = overrides.identity { config.identity = identity }
+        if let line = overrides.line { config.line = line }
         let catalogue = Self.catalogue(folder: menus, entries: overrides.catalogue, forms: overrides.forms)
         config.menus = catalogue.active
         return (config, catalogue.retired)

@@ -41,6 +41,11 @@ public enum TenantRules {
             add("identity.images[\(i)].label", "must not be empty")
         }
         if let mb = config.identity.maxFileMB, !(1...50).contains(mb) { add("identity.max_file_mb", "must be 1–50") }
+        if let line = config.line {
+            for p in line.problems() {
+                add("line.\(p.field)", p.field == "channel_id" ? "must be 6–20 digits" : "must name an environment variable (A–Z, digits, _), not hold a secret, and differ from the other")
+            }
+        }
 
         if config.menus.isEmpty { add("menus", "no services: list some, or name a catalogue") }
         out += serviceProblems(in: config.menus)

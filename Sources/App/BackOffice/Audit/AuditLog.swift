@@ -41,6 +41,10 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case petitionDocumentWithdrawn = "petition_document_withdrawn"
     case open311KeyIssued = "open311_key_issued"
     case open311KeyRevoked = "open311_key_revoked"
+    // LINE Official Account.
+    case lineLinked = "line_linked"
+    case lineUnlinked = "line_unlinked"
+    case lineSettingsChanged = "line_settings_changed"
 
     public var thai: String {
         switch self {
@@ -80,6 +84,9 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
         case .petitionDocumentWithdrawn: "เพิกถอนเอกสารของคำร้อง"
         case .open311KeyIssued: "ออกคีย์ Open311 API"
         case .open311KeyRevoked: "เพิกถอนคีย์ Open311 API"
+        case .lineLinked: "ประชาชนเชื่อมบัญชี LINE"
+        case .lineUnlinked: "ประชาชนยกเลิกการเชื่อมบัญชี LINE"
+        case .lineSettingsChanged: "แก้ไขการตั้งค่าช่องทาง LINE"
         }
     }
 }

@@ -119,12 +119,17 @@ struct IdentityReviewController {
                 link: CitizenMail.link(req, tenant: t, approve ? .account : .identity),
                 linkLabel: approve ? "เข้าสู่ระบบ e-Service" : "ส่งภาพยืนยันตัวตนใหม่", tenantName: t.thaiName),
             key: "identity-decision:\(citizenID.uuidString):\(shownVersion)")
+        let recipient = try await CitizenNotices.recipient(account, tenant: t, on: req.db)
+        let line = CitizenNotices.identity(req, tenant: t, approved: approve, reason: approve ? nil : reason, to: recipient,
+                                           key: "identity-decision:\(citizenID.uuidString):\(shownVersion)")
+        let emails = account.noticeChoices.wants(.identity, by: .email)
         let staff = scope.staff
         let decided = try await req.db.writeTransaction { db -> Bool in
             guard try await CitizenStore.decide(account, identityVersion: shownVersion, verified: approve, reason: approve ? nil : reason, staffID: staff.id, now: now, on: db) else {
                 return false
             }
-            try await EmailOutbox.enqueue(mail, tenant: t, on: db)
+            if emails { try await EmailOutbox.enqueue(mail, tenant: t, on: db) }
+            for message in line { try await message.enqueue(tenant: t, on: db) }
             try await AuditLog.record(approve ? .identityApproved : .identityRejected, actor: AuditActor(staff), tenant: t.slug,
                                       detail: "\(account.fullName) (\(account.maskedNationalID))" + (approve ? "" : " เหตุผล: \(reason)"),
                                       ip: req.clientAddress, on: db)

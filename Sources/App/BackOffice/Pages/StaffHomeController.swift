@@ -41,6 +41,7 @@ struct StaffHomeController {
         var auditURL: String
         var identityURL: String
         var open311URL: String
+        var lineURL: String
         var pendingIdentities: Int
         var siteURL: String
         var petitionsURL = ""
@@ -86,7 +87,7 @@ struct StaffHomeController {
             role: scope.staff.isPlatformAdmin ? "ผู้ดูแลระบบกลาง" : scope.role.thai, isAdmin: scope.role == .orgAdmin,
             settingsURL: BackOfficeURL.tenantSettings(t.slug).path, staffURL: BackOfficeURL.tenantStaff(t.slug).path,
             auditURL: BackOfficeURL.audit.path + "?tenant=\(t.slug)", identityURL: BackOfficeURL.identityQueue(t.slug).path,
-            open311URL: BackOfficeURL.tenantOpen311(t.slug).path,
+            open311URL: BackOfficeURL.tenantOpen311(t.slug).path, lineURL: BackOfficeURL.tenantLine(t.slug).path,
             pendingIdentities: try await CitizenStore.counts(tenant: t, on: req.db)[.pending] ?? 0, siteURL: TenantURL.home.path(base: TenantURL.base(slug: t.slug)))
         page.petitionsURL = BackOfficeURL.petitionQueue(t.slug).path
         page.openPetitions = try await PetitionQueue.openCount(tenant: t, on: req.db)

@@ -340,7 +340,7 @@ struct PetitionOfficeController {
             state.errors.add("note", "หมายเหตุยาวได้ไม่เกิน 2,000 ตัวอักษร (ตอนนี้ \(state.note.count.formatted()) ตัวอักษร)")
             return try await render(req, petition: petition, state: state, status: .unprocessableEntity)
         }
-        let citizen = try await PetitionMail.recipient(of: petition, tenant: t, on: req.db)
+        let recipient = try await CitizenNotices.recipient(of: petition, tenant: t, on: req.db)
         let staff = scope.staff
         let note = state.note.isEmpty ? nil : state.note
         let actor = PetitionStore.Actor(kind: .staff, id: staff.id, name: staff.displayName)
@@ -352,7 +352,7 @@ struct PetitionOfficeController {
             outcome = try await req.db.writeTransaction { db in
                 let outcome = try await PetitionStore.move(petition, to: target, note: note, expectedVersion: version, actor: actor, tenant: t,
                                                            on: db) { moved in
-                    try await PetitionMail.statusChanged(req, petition: moved, tenant: t, note: note, citizen: citizen)
+                    try await CitizenNotices.statusChanged(req, petition: moved, tenant: t, note: note, to: recipient)
                 }
                 if case .moved = outcome {
                     try await AuditLog.record(.petitionStatusChanged, actor: AuditActor(staff), tenant: t.slug,
@@ -371,8 +371,9 @@ struct PetitionOfficeController {
             let fresh = try await PetitionStore.byID(try petition.requireID(), tenant: t, on: req.db) ?? petition
             return try await render(req, petition: fresh, state: state, status: .conflict)
         case .moved(let moved):
-            let mailed = PetitionMail.wants(citizen, status: target)
-            req.flash("เปลี่ยนสถานะคำร้อง \(moved.number) เป็น “\(target.thai)” แล้ว" + (mailed ? " ระบบแจ้งผู้ยื่นทางอีเมล" : ""))
+            let channels = CitizenNotices.channels(for: target, to: recipient)
+            req.flash("เปลี่ยนสถานะคำร้อง \(moved.number) เป็น “\(target.thai)” แล้ว"
+                      + (channels.isEmpty ? "" : " ระบบแจ้งผู้ยื่นทาง" + channels.map(\.thai).joined(separator: "และ")))
             return req.redirect(to: BackOfficeURL.petition(t.slug, moved.number).path)
         }
     }

@@ -10,6 +10,8 @@ final class TenantSettingRecord: Model, @unchecked Sendable {
     @Field(key: "revision") var revision: Int64
     @OptionalField(key: "display") var display: String?
     @OptionalField(key: "identity") var identity: String?
+    /// The LINE channel settings (JSON), laid over the folder's `line:`.
+    @OptionalField(key: "line") var line: String?
     @Field(key: "updated_at") var updatedAt: Date
 
     init() {}

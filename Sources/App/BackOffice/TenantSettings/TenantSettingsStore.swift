@@ -30,6 +30,7 @@ enum TenantSettingsStore {
             var overrides = TenantOverrides()
             overrides.display = try row.display.map { try StoredJSON.decode(DisplayDetails.self, from: $0) }
             overrides.identity = try row.identity.map { try StoredJSON.decode(IdentityPolicy.self, from: $0) }
+            overrides.line = try row.line.map { try StoredJSON.decode(LineChannelSettings.self, from: $0) }
             overrides.catalogue = (servicesByTenant[row.tenantID] ?? []).compactMap(CatalogueStore.entry)
             for form in formsByTenant[row.tenantID] ?? [] {
                 overrides.forms[form.service] = try StoredJSON.decode(ServiceForm.self, from: form.form)
@@ -40,6 +41,11 @@ enum TenantSettingsStore {
 
     static func setDisplay(_ display: DisplayDetails, on record: TenantSettingRecord, db: any Database) async throws {
         record.display = try StoredJSON.encode(display)
+        try await record.save(on: db)
+    }
+
+    static func setLine(_ line: LineChannelSettings, on record: TenantSettingRecord, db: any Database) async throws {
+        record.line = try StoredJSON.encode(line)
         try await record.save(on: db)
     }
 

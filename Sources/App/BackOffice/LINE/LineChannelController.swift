@@ -1,0 +1,150 @@
+import Domain
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// The tenant's LINE channel in the back office, for its organisation admins: whether it works (secrets found,
+/// the last webhook from LINE, requests refused for their signature, failed pushes with LINE's reasons), how
+/// many citizens linked their LINE, and the settings (channel ID and the names of the environment variables
+/// with the secrets; the secrets themselves are never typed here).
+struct LineChannelController {
+    struct FailedPush: Encodable {
+        var at: String
+        var what: String
+        var error: String
+    }
+
+    struct Page: Encodable {
+        var page: PageChrome
+        var csrf: String
+        var action: String
+        var tenantName: String
+        var flash: String?
+        var errors: [ErrorLink]
+        var sections: [FormSection]
+        var state: String
+        var working: Bool
+        var webhookURL: String
+        var lastWebhook: String
+        var eventsToday: Int
+        var refused: Int
+        var refusedLast: String?
+        var linked: Int
+        var following: Int
+        var pending: Int
+        var failed: [FailedPush]
+        var failedCount: Int
+    }
+
+    struct SettingsForm: Content {
+        var channel_id: String?
+        var secret_env: String?
+        var token_env: String?
+
+        var settings: LineChannelSettings {
+            LineChannelSettings(channelID: channel_id.clean, secretEnv: secret_env.clean.uppercased(), tokenEnv: token_env.clean.uppercased())
+        }
+    }
+
+    func page(_ req: Request) async throws -> Response {
+        let (tenant, _) = try await req.settingsTenant()
+        let line = tenant.config.line
+        let defaults = LineChannelSettings.defaultEnv(slug: tenant.slug)
+        let form = SettingsForm(channel_id: line?.channelID, secret_env: line?.secretEnv ?? defaults.secret, token_env: line?.tokenEnv ?? defaults.token)
+        return try await render(req, tenant, form, FormErrors()).encodeResponse(for: req)
+    }
+
+    func save(_ req: Request) async throws -> Response {
+        let (tenant, _) = try await req.settingsTenant()
+        let form = try req.content.decode(SettingsForm.self)
+        let new = form.settings
+        var errors = FormErrors()
+        for p in new.problems() { errors.add(p.field, p.message) }
+        guard errors.isEmpty else {
+            return try await render(req, tenant, form, errors).encodeResponse(status: .unprocessableEntity, for: req)
+        }
+        let old = tenant.config.line
+        if old != new {
+            let scope = try req.backOffice
+            try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
+                try await TenantSettingsStore.setLine(new, on: ctx.settings, db: ctx.db)
+                try await AuditLog.record(.lineSettingsChanged, actor: AuditActor(scope.staff), tenant: tenant.id,
+                                          detail: "Channel ID \(old?.channelID ?? "-") → \(new.channelID), ตัวแปร \(new.secretEnv), \(new.tokenEnv)",
+                                          ip: req.clientAddress, on: ctx.db)
+            }
+        }
+        req.flash(old == new ? "ไม่มีข้อมูลที่เปลี่ยนแปลง" : "บันทึกการตั้งค่าช่องทาง LINE แล้ว")
+        return req.redirect(to: BackOfficeURL.tenantLine(tenant.slug).path, redirectType: .normal)
+    }
+
+    private func render(_ req: Request, _ tenant: Tenant, _ f: SettingsForm, _ errors: FormErrors) async throws -> View {
+        let db = req.db
+        let sql = try sqlDatabase(db)
+        let now = Date()
+        let dayAgo = now.addingTimeInterval(-86_400)
+        let state: String, working: Bool
+        switch LineChannel.resolve(tenant, settings: req.application.settings) {
+        case .success:
+            state = "พร้อมใช้งาน: พบ channel secret และ access token ในตัวแปรสภาพแวดล้อมของเซิร์ฟเวอร์"
+            working = true
+        case .failure(let problem):
+            state = problem.thai
+            working = false
+        }
+        let events = try await sql.raw("""
+            SELECT MAX(created_at) AS last, SUM(CASE WHEN created_at >= \(bind: dayAgo) THEN 1 ELSE 0 END) AS today
+            FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: LineWebhookController.eventKind)
+            """).first()
+        let last = try events?.decode(column: "last", as: Date?.self)
+        let today = try events?.decode(column: "today", as: Int?.self) ?? 0
+        let refused = try await LineStore.rejections(tenant: tenant.id, since: dayAgo, on: db)
+        let users = try await LineStore.linkedCount(tenant: tenant.id, on: db)
+        let pending = try await sql.raw("""
+            SELECT COUNT(*) AS n FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: LinePushMessage.kind)
+              AND status IN ('pending', 'running')
+            """).first()?.decode(column: "n", as: Int.self) ?? 0
+        let failedRows = try await sql.raw("""
+            SELECT idempotency_key, last_error, finished_at FROM outbox_jobs
+            WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: LinePushMessage.kind) AND status = 'failed'
+            ORDER BY finished_at DESC LIMIT 20
+            """).all()
+        let failedCount = try await sql.raw("""
+            SELECT COUNT(*) AS n FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: LinePushMessage.kind) AND status = 'failed'
+            """).first()?.decode(column: "n", as: Int.self) ?? 0
+        let failed = try failedRows.map { row in
+            FailedPush(at: try row.decode(column: "finished_at", as: Date?.self).map(ThaiDate.shortWithTime) ?? "-",
+                       what: Self.describe(key: try row.decode(column: "idempotency_key", as: String.self)),
+                       error: try row.decode(column: "last_error", as: String?.self) ?? "-")
+        }
+        let fields = [
+            FieldView(name: "channel_id", label: "Channel ID", kind: .text, value: f.channel_id ?? "",
+                      hint: "ตัวเลขจากหน้า Basic settings ของ Messaging API channel ใน LINE Developers Console", inputmode: "numeric", maxlength: 20),
+            FieldView(name: "secret_env", label: "ชื่อตัวแปรสภาพแวดล้อมที่เก็บ Channel secret", kind: .text, value: f.secret_env ?? "",
+                      hint: "ใส่ชื่อตัวแปร ไม่ใช่ค่าลับ ผู้ดูแลเซิร์ฟเวอร์ตั้งค่าตัวแปรนี้ ระบบไม่เก็บค่าลับในฐานข้อมูล", maxlength: 64),
+            FieldView(name: "token_env", label: "ชื่อตัวแปรสภาพแวดล้อมที่เก็บ Channel access token", kind: .text, value: f.token_env ?? "",
+                      hint: "เช่น LINE_\(tenant.slug.uppercased())_ACCESS_TOKEN", maxlength: 64),
+        ]
+        let context = Page(
+            page: PageChrome(request: req, title: "ช่องทาง LINE – \(tenant.thaiName)"), csrf: req.csrfToken(),
+            action: BackOfficeURL.tenantLine(tenant.slug).path, tenantName: tenant.thaiName, flash: req.takeFlash(), errors: errors.items,
+            sections: errors.apply(to: [FormSection(title: nil, fields: fields)]), state: state, working: working,
+            webhookURL: StaffMail.absolute(req, TenantURL.base(slug: tenant.slug) + "/line/webhook"),
+            lastWebhook: last.map(ThaiDate.shortWithTime) ?? "ยังไม่เคยได้รับ", eventsToday: today,
+            refused: refused.count, refusedLast: refused.lastAt.map { ThaiDate.shortWithTime($0) + " (" + (refused.lastReason ?? "") + ")" },
+            linked: users.linked, following: users.following, pending: pending, failed: failed, failedCount: failedCount)
+        return try await req.view.render("backoffice/line/channel", context)
+    }
+
+    /// What a failed push was about, from its key ("line:petition-status:<id>:<version>"), without personal data.
+    static func describe(key: String) -> String {
+        let parts = key.split(separator: ":").map(String.init)
+        guard parts.count >= 2 else { return key }
+        switch parts[1] {
+        case "petition-filed": return "ยืนยันการยื่นคำร้อง"
+        case "petition-status": return "แจ้งเปลี่ยนสถานะคำร้อง"
+        case "identity-decision": return "แจ้งผลการยืนยันตัวตน"
+        default: return parts[1]
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Domain
+import Foundation
+import NIOCore
+import Vapor
+
+/// The parts of LINE's Messaging API this service calls. `LiveLineAPI` talks HTTP to the channel's API base
+/// (LINE itself, or a LINE-compatible server in tests).
+protocol LineAPI: Sendable {
+    /// A push (`body` is the request body: `to` and `messages`) with LINE's retry key: a second push with the
+    /// same key is not delivered again (409).
+    func push(_ channel: LineChannel, body: Data, retryKey: UUID) async throws -> LinePushResult
+    func reply(_ channel: LineChannel, replyToken: String, messages: [LineMessage]) async throws
+    /// A link token for LINE's account-link flow (valid 10 minutes, once).
+    func linkToken(_ channel: LineChannel, userID: String) async throws -> String
+}
+
+enum LinePushResult: Equatable, Sendable {
+    case sent
+    /// LINE had already accepted a push with this retry key: it was delivered once, before.
+    case alreadyAccepted
+}
+
+/// An answer other than success. 429 and 5xx are worth another try later; other 4xx are not.
+struct LineAPIError: Error, CustomStringConvertible, Sendable {
+    var status: Int
+    var message: String
+    var retryAfterSeconds: Double?
+
+    var isRetryable: Bool { status == 429 || status >= 500 || status == 0 }
+    var description: String { "LINE API \(status == 0 ? "unreachable" : "HTTP \(status)"): \(message)" }
+}
+
+struct LiveLineAPI: LineAPI {
+    let client: any Client
+    var timeout: TimeAmount = .seconds(10)
+
+    private struct ReplyBody: Encodable {
+        var replyToken: String
+        var messages: [LineMessage]
+    }
+
+    private struct LinkTokenAnswer: Decodable { var linkToken: String }
+    private struct ErrorAnswer: Decodable { var message: String? }
+
+    func push(_ channel: LineChannel, body: Data, retryKey: UUID) async throws -> LinePushResult {
+        var headers = HTTPHeaders()
+        headers.add(name: "X-Line-Retry-Key", value: retryKey.uuidString.lowercased())
+        let response = try await send(channel, .POST, "/v2/bot/message/push", headers: headers, raw: body)
+        if response.status == .conflict, response.headers.first(name: "x-line-accepted-request-id") != nil { return .alreadyAccepted }
+        try check(response)
+        return .sent
+    }
+
+    func reply(_ channel: LineChannel, replyToken: String, messages: [LineMessage]) async throws {
+        try check(try await send(channel, .POST, "/v2/bot/message/reply", body: ReplyBody(replyToken: replyToken, messages: messages)))
+    }
+
+    func linkToken(_ channel: LineChannel, userID: String) async throws -> String {
+        let response = try await send(channel, .POST, "/v2/bot/user/\(userID)/linkToken", body: Optional<String>.none)
+        try check(response)
+        guard let answer = try? response.content.decode(LinkTokenAnswer.self), !answer.linkToken.isEmpty else {
+            throw LineAPIError(status: 502, message: "no linkToken in LINE's answer")
+        }
+        return answer.linkToken
+    }
+
+    private func send(_ channel: LineChannel, _ method: HTTPMethod, _ path: String, headers extra: HTTPHeaders = [:],
+                      body: (some Encodable)?) async throws -> ClientResponse {
+        try await send(channel, method, path, headers: extra, raw: try body.map { try JSONEncoder.line.encode($0) })
+    }
+
+    private func send(_ channel: LineChannel, _ method: HTTPMethod, _ path: String, headers extra: HTTPHeaders = [:],
+                      raw: Data?) async throws -> ClientResponse {
+        var headers = extra
+        headers.add(name: .authorization, value: "Bearer \(channel.accessToken)")
+        var request = ClientRequest(method: method, url: URI(string: channel.apiBase.absoluteString + path), headers: headers, timeout: timeout)
+        if let raw {
+            request.headers.contentType = .json
+            request.body = ByteBuffer(bytes: raw)
+        }
+        do {
+            return try await client.send(request)
+        } catch {
+            throw LineAPIError(status: 0, message: "\(error)")
+        }
+    }
+
+    private func check(_ response: ClientResponse) throws {
+        guard !(200..<300).contains(response.status.code) else { return }
+        let message = (try? response.content.decode(ErrorAnswer.self).message) ?? response.status.reasonPhrase
+        let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
+        throw LineAPIError(status: Int(response.status.code), message: message ?? "", retryAfterSeconds: retryAfter)
+    }
+}
+
+extension JSONEncoder {
+    /// Thai stays as UTF-8 (LINE counts characters), keys in order for stable bodies.
+    static let line: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+}
+
+extension Application {
+    struct LineAPIKey: StorageKey { typealias Value = any LineAPI }
+
+    /// LINE's API as the outbox jobs and pages use it; tests may replace it.
+    var lineAPI: any LineAPI {
+        get { storage[LineAPIKey.self] ?? LiveLineAPI(client: client) }
+        set { storage[LineAPIKey.self] = newValue }
+    }
+}

@@ -1,0 +1,123 @@
+import Domain
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// Handles one webhook event from the outbox (`line.event`): follow (greeting), unfollow (no more pushes),
+/// a text message ("สถานะ", a tracking number, or anything else), a postback from the bot's buttons, and
+/// LINE's `accountLink` result. Replies use the event's reply token; a reply LINE refuses (the token expired)
+/// ends the job as failed with LINE's reason.
+struct LineEventHandler: OutboxHandler {
+    struct Payload: Codable, Sendable {
+        /// Where the tenant's pages are ("https://host/t/slug" or "https://tenant-host"), for links in replies.
+        var linkBase: String
+        var event: LineEvent
+    }
+
+    let app: Application
+    var now: @Sendable () -> Date = { Date() }
+
+    /// One user's events in the order LINE sent them (a follow before the message after it).
+    func sequenceKey(for job: ClaimedJob) -> String? {
+        (try? JSONDecoder.outbox.decode(Payload.self, from: Data(job.payload.utf8)))?.event.userID
+    }
+
+    func handle(_ job: ClaimedJob) async throws {
+        let payload: Payload
+        do {
+            payload = try JSONDecoder.outbox.decode(Payload.self, from: Data(job.payload.utf8))
+        } catch {
+            throw OutboxFailure.permanent("payload is not a LINE event: \(error)")
+        }
+        guard let slug = job.tenantID, let tenant = app.tenants.tenant(slug: slug) else { throw OutboxFailure.permanent("no such tenant") }
+        let channel: LineChannel
+        switch LineChannel.resolve(tenant, settings: app.settings) {
+        case .success(let c): channel = c
+        case .failure(let problem): throw OutboxFailure.permanent(problem.thai)
+        }
+        let event = payload.event
+        guard let userID = event.userID else { return }  // groups and rooms: not served
+        let db = app.db
+        let reply: LineMessage?
+        switch event.type {
+        case "follow":
+            try await LineStore.followed(tenant: tenant.id, userID: userID, now: now(), on: db)
+            reply = LineNotices.greeting(tenant: tenant)
+        case "unfollow":
+            try await LineStore.unfollowed(tenant: tenant.id, userID: userID, now: now(), on: db)
+            reply = nil
+        case "message":
+            guard event.message?.type == "text", let text = event.message?.text else {
+                reply = LineNotices.help(tenant: tenant)
+                break
+            }
+            reply = try await answer(LineCommand.parse(text), tenant: tenant, userID: userID, linkBase: payload.linkBase)
+        case "postback":
+            let data = URLComponents(string: "?" + (event.postback?.data ?? ""))?.queryItems ?? []
+            switch data.first(where: { $0.name == "action" })?.value {
+            case "link": reply = try await linkOffer(channel, tenant: tenant, userID: userID, linkBase: payload.linkBase)
+            case "status": reply = try await answer(.status, tenant: tenant, userID: userID, linkBase: payload.linkBase)
+            default: reply = LineNotices.help(tenant: tenant)
+            }
+        case "accountLink":
+            guard event.link?.result == "ok", let nonce = event.link?.nonce, !nonce.isEmpty,
+                  let citizenID = try await LineStore.link(tenant: tenant.id, nonce: nonce, userID: userID, now: now(), on: db),
+                  let citizen = try await CitizenStore.byID(citizenID, tenant: tenant, on: db) else { return }
+            try await AuditLog.record(.lineLinked, actor: AuditActor(id: citizenID, name: citizen.fullName), tenant: tenant.slug,
+                                      detail: "\(citizen.fullName) (\(citizen.maskedNationalID)) ผ่าน LINE", ip: "LINE", on: db)
+            reply = LineNotices.linked(tenant: tenant, name: citizen.fullName)
+        default:
+            reply = nil
+        }
+        guard let reply, let token = event.replyToken, !token.isEmpty else { return }
+        do {
+            try await app.lineAPI.reply(channel, replyToken: token, messages: [reply])
+        } catch let error as LineAPIError where !error.isRetryable {
+            throw OutboxFailure.permanent(error.description)
+        }
+    }
+
+    /// "สถานะ" or a tracking number, for the citizen linked to this LINE user only.
+    func answer(_ command: LineCommand, tenant: Tenant, userID: String, linkBase: String) async throws -> LineMessage {
+        if case .help = command { return LineNotices.help(tenant: tenant) }
+        guard let user = try await LineStore.user(tenant: tenant.id, userID: userID, on: app.db), let citizenID = user.citizenID else {
+            return LineNotices.notLinked(tenant: tenant)
+        }
+        let sql = try sqlDatabase(app.db)
+        switch command {
+        case .tracking(let number):
+            guard let row = try await sql.raw("""
+                SELECT number, service_name, status, created_at FROM petitions
+                WHERE tenant_id = \(bind: tenant.id) AND number = \(bind: number) AND citizen_id = \(bind: citizenID)
+                """).first() else { return LineNotices.notFound(number: number) }
+            return LineNotices.petition(tenant: tenant, petition: try Self.line(row), link: linkBase + TenantURL.petition(number).relative)
+        default:
+            let rows = try await sql.raw("""
+                SELECT number, service_name, status, created_at FROM petitions
+                WHERE tenant_id = \(bind: tenant.id) AND citizen_id = \(bind: citizenID) ORDER BY created_at DESC LIMIT 5
+                """).all()
+            return LineNotices.statusList(tenant: tenant, petitions: try rows.map(Self.line), listURL: linkBase + TenantURL.petitions.relative)
+        }
+    }
+
+    /// A fresh link token from LINE, and the button to the tenant's sign-in page with it.
+    func linkOffer(_ channel: LineChannel, tenant: Tenant, userID: String, linkBase: String) async throws -> LineMessage {
+        let token: String
+        do {
+            token = try await app.lineAPI.linkToken(channel, userID: userID)
+        } catch let error as LineAPIError where !error.isRetryable {
+            throw OutboxFailure.permanent(error.description)
+        }
+        var c = URLComponents()
+        c.queryItems = [URLQueryItem(name: "linkToken", value: token)]
+        return LineNotices.linkOffer(tenant: tenant, url: linkBase + TenantURL.lineLink.relative + (c.string ?? ""))
+    }
+
+    static func line(_ row: any SQLRow) throws -> LineNotices.PetitionLine {
+        LineNotices.PetitionLine(number: try row.decode(column: "number", as: String.self),
+                                 serviceName: try row.decode(column: "service_name", as: String.self),
+                                 status: PetitionStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .submitted,
+                                 filedAt: try row.decode(column: "created_at", as: Date.self))
+    }
+}
