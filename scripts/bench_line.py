@@ -10,10 +10,10 @@ line-bot-sdk, which the LINE server and the webhook bodies' SDK check need): run
 script starts itself again with .venv/bin/python.
 
 Set-up (reusing scripts/bench_petitions.py): the LINE-compatible server Tests/support/line_server.py runs with
---record FILE; the release server (production mode, its in-process outbox worker on, e-mail to files) runs on
-the throwaway database with bench_petitions' generated tenants folder, tenant `benchtown` given a `line:` section
-whose secret and token are in LINE_BENCHTOWN_CHANNEL_SECRET / LINE_BENCHTOWN_ACCESS_TOKEN, and LINE_API_BASE_URL
-pointing at the LINE server. The officer's session comes through the real pages (bench_petitions.sign_in_officer:
+--record FILE, and Tests/support/smtp_sink.py takes the e-mail (production mode needs SMTP_URL); the release
+server (production mode, its in-process outbox worker on) runs on the throwaway database with bench_petitions'
+generated tenants folder, tenant `benchtown` given a `line:` section whose secret and token are in
+LINE_BENCHTOWN_CHANNEL_SECRET / LINE_BENCHTOWN_ACCESS_TOKEN, and LINE_API_BASE_URL pointing at the LINE server. The officer's session comes through the real pages (bench_petitions.sign_in_officer:
 set-up link, OTP enrolment, rights asked for and approved). MOVES citizens, as many line_users rows linking
 them to distinct LINE users (following), and one `submitted` petition each (timeline entry, sequence and
 petition_counts as filings leave them) are written with SQL.
@@ -36,7 +36,7 @@ Reported: p50/p95/p99/max and the achieved rate (FAIL under 95 % of WEBHOOK_RATE
 and afterwards that every event became one `line.event` job and one reply at the LINE server.
 
 Prints a table (figure, target, measured, PASS/FAIL) and writes bench-results/line.txt; the notes give each
-phase's CPU split (server, PostgreSQL, the LINE server, this script, the rest of the machine).
+phase's CPU split (server, PostgreSQL, the LINE server, the SMTP sink, this script, the rest of the machine).
 
 Usage: scripts/with-postgres.sh python3 scripts/bench_line.py BIN
 Env: MOVES (1000), MOVE_CLIENTS (8), WEBHOOK_RATE (200), WEBHOOK_SECONDS (15), WEBHOOK_WARMUP (3), KEEP=1 keeps
@@ -271,13 +271,18 @@ def outbox_counts(kind):
     return {s: int(n) for s, n in (r.split("|") for r in rows)}
 
 
-def wait_jobs(kind, total, timeout):
-    """Waits until `total` jobs of `kind` are done or failed; returns the counts and the seconds waited."""
-    t0 = time.time()
+def wait_jobs(kind, total, timeout, stalled=15):
+    """Waits until `total` jobs of `kind` are done or failed (or nothing changed for `stalled` s); returns the
+    counts and the seconds waited."""
+    t0 = last_change = time.time()
+    last = None
     while True:
         counts = outbox_counts(kind)
-        if counts.get("done", 0) + counts.get("failed", 0) >= total or time.time() - t0 > timeout:
-            return counts, time.time() - t0
+        now = time.time()
+        if counts != last:
+            last, last_change = counts, now
+        if counts.get("done", 0) + counts.get("failed", 0) >= total or now - t0 > timeout or now - last_change > stalled:
+            return counts, now - t0
         time.sleep(0.2)
 
 
@@ -527,7 +532,7 @@ def main():
         t0 = time.time()
         requests = build_webhook_requests(port, users, total)
         print("built and SDK-checked %d signed webhook bodies in %.1f s" % (total, time.time() - t0), flush=True)
-        wait_outbox_idle(60)  # the moves' e-mails are written before the webhook is timed
+        wait_outbox_idle(60)  # the moves' e-mails are sent before the webhook is timed
         before = outbox_counts("line.event")
         events_before, done_before = sum(before.values()), before.get("done", 0)
         line.reset()
@@ -570,7 +575,7 @@ def main():
         rows = move_rows + web_rows
         header = [
             "LINE Official Account on PostgreSQL %s (issue 6, Speed)" % pg_version,
-            "  release build, APP_ENV=production, %d cores, in-process outbox worker, e-mail to files; throwaway server: %s"
+            "  release build, APP_ENV=production, %d cores, in-process outbox worker, e-mail over SMTP to Tests/support/smtp_sink.py; throwaway server: %s"
             % (os.cpu_count(), pg_conf),
             "  LINE: Tests/support/line_server.py (aiohttp, bodies checked with line-bot-sdk) at LINE_API_BASE_URL; tenant %s: %s linked"
             " citizens, each with one submitted petition" % (SLUG, format(MOVES, ",")),

@@ -288,6 +288,107 @@ struct LineTests {
         }
     }
 
+    @Test("a worker process killed mid-delivery: another takes its jobs when the lease runs out; every push arrives, none twice",
+          arguments: TestDatabase.all)
+    func killedWorker(database: TestDatabase) async throws {
+        let binary = Repo.path(".build/debug/eservice")
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the server first (swift build)")
+        let line = try LINEServer()
+        defer { line.stop() }
+        try await withApp(database, settings: line.settings) { app, env in
+            let t = try Tenant.named(Self.tenant, in: app)
+            var users: [String] = []
+            for i in 0..<5 {
+                let citizen = try await PetitionFixtures.citizen(app)
+                let user = LineWebhookFixture.user(100 + i)
+                let nonce = try await LineStore.makeNonce(tenant: t.id, citizenID: try citizen.requireID(), now: Date(), on: app.db)
+                _ = try await LineStore.link(tenant: t.id, nonce: nonce, userID: user, now: Date(), on: app.db)
+                users.append(user)
+            }
+            let linkedUsers = users
+            try await app.db.writeTransaction { db in
+                for (i, user) in linkedUsers.enumerated() {
+                    try await LinePushMessage(to: user, messages: [.text("แจ้งเตือนที่ \(i + 1)")], key: "killed-worker-\(i)").enqueue(tenant: t, on: db)
+                }
+            }
+            // LINE takes each push and then holds the answer: the worker is killed while it waits.
+            try await line.script(app, #"{"hang_seconds": 60}"#)
+            let worker = Process()
+            worker.executableURL = URL(fileURLWithPath: binary)
+            worker.arguments = ["worker"]
+            worker.currentDirectoryURL = Repo.root
+            worker.environment = ProcessInfo.processInfo.environment.merging(env.variables(line.settings)) { $1 }
+            worker.standardOutput = FileHandle.nullDevice
+            worker.standardError = FileHandle.nullDevice
+            try worker.run()
+            let deadline = Date().addingTimeInterval(60)
+            while try await line.requests(app).count < 5, Date() < deadline, worker.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(try await line.requests(app).count == 5, "the worker sent all five before it was killed")
+            kill(worker.processIdentifier, SIGKILL)
+            worker.waitUntilExit()
+            #expect(try await OutboxStore.allJobs(status: .running, on: app.db).count == 5, "left running, under the dead worker's lease")
+
+            // Another worker, once the lease has run out (its clock is moved past it): the same retry keys, so LINE
+            // answers 409 "already accepted" and the jobs end as done.
+            try await line.script(app, #"{"hang_seconds": 0}"#)
+            try await LineTestSupport.drain(app, now: { Date().addingTimeInterval(600) })
+            let delivered = try await line.delivered(app)
+            #expect(delivered.count == 5 && Set(delivered.compactMap(\.to)) == Set(users), "each user got the push once")
+            let requests = try await line.requests(app)
+            #expect(requests.map(\.status).sorted() == Array(repeating: 200, count: 5) + Array(repeating: 409, count: 5))
+            #expect(Set(requests.compactMap(\.retry_key)).count == 5, "the retry was sent with the first try's key")
+            #expect(try await Self.jobs(app, kind: "line.push").allSatisfy { $0.status == .done })
+        }
+    }
+
+    @Test("back office: the channel's health, linked users and failed pushes; settings name environment variables, never secrets",
+          arguments: TestDatabase.all)
+    func channelPage(database: TestDatabase) async throws {
+        let line = try LINEServer()
+        defer { line.stop() }
+        try await withApp(database, settings: line.settings) { app, _ in
+            let admin = try await signedInStaff(app, tenant: Self.tenant, role: .orgAdmin)
+            let path = "/backoffice/t/bangkrathum/line"
+            _ = try await Self.linkedCitizen(app, line, user: LineWebhookFixture.user(7))
+            let wrong = try LineWebhookFixture.make([["type": "follow", "user": LineWebhookFixture.user(8)]])
+            _ = try await LineTestSupport.post(app, wrong, signature: LineSignature.sign(Array(wrong.body.utf8), secret: "not-ours"))
+            try await line.script(app, #"{"push":[{"status":400,"message":"Failed to send messages"}]}"#)
+            let t = try Tenant.named(Self.tenant, in: app)
+            try await app.db.writeTransaction { db in
+                try await LinePushMessage(to: LineWebhookFixture.user(7), messages: [.text("ทดสอบ")], key: "petition-status:x:2").enqueue(tenant: t, on: db)
+            }
+            try await LineTestSupport.drain(app)
+
+            var (status, html) = try await PetitionFixtures.page(app, admin, path)
+            #expect(status == .ok)
+            #expect(html.contains("พร้อมใช้งาน") && html.contains("/t/bangkrathum/line/webhook"))
+            #expect(html.contains("1 คน") && html.contains("1 ครั้ง") && html.contains("X-Line-Signature ไม่ตรงกับเนื้อหา"))
+            #expect(html.contains("แจ้งเปลี่ยนสถานะคำร้อง") && html.contains("Failed to send messages"), "failed pushes with LINE's reason")
+            #expect(!html.contains(LINEServer.secret) && !html.contains(LINEServer.token), "secrets are never shown")
+            #expect(html.contains("value=\"2001234567\"") && html.contains("value=\"LINE_BANGKRATHUM_CHANNEL_SECRET\""))
+
+            // A secret pasted where the variable's name goes, and a channel ID with letters: refused with Thai messages.
+            try await post(app, path, admin, ["channel_id": "abc", "secret_env": "0123456789abcdef+/=", "token_env": "LINE_BANGKRATHUM_ACCESS_TOKEN"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("Channel ID เป็นตัวเลข") && res.body.string.contains("ใส่ชื่อตัวแปร ไม่ใช่ค่าลับ"))
+                #expect(res.body.string.contains("href=\"#channel_id\""))
+            }
+            // Other names: the channel is off until the server has them, and the page says which.
+            try await post(app, path, admin, ["channel_id": "2009999999", "secret_env": "line_other_secret", "token_env": "LINE_OTHER_TOKEN"]) { res in
+                #expect(res.status == .seeOther)
+            }
+            #expect(try Tenant.named(Self.tenant, in: app).config.line == LineChannelSettings(channelID: "2009999999", secretEnv: "LINE_OTHER_SECRET",
+                                                                                               tokenEnv: "LINE_OTHER_TOKEN"))
+            (_, html) = try await PetitionFixtures.page(app, admin, path)
+            #expect(html.contains("บันทึกการตั้งค่าช่องทาง LINE แล้ว") && html.contains("ไม่พบค่าในตัวแปรสภาพแวดล้อมของเซิร์ฟเวอร์: LINE_OTHER_SECRET, LINE_OTHER_TOKEN"))
+            #expect(try await LineTestSupport.post(app, try LineWebhookFixture.make([["type": "follow", "user": LineWebhookFixture.user(9)]])) == .notFound,
+                    "no secret, no webhook")
+            let audit = try await AuditLog.list(.init(tenants: [Self.tenant]), on: app.db)
+            #expect(audit.contains { $0.action == .lineSettingsChanged && $0.detail.contains("2009999999") })
+            #expect(audit.contains { $0.action == .lineLinked })
+        }
+    }
+
     @Test("LINE messages: texts, Thai cut by UTF-16 length, retry keys stable per job", arguments: [0])
     func messages(_: Int) throws {
         #expect(LineCommand.parse(" สถานะ ") == .status && LineCommand.parse("STATUS") == .status)
