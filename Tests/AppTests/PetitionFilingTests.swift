@@ -354,26 +354,36 @@ struct PetitionFilingTests {
         }
     }
 
-    @Test("the citizen chooses whether status changes are e-mailed", arguments: TestDatabase.all)
+    @Test("the citizen chooses, kind by kind, e-mail and LINE; the completion e-mail cannot be turned off", arguments: TestDatabase.all)
     func emailChoice(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let c = try await CitizenFixtures.register(app)
             let hash = try app.nationalIDs.lookupHash(try ThaiNationalID(c.nationalID))
-            #expect(try await CitizenAccount.query(on: app.db).filter(\.$nationalIDHash == hash).first()?.notifyStatusChanges == true)
+            func choices() async throws -> NotificationChoices? {
+                try await CitizenAccount.query(on: app.db).filter(\.$nationalIDHash == hash).first()?.noticeChoices
+            }
+            #expect(try await choices() == .all, "everything by both until the citizen chooses")
+            try await app.testing().test(.GET, "\(c.base)/account/profile", headers: c.headers) { res in
+                let html = res.body.string
+                #expect(html.contains(#"name="email_completed" type="checkbox" value="1" aria-label="คำร้องดำเนินการสำเร็จ ทางอีเมล" checked disabled"#))
+                #expect(html.contains(#"name="line_statusChanged""#), "bangkrathum has a LINE Official Account")
+            }
             let (h, b) = c.form([:])
             try await app.testing().test(.POST, "\(c.base)/account/profile/notifications", headers: h, body: b) { res in
                 #expect(res.status == .seeOther)
             }
+            #expect(try await choices() == NotificationChoices(email: [], line: []))
             #expect(try await CitizenAccount.query(on: app.db).filter(\.$nationalIDHash == hash).first()?.notifyStatusChanges == false)
             try await app.testing().test(.GET, "\(c.base)/account/profile", headers: c.headers) { res in
-                #expect(res.body.string.contains("จะแจ้งทางอีเมลเฉพาะเมื่อคำร้องดำเนินการสำเร็จ"))
-                #expect(!res.body.string.contains(#"name="notify_status_changes" type="checkbox" value="1" checked"#))
+                #expect(res.body.string.contains("ท่านจะได้รับเฉพาะอีเมลแจ้งเมื่อคำร้องดำเนินการสำเร็จ"))
+                #expect(!res.body.string.contains(#"name="email_statusChanged" type="checkbox" value="1" aria-label="การเปลี่ยนสถานะคำร้อง ทางอีเมล" checked"#))
             }
-            let (h2, b2) = c.form(["notify_status_changes": "1"])
+            let (h2, b2) = c.form(["email_statusChanged": "1", "line_filed": "1", "email_completed": ""])
             try await app.testing().test(.POST, "\(c.base)/account/profile/notifications", headers: h2, body: b2) { res in
                 #expect(res.status == .seeOther)
             }
-            #expect(try await CitizenAccount.query(on: app.db).filter(\.$nationalIDHash == hash).first()?.notifyStatusChanges == true)
+            #expect(try await choices() == NotificationChoices(email: [.statusChanged], line: [.filed]))
+            #expect(try await choices()?.wants(.completed, by: .email) == true)
         }
     }
 }
