@@ -41,7 +41,8 @@ phase's CPU split (server, PostgreSQL, the LINE server, the SMTP sink, this scri
 Usage: scripts/with-postgres.sh python3 scripts/bench_line.py BIN
 Env: MOVES (1000), MOVE_CLIENTS (8), WEBHOOK_RATE (200), WEBHOOK_SECONDS (15), WEBHOOK_WARMUP (3), KEEP=1 keeps
 the temporary directory (data, tenants, server output, the LINE server's record); QUIET_WAIT and
-QUIET_OTHER_CPU as in bench_petitions.py (wait for the machine to quieten before each phase).
+QUIET_OTHER_CPU as in bench_petitions.py (wait for the machine to quieten before each phase); PROFILE=FILE records
+the server with `perf record -g` during the phase PROFILE_PHASE (moves, the default, or webhook).
 """
 import os
 import pathlib
@@ -286,6 +287,23 @@ def wait_jobs(kind, total, timeout, stalled=15):
         time.sleep(0.2)
 
 
+class Profile:
+    """`perf record -g` of the server while a phase runs, when PROFILE=FILE names this phase (PROFILE_PHASE)."""
+
+    def __init__(self, pid, phase):
+        self.proc = None
+        path = os.environ.get("PROFILE")
+        if path and os.environ.get("PROFILE_PHASE", "moves") == phase:
+            self.proc = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", path],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+
+    def stop(self):
+        if self.proc:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait()
+
+
 def wait_outbox_idle(timeout):
     t0 = time.time()
     while int(bp.psql("SELECT count(*) FROM outbox_jobs WHERE status IN ('pending', 'running');")) and time.time() - t0 < timeout:
@@ -464,8 +482,9 @@ def main():
         line.reset()
         tail = RecordTail(record)
         waited, other_before = bp.wait_quiet(server.pid)
-        meter = Meter(server.pid, helpers)
         numbers = [user_numbers[u] for u in users]
+        profile = Profile(server.pid, "moves")
+        meter = Meter(server.pid, helpers)
         start = time.time()
         moves, move_errors = run_moves(port, officer.cookie, csrf.group(1), numbers)
         moves_done = time.time()
@@ -481,6 +500,7 @@ def main():
                 break
             time.sleep(0.02)
         cpu = meter.stop()
+        profile.stop()
         cpu.update(waited=waited, other_before=other_before)
         jobs, _ = wait_jobs("line.push", MOVES, 30)
         time.sleep(0.5)  # anything doubled would arrive now
@@ -538,9 +558,11 @@ def main():
         line.reset()
         tail = RecordTail(record)
         waited, other_before = bp.wait_quiet(server.pid)
+        profile = Profile(server.pid, "webhook")
         meter = Meter(server.pid, helpers)
         results = asyncio.run(constant_rate(port, requests, WEBHOOK_RATE))
         cpu = meter.stop()
+        profile.stop()
         cpu.update(waited=waited, other_before=other_before)
         measured = results[warm:]
         ok = [r for r in measured if r[3] == 200]

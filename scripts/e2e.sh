@@ -18,7 +18,9 @@ WORK="$(mktemp -d /tmp/e2e.XXXXXX)"
 LOG="$WORK/server.log"
 SERVER_PID=""
 
+LINE_PID=""
 cleanup() {
+  if [ -n "$LINE_PID" ]; then kill -TERM "$LINE_PID" 2>/dev/null || true; fi
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -42,6 +44,13 @@ if [ "${MIGRATE:-0}" = "1" ]; then
   "$BIN" migrate -y >>"$LOG" 2>&1 || { tail -n 60 "$LOG" >&2; exit 1; }
 fi
 
+# A LINE-compatible Messaging API server for the bangkrathum channel (Tests/support/line_server.py).
+LINE_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+export LINE_API_BASE_URL="http://127.0.0.1:$LINE_PORT" LINE_ACCESS_BASE_URL="http://127.0.0.1:$LINE_PORT"
+export LINE_BANGKRATHUM_CHANNEL_SECRET="e2e-channel-secret-$RANDOM$RANDOM" LINE_BANGKRATHUM_ACCESS_TOKEN="e2e-access-token-$RANDOM$RANDOM"
+"$PY" Tests/support/line_server.py --host 127.0.0.1 --port "$LINE_PORT" --token "$LINE_BANGKRATHUM_ACCESS_TOKEN" >"$WORK/line.log" 2>&1 &
+LINE_PID=$!
+
 echo "e2e: starting $BIN on 127.0.0.1:$PORT (DATA_DIR=$DATA_DIR)"
 "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >>"$LOG" 2>&1 &
 SERVER_PID=$!
@@ -59,7 +68,8 @@ done
 echo "e2e: server ready"
 
 set +e
-E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_PORT="$PORT" E2E_SERVER_LOG="$LOG" "$PY" -m pytest -q Tests/e2e "$@"
+E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_PORT="$PORT" E2E_SERVER_LOG="$LOG" \
+  E2E_LINE_URL="$LINE_API_BASE_URL" E2E_LINE_SECRET="$LINE_BANGKRATHUM_CHANNEL_SECRET" "$PY" -m pytest -q Tests/e2e "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

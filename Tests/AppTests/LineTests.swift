@@ -148,6 +148,8 @@ struct LineTests {
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("นางสาวสมศรี ใจดี") && res.body.string.contains("ยืนยันการเชื่อมบัญชี"))
                 #expect(res.body.string.contains("name=\"linkToken\" value=\"\(token)\""))
+                #expect(res.headers.first(name: "Content-Security-Policy")?.contains("form-action 'self' https://access.line.me;") == true,
+                        "the browser may follow the confirm button's redirect to LINE's dialog")
             }
             try await app.testing().test(.GET, "/t/bangkrathum/line/link?linkToken=%22%3E%3Cscript%3E", headers: client.headers) { res in
                 #expect(res.status == .badRequest && res.body.string.contains("ลิงก์เชื่อมบัญชีไม่ถูกต้อง") && !res.body.string.contains("<script>"))

@@ -8,7 +8,6 @@ import Vapor
 /// (`LineEventHandler`). Asking first keeps someone who forwards their own link token from having a signed-in
 /// victim link the victim's account to the sender's LINE without noticing.
 struct LineLinkController {
-    static let dialog = "https://access.line.me/dialog/bot/accountLink"
 
     struct ConfirmPage: Encodable {
         var page: PageChrome
@@ -39,9 +38,11 @@ struct LineLinkController {
             return try await render(req, linkToken: token, problem: "หน่วยงานยังไม่เปิดช่องทาง LINE ในขณะนี้ กรุณาลองใหม่ภายหลัง", status: .serviceUnavailable)
         }
         let nonce = try await LineStore.makeNonce(tenant: t.tenant.id, citizenID: try citizen.requireID(), now: Date(), on: req.db)
-        var c = URLComponents(string: Self.dialog)!
-        c.queryItems = [URLQueryItem(name: "linkToken", value: token), URLQueryItem(name: "nonce", value: nonce)]
-        return req.redirect(to: c.string ?? Self.dialog, redirectType: .normal)
+        // LINE's account-link dialog (`LINE_ACCESS_BASE_URL`, https://access.line.me unless a test server is named).
+        let dialog = req.application.settings.lineAccessBase.absoluteString + "/dialog/bot/accountLink"
+        var c = URLComponents(string: dialog)
+        c?.queryItems = [URLQueryItem(name: "linkToken", value: token), URLQueryItem(name: "nonce", value: nonce)]
+        return req.redirect(to: c?.string ?? dialog, redirectType: .normal)
     }
 
     func unlink(_ req: Request) async throws -> Response {
@@ -64,7 +65,13 @@ struct LineLinkController {
         let context = ConfirmPage(page: PageChrome(request: req, title: "เชื่อมบัญชี LINE – \(t.tenant.thaiName)"), csrf: req.csrfToken(),
                                   action: t.url(.lineLink), linkToken: linkToken, citizenName: citizen.fullName,
                                   maskedID: citizen.maskedNationalID, problem: problem, cancelURL: t.url(.account))
-        return try await req.view.render("tenant/line-link", context).encodeResponse(status: status, for: req)
+        let response = try await req.view.render("tenant/line-link", context).encodeResponse(status: status, for: req)
+        // The confirm button's answer leads on to LINE's dialog: browsers apply `form-action` to that redirect too.
+        let base = req.application.settings.lineAccessBase
+        let origin = "\(base.scheme ?? "https")://\(base.host ?? "access.line.me")" + (base.port.map { ":\($0)" } ?? "")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: SecurityHeadersMiddleware.contentSecurityPolicy
+            .replacingOccurrences(of: "form-action 'self'", with: "form-action 'self' \(origin)"))
+        return response
     }
 
     /// LINE's link tokens are short URL-safe strings; anything else is refused before it reaches a redirect.

@@ -42,6 +42,9 @@ public struct Settings: Sendable {
     /// LINE-compatible gateway is named.
     public var lineAPIBase: URL = Settings.defaultLineAPIBase
     public static let defaultLineAPIBase = URL(string: "https://api.line.me")!
+    /// Where LINE's account-link dialog is (`LINE_ACCESS_BASE_URL`): LINE's own unless a test server is named.
+    public var lineAccessBase: URL = Settings.defaultLineAccessBase
+    public static let defaultLineAccessBase = URL(string: "https://access.line.me")!
     /// The environment the settings were read from: tenants name the variables that hold their LINE secrets.
     public var environment: [String: String] = [:]
     public static let defaultWatermarkFont = "/usr/share/fonts/truetype/tlwg/Loma.ttf"
@@ -162,6 +165,15 @@ public struct Settings: Sendable {
             }
         }
 
+        var lineAccessBase = Settings.defaultLineAccessBase
+        if let raw = value("LINE_ACCESS_BASE_URL") {
+            if let u = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw), ["http", "https"].contains(u.scheme ?? ""), u.host != nil {
+                lineAccessBase = u
+            } else {
+                problems.append("LINE_ACCESS_BASE_URL must be an http(s) URL (got '\(raw)')")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(items: problems) }
 
         if secret.isEmpty {
@@ -176,7 +188,7 @@ public struct Settings: Sendable {
             publicDirectory: path(value("PUBLIC_DIR") ?? "Public"),
             webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg"),
             passwordHashCost: hashCost, staffOTPPeriod: otpPeriod, watermarkFont: watermarkFont, imageWorkers: imageWorkers,
-            lineAPIBase: lineAPIBase, environment: environment
+            lineAPIBase: lineAPIBase, lineAccessBase: lineAccessBase, environment: environment
         )
     }
 }
