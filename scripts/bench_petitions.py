@@ -565,6 +565,7 @@ def start_server(tmp, port, data, tenants, **env_overrides):
     out_file = open(tmp / "server.out", "w")
     server = subprocess.Popen([os.path.abspath(BIN), "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=out_file, stderr=subprocess.STDOUT)
+    server.bench_env = env  # for `eservice worker` processes on the same settings
     return server, out_file
 
 

@@ -1,4 +1,5 @@
 import Domain
+import Fluent
 import Foundation
 import Vapor
 
@@ -32,15 +33,18 @@ struct LineWebhookController {
         }
         let linkBase = Self.linkBase(req, tenant: tenant)
         let events = webhook.events.filter { ($0.webhookEventId ?? "").count.isBetween(1, 64) }
-        if !events.isEmpty {
-            try await req.db.writeTransaction { db in
-                for event in events {
-                    try await OutboxStore.enqueue(tenant: tenant, kind: Self.eventKind, payload: LineEventHandler.Payload(linkBase: linkBase, event: event),
-                                                  idempotencyKey: "line-event:\(tenant.id):\(event.webhookEventId ?? "")", on: db)
-                }
-            }
-            req.application.outboxWakeUp.poke()
+        @Sendable func enqueue(_ event: LineEvent, on db: any Database) async throws {
+            try await OutboxStore.enqueue(tenant: tenant, kind: Self.eventKind, payload: LineEventHandler.Payload(linkBase: linkBase, event: event),
+                                          idempotencyKey: "line-event:\(tenant.id):\(event.webhookEventId ?? "")", on: db)
         }
+        if events.count == 1 {
+            try await enqueue(events[0], on: req.db)  // one statement: no transaction needed (LINE mostly sends one event)
+        } else if !events.isEmpty {
+            try await req.db.writeTransaction { db in
+                for event in events { try await enqueue(event, on: db) }
+            }
+        }
+        if !events.isEmpty { req.application.outboxWakeUp.poke() }
         return Self.json(.ok, nil)
     }
 

@@ -31,7 +31,9 @@ public enum OutboxFailure: Error, CustomStringConvertible {
 /// any number as `eservice worker` processes on the same database.
 public final class OutboxWorker: Sendable {
     public struct Options: Sendable {
-        public var batchSize = 16
+        /// Jobs claimed and run at once. Jobs mostly wait on the network (SMTP, LINE), so a batch is wide: 16
+        /// left 2,000 e-mails and pushes queued behind each batch's slowest conversation.
+        public var batchSize = 64
         public var lease: TimeInterval = 120
         public var idlePoll: TimeInterval = 0.5
         public var retry = RetryPolicy()

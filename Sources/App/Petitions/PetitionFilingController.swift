@@ -161,7 +161,7 @@ struct PetitionFilingController {
             throw error
         }
         // A repeated submit: the first one's petition stands, and this one's files are not needed.
-        if !result.created { await PetitionAttachments.delete(stored, app: req.application) }
+        if !result.created { await PetitionAttachments.delete(stored, app: req.application) } else { req.application.outboxWakeUp.poke() }
         return req.redirect(to: t.url(.petitionFiled(result.petition.number)), redirectType: .normal)
     }
 

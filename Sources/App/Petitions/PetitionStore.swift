@@ -80,7 +80,6 @@ enum PetitionStore {
                 p.createdAt = now
                 p.updatedAt = now
                 try await p.create(on: db)
-                try await PetitionCounts.filed(tenant: f.tenant.id, service: f.service.slug, status: .submitted, on: db)
                 let id = try p.requireID()
                 try await event(tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
                                 actor: Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName), now: now, on: db)
@@ -98,6 +97,8 @@ enum PetitionStore {
                     try await r.create(on: db)
                 }
                 for message in try await notifications(p) { try await message.enqueue(tenant: f.tenant, on: db) }
+                // Last: the count's row is shared by every filing of the service, so it is held only until the commit.
+                try await PetitionCounts.filed(tenant: f.tenant.id, service: f.service.slug, status: .submitted, on: db)
                 return (p, true)
             }
         } catch {
@@ -128,10 +129,11 @@ enum PetitionStore {
                   version = version + 1
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: expectedVersion) RETURNING id
                 """) else { return .conflict }
-            try await PetitionCounts.moved(tenant: tenant.id, service: petition.service, from: petition.status, to: status, on: db)
             try await event(tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)
             guard let updated = try await byID(id, tenant: tenant, on: db) else { return .conflict }
             for message in try await notifications(updated) { try await message.enqueue(tenant: tenant, on: db) }
+            // Last: every move of the service changes these rows, so they are held only until the commit.
+            try await PetitionCounts.moved(tenant: tenant.id, service: petition.service, from: petition.status, to: status, on: db)
             return .moved(updated)
         }
     }

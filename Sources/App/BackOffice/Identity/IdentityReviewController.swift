@@ -139,6 +139,7 @@ struct IdentityReviewController {
             return try await render(req, error: "ยังไม่ได้บันทึก: มีเจ้าหน้าที่ท่านอื่นตัดสินรายการนี้ไปแล้ว หรือผู้ลงทะเบียนส่งภาพชุดใหม่หลังจากที่ท่านเปิดหน้านี้ กรุณาตรวจสอบสถานะและภาพล่าสุดด้านล่าง",
                                     reason: reason, status: .conflict)
         }
+        req.application.outboxWakeUp.poke()
         req.flash(approve ? "อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว" : "ไม่อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว ระบบแจ้งเหตุผลทางอีเมล")
         return req.redirect(to: BackOfficeURL.identityQueue(t.slug).path)
     }

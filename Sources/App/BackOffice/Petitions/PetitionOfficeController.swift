@@ -371,6 +371,7 @@ struct PetitionOfficeController {
             let fresh = try await PetitionStore.byID(try petition.requireID(), tenant: t, on: req.db) ?? petition
             return try await render(req, petition: fresh, state: state, status: .conflict)
         case .moved(let moved):
+            req.application.outboxWakeUp.poke()
             let channels = CitizenNotices.channels(for: target, to: recipient)
             req.flash("เปลี่ยนสถานะคำร้อง \(moved.number) เป็น “\(target.thai)” แล้ว"
                       + (channels.isEmpty ? "" : " ระบบแจ้งผู้ยื่นทาง" + channels.map(\.thai).joined(separator: "และ")))
