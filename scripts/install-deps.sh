@@ -48,7 +48,7 @@ available() {
 pkgs=()
 [ $want_run -eq 1 ] && pkgs+=(libgd-dev libmagic-dev pkg-config fonts-thai-tlwg fonts-thai-tlwg-web curl)
 [ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools oathtool)
-[ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl libvips-tools imagemagick time gcc postgresql)
+[ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl libvips-tools imagemagick time gcc postgresql python3-venv)
 
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
 missing=()
@@ -84,8 +84,8 @@ else
   echo "MISSING: swift toolchain not found (neither on PATH nor /opt/swift/usr/bin); install Swift 5.9+ from swift.org" >&2
 fi
 
-# Python venv for tests
-if [ $want_test -eq 1 ]; then
+# Python venv for tests (and the LINE benchmark's LINE-compatible server and SMTP sink)
+if [ $want_test -eq 1 ] || [ $want_bench -eq 1 ]; then
   PY="${PYTHON:-python3}"
   if [ ! -x .venv/bin/python ]; then
     echo "venv: creating .venv with $PY"
