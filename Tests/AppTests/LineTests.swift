@@ -391,6 +391,36 @@ struct LineTests {
         }
     }
 
+    @Test("the identity check's result reaches LINE through the officer's decision, and e-mail only if the citizen wants it",
+          arguments: TestDatabase.all)
+    func identityResult(database: TestDatabase) async throws {
+        let line = try LINEServer()
+        defer { line.stop() }
+        try await withApp(database, settings: line.settings) { app, _ in
+            let user = LineWebhookFixture.user(10)
+            let (client, account) = try await Self.linkedCitizen(app, line, user: user)
+            let photo = try TestImages.fixture("id-photo.jpg")
+            let (h, b) = CitizenFixtures.identityUpload(client, files: [("image_0", "front.jpg", photo), ("image_1", "selfie.jpg", photo)])
+            try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: h, body: b) { res in #expect(res.status == .seeOther) }
+            // LINE only for the identity result.
+            let (h2, b2) = client.form(["line_identity": "1"])
+            try await app.testing().test(.POST, "/t/bangkrathum/account/profile/notifications", headers: h2, body: b2) { res in #expect(res.status == .seeOther) }
+            let emailsBefore = try await Self.jobs(app, kind: "email").count
+            let officer = try await signedInStaff(app, tenant: Self.tenant, role: .officer)
+            try await post(app, "/backoffice/t/bangkrathum/identity/\(try account.requireID().uuidString.lowercased())", officer,
+                           ["decision": "reject", "reason": "ภาพหน้าบัตรไม่ชัด", "identityVersion": "1"]) { res in
+                #expect(res.status == .seeOther)
+            }
+            #expect(try await Self.jobs(app, kind: "email").count == emailsBefore, "no e-mail: the citizen chose LINE only")
+            try await LineTestSupport.drain(app)
+            let push = try #require(try await line.delivered(app).last)
+            #expect(push.kind == "push" && push.to == user)
+            #expect(push.texts.first == "ไม่ผ่านการยืนยันตัวตน กรุณาส่งภาพใหม่ – เทศบาลตำบลบางกระทุ่ม")
+            let raw = try await app.client.get(URI(string: line.baseURL + "/_test/delivered")).body.map { String(buffer: $0) } ?? ""
+            #expect(raw.contains("ภาพหน้าบัตรไม่ชัด") && raw.contains("/t/bangkrathum/account/identity"), "the reason and the way to send new images")
+        }
+    }
+
     @Test("LINE messages: texts, Thai cut by UTF-16 length, retry keys stable per job", arguments: [0])
     func messages(_: Int) throws {
         #expect(LineCommand.parse(" สถานะ ") == .status && LineCommand.parse("STATUS") == .status)
