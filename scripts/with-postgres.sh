@@ -50,7 +50,9 @@ unix_socket_directories = '$PGDATA'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 200
+# The suites run in parallel, each app with a pool of up to 4 connections per event loop, some with an
+# `eservice worker` process beside it: 200 ran out once ("too many clients already").
+max_connections = 600
 CONF
 
 as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start >/dev/null \
