@@ -64,6 +64,9 @@ struct LineTests {
             #expect(try await LineTestSupport.post(app, again) == .ok, "LINE redelivers")
             #expect(try await Self.jobs(app, kind: "line.event").count == 1, "one job per webhookEventId")
             try await LineTestSupport.drain(app)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let kept = try await sql.raw("SELECT payload FROM outbox_jobs WHERE kind = 'line.event'").all().map { try $0.decode(column: "payload", as: String.self) }
+            #expect(kept == ["{}"], "the event's content is not kept once handled (its key is)")
             #expect(try await LineStore.user(tenant: Self.tenant, userID: user, on: app.db)?.following == true)
             let delivered = try await line.delivered(app)
             #expect(delivered.count == 1 && delivered[0].kind == "reply" && delivered[0].replyToken == follow.events[0].replyToken)

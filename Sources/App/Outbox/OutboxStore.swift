@@ -90,11 +90,14 @@ public enum OutboxStore {
     /// Jobs whose idempotency key starts with this carry a secret (a password-reset link): once delivered,
     /// their payload is removed, so the database keeps no usable copy.
     public static let secretKeyPrefix = "secret:"
+    /// Jobs whose payload is emptied once delivered, though their key stays (a redelivered LINE event finds it):
+    /// what people typed to the Official Account, and the pushes to them, are not kept after they are handled.
+    public static let emptiedOnDelivery = [secretKeyPrefix, "line-event:", "line:"]
 
     /// Marks a job done, if this worker still holds it.
     @discardableResult
     public static func complete(_ job: ClaimedJob, worker: String, now: Date, on db: any Database) async throws -> Bool {
-        let payload = job.idempotencyKey.hasPrefix(secretKeyPrefix) ? "{}" : job.payload
+        let payload = emptiedOnDelivery.contains(where: job.idempotencyKey.hasPrefix) ? "{}" : job.payload
         let rows = try await sqlDatabase(db).raw("""
             UPDATE outbox_jobs SET status = 'done', finished_at = \(bind: now), updated_at = \(bind: now),
                    locked_until = NULL, last_error = NULL, payload = \(bind: payload)
