@@ -36,6 +36,9 @@ public final class OutboxWorker: Sendable {
         public var batchSize = 64
         public var lease: TimeInterval = 120
         public var idlePoll: TimeInterval = 0.5
+        /// After a batch that was not full, a short wait lets a trickle of new jobs (a webhook's events, one every few
+        /// milliseconds) gather into one claim instead of one claim each.
+        public var gather: TimeInterval = 0.02
         public var retry = RetryPolicy()
         /// The clock due times are read from; tests move it forward instead of sleeping.
         public var now: @Sendable () -> Date = { Date() }
@@ -86,7 +89,12 @@ public final class OutboxWorker: Sendable {
         logger.info("outbox worker started", metadata: ["worker": .string(id)])
         while !Task.isCancelled {
             do {
-                if try await runOnce() == 0 { await wakeUp.wait(upTo: options.idlePoll) }
+                let n = try await runOnce()
+                if n == 0 {
+                    await wakeUp.wait(upTo: options.idlePoll)
+                } else if n < options.batchSize, options.gather > 0 {
+                    try? await Task.sleep(for: .milliseconds(Int(options.gather * 1000)))
+                }
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("outbox claim failed", metadata: ["error": .string("\(error)")])
