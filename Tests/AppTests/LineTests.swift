@@ -137,7 +137,7 @@ struct LineTests {
             _ = try await LineTestSupport.post(app, try LineWebhookFixture.make([["type": "postback", "user": user, "data": "action=link"]]))
             try await LineTestSupport.drain(app)
             let token = try #require(try await line.linkTokens(app).first { $0.value == user }?.key)
-            let raw = try await app.client.get(URI(string: line.baseURL + "/_test/delivered")).body.map { String(buffer: $0) } ?? ""
+            let raw = try await line.deliveredJSON(app)
             #expect(raw.contains("/t/bangkrathum/line/link?linkToken=\(token)"), "the reply links the sign-in page with the token")
 
             // Not signed in: the sign-in page first, coming back here.
@@ -163,6 +163,8 @@ struct LineTests {
                 #expect(res.status == .forbidden)
             }
             let nonce = try await Self.nonce(app, client, linkToken: token)
+            #expect(try await LineStore.link(tenant: "bangrak", nonce: nonce, userID: intruder, now: Date(), on: app.db) == nil,
+                    "another tenant's accountLink cannot use this tenant's nonce")
 
             // Unknown nonce, a failed link, then the real one; then the same nonce again for someone else.
             _ = try await LineTestSupport.post(app, try LineWebhookFixture.make([
@@ -179,7 +181,6 @@ struct LineTests {
             try await LineTestSupport.drain(app)
             #expect(try await LineStore.user(tenant: Self.tenant, userID: intruder, on: app.db)?.citizenID == nil, "a used nonce links nobody")
             #expect(try await LineStore.linked(tenant: Self.tenant, citizenID: try account.requireID(), on: app.db)?.userID == user)
-            // Another tenant's webhook cannot use this tenant's nonce (bangrak has no LINE channel at all).
 
             // The profile page shows the link; unlinking ends it.
             try await app.testing().test(.GET, "/t/bangkrathum/account/profile", headers: client.headers) { res in
@@ -419,7 +420,7 @@ struct LineTests {
             let push = try #require(try await line.delivered(app).last)
             #expect(push.kind == "push" && push.to == user)
             #expect(push.texts.first == "ไม่ผ่านการยืนยันตัวตน กรุณาส่งภาพใหม่ – เทศบาลตำบลบางกระทุ่ม")
-            let raw = try await app.client.get(URI(string: line.baseURL + "/_test/delivered")).body.map { String(buffer: $0) } ?? ""
+            let raw = try await line.deliveredJSON(app)
             #expect(raw.contains("ภาพหน้าบัตรไม่ชัด") && raw.contains("/t/bangkrathum/account/identity"), "the reason and the way to send new images")
         }
     }

@@ -143,13 +143,13 @@ def _validate_messages(messages, alt_text_max):
         raise Invalid(errors)
 
 
-def validate_push(body, alt_text_max):
+def _validate_request(body, alt_text_max, field, field_ok, field_error, model, kind):
+    """The recipient field, the messages, then the SDK's own model of the whole request."""
     if not isinstance(body, dict):
         raise Invalid([("", "Request body must be a JSON object")])
     errors = []
-    to = body.get("to")
-    if not isinstance(to, str) or not USER_ID_RE.match(to):
-        errors.append(("to", "Must be a LINE user ID (U + 32 lowercase hex)"))
+    if not field_ok(body.get(field)):
+        errors.append((field, field_error))
     try:
         _validate_messages(body.get("messages"), alt_text_max)
     except Invalid as inv:
@@ -157,28 +157,19 @@ def validate_push(body, alt_text_max):
     if errors:
         raise Invalid(errors)
     try:
-        PushMessageRequest.from_dict(body)
+        model.from_dict(body)
     except Exception as exc:
-        raise Invalid([("", "Invalid push request (SDK): " + _sdk_error_text(exc))])
+        raise Invalid([("", "Invalid %s request (SDK): %s" % (kind, _sdk_error_text(exc)))])
+
+
+def validate_push(body, alt_text_max):
+    _validate_request(body, alt_text_max, "to", lambda v: isinstance(v, str) and bool(USER_ID_RE.match(v)),
+                      "Must be a LINE user ID (U + 32 lowercase hex)", PushMessageRequest, "push")
 
 
 def validate_reply(body, alt_text_max):
-    if not isinstance(body, dict):
-        raise Invalid([("", "Request body must be a JSON object")])
-    errors = []
-    token = body.get("replyToken")
-    if not isinstance(token, str) or token == "":
-        errors.append(("replyToken", "May not be empty"))
-    try:
-        _validate_messages(body.get("messages"), alt_text_max)
-    except Invalid as inv:
-        errors.extend(inv.details)
-    if errors:
-        raise Invalid(errors)
-    try:
-        ReplyMessageRequest.from_dict(body)
-    except Exception as exc:
-        raise Invalid([("", "Invalid reply request (SDK): " + _sdk_error_text(exc))])
+    _validate_request(body, alt_text_max, "replyToken", lambda v: isinstance(v, str) and v != "",
+                      "May not be empty", ReplyMessageRequest, "reply")
 
 
 # ---------------------------------------------------------------- helpers

@@ -5,7 +5,6 @@ import Vapor
 /// A tenant's LINE channel with its secrets read from the environment variables its settings name.
 struct LineChannel: Sendable {
     let tenant: Tenant
-    let settings: LineChannelSettings
     let secret: String
     let accessToken: String
     let apiBase: URL
@@ -33,7 +32,24 @@ struct LineChannel: Sendable {
         guard let secret, let token else {
             return .failure(.missingSecrets([secret == nil ? line.secretEnv : nil, token == nil ? line.tokenEnv : nil].compactMap { $0 }))
         }
-        return .success(LineChannel(tenant: tenant, settings: line, secret: secret, accessToken: token, apiBase: settings.lineAPIBase))
+        return .success(LineChannel(tenant: tenant, secret: secret, accessToken: token, apiBase: settings.lineAPIBase))
+    }
+}
+
+extension LineChannel {
+    /// An outbox job's payload, tenant and channel; what cannot be read or is gone ends the job for good.
+    static func forJob<Payload: Decodable>(_ job: ClaimedJob, _ type: Payload.Type, app: Application) throws -> (Payload, LineChannel) {
+        let payload: Payload
+        do {
+            payload = try JSONDecoder.outbox.decode(Payload.self, from: Data(job.payload.utf8))
+        } catch {
+            throw OutboxFailure.permanent("payload is not a \(job.kind) job: \(error)")
+        }
+        guard let slug = job.tenantID, let tenant = app.tenants.tenant(slug: slug) else { throw OutboxFailure.permanent("no such tenant") }
+        switch resolve(tenant, settings: app.settings) {
+        case .success(let channel): return (payload, channel)
+        case .failure(let problem): throw OutboxFailure.permanent(problem.thai)
+        }
     }
 }
 

@@ -24,18 +24,8 @@ struct LineEventHandler: OutboxHandler {
     }
 
     func handle(_ job: ClaimedJob) async throws {
-        let payload: Payload
-        do {
-            payload = try JSONDecoder.outbox.decode(Payload.self, from: Data(job.payload.utf8))
-        } catch {
-            throw OutboxFailure.permanent("payload is not a LINE event: \(error)")
-        }
-        guard let slug = job.tenantID, let tenant = app.tenants.tenant(slug: slug) else { throw OutboxFailure.permanent("no such tenant") }
-        let channel: LineChannel
-        switch LineChannel.resolve(tenant, settings: app.settings) {
-        case .success(let c): channel = c
-        case .failure(let problem): throw OutboxFailure.permanent(problem.thai)
-        }
+        let (payload, channel) = try LineChannel.forJob(job, Payload.self, app: app)
+        let tenant = channel.tenant
         let event = payload.event
         guard let userID = event.userID else { return }  // groups and rooms: not served
         let db = app.db

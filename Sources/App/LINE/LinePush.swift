@@ -52,18 +52,8 @@ struct LinePushHandler: OutboxHandler {
     }
 
     func handle(_ job: ClaimedJob) async throws {
-        let payload: LinePushMessage.Payload
-        do {
-            payload = try JSONDecoder.outbox.decode(LinePushMessage.Payload.self, from: Data(job.payload.utf8))
-        } catch {
-            throw OutboxFailure.permanent("payload is not a LINE push: \(error)")
-        }
-        guard let slug = job.tenantID, let tenant = app.tenants.tenant(slug: slug) else { throw OutboxFailure.permanent("no such tenant") }
-        let channel: LineChannel
-        switch LineChannel.resolve(tenant, settings: app.settings) {
-        case .success(let c): channel = c
-        case .failure(let problem): throw OutboxFailure.permanent(problem.thai)
-        }
+        let (payload, channel) = try LineChannel.forJob(job, LinePushMessage.Payload.self, app: app)
+        let tenant = channel.tenant
         guard let user = try await LineStore.user(tenant: tenant.id, userID: payload.to, on: app.db), user.following, user.citizenID != nil else {
             return  // unfollowed or unlinked since: nothing to send
         }

@@ -39,7 +39,7 @@ enum CitizenNotices {
     static func statusChanged(_ req: Request, petition: PetitionRecord, tenant: Tenant, note: String?, to r: Recipient?) async throws -> [any OutboxMessage] {
         guard let r else { return [] }
         var out: [any OutboxMessage] = try await PetitionMail.statusChanged(req, petition: petition, tenant: tenant, note: note, citizen: r.citizen)
-        if let user = r.lineUserID, r.citizen.noticeChoices.wants(petition.status == .completed ? .completed : .statusChanged, by: .line) {
+        if let user = r.lineUserID, r.citizen.noticeChoices.wants(.of(petition.status), by: .line) {
             let message = LineNotices.statusChanged(tenant: tenant, number: petition.number, serviceName: petition.serviceName, status: petition.status,
                                                     at: petition.statusChangedAt, note: note,
                                                     link: CitizenMail.link(req, tenant: tenant, .petition(petition.number)))
@@ -54,7 +54,7 @@ enum CitizenNotices {
         guard let r else { return [] }
         var out: [NoticeChannel] = []
         if PetitionMail.wants(r.citizen, status: status) { out.append(.email) }
-        if r.lineUserID != nil, r.citizen.noticeChoices.wants(status == .completed ? .completed : .statusChanged, by: .line) { out.append(.line) }
+        if r.lineUserID != nil, r.citizen.noticeChoices.wants(.of(status), by: .line) { out.append(.line) }
         return out
     }
 

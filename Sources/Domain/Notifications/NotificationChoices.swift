@@ -9,6 +9,9 @@ public enum NoticeKind: String, CaseIterable, Sendable {
     /// The result of the identity check.
     case identity
 
+    /// The kind of notice a petition's move to `status` is.
+    public static func of(_ status: PetitionStatus) -> NoticeKind { status == .completed ? .completed : .statusChanged }
+
     public var thai: String {
         switch self {
         case .filed: "ยืนยันเมื่อยื่นคำร้องสำเร็จ"

@@ -74,6 +74,11 @@ final class LINEServer: @unchecked Sendable {
         try await app.client.get(URI(string: baseURL + "/_test/delivered")).content.decode([Delivered].self)
     }
 
+    /// The delivered messages as the server keeps them (Flex contents included), for looking inside.
+    func deliveredJSON(_ app: Application) async throws -> String {
+        try await app.client.get(URI(string: baseURL + "/_test/delivered")).body.map { String(buffer: $0) } ?? ""
+    }
+
     func requests(_ app: Application) async throws -> [Received] {
         try await app.client.get(URI(string: baseURL + "/_test/requests")).content.decode([Received].self)
     }
