@@ -40,12 +40,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.storage[Application.NationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret)
 
     try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
+    // A request waits up to 30 s for a connection (the drivers' default is 10 s): in a burst of filings for
+    // one tenant, each holds the tenant's number row until it commits, so on a slow or busy machine (a disk
+    // slow to sync, a backup) the last of a burst is answered late rather than with an error. A 10 s wait
+    // failed sixteen filings at once on a loaded CI machine.
     if let url = settings.databaseURL {
-        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
+        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30)), as: .psql)
     } else {
         let file = settings.dataDirectory.appendingPathComponent("eservice.sqlite").path
-        // A request waits up to 30 s for a connection: when the disk is slow to sync (a burst of uploads, a
-        // backup), it is answered late rather than with an error.
         app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: Settings.sqliteConnectionsPerEventLoop, connectionPoolTimeout: .seconds(30)), as: .sqlite)
     }
     app.migrations.add(AllMigrations.list)
