@@ -39,7 +39,8 @@ struct TenantSiteController {
 
     struct TermsPage: Encodable {
         var page: PageChrome
-        var paragraphs: [String]
+        /// The tenant's `terms.md` rendered by `MarkdownLite` (every character escaped, no raw HTML).
+        var termsHTML: String
     }
 
     func home(_ req: Request) async throws -> Response {
@@ -74,17 +75,15 @@ struct TenantSiteController {
     }
 
     func terms(_ req: Request) async throws -> View {
-        let paragraphs = try await Self.termsParagraphs(req)
-        return try await req.view.render("tenant/terms", TermsPage(page: PageChrome(request: req, title: "ข้อตกลงและเงื่อนไขการให้บริการ"), paragraphs: paragraphs))
+        let html = try await Self.termsHTML(req)
+        return try await req.view.render("tenant/terms", TermsPage(page: PageChrome(request: req, title: "ข้อตกลงและเงื่อนไขการให้บริการ"), termsHTML: html))
     }
 
-    /// The tenant's `terms.md` as paragraphs (blank lines between them), for the terms page and registration.
-    static func termsParagraphs(_ req: Request) async throws -> [String] {
+    /// The tenant's `terms.md` as HTML (headings, paragraphs, lists, bold, links; all text escaped), the same
+    /// for the terms page and the registration page.
+    static func termsHTML(_ req: Request) async throws -> String {
         let text = try await req.fileio.collectFile(at: try req.tenant.tenant.termsFile.path)
-        return String(buffer: text)
-            .components(separatedBy: "\n\n")
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }
+        return MarkdownLite.html(String(buffer: text))
     }
 
     /// The tenant's colours as CSS custom properties (kept out of the page so the CSP can forbid inline style).
