@@ -16,7 +16,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from test_backoffice import OFFICER, PHONE, fill, sign_in, sign_out
-from test_journeys import BASE, ROOT, SHOTS, assert_no_horizontal_scroll, driver, wait, wait_for_text  # noqa: F401
+from test_journeys import BASE, ROOT, SHOTS, assert_compact_header, assert_no_horizontal_scroll, driver, wait, wait_for_text  # noqa: F401
 
 step_no = [0]
 # The verified citizen, for the petition journey (test_petitions.py) that runs after this one.
@@ -68,6 +68,14 @@ def test_citizen_registers_and_is_verified(driver):  # noqa: F811
     d.find_element(By.CSS_SELECTOR, ".banner-actions a.button").click()
     wait_for_text(d, "ข้อตกลงและเงื่อนไขการให้บริการ")
     assert_no_horizontal_scroll(d)
+    assert_compact_header(d)
+    # The tenant's terms.md is rendered: headings and a numbered list, no Markdown source.
+    box = d.find_element(By.CSS_SELECTOR, ".terms-box")
+    assert box.find_elements(By.CSS_SELECTOR, "h2"), "the terms have no heading"
+    assert len(box.find_elements(By.CSS_SELECTOR, "ol > li")) >= 10, "the numbered clauses are not a list"
+    text = box.get_attribute("textContent")
+    assert "# " not in text and "**" not in text, "the terms show Markdown source: %.200s" % text
+    shot(d, "terms")
     submit(d, "ตกลง")
     wait_for_text(d, "กรุณาทำเครื่องหมายยอมรับ")
     shot(d, "terms-not-accepted")
@@ -104,6 +112,7 @@ def test_citizen_registers_and_is_verified(driver):  # noqa: F811
     wait_for_text(d, "ยินดีต้อนรับเข้าสู่ระบบบริการประชาชนออนไลน์")
     wait_for_text(d, "กำลังตรวจสอบการยืนยันตัวตน")
     assert_no_horizontal_scroll(d)
+    assert_compact_header(d)  # signed in: three links in the header as well
     shot(d, "welcome-pending")
     d.find_element(By.CSS_SELECTOR, ".citizen-links form.signout button").click()
     wait_for_text(d, "ออกจากระบบแล้ว")

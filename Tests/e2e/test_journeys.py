@@ -100,6 +100,19 @@ def assert_no_horizontal_scroll(d):
     assert sw <= iw + 1, "horizontal scroll at %s: scrollWidth %d > innerWidth %d" % (d.current_url, sw, iw)
 
 
+def header_share(d):
+    """The page header's height as a share of the viewport's height."""
+    return d.execute_script(
+        "var h = document.querySelector('body > header'); return h ? h.getBoundingClientRect().height / window.innerHeight : 0")
+
+
+def assert_compact_header(d, limit=0.25):
+    """On a phone the tenant's name and menus once took half of the first screen; a quarter at most."""
+    share = header_share(d)
+    assert 0 < share <= limit, "the header takes %.0f%% of the %dpx-high screen at %s" % (
+        share * 100, d.execute_script("return window.innerHeight"), d.current_url)
+
+
 def open_tenant_home_from_portal(d):
     d.get(BASE + "/")
     wait(d).until(lambda drv: len(drv.find_elements(By.CSS_SELECTOR, "a[data-tenant]")) >= 3)
@@ -141,6 +154,32 @@ def test_portal_to_service(page):
     wait(d).until(EC.url_contains("/services/"))
     assert norm(title.text) == link_text
     assert_no_horizontal_scroll(d)
+
+
+def test_tenant_header_is_compact(page):
+    """Each tenant's home: the header (logo, name, sign-in links, menus) stays within a quarter of the screen,
+    the name in at most two lines of at least 15 px, the full name in the link's title; the menus still open."""
+    d = page
+    for slug in ("bangkrathum", "bangrak", "nakhonpathom"):
+        d.get(BASE + "/t/%s/" % slug)
+        wait_for_text(d, PORTAL_HEADING)
+        assert_compact_header(d)
+        brand = d.find_element(By.CSS_SELECTOR, ".tenant-header a.brand")
+        name = tenant_name_th(slug)
+        if name:
+            assert brand.get_attribute("title") == name, "the full name is the brand link's title"
+        lines, size = d.execute_script(
+            "var n = arguments[0], s = getComputedStyle(n);"
+            "return [n.getBoundingClientRect().height / parseFloat(s.lineHeight), parseFloat(s.fontSize)]",
+            brand.find_element(By.CSS_SELECTOR, ".brand-name"))
+        assert lines <= 2.05, "the name takes %.1f lines on %s" % (lines, slug)
+        assert size >= 15, "the name is %.1fpx" % size
+        assert_no_horizontal_scroll(d)
+    menu = d.find_element(By.CSS_SELECTOR, '#services-menu details.menu[data-menu="complaints"] summary')
+    menu.click()
+    first = wait(d).until(EC.visibility_of_element_located(
+        (By.CSS_SELECTOR, '#services-menu details[data-menu="complaints"] a.service-link')))
+    assert norm(first.text)
 
 
 def test_tenant_by_host(page):

@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import Select
 
 from test_backoffice import OFFICER, PHONE, fill, sign_in, sign_out
 from test_citizen import CITIZEN, submit
-from test_journeys import BASE, SHOTS, assert_no_horizontal_scroll, driver, wait, wait_for_text  # noqa: F401
+from test_journeys import BASE, SHOTS, assert_compact_header, assert_no_horizontal_scroll, driver, wait, wait_for_text  # noqa: F401
 
 step_no = [0]
 
@@ -46,6 +46,44 @@ def cookies(d):
 def fetch(d, url):
     with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookies(d)})) as r:
         return r.headers, r.read()
+
+
+# Each petition status's badge colours in Public/css/site.css (text, background), as the browser computes them.
+STATUS_COLOURS = {
+    "submitted": ("rgb(29, 43, 79)", "rgb(232, 236, 245)"),
+    "accepted": ("rgb(107, 75, 0)", "rgb(255, 247, 224)"),
+    "in_progress": ("rgb(90, 45, 130)", "rgb(241, 233, 248)"),
+    "completed": ("rgb(0, 90, 48)", "rgb(230, 244, 234)"),
+    "cannot_proceed": ("rgb(164, 22, 26)", "rgb(253, 234, 234)"),
+}
+
+
+def computed(d, element, prop):
+    return d.execute_script("return getComputedStyle(arguments[0]).getPropertyValue(arguments[1])", element, prop)
+
+
+def rgb(css):
+    """(r, g, b, alpha) of a computed colour such as "rgb(1, 2, 3)" or "rgba(0, 0, 0, 0)"."""
+    parts = [float(p) for p in css[css.index("(") + 1:css.index(")")].split(",")]
+    return tuple(parts[:3]) + ((parts[3],) if len(parts) == 4 else (1.0,))
+
+
+def contrast(a, b):
+    def luminance(c):
+        ch = [v / 255 for v in c[:3]]
+        ch = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in ch]
+        return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def assert_status_badge(d, badge, status):
+    """The badge carries its status's colours (a stylesheet block left open once dropped them on phones)."""
+    assert badge.get_attribute("data-status") == status, badge.get_attribute("outerHTML")
+    text, background = computed(d, badge, "color"), computed(d, badge, "background-color")
+    assert rgb(background)[3] > 0 and rgb(background)[:3] != (255, 255, 255), "status %s badge has no colour: %s" % (status, background)
+    assert (text, background) == STATUS_COLOURS[status], "status %s badge is %s on %s" % (status, text, background)
+    assert contrast(rgb(text), rgb(background)) >= 4.5
 
 
 def citizen_sign_in(d):
@@ -107,6 +145,21 @@ def test_petition_from_filing_to_verified_licence(driver):  # noqa: F811
     d.get(BASE + "/t/bangkrathum/account/petitions")
     wait_for_text(d, number)
     wait_for_text(d, "ส่งคำร้อง")
+    # On the phone each petition is a card (not a squeezed four-column table row), its number on one line,
+    # its status in colour; the header stays small.
+    row = d.find_element(By.CSS_SELECTOR, ".petition-table tbody tr")
+    assert computed(d, row, "display") == "block", "คำร้องของฉัน is a table row on the phone"
+    cells = row.find_elements(By.CSS_SELECTOR, "td")
+    assert all(computed(d, td, "display") == "block" for td in cells)
+    tops = [td.rect["y"] for td in cells]
+    assert tops == sorted(tops) and len(set(tops)) == len(cells), "the cells are not stacked: %s" % tops
+    assert d.execute_script("return document.querySelector('.petition-table thead').getBoundingClientRect().right") <= 0
+    link = row.find_element(By.CSS_SELECTOR, "a.petition-number-link")
+    assert link.text == number
+    assert d.execute_script("return arguments[0].getClientRects().length", link) == 1, "the tracking number is split over lines"
+    assert_status_badge(d, row.find_element(By.CSS_SELECTOR, ".status-badge"), "submitted")
+    assert_compact_header(d)
+    assert_no_horizontal_scroll(d)
     shot(d, "my-petitions")
     d.find_element(By.CSS_SELECTOR, ".citizen-links form.signout button").click()
     wait_for_text(d, "ออกจากระบบแล้ว")
@@ -150,6 +203,17 @@ def test_petition_from_filing_to_verified_licence(driver):  # noqa: F811
     wait_for_text(d, "ส่งถังขยะเรียบร้อยแล้ว")
     wait_for_text(d, "ใบอนุญาต")
     assert_no_horizontal_scroll(d)
+    assert_compact_header(d)
+    assert_status_badge(d, d.find_element(By.CSS_SELECTOR, "main p.status-badge"), "completed")
+    # เปิดดู and ดาวน์โหลด look like buttons: a background unlike the page's, readable text (AA), a tap-sized box.
+    page_bg = rgb(computed(d, d.find_element(By.TAG_NAME, "body"), "background-color"))
+    for selector in (".documents a[data-view]", ".documents a[data-download]"):
+        button = d.find_element(By.CSS_SELECTOR, selector)
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        bg, fg = rgb(computed(d, button, "background-color")), rgb(computed(d, button, "color"))
+        assert bg[3] == 1 and bg[:3] != page_bg[:3], "%s has the page's background %s" % (button.text, bg)
+        assert contrast(fg, bg) >= 4.5, "%s: text contrast %.1f" % (button.text, contrast(fg, bg))
+        assert button.rect["height"] >= 40
     shot(d, "citizen-completed")
     download = d.find_element(By.CSS_SELECTOR, ".documents a[data-download]").get_attribute("href")
     headers, body = fetch(d, download)
