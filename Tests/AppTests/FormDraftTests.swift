@@ -26,6 +26,19 @@ struct FormDraftTests {
         return out.joined(separator: "&")
     }
 
+    @Test("a button's row index from a crafted post is only ever one a draft can have (no overflow on ±1)", arguments: [
+        "field-down:9223372036854775807", "field-up:-9223372036854775808", "attachment-down:9223372036854775807",
+        "attachment-up:-9223372036854775808", "field-remove:99999999999999999999", "field-up:-1", "field-down:100", "field-up:๙๙",
+    ])
+    func extremeRowIndex(action: String) {
+        var draft = FormDraft(Self.form, version: 1)
+        let parsed = FormDraft.Action(action)
+        #expect(parsed == .refresh || { if case .moveField(let i, _) = parsed { return (0..<FormDraft.maxRows).contains(i) } else { return false } }(),
+                "\(action) → \(parsed)")
+        draft.apply(parsed)
+        #expect(draft.fields.count == 2)
+    }
+
     @Test("a form goes through the page and back unchanged")
     func roundTrip() {
         let draft = FormDraft(Self.form, version: 3)

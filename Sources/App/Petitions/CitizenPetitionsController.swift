@@ -96,7 +96,7 @@ struct CitizenPetitionsController {
         let account = try req.citizen
         let raw = req.query[String.self, at: "status"]
         let filter = Filter(rawValue: raw ?? "") ?? .all
-        let page = max(1, min(req.query[Int.self, at: "page"] ?? 1, 10_000))
+        let page = BoundedNumber.page(req.query[String.self, at: "page"], last: 10_000)
         // One more than a page tells whether there is a next one.
         let rows = try await PetitionStore.mine(citizenID: try account.requireID(), tenant: t.tenant, statuses: filter.statuses,
                                                 limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize, on: req.db)

@@ -1,4 +1,5 @@
 import Vapor
+import Domain
 
 /// `/`: on a tenant's own host name, that tenant's home; otherwise the list of every municipality,
 /// searchable and paged (there may be thousands).
@@ -29,11 +30,12 @@ struct PortalController {
             return try await TenantSiteController().home(req)
         }
         let query = ((try? req.query.get(String.self, at: "q")) ?? "").trimmingCharacters(in: .whitespaces)
-        let pageNumber = max(1, (try? req.query.get(Int.self, at: "page")) ?? 1)
         let all = req.application.tenants.all
         let matches = query.isEmpty ? all : all.filter {
             $0.config.name.th.contains(query) || $0.config.name.en.localizedCaseInsensitiveContains(query) || $0.slug.contains(query.lowercased())
         }
+        // Past the last page shows the last page; the number is bounded before it is multiplied.
+        let pageNumber = BoundedNumber.page(req.query[String.self, at: "page"], last: (matches.count + Self.pageSize - 1) / Self.pageSize)
         let start = min((pageNumber - 1) * Self.pageSize, matches.count)
         let end = min(start + Self.pageSize, matches.count)
         func link(_ n: Int) -> String {

@@ -372,10 +372,7 @@ private struct Checker {
 
     /// A decimal number ("16.8211", "-5") inside `range`.
     static func coordinate(_ s: String, in range: ClosedRange<Double>) -> Double? {
-        let body = s.hasPrefix("-") || s.hasPrefix("+") ? s.dropFirst() : Substring(s)
-        guard !body.isEmpty, body.allSatisfy({ $0.isPlainDigit || $0 == "." }), body.filter({ $0 == "." }).count <= 1,
-              body.first != ".", body.last != ".", let x = Double(s), range.contains(x) else { return nil }
-        return x
+        BoundedNumber.double(s, in: range)
     }
 
     mutating func address(_ f: FormField) -> AnswerValue? {

@@ -31,7 +31,8 @@ struct FormDraft: Sendable, Equatable {
 
         init(_ raw: String?) {
             let parts = (raw ?? "").split(separator: ":").map(String.init)
-            let index = parts.count == 2 ? Int(parts[1]) : nil
+            // A row index from the page: only an index a draft can have, so `i ± 1` below cannot overflow.
+            let index = parts.count == 2 ? BoundedNumber.int(parts[1], in: 0...(FormDraft.maxRows - 1)) : nil
             switch (parts.first ?? "", index) {
             case ("save", _): self = .save
             case ("add-field", _): self = .addField
@@ -72,7 +73,7 @@ struct FormDraft: Sendable, Equatable {
         func rows(_ prefix: String) -> [Int] {
             Set(pairs.pairs.compactMap { pair -> Int? in
                 let parts = pair.name.split(separator: ".")
-                guard parts.count == 3, parts[0] == prefix, let i = Int(parts[1]), (0..<Self.maxRows).contains(i) else { return nil }
+                guard parts.count == 3, parts[0] == prefix, let i = BoundedNumber.int(String(parts[1]), in: 0...(Self.maxRows - 1)) else { return nil }
                 return i
             }).sorted()
         }
@@ -87,7 +88,7 @@ struct FormDraft: Sendable, Equatable {
             return Attachment(key: pairs[p + "key"] ?? "", label: pairs[p + "label"] ?? "", types: pairs.all(p + "types"),
                               required: pairs[p + "required"] == "1", maxMB: pairs[p + "max_mb"] ?? "", maxCount: pairs[p + "max_count"] ?? "")
         }
-        baseVersion = pairs["base_version"].flatMap { Int($0) }
+        baseVersion = BoundedNumber.int(pairs["base_version"], in: 1...Int(Int32.max))
     }
 
     /// Applies a button other than save. Returns false when it asked for nothing this draft can do.
@@ -123,7 +124,7 @@ struct FormDraft: Sendable, Equatable {
         let fields = self.fields.enumerated().map { i, f -> FormField in
             let type = FieldType(rawValue: f.type)
             if type == nil { unreadable.append(.init(field: "fields.\(i).type", message: "ช่องที่ \(i + 1): กรุณาเลือกชนิดช่องข้อมูล")) }
-            let maxLength = f.maxLength.trimmed.isEmpty ? nil : Int(f.maxLength.trimmed)
+            let maxLength = f.maxLength.trimmed.isEmpty ? nil : BoundedNumber.int(f.maxLength, in: 0...1_000_000)
             if !f.maxLength.trimmed.isEmpty, maxLength == nil {
                 unreadable.append(.init(field: "fields.\(i).max_length", message: "ช่องที่ \(i + 1): ความยาวสูงสุดต้องเป็นตัวเลข"))
             }
@@ -137,7 +138,7 @@ struct FormDraft: Sendable, Equatable {
         let attachments = self.attachments.enumerated().map { j, a -> AttachmentRule in
             let kinds = FileKind.allCases.filter { a.types.contains($0.rawValue) }
             return AttachmentRule(key: a.key.trimmed.lowercased(), label: a.label.trimmed, required: a.required ? true : nil,
-                                  types: kinds, maxMB: Int(a.maxMB.trimmed) ?? 0, maxCount: Int(a.maxCount.trimmed) ?? 0)
+                                  types: kinds, maxMB: BoundedNumber.int(a.maxMB, in: 0...1_000) ?? 0, maxCount: BoundedNumber.int(a.maxCount, in: 0...1_000) ?? 0)
         }
         let form = ServiceForm(fields: fields, attachments: attachments)
         var seen = Set(unreadable.map(\.field))
@@ -150,7 +151,7 @@ struct FormDraft: Sendable, Equatable {
     private static func order(_ field: String) -> [Int] {
         let parts = field.split(separator: ".")
         let group = parts.first == "fields" ? 1 : parts.first == "attachments" ? 3 : field == "add-field" ? 2 : 4
-        let row = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        let row = parts.count > 1 ? BoundedNumber.int(String(parts[1]), in: 0...Self.maxRows) ?? 0 : 0
         let inputs = ["key", "label", "type", "required", "help", "options", "max_length", "types", "max_mb", "max_count"]
         let input = parts.count > 2 ? inputs.firstIndex(of: String(parts[2])) ?? 0 : 0
         return [group, row, input]

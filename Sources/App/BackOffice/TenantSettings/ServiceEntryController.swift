@@ -23,7 +23,7 @@ struct ServiceEntryController {
 
         func entry(slug fixed: String?) -> CatalogueEntry {
             CatalogueEntry(slug: fixed ?? slug.clean.lowercased(), menu: MenuKey(rawValue: menu.clean) ?? .online, position: 0,
-                           name: name.clean, description: description.clean, slaDays: Int(sla_days.clean) ?? 0,
+                           name: name.clean, description: description.clean, slaDays: BoundedNumber.int(sla_days, in: 0...100_000) ?? 0,
                            verifiedIdentity: verified_identity == "1", retired: false)
         }
     }

@@ -55,7 +55,7 @@ struct TenantDetailsController {
 
         /// Blank label boxes are images not asked for.
         var policy: IdentityPolicy {
-            IdentityPolicy(watermark: watermark.clean, maxFileMB: Int(max_file_mb.clean) ?? 0,
+            IdentityPolicy(watermark: watermark.clean, maxFileMB: BoundedNumber.int(max_file_mb, in: 0...1_000) ?? 0,
                            images: labels.filter { !$0.isEmpty }.map { IdentityPolicy.Image(label: $0) })
         }
     }
@@ -130,7 +130,7 @@ struct TenantDetailsController {
         let form = try req.content.decode(IdentityForm.self)
         let new = form.policy
         var problems = TenantRules.identityProblems(new)
-        if Int(form.max_file_mb.clean) == nil, !problems.contains(where: { $0.field == "max_file_mb" }) {
+        if BoundedNumber.int(form.max_file_mb, in: 0...1_000) == nil, !problems.contains(where: { $0.field == "max_file_mb" }) {
             problems.append(.init(field: "max_file_mb", message: "ขนาดไฟล์สูงสุดต้องเป็นตัวเลข 1–50 (MB)"))
         }
         guard problems.isEmpty else {
