@@ -2,7 +2,8 @@ import Domain
 import Foundation
 import Vapor
 
-/// A tenant's LINE channel with its secrets read from the environment variables its settings name.
+/// A tenant's LINE channel with its secrets read from the tenant's own environment variables
+/// (`LINE_<SLUG>_CHANNEL_SECRET`, `LINE_<SLUG>_ACCESS_TOKEN`, or `LINE_<SLUG>_…` names its folder gives).
 struct LineChannel: Sendable {
     let tenant: Tenant
     let secret: String
@@ -28,9 +29,10 @@ struct LineChannel: Sendable {
             guard let v = settings.environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
             return v
         }
-        let secret = env(line.secretEnv), token = env(line.tokenEnv)
+        let names = line.envNames(slug: tenant.slug)
+        let secret = env(names.secret), token = env(names.token)
         guard let secret, let token else {
-            return .failure(.missingSecrets([secret == nil ? line.secretEnv : nil, token == nil ? line.tokenEnv : nil].compactMap { $0 }))
+            return .failure(.missingSecrets([secret == nil ? names.secret : nil, token == nil ? names.token : nil].compactMap { $0 }))
         }
         return .success(LineChannel(tenant: tenant, secret: secret, accessToken: token, apiBase: settings.lineAPIBase))
     }
@@ -49,6 +51,16 @@ extension LineChannel {
         switch resolve(tenant, settings: app.settings) {
         case .success(let channel): return (payload, channel)
         case .failure(let problem): throw OutboxFailure.permanent(problem.thai)
+        }
+    }
+}
+
+extension LineChannel {
+    /// The two variables the tenant's channel reads and whether each is set on this server; nothing about any other variable.
+    static func variables(_ tenant: Tenant, settings: Settings) -> [(name: String, isSet: Bool)] {
+        let names = (tenant.config.line ?? LineChannelSettings(channelID: "")).envNames(slug: tenant.slug)
+        return [names.secret, names.token].map { name in
+            (name, !(settings.environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true))
         }
     }
 }

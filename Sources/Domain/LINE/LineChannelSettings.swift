@@ -1,10 +1,16 @@
-/// A tenant's LINE Official Account (Messaging API channel): its channel ID, and the names of the environment
-/// variables that hold the channel secret and the access token. The secrets themselves are never in the
-/// tenant's folder or the database.
+/// A tenant's LINE Official Account (Messaging API channel): its channel ID, and where the channel secret and the
+/// access token are read from. The secrets themselves are never in the tenant's folder or the database.
+///
+/// The environment variables are the tenant's own: `LINE_<SLUG>_CHANNEL_SECRET` and `LINE_<SLUG>_ACCESS_TOKEN`.
+/// Only the tenant's folder (`tenant.yaml`, on the server's disk) may name others, and then only names that begin
+/// with `LINE_<SLUG>_`: no tenant can read another tenant's secret or a server setting such as `APP_SECRET`.
+/// The back office sets the channel ID alone.
 public struct LineChannelSettings: Codable, Sendable, Hashable {
     public var channelID: String
-    public var secretEnv: String
-    public var tokenEnv: String
+    /// `secret_env` in `tenant.yaml`; nil: `LINE_<SLUG>_CHANNEL_SECRET`.
+    public var secretEnv: String?
+    /// `token_env` in `tenant.yaml`; nil: `LINE_<SLUG>_ACCESS_TOKEN`.
+    public var tokenEnv: String?
 
     enum CodingKeys: String, CodingKey {
         case channelID = "channel_id"
@@ -12,29 +18,59 @@ public struct LineChannelSettings: Codable, Sendable, Hashable {
         case tokenEnv = "token_env"
     }
 
-    public init(channelID: String, secretEnv: String, tokenEnv: String) {
+    public init(channelID: String, secretEnv: String? = nil, tokenEnv: String? = nil) {
         self.channelID = channelID
         self.secretEnv = secretEnv
         self.tokenEnv = tokenEnv
     }
 
-    /// `LINE_<SLUG>_CHANNEL_SECRET` and `LINE_<SLUG>_ACCESS_TOKEN`: the names a tenant gets unless it says otherwise.
-    public static func defaultEnv(slug: String) -> (secret: String, token: String) {
-        let s = slug.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-        return ("LINE_\(s)_CHANNEL_SECRET", "LINE_\(s)_ACCESS_TOKEN")
+    /// `LINE_<SLUG>_`: the slug upper-cased, `-` (anything but a letter or digit) as `_`.
+    public static func envPrefix(slug: String) -> String {
+        "LINE_" + slug.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? String($0) : "_" }.joined() + "_"
     }
 
-    /// Thai messages for what is wrong, by field (`channel_id`, `secret_env`, `token_env`).
-    public func problems() -> [(field: String, message: String)] {
+    /// `LINE_<SLUG>_CHANNEL_SECRET` and `LINE_<SLUG>_ACCESS_TOKEN`: the names a tenant's secrets are read from.
+    public static func defaultEnv(slug: String) -> (secret: String, token: String) {
+        let p = envPrefix(slug: slug)
+        return (p + "CHANNEL_SECRET", p + "ACCESS_TOKEN")
+    }
+
+    /// The variables this tenant's secrets are read from: the folder's names where they are the tenant's own
+    /// (`LINE_<SLUG>_…`), otherwise the derived ones. Never any other variable, whatever was stored.
+    public func envNames(slug: String) -> (secret: String, token: String) {
+        let derived = Self.defaultEnv(slug: slug)
+        func own(_ name: String?, _ fallback: String) -> String {
+            guard let name, Self.isOwnEnvName(name, slug: slug) else { return fallback }
+            return name
+        }
+        let names = (secret: own(secretEnv, derived.secret), token: own(tokenEnv, derived.token))
+        return names.secret == names.token ? derived : names
+    }
+
+    /// The back office's settings: this channel ID, with the folder's variable names (if any) kept.
+    public func withChannelID(_ id: String) -> LineChannelSettings {
+        LineChannelSettings(channelID: id, secretEnv: secretEnv, tokenEnv: tokenEnv)
+    }
+
+    /// Whether the channel ID is 6–20 digits, as LINE Developers Console shows it.
+    public var channelIDProblem: String? {
+        (6...20).contains(channelID.count) && channelID.allSatisfy({ $0.isASCII && $0.isNumber })
+            ? nil : "Channel ID เป็นตัวเลข 6–20 หลัก ตามที่แสดงใน LINE Developers Console"
+    }
+
+    /// What is wrong in a tenant's folder settings, by field (`channel_id`, `secret_env`, `token_env`).
+    public func problems(slug: String) -> [(field: String, message: String)] {
         var out: [(String, String)] = []
-        if !(6...20).contains(channelID.count) || !channelID.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            out.append(("channel_id", "Channel ID เป็นตัวเลข 6–20 หลัก ตามที่แสดงใน LINE Developers Console"))
+        if let p = channelIDProblem { out.append(("channel_id", p)) }
+        let prefix = Self.envPrefix(slug: slug)
+        for (field, name) in [("secret_env", secretEnv), ("token_env", tokenEnv)] {
+            guard let name else { continue }
+            if !Self.isOwnEnvName(name, slug: slug) {
+                out.append((field, "must be an environment variable name of this tenant (\(prefix)…: A–Z, digits, _), not a secret"))
+            }
         }
-        for (field, name) in [("secret_env", secretEnv), ("token_env", tokenEnv)] where !Self.isEnvName(name) {
-            out.append((field, "ชื่อตัวแปรสภาพแวดล้อมใช้ได้เฉพาะ A–Z ตัวเลข และ _ ขึ้นต้นด้วยตัวอักษร ยาว 3–64 ตัว (ใส่ชื่อตัวแปร ไม่ใช่ค่าลับ)"))
-        }
-        if secretEnv == tokenEnv, Self.isEnvName(secretEnv) {
-            out.append(("token_env", "ตัวแปรของ access token ต้องไม่ใช่ตัวเดียวกับของ channel secret"))
+        if let s = secretEnv, let t = tokenEnv, s == t {
+            out.append(("token_env", "must differ from secret_env"))
         }
         return out
     }
@@ -42,5 +78,11 @@ public struct LineChannelSettings: Codable, Sendable, Hashable {
     static func isEnvName(_ s: String) -> Bool {
         guard (3...64).contains(s.count), let first = s.first, first.isASCII, first.isUppercase else { return false }
         return s.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }
+    }
+
+    /// A variable name of the form `LINE_<SLUG>_<SOMETHING>`.
+    public static func isOwnEnvName(_ s: String, slug: String) -> Bool {
+        let prefix = envPrefix(slug: slug)
+        return isEnvName(s) && s.hasPrefix(prefix) && s.count > prefix.count
     }
 }

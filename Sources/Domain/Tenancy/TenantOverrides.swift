@@ -136,7 +136,8 @@ extension TenantConfig {
             config.colors = display.colors
         }
         if let identity = overrides.identity { config.identity = identity }
-        if let line = overrides.line { config.line = line }
+        // The back office sets the channel ID only: the variables' names stay the folder's (or the derived ones).
+        if let line = overrides.line { config.line = self.line?.withChannelID(line.channelID) ?? LineChannelSettings(channelID: line.channelID) }
         let catalogue = Self.catalogue(folder: menus, entries: overrides.catalogue, forms: overrides.forms)
         config.menus = catalogue.active
         return (config, catalogue.retired)

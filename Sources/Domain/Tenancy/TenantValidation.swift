@@ -42,8 +42,8 @@ public enum TenantRules {
         }
         if let mb = config.identity.maxFileMB, !(1...50).contains(mb) { add("identity.max_file_mb", "must be 1–50") }
         if let line = config.line {
-            for p in line.problems() {
-                add("line.\(p.field)", p.field == "channel_id" ? "must be 6–20 digits" : "must name an environment variable (A–Z, digits, _), not hold a secret, and differ from the other")
+            for p in line.problems(slug: slug) {
+                add("line.\(p.field)", p.field == "channel_id" ? "must be 6–20 digits" : p.message)
             }
         }
 

@@ -6,13 +6,19 @@ import Vapor
 
 /// The tenant's LINE channel in the back office, for its organisation admins: whether it works (secrets found,
 /// the last webhook from LINE, requests refused for their signature, failed pushes with LINE's reasons), how
-/// many citizens linked their LINE, and the settings (channel ID and the names of the environment variables
-/// with the secrets; the secrets themselves are never typed here).
+/// many citizens linked their LINE, the two environment variables the channel reads (the tenant's own,
+/// `LINE_<SLUG>_…`: named by the server, never by the admin) and whether each is set, and the channel ID.
+/// The secrets themselves are never typed or shown here.
 struct LineChannelController {
     struct FailedPush: Encodable {
         var at: String
         var what: String
         var error: String
+    }
+
+    struct Variable: Encodable {
+        var name: String
+        var isSet: Bool
     }
 
     struct Page: Encodable {
@@ -23,6 +29,7 @@ struct LineChannelController {
         var flash: String?
         var errors: [ErrorLink]
         var sections: [FormSection]
+        var variables: [Variable]
         var state: String
         var working: Bool
         var webhookURL: String
@@ -37,40 +44,34 @@ struct LineChannelController {
         var failedCount: Int
     }
 
+    /// The channel ID only: the variables' names are not the admin's to choose (anything else posted is ignored).
     struct SettingsForm: Content {
         var channel_id: String?
-        var secret_env: String?
-        var token_env: String?
-
-        var settings: LineChannelSettings {
-            LineChannelSettings(channelID: channel_id.clean, secretEnv: secret_env.clean.uppercased(), tokenEnv: token_env.clean.uppercased())
-        }
     }
 
     func page(_ req: Request) async throws -> Response {
         let (tenant, _) = try await req.settingsTenant()
         let line = tenant.config.line
-        let defaults = LineChannelSettings.defaultEnv(slug: tenant.slug)
-        let form = SettingsForm(channel_id: line?.channelID, secret_env: line?.secretEnv ?? defaults.secret, token_env: line?.tokenEnv ?? defaults.token)
+        let form = SettingsForm(channel_id: line?.channelID)
         return try await render(req, tenant, form, FormErrors()).encodeResponse(for: req)
     }
 
     func save(_ req: Request) async throws -> Response {
         let (tenant, _) = try await req.settingsTenant()
         let form = try req.content.decode(SettingsForm.self)
-        let new = form.settings
+        let old = tenant.config.line
+        let new = old?.withChannelID(form.channel_id.clean) ?? LineChannelSettings(channelID: form.channel_id.clean)
         var errors = FormErrors()
-        for p in new.problems() { errors.add(p.field, p.message) }
+        if let problem = new.channelIDProblem { errors.add("channel_id", problem) }
         guard errors.isEmpty else {
             return try await render(req, tenant, form, errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let old = tenant.config.line
         if old != new {
             let scope = try req.backOffice
             try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 try await TenantSettingsStore.setLine(new, on: ctx.settings, db: ctx.db)
                 try await AuditLog.record(.lineSettingsChanged, actor: AuditActor(scope.staff), tenant: tenant.id,
-                                          detail: "Channel ID \(old?.channelID ?? "-") → \(new.channelID), ตัวแปร \(new.secretEnv), \(new.tokenEnv)",
+                                          detail: "Channel ID \(old?.channelID ?? "-") → \(new.channelID)",
                                           ip: req.clientAddress, on: ctx.db)
             }
         }
@@ -120,15 +121,12 @@ struct LineChannelController {
         let fields = [
             FieldView(name: "channel_id", label: "Channel ID", kind: .text, value: f.channel_id ?? "",
                       hint: "ตัวเลขจากหน้า Basic settings ของ Messaging API channel ใน LINE Developers Console", inputmode: "numeric", maxlength: 20),
-            FieldView(name: "secret_env", label: "ชื่อตัวแปรสภาพแวดล้อมที่เก็บ Channel secret", kind: .text, value: f.secret_env ?? "",
-                      hint: "ใส่ชื่อตัวแปร ไม่ใช่ค่าลับ ผู้ดูแลเซิร์ฟเวอร์ตั้งค่าตัวแปรนี้ ระบบไม่เก็บค่าลับในฐานข้อมูล", maxlength: 64),
-            FieldView(name: "token_env", label: "ชื่อตัวแปรสภาพแวดล้อมที่เก็บ Channel access token", kind: .text, value: f.token_env ?? "",
-                      hint: "เช่น LINE_\(tenant.slug.uppercased())_ACCESS_TOKEN", maxlength: 64),
         ]
+        let variables = LineChannel.variables(tenant, settings: req.application.settings).map { Variable(name: $0.name, isSet: $0.isSet) }
         let context = Page(
             page: PageChrome(request: req, title: "ช่องทาง LINE – \(tenant.thaiName)"), csrf: req.csrfToken(),
             action: BackOfficeURL.tenantLine(tenant.slug).path, tenantName: tenant.thaiName, flash: req.takeFlash(), errors: errors.items,
-            sections: errors.apply(to: [FormSection(title: nil, fields: fields)]), state: state, working: working,
+            sections: errors.apply(to: [FormSection(title: nil, fields: fields)]), variables: variables, state: state, working: working,
             webhookURL: StaffMail.absolute(req, TenantURL.base(slug: tenant.slug) + "/line/webhook"),
             lastWebhook: last.map(ThaiDate.shortWithTime) ?? "ยังไม่เคยได้รับ", eventsToday: today,
             refused: refused.count, refusedLast: refused.lastAt.map { ThaiDate.shortWithTime($0) + " (" + (refused.lastReason ?? "") + ")" },
