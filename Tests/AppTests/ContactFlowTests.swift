@@ -44,8 +44,69 @@ struct ContactFlowTests {
             #expect(mails.count == 2)
             let ack = try #require(mails.first { $0.mail.to == ["somchai@example.com"] }).mail
             #expect(ack.subject.contains("ได้รับข้อความของท่านแล้ว"))
-            #expect(ack.text.contains("ไฟดับทั้งซอย 5 หมู่ 3"))
-            #expect(!ack.text.contains("&"), "plain text is not HTML-escaped")
+            #expect(ack.text.contains("BKT-C") && ack.text.contains("ไฟฟ้าสาธารณะดับ"), "the reference and the subject")
+            for part in [ack.text, ack.html] {
+                #expect(!part.contains("ไฟดับทั้งซอย"), "the acknowledgement does not repeat the message")
+                #expect(!part.contains("สมชาย"), "nor the name typed in the form")
+            }
+            let office = try #require(mails.first { $0.mail.to != ["somchai@example.com"] }).mail
+            #expect(office.text.contains("ไฟดับทั้งซอย 5 หมู่ 3"), "the municipality gets the message")
+        }
+    }
+
+    /// Posts the contact form from `peer` with a new submission token; the status and the page.
+    static func send(_ app: Application, _ form: FormSession, peer: String, email: String, tenant: String = "bangkrathum") async throws -> (HTTPStatus, String) {
+        var fields = form.fields.merging(Self.valid) { $1 }
+        fields["email"] = email
+        fields["submission"] = RandomToken.make()
+        let res = try await respond(app, .POST, "/t/\(tenant)/contact", peer: peer,
+                                    headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"], body: formBody(fields))
+        return (res.status, res.text)
+    }
+
+    @Test("one client address sends at most 5 messages an hour (to any recipients, any tenant): then 429 and a Thai page, nothing saved",
+          arguments: TestDatabase.all)
+    func limitPerAddress(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            var form = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/bangkrathum/contact") { form = try FormSession.from($0) }
+            for i in 1...ContactController.perAddress.limit {
+                let (status, _) = try await Self.send(app, form, peer: "203.0.113.7", email: "person\(i)@example.com", tenant: i % 2 == 0 ? "bangrak" : "bangkrathum")
+                #expect(status == .seeOther, "message \(i)")
+            }
+            let jobsBefore = try await OutboxStore.allJobs(on: app.db).count
+            let (status, html) = try await Self.send(app, form, peer: "203.0.113.7", email: "someone-new@example.com")
+            #expect(status == .tooManyRequests)
+            #expect(html.contains("ส่งข้อความจากเครื่องนี้ครบ 5 ข้อความในหนึ่งชั่วโมงแล้ว") && html.contains("error-summary"))
+            #expect(html.contains("value=\"someone-new@example.com\""), "what was typed stays")
+            #expect(try await OutboxStore.allJobs(on: app.db).count == jobsBefore, "no e-mail queued")
+            let saved = try await ContactStore.list(tenant: try Tenant.named("bangkrathum", in: app), on: app.db)
+                + ContactStore.list(tenant: try Tenant.named("bangrak", in: app), on: app.db)
+            #expect(saved.count == ContactController.perAddress.limit, "the refused message is not saved")
+            // Another address is not held back.
+            #expect(try await Self.send(app, form, peer: "198.51.100.9", email: "someone-new@example.com").0 == .seeOther)
+        }
+    }
+
+    @Test("one recipient address gets at most 3 acknowledgements a day, whoever sends them: then 429 and a Thai page",
+          arguments: TestDatabase.all)
+    func limitPerRecipient(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            var form = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "/t/bangkrathum/contact") { form = try FormSession.from($0) }
+            let victim = "Victim@Example.com"
+            for i in 1...ContactController.perRecipient.limit {
+                let (status, _) = try await Self.send(app, form, peer: "198.51.100.\(i)", email: i == 2 ? victim.lowercased() : victim,
+                                                      tenant: i == 3 ? "nakhonpathom" : "bangkrathum")
+                #expect(status == .seeOther, "message \(i)")
+            }
+            let (status, html) = try await Self.send(app, form, peer: "198.51.100.200", email: victim)
+            #expect(status == .tooManyRequests)
+            #expect(html.contains("อีเมลนี้ได้รับการตอบรับจากระบบครบ 3 ครั้งในหนึ่งวันแล้ว") && html.contains("href=\"#email\""))
+            let acks = try await OutboxStore.allJobs(on: app.db).filter { $0.idempotencyKey.hasPrefix("contact-ack:") }
+            #expect(acks.count == ContactController.perRecipient.limit)
+            // Another recipient from the same address goes through.
+            #expect(try await Self.send(app, form, peer: "198.51.100.200", email: "other@example.com").0 == .seeOther)
         }
     }
 

@@ -5,6 +5,10 @@ import Vapor
 
 /// "ติดต่อหน่วยงาน": anyone can write to the municipality. The message and both e-mails (to the office,
 /// and an acknowledgement to the sender) are written in one transaction.
+///
+/// The form is no relay: the acknowledgement goes to an address anyone can type, so it carries only the
+/// reference and the subject (never the name or the message), and new messages are limited per client address
+/// (`perAddress`) and per acknowledgement address (`perRecipient`), answered with 429 and the form in Thai.
 struct ContactController {
     struct Form: Content {
         var name: String?
@@ -50,7 +54,24 @@ struct ContactController {
         var body: String
     }
 
+    /// The acknowledgement: nothing the sender typed but the subject, so the form cannot carry text to a stranger.
+    struct AckContext: Encodable, Sendable {
+        var tenantName: String
+        var reference: String
+        var receivedAt: String
+        var subject: String
+    }
+
     static let limits = (name: 200, email: 254, phone: 20, subject: 200, body: 5000)
+    /// New messages from one client address: 5 an hour (all tenants together).
+    static let perAddress = RateLimiter.Rule(limit: 5, window: 60 * 60)
+    /// Acknowledgements to one e-mail address: 3 a day (all tenants together).
+    static let perRecipient = RateLimiter.Rule(limit: 3, window: 24 * 60 * 60)
+
+    /// A new message over one of the limits; the transaction that would have saved it is undone.
+    struct Limited: Error {
+        var error: FieldError
+    }
 
     func form(_ req: Request) async throws -> View {
         try await render(req, form: Form(), errors: [])
@@ -74,7 +95,8 @@ struct ContactController {
         let reference = ContactStore.newReference(tenant: t.tenant, now: now)
         let context = MailContext(tenantName: t.tenant.thaiName, reference: reference, receivedAt: ThaiDate.shortWithTime(now),
                                   name: message.name, email: message.email, phone: message.phone, subject: message.subject, body: message.body)
-        var mails = [try await emails.render(template: "contact-ack", context: context, to: [message.email],
+        let ack = AckContext(tenantName: t.tenant.thaiName, reference: reference, receivedAt: context.receivedAt, subject: message.subject)
+        var mails = [try await emails.render(template: "contact-ack", context: ack, to: [message.email],
                                              subject: "\(t.tenant.thaiName) ได้รับข้อความของท่านแล้ว (\(reference))",
                                              idempotencyKey: "contact-ack:\(t.tenant.id):\(reference)")]
         if let office = t.tenant.config.contact.email {
@@ -84,12 +106,23 @@ struct ContactController {
         }
         let tenant = t.tenant
         let toSend = mails
+        let addressKey = "contact-ip:\(req.clientAddress)"
+        let recipientKey = RateLimiter.key("contact-to", message.email, secret: req.application.settings.appSecret)
         do {
             try await req.db.writeTransaction { db in
                 let (_, created) = try await ContactStore.create(tenant: tenant, token: token, reference: reference, message: message, now: now, on: db)
                 guard created else { return }  // the same form sent twice: one message, one set of e-mails
+                // Counted only for a new message (a double tap is one), in the same transaction: a refusal saves nothing.
+                guard try await RateLimiter.allow(addressKey, Self.perAddress, now: now, on: db) else {
+                    throw Limited(error: FieldError(field: "body", message: "ส่งข้อความจากเครื่องนี้ครบ \(Self.perAddress.limit) ข้อความในหนึ่งชั่วโมงแล้ว กรุณาลองใหม่ภายหลัง หรือติดต่อหน่วยงานทางโทรศัพท์"))
+                }
+                guard try await RateLimiter.allow(recipientKey, Self.perRecipient, now: now, on: db) else {
+                    throw Limited(error: FieldError(field: "email", message: "อีเมลนี้ได้รับการตอบรับจากระบบครบ \(Self.perRecipient.limit) ครั้งในหนึ่งวันแล้ว กรุณาลองใหม่ในวันถัดไป หรือติดต่อหน่วยงานทางโทรศัพท์"))
+                }
                 for mail in toSend { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }
             }
+        } catch let limited as Limited {
+            return try await render(req, form: form, errors: [limited.error]).encodeResponse(status: .tooManyRequests, for: req)
         } catch {
             // Two copies of the form arrived at once (a double tap) and the other one saved it first.
             guard (error as? any DatabaseError)?.isConstraintFailure == true,
