@@ -151,9 +151,55 @@ struct MailTests {
             let emls = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".eml") }
             #expect(emls.count == 1)
             try Self.checkDelivered(dir.appendingPathComponent(emls[0]), mail)
-            try await app.testing().test(.GET, "/dev/mailbox") { res in
-                #expect(res.status == .ok)
-                #expect(res.body.string.contains("ดำเนินการสำเร็จ"))
+            let res = try await respond(app, .GET, "/dev/mailbox", peer: "127.0.0.1")
+            #expect(res.status == .ok)
+            #expect(res.text.contains("ดำเนินการสำเร็จ"))
+        }
+    }
+
+    @Test("the development mailbox answers only the loopback address (127.0.0.0/8, ::1), not through a proxy; others get 404")
+    func mailboxLoopbackOnly() async throws {
+        try await withApp(.sqlite) { app, _ in
+            try await OutboxStore.enqueue(tenant: nil, kind: EmailOutbox.kind, payload: Self.mail(), idempotencyKey: "loopback-1", on: app.db)
+            try await app.makeOutboxWorker().runOnce()
+            let list = try await respond(app, .GET, "/dev/mailbox", peer: "127.0.0.1")
+            #expect(list.status == .ok)
+            let link = try #require(list.text.range(of: #"/dev/mailbox/[^"]+"#, options: .regularExpression).map { String(list.text[$0]) })
+            for peer in ["127.0.0.1", "127.45.6.7", "::1", "::ffff:127.0.0.1"] {
+                for path in ["/dev/mailbox", link] {
+                    let res = try await respond(app, .GET, path, peer: peer)
+                    #expect(res.status == .ok, "\(peer) \(path)")
+                    #expect(res.text.contains("ดำเนินการสำเร็จ"), "\(peer) \(path)")
+                }
+            }
+            for peer in ["203.0.113.5", "10.0.0.1", "192.168.1.20", "128.0.0.1", "::2", "2001:db8::1", "::ffff:10.0.0.1", nil] as [String?] {
+                for path in ["/dev/mailbox", link] {
+                    let res = try await respond(app, .GET, path, peer: peer)
+                    #expect(res.status == .notFound, "\(peer ?? "no peer") \(path)")
+                    #expect(!res.text.contains("ดำเนินการสำเร็จ"))
+                }
+            }
+            // A proxy on this machine forwards someone else's request.
+            for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
+                let res = try await respond(app, .GET, "/dev/mailbox", peer: "127.0.0.1", headers: [header: "203.0.113.5"])
+                #expect(res.status == .notFound, "\(header)")
+            }
+        }
+    }
+
+    @Test("a server that sends data after its 220 to STARTTLS, before the handshake, is refused: no AUTH, no mail")
+    func startTLSInjection() async throws {
+        let cert = try makeTestCertificate()
+        for split in [false, true] {
+            let server = try await InjectingSMTPServer.start(splitInjection: split)
+            let settings = try SMTPSettings(url: "smtp://mailer:secret@127.0.0.1:\(server.port)", caFile: cert.cert)
+            let error = try await #require(throws: (any Error).self) { try await SMTPMailer(settings: settings, timeout: .seconds(10)).send(Self.mail()) }
+            let commands = await server.stop()
+            #expect(commands.contains("STARTTLS"), "\(commands)")
+            #expect(!commands.contains { $0.hasPrefix("AUTH") || $0.hasPrefix("MAIL") || $0.hasPrefix("RCPT") || $0 == "DATA" },
+                    "nothing after STARTTLS in plain text: \(commands)")
+            if !split {
+                #expect((error as? SMTPError).map { if case .dataBeforeTLS = $0 { true } else { false } } == true, "\(error)")
             }
         }
     }

@@ -11,6 +11,9 @@ public enum SMTPError: Error, CustomStringConvertible {
     case tlsRequiredButNotOffered
     case authNotSupported
     case timedOut
+    /// The server (or something between us) sent bytes after its 220 to STARTTLS, before the TLS handshake:
+    /// they would be read as replies inside the encrypted session (STARTTLS command injection, CVE-2011-0411).
+    case dataBeforeTLS
 
     public var isPermanent: Bool {
         switch self {
@@ -27,6 +30,7 @@ public enum SMTPError: Error, CustomStringConvertible {
         case .tlsRequiredButNotOffered: "SMTP server does not offer STARTTLS, which is required"
         case .authNotSupported: "SMTP server offers neither AUTH PLAIN nor AUTH LOGIN"
         case .timedOut: "SMTP conversation timed out"
+        case .dataBeforeTLS: "SMTP server sent data after its reply to STARTTLS, before the TLS handshake; not continuing"
         }
     }
 }
@@ -86,10 +90,18 @@ public struct SMTPMailer: Mailer {
         if !implicit && settings.security != .none {
             let offered = capabilities.contains { $0.uppercased() == "STARTTLS" }
             if offered, let tls {
+                // The reader stops at the 220 to STARTTLS: any byte after it, in the same read or before the TLS
+                // handler is in place, ends the conversation (nothing read in plain text may pass as a TLS reply).
+                try await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.handler(type: SMTPReplyReader.self).tls = .startTLSSent
+                }.get()
                 try await conversation.command("STARTTLS", expect: [220])
                 try await channel.eventLoop.submit {
+                    let reader = try channel.pipeline.syncOperations.handler(type: SMTPReplyReader.self)
+                    guard reader.tls == .awaitingHandshake else { throw SMTPError.dataBeforeTLS }
                     try channel.pipeline.syncOperations.addHandler(
                         NIOSSLClientHandler(context: tls, serverHostname: host.isIPAddress ? nil : host), position: .first)
+                    reader.tls = .plain
                 }.get()
                 capabilities = try await conversation.ehlo(settings.heloName)
             } else if settings.security == .startTLS {
@@ -171,12 +183,17 @@ final class SMTPReplyReader: ChannelInboundHandler {
     private var buffer = ByteBuffer()
     private var lines: [String] = []
 
+    enum TLSStep { case plain, startTLSSent, awaitingHandshake, refused }
+    /// Where STARTTLS stands (read and written on the channel's event loop only).
+    var tls = TLSStep.plain
+
     init(_ continuation: AsyncThrowingStream<SMTPReply, any Error>.Continuation) {
         self.continuation = continuation
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
+        guard tls != .awaitingHandshake, tls != .refused else { return refuse(context) }
         buffer.writeBuffer(&incoming)
         while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
             let length = newline - buffer.readerIndex + 1
@@ -188,9 +205,22 @@ final class SMTPReplyReader: ChannelInboundHandler {
             if !more {
                 continuation.yield(SMTPReply(code: code, lines: lines))
                 lines = []
+                if tls == .startTLSSent {
+                    guard code == 220 else { tls = .plain; continue }
+                    tls = .awaitingHandshake
+                    // Only the handshake may follow the 220.
+                    if buffer.readableBytes > 0 { return refuse(context) }
+                    break
+                }
             }
         }
         buffer.discardReadBytes()
+    }
+
+    private func refuse(_ context: ChannelHandlerContext) {
+        tls = .refused
+        buffer.clear()
+        continuation.finish(throwing: SMTPError.dataBeforeTLS)  // the mailer closes the connection
     }
 
     func channelInactive(context: ChannelHandlerContext) {
