@@ -46,6 +46,8 @@ public enum AllMigrations {
             UpdateCitizenAddNoticeChoices(),
             UpdateTenantSettingAddLine(),
             CreateLineWebhookRejection(),
+            // Session rows expire and are swept (037).
+            UpdateSessionsAddExpiresAt(),
         ]
     }
 }

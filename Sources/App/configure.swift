@@ -39,7 +39,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.lifecycle.use(ImageWorkPoolLifecycle(pool: imageWork))
     app.storage[Application.NationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret)
 
-    try FileManager.default.createDirectory(at: settings.dataDirectory, withIntermediateDirectories: true)
+    try PrivateFiles.directory(settings.dataDirectory)
     // A request waits up to 30 s for a connection (the drivers' default is 10 s): in a burst of filings for
     // one tenant, each holds the tenant's number row until it commits, so on a slow or busy machine (a disk
     // slow to sync, a backup) the last of a burst is answered late rather than with an error. A 10 s wait
@@ -48,6 +48,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30)), as: .psql)
     } else {
         let file = settings.dataDirectory.appendingPathComponent("eservice.sqlite").path
+        try PrivateFiles.file(URL(fileURLWithPath: file))  // 0600 before SQLite opens it (its -wal and -shm follow)
         app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: Settings.sqliteConnectionsPerEventLoop, connectionPoolTimeout: .seconds(30)), as: .sqlite)
     }
     app.migrations.add(AllMigrations.list)
@@ -55,7 +56,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // in reverse order, so the poll stops before the database closes.
     TenantSettingsSync.install(on: app)
 
-    app.sessions.use { app in UnchangedSessions(base: app.fluent.sessions.driver()) }
+    app.sessions.use { _ in UnchangedSessions(base: SessionStore()) }
     let secure = settings.servesOverHTTPS
     app.sessions.configuration = SessionsConfiguration(cookieName: "eservice_session") { id in
         // Max-Age rather than Expires: the same eight hours, without formatting a date on every response.
@@ -73,8 +74,10 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware = Middlewares()
     app.middleware.use(AccessLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(https: secure))
+    let staticFiles = StaticFilesMiddleware(publicDirectory: settings.publicDirectory.path + "/")
+    app.middleware.use(PersonalPagesMiddleware(cookieName: app.sessions.configuration.cookieName, staticPrefixes: staticFiles.prefixes))
     app.middleware.use(ErrorPageMiddleware())
-    app.middleware.use(StaticFilesMiddleware(publicDirectory: settings.publicDirectory.path + "/"))
+    app.middleware.use(staticFiles)
 
     if let smtp = settings.smtp {
         app.mailer = SMTPMailer(settings: smtp, group: app.eventLoopGroup)

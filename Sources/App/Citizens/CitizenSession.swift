@@ -19,7 +19,12 @@ enum CitizenSession {
     private static func key(_ tenant: Tenant) -> String { "citizen.\(tenant.slug)" }
 
     static func state(_ req: Request, tenant: Tenant) -> State? {
-        guard let raw = req.session.data[key(tenant)] else { return nil }
+        // Without a session, asking would start one (a row and a cookie for every visitor of a public page).
+        guard req.hasSession else { return nil }
+        return req.session.data[key(tenant)].flatMap(parse)
+    }
+
+    private static func parse(_ raw: String) -> State? {
         let parts = raw.split(separator: "|").map(String.init)
         guard parts.count == 4, let id = UUID(uuidString: parts[0]), let epoch = Int(parts[1]),
               let started = Double(parts[2]), let seen = Double(parts[3]) else { return nil }
@@ -35,6 +40,14 @@ enum CitizenSession {
     static func begin(_ req: Request, tenant: Tenant, account: CitizenAccount, now: Date = Date()) async throws {
         try await SessionRotation.rotate(req)
         write(req, tenant: tenant, State(citizenID: try account.requireID(), epoch: account.sessionEpoch, started: now, seen: now))
+    }
+
+    /// When each tenant's sign-in in this session runs out unless used again: the session row's expiry (`SessionStore`).
+    static func deadlines(_ data: SessionData) -> [Date] {
+        data.snapshot.compactMap { key, raw in
+            guard key.hasPrefix("citizen."), let s = parse(raw) else { return nil }
+            return min(s.seen.addingTimeInterval(idleTimeout), s.started.addingTimeInterval(absoluteTimeout))
+        }
     }
 
     /// Marks activity; `false` when the session has run out.

@@ -39,8 +39,11 @@ extension Application {
         set { storage[HandlersKey.self] = newValue }
     }
 
+    /// A worker with this application's job handlers; it also sweeps expired sessions now and then.
     public func makeOutboxWorker(id: String = "worker-\(UUID().uuidString.prefix(8))", options: OutboxWorker.Options = .init()) -> OutboxWorker {
         let app = self
+        var options = options
+        if !options.sweeps.contains(where: { $0.name == SessionStore.periodicSweep.name }) { options.sweeps.append(SessionStore.periodicSweep) }
         return OutboxWorker(id: id, database: { app.db }, handlers: outboxHandlers, options: options, logger: logger, wakeUp: outboxWakeUp)
     }
 }

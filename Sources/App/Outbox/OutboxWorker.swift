@@ -27,6 +27,20 @@ public enum OutboxFailure: Error, CustomStringConvertible {
     }
 }
 
+/// Housekeeping a worker does now and then between batches (expired sessions, …): cheap, bounded, and safe to
+/// run from several workers at once. `run` returns how many rows it removed.
+public struct PeriodicSweep: Sendable {
+    public var name: String
+    public var interval: TimeInterval
+    public var run: @Sendable (any Database, Date) async throws -> Int
+
+    public init(name: String, interval: TimeInterval, run: @escaping @Sendable (any Database, Date) async throws -> Int) {
+        self.name = name
+        self.interval = interval
+        self.run = run
+    }
+}
+
 /// Claims due jobs and runs their handlers, retrying with backoff. Run one inside the server and/or
 /// any number as `eservice worker` processes on the same database.
 public final class OutboxWorker: Sendable {
@@ -42,6 +56,8 @@ public final class OutboxWorker: Sendable {
         public var retry = RetryPolicy()
         /// The clock due times are read from; tests move it forward instead of sleeping.
         public var now: @Sendable () -> Date = { Date() }
+        /// Run every `interval` while the worker runs (the first within half a minute of its start).
+        public var sweeps: [PeriodicSweep] = []
         public init() {}
     }
 
@@ -84,10 +100,33 @@ public final class OutboxWorker: Sendable {
         return jobs.count
     }
 
+    /// Runs every sweep once now; returns how many rows each removed (failures are logged, not thrown).
+    @discardableResult
+    public func runSweeps(_ which: [PeriodicSweep]? = nil) async -> [String: Int] {
+        var removed: [String: Int] = [:]
+        for sweep in which ?? options.sweeps {
+            do {
+                let n = try await sweep.run(database(), options.now())
+                removed[sweep.name] = n
+                if n > 0 { logger.debug("sweep done", metadata: ["sweep": .string(sweep.name), "removed": .stringConvertible(n)]) }
+            } catch {
+                logger.warning("sweep failed", metadata: ["sweep": .string(sweep.name), "error": .string("\(error)")])
+            }
+        }
+        return removed
+    }
+
     /// Runs until the task is cancelled.
     public func run() async {
         logger.info("outbox worker started", metadata: ["worker": .string(id)])
+        let clock = ContinuousClock()
+        // Spread over the first half minute, so workers started together do not sweep together.
+        var nextSweep = options.sweeps.map { _ in clock.now + .milliseconds(Int.random(in: 0...30_000)) }
         while !Task.isCancelled {
+            for (i, sweep) in options.sweeps.enumerated() where clock.now >= nextSweep[i] {
+                await runSweeps([sweep])
+                nextSweep[i] = clock.now + .milliseconds(Int(sweep.interval * 1000))
+            }
             do {
                 let n = try await runOnce()
                 if n == 0 {

@@ -198,7 +198,7 @@ enum LocalSecret {
     static func loadOrCreate(in directory: URL) throws -> [UInt8] {
         let file = directory.appendingPathComponent("secret.key")
         if let data = FileManager.default.contents(atPath: file.path), data.count >= 32 { return Array(data) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateFiles.directory(directory)
         let key = [UInt8].random(count: 32)
         FileManager.default.createFile(atPath: file.path, contents: Data(key), attributes: [.posixPermissions: 0o600])
         return key

@@ -21,7 +21,7 @@ struct UnchangedSessions: SessionDriver {
     }
 
     func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
-        if let read = request.storage[ReadKey.self], read == data.snapshot {
+        if let read = request.storage[ReadKey.self], read == data.snapshot, !SessionStore.needsRefresh(data, for: request) {
             return request.eventLoop.makeSucceededFuture(sessionID)
         }
         return base.updateSession(sessionID, to: data, for: request)

@@ -37,7 +37,10 @@ enum StaffSession {
     }
 
     static func state(_ req: Request) -> State? {
-        let d = req.session.data
+        req.hasSession ? state(req.session.data) : nil  // asking without a session would start one
+    }
+
+    static func state(_ d: SessionData) -> State? {
         guard let raw = d[Key.staff], let id = UUID(uuidString: raw), let stage = d[Key.stage].flatMap(Stage.init(rawValue:)),
               let epoch = d[Key.epoch].flatMap(Int.init), let started = d[Key.started].flatMap(Double.init),
               let seen = d[Key.seen].flatMap(Double.init) else { return nil }
@@ -59,6 +62,11 @@ enum StaffSession {
     static func advance(_ req: Request, to stage: Stage, epoch: Int? = nil) {
         req.session.data[Key.stage] = stage.rawValue
         if let epoch { req.session.data[Key.epoch] = String(epoch) }
+    }
+
+    /// When this sign-in (at any stage) runs out unless used again: the session row's expiry (`SessionStore`).
+    static func deadline(_ data: SessionData) -> Date? {
+        state(data).map { min($0.seen.addingTimeInterval(idleTimeout), $0.started.addingTimeInterval(absoluteTimeout)) }
     }
 
     /// Marks activity; `false` when the session has run out (idle or absolute).
