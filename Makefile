@@ -56,6 +56,7 @@ bench: deps-bench
 	BIN=.build/release/eservice scripts/bench.sh
 	scripts/bench-watermark.sh
 	python3 scripts/bench_upload_load.py .build/release/eservice bench-results/photo-12mp-orient6.jpg
+	python3 scripts/bench_upload_memory.py .build/release/eservice
 	scripts/with-postgres.sh python3 scripts/bench_petitions.py .build/release/eservice
 	scripts/with-postgres.sh python3 scripts/bench_line.py .build/release/eservice
 

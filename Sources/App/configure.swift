@@ -34,7 +34,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.orgUnits = try OrgUnitsLoader.load(tenantsDirectory: settings.tenantsDirectory)
     app.storage[Application.SnifferKey.self] = try FileTypeSniffer()
-    let imageWork = ImageWorkPool(threads: settings.imageWorkers)
+    let imageWork = ImageWorkPool(threads: settings.imageWorkers, queue: settings.imageQueue)
     app.storage[Application.ImageWorkKey.self] = imageWork
     app.lifecycle.use(ImageWorkPoolLifecycle(pool: imageWork))
     app.storage[Application.NationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret)

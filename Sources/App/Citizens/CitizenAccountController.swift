@@ -134,10 +134,12 @@ struct CitizenAccountController {
         guard account.verificationStatus != .verified else { return Self.alreadyVerified(req, t) }
         let policy = t.tenant.config.identity
         let maxMB = policy.maxFileMB ?? IdentityPolicy.defaultMaxFileMB
+        if let spent = try await UploadBudget.spent(req, account) { return spent }
         let upload: StreamedUpload
         do {
+            // Sealed: the unmarked images wait on disk only encrypted, under a key that never leaves memory.
             upload = try await StreamedUpload.read(req, maxFileBytes: maxMB << 20,
-                                                   files: Set(policy.images.indices.map { "image_\($0)" } + ["profile_photo"]))
+                                                   files: Set(policy.images.indices.map { "image_\($0)" } + ["profile_photo"]), sealed: true)
         } catch StreamedUpload.Problem.fileTooLarge(let field) {
             var errors = FormErrors()
             errors.add(field, IdentityImages.tooLarge(maxMB: maxMB))
@@ -151,20 +153,24 @@ struct CitizenAccountController {
         } catch is StreamedUpload.Problem {
             throw Abort(.badRequest)
         }
+        if let spent = try await UploadBudget.spend(req, account, files: upload.fileCount) { return spent }
         var errors = FormErrors()
         var wanted: [(slot: Int, label: String, file: StreamedUpload.File)] = []
         for (i, image) in policy.images.enumerated() {
-            if let file = upload.files["image_\(i)"], !file.bytes.isEmpty { wanted.append((i, image.label, file)) }
+            if let file = upload.files["image_\(i)"], !file.isEmpty { wanted.append((i, image.label, file)) }
             else { errors.add("image_\(i)", "กรุณาแนบ\(image.label)") }
         }
-        if let photo = upload.files["profile_photo"], !photo.bytes.isEmpty { wanted.append((IdentityImages.profileSlot, "รูปโปรไฟล์", photo)) }
+        if let photo = upload.files["profile_photo"], !photo.isEmpty { wanted.append((IdentityImages.profileSlot, "รูปโปรไฟล์", photo)) }
         let text = IdentityImages.watermarkText(tenant: t.tenant)
         var marked: [IdentityImages.Marked] = []
         for w in wanted {
             do {
-                marked.append(.init(slot: w.slot, label: w.label, image: try await IdentityImages.mark(w.file.bytes, text: text, app: req.application)))
+                marked.append(.init(slot: w.slot, label: w.label, image: try await IdentityImages.mark(w.file, text: text, app: req.application)))
             } catch let refused as IdentityImages.Refused {
                 errors.add(w.slot < 0 ? "profile_photo" : "image_\(w.slot)", refused.message)
+            } catch is ImageWorkPool.Busy {
+                // Nothing is stored yet: the images marked so far are only in memory, the uploads go with the request.
+                return try await UploadBudget.busyPage(req)
             }
         }
         guard errors.isEmpty else { return try await renderIdentity(req, account: account, errors: errors, status: .unprocessableEntity) }
@@ -208,9 +214,10 @@ struct CitizenAccountController {
         let t = try req.tenant
         let account = try req.citizen
         let maxMB = t.tenant.config.identity.maxFileMB ?? IdentityPolicy.defaultMaxFileMB
+        if let spent = try await UploadBudget.spent(req, account) { return spent }
         let upload: StreamedUpload
         do {
-            upload = try await StreamedUpload.read(req, maxFileBytes: maxMB << 20, files: ["profile_photo"])
+            upload = try await StreamedUpload.read(req, maxFileBytes: maxMB << 20, files: ["profile_photo"], sealed: true)
         } catch StreamedUpload.Problem.fileTooLarge, StreamedUpload.Problem.bodyTooLarge {
             return try await renderProfile(req, photoError: IdentityImages.tooLarge(maxMB: maxMB), status: .payloadTooLarge)
         } catch StreamedUpload.Problem.csrf {
@@ -218,14 +225,17 @@ struct CitizenAccountController {
         } catch is StreamedUpload.Problem {
             throw Abort(.badRequest)
         }
-        guard let file = upload.files["profile_photo"], !file.bytes.isEmpty else {
+        if let spent = try await UploadBudget.spend(req, account, files: upload.fileCount) { return spent }
+        guard let file = upload.files["profile_photo"], !file.isEmpty else {
             return try await renderProfile(req, photoError: "กรุณาเลือกไฟล์รูปโปรไฟล์", status: .unprocessableEntity)
         }
         let image: MarkedImage
         do {
-            image = try await IdentityImages.mark(file.bytes, text: IdentityImages.watermarkText(tenant: t.tenant), app: req.application)
+            image = try await IdentityImages.mark(file, text: IdentityImages.watermarkText(tenant: t.tenant), app: req.application)
         } catch let refused as IdentityImages.Refused {
             return try await renderProfile(req, photoError: refused.message, status: .unprocessableEntity)
+        } catch is ImageWorkPool.Busy {
+            return try await UploadBudget.busyPage(req)
         }
         try await IdentityImages.store([.init(slot: IdentityImages.profileSlot, label: "รูปโปรไฟล์", image: image)], for: account,
                                        submitForReview: false, app: req.application)

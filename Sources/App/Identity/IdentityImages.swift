@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 #endif
 import Imaging
+import NIOConcurrencyHelpers
 import Vapor
 
 final class IdentityImageRecord: Model, @unchecked Sendable {
@@ -64,22 +65,26 @@ enum IdentityImages {
         tenant.config.identity.watermarkText(agencyName: tenant.thaiName) + " " + ThaiDate.long(now)
     }
 
-    /// Checks the type by content and marks the image, off the event loop with bounded concurrency.
-    /// Throws `IdentityImages.Refused` with the Thai message.
-    static func mark(_ bytes: [UInt8], text: String, app: Application) async throws -> MarkedImage {
+    /// Checks the type by content and marks the image, off the event loop with bounded concurrency: the upload
+    /// is read from its temporary file inside the image work, so only images in work are in memory.
+    /// Throws `IdentityImages.Refused` with the Thai message, or `ImageWorkPool.Busy` when the queue is full.
+    static func mark(_ file: StreamedUpload.File, text: String, app: Application) async throws -> MarkedImage {
         let sniffer = try app.fileTypeSniffer
-        guard !bytes.isEmpty else { throw Refused(message: message(for: ImagingError.empty)) }
-        let mime = sniffer.mimeType(of: bytes)
+        guard !file.isEmpty else { throw Refused(message: message(for: ImagingError.empty)) }
+        let mime = sniffer.mimeType(of: try await file.head(sniffBytes, app))
         guard let format = ImageFormat(mimeType: mime), accepted.contains(format) else { throw Refused(message: notAnImage) }
         let font = app.settings.watermarkFont
         do {
             return try await app.imageWork.run {
-                try IdentityWatermark(text: text, fontPath: font).mark(bytes, format: format, maxPixels: maxPixels)
+                try IdentityWatermark(text: text, fontPath: font).mark(try file.readBlocking(), format: format, maxPixels: maxPixels)
             }
         } catch let error as ImagingError {
             throw Refused(message: message(for: error))
         }
     }
+
+    /// How much of an upload libmagic is shown to tell its type (its own default reads no further).
+    static let sniffBytes = 1 << 20
 
     struct Refused: Error {
         var message: String
@@ -191,20 +196,46 @@ enum IdentityImages {
     }
 }
 
-/// Image work on its own threads: `IMAGE_WORKERS` of them (so at most that many images decode at once; more
-/// wait in the queue), never on an event loop, and at a lower scheduling priority (nice 10), so that while
-/// uploads are being watermarked the event loops still answer page requests promptly.
+/// Image work on its own threads: `IMAGE_WORKERS` of them (so at most that many images decode at once), never on
+/// an event loop, and at a lower scheduling priority (nice 10), so that while uploads are being watermarked the
+/// event loops still answer page requests promptly. At most `IMAGE_QUEUE` more wait their turn: past that, `run`
+/// throws `Busy` at once (the request is answered 503 with `Retry-After`), so a crowd of uploads cannot pile up
+/// decoded images, or the files they come from, without limit.
 final class ImageWorkPool: Sendable {
     static let niceness: Int32 = 10
+    /// What a refused job's answer suggests waiting, in seconds.
+    static let retryAfterSeconds = 15
     private let pool: NIOThreadPool
+    let workers: Int
+    let queue: Int
+    private let admitted = NIOLockedValueBox(0)
 
-    init(threads: Int) {
-        pool = NIOThreadPool(numberOfThreads: max(1, threads))
+    /// The work was not started: `workers` images are in work and `queue` more are waiting.
+    struct Busy: AbortError {
+        var status: HTTPResponseStatus { .serviceUnavailable }
+        var reason: String { "image-queue" }
+        var headers: HTTPHeaders { ["Retry-After": String(ImageWorkPool.retryAfterSeconds)] }
+    }
+
+    init(threads: Int, queue: Int) {
+        workers = max(1, threads)
+        self.queue = max(0, queue)
+        pool = NIOThreadPool(numberOfThreads: workers)
         pool.start()
     }
 
+    /// Jobs in work or waiting now.
+    var load: Int { admitted.withLockedValue { $0 } }
+
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive {
+        let limit = workers + queue
+        guard admitted.withLockedValue({ n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }) else { throw Busy() }
+        defer { admitted.withLockedValue { $0 -= 1 } }
+        return try await pool.runIfActive {
             // Per thread on Linux (`who` 0 is the calling thread); cheap, and idempotent.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, ImageWorkPool.niceness)
             return try work()
@@ -216,7 +247,8 @@ final class ImageWorkPool: Sendable {
     }
 }
 
-/// Once the server has started, sweeps identity files a crash left without a record, in the background:
+/// Once the server has started, sweeps identity files a crash left without a record, and uploads a crash left
+/// half-received in `DATA_DIR/tmp/uploads/`, in the background:
 /// start-up does not wait for a walk through every stored file.
 struct OrphanSweep: LifecycleHandler {
     func didBootAsync(_ application: Application) async throws {
@@ -225,6 +257,9 @@ struct OrphanSweep: LifecycleHandler {
             do {
                 let removed = try await IdentityImages.sweepOrphans(app: app)
                 if removed > 0 { app.logger.notice("removed identity image files left without a record", metadata: ["count": "\(removed)"]) }
+                let spool = app.uploadSpoolDirectory
+                let parts = try await app.threadPool.runIfActive { UploadSpool.sweep(spool) }
+                if parts > 0 { app.logger.notice("removed upload files a crash left behind", metadata: ["count": "\(parts)"]) }
             } catch {
                 app.logger.warning("identity file sweep failed", metadata: ["error": "\(error)"])
             }

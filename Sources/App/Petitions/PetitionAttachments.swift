@@ -1,17 +1,30 @@
+import Crypto
 import Domain
 import Foundation
+import Imaging
 import Vapor
 
 /// Files a citizen attaches to a petition: checked against the form's rules (how many, how large, what
 /// type, read from the content with libmagic and never from the name), written to the file store before
-/// the petition's transaction, and deleted again if the petition is not written.
+/// the petition's transaction, and deleted again if the petition is not written. They arrive spooled to disk
+/// (`StreamedUpload`) and are moved into the store, never held whole in memory; a JPEG is stored without its
+/// EXIF (GPS position), XMP and other metadata (`JPEGMetadata`), in the image work queue.
 enum PetitionAttachments {
     struct Checked: Sendable {
         var fieldKey: String
+        /// The form input it came from (where a late refusal is shown).
+        var input: String
         var originalName: String
         var mimeType: String
-        var ext: String
-        var bytes: [UInt8]
+        var kind: FileKind
+        var file: StreamedUpload.File
+        var ext: String { kind.fileExtension }
+    }
+
+    /// A file that passed the form's rules but cannot be stored as it is (a JPEG too damaged to clean).
+    struct Refused: Error {
+        var input: String
+        var message: String
     }
 
     /// The most one upload may carry: every rule's files at their limit.
@@ -24,12 +37,12 @@ enum PetitionAttachments {
     }
 
     /// The files of each rule, or a Thai message per input.
-    static func check(_ rules: [AttachmentRule], files: [String: [StreamedUpload.File]], sniffer: ([UInt8]) async throws -> String,
+    static func check(_ rules: [AttachmentRule], files: [String: [StreamedUpload.File]], sniffer: (StreamedUpload.File) async throws -> String,
                       errors: inout FormErrors) async throws -> [Checked] {
         var out: [Checked] = []
         for rule in rules {
             let input = PetitionForm.fileInput(rule)
-            let chosen = (files[input] ?? []).filter { !$0.bytes.isEmpty || !$0.filename.isEmpty }
+            let chosen = (files[input] ?? []).filter { !$0.isEmpty || !$0.filename.isEmpty }
             if chosen.isEmpty {
                 if rule.isRequired { errors.add(input, "กรุณาแนบ\(rule.label)") }
                 continue
@@ -40,20 +53,20 @@ enum PetitionAttachments {
             }
             for file in chosen {
                 let name = displayName(file.filename)
-                guard !file.bytes.isEmpty else {
+                guard !file.isEmpty else {
                     errors.add(input, "ไฟล์ \(name) ว่างเปล่า กรุณาเลือกไฟล์อีกครั้ง")
                     break
                 }
-                guard file.bytes.count <= rule.effectiveMaxMB << 20 else {
+                guard file.size <= rule.effectiveMaxMB << 20 else {
                     errors.add(input, tooLarge(rule, name: name))
                     break
                 }
-                let mime = try await sniffer(file.bytes)
+                let mime = try await sniffer(file)
                 guard let kind = FileKind.from(mimeType: mime), rule.types.contains(kind) else {
                     errors.add(input, "ไฟล์ \(name) ไม่ใช่ไฟล์ประเภทที่รับ (รับเฉพาะ \(rule.types.map(\.displayName).joined(separator: ", ")))")
                     break
                 }
-                out.append(Checked(fieldKey: rule.key, originalName: name, mimeType: mime, ext: kind.fileExtension, bytes: file.bytes))
+                out.append(Checked(fieldKey: rule.key, input: input, originalName: name, mimeType: mime, kind: kind, file: file))
             }
         }
         return out
@@ -70,15 +83,41 @@ enum PetitionAttachments {
         return { bytes in try await pool.runIfActive { magic.mimeType(of: bytes) } }
     }
 
-    /// Writes the files under `petitions/<tenant>/`; on any failure the ones already written are deleted.
+    /// libmagic's answer for a spooled upload, from its first megabyte, read on the thread pool.
+    static func fileSniffer(_ app: Application) throws -> @Sendable (StreamedUpload.File) async throws -> String {
+        let magic = try app.fileTypeSniffer
+        return { file in magic.mimeType(of: try await file.head(IdentityImages.sniffBytes, app)) }
+    }
+
+    /// Moves the files under `petitions/<tenant>/`; a JPEG is written again without its metadata instead (in
+    /// the image work: `ImageWorkPool.Busy` when the queue is full, `Refused` when it cannot be read). On any
+    /// failure the ones already stored are deleted, so nothing is left without a petition.
     static func save(_ files: [Checked], tenant: Tenant, app: Application) async throws -> [PetitionStore.StoredAttachment] {
         var saved: [PetitionStore.StoredAttachment] = []
+        let store = app.fileStore
+        let folder = "petitions/\(tenant.id)"
         do {
             for f in files {
-                let data = Data(f.bytes)
-                let name = try await app.fileStore.save(data, folder: "petitions/\(tenant.id)", ext: f.ext)
+                let name: String
+                let stored: (bytes: Int, sha256: String)
+                if f.kind == .jpeg {
+                    name = store.newName(folder: folder, ext: f.ext)
+                    let file = f.file
+                    do {
+                        stored = try await app.imageWork.run {
+                            let clean = try JPEGMetadata.cleaned(try file.readBlocking(), maxPixels: IdentityImages.maxPixels)
+                            try store.writeBlocking(clean, name: name)
+                            return (clean.count, SHA256.hash(data: clean).map { String(format: "%02x", $0) }.joined())
+                        }
+                    } catch let error as ImagingError {
+                        throw Refused(input: f.input, message: "ไฟล์ \(f.originalName): " + IdentityImages.message(for: error))
+                    }
+                } else {
+                    name = try await store.adopt(f.file.path, folder: folder, ext: f.ext)
+                    stored = (f.file.size, try await store.sha256(name))
+                }
                 saved.append(.init(fieldKey: f.fieldKey, fileName: name, originalName: f.originalName, mimeType: f.mimeType,
-                                   bytes: f.bytes.count, sha256: RandomToken.hex(SHA256Digest: data)))
+                                   bytes: stored.bytes, sha256: stored.sha256))
             }
         } catch {
             await delete(saved, app: app)

@@ -91,6 +91,7 @@ struct PetitionFilingController {
         if let blocked = try await Self.blocked(req, t, menu, service, account) { return blocked }
         guard let current = try await FormVersions.current(tenant: t.tenant, service: service.slug, on: req.db) else { throw Abort(.notFound) }
         let rules = current.attachments
+        if !rules.isEmpty, let spent = try await UploadBudget.spent(req, account) { return spent }
         let upload: StreamedUpload
         do {
             upload = try await StreamedUpload.read(req, maxFileBytes: PetitionAttachments.maxFileBytes(rules),
@@ -114,6 +115,7 @@ struct PetitionFilingController {
         } catch is StreamedUpload.Problem {
             throw Abort(.badRequest)
         }
+        if let spent = try await UploadBudget.spend(req, account, files: upload.fileCount) { return spent }
         let input = upload.values
         let token = upload.fields[Self.tokenField].flatMap { RandomToken.looksValid($0) ? $0 : nil } ?? RandomToken.make()
 
@@ -135,23 +137,33 @@ struct PetitionFilingController {
         case .success(let a): answers = a
         case .failure(let invalid): for p in invalid.problems { errors.add(p.input, p.message) }
         }
-        let files = try await PetitionAttachments.check(rules, files: upload.fileLists, sniffer: try PetitionAttachments.sniffer(req.application),
+        let files = try await PetitionAttachments.check(rules, files: upload.fileLists, sniffer: try PetitionAttachments.fileSniffer(req.application),
                                                         errors: &errors)
         guard errors.isEmpty, let answers else {
             return try await render(req, t, menu, service, version: current, input: input, errors: errors,
                                     notice: upload.fileLists.isEmpty ? nil : Self.filesAgain, token: token, status: .unprocessableEntity)
         }
 
-        // The answers were checked against `current`, so that is the version they are stored with. The folder's
-        // form is written down as version 1 first if it never was (so the number keeps meaning this form).
-        if current.createdAt == nil { _ = try await FormVersions.pin(tenant: t.tenant, service: service.slug, on: req.db) }
-        let stored = try await PetitionAttachments.save(files, tenant: t.tenant, app: req.application)
-        let filing = PetitionStore.Filing(
-            tenant: t.tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
-            formVersion: current.number, answersJSON: try StoredJSON.encode(answers), attachments: stored,
-            submissionKey: Self.submissionKey(account: account, token: token))
+        // The files first: a full image queue (503) or a damaged JPEG (422) leaves nothing written.
+        let stored: [PetitionStore.StoredAttachment]
+        do {
+            stored = try await PetitionAttachments.save(files, tenant: t.tenant, app: req.application)
+        } catch let refused as PetitionAttachments.Refused {
+            errors.add(refused.input, refused.message)
+            return try await render(req, t, menu, service, version: current, input: input, errors: errors, notice: Self.filesAgain,
+                                    token: token, status: .unprocessableEntity)
+        } catch is ImageWorkPool.Busy {
+            return try await UploadBudget.busyPage(req)
+        }
         let result: (petition: PetitionRecord, created: Bool)
         do {
+            // The answers were checked against `current`, so that is the version they are stored with. The folder's
+            // form is written down as version 1 first if it never was (so the number keeps meaning this form).
+            if current.createdAt == nil { _ = try await FormVersions.pin(tenant: t.tenant, service: service.slug, on: req.db) }
+            let filing = PetitionStore.Filing(
+                tenant: t.tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
+                formVersion: current.number, answersJSON: try StoredJSON.encode(answers), attachments: stored,
+                submissionKey: Self.submissionKey(account: account, token: token))
             let recipient = try await CitizenNotices.recipient(account, tenant: t.tenant, on: req.db)
             result = try await PetitionStore.file(filing, on: req.db) { petition in
                 try await CitizenNotices.filed(req, petition: petition, tenant: t.tenant, to: recipient)

@@ -38,6 +38,9 @@ public struct Settings: Sendable {
     public var watermarkFont: String = Settings.defaultWatermarkFont
     /// How many images may be decoded and watermarked at once (`IMAGE_WORKERS`; default: the core count).
     public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// How many more images may wait for a worker (`IMAGE_QUEUE`; default twice `IMAGE_WORKERS`); past that an
+    /// upload is answered 503 with `Retry-After`.
+    public var imageQueue: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
     /// The LINE Messaging API (`LINE_API_BASE_URL`, for every tenant): LINE's own unless a test server or a
     /// LINE-compatible gateway is named.
     public var lineAPIBase: URL = Settings.defaultLineAPIBase
@@ -155,6 +158,10 @@ public struct Settings: Sendable {
         if let raw = value("IMAGE_WORKERS") {
             if let n = Int(raw), (1...64).contains(n) { imageWorkers = n } else { problems.append("IMAGE_WORKERS must be a number from 1 to 64 (got '\(raw)')") }
         }
+        var imageQueue = 2 * imageWorkers
+        if let raw = value("IMAGE_QUEUE") {
+            if let n = Int(raw), (0...1024).contains(n) { imageQueue = n } else { problems.append("IMAGE_QUEUE must be a number from 0 to 1024 (got '\(raw)')") }
+        }
 
         var lineAPIBase = Settings.defaultLineAPIBase
         if let raw = value("LINE_API_BASE_URL") {
@@ -187,7 +194,7 @@ public struct Settings: Sendable {
             appSecret: secret, viewsDirectory: path(value("VIEWS_DIR") ?? "Views"),
             publicDirectory: path(value("PUBLIC_DIR") ?? "Public"),
             webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg"),
-            passwordHashCost: hashCost, staffOTPPeriod: otpPeriod, watermarkFont: watermarkFont, imageWorkers: imageWorkers,
+            passwordHashCost: hashCost, staffOTPPeriod: otpPeriod, watermarkFont: watermarkFont, imageWorkers: imageWorkers, imageQueue: imageQueue,
             lineAPIBase: lineAPIBase, lineAccessBase: lineAccessBase, environment: environment
         )
     }

@@ -23,14 +23,16 @@ enum RateLimiter {
         try await count(key, rule, now: now, on: db) <= rule.limit
     }
 
-    static func count(_ key: String, _ rule: Rule, now: Date = Date(), on db: any Database) async throws -> Int {
+    /// Adds `hits` (0 reads the count without adding) and returns the count in the current window.
+    static func count(_ key: String, _ rule: Rule, hits: Int = 1, now: Date = Date(), on db: any Database) async throws -> Int {
         guard let sql = db as? any SQLDatabase else { return 0 }
         let t = Int64(now.timeIntervalSince1970)
         let windowStart = t - Int64(rule.window)
+        let hits = Int64(max(0, hits))
         let row = try await sql.raw("""
-            INSERT INTO rate_counters (key, window_start, hits) VALUES (\(bind: key), \(bind: t), 1)
+            INSERT INTO rate_counters (key, window_start, hits) VALUES (\(bind: key), \(bind: t), \(bind: hits))
             ON CONFLICT (key) DO UPDATE SET
-              hits = CASE WHEN rate_counters.window_start <= \(bind: windowStart) THEN 1 ELSE rate_counters.hits + 1 END,
+              hits = CASE WHEN rate_counters.window_start <= \(bind: windowStart) THEN \(bind: hits) ELSE rate_counters.hits + \(bind: hits) END,
               window_start = CASE WHEN rate_counters.window_start <= \(bind: windowStart) THEN \(bind: t) ELSE rate_counters.window_start END
             RETURNING hits
             """).first()

@@ -428,7 +428,7 @@ struct PetitionOfficeController {
         state.title = (upload.fields["title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         state.validUntil = (upload.fields["valid_until"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let file = upload.files["file"]
-        if file == nil || file?.bytes.isEmpty == true { state.uploadErrors.add("file", PetitionDocuments.Refused.noFile.message) }
+        if file == nil || file?.isEmpty == true { state.uploadErrors.add("file", PetitionDocuments.Refused.noFile.message) }
         let kind = state.kind.flatMap(PetitionDocumentKind.init(rawValue:))
         if kind == nil { state.uploadErrors.add("kind", "กรุณาเลือกประเภทเอกสาร") }
         if state.title.count > PetitionDocuments.titleMaxLength {
@@ -450,7 +450,7 @@ struct PetitionOfficeController {
         do {
             let key = PetitionDocuments.submissionKey(petitionID: try petition.requireID(), staffID: scope.staff.id, token: token)
             (issued, created) = try await PetitionDocuments.issue(
-                .init(kind: kind, title: state.title, validUntil: validUntil, originalName: file.filename, bytes: file.bytes, submissionKey: key),
+                .init(kind: kind, title: state.title, validUntil: validUntil, originalName: file.filename, bytes: try await file.read(req.application), submissionKey: key),
                 petition: petition, tenant: t, staff: scope.staff, ip: req.clientAddress, app: req.application, on: req.db)
         } catch let refused as PetitionDocuments.Refused {
             state.uploadErrors.add("file", refused.message)
