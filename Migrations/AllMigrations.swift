@@ -2,7 +2,8 @@ import Fluent
 
 /// Every migration, in the order it runs. Add new ones at the end; never edit one that has shipped.
 public enum AllMigrations {
-    public static var list: [any Migration] {
+    /// `staffNationalIDs` seals staff national IDs for 035; its key comes from the app's settings.
+    public static func list(staffNationalIDs: any NationalIDSealing) -> [any Migration] {
         [
             CreateOutboxJob(),
             CreateSessions(),
@@ -46,6 +47,9 @@ public enum AllMigrations {
             UpdateCitizenAddNoticeChoices(),
             UpdateTenantSettingAddLine(),
             CreateLineWebhookRejection(),
+            // Staff: first passwords that expire; national IDs sealed with a keyed look-up hash (034–035).
+            UpdateStaffAccountAddInitialPasswordIssuedAt(),
+            UpdateStaffAccountSealNationalID(sealer: staffNationalIDs),
             // Session rows expire and are swept (037).
             UpdateSessionsAddExpiresAt(),
         ]

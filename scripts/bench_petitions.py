@@ -874,7 +874,7 @@ def sign_in_officer(base, tmp):
         "tenant": SLUG, "unit2": "palad", "unit3": "palad/admin", "unit4": "palad/admin/saraban", "position": "เจ้าพนักงานธุรการ",
         "mobile": "0810000002", "titleTH": "นาย", "firstNameTH": "เจ้าหน้าที่", "lastNameTH": "ทดสอบสมรรถนะ", "titleEN": "Mr.",
         "firstNameEN": "Bench", "lastNameEN": "Officer", "nationalID": national_id(901), "nationality": "ไทย",
-        "birthDate": "1990-02-03", "email": "bench-officer@example.com", "username": "bench.officer"})
+        "birthDay": "3", "birthMonth": "2", "birthYear": "2533", "email": "bench-officer@example.com", "username": "bench.officer"})
     assert "bench.officer" in html, html[:3000]
     officer = Client(base)
     html, url = officer.submit("/backoffice/login", {"username": "bench.officer", "password": "03022533"})

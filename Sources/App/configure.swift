@@ -38,6 +38,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.storage[Application.ImageWorkKey.self] = imageWork
     app.lifecycle.use(ImageWorkPoolLifecycle(pool: imageWork))
     app.storage[Application.NationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret)
+    app.storage[Application.StaffNationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret, purpose: "staff-national-id")
 
     try PrivateFiles.directory(settings.dataDirectory)
     // A request waits up to 30 s for a connection (the drivers' default is 10 s): in a burst of filings for
@@ -51,7 +52,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         try PrivateFiles.file(URL(fileURLWithPath: file))  // 0600 before SQLite opens it (its -wal and -shm follow)
         app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: Settings.sqliteConnectionsPerEventLoop, connectionPoolTimeout: .seconds(30)), as: .sqlite)
     }
-    app.migrations.add(AllMigrations.list)
+    app.migrations.add(AllMigrations.list(staffNationalIDs: try app.staffNationalIDs))
     // What admins changed in the back office, laid over the folders. After the database: shutdown runs
     // in reverse order, so the poll stops before the database closes.
     TenantSettingsSync.install(on: app)

@@ -146,8 +146,11 @@ def test_staff_journey(driver):  # noqa: F811
     fill(d, {"tenant": "bangkrathum", "unit2": "palad", "unit3": "palad/plan", "unit4": "palad/plan/it",
              "position": "หัวหน้าฝ่ายแผนงาน", "mobile": "081-000-0002", "titleTH": "นาง", "firstNameTH": "วิไล",
              "lastNameTH": "ดูแลดี", "titleEN": "Mrs.", "firstNameEN": "Wilai", "lastNameEN": "Doolaedee",
-             "nationalID": "3101500123459", "nationality": "ไทย", "birthDate": "1985-06-15",
+             "nationalID": "3101500123459", "nationality": "ไทย", "birthDay": "15", "birthMonth": "6", "birthYear": "2528",
              "email": "wilai@example.go.th", "username": "wilai.d"})
+    # The birth date in the Buddhist era, no Gregorian picker; the hint shows the first password it gives.
+    assert not d.find_elements(By.CSS_SELECTOR, "input[type=date]"), "no Gregorian date picker"
+    wait_for_text(d, "รหัสผ่านเริ่มต้นของบัญชีนี้: 15062528")
     shot(d, "admin-creates-account")
     submit(d, "สร้างบัญชี")
     wait_for_text(d, "สร้างบัญชี wilai.d แล้ว")
@@ -182,7 +185,7 @@ def test_staff_journey(driver):  # noqa: F811
     fill(d, {"tenant": "bangkrathum", "unit2": "works", "unit3": "works/publicworks", "unit4": "works/publicworks/lighting",
              "position": "นายช่างไฟฟ้า", "mobile": "089-123-4567", "titleTH": "นาย", "firstNameTH": "สมชาย",
              "lastNameTH": "ใจดี", "titleEN": "Mr.", "firstNameEN": "Somchai", "lastNameEN": "Jaidee",
-             "nationalID": "1234567890121", "nationality": "ไทย", "birthDate": "1990-02-03",
+             "nationalID": "1234567890121", "nationality": "ไทย", "birthDay": "3", "birthMonth": "2", "birthYear": "2533",
              "email": "somchai@example.go.th", "username": "somchai.j", "password": "Street#Light2569",
              "confirm": "Street#Light2569", "consent": "1"})
     # The lists depend on each other: only the works division's sections are offered.

@@ -124,6 +124,7 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         admin.get("staff", ":id", use: accounts.member)
         admin.post("staff", ":id", "status", use: accounts.setStatus)
         admin.post("staff", ":id", "revoke", use: accounts.revoke)
+        admin.post("staff", ":id", "initial-password", use: accounts.reissueInitialPassword)
     }
     record(.tenant(.officer)) {
         officer.get(use: home.tenant)

@@ -2,6 +2,7 @@ import Crypto
 import Domain
 import Fluent
 import Foundation
+import Migrations
 import Vapor
 
 /// Where a citizen's identity verification stands (the seed's welcome page shows it).
@@ -109,23 +110,33 @@ struct NationalIDVault: Sendable {
     private let box: SecretBox
     private let lookupKey: [UInt8]
 
-    init(appSecret: [UInt8]) {
-        box = SecretBox(appSecret: appSecret, purpose: "citizen-national-id")
+    /// `purpose` keeps each table's keys apart: citizens' ("citizen-national-id") and staff's ("staff-national-id").
+    init(appSecret: [UInt8], purpose: String = "citizen-national-id") {
+        box = SecretBox(appSecret: appSecret, purpose: purpose)
         let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: appSecret),
-                                             info: Data("citizen-national-id-lookup".utf8), outputByteCount: 32)
+                                             info: Data("\(purpose)-lookup".utf8), outputByteCount: 32)
         lookupKey = derived.withUnsafeBytes { Array($0) }
     }
 
-    func seal(_ id: ThaiNationalID) throws -> String { try box.seal(Array(id.digits.utf8)) }
+    func seal(_ id: ThaiNationalID) throws -> String { try seal(digits: id.digits) }
 
     func open(_ sealed: String) throws -> ThaiNationalID {
-        try ThaiNationalID(String(decoding: try box.open(sealed), as: UTF8.self))
+        try ThaiNationalID(try open(sealed: sealed))
     }
 
     /// HMAC-SHA256 of the digits, hex: the same person gives the same value, and the table alone does not
     /// let anyone test guesses.
-    func lookupHash(_ id: ThaiNationalID) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(id.digits.utf8), using: SymmetricKey(data: lookupKey))
+    func lookupHash(_ id: ThaiNationalID) -> String { lookupHash(digits: id.digits) }
+}
+
+/// The same operations on the bare digits, for the migration that seals rows written before (035).
+extension NationalIDVault: NationalIDSealing {
+    func seal(digits: String) throws -> String { try box.seal(Array(digits.utf8)) }
+
+    func open(sealed: String) throws -> String { String(decoding: try box.open(sealed), as: UTF8.self) }
+
+    func lookupHash(digits: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(digits.utf8), using: SymmetricKey(data: lookupKey))
             .map { String(format: "%02x", $0) }.joined()
     }
 }

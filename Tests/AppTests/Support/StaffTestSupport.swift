@@ -43,11 +43,12 @@ enum StaffFixtures {
     @discardableResult
     static func account(_ app: Application, username: String, password: String = StaffFixtures.password, platformAdmin: Bool = false,
                         status: StaffAccountStatus = .active, grants: [(String, StaffRole)] = [], otp: Bool = true,
-                        mustChangePassword: Bool = false, email: String? = nil, birthDate: String? = "1990-05-17") async throws -> (StaffAccount, [UInt8]) {
+                        mustChangePassword: Bool = false, email: String? = nil, birthDate: String? = "1990-05-17",
+                        nationalID: String? = nil) async throws -> (StaffAccount, [UInt8]) {
         let now = Date()
         var a = StaffApplication()
         a.username = username
-        a.nationalID = nationalID()
+        a.nationalID = nationalID ?? Self.nationalID()
         a.titleTH = "นาย"; a.firstNameTH = "ทดสอบ"; a.lastNameTH = "ระบบงาน"
         a.titleEN = "Mr."; a.firstNameEN = "Test"; a.lastNameEN = "Staff"
         a.email = email ?? "\(username)@example.go.th"
@@ -56,7 +57,7 @@ enum StaffFixtures {
         a.birthDate = birthDate ?? ""
         let hash = try await Passwords.hash(password, app: app)
         let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: app.db)
-        let account = StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now)
+        let account = try StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now, nationalIDs: try app.staffNationalIDs)
         account.status = status
         account.isPlatformAdmin = platformAdmin
         account.mustChangePassword = mustChangePassword

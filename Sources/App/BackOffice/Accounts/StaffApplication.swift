@@ -18,6 +18,11 @@ struct StaffApplication: Sendable {
     var lastNameEN = ""
     var nationalID = ""
     var nationality = "ไทย"
+    /// The birth date as typed: day, month (1–12) and Buddhist-era year, as the citizens' form asks it.
+    var birthDay = ""
+    var birthMonth = ""
+    var birthYear = ""
+    /// "YYYY-MM-DD" (Gregorian, as stored), set when the three parts make a real date.
     var birthDate = ""
     var email = ""
     var username = ""
@@ -29,7 +34,12 @@ struct StaffApplication: Sendable {
     /// The stored organisation unit: "tenant/l2/l3/l4".
     var orgUnit: String { [tenant, unit4].joined(separator: "/") }
 
-    func validate(tenants: Set<String>, units: OrgUnitTree, errors: inout FormErrors) {
+    /// The stored birth date from the three parts, or the Thai message for the field.
+    func checkedBirthDate(now: Date = Date()) -> Result<String, ThaiBirthDate.Problem> {
+        ThaiBirthDate.iso(day: birthDay, month: birthMonth, buddhistYear: birthYear, now: now)
+    }
+
+    func validate(tenants: Set<String>, units: OrgUnitTree, now: Date = Date(), errors: inout FormErrors) {
         if !tenants.contains(tenant) { errors.add("tenant", "กรุณาเลือกหน่วยงานที่สังกัด") }
         if units.level(2).first(where: { $0.code == unit2 }) == nil { errors.add("unit2", "กรุณาเลือกกอง / ฝ่าย") }
         if units.level(3).first(where: { $0.code == unit3 && $0.parent == unit2 }) == nil { errors.add("unit3", "กรุณาเลือกฝ่าย / กลุ่มงาน ที่อยู่ในกองที่เลือก") }
@@ -46,8 +56,7 @@ struct StaffApplication: Sendable {
             errors.add("nationalID", nationalID.isEmpty ? "กรุณากรอกเลขประจำตัวประชาชน 13 หลัก" : error.thai)
         }
         if !Self.nationalities.contains(nationality) { errors.add("nationality", "กรุณาเลือกสัญชาติ") }
-        if birthDate.isEmpty { errors.add("birthDate", "กรุณากรอกวันเกิด") }
-        else if Self.isoDate(birthDate) == nil { errors.add("birthDate", "วันเกิดไม่ถูกต้อง กรุณาเลือกวันที่จากปฏิทิน") }
+        if case .failure(let problem) = checkedBirthDate(now: now) { errors.add("birthDay", problem.thai) }
         FieldChecks.email(email, "email", example: "somchai@bangkrathum.go.th", &errors)
         if username.isEmpty { errors.add("username", "กรุณาตั้งชื่อผู้ใช้งาน") }
         else if !Self.isUsername(username) {

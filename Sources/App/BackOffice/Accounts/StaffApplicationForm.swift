@@ -18,7 +18,9 @@ struct StaffApplicationForm: Content {
     var lastNameEN: String?
     var nationalID: String?
     var nationality: String?
-    var birthDate: String?
+    var birthDay: String?
+    var birthMonth: String?
+    var birthYear: String?
     var email: String?
     var username: String?
     var password: String?
@@ -27,13 +29,25 @@ struct StaffApplicationForm: Content {
     var document: File?
 
     var application: StaffApplication {
-        StaffApplication(
+        var a = StaffApplication(
             tenant: tenant.clean, unit2: unit2.clean, unit3: unit3.clean, unit4: unit4.clean, position: position.clean,
             mobile: mobile.clean, titleTH: titleTH.clean, firstNameTH: firstNameTH.clean, lastNameTH: lastNameTH.clean,
             titleEN: titleEN.clean, firstNameEN: firstNameEN.clean, lastNameEN: lastNameEN.clean,
             nationalID: nationalID.clean.filter { $0.isNumber }, nationality: nationality.clean.isEmpty ? "ไทย" : nationality.clean,
-            birthDate: birthDate.clean, email: email.clean.lowercased(), username: username.clean.lowercased()
+            birthDay: birthDay.clean, birthMonth: birthMonth.clean, birthYear: birthYear.clean,
+            email: email.clean.lowercased(), username: username.clean.lowercased()
         )
+        if case .success(let iso) = a.checkedBirthDate() { a.birthDate = iso }
+        return a
+    }
+
+    /// The hint under the birth year: on the admin's page, the first password the date gives.
+    static func birthYearHint(_ a: StaffApplication, initialPassword: Bool) -> String {
+        guard initialPassword else { return "วัน เดือน และปีเกิดตามบัตรประจำตัวประชาชน ปีเป็นพุทธศักราช เช่น 2530" }
+        if let password = Passwords.initialPassword(birthDate: a.birthDate) {
+            return "รหัสผ่านเริ่มต้นของบัญชีนี้: \(password) (วัน เดือน ปี พ.ศ. 8 หลัก ใช้ได้ 72 ชั่วโมง)"
+        }
+        return "ปีพุทธศักราช เช่น 2528 รหัสผ่านเริ่มต้นคือวัน เดือน ปีเกิด 8 หลัก เช่น เกิด 15 มิถุนายน 2528 ได้รหัสผ่าน 15062528 (ใช้ได้ 72 ชั่วโมง)"
     }
 
     static func sections(_ a: StaffApplication, tenants: [Tenant], units: OrgUnitTree, withPassword: Bool, withDocument: Bool) -> [FormSection] {
@@ -66,7 +80,12 @@ struct StaffApplicationForm: Content {
             FormSection(title: "ข้อมูลบุคคล", fields: [
                 FieldView(name: "nationalID", label: "เลขประจำตัวประชาชน", kind: .text, value: a.nationalID, hint: "13 หลัก ไม่ต้องใส่ขีด", autocomplete: "off", inputmode: "numeric", maxlength: 17),
                 FieldView(name: "nationality", label: "สัญชาติ", kind: .select, options: options(StaffApplication.nationalities, selected: a.nationality)),
-                FieldView(name: "birthDate", label: "วันเกิด", kind: .date, value: a.birthDate, hint: "ใช้เป็นรหัสผ่านเริ่มต้นเมื่อผู้ดูแลระบบสร้างบัญชีให้", autocomplete: "bday"),
+                FieldView(name: "birthDay", label: "วันเกิด: วันที่", kind: .select, autocomplete: "bday-day",
+                          options: (1...31).map { .init(value: String($0), label: String($0), selected: a.birthDay == String($0)) }),
+                FieldView(name: "birthMonth", label: "วันเกิด: เดือน", kind: .select, autocomplete: "bday-month",
+                          options: ThaiDate.monthNames.enumerated().map { .init(value: String($0.offset + 1), label: $0.element, selected: a.birthMonth == String($0.offset + 1)) }),
+                FieldView(name: "birthYear", label: "วันเกิด: ปี พ.ศ.", kind: .text, value: a.birthYear, hint: birthYearHint(a, initialPassword: !withPassword),
+                          inputmode: "numeric", maxlength: 4),
                 FieldView(name: "email", label: "อีเมล", kind: .email, value: a.email, hint: "ระบบจะแจ้งผลการอนุมัติและลิงก์ตั้งรหัสผ่านใหม่ทางอีเมลนี้", autocomplete: "email", inputmode: "email", maxlength: 254),
             ]),
         ]

@@ -14,8 +14,14 @@ enum StaffStore {
         try await StaffAccount.query(on: db).filter(\.$username == username.lowercased()).first()
     }
 
-    static func find(nationalID: String, on db: any Database) async throws -> StaffAccount? {
-        try await StaffAccount.query(on: db).filter(\.$nationalID == nationalID).first()
+    /// By national ID, through its keyed hash (the number itself is only stored sealed).
+    static func find(nationalID: ThaiNationalID, vault: NationalIDVault, on db: any Database) async throws -> StaffAccount? {
+        try await StaffAccount.query(on: db).filter(\.$nationalIDHash == vault.lookupHash(nationalID)).first()
+    }
+
+    /// Whether a platform admin exists: until one does, the one-time set-up link stays open.
+    static func platformAdminExists(on db: any Database) async throws -> Bool {
+        try await StaffAccount.query(on: db).filter(\.$isPlatformAdmin == true).first() != nil
     }
 
     /// Accounts by id, in one query.
@@ -71,6 +77,7 @@ enum StaffStore {
     static func updatePassword(_ account: StaffAccount, hash: String, now: Date = Date(), on db: any Database) async throws {
         account.passwordHash = hash
         account.mustChangePassword = false
+        account.initialPasswordIssuedAt = nil
         account.passwordChangedAt = now
         account.sessionEpoch += 1
         account.loginFailures = 0

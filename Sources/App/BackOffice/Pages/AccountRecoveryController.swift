@@ -87,7 +87,8 @@ struct AccountRecoveryController {
             return try await expired(req)
         }
         let form = try req.content.decode(ResetForm.self)
-        let errors = SignInController.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account)
+        let errors = SignInController.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account,
+                                                         nationalIDs: try req.application.staffNationalIDs)
         guard errors.isEmpty else {
             return try await renderReset(req, token: token, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
@@ -125,8 +126,9 @@ struct AccountRecoveryController {
         var errors = FormErrors()
         if email.isEmpty { errors.add("email", "กรุณากรอกอีเมลที่ลงทะเบียนไว้") }
         else if !MailAddress.isPlausible(email) { errors.add("email", "รูปแบบอีเมลไม่ถูกต้อง") }
-        do { _ = try ThaiNationalID(nationalID) } catch { errors.add("nationalID", nationalID.isEmpty ? "กรุณากรอกเลขประจำตัวประชาชน" : error.thai) }
-        guard errors.isEmpty else {
+        var id: ThaiNationalID?
+        do { id = try ThaiNationalID(nationalID) } catch { errors.add("nationalID", nationalID.isEmpty ? "กรุณากรอกเลขประจำตัวประชาชน" : error.thai) }
+        guard errors.isEmpty, let id else {
             return try await renderForgotUsername(req, form: form, errors: errors, done: nil).encodeResponse(status: .unprocessableEntity, for: req)
         }
         let now = Date()
@@ -134,7 +136,7 @@ struct AccountRecoveryController {
               try await RateLimiter.allow(RateLimiter.key("username-mail", email, secret: req.application.settings.appSecret), RateLimiter.resetPerEmail, now: now, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
-        if let account = try await StaffStore.find(nationalID: nationalID, on: req.db), account.email.lowercased() == email {
+        if let account = try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db), account.email.lowercased() == email {
             let mail = try await StaffMail.render(req, to: account.email, subject: "ชื่อผู้ใช้งานระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
                 heading: "ชื่อผู้ใช้งานของท่าน", name: account.fullNameTH,
                 lines: ["ชื่อผู้ใช้งานของท่านคือ \(account.username)", "สถานะบัญชี: \(account.status.thai)"],

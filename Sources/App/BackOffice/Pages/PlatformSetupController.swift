@@ -3,8 +3,9 @@ import Fluent
 import Foundation
 import Vapor
 
-/// The first platform admin. On a start with no staff accounts, the server prints a one-time set-up link
-/// (24 hours); the page creates the platform admin, who then enrols OTP like everyone else.
+/// The first platform admin. On a start with no platform admin, the server prints a one-time set-up link
+/// (24 hours); the page creates the platform admin, who then enrols OTP like everyone else. Other accounts
+/// (a self-registration waiting for approval, say) do not close set-up: only a platform admin does.
 /// There is no default password anywhere.
 struct PlatformSetupController {
     struct Form: Content {
@@ -27,9 +28,9 @@ struct PlatformSetupController {
         var sections: [FormSection]
     }
 
-    /// The path of a new one-time set-up link when there is no staff account yet, else nil.
+    /// The path of a new one-time set-up link when there is no platform admin yet, else nil.
     static func setupPath(_ app: Application) async throws -> String? {
-        guard try await StaffStore.count(on: app.db) == 0 else { return nil }
+        guard try await !StaffStore.platformAdminExists(on: app.db) else { return nil }
         let token = try await app.db.writeTransaction { db in
             try await StaffTokens.issue(.setup, staffID: nil, lifetime: StaffTokens.setupLifetime, on: db)
         }
@@ -67,7 +68,7 @@ struct PlatformSetupController {
     private static func announce(link: String) {
         print("""
 
-            ==> No staff account exists yet. Create the first platform admin (link valid 24 hours, single use):
+            ==> No platform admin exists yet. Create the first platform admin (link valid 24 hours, single use):
                 \(link)
 
             """)
@@ -81,7 +82,7 @@ struct PlatformSetupController {
 
     func submit(_ req: Request) async throws -> Response {
         guard let token = req.parameters.get("token"), let record = try await StaffTokens.find(.setup, token: token, on: req.db),
-              try await StaffStore.count(on: req.db) == 0 else { return try await gone(req) }
+              try await !StaffStore.platformAdminExists(on: req.db) else { return try await gone(req) }
         let form = try req.content.decode(Form.self)
         var a = StaffApplication(titleTH: form.titleTH.clean, firstNameTH: form.firstNameTH.clean, lastNameTH: form.lastNameTH.clean,
                                  nationalID: form.nationalID.clean.filter(\.isNumber), email: form.email.clean.lowercased(),
@@ -98,6 +99,14 @@ struct PlatformSetupController {
         let password = form.password ?? ""
         if let p = PasswordPolicy.problems(password, personal: [a.nationalID, a.username]).first { errors.add("password", password.isEmpty ? "กรุณาตั้งรหัสผ่าน" : p.thai) }
         if form.confirm != password { errors.add("confirm", "รหัสผ่านที่ยืนยันไม่ตรงกัน") }
+        // A staff member may have registered before set-up: their username and national ID are taken.
+        let vault = try req.application.staffNationalIDs
+        if errors.isEmpty {
+            if try await StaffStore.find(username: a.username, on: req.db) != nil { errors.add("username", "ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว กรุณาตั้งชื่ออื่น") }
+            if let id = try? ThaiNationalID(a.nationalID), try await StaffStore.find(nationalID: id, vault: vault, on: req.db) != nil {
+                errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีหรือคำขอลงทะเบียนอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)")
+            }
+        }
         guard errors.isEmpty else {
             return try await render(req, token: token, form: form, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
@@ -105,9 +114,9 @@ struct PlatformSetupController {
         let now = Date()
         let application = a
         let created = try await req.db.writeTransaction { db -> StaffAccount? in
-            guard try await StaffStore.count(on: db) == 0, try await StaffTokens.consume(record, now: now, on: db) else { return nil }
+            guard try await !StaffStore.platformAdminExists(on: db), try await StaffTokens.consume(record, now: now, on: db) else { return nil }
             let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: db)
-            let account = StaffRegistrationController.newAccount(application, number: number, passwordHash: hash, now: now)
+            let account = try StaffRegistrationController.newAccount(application, number: number, passwordHash: hash, now: now, nationalIDs: vault)
             account.status = .active
             account.isPlatformAdmin = true
             account.orgUnit = "platform"
@@ -124,13 +133,13 @@ struct PlatformSetupController {
 
     private func usable(_ token: String, _ req: Request) async throws -> Bool {
         guard try await StaffTokens.find(.setup, token: token, on: req.db) != nil else { return false }
-        return try await StaffStore.count(on: req.db) == 0
+        return try await !StaffStore.platformAdminExists(on: req.db)
     }
 
     private func gone(_ req: Request) async throws -> Response {
         try await req.view.render("backoffice/message", MessagePage(
             page: PageChrome(request: req, title: "ลิงก์ใช้ไม่ได้"), heading: "ลิงก์ตั้งค่าผู้ดูแลระบบกลางใช้ไม่ได้",
-            lines: ["ลิงก์นี้ถูกใช้ไปแล้ว หมดอายุ หรือมีผู้ดูแลระบบกลางแล้ว หากยังไม่มีบัญชีใดในระบบ ให้เริ่มเซิร์ฟเวอร์ใหม่เพื่อรับลิงก์ใหม่"],
+            lines: ["ลิงก์นี้ถูกใช้ไปแล้ว หมดอายุ หรือมีผู้ดูแลระบบกลางแล้ว หากยังไม่มีผู้ดูแลระบบกลาง ให้เริ่มเซิร์ฟเวอร์ใหม่เพื่อรับลิงก์ใหม่"],
             link: BackOfficeURL.login.path, linkLabel: "ไปหน้าเข้าสู่ระบบ")).encodeResponse(status: .gone, for: req)
     }
 

@@ -102,7 +102,8 @@ struct ProfileController {
     func changePassword(_ req: Request) async throws -> Response {
         let account = try await current(req)
         let form = try req.content.decode(PasswordForm.self)
-        var errors = SignInController.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account)
+        var errors = SignInController.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account,
+                                                              nationalIDs: try req.application.staffNationalIDs)
         if (form.current ?? "").isEmpty { errors.add("current", "กรุณากรอกรหัสผ่านปัจจุบัน") }
         else if try await !Passwords.verify(form.current ?? "", hash: account.passwordHash, on: req) { errors.add("current", "รหัสผ่านปัจจุบันไม่ถูกต้อง") }
         if errors.isEmpty, form.current == form.password { errors.add("password", "รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านเดิม") }
@@ -154,7 +155,7 @@ struct ProfileController {
         return try await req.view.render("backoffice/profile", Page(
             page: PageChrome(request: req, title: (errors.isEmpty && passwordErrors.isEmpty ? "" : "ข้อผิดพลาด: ") + "ข้อมูลส่วนตัว"),
             csrf: req.csrfToken(), flash: flash, username: account.username,
-            nationalID: (try? ThaiNationalID(account.nationalID).masked) ?? "-", requestNumber: account.requestNumber,
+            nationalID: account.maskedNationalID, requestNumber: account.requestNumber,
             orgUnit: ([tenantName].compactMap { $0 } + unitNames).joined(separator: " › "), otpPeriod: account.totpPeriod,
             recoveryCodesLeft: try await RecoveryCodes.remaining(staffID: try account.requireID(), on: req.db),
             detailsAction: BackOfficeURL.profile.path, passwordAction: BackOfficeURL.profilePassword.path,

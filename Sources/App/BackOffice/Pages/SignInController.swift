@@ -135,6 +135,11 @@ struct SignInController {
             try await AuditLog.record(.signInFailed, on: req, actor: actor, tenant: nil, detail: "บัญชีถูกระงับการใช้งาน")
             return try await renderLogin(req, form: form, problem: "บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ", status: .forbidden)
         }
+        // Said only to someone who typed the right first password, so it tells no one else the account exists.
+        if account.initialPasswordExpired(at: now) {
+            try await AuditLog.record(.signInFailed, on: req, actor: actor, tenant: nil, detail: "รหัสผ่านเริ่มต้นหมดอายุ")
+            return try await renderLogin(req, form: form, problem: StaffInitialPassword.expiredMessage, status: .forbidden)
+        }
         account.loginFailures = 0
         try await account.save(on: req.db)
         let stage: StaffSession.Stage = account.mustChangePassword ? .newPassword : (account.hasOTP ? .otp : .enrol)
@@ -153,7 +158,7 @@ struct SignInController {
     func newPassword(_ req: Request) async throws -> Response {
         guard let (_, account) = try await partial(req, stage: .newPassword) else { return Self.restart(req) }
         let form = try req.content.decode(PasswordForm.self)
-        let errors = Self.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account)
+        let errors = Self.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account, nationalIDs: try req.application.staffNationalIDs)
         guard errors.isEmpty else { return try await renderNewPassword(req, errors: errors).encodeResponse(status: .unprocessableEntity, for: req) }
         if try await Passwords.verify(form.password ?? "", hash: account.passwordHash, on: req) {
             var e = FormErrors()
@@ -169,9 +174,9 @@ struct SignInController {
         return req.redirect(to: Self.stageURL(stage), redirectType: .normal)
     }
 
-    static func validateNewPassword(_ password: String, confirm: String, account: StaffAccount) -> FormErrors {
+    static func validateNewPassword(_ password: String, confirm: String, account: StaffAccount, nationalIDs: NationalIDVault) -> FormErrors {
         var errors = FormErrors()
-        let personal = [account.nationalID, account.username, account.firstNameEN, account.lastNameEN,
+        let personal = [(try? nationalIDs.open(account.nationalIDSealed).digits) ?? "", account.username, account.firstNameEN, account.lastNameEN,
                         account.birthDate.flatMap(Passwords.initialPassword(birthDate:)) ?? ""]
         if password.isEmpty { errors.add("password", "กรุณาตั้งรหัสผ่านใหม่") }
         else if let problem = PasswordPolicy.problems(password, personal: personal).first { errors.add("password", problem.thai) }

@@ -4,8 +4,8 @@ import Foundation
 import Vapor
 
 /// Platform admins: approve or reject staff registrations (many at once), look at the supporting document,
-/// create accounts (initial password = birth date DDMMYYYY in the Buddhist era, changed at first sign-in),
-/// disable accounts and remove rights.
+/// create accounts (initial password = birth date DDMMYYYY in the Buddhist era, good for 72 hours, changed at
+/// first sign-in) and issue that first password again, disable accounts and remove rights.
 struct StaffAdminController {
     struct StatusForm: Content { var action: String? }
     struct RevokeForm: Content {
@@ -75,6 +75,11 @@ struct StaffAdminController {
         var revokeAction: String
         var isActive: Bool
         var isSelf: Bool
+        /// Where the first password stands ("ใช้ได้ถึง …" / "หมดอายุแล้ว …"), nil when the person chose their own.
+        var initialPassword: String?
+        var initialPasswordExpired: Bool
+        /// Issuing a first password again needs a birth date and an active account that is not one's own.
+        var reissueAction: String?
     }
 
     struct NewStaffPage: Encodable {
@@ -135,8 +140,11 @@ struct StaffAdminController {
 
     func registration(_ req: Request) async throws -> View {
         let a = try await account(req)
+        // The whole number here only, to check against the document; lists show it masked.
+        var row = row(a, req)
+        row.nationalID = (try? req.application.staffNationalIDs.open(a.nationalIDSealed).formatted) ?? a.maskedNationalID
         return try await req.view.render("backoffice/registration", RegistrationPage(
-            page: PageChrome(request: req, title: "คำขอลงทะเบียน \(a.requestNumber)"), row: row(a, req),
+            page: PageChrome(request: req, title: "คำขอลงทะเบียน \(a.requestNumber)"), row: row,
             documentURL: a.documentFile == nil ? nil : BackOfficeURL.adminRegistrationDocument(try a.requireID()).path,
             documentType: a.documentType.flatMap(FileKind.init(rawValue:))?.displayName, documentSHA256: a.documentSHA256,
             decisionReason: a.decisionReason))
@@ -171,10 +179,59 @@ struct StaffAdminController {
         }
         let flash = req.takeFlash()
         let id = try a.requireID()
+        let isSelf = id == (try req.staff.id)
+        let now = Date()
+        var initial: String?
+        if a.mustChangePassword, let issued = a.initialPasswordIssuedAt {
+            let until = issued.addingTimeInterval(StaffInitialPassword.lifetime)
+            initial = a.initialPasswordExpired(at: now) ? "หมดอายุแล้วเมื่อ \(ThaiDate.shortWithTime(until)) (ยังไม่ได้เข้าสู่ระบบครั้งแรก)"
+                                                          : "ยังไม่ได้เข้าสู่ระบบครั้งแรก รหัสผ่านเริ่มต้นใช้ได้ถึง \(ThaiDate.shortWithTime(until))"
+        }
+        let canReissue = !isSelf && a.status == .active && a.birthDate.flatMap(Passwords.initialPassword(birthDate:)) != nil
         return try await req.view.render("backoffice/staff-member", MemberPage(
             page: PageChrome(request: req, title: "บัญชี \(a.username)"), csrf: req.csrfToken(), flash: flash, row: row(a, req), grants: grants,
             statusAction: BackOfficeURL.adminStaffMember(id).path + "/status", revokeAction: BackOfficeURL.adminStaffMember(id).path + "/revoke",
-            isActive: a.status == .active, isSelf: id == (try req.staff.id)))
+            isActive: a.status == .active, isSelf: isSelf, initialPassword: initial, initialPasswordExpired: a.initialPasswordExpired(at: now),
+            reissueAction: canReissue ? BackOfficeURL.adminStaffMember(id).path + "/initial-password" : nil))
+    }
+
+    /// Issues the first password (the birth date) again, for 72 hours from now: every session of the account
+    /// ends, the person must choose a new password at sign-in, and is e-mailed; audited.
+    func reissueInitialPassword(_ req: Request) async throws -> Response {
+        let admin = try req.staff
+        let a = try await account(req)
+        let id = try a.requireID()
+        guard id != admin.id else { throw Abort(.forbidden) }  // one's own password is changed on the profile page
+        guard a.status == .active, let initial = a.birthDate.flatMap(Passwords.initialPassword(birthDate:)) else {
+            req.flash("ออกรหัสผ่านเริ่มต้นใหม่ไม่ได้ บัญชีนี้ไม่มีวันเกิดในระบบหรือไม่ได้เปิดใช้งาน")
+            return req.redirect(to: BackOfficeURL.adminStaffMember(id).path, redirectType: .normal)
+        }
+        let hash = try await Passwords.hash(initial, on: req)
+        let now = Date()
+        let until = ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime))
+        a.passwordHash = hash
+        a.mustChangePassword = true
+        a.initialPasswordIssuedAt = now
+        a.sessionEpoch += 1  // whoever is signed in with the old password is signed out
+        a.loginFailures = 0
+        a.lockedUntil = nil
+        a.updatedAt = now
+        let mail = try await StaffMail.render(req, to: a.email, subject: "รหัสผ่านเริ่มต้นใหม่ ระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
+            heading: "ผู้ดูแลระบบออกรหัสผ่านเริ่มต้นใหม่ให้ท่านแล้ว", name: a.fullNameTH,
+            lines: ["ชื่อผู้ใช้งาน: \(a.username)",
+                    "รหัสผ่านเริ่มต้นคือวัน เดือน ปีเกิดของท่าน 8 หลัก ปีเป็นพุทธศักราช (เช่น เกิด 1 มกราคม 2530 ให้กรอก 01012530)",
+                    "รหัสผ่านนี้ใช้ได้ 72 ชั่วโมง ถึง \(until) เมื่อเข้าสู่ระบบ ระบบจะให้ตั้งรหัสผ่านใหม่"],
+            link: StaffMail.absolute(req, BackOfficeURL.login.path), linkLabel: "เข้าสู่ระบบ"),
+            key: "staff-initial-password:\(id.uuidString):\(Int(now.timeIntervalSince1970))")
+        try await req.db.writeTransaction { db in
+            try await a.save(on: db)
+            try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
+            try await AuditLog.record(.initialPasswordIssued, actor: AuditActor(admin), tenant: nil,
+                                      detail: "\(a.username) ใช้ได้ถึง \(until)", ip: req.clientAddress, on: db)
+        }
+        req.application.outboxWakeUp.poke()
+        req.flash("ออกรหัสผ่านเริ่มต้นใหม่ให้ \(a.username) แล้ว ใช้ได้ถึง \(until) และแจ้งทางอีเมล")
+        return req.redirect(to: BackOfficeURL.adminStaffMember(id).path, redirectType: .normal)
     }
 
     func setStatus(_ req: Request) async throws -> Response {
@@ -222,7 +279,7 @@ struct StaffAdminController {
         var errors = FormErrors()
         a.validate(tenants: Set(req.application.tenants.all.map(\.slug)), units: req.application.orgUnits, errors: &errors)
         if errors.isEmpty {
-            if try await StaffStore.find(nationalID: a.nationalID, on: req.db) != nil { errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)") }
+            if let id = try? ThaiNationalID(a.nationalID), try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db) != nil { errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)") }
             if try await StaffStore.find(username: a.username, on: req.db) != nil { errors.add("username", "ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว") }
         }
         guard errors.isEmpty, let initial = Passwords.initialPassword(birthDate: a.birthDate) else {
@@ -231,21 +288,25 @@ struct StaffAdminController {
         let hash = try await Passwords.hash(initial, on: req)
         let now = Date()
         let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
-        let account = StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now)
+        let account = try StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
         account.status = .active
         account.mustChangePassword = true
+        account.initialPasswordIssuedAt = now
         account.decidedAt = now
         account.decidedBy = admin.id
         let mail = try await StaffMail.render(req, to: a.email, subject: "บัญชีผู้ใช้งานระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
             heading: "ผู้ดูแลระบบสร้างบัญชีผู้ใช้งานให้ท่านแล้ว", name: "\(a.titleTH)\(a.firstNameTH) \(a.lastNameTH)",
             lines: ["ชื่อผู้ใช้งาน: \(a.username)",
                     "รหัสผ่านเริ่มต้นคือวัน เดือน ปีเกิดของท่าน 8 หลัก ปีเป็นพุทธศักราช (เช่น เกิด 1 มกราคม 2530 ให้กรอก 01012530)",
+                    "รหัสผ่านเริ่มต้นใช้ได้ 72 ชั่วโมง ถึง \(ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime))) หากเลยกำหนด โปรดขอรหัสผ่านเริ่มต้นใหม่จากผู้ดูแลระบบ",
                     "เมื่อเข้าสู่ระบบครั้งแรก ระบบจะให้ตั้งรหัสผ่านใหม่และลงทะเบียนแอปยืนยันตัวตน (OTP)"],
             link: StaffMail.absolute(req, BackOfficeURL.login.path), linkLabel: "เข้าสู่ระบบ"), key: "staff-created:\(number)")
         try await req.db.writeTransaction { db in
             try await account.create(on: db)
             try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
-            try await AuditLog.record(.staffCreated, actor: AuditActor(admin), tenant: a.tenant, detail: "\(number) \(a.username)", ip: req.clientAddress, on: db)
+            try await AuditLog.record(.staffCreated, actor: AuditActor(admin), tenant: a.tenant,
+                                      detail: "\(number) \(a.username) รหัสผ่านเริ่มต้นใช้ได้ถึง \(ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime)))",
+                                      ip: req.clientAddress, on: db)
         }
         req.application.outboxWakeUp.poke()
         req.flash("สร้างบัญชี \(a.username) แล้ว และแจ้งทางอีเมล")
@@ -267,7 +328,7 @@ struct StaffAdminController {
         return AccountRow(id: id.uuidString, url: a.status == .pending ? BackOfficeURL.adminRegistration(id).path : BackOfficeURL.adminStaffMember(id).path,
                           number: a.requestNumber, username: a.username, name: a.fullNameTH, nameEN: a.fullNameEN,
                           orgUnit: ([tenantName].compactMap { $0 } + units).joined(separator: " › "), position: a.position, email: a.email,
-                          mobile: a.mobile, nationalID: (try? ThaiNationalID(a.nationalID).formatted) ?? a.nationalID,
+                          mobile: a.mobile, nationalID: a.maskedNationalID,
                           status: a.status.thai, statusClass: "status-\(a.status.rawValue)", createdAt: ThaiDate.shortWithTime(a.createdAt),
                           isPlatformAdmin: a.isPlatformAdmin)
     }
@@ -282,7 +343,7 @@ struct StaffAdminController {
 
     private func renderNew(_ req: Request, _ a: StaffApplication, errors: FormErrors) async throws -> View {
         var errors = errors
-        if errors.isEmpty, !a.birthDate.isEmpty, Passwords.initialPassword(birthDate: a.birthDate) == nil { errors.add("birthDate", "วันเกิดไม่ถูกต้อง") }
+        if errors.isEmpty, !a.birthDate.isEmpty, Passwords.initialPassword(birthDate: a.birthDate) == nil { errors.add("birthDay", "วันเกิดไม่ถูกต้อง") }
         let sections = StaffApplicationForm.sections(a, tenants: req.application.tenants.all, units: req.application.orgUnits, withPassword: false, withDocument: false)
         return try await req.view.render("backoffice/staff-new", NewStaffPage(
             page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "สร้างบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),

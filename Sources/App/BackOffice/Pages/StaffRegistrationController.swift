@@ -64,7 +64,8 @@ struct StaffRegistrationController {
         if form.consent == nil { errors.add("consent", "กรุณายอมรับข้อกำหนดการใช้งาน") }
 
         if errors.isEmpty {
-            if try await StaffStore.find(nationalID: application.nationalID, on: req.db) != nil {
+            if let id = try? ThaiNationalID(application.nationalID),
+               try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db) != nil {
                 errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีผู้ใช้งานหรือคำขอลงทะเบียนอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี) หากลืมชื่อผู้ใช้งานหรือรหัสผ่าน ใช้เมนูลืมชื่อผู้ใช้งาน / ลืมรหัสผ่าน")
             }
             if try await StaffStore.find(username: application.username, on: req.db) != nil {
@@ -86,7 +87,7 @@ struct StaffRegistrationController {
         let account: StaffAccount
         do {
             let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
-            account = Self.newAccount(application, number: number, passwordHash: hash, now: now)
+            account = try Self.newAccount(application, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
             account.documentFile = file
             account.documentType = document.kind.rawValue
             account.documentName = document.name
@@ -126,10 +127,11 @@ struct StaffRegistrationController {
             email: String(raw[raw.index(after: bar)...]))).encodeResponse(for: req)
     }
 
-    static func newAccount(_ a: StaffApplication, number: String, passwordHash: String, now: Date) -> StaffAccount {
+    /// A new account from a checked application; the national ID is stored sealed with `nationalIDs`.
+    static func newAccount(_ a: StaffApplication, number: String, passwordHash: String, now: Date, nationalIDs: NationalIDVault) throws -> StaffAccount {
         let account = StaffAccount()
         account.username = a.username
-        account.nationalID = a.nationalID
+        try account.setNationalID(try ThaiNationalID(a.nationalID), vault: nationalIDs)
         account.status = .pending
         account.isPlatformAdmin = false
         account.requestNumber = number
