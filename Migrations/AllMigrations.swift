@@ -50,6 +50,8 @@ public enum AllMigrations {
             // Staff: first passwords that expire; national IDs sealed with a keyed look-up hash (034–035).
             UpdateStaffAccountAddInitialPasswordIssuedAt(),
             UpdateStaffAccountSealNationalID(sealer: staffNationalIDs),
+            // Staff sign-in failures and known addresses per account and client address (036).
+            CreateStaffSignInAddress(),
             // Session rows expire and are swept (037).
             UpdateSessionsAddExpiresAt(),
         ]

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import Vapor
 
@@ -73,10 +74,11 @@ public enum BackOfficeURL: Sendable {
         }
     }
 
-    /// A `next=` value is followed only if it is a back-office path on this site.
+    /// A `next=` value is followed only if it is a path on this site (`LocalRedirect`, the one check for every
+    /// `next=`) in the back office, and not the sign-in or sign-out pages.
     public static func safeNext(_ raw: String?) -> String? {
-        guard let raw, raw.hasPrefix("/backoffice/"), !raw.hasPrefix("//"), !raw.contains("\\"), !raw.contains("://"),
-              raw.count < 300, !raw.hasPrefix(BackOfficeURL.logout.path), !raw.hasPrefix("/backoffice/login") else { return nil }
-        return raw
+        guard let path = LocalRedirect.path(raw), path.hasPrefix(BackOfficeURL.home.path),
+              !path.hasPrefix(BackOfficeURL.logout.path), !path.hasPrefix(BackOfficeURL.login.path) else { return nil }
+        return path
     }
 }

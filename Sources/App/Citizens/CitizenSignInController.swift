@@ -66,13 +66,12 @@ struct CitizenSignInController {
         return req.redirect(to: t.url(.login))
     }
 
-    /// Only a path of this tenant's site, never another host: printable ASCII only (browsers drop tabs and
-    /// new lines, which would turn `/\t/evil.example` into `//evil.example`), no scheme or host, under the base.
+    /// Only a path of this tenant's site, never another host: a path on this site by the one check for every
+    /// `next=` (`LocalRedirect`: no scheme or host, no control characters, raw or percent-decoded), under the base.
     static func safeNext(_ raw: String, tenant t: ResolvedTenant) -> String? {
-        guard raw.count < 300, raw.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }), !raw.contains("\\"),
-              let parts = URLComponents(string: raw), parts.scheme == nil, parts.host == nil,
-              parts.path.hasPrefix(t.base + "/"), !parts.path.hasPrefix("//") else { return nil }
-        return raw
+        guard let path = LocalRedirect.path(raw), let parts = URLComponents(string: path), parts.scheme == nil, parts.host == nil,
+              parts.path.hasPrefix(t.base + "/") else { return nil }
+        return path
     }
 
     private func renderLogin(_ req: Request, nationalID: String, next: String?, notice: String?, problem: String?,

@@ -6,10 +6,11 @@ import SQLKit
 import Vapor
 
 /// One-time codes for staff: TOTP (RFC 6238) with the account's period, each code good once, ±1 step of
-/// drift, and recovery codes issued at enrolment. Five wrong codes in a row lock the account for 15 minutes.
+/// drift, and recovery codes issued at enrolment. Wrong codes count with wrong passwords in `StaffSignInGuard`
+/// (per account and client address): every attempt is spent before the code is compared.
 enum StaffOTP {
-    static let maxFailures = 5
-    static let lockout: TimeInterval = 15 * 60
+    static let maxFailures = StaffSignInGuard.maxFailures
+    static let lockout = StaffSignInGuard.lockout
     static let recoveryCodeCount = 10
 
     static func box(_ app: Application) -> SecretBox { SecretBox(appSecret: app.settings.appSecret, purpose: "staff-totp") }
@@ -19,49 +20,62 @@ enum StaffOTP {
         return Domain.TOTP(secret: try box(app).open(sealed), period: account.totpPeriod ?? 30)
     }
 
-    enum Outcome: Equatable { case accepted, wrong, locked, recoveryCodeUsed }
+    enum Outcome: Equatable {
+        case accepted, recoveryCodeUsed
+        /// Compared and wrong; `left` more wrong codes are allowed from this address.
+        case wrong(left: Int)
+        /// Not compared (a lock holds), or compared and wrong as the last attempt allowed (`newly`).
+        case locked(newly: Bool)
+    }
 
-    /// Checks a code (or a recovery code) and records the outcome on the account.
-    static func check(_ input: String, account: StaffAccount, app: Application, now: Date = Date(), on db: any Database) async throws -> Outcome {
-        if let until = account.lockedUntil, until > now { return .locked }
+    /// Checks a code (or a recovery code) from `origin`. The attempt is spent first (one atomic statement that
+    /// returns the count), so requests sent at once cannot all be compared against the same count.
+    static func check(_ input: String, account: StaffAccount, origin: StaffSignInGuard.Origin, app: Application, now: Date = Date(),
+                      on db: any Database) async throws -> Outcome {
+        let slot: StaffSignInGuard.Slot
+        switch try await StaffSignInGuard.spend(origin, now: now, on: db) {
+        case .refused: return .locked(newly: false)
+        case .allowed(let spent): slot = spent
+        }
         let code = input.filter { !$0.isWhitespace }
         if let totp = try totp(for: account, app: app), code.count == totp.digits,
            let step = totp.verify(code, at: now, window: 1, lastUsedStep: account.totpLastStep) {
             // Store the step only if no other request used this or a later step first: each code works once.
             let id = try account.requireID()
-            guard try await db.claim("""
-                UPDATE staff_accounts SET totp_last_step = \(bind: step), otp_failures = 0
+            if try await db.claim("""
+                UPDATE staff_accounts SET totp_last_step = \(bind: step)
                 WHERE id = \(bind: id) AND (totp_last_step IS NULL OR totp_last_step < \(bind: step)) RETURNING id
-                """) else { return .wrong }
-            account.totpLastStep = step
-            account.otpFailures = 0
-            return .accepted
-        }
-        if RecoveryCodes.looksLike(code), try await RecoveryCodes.use(code, staffID: try account.requireID(), key: app.settings.appSecret, now: now, on: db) {
-            account.otpFailures = 0
-            try await account.save(on: db)
+                """) {
+                account.totpLastStep = step
+                return .accepted
+            }
+        } else if RecoveryCodes.looksLike(code),
+                  try await RecoveryCodes.use(code, staffID: try account.requireID(), key: app.settings.appSecret, now: now, on: db) {
             return .recoveryCodeUsed
         }
-        account.otpFailures += 1
-        if account.otpFailures >= maxFailures {
-            account.lockedUntil = now.addingTimeInterval(lockout)
-            account.otpFailures = 0
-            try await account.save(on: db)
-            return .locked
-        }
-        try await account.save(on: db)
-        return .wrong
+        if try await StaffSignInGuard.failed(slot, now: now, on: db) { return .locked(newly: true) }
+        return .wrong(left: slot.left)
     }
 
-    /// Enrolment: the secret the person confirmed with a code becomes the account's; new recovery codes replace old ones.
+    enum EnrolError: Error { case alreadyEnrolled }
+
+    /// Enrolment: the secret the person confirmed with a code becomes the account's, and new recovery codes are
+    /// issued. Only an account without a confirmed authenticator may enrol: one that has one is refused
+    /// (`alreadyEnrolled`), in one conditional statement, so two enrolments at once cannot replace each other.
     static func enrol(_ account: StaffAccount, secret: [UInt8], period: Int, step: Int64, app: Application, now: Date, on db: any Database) async throws -> [String] {
-        account.totpSecret = try box(app).seal(secret)
+        let sealed = try box(app).seal(secret)
+        let id = try account.requireID()
+        guard try await db.claim("""
+            UPDATE staff_accounts SET totp_secret = \(bind: sealed), totp_period = \(bind: period), totp_last_step = \(bind: step),
+              otp_failures = 0, updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND totp_secret IS NULL RETURNING id
+            """) else { throw EnrolError.alreadyEnrolled }
+        account.totpSecret = sealed
         account.totpPeriod = period
         account.totpLastStep = step
         account.otpFailures = 0
         account.updatedAt = now
-        try await account.save(on: db)
-        return try await RecoveryCodes.issue(staffID: try account.requireID(), key: app.settings.appSecret, now: now, on: db)
+        return try await RecoveryCodes.issue(staffID: id, key: app.settings.appSecret, now: now, on: db)
     }
 }
 

@@ -99,32 +99,38 @@ struct SignInController {
         guard errors.isEmpty else { return try await renderLogin(req, form: form, errors: errors, status: .unprocessableEntity) }
 
         let now = Date()
-        let perAddress = try await RateLimiter.allow("signin-ip:\(req.clientAddress)", RateLimiter.signInPerAddress, now: now, on: req.db)
-        let perAccount = try await RateLimiter.allow(RateLimiter.key("signin-user", username, secret: req.application.settings.appSecret), RateLimiter.signInPerAccount, now: now, on: req.db)
         let account = try await StaffStore.find(username: username, on: req.db)
         let actor = AuditActor(id: account?.id, name: account?.username ?? "(ไม่พบชื่อผู้ใช้งาน)")
+        var origin: StaffSignInGuard.Origin?
+        if let account { origin = try await Self.origin(req, account: account, now: now) }
+        // The account-wide limit does not apply at an address the account signed in from before: others' tries
+        // cannot shut its owner out there.
+        let perAddress = try await RateLimiter.allow("signin-ip:\(req.clientAddress)", RateLimiter.signInPerAddress, now: now, on: req.db)
+        let perAccount = origin?.known == true ? true
+            : try await RateLimiter.allow(RateLimiter.key("signin-user", username, secret: req.application.settings.appSecret), RateLimiter.signInPerAccount, now: now, on: req.db)
         guard perAddress, perAccount else {
             try await AuditLog.record(.signInThrottled, on: req, actor: actor, tenant: nil, detail: "เกินจำนวนครั้งที่กำหนด")
             return try await renderLogin(req, form: form, problem: "มีการพยายามเข้าสู่ระบบถี่เกินไป กรุณารอ 15 นาทีแล้วลองใหม่", status: .tooManyRequests)
         }
-        if let account, let until = account.lockedUntil, until > now {
-            try await AuditLog.record(.signInThrottled, on: req, actor: actor, tenant: nil, detail: "บัญชีถูกระงับชั่วคราว")
-            let minutes = Int((until.timeIntervalSince(now) / 60).rounded(.up))
-            return try await renderLogin(req, form: form, problem: "บัญชีนี้ถูกระงับการเข้าสู่ระบบชั่วคราวเนื่องจากกรอกข้อมูลผิดหลายครั้ง กรุณาลองใหม่ในอีก \(minutes) นาที", status: .tooManyRequests)
+        var slot: StaffSignInGuard.Slot?
+        if let origin {
+            switch try await StaffSignInGuard.spend(origin, now: now, on: req.db) {
+            case .allowed(let spent): slot = spent
+            case .refused(let until):
+                try await AuditLog.record(.signInThrottled, on: req, actor: actor, tenant: nil, detail: "บัญชีถูกระงับชั่วคราว\(StaffSignInGuard.lockAuditText)")
+                return try await renderLogin(req, form: form, problem: Self.lockedProblem(until: until, now: now), status: .tooManyRequests)
+            }
         }
         guard try await Passwords.verify(password, hash: account?.passwordHash, on: req), let account else {
-            if let account {
-                account.loginFailures += 1
-                if account.loginFailures >= StaffOTP.maxFailures {
-                    account.lockedUntil = now.addingTimeInterval(StaffOTP.lockout)
-                    account.loginFailures = 0
-                    try await AuditLog.record(.signInThrottled, on: req, actor: actor, tenant: nil, detail: "รหัสผ่านผิด \(StaffOTP.maxFailures) ครั้ง ระงับ 15 นาที")
-                }
-                try await account.save(on: req.db)
+            if let slot, try await StaffSignInGuard.failed(slot, now: now, on: req.db) {
+                try await AuditLog.record(.signInThrottled, on: req, actor: actor, tenant: nil,
+                                          detail: "รหัสผ่านหรือรหัส OTP ผิด \(StaffSignInGuard.maxFailures) ครั้ง ระงับ 15 นาที\(StaffSignInGuard.lockAuditText)")
             }
             try await AuditLog.record(.signInFailed, on: req, actor: actor, tenant: nil, detail: "ชื่อผู้ใช้งานหรือรหัสผ่านไม่ถูกต้อง")
             return try await renderLogin(req, form: form, problem: "ชื่อผู้ใช้งานหรือรหัสผ่านไม่ถูกต้อง", status: .unauthorized)
         }
+        // The right password gives its attempt back; the code still has to follow.
+        if let slot { try await StaffSignInGuard.refund(slot, on: req.db) }
         switch account.status {
         case .active: break
         case .pending:
@@ -140,8 +146,6 @@ struct SignInController {
             try await AuditLog.record(.signInFailed, on: req, actor: actor, tenant: nil, detail: "รหัสผ่านเริ่มต้นหมดอายุ")
             return try await renderLogin(req, form: form, problem: StaffInitialPassword.expiredMessage, status: .forbidden)
         }
-        account.loginFailures = 0
-        try await account.save(on: req.db)
         let stage: StaffSession.Stage = account.mustChangePassword ? .newPassword : (account.hasOTP ? .otp : .enrol)
         try await StaffSession.begin(req, account: account, stage: stage, now: now)
         if let next = BackOfficeURL.safeNext(form.next) { req.session.data[Self.nextKey] = next }
@@ -189,11 +193,13 @@ struct SignInController {
 
     func enrolPage(_ req: Request) async throws -> Response {
         guard let (_, account) = try await partial(req, stage: .enrol) else { return Self.restart(req) }
+        guard !account.hasOTP else { return try await refuseEnrolment(req, account: account) }
         return try await renderEnrol(req, account: account, errors: FormErrors()).encodeResponse(for: req)
     }
 
     func enrol(_ req: Request) async throws -> Response {
         guard let (_, account) = try await partial(req, stage: .enrol) else { return Self.restart(req) }
+        guard !account.hasOTP else { return try await refuseEnrolment(req, account: account) }
         guard let pending = Self.pendingSecret(req) else { return req.redirect(to: BackOfficeURL.loginEnrol.path, redirectType: .normal) }
         let form = try req.content.decode(CodeForm.self)
         let now = Date()
@@ -205,8 +211,14 @@ struct SignInController {
             return try await renderEnrol(req, account: account, errors: e).encodeResponse(status: .unprocessableEntity, for: req)
         }
         let app = req.application
-        let codes = try await req.db.writeTransaction { db in
-            try await StaffOTP.enrol(account, secret: pending.secret, period: pending.period, step: step, app: app, now: now, on: db)
+        let codes: [String]
+        do {
+            codes = try await req.db.writeTransaction { db in
+                try await StaffOTP.enrol(account, secret: pending.secret, period: pending.period, step: step, app: app, now: now, on: db)
+            }
+        } catch StaffOTP.EnrolError.alreadyEnrolled {
+            // Another session confirmed an authenticator first.
+            return try await refuseEnrolment(req, account: account)
         }
         req.session.data[Self.enrolKey] = nil
         try await AuditLog.record(.otpEnrolled, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
@@ -232,7 +244,18 @@ struct SignInController {
             e.add("code", "กรุณากรอกรหัส OTP")
             return try await renderOTP(req, account: account, errors: e).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let outcome = try await StaffOTP.check(form.code ?? "", account: account, app: req.application, on: req.db)
+        let now = Date()
+        let origin = try await Self.origin(req, account: account, now: now)
+        let perAddress = try await RateLimiter.allow("otp-ip:\(req.clientAddress)", RateLimiter.otpPerAddress, now: now, on: req.db)
+        let perAccount = origin.known ? true
+            : try await RateLimiter.allow("otp-user:\(origin.staffID.uuidString.lowercased())", RateLimiter.otpPerAccount, now: now, on: req.db)
+        guard perAddress, perAccount else {
+            try await AuditLog.record(.otpThrottled, on: req, actor: actor, tenant: nil, detail: "กรอก OTP เกินจำนวนครั้งที่กำหนด")
+            var e = FormErrors()
+            e.add("code", "มีการกรอกรหัส OTP ถี่เกินไป กรุณารอ 15 นาทีแล้วลองใหม่")
+            return try await renderOTP(req, account: account, errors: e).encodeResponse(status: .tooManyRequests, for: req)
+        }
+        let outcome = try await StaffOTP.check(form.code ?? "", account: account, origin: origin, app: req.application, now: now, on: req.db)
         switch outcome {
         case .accepted, .recoveryCodeUsed:
             if outcome == .recoveryCodeUsed {
@@ -241,13 +264,20 @@ struct SignInController {
             }
             let next = try await completeSignIn(req, account: account)
             return req.redirect(to: next, redirectType: .normal)
-        case .wrong:
-            try await AuditLog.record(.otpFailed, on: req, actor: actor, tenant: nil, detail: "ครั้งที่ \(account.otpFailures) ติดกัน")
+        case .wrong(let left):
+            try await AuditLog.record(.otpFailed, on: req, actor: actor, tenant: nil, detail: "รหัสไม่ถูกต้อง (ผิดได้อีก \(left) ครั้ง)")
             var e = FormErrors()
-            e.add("code", "รหัส OTP ไม่ถูกต้องหรือถูกใช้ไปแล้ว (ผิดได้อีก \(StaffOTP.maxFailures - account.otpFailures) ครั้ง)")
+            e.add("code", "รหัส OTP ไม่ถูกต้องหรือถูกใช้ไปแล้ว (ผิดได้อีก \(left) ครั้ง)")
             return try await renderOTP(req, account: account, errors: e).encodeResponse(status: .unauthorized, for: req)
-        case .locked:
-            try await AuditLog.record(.otpThrottled, on: req, actor: actor, tenant: nil, detail: "กรอก OTP ผิด \(StaffOTP.maxFailures) ครั้ง ระงับ 15 นาที")
+        case .locked(let newly):
+            if newly {
+                // The code was compared (and wrong): one failure, then the lock it closed.
+                try await AuditLog.record(.otpFailed, on: req, actor: actor, tenant: nil, detail: "รหัสไม่ถูกต้อง (ครั้งสุดท้ายที่ยอมให้)")
+                try await AuditLog.record(.otpThrottled, on: req, actor: actor, tenant: nil,
+                                          detail: "รหัสผ่านหรือรหัส OTP ผิด \(StaffSignInGuard.maxFailures) ครั้ง ระงับ 15 นาที\(StaffSignInGuard.lockAuditText)")
+            } else {
+                try await AuditLog.record(.otpThrottled, on: req, actor: actor, tenant: nil, detail: "ไม่ตรวจรหัส: บัญชีถูกระงับชั่วคราว\(StaffSignInGuard.lockAuditText)")
+            }
             StaffSession.clear(req)
             return try await renderLogin(req, form: LoginForm(), problem: "กรอกรหัส OTP ผิดหลายครั้ง บัญชีถูกระงับการเข้าสู่ระบบชั่วคราว 15 นาที", status: .tooManyRequests)
         }
@@ -267,11 +297,35 @@ struct SignInController {
 
     private func completeSignIn(_ req: Request, account: StaffAccount) async throws -> String {
         StaffSession.advance(req, to: .signedIn, epoch: account.sessionEpoch)
+        // Failures from this address are forgiven and it becomes one the account is known to sign in from.
+        try await StaffSignInGuard.succeeded(try await Self.origin(req, account: account), on: req.db)
         try await AuditLog.record(.signIn, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil, detail: "")
-        let next = req.session.data[Self.nextKey] ?? BackOfficeURL.home.path
+        let next = BackOfficeURL.safeNext(req.session.data[Self.nextKey]) ?? BackOfficeURL.home.path
         req.session.data[Self.nextKey] = nil
         return next
     }
+
+    /// The account and the address this request comes from (`req.clientAddress`, the one place that reads it).
+    private static func origin(_ req: Request, account: StaffAccount, now: Date = Date()) async throws -> StaffSignInGuard.Origin {
+        try await StaffSignInGuard.origin(staffID: try account.requireID(), address: req.clientAddress,
+                                          secret: req.application.settings.appSecret, now: now, on: req.db)
+    }
+
+    static func lockedProblem(until: Date, now: Date) -> String {
+        let minutes = max(1, Int((until.timeIntervalSince(now) / 60).rounded(.up)))
+        return "บัญชีนี้ถูกระงับการเข้าสู่ระบบชั่วคราวเนื่องจากกรอกข้อมูลผิดหลายครั้ง กรุณาลองใหม่ในอีก \(minutes) นาที"
+    }
+
+    /// An authenticator that is already confirmed is never replaced by signing in again: the person signs in
+    /// with its codes (or a recovery code).
+    private func refuseEnrolment(_ req: Request, account: StaffAccount) async throws -> Response {
+        try await AuditLog.record(.otpFailed, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
+                                  detail: "ลงทะเบียน OTP ซ้ำถูกปฏิเสธ: บัญชีมีแอปยืนยันตัวตนที่ยืนยันแล้ว")
+        StaffSession.clear(req)
+        return try await renderLogin(req, form: LoginForm(), problem: Self.alreadyEnrolled, status: .conflict)
+    }
+
+    static let alreadyEnrolled = "บัญชีนี้ลงทะเบียนแอปยืนยันตัวตน (OTP) ไว้แล้ว จึงลงทะเบียนใหม่แทนที่ไม่ได้ กรุณาเข้าสู่ระบบอีกครั้งด้วยรหัส OTP จากแอปเดิม หรือรหัสกู้คืน หากทำโทรศัพท์หาย กรุณาติดต่อผู้ดูแลระบบ"
 
     /// The account half-way through signing in at `stage`, or nil (start again).
     private func partial(_ req: Request, stage: StaffSession.Stage) async throws -> (StaffSession.State, StaffAccount)? {
