@@ -78,6 +78,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let staticFiles = StaticFilesMiddleware(publicDirectory: settings.publicDirectory.path + "/")
     app.middleware.use(PersonalPagesMiddleware(cookieName: app.sessions.configuration.cookieName, staticPrefixes: staticFiles.prefixes))
     app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(InputTextMiddleware())
     app.middleware.use(staticFiles)
 
     if let smtp = settings.smtp {

@@ -170,6 +170,30 @@ struct HostileInputTests {
         }
     }
 
+    @Test("NUL in a path, a query, a form or an API body: 400 with a Thai message (PostgreSQL cannot store it)",
+          arguments: TestDatabase.all)
+    func nul(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let officer = try await signedInStaff(app, tenant: Self.tenant, role: .officer)
+            for path in ["/backoffice/t/\(Self.tenant)/petitions/%00", "/backoffice/t/\(Self.tenant)/petitions?q=a%00b"] {
+                try await app.testing().test(.GET, path, headers: officer.headers) { res in
+                    #expect(res.status == .badRequest, "\(path)")
+                    #expect(res.body.string.contains("อักขระที่ใช้ไม่ได้"))
+                }
+            }
+            let (headers, body) = officer.form(["q": "x\u{0}y"])
+            try await app.testing().test(.POST, "/backoffice/profile", headers: headers, body: ByteBuffer(string: body)) { res in
+                #expect(res.status == .badRequest)
+            }
+            try await app.testing().test(.POST, "/t/\(Self.tenant)/open311/v2/requests.json",
+                                         headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: "api_key=x&description=a%00b")) { res in
+                #expect(res.status == .badRequest)
+                #expect(res.body.string.contains("\"code\":400"), "Open311's own error format: \(res.body.string)")
+            }
+        }
+    }
+
     // MARK: placing a route
 
     /// Who may use a route, from its pattern and the back office's own access table; nil when unknown.

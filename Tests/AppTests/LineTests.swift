@@ -294,6 +294,33 @@ struct LineTests {
         }
     }
 
+    @Test("a hostile Retry-After from LINE's side (NaN, 1e309, twenty digits) is ignored: the worker keeps running and retries",
+          arguments: TestDatabase.all)
+    func hostileRetryAfter(database: TestDatabase) async throws {
+        let line = try LINEServer()
+        defer { line.stop() }
+        try await withApp(database, settings: line.settings) { app, _ in
+            let t = try Tenant.named(Self.tenant, in: app)
+            let user = LineWebhookFixture.user(9)
+            _ = try await Self.linkedCitizen(app, line, user: user)
+            try await LineTestSupport.drain(app)
+            let before = try await line.requests(app).count
+            try await line.script(app, #"{"push":[{"status":429,"retry_after":"NaN"},{"status":429,"retry_after":"1e309"},{"status":429,"retry_after":"99999999999999999999"}]}"#)
+            try await app.db.writeTransaction { db in
+                try await LinePushMessage(to: user, messages: [.text("ทดสอบ")], key: "hostile-retry-after").enqueue(tenant: t, on: db)
+            }
+            var clock = Date()
+            for _ in 0..<4 {
+                clock = clock.addingTimeInterval(7200)
+                let at = clock
+                try await LineTestSupport.drain(app, now: { at })
+            }
+            let statuses = try await line.requests(app).dropFirst(before).map(\.status)
+            #expect(statuses == [429, 429, 429, 200], "retried after each, delivered once")
+            #expect(try await Self.jobs(app, kind: "line.push").allSatisfy { $0.status == .done })
+        }
+    }
+
     @Test("a worker process killed mid-delivery: another takes its jobs when the lease runs out; every push arrives, none twice",
           arguments: TestDatabase.all)
     func killedWorker(database: TestDatabase) async throws {

@@ -171,7 +171,8 @@ struct StreamedUpload: Sendable {
         func header(_ field: String, _ value: String) {
             guard field.lowercased() == "content-disposition" else { return }
             name = Self.parameter("name", in: value)
-            filename = Self.parameter("filename", in: value)
+            // A file's name is only a label: control characters (NUL, CR, LF) are dropped, never stored.
+            filename = Self.parameter("filename", in: value).map { String(String.UnicodeScalarView($0.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F })) }
             // Files only under the form's own inputs; anything else is not this form.
             if filename != nil, !allowedFiles.contains(name ?? "") { problem = problem ?? .malformed }
         }
@@ -226,6 +227,8 @@ struct StreamedUpload: Sendable {
                     result.fileLists[name, default: []].append(file)
                 }
             } else {
+                // NUL is no text anyone types, and PostgreSQL cannot store it (InputTextMiddleware refuses it elsewhere).
+                guard !bytes.contains(0) else { problem = problem ?? .malformed; return }
                 let value = String(decoding: bytes, as: UTF8.self)
                 result.fields[name] = value
                 result.values[name, default: []].append(value)

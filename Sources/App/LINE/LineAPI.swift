@@ -88,7 +88,8 @@ struct LiveLineAPI: LineAPI {
     private func check(_ response: ClientResponse) throws {
         guard !(200..<300).contains(response.status.code) else { return }
         let message = (try? response.content.decode(ErrorAnswer.self).message) ?? response.status.reasonPhrase
-        let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
+        // Whole seconds, bounded: "NaN" or "1e309" read as a Double once reached Int(seconds) and trapped.
+        let retryAfter = BoundedNumber.int(response.headers.first(name: "Retry-After"), in: 0...86_400).map(Double.init)
         throw LineAPIError(status: Int(response.status.code), message: message ?? "", retryAfterSeconds: retryAfter)
     }
 }

@@ -23,6 +23,8 @@ struct CSRFMiddleware: AsyncMiddleware {
             }
             given = try? request.content.get(String.self, at: Self.field)
         }
+        // The body is whole now (the global check saw only the path and query).
+        guard InputTextMiddleware.isClean(request) else { throw Abort(.badRequest, reason: InputTextMiddleware.reason) }
         guard let expected = request.session.data[Self.sessionKey], let given,
               Self.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
             request.logger.notice("CSRF token missing or wrong")

@@ -250,6 +250,7 @@ struct Open311Controller {
             throw Open311Error(.payloadTooLarge, "ข้อมูลที่ส่งมาต้องไม่เกิน 256 kB")
         }
         let text = req.body.data.map { String(buffer: $0) } ?? ""
+        guard InputTextMiddleware.isClean(req) else { throw Open311Error(.badRequest, "ข้อมูลที่ส่งมามีอักขระควบคุม (NUL) ซึ่งใช้ไม่ได้") }
         guard let params = Open311Params(urlEncoded: text) else { throw Open311Error(.badRequest, "ข้อมูลที่ส่งมาเข้ารหัสไม่ถูกต้อง") }
         try checkJurisdiction(params, t)
         let limits = req.application.open311Limits

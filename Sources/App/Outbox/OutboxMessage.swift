@@ -16,5 +16,5 @@ public struct OutboxRetryLater: Error, CustomStringConvertible {
     public var seconds: Double
     public var reason: String
 
-    public var description: String { "\(reason) (retry after \(Int(seconds)) s)" }
+    public var description: String { "\(reason) (retry after \(seconds.isFinite ? String(Int(min(max(seconds, 0), 1e9))) : "?") s)" }
 }

@@ -146,8 +146,8 @@ struct PetitionOfficeController {
             status = text("status"); service = text("service"); from = text("from"); to = text("to")
             overdue = text("overdue"); q = text("q"); sort = text("sort")
             after = text("after"); before = text("before")
-            page = text("page").flatMap { Int($0.arabicDigits) }.map { min($0, 1_000_000) }
-            size = text("size").flatMap { Int($0.arabicDigits) }
+            page = text("page").map { BoundedNumber.page($0, last: 1_000_000) }
+            size = BoundedNumber.int(text("size"), in: 1...PetitionQueue.maxSize)
         }
     }
 
