@@ -29,7 +29,10 @@ struct UpdateStaffAccountSealNationalID: AsyncMigration {
             try await db.schema("staff_accounts").field("national_id_tail", .string).update()
             for row in try await sql.select().column("id").column("national_id_hash").from("staff_accounts").all() {
                 let id = try row.decode(column: "id", as: UUID.self)
-                let digits = try row.decode(column: "national_id_hash", as: String.self)
+                // The old column kept what `isNumber` let through, Thai digits (๐–๙) included; look-ups hash ASCII.
+                let digits = String(String.UnicodeScalarView(try row.decode(column: "national_id_hash", as: String.self).unicodeScalars.map {
+                    (0x0E50...0x0E59).contains($0.value) ? Unicode.Scalar(UInt8($0.value - 0x0E50 + 0x30)) : $0
+                }))
                 try await sql.update("staff_accounts")
                     .set("national_id_hash", to: sealer.lookupHash(digits: digits))
                     .set("national_id_sealed", to: try sealer.seal(digits: digits))

@@ -52,13 +52,36 @@ struct StaffAccountTests {
             "birthDay": "4", "birthMonth": "3", "birthYear": "2535", "email": "somying@example.go.th", "username": username, "password": "Tambon#Office2569",
             "confirm": "Tambon#Office2569", "consent": "1",
         ]
-        for (k, v) in fields { m.field(k, v) }
+        // The CSRF token first, as the page's form sends it (the upload is read as it streams).
+        m.field("_csrf", csrf)
+        for (k, v) in fields.sorted(by: { $0.key < $1.key }) where k != "_csrf" { m.field(k, v) }
         if let (name, type, data) = document { m.file("document", filename: name, type: type, data: data) }
         return m.finished()
     }
 
     static func documentFiles(_ app: Application) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: app.settings.fileStoreDirectory.appendingPathComponent("staff-documents").path)) ?? []
+    }
+
+    @Test("registration streams its document: one byte over 10 MB is refused with 413 and a Thai message, nothing kept, no temporary file",
+          arguments: TestDatabase.all)
+    func registrationDocumentTooLarge(database: TestDatabase) async throws {
+        try await withApp(database) { app, env in
+            let anon = try await BackOfficeAccessTests.anonymous(app)
+            let big = Data(count: StaffRegistrationController.maxDocumentBytes + 1)
+            var (headers, body) = Self.registration(nationalID: StaffFixtures.nationalID(), username: "big.file",
+                                                    document: ("big.pdf", "application/pdf", big), csrf: anon.csrf)
+            headers.add(name: "Cookie", value: anon.cookie)
+            try await app.testing().test(.POST, "/backoffice/register", headers: headers, body: body) { res in
+                #expect(res.status == .payloadTooLarge)
+                #expect(res.body.string.contains("ไฟล์มีขนาดเกิน 10 MB"))
+            }
+            #expect(try await StaffStore.count(on: app.db) == 0)
+            #expect(Self.documentFiles(app).isEmpty)
+            let spool = app.uploadSpoolDirectory.path
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).isEmpty, "no temporary file left")
+            _ = env
+        }
     }
 
     @Test("registration: a number, pending, e-mailed; one account per national ID; the document's type is read from its content",

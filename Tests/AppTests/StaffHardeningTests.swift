@@ -38,6 +38,40 @@ struct StaffHardeningTests {
 
     // MARK: 1. First passwords that expire
 
+    @Test("a first password issued again to someone with an authenticator asks for the code before the new password",
+          arguments: TestDatabase.all)
+    func codeBeforeNewPassword(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let (account, secret) = try await StaffFixtures.account(app, username: "otp.first", mustChangePassword: true)
+            let first = try await passwordStep(app, username: "otp.first")
+            #expect(first.location == "/backoffice/login/otp", "the code first, not the new password")
+            // Knowing the (birth-date) password is not enough to reach the new-password step.
+            try await app.testing().test(.POST, "/backoffice/login/new-password", headers: ["Cookie": first.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: formBody(["_csrf": first.csrf, "password": "Taken#Over2569", "confirm": "Taken#Over2569"]))) { res in
+                #expect(res.headers.first(name: .location) != "/backoffice/")
+            }
+            #expect(try await StaffStore.find(username: "otp.first", on: app.db)?.passwordHash == account.passwordHash, "password unchanged")
+            // Skipping a step starts the sign-in again; the way through is the code, then the new password.
+            let s = try await passwordStep(app, username: "otp.first")
+            #expect(s.location == "/backoffice/login/otp")
+            var csrf = ""
+            try await app.testing().test(.GET, "/backoffice/login/otp", headers: ["Cookie": s.cookie]) { res in
+                csrf = try FormSession.from(res).csrf
+            }
+            let code = try await StaffFixtures.code(app, staffID: try account.requireID(), secret: secret)
+            try await app.testing().test(.POST, "/backoffice/login/otp", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: formBody(["_csrf": csrf, "code": code]))) { res in
+                #expect(res.headers.first(name: .location) == "/backoffice/login/new-password")
+            }
+            try await app.testing().test(.POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: formBody(["_csrf": csrf, "password": "Own#Choice2569", "confirm": "Own#Choice2569"]))) { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location)?.hasPrefix("/backoffice") == true && res.headers.first(name: .location) != "/backoffice/login/otp")
+            }
+            try await app.testing().test(.GET, "/backoffice/", headers: ["Cookie": s.cookie]) { #expect($0.status == .ok, "signed in") }
+        }
+    }
+
     @Test("a first password works for 72 hours, is refused after with a Thai message only its holder sees; the admin issues a new one, audited",
           arguments: TestDatabase.all)
     func firstPasswordExpires(database: TestDatabase) async throws {
@@ -304,10 +338,11 @@ struct StaffHardeningTests {
     }
 
     private func setupSteps(_ database: TestDatabase, _ env: TestEnvironment) async throws {
+        let pendingID = StaffFixtures.nationalID()
         try await withApp(database, environment: env) { app, _ in
             // Someone registers through ลงทะเบียนเจ้าหน้าที่ใหม่ before anyone set the platform up; an officer account exists too.
             let anon = try await BackOfficeAccessTests.anonymous(app)
-            var (headers, body) = StaffAccountTests.registration(nationalID: StaffFixtures.nationalID(), username: "early.bird", csrf: anon.csrf)
+            var (headers, body) = StaffAccountTests.registration(nationalID: pendingID, username: "early.bird", csrf: anon.csrf)
             headers.add(name: "Cookie", value: anon.cookie)
             try await app.testing().test(.POST, "/backoffice/register", headers: headers, body: body) { #expect($0.status == .seeOther) }
             #expect(try await StaffStore.find(username: "early.bird", on: app.db)?.status == .pending)
@@ -324,22 +359,26 @@ struct StaffHardeningTests {
                 let f = try FormSession.from(res)
                 (cookie, csrf) = (f.cookie, f.csrf)
             }
-            var fields = ["_csrf": csrf, "username": "early.bird", "titleTH": "นาย", "firstNameTH": "ผู้ดูแล", "lastNameTH": "ระบบกลาง",
+            var fields = ["_csrf": csrf, "username": "plain.officer", "titleTH": "นาย", "firstNameTH": "ผู้ดูแล", "lastNameTH": "ระบบกลาง",
                           "nationalID": StaffFixtures.nationalID(), "email": "admin@example.go.th", "mobile": "0800000000",
                           "password": "Platform#Admin2569", "confirm": "Platform#Admin2569"]
-            // The registrant's username is taken: a field error, not a failure.
+            // An account in use keeps its username: a field error, not a failure.
             try await app.testing().test(.POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
                                          body: ByteBuffer(string: formBody(fields))) { res in
                 #expect(res.status == .unprocessableEntity)
                 #expect(res.body.string.contains("ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว"))
             }
+            // A registration still waiting does not: anyone could have sent one with the operator's national ID.
             fields["username"] = "root.admin"
+            fields["nationalID"] = pendingID
             try await app.testing().test(.POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
                                          body: ByteBuffer(string: formBody(fields))) { res in
                 #expect(res.status == .seeOther)
                 #expect(res.headers.first(name: .location) == "/backoffice/login/enrol")
             }
             #expect(try await StaffStore.find(username: "root.admin", on: app.db)?.isPlatformAdmin == true)
+            #expect(try await StaffStore.find(username: "early.bird", on: app.db) == nil, "the pending registration gave way")
+            #expect(try await StaffStore.find(username: "plain.officer", on: app.db) != nil)
             try await app.testing().test(.GET, path) { #expect($0.status == .gone) }
             #expect(try await PlatformSetupController.announceIfNeeded(app) == nil, "closed once a platform admin exists")
         }

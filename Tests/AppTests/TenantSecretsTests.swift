@@ -73,8 +73,13 @@ struct TenantSecretsTests {
         }
         #expect(LineChannelSettings.defaultEnv(slug: "ban-na") == ("LINE_BAN_NA_CHANNEL_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"))
         #expect(settings(nil, nil).problems(slug: "ban-na").isEmpty)
-        #expect(settings("LINE_BAN_NA_SECRET_2", "LINE_BAN_NA_TOKEN_2").problems(slug: "ban-na").isEmpty)
-        #expect(settings("LINE_BAN_NA_SECRET_2", "LINE_BAN_NA_TOKEN_2").envNames(slug: "ban-na") == ("LINE_BAN_NA_SECRET_2", "LINE_BAN_NA_TOKEN_2"))
+        #expect(settings("LINE_BAN_NA_CHANNEL_SECRET_2", "LINE_BAN_NA_ACCESS_TOKEN_2").problems(slug: "ban-na").isEmpty)
+        #expect(settings("LINE_BAN_NA_CHANNEL_SECRET_2", "LINE_BAN_NA_ACCESS_TOKEN_2").envNames(slug: "ban-na")
+                == ("LINE_BAN_NA_CHANNEL_SECRET_2", "LINE_BAN_NA_ACCESS_TOKEN_2"))
+        // Tenant `ban`'s prefix LINE_BAN_ also begins tenant `ban-na`'s names: `ban` may not name them.
+        #expect(!settings("LINE_BAN_NA_CHANNEL_SECRET", nil).problems(slug: "ban").isEmpty)
+        #expect(settings("LINE_BAN_NA_CHANNEL_SECRET", nil).envNames(slug: "ban").secret == "LINE_BAN_CHANNEL_SECRET")
+        #expect(!settings("LINE_BAN_NA_SECRET_2", nil).problems(slug: "ban-na").isEmpty, "only the two endings")
         for (secret, token) in [("APP_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"), ("LINE_BANGKRATHUM_CHANNEL_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"),
                                 ("LINE_BAN_NA_CHANNEL_SECRET", "DATABASE_URL"), ("LINE_BAN_NA_", "LINE_BAN_NA_ACCESS_TOKEN"),
                                 ("LINE_BAN_NAX_SECRET", "LINE_BAN_NA_ACCESS_TOKEN")] {

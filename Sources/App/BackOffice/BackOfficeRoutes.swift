@@ -75,6 +75,8 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     // token, the form's first part, itself.
     let officerUploads = app.grouped(app.sessions.middleware).grouped("backoffice").grouped(StaffAuthMiddleware())
         .grouped("t", ":tenant").grouped(TenantAccessMiddleware(minimum: .officer))
+    // Staff self-registration carries a document and anyone may post it: streamed the same way.
+    let anonymousUploads = app.grouped(app.sessions.middleware).grouped("backoffice")
     let open311Keys = Open311KeysController()
     let line = LineChannelController()
 
@@ -89,7 +91,7 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         root.post("login", "otp", use: signIn.otp)
         root.post("logout", use: signIn.logout)
         root.get("register", use: registration.form)
-        root.on(.POST, "register", body: .collect(maxSize: "12mb"), use: registration.submit)
+        anonymousUploads.on(.POST, "register", body: .stream, use: registration.submit)
         root.get("register", "sent", use: registration.sent)
         root.get("forgot-password", use: recovery.forgotPasswordPage)
         root.post("forgot-password", use: recovery.forgotPassword)

@@ -54,12 +54,12 @@ struct ContactController {
         var body: String
     }
 
-    /// The acknowledgement: nothing the sender typed but the subject, so the form cannot carry text to a stranger.
+    /// The acknowledgement: nothing the sender typed (not even the subject, which could carry a link to a
+    /// stranger under the municipality's name), only the reference and the time.
     struct AckContext: Encodable, Sendable {
         var tenantName: String
         var reference: String
         var receivedAt: String
-        var subject: String
     }
 
     static let limits = (name: 200, email: 254, phone: 20, subject: 200, body: 5000)
@@ -95,7 +95,7 @@ struct ContactController {
         let reference = ContactStore.newReference(tenant: t.tenant, now: now)
         let context = MailContext(tenantName: t.tenant.thaiName, reference: reference, receivedAt: ThaiDate.shortWithTime(now),
                                   name: message.name, email: message.email, phone: message.phone, subject: message.subject, body: message.body)
-        let ack = AckContext(tenantName: t.tenant.thaiName, reference: reference, receivedAt: context.receivedAt, subject: message.subject)
+        let ack = AckContext(tenantName: t.tenant.thaiName, reference: reference, receivedAt: context.receivedAt)
         var mails = [try await emails.render(template: "contact-ack", context: ack, to: [message.email],
                                              subject: "\(t.tenant.thaiName) ได้รับข้อความของท่านแล้ว (\(reference))",
                                              idempotencyKey: "contact-ack:\(t.tenant.id):\(reference)")]

@@ -13,18 +13,18 @@ struct CSRFMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard [.POST, .PUT, .PATCH, .DELETE].contains(request.method) else { return try await next.respond(to: request) }
-        var given = request.headers.first(name: Self.header)
-        if given == nil {
-            let limit = request.headers.contentType == .formData ? Self.maxMultipartBody : Self.maxFormBody
-            if let body = request.body.data {
-                guard body.readableBytes <= limit else { throw Abort(.payloadTooLarge) }
-            } else {
-                _ = try await request.body.collect(max: limit).get()
-            }
-            given = try? request.content.get(String.self, at: Self.field)
+        // The body is collected whether the token comes in it or in the header, so the text check below sees it.
+        let limit = request.headers.contentType == .formData ? Self.maxMultipartBody : Self.maxFormBody
+        if let body = request.body.data {
+            guard body.readableBytes <= limit else { throw Abort(.payloadTooLarge) }
+        } else {
+            _ = try await request.body.collect(max: limit).get()
         }
-        // The body is whole now (the global check saw only the path and query).
-        guard InputTextMiddleware.isClean(request) else { throw Abort(.badRequest, reason: InputTextMiddleware.reason) }
+        var given = request.headers.first(name: Self.header)
+        if given == nil { given = try? request.content.get(String.self, at: Self.field) }
+        // The body is whole now (the global check saw only the path and query). Routes behind this middleware
+        // take no files (uploads stream, outside it), so a multipart body here is text only.
+        guard InputTextMiddleware.isClean(request, formsOnly: true) else { throw Abort(.badRequest, reason: InputTextMiddleware.reason) }
         guard let expected = request.session.data[Self.sessionKey], let given,
               Self.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
             request.logger.notice("CSRF token missing or wrong")

@@ -228,6 +228,8 @@ struct Open311Controller {
     // MARK: GET requests/{id}
 
     func request(_ req: Request, _ t: ResolvedTenant, number: String) async throws -> Open311Body {
+        // No tracking number holds NUL (and PostgreSQL could not compare one that did).
+        guard !number.utf8.contains(0) else { throw Open311Error(.notFound, "ไม่พบคำร้อง service_request_id นี้") }
         guard let p = try await PetitionStore.byNumber(number, tenant: t.tenant, on: req.db) else {
             throw Open311Error(.notFound, "ไม่พบคำร้อง service_request_id \(number)")
         }
@@ -250,7 +252,6 @@ struct Open311Controller {
             throw Open311Error(.payloadTooLarge, "ข้อมูลที่ส่งมาต้องไม่เกิน 256 kB")
         }
         let text = req.body.data.map { String(buffer: $0) } ?? ""
-        guard InputTextMiddleware.isClean(req) else { throw Open311Error(.badRequest, "ข้อมูลที่ส่งมามีอักขระควบคุม (NUL) ซึ่งใช้ไม่ได้") }
         guard let params = Open311Params(urlEncoded: text) else { throw Open311Error(.badRequest, "ข้อมูลที่ส่งมาเข้ารหัสไม่ถูกต้อง") }
         try checkJurisdiction(params, t)
         let limits = req.application.open311Limits
@@ -259,6 +260,10 @@ struct Open311Controller {
         guard let apiKey = params["api_key"] else { throw Open311Error(.forbidden, "ต้องระบุ api_key (ขอได้จากผู้ดูแลระบบของหน่วยงาน)") }
         guard let key = try await Open311Keys.authenticate(apiKey, tenant: t.tenant, on: req.db) else {
             throw Open311Error(.forbidden, "api_key ไม่ถูกต้อง ถูกเพิกถอนแล้ว หรือไม่ใช่ของหน่วยงานนี้")
+        }
+        // After the key: a client without one learns nothing more (and the API document's 403 comes first).
+        guard params.withNUL.isEmpty else {
+            throw Open311Error(.badRequest, params.withNUL.map { "\($0): มีอักขระควบคุม (NUL) ซึ่งใช้ไม่ได้" })
         }
         let keyID = try key.requireID()
         try await limit(req, "open311-key:\(keyID.uuidString.lowercased())", limits.writesPerKey)

@@ -77,11 +77,19 @@ struct Open311Params: Sendable {
 
     init(pairs: [(name: String, value: String)]) { self.pairs = pairs }
 
+    /// Parameters left out because their name or value held NUL (PostgreSQL cannot store it): a read takes
+    /// them as not given; a filing refuses them by name.
+    private(set) var withNUL: [String] = []
+
     /// nil when the text is not valid percent-encoding.
     init?(urlEncoded text: String) {
         for part in text.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = Self.decode(kv[0]), let value = Self.decode(kv.count > 1 ? kv[1] : "") else { return nil }
+            if name.utf8.contains(0) || value.utf8.contains(0) {
+                withNUL.append(String(String.UnicodeScalarView(name.unicodeScalars.filter { $0.value >= 0x20 }.prefix(40))))
+                continue
+            }
             pairs.append((name, value))
         }
     }

@@ -66,7 +66,7 @@ public struct LineChannelSettings: Codable, Sendable, Hashable {
         for (field, name) in [("secret_env", secretEnv), ("token_env", tokenEnv)] {
             guard let name else { continue }
             if !Self.isOwnEnvName(name, slug: slug) {
-                out.append((field, "must be an environment variable name of this tenant (\(prefix)…: A–Z, digits, _), not a secret"))
+                out.append((field, "must be \(prefix)CHANNEL_SECRET or \(prefix)ACCESS_TOKEN, optionally with _<1–3 digits> (a variable of this tenant, not a secret)"))
             }
         }
         if let s = secretEnv, let t = tokenEnv, s == t {
@@ -80,9 +80,19 @@ public struct LineChannelSettings: Codable, Sendable, Hashable {
         return s.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }
     }
 
-    /// A variable name of the form `LINE_<SLUG>_<SOMETHING>`.
+    /// `LINE_<SLUG>_CHANNEL_SECRET` or `LINE_<SLUG>_ACCESS_TOKEN`, optionally with `_<1–3 digits>` (a rotated
+    /// secret). Only these endings: with any ending, tenant `a`'s prefix `LINE_A_` would also cover tenant
+    /// `a-b`'s `LINE_A_B_CHANNEL_SECRET`; with these, no name splits into two tenants' prefix and ending.
     public static func isOwnEnvName(_ s: String, slug: String) -> Bool {
         let prefix = envPrefix(slug: slug)
-        return isEnvName(s) && s.hasPrefix(prefix) && s.count > prefix.count
+        guard isEnvName(s), s.hasPrefix(prefix) else { return false }
+        let rest = s.dropFirst(prefix.count)
+        for ending in ["CHANNEL_SECRET", "ACCESS_TOKEN"] where rest.hasPrefix(ending) {
+            let tail = rest.dropFirst(ending.count)
+            if tail.isEmpty { return true }
+            let digits = tail.dropFirst()
+            return tail.first == "_" && (1...3).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return false
     }
 }

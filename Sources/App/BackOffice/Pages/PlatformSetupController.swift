@@ -99,12 +99,18 @@ struct PlatformSetupController {
         let password = form.password ?? ""
         if let p = PasswordPolicy.problems(password, personal: [a.nationalID, a.username]).first { errors.add("password", password.isEmpty ? "กรุณาตั้งรหัสผ่าน" : p.thai) }
         if form.confirm != password { errors.add("confirm", "รหัสผ่านที่ยืนยันไม่ตรงกัน") }
-        // A staff member may have registered before set-up: their username and national ID are taken.
+        // A staff member may have registered before set-up: an account in use keeps its username and national ID.
+        // A registration still waiting for approval does not: anyone may post one, with anyone's national ID, and
+        // before set-up nobody could reject it, so the holder of the set-up link (the operator) takes precedence.
         let vault = try req.application.staffNationalIDs
+        var displaced: [StaffAccount] = []
         if errors.isEmpty {
-            if try await StaffStore.find(username: a.username, on: req.db) != nil { errors.add("username", "ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว กรุณาตั้งชื่ออื่น") }
-            if let id = try? ThaiNationalID(a.nationalID), try await StaffStore.find(nationalID: id, vault: vault, on: req.db) != nil {
-                errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีหรือคำขอลงทะเบียนอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)")
+            if let other = try await StaffStore.find(username: a.username, on: req.db) {
+                if other.status == .pending { displaced.append(other) } else { errors.add("username", "ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว กรุณาตั้งชื่ออื่น") }
+            }
+            if let id = try? ThaiNationalID(a.nationalID), let other = try await StaffStore.find(nationalID: id, vault: vault, on: req.db) {
+                if other.status == .pending { if !displaced.contains(where: { $0.id == other.id }) { displaced.append(other) } }
+                else { errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีหรือคำขอลงทะเบียนอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)") }
             }
         }
         guard errors.isEmpty else {
@@ -113,8 +119,17 @@ struct PlatformSetupController {
         let hash = try await Passwords.hash(password, on: req)
         let now = Date()
         let application = a
+        let displacedIDs = displaced.compactMap(\.id)
         let created = try await req.db.writeTransaction { db -> StaffAccount? in
             guard try await !StaffStore.platformAdminExists(on: db), try await StaffTokens.consume(record, now: now, on: db) else { return nil }
+            for id in displacedIDs {
+                // Still waiting now (inside the transaction), or left alone.
+                guard let other = try await StaffAccount.find(id, on: db), other.status == .pending else { continue }
+                try await other.delete(on: db)
+                try await AuditLog.record(.platformSetup, actor: AuditActor(id: nil, name: application.username), tenant: nil,
+                                          detail: "ยกเลิกคำขอลงทะเบียน \(other.requestNumber) ที่ค้างอยู่ซึ่งใช้ชื่อผู้ใช้งานหรือเลขประจำตัวประชาชนเดียวกัน",
+                                          ip: req.clientAddress, on: db)
+            }
             let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: db)
             let account = try StaffRegistrationController.newAccount(application, number: number, passwordHash: hash, now: now, nationalIDs: vault)
             account.status = .active
@@ -127,6 +142,7 @@ struct PlatformSetupController {
             return account
         }
         guard let created else { return try await gone(req) }
+        for other in displaced { if let file = other.documentFile { await req.application.fileStore.delete(file) } }
         try await StaffSession.begin(req, account: created, stage: .enrol, now: now)
         return req.redirect(to: BackOfficeURL.loginEnrol.path, redirectType: .normal)
     }

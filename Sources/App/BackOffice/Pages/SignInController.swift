@@ -146,7 +146,9 @@ struct SignInController {
             try await AuditLog.record(.signInFailed, on: req, actor: actor, tenant: nil, detail: "รหัสผ่านเริ่มต้นหมดอายุ")
             return try await renderLogin(req, form: form, problem: StaffInitialPassword.expiredMessage, status: .forbidden)
         }
-        let stage: StaffSession.Stage = account.mustChangePassword ? .newPassword : (account.hasOTP ? .otp : .enrol)
+        // An account with an authenticator proves it before anything else, a new password included: a first
+        // password issued again (birth date, known to colleagues) must not let anyone replace the password.
+        let stage: StaffSession.Stage = account.hasOTP ? .otp : (account.mustChangePassword ? .newPassword : .enrol)
         try await StaffSession.begin(req, account: account, stage: stage, now: now)
         if let next = BackOfficeURL.safeNext(form.next) { req.session.data[Self.nextKey] = next }
         return req.redirect(to: Self.stageURL(stage), redirectType: .normal)
@@ -161,6 +163,11 @@ struct SignInController {
 
     func newPassword(_ req: Request) async throws -> Response {
         guard let (_, account) = try await partial(req, stage: .newPassword) else { return Self.restart(req) }
+        // A sign-in begun just before the first password ran out does not finish after it.
+        guard !account.initialPasswordExpired(at: Date()) else {
+            StaffSession.clear(req)
+            return try await renderLogin(req, form: LoginForm(), problem: StaffInitialPassword.expiredMessage, status: .forbidden)
+        }
         let form = try req.content.decode(PasswordForm.self)
         let errors = Self.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account, nationalIDs: try req.application.staffNationalIDs)
         guard errors.isEmpty else { return try await renderNewPassword(req, errors: errors).encodeResponse(status: .unprocessableEntity, for: req) }
@@ -173,9 +180,10 @@ struct SignInController {
         try await StaffStore.updatePassword(account, hash: hash, on: req.db)
         try await AuditLog.record(.passwordChanged, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
                                   detail: "ตั้งรหัสผ่านใหม่เมื่อเข้าสู่ระบบครั้งแรก")
-        let stage: StaffSession.Stage = account.hasOTP ? .otp : .enrol
-        StaffSession.advance(req, to: stage, epoch: account.sessionEpoch)
-        return req.redirect(to: Self.stageURL(stage), redirectType: .normal)
+        // With an authenticator the code came first (see `login`): signed in now. Without, enrol one.
+        if account.hasOTP { return req.redirect(to: try await completeSignIn(req, account: account), redirectType: .normal) }
+        StaffSession.advance(req, to: .enrol, epoch: account.sessionEpoch)
+        return req.redirect(to: Self.stageURL(.enrol), redirectType: .normal)
     }
 
     static func validateNewPassword(_ password: String, confirm: String, account: StaffAccount, nationalIDs: NationalIDVault) -> FormErrors {
@@ -261,6 +269,10 @@ struct SignInController {
             if outcome == .recoveryCodeUsed {
                 let left = try await RecoveryCodes.remaining(staffID: try account.requireID(), on: req.db)
                 try await AuditLog.record(.recoveryCodeUsed, on: req, actor: actor, tenant: nil, detail: "เหลือรหัสกู้คืน \(left) รหัส")
+            }
+            if account.mustChangePassword {
+                StaffSession.advance(req, to: .newPassword, epoch: account.sessionEpoch)
+                return req.redirect(to: Self.stageURL(.newPassword), redirectType: .normal)
             }
             let next = try await completeSignIn(req, account: account)
             return req.redirect(to: next, redirectType: .normal)

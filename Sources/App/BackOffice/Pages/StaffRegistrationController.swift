@@ -30,8 +30,30 @@ struct StaffRegistrationController {
         try await render(req, StaffApplication(), errors: FormErrors())
     }
 
+    /// Streamed (registered with `body: .stream`, outside the CSRF middleware): anyone may post here, so the
+    /// supporting document goes to a temporary file as it arrives instead of being held whole in memory, and
+    /// the form's first part, its CSRF token, is checked before anything is kept.
     func submit(_ req: Request) async throws -> Response {
-        let form = try req.content.decode(StaffApplicationForm.self)
+        let upload: StreamedUpload
+        do {
+            upload = try await StreamedUpload.read(req, maxFileBytes: Self.maxDocumentBytes, files: ["document"], maxParts: 40)
+        } catch StreamedUpload.Problem.fileTooLarge, StreamedUpload.Problem.bodyTooLarge {
+            // The reading stopped at the file: what was typed after it never arrived, so the form starts again.
+            var errors = FormErrors()
+            errors.add("document", "ไฟล์มีขนาดเกิน 10 MB กรุณาลดขนาดไฟล์ แล้วกรอกแบบฟอร์มอีกครั้ง")
+            return try await render(req, StaffApplication(), errors: errors).encodeResponse(status: .payloadTooLarge, for: req)
+        } catch StreamedUpload.Problem.csrf {
+            throw Abort(.forbidden, reason: "csrf")
+        } catch is StreamedUpload.Problem {
+            throw Abort(.badRequest)
+        }
+        let f = upload.fields
+        let form = StaffApplicationForm(
+            tenant: f["tenant"], unit2: f["unit2"], unit3: f["unit3"], unit4: f["unit4"], position: f["position"], mobile: f["mobile"],
+            titleTH: f["titleTH"], firstNameTH: f["firstNameTH"], lastNameTH: f["lastNameTH"], titleEN: f["titleEN"],
+            firstNameEN: f["firstNameEN"], lastNameEN: f["lastNameEN"], nationalID: f["nationalID"], nationality: f["nationality"],
+            birthDay: f["birthDay"], birthMonth: f["birthMonth"], birthYear: f["birthYear"], email: f["email"], username: f["username"],
+            password: f["password"], confirm: f["confirm"], consent: f["consent"], document: nil)
         let application = form.application
         var errors = FormErrors()
         let tenants = Set(req.application.tenants.all.map(\.slug))
@@ -43,20 +65,16 @@ struct StaffRegistrationController {
         if (form.confirm ?? "").isEmpty { errors.add("confirm", "กรุณายืนยันรหัสผ่าน") }
         else if form.confirm != password { errors.add("confirm", "รหัสผ่านที่ยืนยันไม่ตรงกัน") }
 
-        // The supporting document: PDF or an image, recognised by its content.
-        var document: (data: Data, kind: FileKind, name: String)?
-        if let file = form.document, file.data.readableBytes > 0 {
-            if file.data.readableBytes > Self.maxDocumentBytes {
-                errors.add("document", "ไฟล์มีขนาดเกิน 10 MB กรุณาลดขนาดไฟล์")
+        // The supporting document: PDF or an image, recognised by its content (the first 64 kB are enough).
+        var document: (file: StreamedUpload.File, kind: FileKind, name: String)?
+        if let file = upload.files["document"], !file.isEmpty {
+            let head = Data(try await file.head(64 << 10, req.application))
+            let sniffer = try req.application.fileTypeSniffer
+            let mime = try await req.application.threadPool.runIfActive { sniffer.mimeType(of: head) }  // off the event loop
+            if let kind = FileKind.from(mimeType: mime), Self.documentKinds.contains(kind) {
+                document = (file, kind, String(file.filename.prefix(200)))
             } else {
-                let data = Data(buffer: file.data)
-                let sniffer = try req.application.fileTypeSniffer
-                let mime = try await req.application.threadPool.runIfActive { sniffer.mimeType(of: data) }  // off the event loop
-                if let kind = FileKind.from(mimeType: mime), Self.documentKinds.contains(kind) {
-                    document = (data, kind, String(file.filename.prefix(200)))
-                } else {
-                    errors.add("document", "ไฟล์นี้ไม่ใช่ PDF หรือรูปภาพ (JPEG, PNG, HEIC, WebP) กรุณาเลือกไฟล์อื่น")
-                }
+                errors.add("document", "ไฟล์นี้ไม่ใช่ PDF หรือรูปภาพ (JPEG, PNG, HEIC, WebP) กรุณาเลือกไฟล์อื่น")
             }
         } else {
             errors.add("document", "กรุณาแนบสำเนาบัตรประจำตัวประชาชน หรือหนังสือรับรองการปฏิบัติงาน")
@@ -81,11 +99,12 @@ struct StaffRegistrationController {
 
         let hash = try await Passwords.hash(password, on: req)
         let store = req.application.fileStore
-        let file = try await store.save(document.data, folder: "staff-documents", ext: document.kind.rawValue)
+        // Moved from the temporary file into the store (a rename), never read whole into memory.
+        let file = try await store.adopt(document.file.path, folder: "staff-documents", ext: document.kind.rawValue)
         let now = Date()
-        let sha = RandomToken.hex(SHA256Digest: document.data)
         let account: StaffAccount
         do {
+            let sha = try await store.sha256(file)
             let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
             account = try Self.newAccount(application, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
             account.documentFile = file
