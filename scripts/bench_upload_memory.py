@@ -30,6 +30,9 @@ import urllib.parse
 import urllib.request
 import uuid
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bench_server  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench-results"
 BIN = sys.argv[1]
@@ -59,18 +62,6 @@ def make_photo(path, width, height, quality):
                        check=True)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def national_id(n):
-    digits = [1] + [int(c) for c in "%011d" % (80_000_000 + n * 7919)]
-    check = (11 - sum(v * (13 - i) for i, v in enumerate(digits)) % 11) % 10
-    return "".join(map(str, digits + [check]))
 
 
 class FromAddress(urllib.request.HTTPHandler):
@@ -109,7 +100,7 @@ class Citizen:
         token = self.csrf(self.get("/t/bangkrathum/register/details"))
         password = "Bench#Citizen2569"
         html = self.post("/t/bangkrathum/register/details", {
-            "_csrf": token, "title": "นาย", "firstName": "ทดสอบ", "lastName": "หน่วยความจำ", "nationalID": national_id(self.n),
+            "_csrf": token, "title": "นาย", "firstName": "ทดสอบ", "lastName": "หน่วยความจำ", "nationalID": bench_server.national_id(self.n, base=80_000_000),
             "birthDay": "1", "birthMonth": "1", "birthYear": "2530", "mobile": "0812345678",
             "email": "memory%d@example.com" % self.n, "address_house": "1", "address_province": "65",
             "address_district": "6505", "address_subdistrict": "650501", "address_postcode": "65110",
@@ -157,21 +148,8 @@ def rss_kib(pid, field):
 
 def scenario(label, photo_path):
     photo = photo_path.read_bytes()
-    port = free_port()
-    data = tempfile.mkdtemp(prefix="bench-upload-memory-")
-    env = dict(os.environ, APP_ENV="production", DATA_DIR=data, PUBLIC_BASE_URL="http://127.0.0.1:%d" % port,
-               APP_SECRET="bench-secret-" + "x" * 40, SMTP_URL="smtp://127.0.0.1:9?starttls=off",
-               MAIL_FROM="bench@example.com", OUTBOX_WORKER="off", LOG_LEVEL="warning", PASSWORD_HASH_COST="10")
-    server = subprocess.Popen([BIN, "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = "http://127.0.0.1:%d" % port
+    server, base, port, data = bench_server.start(BIN, ROOT, "bench-upload-memory-")
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/readyz", timeout=1).read()
-                break
-            except Exception:
-                time.sleep(0.2)
         citizens = [Citizen(base, n) for n in range(CLIENTS)]
         for c in citizens:
             c.register()
