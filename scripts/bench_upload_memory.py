@@ -211,8 +211,9 @@ def main():
     make_photo(photo40, 7300, 5475, 80)
     make_photo(photo40big, 7300, 5475, 97)
     workers = os.environ.get("IMAGE_WORKERS", "cores (%d)" % os.cpu_count())
-    lines = ["Server memory while %d clients upload at once (release, SQLite, IMAGE_WORKERS=%s, IMAGE_QUEUE=%s, limit %d MB per file)"
-             % (CLIENTS, workers, os.environ.get("IMAGE_QUEUE", "2 x workers"), LIMIT_MB)]
+    build = "release" if "/release/" in BIN else "debug" if "/debug/" in BIN else BIN
+    lines = ["Server memory while %d clients upload at once (%s build, SQLite, IMAGE_WORKERS=%s, IMAGE_QUEUE=%s, limit %d MB per file)"
+             % (CLIENTS, build, workers, os.environ.get("IMAGE_QUEUE", "2 x workers"), LIMIT_MB)]
     for label, path in (("12 MP", photo12), ("40 MP", photo40), ("40 MP over the limit", photo40big)):
         lines += scenario(label, path)
         print("\n".join(lines[-4:]), flush=True)
