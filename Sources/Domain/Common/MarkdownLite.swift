@@ -176,20 +176,8 @@ public enum MarkdownLite {
         return out + inner(rest)
     }
 
-    public static func escape<S: StringProtocol>(_ s: S) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\u{0}": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
+    /// Text escaped for HTML: the project's one escaping (`HTMLText`).
+    static func escape<S: StringProtocol>(_ s: S) -> String {
+        HTMLText.escaped(String(s))
     }
 }
