@@ -28,11 +28,13 @@ struct FailingHandler: OutboxHandler {
 struct Note: Codable, Sendable { var text: String }
 
 /// A clock the test moves forward, so backoff and leases are checked without sleeping.
+/// A clock that stands still until a test moves it: on a loaded machine real seconds pass between
+/// two `runOnce()` calls, and a clock that followed them made the backoff tests fail by chance.
 final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
-    private var offset: TimeInterval = 0
-    func advance(_ seconds: TimeInterval) { lock.lock(); offset += seconds; lock.unlock() }
-    func now() -> Date { lock.lock(); defer { lock.unlock() }; return Date().addingTimeInterval(offset) }
+    private var current = Date()
+    func advance(_ seconds: TimeInterval) { lock.lock(); current = current.addingTimeInterval(seconds); lock.unlock() }
+    func now() -> Date { lock.lock(); defer { lock.unlock() }; return current }
 }
 
 @Suite("Outbox")
