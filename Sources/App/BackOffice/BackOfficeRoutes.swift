@@ -70,7 +70,9 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     let audit = AuditController()
     let accounts = StaffAdminController()
     let identity = IdentityReviewController()
-    let petitions = PetitionOfficeController()
+    let petitionQueue = PetitionQueueController()
+    let petition = OfficerPetitionController()
+    let petitionCommands = PetitionCommandsController()
     // Streamed uploads skip the CSRF middleware (which would buffer the body); StreamedUpload checks the
     // token, the form's first part, itself.
     let officerUploads = app.grouped(app.sessions.middleware).grouped("backoffice").grouped(StaffAuthMiddleware())
@@ -134,14 +136,14 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         officer.get("identity", ":citizen", use: identity.review)
         officer.post("identity", ":citizen", use: identity.decide)
         officer.get("identity", ":citizen", "images", ":image", use: identity.image)
-        officer.get("petitions", use: petitions.queue)
-        officer.get("petitions", ":number", use: petitions.show)
-        officer.post("petitions", ":number", "status", use: petitions.move)
-        officer.get("petitions", ":number", "attachments", ":attachment", use: petitions.attachment)
-        officerUploads.on(.POST, "petitions", ":number", "documents", body: .stream, use: petitions.upload)
-        officer.get("petitions", ":number", "documents", ":document", use: petitions.document)
-        officer.get("petitions", ":number", "documents", ":document", "qr.svg", use: petitions.documentQR)
-        officer.post("petitions", ":number", "documents", ":document", "withdraw", use: petitions.withdraw)
+        officer.get("petitions", use: petitionQueue.queue)
+        officer.get("petitions", ":number", use: petition.show)
+        officer.post("petitions", ":number", "status", use: petitionCommands.move)
+        officer.get("petitions", ":number", "attachments", ":attachment", use: petition.attachment)
+        officerUploads.on(.POST, "petitions", ":number", "documents", body: .stream, use: petitionCommands.upload)
+        officer.get("petitions", ":number", "documents", ":document", use: petition.document)
+        officer.get("petitions", ":number", "documents", ":document", "qr.svg", use: petition.documentQR)
+        officer.post("petitions", ":number", "documents", ":document", "withdraw", use: petitionCommands.withdraw)
     }
     record(.tenant(.orgAdmin)) {
         orgAdmin.get("staff", use: rights.tenantStaff)
