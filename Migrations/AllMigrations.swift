@@ -54,6 +54,8 @@ public enum AllMigrations {
             CreateStaffSignInAddress(),
             // Session rows expire and are swept (037).
             UpdateSessionsAddExpiresAt(),
+            // Staff and citizens' single-use links in one table, rows moved (038).
+            CreateSingleUseToken(),
         ]
     }
 }

@@ -97,7 +97,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
 /// What `serve` adds: the schema brought up to date before the first request, and the in-process worker.
 public func prepareToServe(_ app: Application, command: String = "serve") async throws {
     try await app.autoMigrate()
-    if command == "serve" { try await PlatformSetupController.announceWhenListening(app) }
+    if command == "serve" { try await PlatformSetupLink.announceWhenListening(app) }
     if command == "serve" { app.lifecycle.use(OrphanSweep()) }
     if command == "serve", app.settings.runsOutboxWorker { app.lifecycle.use(InProcessOutboxWorker()) }
 }

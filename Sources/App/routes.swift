@@ -44,6 +44,7 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
     let contact = ContactController()
     let registration = RegistrationController()
     let signIn = CitizenSignInController()
+    let passwordReset = CitizenPasswordResetController()
     let account = CitizenAccountController()
     let filing = PetitionFilingController()
     let petitions = CitizenPetitionsController()
@@ -73,11 +74,11 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
             routes.post(path, use: signIn.login)
         case .logout: routes.post(path, use: signIn.logout)
         case .forgotPassword:
-            routes.get(path, use: signIn.forgotPage)
-            routes.post(path, use: signIn.forgot)
+            routes.get(path, use: passwordReset.forgotPage)
+            routes.post(path, use: passwordReset.forgot)
         case .resetPassword:
-            routes.get(path, use: signIn.resetPage)
-            routes.post(path, use: signIn.reset)
+            routes.get(path, use: passwordReset.resetPage)
+            routes.post(path, use: passwordReset.reset)
         case .account: citizen.get(path, use: account.welcome)
         case .identity:
             citizen.get(path, use: account.identityPage)

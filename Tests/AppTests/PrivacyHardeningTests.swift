@@ -117,10 +117,10 @@ struct PrivacyHardeningTests {
             // Signed in: the row lasts as long as the sign-in may (citizen 60 minutes idle, staff 30).
             let citizen = try await CitizenFixtures.register(app)
             let citizenRow = try #require(try await Self.sessionRow(app, cookie: citizen.cookie))
-            #expect(abs(citizenRow.expiresAt.timeIntervalSince(now) - CitizenSession.idleTimeout) < 60)
+            #expect(abs(citizenRow.expiresAt.timeIntervalSince(now) - SignInPolicy.citizenSession.idle) < 60)
             let staff = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
             let staffRow = try #require(try await Self.sessionRow(app, cookie: staff.cookie))
-            #expect(abs(staffRow.expiresAt.timeIntervalSince(now) - StaffSession.idleTimeout) < 60)
+            #expect(abs(staffRow.expiresAt.timeIntervalSince(now) - SignInPolicy.staffSession.idle) < 60)
 
             // Expired rows are not honoured: the form's token is gone, the citizen and the officer are signed out.
             for cookie in [anonymous.cookie, citizen.cookie, staff.cookie] { try await Self.expire(app, cookie: cookie) }

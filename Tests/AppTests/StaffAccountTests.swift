@@ -213,7 +213,7 @@ struct StaffAccountTests {
             let range = try #require(text.range(of: #"/backoffice/reset-password/[A-Za-z0-9_-]+"#, options: .regularExpression))
             let path = String(text[range])
             let token = String(path.split(separator: "/").last!)
-            let stored = try await StaffTokenRecord.query(on: app.db).all().map(\.tokenHash)
+            let stored = try await SingleUseTokenRecord.query(on: app.db).all().map(\.tokenHash)
             #expect(!stored.contains(token) && stored.contains(RandomToken.hash(token)), "only the hash is stored")
 
             try await app.testing().test(.POST, path, headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
@@ -257,13 +257,15 @@ struct StaffAccountTests {
             try await get(app, "/backoffice/t/bangkrathum/", a) { #expect($0.status == .seeOther) }
 
             // Idle and absolute limits: move the session's clocks back.
-            for (key, age) in [("staff_seen", 31.0 * 60), ("staff_login", 12.0 * 3600 + 60)] {
+            for (key, age) in [("seen", 31.0 * 60), ("started", 12.0 * 3600 + 60)] {
                 let b = try await signIn(app, username: "sessions", secret: secret)
                 try await get(app, "/backoffice/t/bangkrathum/", b) { #expect($0.status == .ok) }
                 let id = String(b.cookie.split(separator: "=", maxSplits: 1)[1])
                 let record = try #require(try await SessionRecord.query(on: app.db).filter(\.$key == SessionID(string: id)).first())
                 var data = record.data
-                data[key] = String(Date().timeIntervalSince1970 - age)
+                var signIn = try #require(SignInSessions.read(data, .staff))
+                if key == "seen" { signIn.seen = Date().addingTimeInterval(-age) } else { signIn.started = Date().addingTimeInterval(-age) }
+                data[SignInSessions.key(.staff)] = SignInSessions.encode(signIn)
                 record.data = data
                 try await record.save(on: app.db)
                 try await get(app, "/backoffice/t/bangkrathum/", b) { res in
@@ -307,7 +309,7 @@ struct StaffAccountTests {
     @Test("first start: a one-time set-up link makes the first platform admin; no default password; the link works once", arguments: TestDatabase.all)
     func firstAdmin(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
-            let link = try #require(try await PlatformSetupController.announceIfNeeded(app))
+            let link = try #require(try await PlatformSetupLink.announceIfNeeded(app))
             let start = try #require(link.range(of: "/backoffice/setup/"))
             let path = String(link[start.lowerBound...])
             var cookie = "", csrf = ""
@@ -327,7 +329,7 @@ struct StaffAccountTests {
             let admin = try #require(try await StaffStore.find(username: "root.admin", on: app.db))
             #expect(admin.isPlatformAdmin && admin.status == .active)
             try await app.testing().test(.GET, path) { #expect($0.status == .gone) }
-            #expect(try await PlatformSetupController.announceIfNeeded(app) == nil, "no link once an account exists")
+            #expect(try await PlatformSetupLink.announceIfNeeded(app) == nil, "no link once an account exists")
         }
     }
 }

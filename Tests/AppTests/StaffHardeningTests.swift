@@ -347,11 +347,11 @@ struct StaffHardeningTests {
             try await app.testing().test(.POST, "/backoffice/register", headers: headers, body: body) { #expect($0.status == .seeOther) }
             #expect(try await StaffStore.find(username: "early.bird", on: app.db)?.status == .pending)
             try await StaffFixtures.account(app, username: "plain.officer", grants: [("bangrak", .officer)])
-            #expect(try await PlatformSetupController.announceIfNeeded(app) != nil)
+            #expect(try await PlatformSetupLink.announceIfNeeded(app) != nil)
         }
         // A restart on the same database prints a link again, and that link works.
         try await withApp(database, environment: env) { app, _ in
-            let link = try #require(try await PlatformSetupController.announceIfNeeded(app))
+            let link = try #require(try await PlatformSetupLink.announceIfNeeded(app))
             let path = String(link[try #require(link.range(of: "/backoffice/setup/")).lowerBound...])
             var cookie = "", csrf = ""
             try await app.testing().test(.GET, path) { res in
@@ -380,10 +380,10 @@ struct StaffHardeningTests {
             #expect(try await StaffStore.find(username: "early.bird", on: app.db) == nil, "the pending registration gave way")
             #expect(try await StaffStore.find(username: "plain.officer", on: app.db) != nil)
             try await app.testing().test(.GET, path) { #expect($0.status == .gone) }
-            #expect(try await PlatformSetupController.announceIfNeeded(app) == nil, "closed once a platform admin exists")
+            #expect(try await PlatformSetupLink.announceIfNeeded(app) == nil, "closed once a platform admin exists")
         }
         try await withApp(database, environment: env) { app, _ in
-            let link = try await PlatformSetupController.announceIfNeeded(app)
+            let link = try await PlatformSetupLink.announceIfNeeded(app)
             #expect(link == nil, "and stays closed after a restart")
         }
     }

@@ -60,7 +60,11 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
         }
     }
 
-    let signIn = SignInController()
+    let password = PasswordStepController()
+    let newPassword = NewPasswordStepController()
+    let enrolment = OTPEnrolmentController()
+    let otp = OTPStepController()
+    let signOut = SignOutController()
     let registration = StaffRegistrationController()
     let recovery = AccountRecoveryController()
     let setup = PlatformSetupController()
@@ -83,15 +87,16 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     let line = LineChannelController()
 
     record(.anyone) {
-        root.get("login", use: signIn.loginPage)
-        root.post("login", use: signIn.login)
-        root.get("login", "new-password", use: signIn.newPasswordPage)
-        root.post("login", "new-password", use: signIn.newPassword)
-        root.get("login", "enrol", use: signIn.enrolPage)
-        root.post("login", "enrol", use: signIn.enrol)
-        root.get("login", "otp", use: signIn.otpPage)
-        root.post("login", "otp", use: signIn.otp)
-        root.post("logout", use: signIn.logout)
+        // Staff sign-in, one controller per step (`StaffSignInFlow`).
+        root.get("login", use: password.page)
+        root.post("login", use: password.submit)
+        root.get("login", "new-password", use: newPassword.page)
+        root.post("login", "new-password", use: newPassword.submit)
+        root.get("login", "enrol", use: enrolment.page)
+        root.post("login", "enrol", use: enrolment.submit)
+        root.get("login", "otp", use: otp.page)
+        root.post("login", "otp", use: otp.submit)
+        root.post("logout", use: signOut.submit)
         root.get("register", use: registration.form)
         anonymousUploads.on(.POST, "register", body: .stream, use: registration.submit)
         root.get("register", "sent", use: registration.sent)

@@ -38,7 +38,7 @@ struct CitizenResetRequestHandler: OutboxHandler {
             let accountID = try account.requireID()
             do {
                 try await app.db.writeTransaction { db in
-                    let token = try await CitizenTokens.issueReset(for: account, now: now, on: db)
+                    let token = try await SingleUseTokens.issue(.citizenReset, for: .citizen(tenantID: account.tenantID, citizenID: accountID), now: now, on: db)
                     let link = p.linkBase + TenantURL.resetPassword(token).path(base: "")
                     let mail = try await EmailOutbox(views: app.view, from: app.settings.mailFrom).render(
                         template: "citizen-notice",

@@ -102,7 +102,7 @@ struct CitizenRegistrationForm: Content, Sendable {
         let address = FormSection(title: "ที่อยู่ตามทะเบียนบ้าน",
                                   fields: AddressFields.fields(address.reconciled(in: geography), geography: geography, prefix: Self.addressPrefix))
         let secret = FormSection(title: "ตั้งรหัสผ่าน", fields: [
-            FieldView(name: "password", label: "รหัสผ่าน", kind: .password, hint: SignInController.passwordRule, autocomplete: "new-password",
+            FieldView(name: "password", label: "รหัสผ่าน", kind: .password, hint: PasswordPolicy.ruleThai, autocomplete: "new-password",
                       maxlength: PasswordPolicy.maxLength, meter: true),
             FieldView(name: "passwordConfirm", label: "ยืนยันรหัสผ่าน", kind: .password, autocomplete: "new-password",
                       maxlength: PasswordPolicy.maxLength),

@@ -2,81 +2,32 @@ import Domain
 import Foundation
 import Vapor
 
-/// A citizen's sign-in to one tenant's e-Service, kept in the server-side session under a key per tenant
-/// (the same browser may use two municipalities). Idle timeout 60 minutes, absolute 12 hours; raising the
-/// account's `session_epoch` (password reset) ends every other session.
+/// A citizen's sign-in to one tenant's e-Service, kept in the server-side session by the one sign-in machinery
+/// (`SignInSessions`) under a key per tenant (the same browser may use two municipalities). Timeouts are
+/// `SignInPolicy.citizenSession` (60 minutes idle, 12 hours); raising the account's `session_epoch` (password
+/// reset) ends every other session.
 enum CitizenSession {
-    static let idleTimeout: TimeInterval = 60 * 60
-    static let absoluteTimeout: TimeInterval = 12 * 3600
-
-    struct State {
-        var citizenID: UUID
-        var epoch: Int
-        var started: Date
-        var seen: Date
-    }
-
-    private static func key(_ tenant: Tenant) -> String { "citizen.\(tenant.slug)" }
+    typealias State = SignIn
 
     static func state(_ req: Request, tenant: Tenant) -> State? {
         // Without a session, asking would start one (a row and a cookie for every visitor of a public page).
-        guard req.hasSession else { return nil }
-        return req.session.data[key(tenant)].flatMap(parse)
-    }
-
-    private static func parse(_ raw: String) -> State? {
-        let parts = raw.split(separator: "|").map(String.init)
-        guard parts.count == 4, let id = UUID(uuidString: parts[0]), let epoch = Int(parts[1]),
-              let started = Double(parts[2]), let seen = Double(parts[3]) else { return nil }
-        return State(citizenID: id, epoch: epoch, started: Date(timeIntervalSince1970: started), seen: Date(timeIntervalSince1970: seen))
-    }
-
-    private static func write(_ req: Request, tenant: Tenant, _ s: State) {
-        req.session.data[key(tenant)] = "\(s.citizenID.uuidString)|\(s.epoch)|\(s.started.timeIntervalSince1970)|\(s.seen.timeIntervalSince1970)"
+        SignInSessions.current(req, .citizen(tenant: tenant.slug))
     }
 
     /// Signs in: a new session id and CSRF token first (a planted session id is worth nothing); whatever else
     /// the session held (another tenant's sign-in, a back-office sign-in) is kept.
     static func begin(_ req: Request, tenant: Tenant, account: CitizenAccount, now: Date = Date()) async throws {
-        try await SessionRotation.rotate(req)
-        write(req, tenant: tenant, State(citizenID: try account.requireID(), epoch: account.sessionEpoch, started: now, seen: now))
-    }
-
-    /// When each tenant's sign-in in this session runs out unless used again: the session row's expiry (`SessionStore`).
-    static func deadlines(_ data: SessionData) -> [Date] {
-        data.snapshot.compactMap { key, raw in
-            guard key.hasPrefix("citizen."), let s = parse(raw) else { return nil }
-            return min(s.seen.addingTimeInterval(idleTimeout), s.started.addingTimeInterval(absoluteTimeout))
-        }
+        try await SignInSessions.begin(req, SignIn(person: .citizen(tenant: tenant.slug), accountID: try account.requireID(), stage: .signedIn,
+                                                   epoch: account.sessionEpoch, started: now, seen: now), keepingOtherData: true)
     }
 
     /// Marks activity; `false` when the session has run out.
     static func touch(_ req: Request, tenant: Tenant, state: State, now: Date = Date()) -> Bool {
-        guard now.timeIntervalSince(state.seen) <= idleTimeout, now.timeIntervalSince(state.started) <= absoluteTimeout else { return false }
-        // Written at most once a minute, so ordinary page views do not rewrite the session row.
-        if now.timeIntervalSince(state.seen) > 60 {
-            var s = state
-            s.seen = now
-            write(req, tenant: tenant, s)
-        }
-        return true
+        SignInSessions.touch(req, state, now: now)
     }
 
     static func end(_ req: Request, tenant: Tenant) {
-        req.session.data[key(tenant)] = nil
-    }
-}
-
-/// A new session id (and CSRF token) at sign-in, keeping the rest of the session's data.
-enum SessionRotation {
-    static func rotate(_ req: Request) async throws {
-        var kept = req.session.data
-        kept[CSRFMiddleware.sessionKey] = nil
-        if let id = req.session.id {
-            try await req.application.sessions.driver.deleteSession(id, for: req).get()
-        }
-        req.session.id = nil
-        req.session.data = kept
+        SignInSessions.end(req, .citizen(tenant: tenant.slug))
     }
 }
 

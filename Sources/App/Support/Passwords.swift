@@ -1,4 +1,5 @@
 import Crypto
+import Domain
 import Foundation
 import Vapor
 
@@ -41,5 +42,12 @@ enum Passwords {
         let parts = iso.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }
         return String(format: "%02d%02d%04d", parts[2], parts[1], parts[0] + 543)
+    }
+}
+
+extension FormErrors {
+    /// The new-password problems of `PasswordPolicy`, on the form's own field names.
+    mutating func add(_ problems: [PasswordPolicy.FieldProblem], password: String = "password", confirm: String = "confirm") {
+        for p in problems { add(p.field == .password ? password : confirm, p.thai) }
     }
 }

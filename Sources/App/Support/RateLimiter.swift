@@ -1,4 +1,5 @@
 import Crypto
+import Domain
 import Fluent
 import Foundation
 import SQLKit
@@ -7,16 +8,11 @@ import Vapor
 /// Fixed-window rate limits counted in the database, so every instance shares the count.
 /// Keys name what is limited and never hold a secret (usernames are hashed).
 enum RateLimiter {
-    struct Rule: Sendable {
-        var limit: Int
-        var window: TimeInterval
-    }
+    /// The rules live in Domain (`SignInPolicy` for sign-in, recovery and registration; features keep their own).
+    typealias Rule = RateRule
 
-    static let signInPerAccount = Rule(limit: 10, window: 15 * 60)
-    static let signInPerAddress = Rule(limit: 30, window: 15 * 60)
-    static let resetPerAddress = Rule(limit: 10, window: 15 * 60)
-    static let resetPerEmail = Rule(limit: 3, window: 15 * 60)
-    static let registerPerAddress = Rule(limit: 10, window: 60 * 60)
+    /// Read by the citizens' registration; the rule itself is `SignInPolicy.registrationsPerAddress`.
+    static let registerPerAddress = SignInPolicy.registrationsPerAddress
 
     /// Counts one hit; `false` when the key is over its limit in the current window.
     static func allow(_ key: String, _ rule: Rule, now: Date = Date(), on db: any Database) async throws -> Bool {

@@ -5,7 +5,7 @@ import Vapor
 
 /// Sessions in the database (`_fluent_sessions`, shared by every instance), each row with its expiry:
 /// a signed-in session (staff at any sign-in stage, or a citizen of any tenant) lasts as long as its sign-in
-/// could still be used (the idle and absolute limits of `StaffSession` and `CitizenSession`); any other
+/// could still be used (its idle and absolute limits, `SignInPolicy`); any other
 /// session (a form's CSRF token, a flash message) lasts `anonymousLifetime` from its last change. An expired
 /// row is never read back (the browser gets a new session), and the outbox workers delete expired rows in
 /// small batches (`sweep`), by the `expires_at` index.
@@ -22,7 +22,7 @@ struct SessionStore: SessionDriver {
 
     /// When a session holding `data`, written at `now`, stops being valid.
     static func expiry(of data: SessionData, now: Date) -> Date {
-        let signedIn = [StaffSession.deadline(data)].compactMap { $0 } + CitizenSession.deadlines(data)
+        let signedIn = SignInSessions.all(data).map(\.deadline)
         return signedIn.max() ?? now.addingTimeInterval(anonymousLifetime)
     }
 

@@ -3,7 +3,7 @@ import Vapor
 /// The database session driver, except that a session whose data did not change during the request is not
 /// written back. Vapor's sessions middleware updates the row after every request that had a session, which
 /// is one statement and one row version per page view; the sign-in state changes rarely (and the idle
-/// clocks of `StaffSession` and `CitizenSession` move at most once a minute).
+/// clocks of `SignInSessions` move at most once a minute).
 struct UnchangedSessions: SessionDriver {
     let base: any SessionDriver
 

@@ -6,6 +6,27 @@ public enum PasswordPolicy {
     public static let minLength = 8
     public static let maxLength = 128
 
+    /// The rule as every form states it (under each new-password field, staff and citizens alike).
+    public static let ruleThai = "อย่างน้อย 8 ตัวอักษร ประกอบด้วยตัวพิมพ์ใหญ่ ตัวพิมพ์เล็ก ตัวเลข และอักขระพิเศษ เช่น $ @ # ! _ (ยาวได้ถึง 128 ตัวอักษร ใช้ประโยคยาว ๆ ได้)"
+
+    /// A problem with a new password and its confirmation, named by the form field it belongs to.
+    public struct FieldProblem: Equatable, Sendable {
+        public enum Field: Sendable, Equatable { case password, confirm }
+        public let field: Field
+        public let thai: String
+    }
+
+    /// The checks of every "new password" form: the password given and fitting the rule (without the
+    /// person's own details), and the confirmation given and the same.
+    public static func newPasswordProblems(_ password: String, confirm: String, personal: [String]) -> [FieldProblem] {
+        var out: [FieldProblem] = []
+        if password.isEmpty { out.append(.init(field: .password, thai: "กรุณาตั้งรหัสผ่านใหม่")) }
+        else if let problem = problems(password, personal: personal).first { out.append(.init(field: .password, thai: problem.thai)) }
+        if confirm.isEmpty { out.append(.init(field: .confirm, thai: "กรุณายืนยันรหัสผ่านใหม่")) }
+        else if confirm != password { out.append(.init(field: .confirm, thai: "รหัสผ่านที่ยืนยันไม่ตรงกัน")) }
+        return out
+    }
+
     public enum Problem: Equatable, Sendable, CaseIterable {
         case tooShort, tooLong, noUpper, noLower, noDigit, noSpecial, common, containsPersonalInfo
 

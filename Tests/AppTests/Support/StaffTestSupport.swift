@@ -57,7 +57,7 @@ enum StaffFixtures {
         a.birthDate = birthDate ?? ""
         let hash = try await Passwords.hash(password, app: app)
         let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: app.db)
-        let account = try StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now, nationalIDs: try app.staffNationalIDs)
+        let account = try StaffAccount(application: a, number: number, passwordHash: hash, now: now, nationalIDs: try app.staffNationalIDs)
         account.status = status
         account.isPlatformAdmin = platformAdmin
         account.mustChangePassword = mustChangePassword

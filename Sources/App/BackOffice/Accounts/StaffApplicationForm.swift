@@ -92,7 +92,7 @@ struct StaffApplicationForm: Content {
         var account = [FieldView(name: "username", label: "ชื่อผู้ใช้งาน (Username)", kind: .text, value: a.username,
                                  hint: "ตัวอักษรภาษาอังกฤษพิมพ์เล็ก ตัวเลข จุด หรือขีด 4–32 ตัว เช่น somchai.j", autocomplete: "username", maxlength: 32)]
         if withPassword {
-            account.append(FieldView(name: "password", label: "รหัสผ่าน", kind: .password, hint: SignInController.passwordRule, autocomplete: "new-password", maxlength: 128, meter: true))
+            account.append(FieldView(name: "password", label: "รหัสผ่าน", kind: .password, hint: PasswordPolicy.ruleThai, autocomplete: "new-password", maxlength: 128, meter: true))
             account.append(FieldView(name: "confirm", label: "ยืนยันรหัสผ่าน", kind: .password, autocomplete: "new-password", maxlength: 128))
         }
         sections.append(FormSection(title: "บัญชีผู้ใช้งาน", fields: account))

@@ -1,4 +1,5 @@
 import Crypto
+import Domain
 import Fluent
 import Foundation
 import SQLKit
@@ -7,8 +8,8 @@ import Vapor
 /// Wrong passwords and one-time codes, counted per account *and* client address, so that nobody can lock the
 /// owner out by failing on purpose: five wrong passwords or codes close that address to that account for 15
 /// minutes, and the owner's usual address stays open. The account-wide ceiling is the per-account rate limit
-/// of the sign-in and code steps (`RateLimiter.signInPerAccount`, `otpPerAccount`), which the controller
-/// applies only to addresses the account has not signed in from in the last 90 days ("known" addresses):
+/// of the sign-in and code steps (`SignInPolicy.passwordsPerAccount`, `codesPerAccount`), which the sign-in
+/// steps apply only to addresses the account has not signed in from in the last 90 days ("known" addresses):
 /// an attacker with many addresses still gets no more tries than that in all, and cannot shut the owner out
 /// at the owner's usual address.
 ///
@@ -18,12 +19,11 @@ import Vapor
 /// attempt back; a completed sign-in clears the address's count and marks the address as known. Addresses
 /// are stored as an HMAC keyed from `APP_SECRET`, never as seen, and forgotten when no longer needed.
 enum StaffSignInGuard {
-    static let maxFailures = 5
-    static let lockout: TimeInterval = 15 * 60
-    /// How long an address the account signed in from stays known (renewed at each sign-in from it).
-    static let knownFor: TimeInterval = 90 * 24 * 60 * 60
-    /// Rows that are neither known nor locked are swept this long after their last attempt.
-    static let keepFailures: TimeInterval = 24 * 60 * 60
+    // The numbers are the policy's (`SignInPolicy`, in Domain); this type keeps the counts.
+    static let maxFailures = SignInPolicy.staffMaxFailures
+    static let lockout = SignInPolicy.staffLockout
+    static let knownFor = SignInPolicy.staffKnownAddressFor
+    static let keepFailures = SignInPolicy.staffKeepFailures
 
     /// An account and the address a request comes from.
     struct Origin: Sendable {
@@ -140,10 +140,4 @@ enum StaffSignInGuard {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "sign-in guard needs SQL") }
         return sql
     }
-}
-
-extension RateLimiter {
-    /// One-time codes tried per account (from addresses it has not signed in from) and per address.
-    static let otpPerAccount = Rule(limit: 10, window: 15 * 60)
-    static let otpPerAddress = Rule(limit: 30, window: 15 * 60)
 }

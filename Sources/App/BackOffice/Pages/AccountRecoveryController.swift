@@ -51,13 +51,13 @@ struct AccountRecoveryController {
             return try await renderForgotPassword(req, form: form, errors: errors, done: nil).encodeResponse(status: .unprocessableEntity, for: req)
         }
         let now = Date()
-        guard try await RateLimiter.allow("reset-ip:\(req.clientAddress)", RateLimiter.resetPerAddress, now: now, on: req.db),
-              try await RateLimiter.allow(RateLimiter.key("reset-mail", email, secret: req.application.settings.appSecret), RateLimiter.resetPerEmail, now: now, on: req.db) else {
+        guard try await RateLimiter.allow("reset-ip:\(req.clientAddress)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
+              try await RateLimiter.allow(RateLimiter.key("reset-mail", email, secret: req.application.settings.appSecret), SignInPolicy.recoveryPerEmail, now: now, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
         if let account = try await StaffStore.find(username: username, on: req.db), account.email.lowercased() == email,
            account.status == .active, let id = account.id {
-            let token = try await StaffTokens.issue(.reset, staffID: id, lifetime: StaffTokens.resetLifetime, now: now, on: req.db)
+            let token = try await SingleUseTokens.issue(.staffReset, for: .staff(id), now: now, on: req.db)
             let link = StaffMail.absolute(req, BackOfficeURL.resetPassword(token).path)
             let mail = try await StaffMail.render(req, to: account.email, subject: "ลิงก์ตั้งรหัสผ่านใหม่ ระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
                 heading: "ตั้งรหัสผ่านใหม่", name: account.fullNameTH,
@@ -75,20 +75,19 @@ struct AccountRecoveryController {
     }
 
     func resetPage(_ req: Request) async throws -> Response {
-        guard let token = req.parameters.get("token"), try await StaffTokens.find(.reset, token: token, on: req.db) != nil else {
+        guard let token = req.parameters.get("token"), try await SingleUseTokens.find(.staffReset, token: token, on: req.db) != nil else {
             return try await expired(req)
         }
         return try await renderReset(req, token: token, errors: FormErrors()).encodeResponse(for: req)
     }
 
     func reset(_ req: Request) async throws -> Response {
-        guard let token = req.parameters.get("token"), let record = try await StaffTokens.find(.reset, token: token, on: req.db),
+        guard let token = req.parameters.get("token"), let record = try await SingleUseTokens.find(.staffReset, token: token, on: req.db),
               let staffID = record.staffID, let account = try await StaffStore.find(staffID, on: req.db) else {
             return try await expired(req)
         }
         let form = try req.content.decode(ResetForm.self)
-        let errors = SignInController.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account,
-                                                         nationalIDs: try req.application.staffNationalIDs)
+        let errors = account.newPasswordErrors(form.password ?? "", confirm: form.confirm ?? "", nationalIDs: try req.application.staffNationalIDs)
         guard errors.isEmpty else {
             return try await renderReset(req, token: token, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
@@ -100,8 +99,8 @@ struct AccountRecoveryController {
                     "การเข้าสู่ระบบอื่นทั้งหมดของท่านถูกยกเลิกแล้ว หากท่านไม่ได้ทำรายการนี้ โปรดแจ้งผู้ดูแลระบบทันที"]),
             key: "staff-reset-done:\(record.tokenHash)")
         let used = try await req.db.writeTransaction { db -> Bool in
-            guard try await StaffTokens.consume(record, now: now, on: db) else { return false }
-            try await StaffTokens.revokeAll(.reset, staffID: staffID, now: now, on: db)
+            guard try await SingleUseTokens.consume(record, now: now, on: db) else { return false }
+            try await SingleUseTokens.revokeAll(.staffReset, for: .staff(staffID), now: now, on: db)
             try await StaffStore.updatePassword(account, hash: hash, now: now, on: db)
             try await EmailOutbox.enqueue(notice, tenant: nil, on: db)
             try await AuditLog.record(.passwordReset, actor: AuditActor(id: staffID, name: account.username), tenant: nil,
@@ -132,8 +131,8 @@ struct AccountRecoveryController {
             return try await renderForgotUsername(req, form: form, errors: errors, done: nil).encodeResponse(status: .unprocessableEntity, for: req)
         }
         let now = Date()
-        guard try await RateLimiter.allow("reset-ip:\(req.clientAddress)", RateLimiter.resetPerAddress, now: now, on: req.db),
-              try await RateLimiter.allow(RateLimiter.key("username-mail", email, secret: req.application.settings.appSecret), RateLimiter.resetPerEmail, now: now, on: req.db) else {
+        guard try await RateLimiter.allow("reset-ip:\(req.clientAddress)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
+              try await RateLimiter.allow(RateLimiter.key("username-mail", email, secret: req.application.settings.appSecret), SignInPolicy.recoveryPerEmail, now: now, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
         if let account = try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db), account.email.lowercased() == email {
@@ -187,7 +186,7 @@ struct AccountRecoveryController {
 
     private func renderReset(_ req: Request, token: String, errors: FormErrors) async throws -> View {
         let sections = [FormSection(title: nil, fields: [
-            FieldView(name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: SignInController.passwordRule, autocomplete: "new-password", maxlength: 128, meter: true),
+            FieldView(name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: PasswordPolicy.ruleThai, autocomplete: "new-password", maxlength: 128, meter: true),
             FieldView(name: "confirm", label: "ยืนยันรหัสผ่านใหม่", kind: .password, autocomplete: "new-password", maxlength: 128),
         ])]
         return try await req.view.render("backoffice/recovery", Page(

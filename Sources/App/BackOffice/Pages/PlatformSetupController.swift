@@ -6,7 +6,7 @@ import Vapor
 /// The first platform admin. On a start with no platform admin, the server prints a one-time set-up link
 /// (24 hours); the page creates the platform admin, who then enrols OTP like everyone else. Other accounts
 /// (a self-registration waiting for approval, say) do not close set-up: only a platform admin does.
-/// There is no default password anywhere.
+/// There is no default password anywhere. The link itself is issued and printed by `PlatformSetupLink`.
 struct PlatformSetupController {
     struct Form: Content {
         var username: String?
@@ -28,60 +28,13 @@ struct PlatformSetupController {
         var sections: [FormSection]
     }
 
-    /// The path of a new one-time set-up link when there is no platform admin yet, else nil.
-    static func setupPath(_ app: Application) async throws -> String? {
-        guard try await !StaffStore.platformAdminExists(on: app.db) else { return nil }
-        let token = try await app.db.writeTransaction { db in
-            try await StaffTokens.issue(.setup, staffID: nil, lifetime: StaffTokens.setupLifetime, on: db)
-        }
-        return BackOfficeURL.setup(token).path
-    }
-
-    /// Called by `serve`: once the server listens (so the address has the port `--port` chose), prints the link.
-    static func announceWhenListening(_ app: Application) async throws {
-        guard let path = try await setupPath(app) else { return }
-        Task {
-            var base = app.settings.publicBaseURL?.absoluteString.trimmingSuffix("/")
-            for _ in 0..<200 where base == nil {
-                if let address = app.http.server.shared.localAddress, let ip = address.ipAddress, let port = address.port {
-                    base = "http://\(ip):\(port)"
-                } else {
-                    try? await Task.sleep(for: .milliseconds(50))
-                }
-            }
-            let config = app.http.server.configuration
-            announce(link: (base ?? "http://\(config.hostname):\(config.port)") + path)
-        }
-    }
-
-    /// For tests and tools: issues a link and prints it with the configured address.
-    @discardableResult
-    static func announceIfNeeded(_ app: Application) async throws -> String? {
-        guard let path = try await setupPath(app) else { return nil }
-        let config = app.http.server.configuration
-        let link = (app.settings.publicBaseURL?.absoluteString.trimmingSuffix("/") ?? "http://\(config.hostname):\(config.port)") + path
-        announce(link: link)
-        return link
-    }
-
-    /// Printed, not logged: this link is the only way in, shown once to whoever started the server.
-    private static func announce(link: String) {
-        print("""
-
-            ==> No platform admin exists yet. Create the first platform admin (link valid 24 hours, single use):
-                \(link)
-
-            """)
-        fflush(nil)  // all output streams: the link must show even when stdout is a pipe
-    }
-
     func page(_ req: Request) async throws -> Response {
         guard let token = req.parameters.get("token"), try await usable(token, req) else { return try await gone(req) }
         return try await render(req, token: token, form: Form(), errors: FormErrors()).encodeResponse(for: req)
     }
 
     func submit(_ req: Request) async throws -> Response {
-        guard let token = req.parameters.get("token"), let record = try await StaffTokens.find(.setup, token: token, on: req.db),
+        guard let token = req.parameters.get("token"), let record = try await SingleUseTokens.find(.staffSetup, token: token, on: req.db),
               try await !StaffStore.platformAdminExists(on: req.db) else { return try await gone(req) }
         let form = try req.content.decode(Form.self)
         var a = StaffApplication(titleTH: form.titleTH.clean, firstNameTH: form.firstNameTH.clean, lastNameTH: form.lastNameTH.clean,
@@ -121,7 +74,7 @@ struct PlatformSetupController {
         let application = a
         let displacedIDs = displaced.compactMap(\.id)
         let created = try await req.db.writeTransaction { db -> StaffAccount? in
-            guard try await !StaffStore.platformAdminExists(on: db), try await StaffTokens.consume(record, now: now, on: db) else { return nil }
+            guard try await !StaffStore.platformAdminExists(on: db), try await SingleUseTokens.consume(record, now: now, on: db) else { return nil }
             for id in displacedIDs {
                 // Still waiting now (inside the transaction), or left alone.
                 guard let other = try await StaffAccount.find(id, on: db), other.status == .pending else { continue }
@@ -131,7 +84,7 @@ struct PlatformSetupController {
                                           ip: req.clientAddress, on: db)
             }
             let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: db)
-            let account = try StaffRegistrationController.newAccount(application, number: number, passwordHash: hash, now: now, nationalIDs: vault)
+            let account = try StaffAccount(application: application, number: number, passwordHash: hash, now: now, nationalIDs: vault)
             account.status = .active
             account.isPlatformAdmin = true
             account.orgUnit = "platform"
@@ -148,7 +101,7 @@ struct PlatformSetupController {
     }
 
     private func usable(_ token: String, _ req: Request) async throws -> Bool {
-        guard try await StaffTokens.find(.setup, token: token, on: req.db) != nil else { return false }
+        guard try await SingleUseTokens.find(.staffSetup, token: token, on: req.db) != nil else { return false }
         return try await !StaffStore.platformAdminExists(on: req.db)
     }
 
@@ -168,7 +121,7 @@ struct PlatformSetupController {
             FieldView(name: "nationalID", label: "เลขประจำตัวประชาชน", kind: .text, value: form.nationalID.clean, hint: "13 หลัก", inputmode: "numeric", maxlength: 17),
             FieldView(name: "email", label: "อีเมล", kind: .email, value: form.email.clean, autocomplete: "email", maxlength: 254),
             FieldView(name: "mobile", label: "โทรศัพท์มือถือ", kind: .tel, value: form.mobile.clean, autocomplete: "tel", inputmode: "tel", maxlength: 20),
-            FieldView(name: "password", label: "รหัสผ่าน", kind: .password, hint: SignInController.passwordRule, autocomplete: "new-password", maxlength: 128, meter: true),
+            FieldView(name: "password", label: "รหัสผ่าน", kind: .password, hint: PasswordPolicy.ruleThai, autocomplete: "new-password", maxlength: 128, meter: true),
             FieldView(name: "confirm", label: "ยืนยันรหัสผ่าน", kind: .password, autocomplete: "new-password", maxlength: 128),
         ])]
         return try await req.view.render("backoffice/setup", Page(

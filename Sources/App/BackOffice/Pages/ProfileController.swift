@@ -102,8 +102,7 @@ struct ProfileController {
     func changePassword(_ req: Request) async throws -> Response {
         let account = try await current(req)
         let form = try req.content.decode(PasswordForm.self)
-        var errors = SignInController.validateNewPassword(form.password ?? "", confirm: form.confirm ?? "", account: account,
-                                                              nationalIDs: try req.application.staffNationalIDs)
+        var errors = account.newPasswordErrors(form.password ?? "", confirm: form.confirm ?? "", nationalIDs: try req.application.staffNationalIDs)
         if (form.current ?? "").isEmpty { errors.add("current", "กรุณากรอกรหัสผ่านปัจจุบัน") }
         else if try await !Passwords.verify(form.current ?? "", hash: account.passwordHash, on: req) { errors.add("current", "รหัสผ่านปัจจุบันไม่ถูกต้อง") }
         if errors.isEmpty, form.current == form.password { errors.add("password", "รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านเดิม") }
@@ -146,7 +145,7 @@ struct ProfileController {
         ])]
         let passwordSections = [FormSection(title: nil, fields: [
             FieldView(name: "current", label: "รหัสผ่านปัจจุบัน", kind: .password, autocomplete: "current-password", maxlength: 200),
-            FieldView(name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: SignInController.passwordRule, autocomplete: "new-password", maxlength: 128, meter: true),
+            FieldView(name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: PasswordPolicy.ruleThai, autocomplete: "new-password", maxlength: 128, meter: true),
             FieldView(name: "confirm", label: "ยืนยันรหัสผ่านใหม่", kind: .password, autocomplete: "new-password", maxlength: 128),
         ])]
         let flash = req.takeFlash()

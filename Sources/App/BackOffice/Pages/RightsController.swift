@@ -182,21 +182,10 @@ struct RightsController {
         guard let staffID = form.staff.flatMap(UUID.init(uuidString:)), let role = StaffRole(rawValue: form.role.clean) else { throw Abort(.badRequest) }
         // Organization admins remove Officer rights; removing an Organization admin is for platform admins.
         guard role == .officer || scope.staff.isPlatformAdmin else { throw Abort(.forbidden) }
-        let removed = try await Self.revoke(req, staffID: staffID, tenantID: scope.tenant.id, role: role)
+        let removed = try await StaffStore.removeRight(staffID: staffID, tenantID: scope.tenant.id, role: role,
+                                                      by: AuditActor(scope.staff), ip: req.clientAddress, on: req.db)
         req.flash(removed ? "ถอนสิทธิ์แล้ว มีผลทันทีในการใช้งานครั้งถัดไป" : "ไม่พบสิทธิ์นี้ (อาจถูกถอนไปแล้ว)")
         return req.redirect(to: BackOfficeURL.tenantStaff(scope.tenant.slug).path, redirectType: .normal)
-    }
-
-    /// Removes a right and audits it; takes effect on the holder's next request.
-    static func revoke(_ req: Request, staffID: UUID, tenantID: String, role: StaffRole) async throws -> Bool {
-        let actor = AuditActor(try req.staff)
-        let account = try await StaffStore.find(staffID, on: req.db)
-        return try await req.db.writeTransaction { db in
-            guard try await StaffStore.revoke(staffID: staffID, tenantID: tenantID, role: role, on: db) else { return false }
-            try await AuditLog.record(.rightRemoved, actor: actor, tenant: tenantID,
-                                      detail: "\(account?.username ?? staffID.uuidString): \(role.thai)", ip: req.clientAddress, on: db)
-            return true
-        }
     }
 
     // MARK: Rendering

@@ -263,7 +263,8 @@ struct StaffAdminController {
         let a = try await account(req)
         let form = try req.content.decode(RevokeForm.self)
         guard let role = StaffRole(rawValue: form.role.clean), !form.tenant.clean.isEmpty else { throw Abort(.badRequest) }
-        let removed = try await RightsController.revoke(req, staffID: try a.requireID(), tenantID: form.tenant.clean, role: role)
+        let removed = try await StaffStore.removeRight(staffID: try a.requireID(), tenantID: form.tenant.clean, role: role,
+                                                      by: AuditActor(try req.staff), ip: req.clientAddress, on: req.db)
         req.flash(removed ? "ถอนสิทธิ์แล้ว" : "ไม่พบสิทธิ์นี้")
         return req.redirect(to: BackOfficeURL.adminStaffMember(try a.requireID()).path, redirectType: .normal)
     }
@@ -288,7 +289,7 @@ struct StaffAdminController {
         let hash = try await Passwords.hash(initial, on: req)
         let now = Date()
         let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
-        let account = try StaffRegistrationController.newAccount(a, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
+        let account = try StaffAccount(application: a, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
         account.status = .active
         account.mustChangePassword = true
         account.initialPasswordIssuedAt = now

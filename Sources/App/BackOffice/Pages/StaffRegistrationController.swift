@@ -93,7 +93,7 @@ struct StaffRegistrationController {
         guard errors.isEmpty, let document else {
             return try await render(req, application, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        guard try await RateLimiter.allow("register-ip:\(req.clientAddress)", RateLimiter.registerPerAddress, on: req.db) else {
+        guard try await RateLimiter.allow("register-ip:\(req.clientAddress)", SignInPolicy.registrationsPerAddress, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
 
@@ -106,7 +106,7 @@ struct StaffRegistrationController {
         do {
             let sha = try await store.sha256(file)
             let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
-            account = try Self.newAccount(application, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
+            account = try StaffAccount(application: application, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
             account.documentFile = file
             account.documentType = document.kind.rawValue
             account.documentName = document.name
@@ -144,36 +144,6 @@ struct StaffRegistrationController {
         return try await req.view.render("backoffice/register-sent", SentPage(
             page: PageChrome(request: req, title: "ส่งคำขอลงทะเบียนสำเร็จ"), number: String(raw[..<bar]),
             email: String(raw[raw.index(after: bar)...]))).encodeResponse(for: req)
-    }
-
-    /// A new account from a checked application; the national ID is stored sealed with `nationalIDs`.
-    static func newAccount(_ a: StaffApplication, number: String, passwordHash: String, now: Date, nationalIDs: NationalIDVault) throws -> StaffAccount {
-        let account = StaffAccount()
-        account.username = a.username
-        try account.setNationalID(try ThaiNationalID(a.nationalID), vault: nationalIDs)
-        account.status = .pending
-        account.isPlatformAdmin = false
-        account.requestNumber = number
-        account.titleTH = a.titleTH
-        account.firstNameTH = a.firstNameTH
-        account.lastNameTH = a.lastNameTH
-        account.titleEN = a.titleEN
-        account.firstNameEN = a.firstNameEN
-        account.lastNameEN = a.lastNameEN
-        account.nationality = a.nationality
-        account.email = a.email
-        account.mobile = a.mobile
-        account.birthDate = a.birthDate.isEmpty ? nil : a.birthDate
-        account.orgUnit = a.orgUnit.isEmpty ? "-" : a.orgUnit
-        account.position = a.position
-        account.passwordHash = passwordHash
-        account.mustChangePassword = false
-        account.otpFailures = 0
-        account.loginFailures = 0
-        account.sessionEpoch = 0
-        account.createdAt = now
-        account.updatedAt = now
-        return account
     }
 
     private func render(_ req: Request, _ a: StaffApplication, errors: FormErrors) async throws -> View {
