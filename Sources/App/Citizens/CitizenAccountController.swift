@@ -307,8 +307,8 @@ struct CitizenAccountController {
         let t = try req.tenant
         let account = try req.citizen
         guard let raw = req.parameters.get("image"), let id = UUID(uuidString: raw),
-              let record = try await IdentityImageRecord.query(on: req.db).filter(\.$id == id).filter(\.$tenantID == t.tenant.id)
-                .filter(\.$citizenID == (try account.requireID())).first() else { throw Abort(.notFound) }
+              let record = try await IdentityImages.image(id, citizenID: try account.requireID(), tenant: t.tenant, on: req.db)
+        else { throw Abort(.notFound) }
         return try await IdentityImages.response(record, app: req.application)
     }
 }

@@ -6,15 +6,15 @@ import SQLKit
 /// Queries on `citizens`, always within one tenant.
 enum CitizenStore {
     static func byID(_ id: UUID, tenant: Tenant, on db: any Database) async throws -> CitizenAccount? {
-        try await CitizenAccount.query(on: db).filter(\.$id == id).filter(\.$tenantID == tenant.id).first()
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == id).first()
     }
 
     static func byNationalIDHash(_ hash: String, tenant: Tenant, on db: any Database) async throws -> CitizenAccount? {
-        try await CitizenAccount.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$nationalIDHash == hash).first()
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$nationalIDHash == hash).first()
     }
 
     static func byEmail(_ email: String, tenant: Tenant, on db: any Database) async throws -> [CitizenAccount] {
-        try await CitizenAccount.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$email == email.lowercased()).limit(10).all()
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$email == email.lowercased()).limit(10).all()
     }
 
     /// How many accounts of the tenant are in each verification status.
@@ -35,7 +35,7 @@ enum CitizenStore {
 
     /// The verification queue: accounts in `status`, oldest submission first.
     static func queue(tenant: Tenant, status: VerificationStatus, limit: Int = 100, on db: any Database) async throws -> [CitizenAccount] {
-        let q = CitizenAccount.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$verificationStatusRaw == status.rawValue)
+        let q = CitizenAccount.query(on: db, tenant: tenant).filter(\.$verificationStatusRaw == status.rawValue)
         switch status {
         case .pending: q.sort(\.$imagesSubmittedAt, .ascending).sort(\.$createdAt, .ascending)
         case .awaitingImages: q.sort(\.$createdAt, .ascending)
@@ -57,5 +57,11 @@ enum CitizenStore {
               verified_at = \(bind: now), verified_by = \(bind: staffID), updated_at = \(bind: now)
             WHERE id = \(bind: id) AND verification_status = 'pending' AND identity_version = \(bind: identityVersion) RETURNING id
             """)
+    }
+
+    /// A new password: the session epoch moves on, which ends every session of the account on every device.
+    static func setPassword(citizenID: UUID, tenant: Tenant, hash: String, epoch: Int, now: Date, on db: any Database) async throws {
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
+            .set(\.$passwordHash, to: hash).set(\.$sessionEpoch, to: epoch).set(\.$updatedAt, to: now).update()
     }
 }

@@ -58,15 +58,13 @@ public enum ContactStore {
     }
 
     public static func find(tenant: Tenant, token: String, on db: any Database) async throws -> ContactMessage? {
-        try await ContactMessageRecord.query(on: db)
-            .filter(\.$tenantID == tenant.id)
+        try await ContactMessageRecord.query(on: db, tenant: tenant)
             .filter(\.$tokenHash == RandomToken.hash(token))
             .first()?.value
     }
 
     public static func list(tenant: Tenant, on db: any Database) async throws -> [ContactMessage] {
-        try await ContactMessageRecord.query(on: db)
-            .filter(\.$tenantID == tenant.id)
+        try await ContactMessageRecord.query(on: db, tenant: tenant)
             .sort(\.$createdAt, .descending)
             .all().map(\.value)
     }

@@ -1,5 +1,4 @@
 import Fluent
-import SQLKit
 import Vapor
 
 /// `/healthz`: the process answers. `/readyz`: the database answers too.
@@ -10,8 +9,7 @@ struct HealthController {
 
     func readyz(_ req: Request) async -> Response {
         do {
-            guard let sql = req.db as? any SQLDatabase else { throw Abort(.serviceUnavailable) }
-            _ = try await sql.raw("SELECT 1 AS ok").first()
+            try await HealthStore.ping(req.db)
             return Response(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"], body: "ready\n")
         } catch {
             req.logger.warning("readiness check failed", metadata: ["error": .string("\(error)")])

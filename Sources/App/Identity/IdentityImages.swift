@@ -120,12 +120,12 @@ enum IdentityImages {
                     guard try await db.claim("""
                         UPDATE citizens SET verification_status = 'pending', verification_reason = NULL,
                           images_submitted_at = \(bind: now), identity_version = identity_version + 1, updated_at = \(bind: now)
-                        WHERE id = \(bind: citizenID) AND verification_status <> 'verified' RETURNING id
+                        WHERE id = \(bind: citizenID) AND tenant_id = \(bind: account.tenantID) AND verification_status <> 'verified' RETURNING id
                         """) else { throw AlreadyVerified() }
                 } else {
-                    try await CitizenAccount.query(on: db).filter(\.$id == citizenID).set(\.$updatedAt, to: now).update()
+                    try await CitizenAccount.query(on: db, tenant: account.tenantID).filter(\.$id == citizenID).set(\.$updatedAt, to: now).update()
                 }
-                let old = try await IdentityImageRecord.query(on: db).filter(\.$citizenID == citizenID).filter(\.$slot ~~ slots).all()
+                let old = try await IdentityImageRecord.query(on: db, tenant: account.tenantID).filter(\.$citizenID == citizenID).filter(\.$slot ~~ slots).all()
                 for o in old { try await o.delete(on: db) }
                 for (m, name) in stored {
                     let r = IdentityImageRecord()
@@ -170,7 +170,8 @@ enum IdentityImages {
         var removed = 0
         for start in stride(from: 0, to: candidates.count, by: 500) {
             let batch = Array(candidates[start..<min(start + 500, candidates.count)])
-            let known = Set(try await IdentityImageRecord.query(on: app.db).filter(\.$fileName ~~ batch).all().map(\.fileName))
+            let known = Set(try await IdentityImageRecord.crossTenantQuery(on: app.db, because: "the orphan sweep: which stored files have a record, in any tenant")
+                .filter(\.$fileName ~~ batch).all().map(\.fileName))
             for name in batch where !known.contains(name) {
                 await app.fileStore.delete(name)
                 removed += 1
@@ -180,8 +181,12 @@ enum IdentityImages {
     }
 
     static func list(citizenID: UUID, tenant: Tenant, on db: any Database) async throws -> [IdentityImageRecord] {
-        try await IdentityImageRecord.query(on: db).filter(\.$citizenID == citizenID).filter(\.$tenantID == tenant.id)
-            .sort(\.$slot).all()
+        try await IdentityImageRecord.query(on: db, tenant: tenant).filter(\.$citizenID == citizenID).sort(\.$slot).all()
+    }
+
+    /// One of the citizen's images (nil for another citizen's or another tenant's).
+    static func image(_ id: UUID, citizenID: UUID, tenant: Tenant, on db: any Database) async throws -> IdentityImageRecord? {
+        try await IdentityImageRecord.query(on: db, tenant: tenant).filter(\.$id == id).filter(\.$citizenID == citizenID).first()
     }
 
     /// The stored JPEG as a response only the caller has checked may see it: never cached, never sniffed.

@@ -1,7 +1,6 @@
 import Domain
 import Fluent
 import Foundation
-import SQLKit
 import Vapor
 
 /// Handles one webhook event from the outbox (`line.event`): follow (greeting), unfollow (no more pushes),
@@ -9,6 +8,9 @@ import Vapor
 /// LINE's `accountLink` result. Replies use the event's reply token; a reply LINE refuses (the token expired)
 /// ends the job as failed with LINE's reason.
 struct LineEventHandler: OutboxHandler {
+    /// The outbox kind of a webhook event, written by `LineWebhookController`.
+    static let kind = "line.event"
+
     struct Payload: Codable, Sendable {
         /// Where the tenant's pages are ("https://host/t/slug" or "https://tenant-host"), for links in replies.
         var linkBase: String
@@ -74,20 +76,15 @@ struct LineEventHandler: OutboxHandler {
         guard let user = try await LineStore.user(tenant: tenant.id, userID: userID, on: app.db), let citizenID = user.citizenID else {
             return LineNotices.notLinked(tenant: tenant)
         }
-        let sql = try sqlDatabase(app.db)
         switch command {
         case .tracking(let number):
-            guard let row = try await sql.raw("""
-                SELECT number, service_name, status, created_at FROM petitions
-                WHERE tenant_id = \(bind: tenant.id) AND number = \(bind: number) AND citizen_id = \(bind: citizenID)
-                """).first() else { return LineNotices.notFound(number: number) }
-            return LineNotices.petition(tenant: tenant, petition: try Self.line(row), link: linkBase + TenantURL.petition(number).relative)
+            guard let row = try await PetitionStore.mine(number: number, citizenID: citizenID, tenant: tenant, on: app.db) else {
+                return LineNotices.notFound(number: number)
+            }
+            return LineNotices.petition(tenant: tenant, petition: Self.line(row), link: linkBase + TenantURL.petition(number).relative)
         default:
-            let rows = try await sql.raw("""
-                SELECT number, service_name, status, created_at FROM petitions
-                WHERE tenant_id = \(bind: tenant.id) AND citizen_id = \(bind: citizenID) ORDER BY created_at DESC LIMIT 5
-                """).all()
-            return LineNotices.statusList(tenant: tenant, petitions: try rows.map(Self.line), listURL: linkBase + TenantURL.petitions.relative)
+            let rows = try await PetitionStore.mine(citizenID: citizenID, tenant: tenant, limit: 5, on: app.db)
+            return LineNotices.statusList(tenant: tenant, petitions: rows.map(Self.line), listURL: linkBase + TenantURL.petitions.relative)
         }
     }
 
@@ -104,10 +101,7 @@ struct LineEventHandler: OutboxHandler {
         return LineNotices.linkOffer(tenant: tenant, url: linkBase + TenantURL.lineLink.relative + (c.string ?? ""))
     }
 
-    static func line(_ row: any SQLRow) throws -> LineNotices.PetitionLine {
-        LineNotices.PetitionLine(number: try row.decode(column: "number", as: String.self),
-                                 serviceName: try row.decode(column: "service_name", as: String.self),
-                                 status: PetitionStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .submitted,
-                                 filedAt: try row.decode(column: "created_at", as: Date.self))
+    static func line(_ row: PetitionStore.MineRow) -> LineNotices.PetitionLine {
+        LineNotices.PetitionLine(number: row.number, serviceName: row.serviceName, status: row.status, filedAt: row.createdAt)
     }
 }

@@ -9,7 +9,6 @@ import Vapor
 /// keyed by its `webhookEventId`, so an event LINE redelivers is handled once, and the answer is 200 at once.
 struct LineWebhookController {
     static let maxBody: ByteCount = "1mb"
-    static let eventKind = "line.event"
 
     func receive(_ req: Request) async throws -> Response {
         let tenant = try req.tenant.tenant
@@ -34,7 +33,7 @@ struct LineWebhookController {
         let linkBase = Self.linkBase(req, tenant: tenant)
         let events = webhook.events.filter { ($0.webhookEventId ?? "").count.isBetween(1, 64) }
         @Sendable func enqueue(_ event: LineEvent, on db: any Database) async throws {
-            try await OutboxStore.enqueue(tenant: tenant, kind: Self.eventKind, payload: LineEventHandler.Payload(linkBase: linkBase, event: event),
+            try await OutboxStore.enqueue(tenant: tenant, kind: LineEventHandler.kind, payload: LineEventHandler.Payload(linkBase: linkBase, event: event),
                                           idempotencyKey: "line-event:\(tenant.id):\(event.webhookEventId ?? "")", on: db)
         }
         if events.count == 1 {

@@ -90,24 +90,24 @@ enum Open311Keys {
     }
 
     static func find(_ id: UUID, tenant: Tenant, on db: any Database) async throws -> Open311KeyRecord? {
-        try await Open311KeyRecord.query(on: db).filter(\.$id == id).filter(\.$tenantID == tenant.id).first()
+        try await Open311KeyRecord.query(on: db, tenant: tenant).filter(\.$id == id).first()
     }
 
     /// Every key of the tenant, active ones first, newest first.
     static func list(tenant: Tenant, on db: any Database) async throws -> [Open311KeyRecord] {
-        let all = try await Open311KeyRecord.query(on: db).filter(\.$tenantID == tenant.id).sort(\.$createdAt, .descending).all()
+        let all = try await Open311KeyRecord.query(on: db, tenant: tenant).sort(\.$createdAt, .descending).all()
         return all.filter { !$0.isRevoked } + all.filter(\.isRevoked)
     }
 
     static func activeCount(tenant: Tenant, on db: any Database) async throws -> Int {
-        try await Open311KeyRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$revokedAt == nil).count()
+        try await Open311KeyRecord.query(on: db, tenant: tenant).filter(\.$revokedAt == nil).count()
     }
 
     /// The active key of this tenant that `key` is, if any. A key of another tenant, a revoked key and a
     /// made-up one all give nil.
     static func authenticate(_ key: String, tenant: Tenant, on db: any Database) async throws -> Open311KeyRecord? {
         guard looksValid(key) else { return nil }
-        return try await Open311KeyRecord.query(on: db).filter(\.$keyHash == hash(key)).filter(\.$tenantID == tenant.id)
+        return try await Open311KeyRecord.query(on: db, tenant: tenant).filter(\.$keyHash == hash(key))
             .filter(\.$revokedAt == nil).first()
     }
 
@@ -115,6 +115,6 @@ enum Open311Keys {
     static func touch(_ r: Open311KeyRecord, now: Date = Date(), on db: any Database) async throws {
         if let last = r.lastUsedAt, now.timeIntervalSince(last) < 60 { return }
         let id = try r.requireID()
-        try await Open311KeyRecord.query(on: db).filter(\.$id == id).filter(\.$tenantID == r.tenantID).set(\.$lastUsedAt, to: now).update()
+        try await Open311KeyRecord.query(on: db, tenant: r.tenantID).filter(\.$id == id).set(\.$lastUsedAt, to: now).update()
     }
 }

@@ -18,7 +18,7 @@ enum Open311Store {
 
     /// Newest first.
     static func requests(_ f: Filter, tenant: Tenant, on db: any Database) async throws -> [PetitionRecord] {
-        let q = PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id)
+        let q = PetitionRecord.query(on: db, tenant: tenant)
         if let numbers = f.numbers {
             guard !numbers.isEmpty else { return [] }
             q.filter(\.$number ~~ numbers)

@@ -33,7 +33,7 @@ extension Application {
             var handlers = storage[HandlersKey.self] ?? [:]
             if handlers[EmailOutbox.kind] == nil { handlers[EmailOutbox.kind] = EmailJobHandler(mailer: mailer) }
             if handlers[LinePushMessage.kind] == nil { handlers[LinePushMessage.kind] = LinePushHandler(app: self) }
-            if handlers[LineWebhookController.eventKind] == nil { handlers[LineWebhookController.eventKind] = LineEventHandler(app: self) }
+            if handlers[LineEventHandler.kind] == nil { handlers[LineEventHandler.kind] = LineEventHandler(app: self) }
             return handlers
         }
         set { storage[HandlersKey.self] = newValue }

@@ -128,6 +128,46 @@ public enum OutboxStore {
         try await records(tenantID: nil, status: status, limit: limit, on: db)
     }
 
+    // MARK: One tenant's jobs of one kind, for its back office
+
+    /// When the tenant's last job of `kind` was written (nil: never), and how many were written since `since`.
+    public static func written(tenant: Tenant, kind: String, since: Date, on db: any Database) async throws -> (last: Date?, count: Int) {
+        let row = try await sqlDatabase(db).raw("""
+            SELECT MAX(created_at) AS last, SUM(CASE WHEN created_at >= \(bind: since) THEN 1 ELSE 0 END) AS recent
+            FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: kind)
+            """).first()
+        return (try row?.decode(column: "last", as: Date?.self), try row?.decode(column: "recent", as: Int?.self) ?? 0)
+    }
+
+    /// How many of the tenant's jobs of `kind` are in one of `statuses`.
+    public static func count(tenant: Tenant, kind: String, statuses: [OutboxStatus], on db: any Database) async throws -> Int {
+        guard !statuses.isEmpty else { return 0 }
+        return try await sqlDatabase(db).raw("""
+            SELECT COUNT(*) AS n FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: kind)
+              AND status IN (\(binds: statuses.map(\.rawValue)))
+            """).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// A job that failed for good: its key, LINE's or the mail server's reason, and when.
+    public struct FailedJob: Sendable, Equatable {
+        public var idempotencyKey: String
+        public var lastError: String?
+        public var finishedAt: Date?
+    }
+
+    /// The tenant's latest jobs of `kind` that failed for good, newest first.
+    public static func failed(tenant: Tenant, kind: String, limit: Int, on db: any Database) async throws -> [FailedJob] {
+        try await sqlDatabase(db).raw("""
+            SELECT idempotency_key, last_error, finished_at FROM outbox_jobs
+            WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: kind) AND status = 'failed'
+            ORDER BY finished_at DESC LIMIT \(unsafeRaw: String(max(1, limit)))
+            """).all().map { row in
+            FailedJob(idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
+                      lastError: try row.decode(column: "last_error", as: String?.self),
+                      finishedAt: try row.decode(column: "finished_at", as: Date?.self))
+        }
+    }
+
     private static func records(tenantID: String?, status: OutboxStatus?, limit: Int, on db: any Database) async throws -> [OutboxJobRecord] {
         let sql = try sqlDatabase(db)
         var query = sql.select()

@@ -88,13 +88,13 @@ enum PetitionDocuments {
 
     /// A petition's documents, oldest first.
     static func list(_ petition: PetitionRecord, on db: any Database) async throws -> [PetitionDocumentRecord] {
-        try await PetitionDocumentRecord.query(on: db).filter(\.$tenantID == petition.tenantID)
+        try await PetitionDocumentRecord.query(on: db, tenant: petition.tenantID)
             .filter(\.$petitionID == (try petition.requireID())).sort(\.$issuedAt, .ascending).all()
     }
 
     /// One document of this petition (nil for another petition's or tenant's).
     static func find(_ id: UUID, petition: PetitionRecord, on db: any Database) async throws -> PetitionDocumentRecord? {
-        try await PetitionDocumentRecord.query(on: db).filter(\.$id == id).filter(\.$tenantID == petition.tenantID)
+        try await PetitionDocumentRecord.query(on: db, tenant: petition.tenantID).filter(\.$id == id)
             .filter(\.$petitionID == (try petition.requireID())).first()
     }
 
@@ -102,9 +102,8 @@ enum PetitionDocuments {
     /// (one query), for "เอกสารของฉัน" in the citizen's account.
     static func forCitizen(_ citizenID: UUID, tenant: Tenant, limit: Int = 50,
                            on db: any Database) async throws -> [(document: PetitionDocumentRecord, number: String)] {
-        let rows = try await PetitionDocumentRecord.query(on: db)
+        let rows = try await PetitionDocumentRecord.query(on: db, tenant: tenant)
             .join(PetitionRecord.self, on: \PetitionDocumentRecord.$petitionID == \PetitionRecord.$id)
-            .filter(\.$tenantID == tenant.id)
             .filter(PetitionRecord.self, \.$tenantID == tenant.id)
             .filter(PetitionRecord.self, \.$citizenID == citizenID)
             .sort(\.$issuedAt, .descending).limit(limit).all()
@@ -115,12 +114,13 @@ enum PetitionDocuments {
     /// typed in any case with dashes or spaces; nil for a code that cannot be one.
     static func byCode(_ code: String, on db: any Database) async throws -> PetitionDocumentRecord? {
         guard let normal = normalizedCode(code) else { return nil }
-        return try await PetitionDocumentRecord.query(on: db).filter(\.$verificationCode == normal).first()
+        return try await PetitionDocumentRecord.crossTenantQuery(on: db, because: "the public verification page: codes are unique across tenants")
+            .filter(\.$verificationCode == normal).first()
     }
 
     /// The document this upload form's submission already issued in the tenant, if any.
     static func bySubmissionKey(_ key: String, tenant: Tenant, on db: any Database) async throws -> PetitionDocumentRecord? {
-        try await PetitionDocumentRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$submissionKey == key).first()
+        try await PetitionDocumentRecord.query(on: db, tenant: tenant).filter(\.$submissionKey == key).first()
     }
 
     /// The key that makes a repeated upload form one document: the form's random token, tied to the petition and
@@ -322,7 +322,7 @@ enum PetitionDocuments {
         let name = String(staff.displayName.prefix(120))
         return try await db.writeTransaction { db in
             // Read first (SQLite then refuses a second writer at once and `writeTransaction` runs it again).
-            guard let d = try await PetitionDocumentRecord.query(on: db).filter(\.$id == id).filter(\.$tenantID == tenant.id)
+            guard let d = try await PetitionDocumentRecord.query(on: db, tenant: tenant).filter(\.$id == id)
                 .filter(\.$petitionID == petitionID).first(), !d.isWithdrawn else { return false }
             let changed = try await db.claim("""
                 UPDATE petition_documents SET withdrawn_at = \(bind: now), withdrawn_reason = \(bind: reason),

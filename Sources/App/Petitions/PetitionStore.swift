@@ -154,15 +154,15 @@ enum PetitionStore {
     }
 
     static func byID(_ id: UUID, tenant: Tenant, on db: any Database) async throws -> PetitionRecord? {
-        try await PetitionRecord.query(on: db).filter(\.$id == id).filter(\.$tenantID == tenant.id).first()
+        try await PetitionRecord.query(on: db, tenant: tenant).filter(\.$id == id).first()
     }
 
     static func byNumber(_ number: String, tenant: Tenant, on db: any Database) async throws -> PetitionRecord? {
-        try await PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$number == number).first()
+        try await PetitionRecord.query(on: db, tenant: tenant).filter(\.$number == number).first()
     }
 
     static func bySubmissionKey(_ key: String, tenant: Tenant, on db: any Database) async throws -> PetitionRecord? {
-        try await PetitionRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$submissionKey == key).first()
+        try await PetitionRecord.query(on: db, tenant: tenant).filter(\.$submissionKey == key).first()
     }
 
     /// One line of "คำร้องของฉัน": the columns the list shows.
@@ -198,12 +198,25 @@ enum PetitionStore {
 
     /// The timeline, oldest first.
     static func timeline(_ petition: PetitionRecord, on db: any Database) async throws -> [PetitionEventRecord] {
-        try await PetitionEventRecord.query(on: db).filter(\.$petitionID == (try petition.requireID()))
-            .filter(\.$tenantID == petition.tenantID).sort(\.$createdAt, .ascending).all()
+        try await PetitionEventRecord.query(on: db, tenant: petition.tenantID).filter(\.$petitionID == (try petition.requireID()))
+            .sort(\.$createdAt, .ascending).all()
     }
 
     static func attachments(_ petition: PetitionRecord, on db: any Database) async throws -> [PetitionAttachmentRecord] {
-        try await PetitionAttachmentRecord.query(on: db).filter(\.$petitionID == (try petition.requireID()))
-            .filter(\.$tenantID == petition.tenantID).all()
+        try await PetitionAttachmentRecord.query(on: db, tenant: petition.tenantID).filter(\.$petitionID == (try petition.requireID())).all()
+    }
+
+    /// One of the citizen's own petitions by its tracking number, as a line of "คำร้องของฉัน" (nil for another
+    /// citizen's or another tenant's).
+    static func mine(number: String, citizenID: UUID, tenant: Tenant, on db: any Database) async throws -> MineRow? {
+        try await sqlDatabase(db).select().columns("number", "service_name", "status", "created_at", "due_at").from("petitions")
+            .where("tenant_id", .equal, tenant.id).where("number", .equal, number).where("citizen_id", .equal, citizenID)
+            .first(decoding: MineRow.self)
+    }
+
+    /// A file attached to this petition of the tenant (nil for another petition's or another tenant's).
+    static func attachment(_ id: UUID, of petition: PetitionRecord, tenant: Tenant, on db: any Database) async throws -> PetitionAttachmentRecord? {
+        try await PetitionAttachmentRecord.query(on: db, tenant: tenant).filter(\.$id == id)
+            .filter(\.$petitionID == (try petition.requireID())).first()
     }
 }

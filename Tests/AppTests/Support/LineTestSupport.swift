@@ -168,12 +168,15 @@ enum LineTestSupport {
         var options = OutboxWorker.Options()
         options.now = now
         let worker = app.makeOutboxWorker(options: options)
-        var total = 0
-        for _ in 0..<50 {
-            let n = try await worker.runOnce()
-            total += n
-            if n == 0 { break }
+        // The jobs' statements are checked for their tenant like a request's.
+        return try await (app.tenantGuard ?? TenantGuard()).checking {
+            var total = 0
+            for _ in 0..<50 {
+                let n = try await worker.runOnce()
+                total += n
+                if n == 0 { break }
+            }
+            return total
         }
-        return total
     }
 }

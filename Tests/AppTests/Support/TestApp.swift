@@ -104,11 +104,16 @@ func withApp(
     if let existing { env = existing } else { env = try await TestEnvironment.make(database) }
     let app = try await Application.make(.testing)
     app.logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .warning : .debug
+    // Every statement of the test is checked for its tenant (TenantGuard): one without fails the test.
+    let tenantGuard = TenantGuard()
+    app.logger = tenantGuard.watching(app.logger, level: app.logger.logLevel)
+    app.tenantGuard = tenantGuard
     do {
         let settings = try Settings.load(from: env.variables(extra), workingDirectory: Repo.root.path)
         try await configure(app, settings: settings)
         try await app.autoMigrate()
         try await body(app, env)
+        for sql in Set(tenantGuard.take().map(\.description)).sorted() { Issue.record("TenantGuard: \(sql)") }
     } catch {
         try? await app.asyncShutdown()
         if existing == nil { await env.cleanUp() }

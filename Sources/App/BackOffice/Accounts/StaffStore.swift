@@ -37,7 +37,8 @@ enum StaffStore {
     }
 
     static func grants(staffID: UUID, on db: any Database) async throws -> [StaffGrantRecord] {
-        try await StaffGrantRecord.query(on: db).filter(\.$staffID == staffID).sort(\.$tenantID).all()
+        try await StaffGrantRecord.crossTenantQuery(on: db, because: "a staff member's rights in every tenant (one shared back office)")
+            .filter(\.$staffID == staffID).sort(\.$tenantID).all()
     }
 
     static func principal(for account: StaffAccount, on db: any Database) async throws -> StaffPrincipal {
@@ -53,13 +54,19 @@ enum StaffStore {
 
     /// Staff of one tenant with the role they hold there.
     static func members(tenant: Tenant, on db: any Database) async throws -> [(StaffAccount, StaffGrantRecord)] {
-        let grants = try await StaffGrantRecord.query(on: db).filter(\.$tenantID == tenant.id).all()
+        let grants = try await StaffGrantRecord.query(on: db, tenant: tenant).all()
         let byID = try await byID(grants.map(\.staffID), on: db)
         return grants.compactMap { g in byID[g.staffID].map { ($0, g) } }.sorted { $0.0.username < $1.0.username }
     }
 
     static func pendingRegistrations(on db: any Database) async throws -> [StaffAccount] {
         try await StaffAccount.query(on: db).filter(\.$statusRaw == StaffAccountStatus.pending.rawValue).sort(\.$createdAt).all()
+    }
+
+    /// The chosen accounts among those waiting for approval (others are left out).
+    static func pendingRegistrations(_ ids: [UUID], on db: any Database) async throws -> [StaffAccount] {
+        guard !ids.isEmpty else { return [] }
+        return try await StaffAccount.query(on: db).filter(\.$id ~~ ids).filter(\.$statusRaw == StaffAccountStatus.pending.rawValue).all()
     }
 
     static func all(on db: any Database) async throws -> [StaffAccount] {
@@ -88,7 +95,7 @@ enum StaffStore {
 
     /// Grants a right (idempotent).
     static func grant(staffID: UUID, tenantID: String, role: StaffRole, by: UUID?, requestID: UUID?, now: Date, on db: any Database) async throws {
-        let existing = try await StaffGrantRecord.query(on: db).filter(\.$staffID == staffID).filter(\.$tenantID == tenantID)
+        let existing = try await StaffGrantRecord.query(on: db, tenant: tenantID).filter(\.$staffID == staffID)
             .filter(\.$roleRaw == role.rawValue).first()
         guard existing == nil else { return }
         let g = StaffGrantRecord()
@@ -103,7 +110,7 @@ enum StaffStore {
 
     /// Removes a right; returns whether there was one.
     static func revoke(staffID: UUID, tenantID: String, role: StaffRole, on db: any Database) async throws -> Bool {
-        let found = try await StaffGrantRecord.query(on: db).filter(\.$staffID == staffID).filter(\.$tenantID == tenantID)
+        let found = try await StaffGrantRecord.query(on: db, tenant: tenantID).filter(\.$staffID == staffID)
             .filter(\.$roleRaw == role.rawValue).all()
         for g in found { try await g.delete(on: db) }
         return !found.isEmpty

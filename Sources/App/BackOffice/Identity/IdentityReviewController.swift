@@ -149,8 +149,8 @@ struct IdentityReviewController {
         let scope = try req.backOffice
         let account = try await load(req)
         guard let raw = req.parameters.get("image"), let imageID = UUID(uuidString: raw),
-              let record = try await IdentityImageRecord.query(on: req.db).filter(\.$id == imageID).filter(\.$tenantID == scope.tenant.id)
-                .filter(\.$citizenID == (try account.requireID())).first() else { throw Abort(.notFound) }
+              let record = try await IdentityImages.image(imageID, citizenID: try account.requireID(), tenant: scope.tenant, on: req.db)
+        else { throw Abort(.notFound) }
         try await AuditLog.record(.identityImageViewed, on: req, tenant: scope.tenant.slug,
                                   detail: "\(record.label) ของ \(account.fullName) (\(account.maskedNationalID))")
         return try await IdentityImages.response(record, app: req.application)

@@ -1,7 +1,6 @@
 import Domain
 import Fluent
 import Foundation
-import SQLKit
 import Vapor
 
 /// The tenant's LINE channel in the back office, for its organisation admins: whether it works (secrets found,
@@ -81,7 +80,6 @@ struct LineChannelController {
 
     private func render(_ req: Request, _ tenant: Tenant, _ f: SettingsForm, _ errors: FormErrors) async throws -> View {
         let db = req.db
-        let sql = try sqlDatabase(db)
         let now = Date()
         let dayAgo = now.addingTimeInterval(-86_400)
         let state: String, working: Bool
@@ -93,30 +91,13 @@ struct LineChannelController {
             state = problem.thai
             working = false
         }
-        let events = try await sql.raw("""
-            SELECT MAX(created_at) AS last, SUM(CASE WHEN created_at >= \(bind: dayAgo) THEN 1 ELSE 0 END) AS today
-            FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: LineWebhookController.eventKind)
-            """).first()
-        let last = try events?.decode(column: "last", as: Date?.self)
-        let today = try events?.decode(column: "today", as: Int?.self) ?? 0
+        let events = try await OutboxStore.written(tenant: tenant, kind: LineEventHandler.kind, since: dayAgo, on: db)
         let refused = try await LineStore.rejections(tenant: tenant.id, since: dayAgo, on: db)
         let users = try await LineStore.linkedCount(tenant: tenant.id, on: db)
-        let pending = try await sql.raw("""
-            SELECT COUNT(*) AS n FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: LinePushMessage.kind)
-              AND status IN ('pending', 'running')
-            """).first()?.decode(column: "n", as: Int.self) ?? 0
-        let failedRows = try await sql.raw("""
-            SELECT idempotency_key, last_error, finished_at FROM outbox_jobs
-            WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: LinePushMessage.kind) AND status = 'failed'
-            ORDER BY finished_at DESC LIMIT 20
-            """).all()
-        let failedCount = try await sql.raw("""
-            SELECT COUNT(*) AS n FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: LinePushMessage.kind) AND status = 'failed'
-            """).first()?.decode(column: "n", as: Int.self) ?? 0
-        let failed = try failedRows.map { row in
-            FailedPush(at: try row.decode(column: "finished_at", as: Date?.self).map(ThaiDate.shortWithTime) ?? "-",
-                       what: Self.describe(key: try row.decode(column: "idempotency_key", as: String.self)),
-                       error: try row.decode(column: "last_error", as: String?.self) ?? "-")
+        let pending = try await OutboxStore.count(tenant: tenant, kind: LinePushMessage.kind, statuses: [.pending, .running], on: db)
+        let failedCount = try await OutboxStore.count(tenant: tenant, kind: LinePushMessage.kind, statuses: [.failed], on: db)
+        let failed = try await OutboxStore.failed(tenant: tenant, kind: LinePushMessage.kind, limit: 20, on: db).map { job in
+            FailedPush(at: job.finishedAt.map(ThaiDate.shortWithTime) ?? "-", what: Self.describe(key: job.idempotencyKey), error: job.lastError ?? "-")
         }
         let fields = [
             FieldView(name: "channel_id", label: "Channel ID", kind: .text, value: f.channel_id ?? "",
@@ -128,7 +109,7 @@ struct LineChannelController {
             action: BackOfficeURL.tenantLine(tenant.slug).path, tenantName: tenant.thaiName, flash: req.takeFlash(), errors: errors.items,
             sections: errors.apply(to: [FormSection(title: nil, fields: fields)]), variables: variables, state: state, working: working,
             webhookURL: StaffMail.absolute(req, TenantURL.base(slug: tenant.slug) + "/line/webhook"),
-            lastWebhook: last.map(ThaiDate.shortWithTime) ?? "ยังไม่เคยได้รับ", eventsToday: today,
+            lastWebhook: events.last.map(ThaiDate.shortWithTime) ?? "ยังไม่เคยได้รับ", eventsToday: events.count,
             refused: refused.count, refusedLast: refused.lastAt.map { ThaiDate.shortWithTime($0) + " (" + (refused.lastReason ?? "") + ")" },
             linked: users.linked, following: users.following, pending: pending, failed: failed, failedCount: failedCount)
         return try await req.view.render("backoffice/line/channel", context)
@@ -142,6 +123,7 @@ struct LineChannelController {
         case "petition-filed": return "ยืนยันการยื่นคำร้อง"
         case "petition-status": return "แจ้งเปลี่ยนสถานะคำร้อง"
         case "identity-decision": return "แจ้งผลการยืนยันตัวตน"
+        case "petition-document-withdrawn": return "แจ้งเพิกถอนเอกสาร"
         default: return parts[1]
         }
     }

@@ -129,7 +129,7 @@ struct RightsController {
             return try await renderApprovals(req, problem: problem).encodeResponse(status: .unprocessableEntity, for: req)
         }
         let ids = form.chosen, approve = form.approve, reason = form.cleanReason
-        let records = try await AccessRequestRecord.query(on: req.db).filter(\.$id ~~ ids).all()
+        let records = try await AccessRequests.chosen(ids, on: req.db)
         // Every chosen request must be one this approver may decide; otherwise nothing is changed.
         guard records.count == ids.count, records.allSatisfy({ AccessRequests.mayDecide(approver, $0) }) else { throw Abort(.forbidden) }
         let open = records.filter { $0.status == .pending }

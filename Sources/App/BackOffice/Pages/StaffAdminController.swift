@@ -103,7 +103,7 @@ struct StaffAdminController {
             return try await renderRegistrations(req, problem: problem).encodeResponse(status: .unprocessableEntity, for: req)
         }
         let ids = form.chosen, approve = form.approve, reason = form.cleanReason
-        let accounts = try await StaffAccount.query(on: req.db).filter(\.$id ~~ ids).filter(\.$statusRaw == StaffAccountStatus.pending.rawValue).all()
+        let accounts = try await StaffStore.pendingRegistrations(ids, on: req.db)
         let now = Date()
         var mails: [RenderedMail] = []
         for a in accounts {

@@ -66,8 +66,7 @@ struct StaffHomeController {
             System(number: i + 1, code: pair.0.config.code, name: "ระบบงานเจ้าหน้าที่ \(pair.0.thaiName)",
                    role: staff.isPlatformAdmin ? "ผู้ดูแลระบบกลาง" : pair.1.thai, url: BackOfficeURL.tenantHome(pair.0.slug).path)
         }
-        let pending = try await AccessRequestRecord.query(on: req.db).filter(\.$staffID == staff.id)
-            .filter(\.$statusRaw == RequestStatus.pending.rawValue).count()
+        let pending = try await AccessRequests.pendingCount(staffID: staff.id, on: req.db)
         var approvals: Int?
         if staff.isPlatformAdmin || staff.grants.values.contains(.orgAdmin) {
             approvals = try await AccessRequests.pending(for: staff, on: req.db).count

@@ -19,7 +19,7 @@ enum AccessRequests {
 
     static func create(staff: StaffPrincipal, tenant: Tenant, role: StaffRole, note: String?, now: Date, on db: any Database) async throws -> AccessRequestRecord {
         if let held = staff.grants[tenant.id], held.includes(role) { throw Problem.alreadyHeld }
-        let pending = try await AccessRequestRecord.query(on: db).filter(\.$staffID == staff.id).filter(\.$tenantID == tenant.id)
+        let pending = try await AccessRequestRecord.query(on: db, tenant: tenant).filter(\.$staffID == staff.id)
             .filter(\.$roleRaw == role.rawValue).filter(\.$statusRaw == RequestStatus.pending.rawValue).count()
         guard pending == 0 else { throw Problem.alreadyPending }
         let r = AccessRequestRecord()
@@ -35,7 +35,32 @@ enum AccessRequests {
     }
 
     static func history(staffID: UUID, on db: any Database) async throws -> [AccessRequestRecord] {
-        try await AccessRequestRecord.query(on: db).filter(\.$staffID == staffID).sort(\.$requestedAt, .descending).limit(200).all()
+        try await AccessRequestRecord.crossTenantQuery(on: db, because: "a staff member's own requests, in every tenant")
+            .filter(\.$staffID == staffID).sort(\.$requestedAt, .descending).limit(200).all()
+    }
+
+    /// How many of the staff member's own requests (in any tenant) wait for a decision.
+    static func pendingCount(staffID: UUID, on db: any Database) async throws -> Int {
+        try await AccessRequestRecord.crossTenantQuery(on: db, because: "a staff member's own requests, in every tenant")
+            .filter(\.$staffID == staffID).filter(\.$statusRaw == RequestStatus.pending.rawValue).count()
+    }
+
+    /// The chosen requests, whichever tenants they are in (the caller checks `mayDecide` for each).
+    static func chosen(_ ids: [UUID], on db: any Database) async throws -> [AccessRequestRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try await AccessRequestRecord.crossTenantQuery(on: db, because: "an approver's chosen requests; mayDecide checks each")
+            .filter(\.$id ~~ ids).all()
+    }
+
+    /// The requests an approver sees: every tenant's for a platform admin, else those of the tenants where
+    /// they are Organization admin (nil: none).
+    private static func visible(to approver: StaffPrincipal, on db: any Database) -> QueryBuilder<AccessRequestRecord>? {
+        if approver.isPlatformAdmin {
+            return AccessRequestRecord.crossTenantQuery(on: db, because: "the platform admin decides requests of every tenant")
+        }
+        let tenants = approver.grants.filter { $0.value == .orgAdmin }.map(\.key)
+        guard !tenants.isEmpty else { return nil }
+        return AccessRequestRecord.query(on: db, tenants: tenants)
     }
 
     /// Whether this approver may decide this request.
@@ -46,22 +71,15 @@ enum AccessRequests {
 
     /// Pending requests this approver may decide, oldest first.
     static func pending(for approver: StaffPrincipal, on db: any Database) async throws -> [AccessRequestRecord] {
-        let q = AccessRequestRecord.query(on: db).filter(\.$statusRaw == RequestStatus.pending.rawValue)
-        if !approver.isPlatformAdmin {
-            let tenants = approver.grants.filter { $0.value == .orgAdmin }.map(\.key)
-            guard !tenants.isEmpty else { return [] }
-            q.filter(\.$tenantID ~~ tenants).filter(\.$roleRaw == StaffRole.officer.rawValue)
-        }
+        guard let q = visible(to: approver, on: db) else { return [] }
+        q.filter(\.$statusRaw == RequestStatus.pending.rawValue)
+        if !approver.isPlatformAdmin { q.filter(\.$roleRaw == StaffRole.officer.rawValue) }
         return try await q.sort(\.$requestedAt).limit(500).all().filter { mayDecide(approver, $0) }
     }
 
     static func recentDecisions(for approver: StaffPrincipal, on db: any Database) async throws -> [AccessRequestRecord] {
-        let q = AccessRequestRecord.query(on: db).filter(\.$statusRaw != RequestStatus.pending.rawValue)
-        if !approver.isPlatformAdmin {
-            let tenants = approver.grants.filter { $0.value == .orgAdmin }.map(\.key)
-            guard !tenants.isEmpty else { return [] }
-            q.filter(\.$tenantID ~~ tenants)
-        }
+        guard let q = visible(to: approver, on: db) else { return [] }
+        q.filter(\.$statusRaw != RequestStatus.pending.rawValue)
         return try await q.sort(\.$decidedAt, .descending).limit(50).all()
     }
 

@@ -71,7 +71,7 @@ enum CatalogueStore {
     // MARK: rows
 
     static func records(tenant: Tenant, on db: any Database) async throws -> [TenantServiceRecord] {
-        try await TenantServiceRecord.query(on: db).filter(\.$tenantID == tenant.id).all()
+        try await TenantServiceRecord.query(on: db, tenant: tenant).all()
     }
 
     /// The tenant's rows, written from the folder's catalogue first if there are none yet; a folder service

@@ -41,7 +41,7 @@ public enum FormVersions {
 
     /// The version in force of every service the tenant offers, in one query (service slug → version).
     public static func currentAll(tenant: Tenant, on db: any Database) async throws -> [String: FormVersion] {
-        let heads = try await ServiceFormRecord.query(on: db).filter(\.$tenantID == tenant.id).all()
+        let heads = try await ServiceFormRecord.query(on: db, tenant: tenant).all()
         var out: [String: FormVersion] = [:]
         for head in heads {
             out[head.service] = FormVersion(number: head.version, form: try StoredJSON.decode(ServiceForm.self, from: head.form),
@@ -55,8 +55,8 @@ public enum FormVersions {
 
     /// One version, unchanged since it was saved. Version 1 of a form never changed is the folder's.
     public static func find(tenant: Tenant, service: String, version: Int, on db: any Database) async throws -> FormVersion? {
-        if let row = try await FormVersionRecord.query(on: db)
-            .filter(\.$tenantID == tenant.id).filter(\.$service == service).filter(\.$version == version).first() {
+        if let row = try await FormVersionRecord.query(on: db, tenant: tenant)
+            .filter(\.$service == service).filter(\.$version == version).first() {
             return try Self.version(row)
         }
         guard version == 1, try await head(tenant: tenant, service: service, on: db) == nil else { return nil }
@@ -65,8 +65,8 @@ public enum FormVersions {
 
     /// Every version, newest first.
     public static func history(tenant: Tenant, service: String, on db: any Database) async throws -> [FormVersion] {
-        let rows = try await FormVersionRecord.query(on: db)
-            .filter(\.$tenantID == tenant.id).filter(\.$service == service).sort(\.$version, .descending).all()
+        let rows = try await FormVersionRecord.query(on: db, tenant: tenant)
+            .filter(\.$service == service).sort(\.$version, .descending).all()
         if rows.isEmpty { return folderVersion(tenant: tenant, service: service).map { [$0] } ?? [] }
         return try rows.map(version)
     }
@@ -144,8 +144,14 @@ public enum FormVersions {
         try await head.save(on: db)
     }
 
+    /// The number of the version in force of each service whose form was ever saved (service slug → number).
+    public static func numbers(tenant: Tenant, on db: any Database) async throws -> [String: Int] {
+        let heads = try await ServiceFormRecord.query(on: db, tenant: tenant).all()
+        return Dictionary(heads.map { ($0.service, $0.version) }, uniquingKeysWith: max)
+    }
+
     private static func head(tenant: Tenant, service: String, on db: any Database) async throws -> ServiceFormRecord? {
-        try await ServiceFormRecord.query(on: db).filter(\.$tenantID == tenant.id).filter(\.$service == service).first()
+        try await ServiceFormRecord.query(on: db, tenant: tenant).filter(\.$service == service).first()
     }
 
     private static func folderVersion(tenant: Tenant, service: String) -> FormVersion? {

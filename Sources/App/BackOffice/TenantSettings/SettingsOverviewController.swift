@@ -52,8 +52,7 @@ struct SettingsOverviewController {
         let (tenant, folder) = try await req.settingsTenant()
         let slug = tenant.slug
         let entries = try await CatalogueStore.entries(tenant: tenant, folder: folder, on: req.db)
-        let versions = try await ServiceFormRecord.query(on: req.db).filter(\.$tenantID == tenant.id).all()
-        let versionOf = Dictionary(versions.map { ($0.service, $0.version) }, uniquingKeysWith: max)
+        let versionOf = try await FormVersions.numbers(tenant: tenant, on: req.db)
         func row(_ e: CatalogueEntry, _ i: Int, _ count: Int) -> ServiceRow {
             let fields = tenant.anyService(e.slug)?.service.fields.count ?? 0
             return ServiceRow(

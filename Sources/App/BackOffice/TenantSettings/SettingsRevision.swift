@@ -31,12 +31,12 @@ enum SettingsRevision {
 
     /// Tenants changed after `revision` (uses the index on `revision`).
     static func tenants(changedAfter revision: Int64, on db: any Database) async throws -> [String] {
-        try await TenantSettingRecord.query(on: db).filter(\.$revision > revision).all(\.$tenantID)
+        try await TenantSettingRecord.crossTenantQuery(on: db, because: "the settings poll: which tenants changed").filter(\.$revision > revision).all(\.$tenantID)
     }
 
     /// Stamps the tenant with `revision`, creating its settings row on its first change.
     static func stamp(tenant: Tenant, revision: Int64, now: Date, on db: any Database) async throws -> TenantSettingRecord {
-        let record = try await TenantSettingRecord.query(on: db).filter(\.$tenantID == tenant.id).first() ?? {
+        let record = try await TenantSettingRecord.query(on: db, tenant: tenant).first() ?? {
             let r = TenantSettingRecord()
             r.tenantID = tenant.id
             return r

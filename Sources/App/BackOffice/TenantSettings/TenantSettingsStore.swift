@@ -13,13 +13,13 @@ enum TenantSettingsStore {
     /// The overrides of `slugs` (nil: every tenant that has any), each with the revision it was read at.
     /// The revision is read first, so what follows is at least that new.
     static func load(tenants slugs: [String]?, on db: any Database) async throws -> [Loaded] {
-        let settings = TenantSettingRecord.query(on: db)
+        let settings = TenantSettingRecord.crossTenantQuery(on: db, because: "the overrides of several tenants (all at start-up)")
         if let slugs { settings.filter(\.$tenantID ~~ slugs) }
         let rows = try await settings.all()
         guard !rows.isEmpty else { return [] }
         let ids = rows.map(\.tenantID)
-        let services = TenantServiceRecord.query(on: db)
-        let forms = ServiceFormRecord.query(on: db)
+        let services = TenantServiceRecord.crossTenantQuery(on: db, because: "the catalogues of the tenants just read")
+        let forms = ServiceFormRecord.crossTenantQuery(on: db, because: "the forms of the tenants just read")
         if slugs != nil {
             services.filter(\.$tenantID ~~ ids)
             forms.filter(\.$tenantID ~~ ids)
