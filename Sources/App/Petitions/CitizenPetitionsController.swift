@@ -35,60 +35,6 @@ struct CitizenPetitionsController {
         var servicesHint: Bool
     }
 
-    struct DetailPage: Encodable {
-        struct Item: Encodable {
-            var label: String
-            var value: String
-        }
-
-        struct File: Encodable {
-            var name: String
-            var url: String
-            var size: String
-            var kind: String
-        }
-
-        struct Event: Encodable {
-            var status: String
-            var statusKey: String
-            var when: String
-            var note: String?
-            var by: String
-        }
-
-        struct Document: Encodable {
-            var title: String
-            var kind: String
-            var issued: String
-            var validUntil: String?
-            var viewURL: String
-            var downloadURL: String
-            var code: String
-            var qrURL: String
-            var verifyURL: String
-            /// "เพิกถอนแล้วเมื่อ …" for a document withdrawn by the tenant, and why.
-            var withdrawn: String?
-            var withdrawnReason: String?
-        }
-
-        var page: PageChrome
-        var number: String
-        var serviceName: String
-        var status: String
-        var statusKey: String
-        var isOpen: Bool
-        var filed: String
-        var due: String
-        var overdue: Bool
-        var answers: [Item]
-        var files: [File]
-        var events: [Event]
-        var documents: [Document]
-        var receiptURL: String
-        var petitionsURL: String
-        var notice: String?
-    }
-
     static let pageSize = 20
 
     func list(_ req: Request) async throws -> View {
@@ -142,46 +88,19 @@ struct CitizenPetitionsController {
         }
     }
 
+    /// One of the citizen's petitions (`CitizenPetitionPage`).
     func detail(_ req: Request) async throws -> View {
-        let (t, _, petition) = try await Self.own(req)
-        let geography = req.application.geography
-        let answers = (try? StoredJSON.decode(PetitionAnswers.self, from: petition.answersJSON))?.answers ?? []
-        let files = try await PetitionStore.attachments(petition, on: req.db)
-        let events = try await PetitionStore.timeline(petition, on: req.db)
-        let documents = try await PetitionDocuments.list(petition, on: req.db)
-        // Labels as the form the petition answered had them.
-        let form = try await FormVersions.find(tenant: t.tenant, service: petition.service, version: petition.formVersion, on: req.db)
-        let rules = form?.attachments ?? t.tenant.anyService(petition.service)?.service.attachments ?? []
-        let labels = Dictionary(rules.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
-        return try await req.view.render("tenant/petition", DetailPage(
-            page: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"),
-            number: petition.number, serviceName: petition.serviceName, status: petition.status.thai, statusKey: petition.status.rawValue,
-            isOpen: petition.status.isOpen, filed: ThaiDate.shortWithTime(petition.createdAt), due: ThaiDate.long(petition.dueAt),
-            overdue: petition.status.isOpen && petition.dueAt < Date(),
-            answers: answers.map { .init(label: $0.label, value: $0.display(in: geography)) },
-            files: files.compactMap { f in
-                f.id.map { .init(name: f.originalName, url: t.url(.petitionFile(petition.number, $0)), size: PetitionAttachments.sizeText(f.bytes),
-                                 kind: labels[f.fieldKey] ?? "ไฟล์แนบ") }
-            },
-            events: events.map { e in
-                let status = PetitionStatus(rawValue: e.toStatus) ?? .submitted
-                return .init(status: status.thai, statusKey: status.rawValue, when: ThaiDate.shortWithTime(e.createdAt), note: e.note,
-                             by: e.actorKind == PetitionStore.Actor.Kind.staff.rawValue ? "เจ้าหน้าที่" : "ผู้ยื่นคำร้อง")
-            },
-            documents: documents.compactMap { d in
-                d.id.map { .init(title: d.title, kind: d.kind.thai, issued: ThaiDate.long(d.issuedAt), validUntil: d.validUntil.map(ThaiDate.long),
-                                 viewURL: t.url(.petitionDocument(petition.number, $0)),
-                                 downloadURL: t.url(.petitionDocument(petition.number, $0)) + "?download=1",
-                                 code: PetitionDocuments.displayCode(d.verificationCode),
-                                 qrURL: t.url(.petitionDocumentQR(petition.number, $0)), verifyURL: PetitionDocuments.verifyURL(req, d),
-                                 withdrawn: PetitionDocuments.withdrawal(d)?.when, withdrawnReason: PetitionDocuments.withdrawal(d)?.reason) }
-            },
-            receiptURL: t.url(.petitionReceipt(petition.number)), petitionsURL: t.url(.petitions), notice: req.takeFlash()))
+        let (t, _, petition) = try await OwnPetition.load(req)
+        let records = try await CitizenPetitionPage.Records.load(petition, tenant: t.tenant, on: req.db)
+        let builder = CitizenPetitionPageBuilder(tenant: t, geography: req.application.geography, now: Date(),
+                                                 verifyURL: { PetitionDocuments.verifyURL(req, $0) })
+        return try await req.view.render("tenant/petition", builder.build(
+            records, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"), notice: req.takeFlash()))
     }
 
     /// One of the citizen's own attached files.
     func file(_ req: Request) async throws -> Response {
-        let (_, _, petition) = try await Self.own(req)
+        let (_, _, petition) = try await OwnPetition.load(req)
         guard let id = req.parameters.get("file", as: UUID.self),
               let record = try await PetitionStore.attachments(petition, on: req.db).first(where: { $0.id == id }) else { throw Abort(.notFound) }
         return try await PetitionAttachments.response(record, download: req.query[String.self, at: "download"] == "1", app: req.application)
@@ -189,7 +108,7 @@ struct CitizenPetitionsController {
 
     /// A document an officer issued for the citizen's petition (receipt, licence), to view or download.
     func document(_ req: Request) async throws -> Response {
-        let (_, _, petition) = try await Self.own(req)
+        let (_, _, petition) = try await OwnPetition.load(req)
         guard let id = req.parameters.get("document", as: UUID.self),
               let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
         return try await PetitionDocuments.fileResponse(req, document, download: req.query[String.self, at: "download"] == "1")
@@ -197,20 +116,9 @@ struct CitizenPetitionsController {
 
     /// The QR code of one of the citizen's documents: it opens the public verification page.
     func documentQR(_ req: Request) async throws -> Response {
-        let (_, _, petition) = try await Self.own(req)
+        let (_, _, petition) = try await OwnPetition.load(req)
         guard let id = req.parameters.get("document", as: UUID.self),
               let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
         return try PetitionDocuments.qrResponse(req, document)
     }
-
-    /// The petition named in the path, if the signed-in citizen filed it; 404 for anyone else's.
-    static func own(_ req: Request) async throws -> (ResolvedTenant, CitizenAccount, PetitionRecord) {
-        let t = try req.tenant
-        let account = try req.citizen
-        guard let number = req.parameters.get("number"), number.count <= 40,
-              let petition = try await PetitionStore.byNumber(number, tenant: t.tenant, on: req.db),
-              petition.citizenID != nil, petition.citizenID == account.id else { throw Abort(.notFound) }
-        return (t, account, petition)
-    }
-
 }

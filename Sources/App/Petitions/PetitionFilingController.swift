@@ -188,7 +188,7 @@ struct PetitionFilingController {
     // MARK: After filing
 
     func filed(_ req: Request) async throws -> View {
-        let (t, account, petition) = try await CitizenPetitionsController.own(req)
+        let (t, account, petition) = try await OwnPetition.load(req)
         return try await req.view.render("tenant/petition-filed", FiledPage(
             page: PageChrome(request: req, title: "ยื่นคำร้องสำเร็จ – \(t.tenant.thaiName)"),
             number: petition.number, serviceName: petition.serviceName, received: ThaiDate.shortWithTime(petition.createdAt),
@@ -199,7 +199,7 @@ struct PetitionFilingController {
 
     /// The acknowledgement of receipt: a page laid out to print or save as PDF (the print style hides the site).
     func receipt(_ req: Request) async throws -> View {
-        let (t, account, petition) = try await CitizenPetitionsController.own(req)
+        let (t, account, petition) = try await OwnPetition.load(req)
         let files = try await PetitionStore.attachments(petition, on: req.db)
         let menu = MenuKey(rawValue: petition.menu)
         return try await req.view.render("tenant/petition-receipt", ReceiptPage(

@@ -1,0 +1,77 @@
+import Domain
+import Foundation
+
+/// Builds an officer's petition page from its records and what a re-rendered form keeps (no request, no
+/// database): the summary, the applicant, the answers, and the parts shared with the citizen's page.
+struct OfficerPetitionPageBuilder {
+    var tenant: Tenant
+    var geography: ThaiGeography
+    var now: Date
+    var csrf: String
+    /// The public verification page of a document (absolute, from the request's base address).
+    var verifyURL: (PetitionDocumentRecord) -> String
+
+    func build(_ r: OfficerPetitionPage.Records, state: OfficerPetitionPageState = .init(), chrome: PageChrome, notice: String? = nil) -> OfficerPetitionPage {
+        let p = r.petition
+        let slug = tenant.slug
+        let number = p.number
+        let links = PetitionFileLinks(
+            document: { BackOfficeURL.petitionDocument(slug, number, $0).path },
+            documentQR: { BackOfficeURL.petitionDocumentQR(slug, number, $0).path },
+            attachment: { BackOfficeURL.petitionAttachment(slug, number, $0).path },
+            verify: verifyURL)
+        var answers: [OfficerPetitionPage.Row] = []
+        var answersProblem: String?
+        if let decoded = try? StoredJSON.decode(PetitionAnswers.self, from: p.answersJSON) {
+            answers = decoded.answers.map { .init(label: $0.label, value: $0.display(in: geography)) }
+        } else {
+            answersProblem = "แสดงคำตอบในรูปแบบปกติไม่ได้ ข้อมูลที่บันทึกไว้: \(p.answersJSON.prefix(2000))"
+        }
+        let status = p.status
+        return OfficerPetitionPage(
+            page: chrome, queueURL: BackOfficeURL.petitionQueue(slug).path, selfURL: BackOfficeURL.petition(slug, number).path,
+            number: number, service: p.serviceName, status: status.thai, statusKey: status.rawValue,
+            filed: ThaiDate.shortWithTime(p.createdAt), due: ThaiDate.long(p.dueAt), overdue: status.isOpen && p.dueAt < now,
+            channel: p.channel == .open311 ? "Open311 API" : "เว็บไซต์ (ผู้ยื่นเข้าสู่ระบบ)",
+            citizen: applicantRows(r.applicant, petition: p), answers: answers, answersProblem: answersProblem,
+            noAnswers: answers.isEmpty && answersProblem == nil,
+            attachments: PetitionAttachmentItem.items(r.attachments, labels: r.attachmentLabels, audience: .officer, links: links),
+            timeline: PetitionTimelineEntry.timeline(r.events, audience: .officer),
+            statusForm: PetitionStatusForm(status: status, version: p.version, action: BackOfficeURL.petitionStatus(slug, number).path,
+                                           chosen: state.chosen, note: state.note, errors: state.errors),
+            csrf: csrf, conflict: state.conflict, errors: state.errors.items,
+            documents: PetitionDocumentCard.cards(r.documents, audience: .officer, links: links, now: now).map { card in
+                document(card, number: number, state: state)
+            },
+            upload: PetitionUploadForm(action: BackOfficeURL.petitionDocuments(slug, number).path, submission: state.submission ?? RandomToken.make(),
+                                       kind: state.kind, title: state.title, validUntil: state.validUntil, errors: state.uploadErrors),
+            reasonMaxLength: PetitionDocuments.reasonMaxLength, notice: notice)
+    }
+
+    /// A card, with the withdrawal form while the document stands (keeping the reason typed and its error when
+    /// that form was the one sent).
+    func document(_ card: PetitionDocumentCard, number: String, state: OfficerPetitionPageState) -> OfficerPetitionPage.Document {
+        guard !card.isWithdrawn, let id = UUID(uuidString: card.id) else { return .init(card: card, withdraw: nil) }
+        let field = OfficerPetitionPage.reasonField(id)
+        let answering = state.withdrawing == id
+        return .init(card: card, withdraw: .init(action: BackOfficeURL.petitionDocumentWithdraw(tenant.slug, number, id).path, field: field,
+                                                 value: answering ? state.reason : "", error: answering ? state.errors[field] : nil))
+    }
+
+    func applicantRows(_ applicant: OfficerPetitionPage.Applicant, petition p: PetitionRecord) -> [OfficerPetitionPage.Row] {
+        switch applicant {
+        case .citizen(let c):
+            [
+                .init(label: "ชื่อ–นามสกุล", value: c.fullName),
+                .init(label: "เลขประจำตัวประชาชน", value: c.maskedNationalID),
+                .init(label: "โทรศัพท์มือถือ", value: c.mobile),
+                .init(label: "อีเมล", value: c.email),
+                .init(label: "การยืนยันตัวตน", value: c.verificationStatus.thai),
+            ]
+        case .missingAccount:
+            [.init(label: "ผู้ยื่น", value: "ไม่พบบัญชีผู้ยื่นแล้ว")]
+        case .open311:
+            [.init(label: "ช่องทาง", value: "ยื่นผ่านระบบอื่นทาง Open311 API")] + OfficerPetitionPage.requesterRows(p.requesterJSON)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Domain
+import Fluent
+import Foundation
+
+/// The citizen's page of one of their petitions: status, expected completion, the documents issued (the same
+/// cards the officer sees, without the officers' names), the timeline, the answers and attached files.
+struct CitizenPetitionPage: Encodable {
+    struct Item: Encodable, Equatable {
+        var label: String
+        var value: String
+    }
+
+    var page: PageChrome
+    var number: String
+    var serviceName: String
+    var status: String
+    var statusKey: String
+    var isOpen: Bool
+    var filed: String
+    var due: String
+    var overdue: Bool
+    var answers: [Item]
+    var files: [PetitionAttachmentItem]
+    var events: [PetitionTimelineEntry]
+    var documents: [PetitionDocumentCard]
+    var receiptURL: String
+    var petitionsURL: String
+    var notice: String?
+
+    /// Everything the page shows, loaded through the stores.
+    struct Records {
+        var petition: PetitionRecord
+        var attachmentLabels: [String: String]
+        var attachments: [PetitionAttachmentRecord]
+        var events: [PetitionEventRecord]
+        var documents: [PetitionDocumentRecord]
+
+        static func load(_ p: PetitionRecord, tenant t: Tenant, on db: any Database) async throws -> Records {
+            // Labels as the form the petition answered had them.
+            let form = try await FormVersions.find(tenant: t, service: p.service, version: p.formVersion, on: db)
+            return Records(petition: p, attachmentLabels: PetitionAttachmentItem.labels(form: form, service: t.anyService(p.service)?.service),
+                           attachments: try await PetitionStore.attachments(p, on: db), events: try await PetitionStore.timeline(p, on: db),
+                           documents: try await PetitionDocuments.list(p, on: db))
+        }
+    }
+}
+
+/// Builds the citizen's petition page from its records (no request, no database).
+struct CitizenPetitionPageBuilder {
+    var tenant: ResolvedTenant
+    var geography: ThaiGeography
+    var now: Date
+    /// The public verification page of a document (absolute, from the request's base address).
+    var verifyURL: (PetitionDocumentRecord) -> String
+
+    func build(_ r: CitizenPetitionPage.Records, chrome: PageChrome, notice: String? = nil) -> CitizenPetitionPage {
+        let p = r.petition
+        let t = tenant
+        let number = p.number
+        let links = PetitionFileLinks(
+            document: { t.url(.petitionDocument(number, $0)) }, documentQR: { t.url(.petitionDocumentQR(number, $0)) },
+            attachment: { t.url(.petitionFile(number, $0)) }, verify: verifyURL)
+        let answers = (try? StoredJSON.decode(PetitionAnswers.self, from: p.answersJSON))?.answers ?? []
+        return CitizenPetitionPage(
+            page: chrome, number: number, serviceName: p.serviceName, status: p.status.thai, statusKey: p.status.rawValue,
+            isOpen: p.status.isOpen, filed: ThaiDate.shortWithTime(p.createdAt), due: ThaiDate.long(p.dueAt),
+            overdue: p.status.isOpen && p.dueAt < now,
+            answers: answers.map { .init(label: $0.label, value: $0.display(in: geography)) },
+            files: PetitionAttachmentItem.items(r.attachments, labels: r.attachmentLabels, audience: .citizen, links: links),
+            events: PetitionTimelineEntry.timeline(r.events, audience: .citizen),
+            documents: PetitionDocumentCard.cards(r.documents, audience: .citizen, links: links, now: now),
+            receiptURL: t.url(.petitionReceipt(number)), petitionsURL: t.url(.petitions), notice: notice)
+    }
+}
