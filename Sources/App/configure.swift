@@ -86,7 +86,11 @@ public func configure(_ app: Application, settings: Settings) async throws {
     } else {
         app.mailer = FileMailer(directory: settings.mailDirectory)
     }
-    app.outboxHandlers = [CitizenPasswordReset.kind: CitizenResetRequestHandler(app: app)]
+    // Each feature registers the outbox jobs it runs.
+    registerMailJobs(app)
+    registerLineJobs(app)
+    registerNoticeJobs(app)
+    app.registerOutboxHandler(CitizenPasswordReset.kind) { CitizenResetRequestHandler(app: $0) }
 
     app.asyncCommands.use(WorkerCommand(), as: "worker")
     app.asyncCommands.use(MigrateSchemaCommand(), as: "migrate")

@@ -473,12 +473,12 @@ struct Open311Tests {
             // An officer accepts with a note, then completes: closed, the Thai status and the note.
             let officer = PetitionStore.Actor(kind: .staff, id: UUID(), name: "officer1")
             guard case .moved(let accepted) = try await PetitionStore.move(p, to: .accepted, note: "ส่งช่างออกตรวจแล้ว", expectedVersion: 1, actor: officer,
-                                                                           tenant: t, on: app.db, notifications: { _ in [] }) else { Issue.record("accepted"); return }
+                                                                           tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db) else { Issue.record("accepted"); return }
             let open = try #require(try await Self.get(app, "\(Self.base)/requests/\(id).json").list().first)
             #expect(open["status"] as? String == "open" && open["status_notes"] as? String == "เจ้าหน้าที่รับเรื่อง",
                     "the Thai status only: officers' notes are written to the filer")
             guard case .moved = try await PetitionStore.move(accepted, to: .completed, note: "เปลี่ยนหลอดไฟแล้ว", expectedVersion: 2, actor: officer,
-                                                            tenant: t, on: app.db, notifications: { _ in [] }) else { Issue.record("completed"); return }
+                                                            tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db) else { Issue.record("completed"); return }
             let done = try #require(try await Self.get(app, "\(Self.base)/requests/\(id).json").list().first)
             Self.checkRequest(done)
             #expect(done["status"] as? String == "closed")
@@ -517,7 +517,7 @@ struct Open311Tests {
             ])
             let filedComplaint = try await PetitionStore.file(PetitionStore.Filing(
                 tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: complaint.menu, service: complaint.service,
-                formVersion: 1, answersJSON: try StoredJSON.encode(answers), attachments: [], submissionKey: "web-1"), on: app.db, notifications: { _ in [] }).petition
+                formVersion: 1, answersJSON: try StoredJSON.encode(answers), attachments: [], submissionKey: "web-1"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
             // A permit-like service (identity required): nothing of what it says is published, not even the officer's note.
             let allowance = try #require(t.service("elderly-allowance"))
             let personal = PetitionAnswers(answers: [
@@ -527,12 +527,12 @@ struct Open311Tests {
             ])
             let filedAllowance = try await PetitionStore.file(PetitionStore.Filing(
                 tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: allowance.menu, service: allowance.service,
-                formVersion: 1, answersJSON: try StoredJSON.encode(personal), attachments: [], submissionKey: "web-2"), on: app.db, notifications: { _ in [] }).petition
+                formVersion: 1, answersJSON: try StoredJSON.encode(personal), attachments: [], submissionKey: "web-2"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
             let officer = PetitionStore.Actor(kind: .staff, id: UUID(), name: "officer1")
             _ = try await PetitionStore.move(filedAllowance, to: .accepted, note: "โทรหานางสาวสมศรี ใจดี ที่ 081-234-5678 แล้ว", expectedVersion: 1,
-                                             actor: officer, tenant: t, on: app.db, notifications: { _ in [] })
+                                             actor: officer, tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
             _ = try await PetitionStore.move(filedComplaint, to: .accepted, note: "โทรหาคุณสมศรีที่ 081-234-5678 แล้ว", expectedVersion: 1,
-                                             actor: officer, tenant: t, on: app.db, notifications: { _ in [] })
+                                             actor: officer, tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
 
             var paths = ["/services.json", "/services.xml", "/requests.json", "/requests.xml", "/openapi.json"]
             for n in [filedComplaint.number, filedAllowance.number] { paths += ["/requests/\(n).json", "/requests/\(n).xml"] }

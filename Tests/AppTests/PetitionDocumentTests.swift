@@ -217,13 +217,13 @@ struct PetitionDocumentTests {
             ghost.number = "BKT-0000-000000"
             await #expect(throws: (any Error).self) {
                 _ = try await PetitionDocuments.issue(.init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf", bytes: Array(samplePDF)),
-                                                      petition: ghost, tenant: t, staff: staff, ip: "127.0.0.1", app: app, on: app.db)
+                                                      petition: ghost, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
             }
             #expect(Self.storedFiles(env).isEmpty)
             #expect(try await PetitionDocumentRecord.query(on: app.db).count() == 0)
             // And the same call for the real petition keeps exactly one file.
             _ = try await PetitionDocuments.issue(.init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf", bytes: Array(samplePDF)),
-                                                  petition: p, tenant: t, staff: staff, ip: "127.0.0.1", app: app, on: app.db)
+                                                  petition: p, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
             #expect(Self.storedFiles(env).count == 1)
         }
     }
@@ -277,7 +277,7 @@ struct PetitionDocumentTests {
                     group.addTask {
                         let r = try await PetitionDocuments.issue(.init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf",
                                                                         bytes: Array(samplePDF), submissionKey: key),
-                                                                  petition: p, tenant: t, staff: staff, ip: "127.0.0.1", app: app, on: app.db)
+                                                                  petition: p, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
                         return (try r.document.requireID(), r.created)
                     }
                 }
@@ -471,10 +471,7 @@ struct PetitionDocumentTests {
                 for i in 0..<racers {
                     group.addTask {
                         try await PetitionDocuments.withdraw(doc, petition: p, tenant: t, staff: staff, reason: "เหตุผลที่ \(i)", ip: "127.0.0.1",
-                                                             on: app.db) { d in
-                            [RenderedMail(mail: OutgoingMail(from: "a@example.go.th", to: ["c@example.com"], subject: "s", text: "t", html: "h",
-                                                             messageID: "m"), idempotencyKey: "withdrawn:\(try d.requireID())")]
-                        }
+                                                             linkBase: NoticeTestSupport.linkBase, on: app.db)
                     }
                 }
                 return try await group.reduce(into: [Bool]()) { $0.append($1) }

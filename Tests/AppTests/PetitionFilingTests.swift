@@ -324,7 +324,7 @@ struct PetitionFilingTests {
                 answersJSON: try StoredJSON.encode(PetitionAnswers(answers: [])),
                 attachments: [.init(fieldKey: "photos", fileName: "petitions/bangkrathum/x.jpg", originalName: "x.jpg", mimeType: "image/jpeg",
                                     bytes: 1, sha256: "00")],
-                submissionKey: "k"), on: app.db) { _ in [] }
+                submissionKey: "k"), linkBase: NoticeTestSupport.linkBase, on: app.db)
             let number = filed.petition.number
             let fileID = try #require(try await PetitionStore.attachments(filed.petition, on: app.db).first?.id).uuidString.lowercased()
             let pages = ["", "/filed", "/receipt", "/files/\(fileID)"]

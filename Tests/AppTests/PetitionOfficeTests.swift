@@ -43,7 +43,10 @@ enum PetitionFixtures {
             tenant: t, citizenID: try citizen?.requireID(), citizenName: citizen?.fullName ?? "ระบบแจ้งเหตุ",
             channel: citizen == nil ? .open311 : .web, requesterJSON: requester, menu: menu, service: s, formVersion: 1,
             answersJSON: try answersJSON(), attachments: attachments, submissionKey: UUID().uuidString)
-        return try await PetitionStore.file(filing, now: now, on: app.db, notifications: { _ in [] }).petition
+        // A fixture tells nobody: its notice event is dropped before anything runs it.
+        let p = try await PetitionStore.file(filing, linkBase: NoticeTestSupport.linkBase(tenant), now: now, on: app.db).petition
+        try await NoticeTestSupport.forget(PetitionFiled(petition: try PetitionFacts(p), linkBase: "").key, app)
+        return p
     }
 
     /// Moves a petition as some officer, straight through the store.
@@ -52,9 +55,11 @@ enum PetitionFixtures {
         let t = try Tenant.named(p.tenantID, in: app)
         guard case .moved(let moved) = try await PetitionStore.move(p, to: status, note: note, expectedVersion: p.version,
                                                                     actor: .init(kind: .staff, id: nil, name: "fixture"), tenant: t,
-                                                                    on: app.db, notifications: { _ in [] }) else {
+                                                                    linkBase: NoticeTestSupport.linkBase(p.tenantID), on: app.db) else {
             throw TestFailure("fixture move refused")
         }
+        try await NoticeTestSupport.forget(PetitionMoved(petition: try PetitionFacts(moved), from: p.status, to: status, at: moved.statusChangedAt,
+                                                         note: nil, version: moved.version, linkBase: "").key, app)
         return moved
     }
 
@@ -509,25 +514,32 @@ struct PetitionOfficeTests {
         }
     }
 
-    @Test("PetitionMail.filed: number, service, received time in BE, link to the petition page", arguments: TestDatabase.all)
+    @Test("the filing e-mail: number, service, received time in BE, link to the petition page; Open311 petitions tell nobody", arguments: TestDatabase.all)
     func filedMail(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let citizen = try await PetitionFixtures.citizen(app)
             let t = try Tenant.named("bangkrathum", in: app)
-            let p = try await PetitionFixtures.file(app, citizen: citizen)
-            let req = Request(application: app, method: .GET, url: "/t/bangkrathum/", on: app.eventLoopGroup.any())
-            req.headers.replaceOrAdd(name: .host, value: "127.0.0.1:8080")
-            let mails = try await PetitionMail.filed(req, petition: p, tenant: t, citizen: citizen)
-            let mail = try #require(mails.first?.mail)
+            let (menu, s) = try #require(t.service("street-light"))
+            let before = try await queuedMails(app).count
+            let p = try await PetitionStore.file(.init(tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: menu, service: s,
+                                                       formVersion: 1, answersJSON: try PetitionFixtures.answersJSON(), attachments: [],
+                                                       submissionKey: "filed-mail"), linkBase: "http://127.0.0.1:8080/t/bangkrathum", on: app.db).petition
+            let mails = try await queuedMails(app)
+            #expect(mails.count == before + 1)
+            let mail = try #require(mails.last)
             #expect(mail.to == [citizen.email] && mail.subject.contains(p.number))
             #expect(mail.text.contains("แจ้งซ่อมไฟฟ้าสาธารณะ") && mail.text.contains(ThaiDate.shortWithTime(p.createdAt)))
             #expect(mail.text.contains("\(ThaiYear.of(Date()))"))
             #expect(mail.text.contains("http://127.0.0.1:8080/t/bangkrathum/account/petitions/\(p.number)"))
-            #expect(mails.first?.idempotencyKey == "petition-filed:\(try p.requireID().uuidString.lowercased())")
+            let key = "petition-filed:\(try p.requireID().uuidString.lowercased())"
+            #expect(try await OutboxStore.allJobs(on: app.db).contains { $0.kind == EmailOutbox.kind && $0.idempotencyKey == key })
             // Nobody to tell about an Open311 petition's status.
-            let api = try await PetitionFixtures.file(app, citizen: nil)
-            #expect(try await PetitionMail.statusChanged(req, petition: api, tenant: t, note: nil,
-                                                         citizen: try await PetitionMail.recipient(of: api, tenant: t, on: app.db)).isEmpty)
+            let api = try await PetitionStore.file(.init(tenant: t, citizenID: nil, citizenName: "Open311", channel: .open311, menu: menu, service: s,
+                                                         formVersion: 1, answersJSON: try PetitionFixtures.answersJSON(), attachments: [],
+                                                         submissionKey: "filed-mail-api"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
+            _ = try await PetitionStore.move(api, to: .completed, note: nil, expectedVersion: 1, actor: .init(kind: .staff, id: nil, name: "x"), tenant: t,
+                                             linkBase: NoticeTestSupport.linkBase, on: app.db)
+            #expect(try await queuedMails(app).count == before + 1)
         }
     }
 }

@@ -24,22 +24,20 @@ struct PetitionStoreTests {
                                     formVersion: 1, answersJSON: #"{"problem":"ไฟดับ"}"#, attachments: [], submissionKey: key)
     }
 
-    static let noMail: @Sendable (PetitionRecord) async throws -> [RenderedMail] = { _ in [] }
-
     @Test("numbers run per tenant and Buddhist-era year; the same submission files one petition, even at once", arguments: TestDatabase.all)
     func filing(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let a = try await Self.citizen(app)
             let year = ThaiYear.of(Date())
-            let first = try await PetitionStore.file(try Self.filing(app, a, key: "k1"), on: app.db, notifications: Self.noMail)
+            let first = try await PetitionStore.file(try Self.filing(app, a, key: "k1"), linkBase: NoticeTestSupport.linkBase, on: app.db)
             #expect(first.created && first.petition.number == "BKT-\(year)-000001")
             #expect(first.petition.status == .submitted)
-            let again = try await PetitionStore.file(try Self.filing(app, a, key: "k1"), on: app.db, notifications: Self.noMail)
+            let again = try await PetitionStore.file(try Self.filing(app, a, key: "k1"), linkBase: NoticeTestSupport.linkBase, on: app.db)
             #expect(!again.created && again.petition.id == first.petition.id, "a repeated submit is the same petition")
 
             // A double click: two requests with one key at the same moment.
-            async let x = PetitionStore.file(try Self.filing(app, a, key: "k2"), on: app.db, notifications: Self.noMail)
-            async let y = PetitionStore.file(try Self.filing(app, a, key: "k2"), on: app.db, notifications: Self.noMail)
+            async let x = PetitionStore.file(try Self.filing(app, a, key: "k2"), linkBase: NoticeTestSupport.linkBase, on: app.db)
+            async let y = PetitionStore.file(try Self.filing(app, a, key: "k2"), linkBase: NoticeTestSupport.linkBase, on: app.db)
             let (px, py) = try await (x, y)
             #expect(px.petition.id == py.petition.id)
             #expect([px.created, py.created].filter { $0 }.count == 1)
@@ -48,7 +46,7 @@ struct PetitionStoreTests {
 
             // Another tenant counts on its own.
             let b = try await Self.citizen(app, tenant: "bangrak")
-            let other = try await PetitionStore.file(try Self.filing(app, b, key: "k1", tenant: "bangrak"), on: app.db, notifications: Self.noMail)
+            let other = try await PetitionStore.file(try Self.filing(app, b, key: "k1", tenant: "bangrak"), linkBase: NoticeTestSupport.linkBase, on: app.db)
             #expect(other.created && other.petition.number.hasSuffix("-\(year)-000001"))
             #expect(other.petition.number != first.petition.number)
 
@@ -60,22 +58,18 @@ struct PetitionStoreTests {
         }
     }
 
-    @Test("notifications are written with the filing, and not again for a repeat", arguments: TestDatabase.all)
+    @Test("the notice event is written with the filing, and not again for a repeat: one e-mail", arguments: TestDatabase.all)
     func notifications(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let a = try await Self.citizen(app)
             let before = try await queuedMails(app).count
-            let from = app.settings.mailFrom
-            let notify: @Sendable (PetitionRecord) async throws -> [RenderedMail] = { p in
-                [try await EmailOutbox(views: app.view, from: from).render(template: "citizen-notice",
-                    context: CitizenNotice(heading: "สำเร็จ", name: "ผู้ยื่น", lines: [p.number], link: nil, linkLabel: nil, tenantName: "ทดสอบ"),
-                    to: ["a@example.com"], subject: "ได้รับคำร้อง \(p.number)", idempotencyKey: "filed:\(p.number)")]
-            }
-            let first = try await PetitionStore.file(try Self.filing(app, a, key: "n1"), on: app.db, notifications: notify)
-            _ = try await PetitionStore.file(try Self.filing(app, a, key: "n1"), on: app.db, notifications: notify)
+            let first = try await PetitionStore.file(try Self.filing(app, a, key: "n1"), linkBase: NoticeTestSupport.linkBase, on: app.db)
+            _ = try await PetitionStore.file(try Self.filing(app, a, key: "n1"), linkBase: NoticeTestSupport.linkBase, on: app.db)
+            let events = try await NoticeTestSupport.events(app, kind: PetitionFiled.kind)
+            #expect(events.map(\.idempotencyKey) == ["event:petition-filed:\(try first.petition.requireID().uuidString.lowercased())"])
             let mails = try await queuedMails(app)
             #expect(mails.count == before + 1)
-            #expect(mails.last?.subject == "ได้รับคำร้อง \(first.petition.number)")
+            #expect(mails.last?.to == [a.email] && mails.last?.subject.contains(first.petition.number) == true)
         }
     }
 
@@ -84,15 +78,15 @@ struct PetitionStoreTests {
         try await withApp(database) { app, _ in
             let t = try Tenant.named("bangkrathum", in: app)
             let a = try await Self.citizen(app)
-            let filed = try await PetitionStore.file(try Self.filing(app, a, key: "m1"), on: app.db, notifications: Self.noMail).petition
+            let filed = try await PetitionStore.file(try Self.filing(app, a, key: "m1"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
             let officer = PetitionStore.Actor(kind: .staff, id: UUID(), name: "officer1")
             let other = PetitionStore.Actor(kind: .staff, id: UUID(), name: "officer2")
 
             // Both read version 1 and act at once.
             async let one = PetitionStore.move(filed, to: .accepted, note: "รับเรื่อง", expectedVersion: 1, actor: officer, tenant: t,
-                                               on: app.db, notifications: Self.noMail)
+                                               linkBase: NoticeTestSupport.linkBase, on: app.db)
             async let two = PetitionStore.move(filed, to: .accepted, note: "รับเรื่องเช่นกัน", expectedVersion: 1, actor: other, tenant: t,
-                                               on: app.db, notifications: Self.noMail)
+                                               linkBase: NoticeTestSupport.linkBase, on: app.db)
             let outcomes = try await [one, two]
             let winners = outcomes.compactMap { if case .moved(let p) = $0 { p } else { nil } }
             #expect(winners.count == 1)
@@ -106,15 +100,15 @@ struct PetitionStoreTests {
             }
             await #expect(throws: (any Error).self) {
                 _ = try await PetitionStore.move(accepted, to: .cannotProceed, note: "  ", expectedVersion: 2, actor: officer, tenant: t,
-                                                 on: app.db, notifications: Self.noMail)
+                                                 linkBase: NoticeTestSupport.linkBase, on: app.db)
             }
             guard case .moved(let working) = try await PetitionStore.move(accepted, to: .inProgress, note: nil, expectedVersion: 2, actor: officer,
-                                                                         tenant: t, on: app.db, notifications: Self.noMail) else {
+                                                                         tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db) else {
                 Issue.record("in progress")
                 return
             }
             guard case .moved(let done) = try await PetitionStore.move(working, to: .completed, note: "ซ่อมแล้ว", expectedVersion: 3, actor: officer,
-                                                                      tenant: t, on: app.db, notifications: Self.noMail) else {
+                                                                      tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db) else {
                 Issue.record("completed")
                 return
             }
@@ -123,15 +117,15 @@ struct PetitionStoreTests {
             #expect(timeline.last?.note == "ซ่อมแล้ว" && timeline.last?.actorName == "officer1")
             // A stale version after completion is a conflict, not a change.
             if case .moved = try await PetitionStore.move(working, to: .completed, note: nil, expectedVersion: 3, actor: other, tenant: t,
-                                                          on: app.db, notifications: Self.noMail) {
+                                                          linkBase: NoticeTestSupport.linkBase, on: app.db) {
                 Issue.record("a stale version must not move the petition")
             }
             // A final state does not move again; another tenant cannot move a petition at all.
             #expect(throws: (any Error).self) { _ = try PetitionStatus.transition(from: .completed, to: .cannotProceed, note: "x") }
-            let fresh = try await PetitionStore.file(try Self.filing(app, a, key: "m2"), on: app.db, notifications: Self.noMail).petition
+            let fresh = try await PetitionStore.file(try Self.filing(app, a, key: "m2"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
             let bangrak = try Tenant.named("bangrak", in: app)
             let foreign = try await PetitionStore.move(fresh, to: .accepted, note: nil, expectedVersion: 1, actor: other, tenant: bangrak,
-                                                       on: app.db, notifications: Self.noMail)
+                                                       linkBase: NoticeTestSupport.linkBase, on: app.db)
             if case .moved = foreign { Issue.record("another tenant moved it") }
             #expect(try await PetitionStore.byID(try fresh.requireID(), tenant: t, on: app.db)?.status == .submitted)
             // The kept counts agree with the petitions after the race, the refusals and the stale moves.
@@ -149,7 +143,7 @@ struct PetitionStoreTests {
             let filings = try (0..<16).map { try Self.filing(app, a, key: "burst-\($0)") }
             let numbers = try await withThrowingTaskGroup(of: String.self) { group in
                 for f in filings {
-                    group.addTask { try await PetitionStore.file(f, on: app.db, notifications: Self.noMail).petition.number }
+                    group.addTask { try await PetitionStore.file(f, linkBase: NoticeTestSupport.linkBase, on: app.db).petition.number }
                 }
                 return try await group.reduce(into: [String]()) { $0.append($1) }
             }

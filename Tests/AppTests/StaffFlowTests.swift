@@ -8,8 +8,10 @@ import Testing
 import Vapor
 import VaporTesting
 
-/// The e-mails waiting in the outbox, newest last.
+/// The e-mails waiting in the outbox, newest last (the notice events waiting are run first, as the worker
+/// would, so the e-mails they cause are among them).
 func queuedMails(_ app: Application) async throws -> [OutgoingMail] {
+    try await NoticeTestSupport.run(app)
     let sql = try #require(app.db as? any SQLDatabase)
     return try await sql.raw("SELECT payload FROM outbox_jobs WHERE kind = \(bind: EmailOutbox.kind) ORDER BY created_at").all()
         .map { try JSONDecoder.outbox.decode(OutgoingMail.self, from: Data(try $0.decode(column: "payload", as: String.self).utf8)) }

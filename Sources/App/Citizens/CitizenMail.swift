@@ -1,8 +1,8 @@
 import Foundation
 import Vapor
 
-/// E-mails to citizens (password reset, verification result), rendered from `emails/citizen-notice` with a
-/// typed context and written to the outbox in the caller's transaction.
+/// The context of `emails/citizen-notice` (password reset): a heading, lines and a button. The notices about
+/// petitions and identity have their own templates (`NoticeMail`).
 struct CitizenNotice: Encodable, Sendable {
     var heading: String
     var name: String
@@ -13,11 +13,6 @@ struct CitizenNotice: Encodable, Sendable {
 }
 
 enum CitizenMail {
-    static func render(_ req: Request, to email: String, subject: String, notice: CitizenNotice, key: String) async throws -> RenderedMail {
-        try await EmailOutbox(views: req.view, from: req.application.settings.mailFrom)
-            .render(template: "citizen-notice", context: notice, to: [email], subject: subject, idempotencyKey: key)
-    }
-
     /// An absolute link to a page of the tenant's site for an e-mail: under `PUBLIC_BASE_URL` by path prefix,
     /// or at the address (tenant host or `/t/{slug}`) the request came to.
     static func link(_ req: Request, tenant: Tenant, _ page: TenantURL) -> String {
@@ -26,5 +21,11 @@ enum CitizenMail {
         }
         let base = (try? req.tenant.base) ?? TenantURL.base(slug: tenant.slug)
         return StaffMail.absolute(req, page.path(base: base))
+    }
+
+    /// Where the tenant's pages are for links written later, off the request ("http://host/t/slug" or
+    /// "https://tenant-host"): `link(_:tenant:_:)` of any page is `page.path(base: linkBase)`.
+    static func linkBase(_ req: Request, tenant: Tenant) -> String {
+        link(req, tenant: tenant, .home).trimmingSuffix("/")
     }
 }

@@ -47,16 +47,23 @@ enum CitizenStore {
     /// An officer's decision, taken only if the account is still waiting: of two officers deciding at once,
     /// one wins and the other is told. Returns whether this call decided.
     /// `identityVersion` is the set of images the officer looked at: if the citizen sent new ones since, the
-    /// decision is not taken.
-    static func decide(_ account: CitizenAccount, identityVersion: Int, verified: Bool, reason: String?, staffID: UUID, now: Date = Date(),
-                       on db: any Database) async throws -> Bool {
+    /// decision is not taken. The `identity.decided` event (the notifier tells the citizen) is written in the same
+    /// transaction.
+    static func decide(_ account: CitizenAccount, identityVersion: Int, verified: Bool, reason: String?, staffID: UUID, tenant: Tenant,
+                       linkBase: String, now: Date = Date(), on db: any Database) async throws -> Bool {
         let id = try account.requireID()
         let status = verified ? VerificationStatus.verified.rawValue : VerificationStatus.rejected.rawValue
-        return try await db.claim("""
-            UPDATE citizens SET verification_status = \(bind: status), verification_reason = \(bind: reason),
-              verified_at = \(bind: now), verified_by = \(bind: staffID), updated_at = \(bind: now)
-            WHERE id = \(bind: id) AND verification_status = 'pending' AND identity_version = \(bind: identityVersion) RETURNING id
-            """)
+        return try await db.writeTransaction { db in
+            guard try await db.claim("""
+                UPDATE citizens SET verification_status = \(bind: status), verification_reason = \(bind: reason),
+                  verified_at = \(bind: now), verified_by = \(bind: staffID), updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND verification_status = 'pending'
+                  AND identity_version = \(bind: identityVersion) RETURNING id
+                """) else { return false }
+            try await IdentityDecided(citizenID: id, approved: verified, reason: reason, identityVersion: identityVersion, linkBase: linkBase)
+                .record(tenant: tenant, on: db)
+            return true
+        }
     }
 
     /// A new password: the session epoch moves on, which ends every session of the account on every device.

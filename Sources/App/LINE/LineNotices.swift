@@ -1,7 +1,7 @@
 import Domain
 import Foundation
 
-/// Every message the Official Account sends, built from the same facts as the e-mails. Each is a Flex bubble
+/// Every message the Official Account sends (all LINE wording is here), built from the same facts as the e-mails. Each is a Flex bubble
 /// with a plain `altText` (what the chat list and notifications show), or a short text.
 enum LineNotices {
     struct PetitionLine: Sendable, Equatable {
@@ -47,6 +47,18 @@ enum LineNotices {
         return .flex(altText: "ไม่ผ่านการยืนยันตัวตน กรุณาส่งภาพใหม่ – \(tenant.thaiName)",
                      contents: bubble(tenant: tenant, heading: "ไม่ผ่านการยืนยันตัวตน", rows: [("เหตุผล", String((reason ?? "-").prefix(500)))],
                                       note: "กรุณาเข้าสู่ระบบและส่งภาพยืนยันตัวตนใหม่", buttons: [.uri(label: "ส่งภาพยืนยันตัวตนใหม่", uri: link)]))
+    }
+
+    /// A document issued for the petition was withdrawn, with the officer's reason.
+    static func documentWithdrawn(tenant: Tenant, kind: PetitionDocumentKind, title: String, code: String, number: String, at: Date,
+                                  reason: String?, link: String) -> LineMessage {
+        var rows = [("เอกสาร", "\(kind.thai) “\(String(title.prefix(200)))”"), ("รหัสตรวจสอบ", code), ("เลขที่คำร้อง", number),
+                    ("เมื่อ", ThaiDate.shortWithTime(at))]
+        if let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty { rows.append(("เหตุผล", String(reason.prefix(500)))) }
+        return .flex(altText: "เพิกถอน\(kind.thai) คำร้อง \(number) – \(tenant.thaiName)",
+                     contents: bubble(tenant: tenant, heading: "เพิกถอน\(kind.thai)", rows: rows,
+                                      note: "เอกสารฉบับนี้ใช้อ้างอิงไม่ได้แล้ว ท่านยังเปิดดูได้ที่หน้าคำร้องเพื่อเป็นหลักฐาน",
+                                      buttons: [.uri(label: "ดูคำร้องและเอกสาร", uri: link)]))
     }
 
     // MARK: Replies

@@ -66,3 +66,9 @@ struct LinePushHandler: OutboxHandler {
         }
     }
 }
+
+/// LINE's outbox jobs: pushes, and the webhook's events.
+func registerLineJobs(_ app: Application) {
+    app.registerOutboxHandler(LinePushMessage.kind) { LinePushHandler(app: $0) }
+    app.registerOutboxHandler(LineEventHandler.kind) { LineEventHandler(app: $0) }
+}

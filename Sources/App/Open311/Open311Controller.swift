@@ -306,7 +306,7 @@ struct Open311Controller {
             tenant: t.tenant, citizenID: nil, citizenName: "Open311: \(key.label)", channel: .open311, apiKeyID: keyID,
             requesterJSON: try StoredJSON.encode(requester), menu: menu, service: service, formVersion: version.number,
             answersJSON: try StoredJSON.encode(answers), attachments: [], submissionKey: submission)
-        let (petition, created) = try await PetitionStore.file(filing, on: req.db, notifications: { _ in [] })
+        let (petition, created) = try await PetitionStore.file(filing, linkBase: CitizenMail.linkBase(req, tenant: t.tenant), on: req.db)
         let notice = "\(t.tenant.thaiName) ได้รับคำร้องเลขที่ \(petition.number) แล้ว \(Open311RequestView.slaNotice(service)) (ภายใน \(ThaiDate.long(petition.dueAt)))"
         return Open311Body(root: "service_requests", node: .list(element: "request", [.object([
             ("service_request_id", .string(petition.number)),

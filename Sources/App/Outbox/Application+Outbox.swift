@@ -4,7 +4,7 @@ extension Application {
     struct SettingsKey: StorageKey { typealias Value = Settings }
     struct MailerKey: StorageKey { typealias Value = any Mailer }
     struct WakeUpKey: StorageKey { typealias Value = OutboxWakeUp }
-    struct HandlersKey: StorageKey { typealias Value = [String: any OutboxHandler] }
+    struct HandlersKey: StorageKey { typealias Value = [String: @Sendable (Application) -> any OutboxHandler] }
 
     public var settings: Settings {
         get {
@@ -27,16 +27,18 @@ extension Application {
         return w
     }
 
-    /// Job kinds and what runs them: e-mail (by the current mailer), LINE pushes and LINE webhook events.
+    /// Adds what runs jobs of `kind`; each feature registers its own kinds (`registerMailJobs`, `registerLineJobs`,
+    /// `registerNoticeJobs`, …) when the application is configured. `make` runs when a worker is made, so a worker
+    /// uses the mailer (and the rest) as they are then.
+    public func registerOutboxHandler(_ kind: String, _ make: @escaping @Sendable (Application) -> any OutboxHandler) {
+        var handlers = storage[HandlersKey.self] ?? [:]
+        handlers[kind] = make
+        storage[HandlersKey.self] = handlers
+    }
+
+    /// Job kinds and what runs them, as registered.
     public var outboxHandlers: [String: any OutboxHandler] {
-        get {
-            var handlers = storage[HandlersKey.self] ?? [:]
-            if handlers[EmailOutbox.kind] == nil { handlers[EmailOutbox.kind] = EmailJobHandler(mailer: mailer) }
-            if handlers[LinePushMessage.kind] == nil { handlers[LinePushMessage.kind] = LinePushHandler(app: self) }
-            if handlers[LineEventHandler.kind] == nil { handlers[LineEventHandler.kind] = LineEventHandler(app: self) }
-            return handlers
-        }
-        set { storage[HandlersKey.self] = newValue }
+        (storage[HandlersKey.self] ?? [:]).mapValues { $0(self) }
     }
 
     /// A worker with this application's job handlers; it also sweeps expired sessions now and then.

@@ -58,16 +58,19 @@ public enum OutboxStore {
     /// Claims up to `limit` due jobs for `worker` until `leaseUntil`. A job whose lease ran out
     /// (its worker died) is due again. PostgreSQL skips rows other workers hold (`FOR UPDATE SKIP LOCKED`);
     /// SQLite runs the whole statement under its single write lock, which is just as safe.
-    public static func claim(worker: String, limit: Int, now: Date, leaseUntil: Date, on db: any Database) async throws -> [ClaimedJob] {
+    /// `kinds`: only jobs of these kinds (a worker for some kinds only); nil: every kind.
+    public static func claim(worker: String, limit: Int, now: Date, leaseUntil: Date, kinds: [String]? = nil, on db: any Database) async throws -> [ClaimedJob] {
         let sql = try sqlDatabase(db)
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
+        let only: SQLQueryString = kinds.map { "AND kind IN (\(binds: $0.isEmpty ? [""] : $0))" } ?? ""
         let rows = try await sql.raw("""
             UPDATE outbox_jobs
                SET status = 'running', attempts = attempts + 1, locked_by = \(bind: worker),
                    locked_until = \(bind: leaseUntil), updated_at = \(bind: now)
              WHERE id IN (SELECT id FROM outbox_jobs
-                           WHERE (status = 'pending' AND run_at <= \(bind: now))
-                              OR (status = 'running' AND locked_until < \(bind: now))
+                           WHERE ((status = 'pending' AND run_at <= \(bind: now))
+                              OR (status = 'running' AND locked_until < \(bind: now)))
+                             \(only)
                            ORDER BY run_at
                            LIMIT \(unsafeRaw: String(max(1, limit)))
                            \(lock))

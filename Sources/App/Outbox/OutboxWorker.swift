@@ -58,6 +58,8 @@ public final class OutboxWorker: Sendable {
         public var now: @Sendable () -> Date = { Date() }
         /// Run every `interval` while the worker runs (the first within half a minute of its start).
         public var sweeps: [PeriodicSweep] = []
+        /// Only jobs of these kinds are claimed; nil: every kind.
+        public var kinds: [String]? = nil
         public init() {}
     }
 
@@ -83,7 +85,7 @@ public final class OutboxWorker: Sendable {
     public func runOnce() async throws -> Int {
         let now = options.now()
         let jobs = try await OutboxStore.claim(worker: id, limit: options.batchSize, now: now,
-                                               leaseUntil: now.addingTimeInterval(options.lease), on: database())
+                                               leaseUntil: now.addingTimeInterval(options.lease), kinds: options.kinds, on: database())
         // One lane per sequence key (oldest job first), one per job without a key; the lanes run at once.
         var lanes: [[ClaimedJob]] = []
         var laneOf: [String: Int] = [:]

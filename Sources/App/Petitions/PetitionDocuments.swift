@@ -241,7 +241,8 @@ enum PetitionDocuments {
     /// A repeat of an upload form already issued (same `submissionKey`: a double click, a retry) gives back the
     /// first document (`created` false) and keeps no file of its own, also when both arrive at once: the
     /// unique index refuses the second and it returns the first.
-    static func issue(_ issue: Issue, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, ip: String, now: Date = Date(),
+    /// The `document.issued` event is written in the same transaction.
+    static func issue(_ issue: Issue, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, ip: String, linkBase: String, now: Date = Date(),
                       app: Application, on db: any Database) async throws -> (document: PetitionDocumentRecord, created: Bool) {
         guard !issue.bytes.isEmpty else { throw Refused.noFile }
         guard issue.bytes.count <= maxBytes else { throw Refused.tooLarge }
@@ -283,6 +284,8 @@ enum PetitionDocuments {
                         try await AuditLog.record(.petitionDocumentIssued, actor: AuditActor(staff), tenant: tenant.slug,
                                                   detail: "\(issue.kind.thai) “\(d.title)” คำร้อง \(petition.number) รหัสตรวจสอบ \(displayCode(d.verificationCode))",
                                                   ip: ip, at: now, on: db)
+                        try await DocumentIssued(petition: try PetitionFacts(petition), document: try DocumentFacts(d), issuedAt: now,
+                                                 linkBase: linkBase).record(tenant: tenant, on: db)
                         return (d, true)
                     }
                 } catch {
@@ -310,12 +313,11 @@ enum PetitionDocuments {
     static let reasonMaxLength = 1000
 
     /// Withdraws a document issued by mistake, once: a conditional update (of two officers at once, one
-    /// withdraws it and the other gets false), the audit entry and the e-mails `notifications` renders from the
-    /// withdrawn document, in one transaction. False when it was already withdrawn. The document and its file
+    /// withdraws it and the other gets false), the audit entry and the `document.withdrawn` event (the notifier
+    /// tells the citizen), in one transaction. False when it was already withdrawn. The document and its file
     /// stay: it is a record, and the verification page says it was withdrawn.
     static func withdraw(_ document: PetitionDocumentRecord, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, reason: String,
-                         ip: String, now: Date = Date(), on db: any Database,
-                         notifications: @escaping @Sendable (PetitionDocumentRecord) async throws -> [RenderedMail]) async throws -> Bool {
+                         ip: String, linkBase: String, now: Date = Date(), on db: any Database) async throws -> Bool {
         let id = try document.requireID()
         let petitionID = try petition.requireID()
         let reason = String(reason.prefix(reasonMaxLength))
@@ -337,7 +339,8 @@ enum PetitionDocuments {
             try await AuditLog.record(.petitionDocumentWithdrawn, actor: AuditActor(staff), tenant: tenant.slug,
                                       detail: "\(d.kind.thai) “\(d.title)” คำร้อง \(petition.number) รหัสตรวจสอบ \(displayCode(d.verificationCode)) เหตุผล: \(reason)",
                                       ip: ip, at: now, on: db)
-            for mail in try await notifications(d) { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }
+            try await DocumentWithdrawn(petition: try PetitionFacts(petition), document: try DocumentFacts(d), withdrawnAt: now,
+                                        reason: reason.isEmpty ? nil : reason, linkBase: linkBase).record(tenant: tenant, on: db)
             return true
         }
     }

@@ -164,10 +164,7 @@ struct PetitionFilingController {
                 tenant: t.tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
                 formVersion: current.number, answersJSON: try StoredJSON.encode(answers), attachments: stored,
                 submissionKey: Self.submissionKey(account: account, token: token))
-            let recipient = try await CitizenNotices.recipient(account, tenant: t.tenant, on: req.db)
-            result = try await PetitionStore.file(filing, on: req.db) { petition in
-                try await CitizenNotices.filed(req, petition: petition, tenant: t.tenant, to: recipient)
-            }
+            result = try await PetitionStore.file(filing, linkBase: CitizenMail.linkBase(req, tenant: t.tenant), on: req.db)
         } catch {
             await PetitionAttachments.delete(stored, app: req.application)
             throw error

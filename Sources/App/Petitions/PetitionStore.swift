@@ -4,7 +4,7 @@ import Foundation
 import SQLKit
 import Vapor
 
-/// Petitions of one tenant: filing (number, first timeline entry, attachments and notifications in one
+/// Petitions of one tenant: filing (number, first timeline entry, attachments and the notice event in one
 /// transaction, once per submission key), status changes that two officers cannot both make, and the
 /// citizen's list.
 enum PetitionStore {
@@ -53,10 +53,9 @@ enum PetitionStore {
         return Sequences.formatted(prefix: tenant.config.code, year: year, value: value)
     }
 
-    /// Files the petition, or returns the one this submission key already filed (`created` false).
-    /// `notifications` renders what the filing sends; it is enqueued in the same transaction.
-    static func file(_ f: Filing, now: Date = Date(), on db: any Database,
-                     notifications: @escaping @Sendable (PetitionRecord) async throws -> [any OutboxMessage]) async throws -> (petition: PetitionRecord, created: Bool) {
+    /// Files the petition, or returns the one this submission key already filed (`created` false), with its
+    /// `petition.filed` event in the same transaction (the notifier tells the citizen; links start at `linkBase`).
+    static func file(_ f: Filing, linkBase: String, now: Date = Date(), on db: any Database) async throws -> (petition: PetitionRecord, created: Bool) {
         do {
             return try await db.writeTransaction { db in
                 if let existing = try await bySubmissionKey(f.submissionKey, tenant: f.tenant, on: db) { return (existing, false) }
@@ -96,7 +95,7 @@ enum PetitionStore {
                     r.createdAt = now
                     try await r.create(on: db)
                 }
-                for message in try await notifications(p) { try await message.enqueue(tenant: f.tenant, on: db) }
+                try await PetitionFiled(petition: try PetitionFacts(p), linkBase: linkBase).record(tenant: f.tenant, on: db)
                 // Last: the count's row is shared by every filing of the service, so it is held only until the commit.
                 try await PetitionCounts.filed(tenant: f.tenant.id, service: f.service.slug, status: .submitted, on: db)
                 return (p, true)
@@ -116,10 +115,10 @@ enum PetitionStore {
     }
 
     /// Moves the petition to `status` if it is still at `expectedVersion`, with a timeline entry and the
-    /// notifications, in one transaction. The rule itself (forward only, a reason to close) is `PetitionStatus`'s.
+    /// `petition.moved` event (with the note, for the notifier), in one transaction. The rule itself (forward
+    /// only, a reason to close) is `PetitionStatus`'s.
     static func move(_ petition: PetitionRecord, to status: PetitionStatus, note: String?, expectedVersion: Int, actor: Actor,
-                     tenant: Tenant, now: Date = Date(), on db: any Database,
-                     notifications: @escaping @Sendable (PetitionRecord) async throws -> [any OutboxMessage]) async throws -> MoveOutcome {
+                     tenant: Tenant, linkBase: String, now: Date = Date(), on db: any Database) async throws -> MoveOutcome {
         let transition = try PetitionStatus.transition(from: petition.status, to: status, note: note)
         let id = try petition.requireID()
         let cleanNote = transition.note.map { String($0.prefix(2000)) }
@@ -131,7 +130,8 @@ enum PetitionStore {
                 """) else { return .conflict }
             try await event(tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)
             guard let updated = try await byID(id, tenant: tenant, on: db) else { return .conflict }
-            for message in try await notifications(updated) { try await message.enqueue(tenant: tenant, on: db) }
+            try await PetitionMoved(petition: try PetitionFacts(updated), from: petition.status, to: status, at: updated.statusChangedAt,
+                                    note: cleanNote, version: updated.version, linkBase: linkBase).record(tenant: tenant, on: db)
             // Last: every move of the service changes these rows, so they are held only until the commit.
             try await PetitionCounts.moved(tenant: tenant.id, service: petition.service, from: petition.status, to: status, on: db)
             return .moved(updated)

@@ -108,28 +108,14 @@ struct IdentityReviewController {
         let citizenID = try account.requireID()
         let shownVersion = form.identityVersion ?? -1
         let now = Date()
-        let mail = try await CitizenMail.render(req, to: account.email,
-            subject: approve ? "ยืนยันตัวตนแล้ว e-Service \(t.thaiName)" : "ไม่ผ่านการยืนยันตัวตน e-Service \(t.thaiName)",
-            notice: CitizenNotice(
-                heading: approve ? "ยืนยันตัวตนแล้ว" : "ไม่ผ่านการยืนยันตัวตน", name: account.fullName,
-                lines: approve
-                    ? ["เจ้าหน้าที่ตรวจสอบภาพยืนยันตัวตนของท่านแล้ว ท่านใช้บริการออนไลน์ของ\(t.thaiName)ได้ทุกบริการ"]
-                    : ["เจ้าหน้าที่ตรวจสอบภาพยืนยันตัวตนของท่านแล้ว ยังไม่ผ่าน เพราะ: \(reason)",
-                       "กรุณาเข้าสู่ระบบและส่งภาพยืนยันตัวตนใหม่"],
-                link: CitizenMail.link(req, tenant: t, approve ? .account : .identity),
-                linkLabel: approve ? "เข้าสู่ระบบ e-Service" : "ส่งภาพยืนยันตัวตนใหม่", tenantName: t.thaiName),
-            key: "identity-decision:\(citizenID.uuidString):\(shownVersion)")
-        let recipient = try await CitizenNotices.recipient(account, tenant: t, on: req.db)
-        let line = CitizenNotices.identity(req, tenant: t, approved: approve, reason: approve ? nil : reason, to: recipient,
-                                           key: "identity-decision:\(citizenID.uuidString):\(shownVersion)")
-        let emails = account.noticeChoices.wants(.identity, by: .email)
+        let linkBase = CitizenMail.linkBase(req, tenant: t)
+        let channels = CitizenNotices.channels(.identity, to: try await CitizenNotices.recipient(citizenID, tenant: t, on: req.db))
         let staff = scope.staff
         let decided = try await req.db.writeTransaction { db -> Bool in
-            guard try await CitizenStore.decide(account, identityVersion: shownVersion, verified: approve, reason: approve ? nil : reason, staffID: staff.id, now: now, on: db) else {
+            guard try await CitizenStore.decide(account, identityVersion: shownVersion, verified: approve, reason: approve ? nil : reason, staffID: staff.id,
+                                                tenant: t, linkBase: linkBase, now: now, on: db) else {
                 return false
             }
-            if emails { try await EmailOutbox.enqueue(mail, tenant: t, on: db) }
-            for message in line { try await message.enqueue(tenant: t, on: db) }
             try await AuditLog.record(approve ? .identityApproved : .identityRejected, actor: AuditActor(staff), tenant: t.slug,
                                       detail: "\(account.fullName) (\(account.maskedNationalID))" + (approve ? "" : " เหตุผล: \(reason)"),
                                       ip: req.clientAddress, on: db)
@@ -140,7 +126,8 @@ struct IdentityReviewController {
                                     reason: reason, status: .conflict)
         }
         req.application.outboxWakeUp.poke()
-        req.flash(approve ? "อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว" : "ไม่อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว ระบบแจ้งเหตุผลทางอีเมล")
+        req.flash((approve ? "อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว" : "ไม่อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว")
+                  + CitizenNotices.told(channels, who: "ผู้ลงทะเบียน") + (approve || channels.isEmpty ? "" : "พร้อมเหตุผล"))
         return req.redirect(to: BackOfficeURL.identityQueue(t.slug).path)
     }
 
