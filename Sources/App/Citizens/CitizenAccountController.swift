@@ -61,13 +61,8 @@ struct CitizenAccountController {
     }
 
     struct ProfilePage: Encodable {
-        struct Row: Encodable {
-            var label: String
-            var value: String
-        }
-
         var page: PageChrome
-        var rows: [Row]
+        var rows: [CitizenDetailRow]
         var photo: String?
         var csrf: String
         var photoAction: String
@@ -254,7 +249,7 @@ struct CitizenAccountController {
         let line = try await LineStore.linked(tenant: t.tenant.id, citizenID: try account.requireID(), on: req.db)
         let context = ProfilePage(
             page: PageChrome(request: req, title: "ข้อมูลส่วนตัว – \(t.tenant.thaiName)"),
-            rows: Self.rows(account, nationalID: nationalID.formatted, geography: geography),
+            rows: CitizenDetailRow.rows(account, nationalID: nationalID.formatted, geography: geography),
             photo: images.first { $0.slot == IdentityImages.profileSlot }.flatMap { $0.id }.map { t.url(.accountImage($0)) },
             csrf: req.csrfToken(), photoAction: t.url(.profilePhoto), photoError: photoError, notice: req.takeFlash(),
             maxMB: maxMB, maxBytes: maxMB << 20, accept: IdentityImages.acceptAttribute, accountURL: t.url(.account),
@@ -265,20 +260,6 @@ struct CitizenAccountController {
             notificationsAction: t.url(.notifications), lineAvailable: t.tenant.config.line != nil, lineLinked: line?.citizenID != nil,
             lineLinkedAt: line?.linkedAt.map(ThaiDate.shortWithTime), unlinkAction: t.url(.lineUnlink))
         return try await req.view.render("tenant/profile", context).encodeResponse(status: status, for: req)
-    }
-
-    /// The registration data as label/value rows (the owner's profile and the officer's review page).
-    static func rows(_ a: CitizenAccount, nationalID: String, geography: ThaiGeography) -> [ProfilePage.Row] {
-        [
-            .init(label: "ชื่อ–นามสกุล", value: a.fullName),
-            .init(label: "เลขประจำตัวประชาชน", value: nationalID),
-            .init(label: "วันเกิด", value: ThaiBirthDate.long(iso: a.birthDate)),
-            .init(label: "โทรศัพท์มือถือ", value: a.mobile),
-            .init(label: "อีเมล", value: a.email),
-            .init(label: "ที่อยู่", value: a.address.formatted(in: geography)),
-            .init(label: "ลงทะเบียนเมื่อ", value: ThaiDate.shortWithTime(a.createdAt)),
-            .init(label: "สถานะการยืนยันตัวตน", value: a.verificationStatus.thai),
-        ]
     }
 
     // MARK: E-mail choice

@@ -9,7 +9,7 @@ import Vapor
 struct RegistrationController {
     struct TermsPage: Encodable {
         var page: PageChrome
-        /// The tenant's `terms.md` as `TenantSiteController.termsHTML` renders it for the terms page.
+        /// The tenant's `terms.md` as `TenantTerms.html` renders it for the terms page.
         var termsHTML: String
         var csrf: String
         var action: String
@@ -42,7 +42,7 @@ struct RegistrationController {
     private func renderTerms(_ req: Request, error: String?, status: HTTPStatus) async throws -> Response {
         let t = try req.tenant
         let context = TermsPage(page: PageChrome(request: req, title: "ลงทะเบียน – ข้อตกลงและเงื่อนไขการให้บริการ"),
-                                termsHTML: try await TenantSiteController.termsHTML(req),
+                                termsHTML: try await TenantTerms.html(req),
                                 csrf: req.csrfToken(), action: t.url(.register), error: error, loginURL: t.url(.login))
         return try await req.view.render("tenant/register-terms", context).encodeResponse(status: status, for: req)
     }

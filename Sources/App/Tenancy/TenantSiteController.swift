@@ -75,15 +75,8 @@ struct TenantSiteController {
     }
 
     func terms(_ req: Request) async throws -> View {
-        let html = try await Self.termsHTML(req)
+        let html = try await TenantTerms.html(req)
         return try await req.view.render("tenant/terms", TermsPage(page: PageChrome(request: req, title: "ข้อตกลงและเงื่อนไขการให้บริการ"), termsHTML: html))
-    }
-
-    /// The tenant's `terms.md` as HTML (headings, paragraphs, lists, bold, links; all text escaped), the same
-    /// for the terms page and the registration page.
-    static func termsHTML(_ req: Request) async throws -> String {
-        let text = try await req.fileio.collectFile(at: try req.tenant.tenant.termsFile.path)
-        return MarkdownLite.html(String(buffer: text))
     }
 
     /// The tenant's colours as CSS custom properties (kept out of the page so the CSP can forbid inline style).

@@ -40,7 +40,7 @@ struct IdentityReviewController {
 
         var page: PageChrome
         var name: String
-        var rows: [CitizenAccountController.ProfilePage.Row]
+        var rows: [CitizenDetailRow]
         var images: [Image]
         var status: String
         var statusKey: String
@@ -161,7 +161,7 @@ struct IdentityReviewController {
         let s = account.verificationStatus
         let context = ReviewPage(
             page: PageChrome(request: req, title: "ตรวจสอบการยืนยันตัวตน – \(account.fullName)"), name: account.fullName,
-            rows: CitizenAccountController.rows(account, nationalID: nationalID.formatted, geography: req.application.geography),
+            rows: CitizenDetailRow.rows(account, nationalID: nationalID.formatted, geography: req.application.geography),
             images: images.compactMap { r in
                 r.id.map { .init(label: r.slot < 0 ? "รูปโปรไฟล์" : r.label, url: BackOfficeURL.identityImage(t.slug, id, $0).path,
                                  size: "\(r.width) × \(r.height) พิกเซล") }
