@@ -19,7 +19,7 @@ public enum SiteURL {
         case .portal: "/"
         case .healthz: "/healthz"
         case .readyz: "/readyz"
-        case .backoffice: "/backoffice/"
+        case .backoffice: BackOfficeURL.home.path
         case .mailbox: "/dev/mailbox"
         case .mailboxMessage(let id): "/dev/mailbox/\(id)"
         case .verifyForm: "/verify"

@@ -51,6 +51,15 @@ struct BackOfficeAccessTests {
             let registered = app.routes.all.filter { $0.path.first?.description == "backoffice" }
             #expect(registered.count == table.count, "every back-office route is registered with an access rule")
             #expect(table.count >= 30)
+            // Routes come from `BackOfficeURL.Pattern`: every pattern has a route, each route sits at its pattern's
+            // path (a mounted sub-tree under it) with the pattern's rule, so links built from BackOfficeURL reach them.
+            #expect(Set(table.map(\.pattern)) == Set(BackOfficeURL.Pattern.allCases), "every pattern is registered")
+            for route in table {
+                let base = (["/backoffice"] + route.pattern.components).joined(separator: "/")
+                #expect(route.path == base || (route.pattern == .tenantSettings && route.path.hasPrefix(base + "/")),
+                        "\(route.method) \(route.path) is not at \(route.pattern)'s path")
+                #expect(route.access == route.pattern.access)
+            }
 
             let anon = try await Self.anonymous(app)
             // A citizen signed in to a tenant's e-Service is nobody in the back office.
@@ -104,6 +113,22 @@ struct BackOfficeAccessTests {
                 #expect(m == .notFound, "unknown tenant: \(route.method) \(missing) gave \(m)")
             }
         }
+    }
+
+    @Test("links built from BackOfficeURL fill their pattern's parameters in order")
+    func links() {
+        let id = UUID(uuidString: "0A0B0C0D-0000-4000-8000-000000000001")!
+        let u = "0a0b0c0d-0000-4000-8000-000000000001"
+        #expect(BackOfficeURL.home.path == "/backoffice/")
+        #expect(BackOfficeURL.tenantHome("bangkrathum").path == "/backoffice/t/bangkrathum/")
+        #expect(BackOfficeURL.login.path == "/backoffice/login")
+        #expect(BackOfficeURL.resetPassword("tok").path == "/backoffice/reset-password/tok")
+        #expect(BackOfficeURL.adminStaffInitialPassword(id).path == "/backoffice/admin/staff/\(u)/initial-password")
+        #expect(BackOfficeURL.tenantStaffRevoke("x").path == "/backoffice/t/x/staff/revoke")
+        #expect(BackOfficeURL.identityImage("x", id, id).path == "/backoffice/t/x/identity/\(u)/images/\(u)")
+        #expect(BackOfficeURL.petitionDocumentWithdraw("x", "BKT-2569-000001", id).path
+                == "/backoffice/t/x/petitions/BKT-2569-000001/documents/\(u)/withdraw")
+        #expect(BackOfficeURL.tenantOpen311Revoke("x", id).path == "/backoffice/t/x/open311/\(u)/revoke")
     }
 
     @Test("half-way through signing in (password only) is not signed in", arguments: TestDatabase.all)

@@ -30,6 +30,7 @@ struct BackOfficeRoute: Sendable {
     var method: HTTPMethod
     var path: String
     var access: BackOfficeAccess
+    var pattern: BackOfficeURL.Pattern
 }
 
 extension Application {
@@ -42,126 +43,76 @@ extension Application {
     }
 }
 
-/// Registers the whole back office under `/backoffice` on `pages` (sessions and CSRF already applied).
+/// Registers the whole back office under `/backoffice` on `pages` (sessions and CSRF already applied): each
+/// feature registers its own routes, by `BackOfficeURL.Pattern`, in one place of its own.
 func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
-    let root = pages.grouped("backoffice")
-    let signedIn = root.grouped(StaffAuthMiddleware())
-    let approver = signedIn.grouped(ApproverMiddleware())
-    let admin = signedIn.grouped("admin").grouped(PlatformAdminMiddleware())
-    let tenantBase = signedIn.grouped("t", ":tenant")
-    let officer = tenantBase.grouped(TenantAccessMiddleware(minimum: .officer))
-    let orgAdmin = tenantBase.grouped(TenantAccessMiddleware(minimum: .orgAdmin))
+    let router = BackOfficeRouter(app: app, pages: pages)
+    StaffSignInRoutes.register(router)
+    StaffAccountRoutes.register(router)
+    TenantSettingsRoutes.register(router)
+    IdentityReviewRoutes.register(router)
+    OfficerPetitionRoutes.register(router)
+    Open311KeysRoutes.register(router)
+    LineChannelRoutes.register(router)
+}
 
-    func record(_ access: BackOfficeAccess, _ register: () -> Void) {
-        let before = app.routes.all.count
-        register()
-        app.backOfficeRoutes += app.routes.all[before...].map {
-            BackOfficeRoute(method: $0.method, path: "/" + $0.path.map(\.description).joined(separator: "/"), access: access)
+/// Registers back-office routes by pattern: the pattern gives the path and who may use it (`BackOfficeAccess`),
+/// so a feature names only the handler, and every route lands in `app.backOfficeRoutes` with its rule.
+struct BackOfficeRouter {
+    typealias Pattern = BackOfficeURL.Pattern
+    let app: Application
+    /// Form pages: sessions and CSRF.
+    private let pages: any RoutesBuilder
+    /// Streamed uploads skip the CSRF middleware (which would buffer the body); `StreamedUpload` checks the
+    /// token, the form's first part, itself.
+    private let streams: any RoutesBuilder
+
+    init(app: Application, pages: any RoutesBuilder) {
+        self.app = app
+        self.pages = pages.grouped("backoffice")
+        self.streams = app.grouped(app.sessions.middleware).grouped("backoffice")
+    }
+
+    func get<R: AsyncResponseEncodable>(_ pattern: Pattern, use handler: @Sendable @escaping (Request) async throws -> R) {
+        record(pattern) { $0.on(.GET, Self.path(pattern), use: handler) }
+    }
+
+    func post<R: AsyncResponseEncodable>(_ pattern: Pattern, use handler: @Sendable @escaping (Request) async throws -> R) {
+        record(pattern) { $0.on(.POST, Self.path(pattern), use: handler) }
+    }
+
+    /// A POST whose body is streamed to the handler (uploads).
+    func upload<R: AsyncResponseEncodable>(_ pattern: Pattern, use handler: @Sendable @escaping (Request) async throws -> R) {
+        record(pattern, streamed: true) { $0.on(.POST, Self.path(pattern), body: .stream, use: handler) }
+    }
+
+    /// A sub-tree under the pattern (a tenant's settings), with the pattern's access rule.
+    func mount(_ pattern: Pattern, _ register: (any RoutesBuilder) -> Void) {
+        record(pattern) { register($0.grouped(Self.path(pattern))) }
+    }
+
+    private static func path(_ pattern: Pattern) -> [PathComponent] {
+        pattern.components.map { PathComponent(stringLiteral: $0) }
+    }
+
+    private func guarded(_ base: any RoutesBuilder, _ access: BackOfficeAccess) -> any RoutesBuilder {
+        let signedIn = base.grouped(StaffAuthMiddleware())
+        switch access {
+        case .anyone: return base
+        case .signedIn: return signedIn
+        case .approver: return signedIn.grouped(ApproverMiddleware())
+        case .platformAdmin: return signedIn.grouped(PlatformAdminMiddleware())
+        case .tenant(let role): return signedIn.grouped(TenantAccessMiddleware(minimum: role))
         }
     }
 
-    let password = PasswordStepController()
-    let newPassword = NewPasswordStepController()
-    let enrolment = OTPEnrolmentController()
-    let otp = OTPStepController()
-    let signOut = SignOutController()
-    let registration = StaffRegistrationController()
-    let recovery = AccountRecoveryController()
-    let setup = PlatformSetupController()
-    let home = StaffHomeController()
-    let profile = ProfileController()
-    let rights = RightsController()
-    let audit = AuditController()
-    let accounts = StaffAdminController()
-    let identity = IdentityReviewController()
-    let petitionQueue = PetitionQueueController()
-    let petition = OfficerPetitionController()
-    let petitionCommands = PetitionCommandsController()
-    // Streamed uploads skip the CSRF middleware (which would buffer the body); StreamedUpload checks the
-    // token, the form's first part, itself.
-    let officerUploads = app.grouped(app.sessions.middleware).grouped("backoffice").grouped(StaffAuthMiddleware())
-        .grouped("t", ":tenant").grouped(TenantAccessMiddleware(minimum: .officer))
-    // Staff self-registration carries a document and anyone may post it: streamed the same way.
-    let anonymousUploads = app.grouped(app.sessions.middleware).grouped("backoffice")
-    let open311Keys = Open311KeysController()
-    let line = LineChannelController()
-
-    record(.anyone) {
-        // Staff sign-in, one controller per step (`StaffSignInFlow`).
-        root.get("login", use: password.page)
-        root.post("login", use: password.submit)
-        root.get("login", "new-password", use: newPassword.page)
-        root.post("login", "new-password", use: newPassword.submit)
-        root.get("login", "enrol", use: enrolment.page)
-        root.post("login", "enrol", use: enrolment.submit)
-        root.get("login", "otp", use: otp.page)
-        root.post("login", "otp", use: otp.submit)
-        root.post("logout", use: signOut.submit)
-        root.get("register", use: registration.form)
-        anonymousUploads.on(.POST, "register", body: .stream, use: registration.submit)
-        root.get("register", "sent", use: registration.sent)
-        root.get("forgot-password", use: recovery.forgotPasswordPage)
-        root.post("forgot-password", use: recovery.forgotPassword)
-        root.get("reset-password", ":token", use: recovery.resetPage)
-        root.post("reset-password", ":token", use: recovery.reset)
-        root.get("forgot-username", use: recovery.forgotUsernamePage)
-        root.post("forgot-username", use: recovery.forgotUsername)
-        root.get("setup", ":token", use: setup.page)
-        root.post("setup", ":token", use: setup.submit)
-    }
-    record(.signedIn) {
-        signedIn.get(use: home.index)
-        signedIn.get("profile", use: profile.page)
-        signedIn.post("profile", use: profile.save)
-        signedIn.post("profile", "password", use: profile.changePassword)
-        signedIn.get("requests", use: rights.history)
-        signedIn.post("requests", use: rights.request)
-    }
-    record(.approver) {
-        approver.get("approvals", use: rights.approvals)
-        approver.post("approvals", use: rights.decide)
-        approver.get("audit", use: audit.index)
-    }
-    record(.platformAdmin) {
-        admin.get("registrations", use: accounts.registrations)
-        admin.post("registrations", use: accounts.decideRegistrations)
-        admin.get("registrations", ":id", use: accounts.registration)
-        admin.get("registrations", ":id", "document", use: accounts.document)
-        admin.get("staff", use: accounts.staff)
-        admin.get("staff", "new", use: accounts.newStaffForm)
-        admin.post("staff", "new", use: accounts.createStaff)
-        admin.get("staff", ":id", use: accounts.member)
-        admin.post("staff", ":id", "status", use: accounts.setStatus)
-        admin.post("staff", ":id", "revoke", use: accounts.revoke)
-        admin.post("staff", ":id", "initial-password", use: accounts.reissueInitialPassword)
-    }
-    record(.tenant(.officer)) {
-        officer.get(use: home.tenant)
-        officer.get("identity", use: identity.queue)
-        officer.get("identity", ":citizen", use: identity.review)
-        officer.post("identity", ":citizen", use: identity.decide)
-        officer.get("identity", ":citizen", "images", ":image", use: identity.image)
-        officer.get("petitions", use: petitionQueue.queue)
-        officer.get("petitions", ":number", use: petition.show)
-        officer.post("petitions", ":number", "status", use: petitionCommands.move)
-        officer.get("petitions", ":number", "attachments", ":attachment", use: petition.attachment)
-        officerUploads.on(.POST, "petitions", ":number", "documents", body: .stream, use: petitionCommands.upload)
-        officer.get("petitions", ":number", "documents", ":document", use: petition.document)
-        officer.get("petitions", ":number", "documents", ":document", "qr.svg", use: petition.documentQR)
-        officer.post("petitions", ":number", "documents", ":document", "withdraw", use: petitionCommands.withdraw)
-    }
-    record(.tenant(.orgAdmin)) {
-        orgAdmin.get("staff", use: rights.tenantStaff)
-        orgAdmin.post("staff", "revoke", use: rights.tenantRevoke)
-        TenantSettingsRoutes.register(on: orgAdmin.grouped("settings"))
-        // Open311 API keys: list, issue (shown once), revoke after a confirmation page.
-        orgAdmin.get("open311", use: open311Keys.page)
-        orgAdmin.post("open311", use: open311Keys.issue)
-        orgAdmin.get("open311", ":id", "revoke", use: open311Keys.confirmRevoke)
-        orgAdmin.post("open311", ":id", "revoke", use: open311Keys.revoke)
-        // The LINE Official Account: health, linked users, failed pushes, settings.
-        orgAdmin.get("line", use: line.page)
-        orgAdmin.post("line", use: line.save)
+    private func record(_ pattern: Pattern, streamed: Bool = false, _ register: (any RoutesBuilder) -> Void) {
+        let before = app.routes.all.count
+        register(guarded(streamed ? streams : pages, pattern.access))
+        app.backOfficeRoutes += app.routes.all[before...].map {
+            BackOfficeRoute(method: $0.method, path: "/" + $0.path.map(\.description).joined(separator: "/"), access: pattern.access,
+                            pattern: pattern)
+        }
     }
 }
 

@@ -2,8 +2,10 @@ import Domain
 import Foundation
 import Vapor
 
-/// Every back-office path. Routes are registered from `BackOfficeRoutes` and links built from here.
-public enum BackOfficeURL: Sendable {
+/// Every back-office path, written once: each case names its `Pattern` (the route the router registers, with
+/// who may use it) and the values that fill the pattern's parameters, and `path` is built from the two. A
+/// feature registers its routes through `BackOfficeRouter` by pattern, so a link and its route cannot drift.
+public enum BackOfficeURL: Sendable, Equatable {
     case home
     case login, loginOTP, loginEnrol, loginNewPassword, logout
     case register, registerSent
@@ -13,65 +15,172 @@ public enum BackOfficeURL: Sendable {
     case requests, approvals, audit
     case adminRegistrations, adminRegistration(UUID), adminRegistrationDocument(UUID)
     case adminStaff, adminStaffNew, adminStaffMember(UUID)
-    case tenantHome(String), tenantStaff(String)
+    case adminStaffStatus(UUID), adminStaffRevoke(UUID), adminStaffInitialPassword(UUID)
+    case tenantHome(String), tenantStaff(String), tenantStaffRevoke(String)
     case tenantSettings(String)
     case identityQueue(String), identityReview(String, UUID), identityImage(String, UUID, UUID)
-    // Petitions (issue 5): the queue, one petition, its status, the citizen's attachments, issued documents.
     case petitionQueue(String), petition(String, String), petitionStatus(String, String)
     case petitionAttachment(String, String, UUID), petitionDocuments(String, String)
     case petitionDocument(String, String, UUID), petitionDocumentQR(String, String, UUID)
+    case petitionDocumentWithdraw(String, String, UUID)
     case tenantOpen311(String), tenantOpen311Revoke(String, UUID)
     case tenantLine(String)
-    // Withdrawing an issued document (docfix).
-    case petitionDocumentWithdraw(String, String, UUID)
+
+    /// A route: its path components under `/backoffice` and who may use it.
+    public enum Pattern: String, CaseIterable, Sendable {
+        case home
+        case login, loginOTP, loginEnrol, loginNewPassword, logout
+        case register, registerSent
+        case forgotPassword, resetPassword, forgotUsername
+        case setup
+        case profile, profilePassword
+        case requests, approvals, audit
+        case adminRegistrations, adminRegistration, adminRegistrationDocument
+        case adminStaff, adminStaffNew, adminStaffMember
+        case adminStaffStatus, adminStaffRevoke, adminStaffInitialPassword
+        case tenantHome, tenantStaff, tenantStaffRevoke
+        case tenantSettings
+        case identityQueue, identityReview, identityImage
+        case petitionQueue, petition, petitionStatus
+        case petitionAttachment, petitionDocuments
+        case petitionDocument, petitionDocumentQR
+        case petitionDocumentWithdraw
+        case tenantOpen311, tenantOpen311Revoke
+        case tenantLine
+
+        /// Under `/backoffice`; `:name` is a parameter the handler reads by that name.
+        public var components: [String] {
+            let tenant = ["t", ":tenant"]
+            let petition = tenant + ["petitions", ":number"]
+            let document = petition + ["documents", ":document"]
+            switch self {
+            case .home: return []
+            case .login: return ["login"]
+            case .loginOTP: return ["login", "otp"]
+            case .loginEnrol: return ["login", "enrol"]
+            case .loginNewPassword: return ["login", "new-password"]
+            case .logout: return ["logout"]
+            case .register: return ["register"]
+            case .registerSent: return ["register", "sent"]
+            case .forgotPassword: return ["forgot-password"]
+            case .resetPassword: return ["reset-password", ":token"]
+            case .forgotUsername: return ["forgot-username"]
+            case .setup: return ["setup", ":token"]
+            case .profile: return ["profile"]
+            case .profilePassword: return ["profile", "password"]
+            case .requests: return ["requests"]
+            case .approvals: return ["approvals"]
+            case .audit: return ["audit"]
+            case .adminRegistrations: return ["admin", "registrations"]
+            case .adminRegistration: return ["admin", "registrations", ":id"]
+            case .adminRegistrationDocument: return ["admin", "registrations", ":id", "document"]
+            case .adminStaff: return ["admin", "staff"]
+            case .adminStaffNew: return ["admin", "staff", "new"]
+            case .adminStaffMember: return ["admin", "staff", ":id"]
+            case .adminStaffStatus: return ["admin", "staff", ":id", "status"]
+            case .adminStaffRevoke: return ["admin", "staff", ":id", "revoke"]
+            case .adminStaffInitialPassword: return ["admin", "staff", ":id", "initial-password"]
+            case .tenantHome: return tenant
+            case .tenantStaff: return tenant + ["staff"]
+            case .tenantStaffRevoke: return tenant + ["staff", "revoke"]
+            case .tenantSettings: return tenant + ["settings"]
+            case .identityQueue: return tenant + ["identity"]
+            case .identityReview: return tenant + ["identity", ":citizen"]
+            case .identityImage: return tenant + ["identity", ":citizen", "images", ":image"]
+            case .petitionQueue: return tenant + ["petitions"]
+            case .petition: return petition
+            case .petitionStatus: return petition + ["status"]
+            case .petitionAttachment: return petition + ["attachments", ":attachment"]
+            case .petitionDocuments: return petition + ["documents"]
+            case .petitionDocument: return document
+            case .petitionDocumentQR: return document + ["qr.svg"]
+            case .petitionDocumentWithdraw: return document + ["withdraw"]
+            case .tenantOpen311: return tenant + ["open311"]
+            case .tenantOpen311Revoke: return tenant + ["open311", ":id", "revoke"]
+            case .tenantLine: return tenant + ["line"]
+            }
+        }
+
+        /// Who may use the route; `BackOfficeRouter` puts it behind the matching middleware.
+        var access: BackOfficeAccess {
+            switch self {
+            case .login, .loginOTP, .loginEnrol, .loginNewPassword, .logout, .register, .registerSent,
+                 .forgotPassword, .resetPassword, .forgotUsername, .setup:
+                return .anyone
+            case .home, .profile, .profilePassword, .requests: return .signedIn
+            case .approvals, .audit: return .approver
+            case .adminRegistrations, .adminRegistration, .adminRegistrationDocument, .adminStaff, .adminStaffNew,
+                 .adminStaffMember, .adminStaffStatus, .adminStaffRevoke, .adminStaffInitialPassword:
+                return .platformAdmin
+            case .tenantHome, .identityQueue, .identityReview, .identityImage, .petitionQueue, .petition, .petitionStatus,
+                 .petitionAttachment, .petitionDocuments, .petitionDocument, .petitionDocumentQR, .petitionDocumentWithdraw:
+                return .tenant(.officer)
+            case .tenantStaff, .tenantStaffRevoke, .tenantSettings, .tenantOpen311, .tenantOpen311Revoke, .tenantLine:
+                return .tenant(.orgAdmin)
+            }
+        }
+
+        /// The home pages end in `/` (`/backoffice/`, `/backoffice/t/{slug}/`), as links have always written them.
+        var trailingSlash: Bool { self == .home || self == .tenantHome }
+    }
+
+    /// The case's pattern and the values of its parameters, in order.
+    public var route: (pattern: Pattern, values: [String]) {
+        func id(_ u: UUID) -> String { u.uuidString.lowercased() }
+        switch self {
+        case .home: return (.home, [])
+        case .login: return (.login, [])
+        case .loginOTP: return (.loginOTP, [])
+        case .loginEnrol: return (.loginEnrol, [])
+        case .loginNewPassword: return (.loginNewPassword, [])
+        case .logout: return (.logout, [])
+        case .register: return (.register, [])
+        case .registerSent: return (.registerSent, [])
+        case .forgotPassword: return (.forgotPassword, [])
+        case .resetPassword(let token): return (.resetPassword, [token])
+        case .forgotUsername: return (.forgotUsername, [])
+        case .setup(let token): return (.setup, [token])
+        case .profile: return (.profile, [])
+        case .profilePassword: return (.profilePassword, [])
+        case .requests: return (.requests, [])
+        case .approvals: return (.approvals, [])
+        case .audit: return (.audit, [])
+        case .adminRegistrations: return (.adminRegistrations, [])
+        case .adminRegistration(let u): return (.adminRegistration, [id(u)])
+        case .adminRegistrationDocument(let u): return (.adminRegistrationDocument, [id(u)])
+        case .adminStaff: return (.adminStaff, [])
+        case .adminStaffNew: return (.adminStaffNew, [])
+        case .adminStaffMember(let u): return (.adminStaffMember, [id(u)])
+        case .adminStaffStatus(let u): return (.adminStaffStatus, [id(u)])
+        case .adminStaffRevoke(let u): return (.adminStaffRevoke, [id(u)])
+        case .adminStaffInitialPassword(let u): return (.adminStaffInitialPassword, [id(u)])
+        case .tenantHome(let t): return (.tenantHome, [t])
+        case .tenantStaff(let t): return (.tenantStaff, [t])
+        case .tenantStaffRevoke(let t): return (.tenantStaffRevoke, [t])
+        case .tenantSettings(let t): return (.tenantSettings, [t])
+        case .identityQueue(let t): return (.identityQueue, [t])
+        case .identityReview(let t, let c): return (.identityReview, [t, id(c)])
+        case .identityImage(let t, let c, let i): return (.identityImage, [t, id(c), id(i)])
+        case .petitionQueue(let t): return (.petitionQueue, [t])
+        case .petition(let t, let n): return (.petition, [t, n])
+        case .petitionStatus(let t, let n): return (.petitionStatus, [t, n])
+        case .petitionAttachment(let t, let n, let a): return (.petitionAttachment, [t, n, id(a)])
+        case .petitionDocuments(let t, let n): return (.petitionDocuments, [t, n])
+        case .petitionDocument(let t, let n, let d): return (.petitionDocument, [t, n, id(d)])
+        case .petitionDocumentQR(let t, let n, let d): return (.petitionDocumentQR, [t, n, id(d)])
+        case .petitionDocumentWithdraw(let t, let n, let d): return (.petitionDocumentWithdraw, [t, n, id(d)])
+        case .tenantOpen311(let t): return (.tenantOpen311, [t])
+        case .tenantOpen311Revoke(let t, let k): return (.tenantOpen311Revoke, [t, id(k)])
+        case .tenantLine(let t): return (.tenantLine, [t])
+        }
+    }
 
     public var path: String {
-        let b = "/backoffice"
-        switch self {
-        case .home: return b + "/"
-        case .login: return b + "/login"
-        case .loginOTP: return b + "/login/otp"
-        case .loginEnrol: return b + "/login/enrol"
-        case .loginNewPassword: return b + "/login/new-password"
-        case .logout: return b + "/logout"
-        case .register: return b + "/register"
-        case .registerSent: return b + "/register/sent"
-        case .forgotPassword: return b + "/forgot-password"
-        case .resetPassword(let token): return b + "/reset-password/\(token)"
-        case .forgotUsername: return b + "/forgot-username"
-        case .setup(let token): return b + "/setup/\(token)"
-        case .profile: return b + "/profile"
-        case .profilePassword: return b + "/profile/password"
-        case .requests: return b + "/requests"
-        case .approvals: return b + "/approvals"
-        case .audit: return b + "/audit"
-        case .adminRegistrations: return b + "/admin/registrations"
-        case .adminRegistration(let id): return b + "/admin/registrations/\(id.uuidString.lowercased())"
-        case .adminRegistrationDocument(let id): return b + "/admin/registrations/\(id.uuidString.lowercased())/document"
-        case .adminStaff: return b + "/admin/staff"
-        case .adminStaffNew: return b + "/admin/staff/new"
-        case .adminStaffMember(let id): return b + "/admin/staff/\(id.uuidString.lowercased())"
-        case .tenantHome(let slug): return b + "/t/\(slug)/"
-        case .tenantStaff(let slug): return b + "/t/\(slug)/staff"
-        case .tenantSettings(let slug): return b + "/t/\(slug)/settings"
-        case .identityQueue(let slug): return b + "/t/\(slug)/identity"
-        case .identityReview(let slug, let id): return b + "/t/\(slug)/identity/\(id.uuidString.lowercased())"
-        case .identityImage(let slug, let id, let image):
-            return b + "/t/\(slug)/identity/\(id.uuidString.lowercased())/images/\(image.uuidString.lowercased())"
-        case .petitionQueue(let slug): return b + "/t/\(slug)/petitions"
-        case .petition(let slug, let number): return b + "/t/\(slug)/petitions/\(number)"
-        case .petitionStatus(let slug, let number): return b + "/t/\(slug)/petitions/\(number)/status"
-        case .petitionAttachment(let slug, let number, let id): return b + "/t/\(slug)/petitions/\(number)/attachments/\(id.uuidString.lowercased())"
-        case .petitionDocuments(let slug, let number): return b + "/t/\(slug)/petitions/\(number)/documents"
-        case .petitionDocument(let slug, let number, let id): return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())"
-        case .petitionDocumentQR(let slug, let number, let id):
-            return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
-        case .tenantOpen311(let slug): return b + "/t/\(slug)/open311"
-        case .tenantLine(let slug): return b + "/t/\(slug)/line"
-        case .tenantOpen311Revoke(let slug, let id): return b + "/t/\(slug)/open311/\(id.uuidString.lowercased())/revoke"
-        case .petitionDocumentWithdraw(let slug, let number, let id):
-            return b + "/t/\(slug)/petitions/\(number)/documents/\(id.uuidString.lowercased())/withdraw"
-        }
+        let (pattern, values) = route
+        var rest = values[...]
+        let parts = pattern.components.map { c in c.hasPrefix(":") ? (rest.popFirst() ?? "") : c }
+        let joined = (["/backoffice"] + parts).joined(separator: "/")
+        return pattern.trailingSlash ? joined + "/" : joined
     }
 
     /// A `next=` value is followed only if it is a path on this site (`LocalRedirect`, the one check for every

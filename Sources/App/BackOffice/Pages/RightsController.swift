@@ -173,7 +173,7 @@ struct RightsController {
         let flash = req.takeFlash()
         return try await req.view.render("backoffice/tenant-staff", StaffPage(
             page: PageChrome(request: req, title: "เจ้าหน้าที่และสิทธิ์ – \(scope.tenant.thaiName)"), csrf: req.csrfToken(),
-            action: BackOfficeURL.tenantStaff(scope.tenant.slug).path + "/revoke", flash: flash, tenantName: scope.tenant.thaiName, members: members))
+            action: BackOfficeURL.tenantStaffRevoke(scope.tenant.slug).path, flash: flash, tenantName: scope.tenant.thaiName, members: members))
     }
 
     func tenantRevoke(_ req: Request) async throws -> Response {

@@ -190,9 +190,9 @@ struct StaffAdminController {
         let canReissue = !isSelf && a.status == .active && a.birthDate.flatMap(Passwords.initialPassword(birthDate:)) != nil
         return try await req.view.render("backoffice/staff-member", MemberPage(
             page: PageChrome(request: req, title: "บัญชี \(a.username)"), csrf: req.csrfToken(), flash: flash, row: row(a, req), grants: grants,
-            statusAction: BackOfficeURL.adminStaffMember(id).path + "/status", revokeAction: BackOfficeURL.adminStaffMember(id).path + "/revoke",
+            statusAction: BackOfficeURL.adminStaffStatus(id).path, revokeAction: BackOfficeURL.adminStaffRevoke(id).path,
             isActive: a.status == .active, isSelf: isSelf, initialPassword: initial, initialPasswordExpired: a.initialPasswordExpired(at: now),
-            reissueAction: canReissue ? BackOfficeURL.adminStaffMember(id).path + "/initial-password" : nil))
+            reissueAction: canReissue ? BackOfficeURL.adminStaffInitialPassword(id).path : nil))
     }
 
     /// Issues the first password (the birth date) again, for 72 hours from now: every session of the account

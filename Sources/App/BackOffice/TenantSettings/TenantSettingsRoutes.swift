@@ -4,7 +4,11 @@ import Vapor
 /// identity image policy, service catalogue and forms. `routes` already requires a signed-in staff member
 /// with the Organization-admin role in the path's tenant (`req.backOffice`); paths match `TenantSettingsURL`.
 enum TenantSettingsRoutes {
-    static func register(on routes: any RoutesBuilder) {
+    static func register(_ r: BackOfficeRouter) {
+        r.mount(.tenantSettings, register(on:))
+    }
+
+    private static func register(on routes: any RoutesBuilder) {
         let overview = SettingsOverviewController()
         let details = TenantDetailsController()
         let services = ServiceEntryController()

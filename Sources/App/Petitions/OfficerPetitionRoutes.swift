@@ -1,0 +1,15 @@
+/// Officers' petitions: the queue, one petition and its files, and the commands (status, documents).
+enum OfficerPetitionRoutes {
+    static func register(_ r: BackOfficeRouter) {
+        r.get(.petitionQueue, use: PetitionQueueController().queue)
+        let petition = OfficerPetitionController()
+        r.get(.petition, use: petition.show)
+        r.get(.petitionAttachment, use: petition.attachment)
+        r.get(.petitionDocument, use: petition.document)
+        r.get(.petitionDocumentQR, use: petition.documentQR)
+        let commands = PetitionCommandsController()
+        r.post(.petitionStatus, use: commands.move)
+        r.upload(.petitionDocuments, use: commands.upload)
+        r.post(.petitionDocumentWithdraw, use: commands.withdraw)
+    }
+}
