@@ -15,7 +15,7 @@ struct StaffAuthMiddleware: AsyncMiddleware {
             StaffSession.clear(req)
             return Self.refuse(req, expired: true)
         }
-        guard let account = try await StaffAccount.find(state.staffID, on: req.db), account.status == .active,
+        guard let account = try await StaffStore.find(state.staffID, on: req.db), account.status == .active,
               account.sessionEpoch == state.epoch else {
             StaffSession.clear(req)
             return Self.refuse(req, expired: true)
