@@ -414,45 +414,37 @@ struct PetitionDocumentTests {
         }
     }
 
-    /// What `CitizenPetitionsController` is to pass for each document (its `DetailPage.Document` plus `withdrawn` and
-    /// `withdrawnReason`, from `PetitionDocuments.withdrawal(_:)`): the template's side of the citizen's page.
-    struct CitizenPageContext: Encodable {
-        struct Document: Encodable {
-            var title, kind, issued: String
-            var validUntil: String?
-            var viewURL, downloadURL, code, qrURL, verifyURL: String
-            var withdrawn, withdrawnReason: String?
-        }
-
-        var page: PageChrome
-        var number = "BKT-2569-000001", serviceName = "แจ้งซ่อมไฟฟ้าสาธารณะ", status = "ดำเนินการสำเร็จ", statusKey = "completed"
-        var isOpen = false, overdue = false
-        var filed = "1 ม.ค. 2569 09:00", due = "5 มกราคม 2569"
-        var answers: [String] = [], files: [String] = [], events: [String] = []
-        var documents: [Document]
-        var receiptURL = "/r", petitionsURL = "/p"
-    }
-
     @Test("the citizen's petition page template marks a withdrawn document, with the reason, and keeps it listed")
     func citizenPageTemplate() async throws {
         try await withApp(.sqlite) { app, _ in
-            let req = Request(application: app, method: .GET, url: "/t/bangkrathum/account/petitions/BKT-2569-000001", on: app.eventLoopGroup.any())
-            func doc(_ code: String, withdrawn: (String, String)?) -> CitizenPageContext.Document {
-                .init(title: "ใบอนุญาต \(code)", kind: "ใบอนุญาต", issued: "1 มกราคม 2569", viewURL: "/v/\(code)", downloadURL: "/d/\(code)",
-                      code: code, qrURL: "/q/\(code)", verifyURL: "/verify/\(code)", withdrawn: withdrawn?.0, withdrawnReason: withdrawn?.1)
-            }
-            let context = CitizenPageContext(page: PageChrome(request: req, title: "คำร้อง"), documents: [
-                doc("AAAA-AAAA-AAAA", withdrawn: ("เพิกถอนแล้วเมื่อ 2 ม.ค. 2569 10:00", "ออกผิดฉบับ")),
-                doc("BBBB-BBBB-BBBB", withdrawn: nil),
-            ])
-            let view = try await app.view.render("tenant/petition", context).get()
+            let t = try Tenant.named("bangkrathum", in: app)
+            let p = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app))
+            // Two documents as the store keeps them: one withdrawn (with its reason), one standing, issued a day later.
+            let gone = PetitionPageModelTests.document(withdrawn: true), standing = PetitionPageModelTests.document(
+                withdrawn: false, issuedAt: Date(timeIntervalSince1970: 1_767_232_800 + 86_400))
+            gone.verificationCode = "AAAAAAAAAAAA"
+            standing.verificationCode = "BBBBBBBBBBBB"
+            var records = try await CitizenPetitionPage.Records.load(p, tenant: t, on: app.db)
+            records.documents = [standing, gone]
+            let resolved = ResolvedTenant(tenant: t, base: TenantURL.base(slug: "bangkrathum"))
+            let req = Request(application: app, method: .GET, url: "/t/bangkrathum/account/petitions/\(p.number)", on: app.eventLoopGroup.any())
+            let page = CitizenPetitionPageBuilder(tenant: resolved, geography: app.geography, now: Date(), verifyURL: { "/verify/\($0.verificationCode)" })
+                .build(records, chrome: PageChrome(request: req, title: "คำร้อง"))
+            #expect(page.documents.map(\.code) == ["AAAA-AAAA-AAAA", "BBBB-BBBB-BBBB"] && page.documents.map(\.isWithdrawn) == [true, false])
+            let card = try #require(page.documents.first)
+            let withdrawnAt = try #require(gone.withdrawnAt)
+            #expect(card.withdrawn == "เพิกถอนแล้วเมื่อ \(ThaiDate.shortWithTime(withdrawnAt))" && card.withdrawnReason == "ออกผิดฉบับ" && card.withdrawnBy == nil)
+
+            let view = try await app.view.render("tenant/petition", page).get()
             let html = String(buffer: view.data)
             let cards = html.components(separatedBy: "<li class=\"document")
             #expect(cards.count == 3)
-            let withdrawn = try #require(cards.first { $0.contains("AAAA-AAAA-AAAA") }), standing = try #require(cards.first { $0.contains("BBBB-BBBB-BBBB") })
+            let withdrawn = try #require(cards.first { $0.contains("AAAA-AAAA-AAAA") }), kept = try #require(cards.first { $0.contains("BBBB-BBBB-BBBB") })
             #expect(withdrawn.hasPrefix(" document-withdrawn") && withdrawn.contains("เพิกถอนแล้ว</strong>"))
-            #expect(withdrawn.contains("เพิกถอนแล้วเมื่อ 2 ม.ค. 2569 10:00") && withdrawn.contains("เหตุผล: ออกผิดฉบับ") && withdrawn.contains("/d/AAAA-AAAA-AAAA"))
-            #expect(!standing.contains("เพิกถอน") && standing.contains("/d/BBBB-BBBB-BBBB"))
+            #expect(withdrawn.contains(try #require(card.withdrawn)) && withdrawn.contains("เหตุผล: ออกผิดฉบับ") && withdrawn.contains(card.downloadURL))
+            #expect(!withdrawn.contains("สมหญิง"), "the citizen's page names no officer")
+            #expect(!kept.contains("เพิกถอน") && kept.contains(page.documents[1].downloadURL) && kept.contains("/verify/BBBBBBBBBBBB"))
+            #expect(kept.contains("ออกเมื่อ \(ThaiDate.long(standing.issuedAt))"), "the issue date the page shows")
         }
     }
 
