@@ -1,20 +1,17 @@
 import Foundation
 import Vapor
 
-/// E-mails to staff (registration received, decisions, password reset, username reminder), rendered from
-/// `emails/staff-notice` with a typed context and written to the outbox in the caller's transaction.
-struct StaffNotice: Encodable, Sendable {
-    var heading: String
-    var name: String
-    var lines: [String]
-    var link: String?
-    var linkLabel: String?
-}
-
+/// E-mails to staff (registration received and decided, first passwords, rights decided, password reset, username
+/// reminder): each is one of `StaffMessages`, rendered from its template and written to the outbox in the caller's transaction.
 enum StaffMail {
-    static func render(_ req: Request, to email: String, subject: String, notice: StaffNotice, key: String) async throws -> RenderedMail {
-        try await EmailOutbox(views: req.view, from: req.application.settings.mailFrom)
-            .render(template: "staff-notice", context: notice, to: [email], subject: subject, idempotencyKey: key)
+    /// Renders one of `StaffMessages` from its template, with its subject.
+    static func render(_ req: Request, to email: String, _ message: some StaffMessage, key: String) async throws -> RenderedMail {
+        try await render(req.view, from: req.application.settings.mailFrom, to: email, message, key: key)
+    }
+
+    static func render<Message: StaffMessage>(_ views: any ViewRenderer, from: String, to email: String, _ message: Message, key: String) async throws -> RenderedMail {
+        try await EmailOutbox(views: views, from: from)
+            .render(template: Message.template, context: message, to: [email], subject: message.subject, idempotencyKey: key)
     }
 
     /// An absolute link for e-mails: `PUBLIC_BASE_URL`, or the address the request came to.

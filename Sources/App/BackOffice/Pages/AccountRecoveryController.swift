@@ -59,11 +59,9 @@ struct AccountRecoveryController {
            account.status == .active, let id = account.id {
             let token = try await SingleUseTokens.issue(.staffReset, for: .staff(id), now: now, on: req.db)
             let link = StaffMail.absolute(req, BackOfficeURL.resetPassword(token).path)
-            let mail = try await StaffMail.render(req, to: account.email, subject: "ลิงก์ตั้งรหัสผ่านใหม่ ระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
-                heading: "ตั้งรหัสผ่านใหม่", name: account.fullNameTH,
-                lines: ["มีการขอตั้งรหัสผ่านใหม่สำหรับชื่อผู้ใช้งาน \(account.username) เมื่อ \(ThaiDate.shortWithTime(now))",
-                        "ลิงก์นี้ใช้ได้ครั้งเดียว ภายใน 30 นาที หากท่านไม่ได้ขอ ไม่ต้องทำอะไร รหัสผ่านเดิมยังใช้ได้"],
-                link: link, linkLabel: "ตั้งรหัสผ่านใหม่"), key: OutboxStore.secretKeyPrefix + "staff-reset:\(RandomToken.hash(token))")
+            let mail = try await StaffMail.render(req, to: account.email, StaffMessages.PasswordResetLink(
+                frame: .init(name: account.fullNameTH, link: link), username: account.username, requestedAt: ThaiDate.shortWithTime(now)),
+                key: OutboxStore.secretKeyPrefix + "staff-reset:\(RandomToken.hash(token))")
             try await req.db.writeTransaction { db in
                 try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
                 try await AuditLog.record(.passwordResetRequested, actor: AuditActor(id: id, name: account.username), tenant: nil,
@@ -93,10 +91,8 @@ struct AccountRecoveryController {
         }
         let hash = try await Passwords.hash(form.password ?? "", on: req)
         let now = Date()
-        let notice = try await StaffMail.render(req, to: account.email, subject: "รหัสผ่านของท่านถูกเปลี่ยนแล้ว", notice: StaffNotice(
-            heading: "รหัสผ่านถูกเปลี่ยนแล้ว", name: account.fullNameTH,
-            lines: ["รหัสผ่านของชื่อผู้ใช้งาน \(account.username) ถูกตั้งใหม่ทางลิงก์ในอีเมลเมื่อ \(ThaiDate.shortWithTime(now))",
-                    "การเข้าสู่ระบบอื่นทั้งหมดของท่านถูกยกเลิกแล้ว หากท่านไม่ได้ทำรายการนี้ โปรดแจ้งผู้ดูแลระบบทันที"]),
+        let notice = try await StaffMail.render(req, to: account.email, StaffMessages.PasswordChanged(
+            frame: .init(name: account.fullNameTH), username: account.username, changedAt: ThaiDate.shortWithTime(now)),
             key: "staff-reset-done:\(record.tokenHash)")
         let used = try await req.db.writeTransaction { db -> Bool in
             guard try await SingleUseTokens.consume(record, now: now, on: db) else { return false }
@@ -136,10 +132,9 @@ struct AccountRecoveryController {
             throw Abort(.tooManyRequests)
         }
         if let account = try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db), account.email.lowercased() == email {
-            let mail = try await StaffMail.render(req, to: account.email, subject: "ชื่อผู้ใช้งานระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
-                heading: "ชื่อผู้ใช้งานของท่าน", name: account.fullNameTH,
-                lines: ["ชื่อผู้ใช้งานของท่านคือ \(account.username)", "สถานะบัญชี: \(account.status.thai)"],
-                link: StaffMail.absolute(req, BackOfficeURL.login.path), linkLabel: "เข้าสู่ระบบ"),
+            let mail = try await StaffMail.render(req, to: account.email, StaffMessages.UsernameReminder(
+                frame: .init(name: account.fullNameTH, link: StaffMail.absolute(req, BackOfficeURL.login.path)),
+                username: account.username, status: account.status.thai),
                 key: "staff-username:\(account.username):\(Int(now.timeIntervalSince1970))")
             try await req.db.writeTransaction { db in
                 try await EmailOutbox.enqueue(mail, tenant: nil, on: db)

@@ -140,11 +140,9 @@ struct RightsController {
         for r in open {
             guard let account = requesters[r.staffID] else { continue }
             let tenantName = tenants.tenant(slug: r.tenantID)?.thaiName ?? r.tenantID
-            mails.append(try await StaffMail.render(req, to: account.email, subject: "ผลการขอสิทธิ์ \(r.number): \(approve ? "อนุมัติ" : "ไม่อนุมัติ")", notice: StaffNotice(
-                heading: "ผลการขอสิทธิ์การใช้งาน", name: account.fullNameTH,
-                lines: ["คำขอเลขที่ \(r.number): \(r.role.thai) ใน\(tenantName)", "ผลการพิจารณา: \(approve ? "อนุมัติ" : "ไม่อนุมัติ") เมื่อ \(ThaiDate.shortWithTime(now))"]
-                    + (approve ? [] : ["เหตุผล: \(reason)"]),
-                link: StaffMail.absolute(req, BackOfficeURL.home.path), linkLabel: "เข้าสู่ระบบงานเจ้าหน้าที่"),
+            mails.append(try await StaffMail.render(req, to: account.email, StaffMessages.AccessDecided(
+                frame: .init(name: account.fullNameTH, link: StaffMail.absolute(req, BackOfficeURL.home.path)), number: r.number, role: r.role.thai,
+                tenantName: tenantName, approved: approve, decidedAt: ThaiDate.shortWithTime(now), reason: approve ? nil : reason),
                 key: "access-decision:\(r.number)"))
         }
         let toSend = mails

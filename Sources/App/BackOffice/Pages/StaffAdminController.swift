@@ -107,16 +107,9 @@ struct StaffAdminController {
         let now = Date()
         var mails: [RenderedMail] = []
         for a in accounts {
-            let lines = approve
-                ? ["คำขอลงทะเบียนเลขที่ \(a.requestNumber) ได้รับการอนุมัติเมื่อ \(ThaiDate.shortWithTime(now))",
-                   "ชื่อผู้ใช้งานของท่านคือ \(a.username) เข้าสู่ระบบด้วยรหัสผ่านที่ตั้งไว้ตอนลงทะเบียน แล้วลงทะเบียนแอปยืนยันตัวตน (OTP)",
-                   "จากนั้นกด \"เปลี่ยนแปลงสิทธิ์การใช้งาน\" เพื่อขอสิทธิ์ในระบบงานของหน่วยงาน"]
-                : ["คำขอลงทะเบียนเลขที่ \(a.requestNumber) ไม่ได้รับการอนุมัติ", "เหตุผล: \(reason)",
-                   "หากต้องการยื่นใหม่ โปรดติดต่อผู้ดูแลระบบ"]
-            mails.append(try await StaffMail.render(req, to: a.email, subject: "ผลการลงทะเบียนเจ้าหน้าที่ \(a.requestNumber): \(approve ? "อนุมัติ" : "ไม่อนุมัติ")",
-                                                    notice: StaffNotice(heading: "ผลการลงทะเบียนผู้ใช้งานระบบงานเจ้าหน้าที่", name: a.fullNameTH, lines: lines,
-                                                                        link: approve ? StaffMail.absolute(req, BackOfficeURL.login.path) : nil,
-                                                                        linkLabel: approve ? "เข้าสู่ระบบ" : nil),
+            mails.append(try await StaffMail.render(req, to: a.email, StaffMessages.RegistrationDecided(
+                frame: .init(name: a.fullNameTH, link: approve ? StaffMail.absolute(req, BackOfficeURL.login.path) : nil), number: a.requestNumber,
+                approved: approve, decidedAt: ThaiDate.shortWithTime(now), username: a.username, reason: approve ? nil : reason),
                                                     key: "staff-decision:\(a.requestNumber)"))
         }
         let toSend = mails
@@ -216,12 +209,8 @@ struct StaffAdminController {
         a.loginFailures = 0
         a.lockedUntil = nil
         a.updatedAt = now
-        let mail = try await StaffMail.render(req, to: a.email, subject: "รหัสผ่านเริ่มต้นใหม่ ระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
-            heading: "ผู้ดูแลระบบออกรหัสผ่านเริ่มต้นใหม่ให้ท่านแล้ว", name: a.fullNameTH,
-            lines: ["ชื่อผู้ใช้งาน: \(a.username)",
-                    "รหัสผ่านเริ่มต้นคือวัน เดือน ปีเกิดของท่าน 8 หลัก ปีเป็นพุทธศักราช (เช่น เกิด 1 มกราคม 2530 ให้กรอก 01012530)",
-                    "รหัสผ่านนี้ใช้ได้ 72 ชั่วโมง ถึง \(until) เมื่อเข้าสู่ระบบ ระบบจะให้ตั้งรหัสผ่านใหม่"],
-            link: StaffMail.absolute(req, BackOfficeURL.login.path), linkLabel: "เข้าสู่ระบบ"),
+        let mail = try await StaffMail.render(req, to: a.email, StaffMessages.InitialPassword(
+            frame: .init(name: a.fullNameTH, link: StaffMail.absolute(req, BackOfficeURL.login.path)), newAccount: false, username: a.username, validUntil: until),
             key: "staff-initial-password:\(id.uuidString):\(Int(now.timeIntervalSince1970))")
         try await req.db.writeTransaction { db in
             try await a.save(on: db)
@@ -295,13 +284,9 @@ struct StaffAdminController {
         account.initialPasswordIssuedAt = now
         account.decidedAt = now
         account.decidedBy = admin.id
-        let mail = try await StaffMail.render(req, to: a.email, subject: "บัญชีผู้ใช้งานระบบงานเจ้าหน้าที่ e-Service", notice: StaffNotice(
-            heading: "ผู้ดูแลระบบสร้างบัญชีผู้ใช้งานให้ท่านแล้ว", name: "\(a.titleTH)\(a.firstNameTH) \(a.lastNameTH)",
-            lines: ["ชื่อผู้ใช้งาน: \(a.username)",
-                    "รหัสผ่านเริ่มต้นคือวัน เดือน ปีเกิดของท่าน 8 หลัก ปีเป็นพุทธศักราช (เช่น เกิด 1 มกราคม 2530 ให้กรอก 01012530)",
-                    "รหัสผ่านเริ่มต้นใช้ได้ 72 ชั่วโมง ถึง \(ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime))) หากเลยกำหนด โปรดขอรหัสผ่านเริ่มต้นใหม่จากผู้ดูแลระบบ",
-                    "เมื่อเข้าสู่ระบบครั้งแรก ระบบจะให้ตั้งรหัสผ่านใหม่และลงทะเบียนแอปยืนยันตัวตน (OTP)"],
-            link: StaffMail.absolute(req, BackOfficeURL.login.path), linkLabel: "เข้าสู่ระบบ"), key: "staff-created:\(number)")
+        let mail = try await StaffMail.render(req, to: a.email, StaffMessages.InitialPassword(
+            frame: .init(name: "\(a.titleTH)\(a.firstNameTH) \(a.lastNameTH)", link: StaffMail.absolute(req, BackOfficeURL.login.path)), newAccount: true,
+            username: a.username, validUntil: ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime))), key: "staff-created:\(number)")
         try await req.db.writeTransaction { db in
             try await account.create(on: db)
             try await EmailOutbox.enqueue(mail, tenant: nil, on: db)

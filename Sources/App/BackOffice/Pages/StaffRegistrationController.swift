@@ -111,11 +111,9 @@ struct StaffRegistrationController {
             account.documentType = document.kind.rawValue
             account.documentName = document.name
             account.documentSHA256 = sha
-            let mail = try await StaffMail.render(req, to: application.email, subject: "ได้รับคำขอลงทะเบียนเจ้าหน้าที่แล้ว (\(number))", notice: StaffNotice(
-                heading: "ได้รับคำขอลงทะเบียนผู้ใช้งานระบบงานเจ้าหน้าที่แล้ว", name: "\(application.titleTH)\(application.firstNameTH) \(application.lastNameTH)",
-                lines: ["เลขที่คำขอ \(number) ยื่นเมื่อ \(ThaiDate.shortWithTime(now))",
-                        "ชื่อผู้ใช้งาน: \(application.username)",
-                        "ผู้ดูแลระบบจะตรวจสอบเอกสารประกอบ และแจ้งผลการอนุมัติทางอีเมลนี้"]),
+            let mail = try await StaffMail.render(req, to: application.email, StaffMessages.RegistrationReceived(
+                frame: .init(name: "\(application.titleTH)\(application.firstNameTH) \(application.lastNameTH)"), number: number,
+                submittedAt: ThaiDate.shortWithTime(now), username: application.username),
                 key: "staff-registered:\(number)")
             try await req.db.writeTransaction { db in
                 try await account.create(on: db)
