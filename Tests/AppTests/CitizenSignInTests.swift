@@ -72,6 +72,8 @@ struct CitizenSignInTests {
             let text = mail.parts.first { $0.type == "text/plain" }?.body ?? ""
             #expect(mail.to.contains(client.email))
             #expect(mail.subject.contains("แจ้งเปลี่ยนรหัสผ่าน"))
+            #expect(text.contains("ภายใน 10 นาที ลิงก์ใช้ได้ครั้งเดียว") && text.contains("เรียน ") && !text.contains("#("),
+                    "the wording from emails/citizen-password-reset, with the link's lifetime")
             let linkRange = try #require(text.range(of: #"http://[^\s]+/t/bangkrathum/reset-password/[A-Za-z0-9_-]+"#, options: .regularExpression))
             let link = String(text[linkRange])
             let path = String(link[try #require(link.range(of: "/t/bangkrathum/")).lowerBound...])

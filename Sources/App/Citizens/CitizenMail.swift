@@ -1,15 +1,16 @@
 import Foundation
 import Vapor
 
-/// The context of `emails/citizen-notice` (password reset): a heading, lines and a button. The notices about
-/// petitions and identity have their own templates (`NoticeMail`).
-struct CitizenNotice: Encodable, Sendable {
-    var heading: String
-    var name: String
-    var lines: [String]
-    var link: String?
-    var linkLabel: String?
-    var tenantName: String
+/// `emails/citizen-password-reset` (extends `emails/citizen-frame`, as the notices in `NoticeMail` do): the
+/// masked national ID the link is for, when it was asked for, and how long the link lasts.
+struct CitizenPasswordResetMail: Encodable, Sendable {
+    var frame: NoticeMail.Frame
+    var maskedNationalID: String
+    /// Buddhist era, Bangkok time.
+    var requestedAt: String
+    var minutes: Int
+
+    static func subject(tenant: Tenant) -> String { "แจ้งเปลี่ยนรหัสผ่าน e-Service \(tenant.thaiName)" }
 }
 
 enum CitizenMail {

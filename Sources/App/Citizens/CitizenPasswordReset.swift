@@ -40,14 +40,13 @@ struct CitizenResetRequestHandler: OutboxHandler {
                 try await app.db.writeTransaction { db in
                     let token = try await SingleUseTokens.issue(.citizenReset, for: .citizen(tenantID: account.tenantID, citizenID: accountID), now: now, on: db)
                     let link = p.linkBase + TenantURL.resetPassword(token).path(base: "")
+                    let context = CitizenPasswordResetMail(
+                        frame: .init(name: account.fullName, tenantName: tenant.thaiName, link: link),
+                        maskedNationalID: account.maskedNationalID, requestedAt: ThaiDate.shortWithTime(p.requestedAt),
+                        minutes: Int(SingleUseToken.Kind.citizenReset.lifetime / 60))
                     let mail = try await EmailOutbox(views: app.view, from: app.settings.mailFrom).render(
-                        template: "citizen-notice",
-                        context: CitizenNotice(
-                            heading: "แจ้งเปลี่ยนรหัสผ่าน", name: account.fullName,
-                            lines: ["มีการขอเปลี่ยนรหัสผ่านสำหรับบัญชีเลขประจำตัวประชาชน \(account.maskedNationalID) เมื่อ \(ThaiDate.shortWithTime(p.requestedAt))",
-                                    "กดปุ่ม “เปลี่ยนรหัสผ่าน” ด้านล่างภายใน 10 นาที ลิงก์ใช้ได้ครั้งเดียว หากท่านไม่ได้ขอ ไม่ต้องทำอะไร รหัสผ่านเดิมยังใช้ได้"],
-                            link: link, linkLabel: "เปลี่ยนรหัสผ่าน", tenantName: tenant.thaiName),
-                        to: [account.email], subject: "แจ้งเปลี่ยนรหัสผ่าน e-Service \(tenant.thaiName)",
+                        template: "citizen-password-reset", context: context, to: [account.email],
+                        subject: CitizenPasswordResetMail.subject(tenant: tenant),
                         idempotencyKey: OutboxStore.secretKeyPrefix + "citizen-reset:\(job.idempotencyKey):\(accountID.uuidString)")
                     // Sent by an earlier try of this job: roll the new link back.
                     guard try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) else { throw AlreadySent() }
