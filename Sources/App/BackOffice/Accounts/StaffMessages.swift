@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// The e-mails the back office sends staff, rendered from `Views/emails/<template>.{html,txt}.leaf` (each extends
@@ -46,6 +47,8 @@ enum StaffMessages {
         var newAccount: Bool
         var username: String
         var validUntil: String
+        /// How long a first password works (`StaffInitialPassword.lifetime`).
+        var hours = Int(StaffInitialPassword.lifetime / 3600)
         var subject: String { newAccount ? "บัญชีผู้ใช้งานระบบงานเจ้าหน้าที่ e-Service" : "รหัสผ่านเริ่มต้นใหม่ ระบบงานเจ้าหน้าที่ e-Service" }
     }
 
@@ -68,6 +71,8 @@ enum StaffMessages {
         var frame: Frame
         var username: String
         var requestedAt: String
+        /// How long the link works (`SingleUseToken.Kind.staffReset`).
+        var minutes = Int(SingleUseToken.Kind.staffReset.lifetime / 60)
         var subject: String { "ลิงก์ตั้งรหัสผ่านใหม่ ระบบงานเจ้าหน้าที่ e-Service" }
     }
 
