@@ -6,8 +6,18 @@ import SQLKit
 /// kept, so a link that worked before the upgrade works after it, and a used or expired one still does not.
 /// The kind is the old purpose prefixed by whose it is (`staff.reset`, `staff.setup`, `citizen.reset`).
 /// The revert moves the rows back and drops the new table.
+/// Both directions run in one transaction, so a failure half-way leaves the old tables as they were and the
+/// migration can run again.
 struct CreateSingleUseToken: AsyncMigration {
     func prepare(on database: any Database) async throws {
+        try await database.transaction { try await prepareInTransaction(on: $0) }
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.transaction { try await revertInTransaction(on: $0) }
+    }
+
+    private func prepareInTransaction(on database: any Database) async throws {
         try await database.schema("single_use_tokens")
             .id()
             .field("kind", .string, .required)
@@ -33,7 +43,7 @@ struct CreateSingleUseToken: AsyncMigration {
         try await database.schema("citizen_tokens").delete()
     }
 
-    func revert(on database: any Database) async throws {
+    private func revertInTransaction(on database: any Database) async throws {
         // The two tables exactly as 006 and 019 made them.
         try await CreateStaffToken().prepare(on: database)
         try await CreateCitizenToken().prepare(on: database)

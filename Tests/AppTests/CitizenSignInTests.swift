@@ -121,6 +121,9 @@ struct CitizenSignInTests {
             let otherAccount = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == "bangrak").first())
             let foreign = try await SingleUseTokens.issue(.citizenReset, for: .citizen(tenantID: otherAccount.tenantID, citizenID: try otherAccount.requireID()), on: app.db)
             try await app.testing().test(.GET, "/t/bangkrathum/reset-password/\(foreign)") { res in #expect(res.status == .gone) }
+            // A citizen's link is found only with its tenant: a look-up that forgets the tenant finds nothing.
+            #expect(try await SingleUseTokens.find(.citizenReset, token: foreign, tenantID: "bangrak", on: app.db) != nil)
+            #expect(try await SingleUseTokens.find(.citizenReset, token: foreign, on: app.db) == nil)
             _ = other
         }
     }

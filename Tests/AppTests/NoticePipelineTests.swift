@@ -131,6 +131,10 @@ struct NoticePipelineTests {
             options.now = { start.addingTimeInterval(5) }
             #expect(try await app.makeOutboxWorker(options: options).runOnce() == 1, "the lease ran out: run again")
             #expect(try await Self.jobs(app, key: "event:" + key).map(\.attempts) == [2])
+            let sql = try #require(app.db as? any SQLDatabase)
+            let kept = try await sql.raw("SELECT payload FROM outbox_jobs WHERE idempotency_key = \(bind: "event:" + key)").all()
+                .map { try $0.decode(column: "payload", as: String.self) }
+            #expect(kept == ["{}"], "a handled event keeps its key, not its content (an officer's note, a reason)")
             #expect(try await Self.jobs(app, key: key).count == 1, "one e-mail job")
             #expect(try await Self.jobs(app, key: "line:" + key).count == 1, "one push job")
             try await LineTestSupport.drain(app)

@@ -94,8 +94,9 @@ public enum OutboxStore {
     /// their payload is removed, so the database keeps no usable copy.
     public static let secretKeyPrefix = "secret:"
     /// Jobs whose payload is emptied once delivered, though their key stays (a redelivered LINE event finds it):
-    /// what people typed to the Official Account, and the pushes to them, are not kept after they are handled.
-    public static let emptiedOnDelivery = [secretKeyPrefix, "line-event:", "line:"]
+    /// what people typed to the Official Account, the pushes to them, and the notice events (an officer's note
+    /// or reason, for a citizen who may have turned notices off) are not kept after they are handled.
+    public static let emptiedOnDelivery = [secretKeyPrefix, "line-event:", "line:", "event:"]
 
     /// Marks a job done, if this worker still holds it.
     @discardableResult

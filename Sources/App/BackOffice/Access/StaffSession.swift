@@ -20,11 +20,14 @@ enum StaffSession {
                                                    started: now, seen: now), keepingOtherData: false)
     }
 
-    static func advance(_ req: Request, to stage: Stage, epoch: Int? = nil) {
-        guard var s = state(req) else { return }
+    /// `false` when the session holds no sign-in to move on (nothing is written).
+    @discardableResult
+    static func advance(_ req: Request, to stage: Stage, epoch: Int? = nil) -> Bool {
+        guard var s = state(req) else { return false }
         s.stage = stage
         if let epoch { s.epoch = epoch }
         SignInSessions.write(req, s)
+        return true
     }
 
     /// Marks activity; `false` when the session has run out (idle or absolute).

@@ -57,7 +57,8 @@ enum StaffSignInFlow {
     /// The last step: signed in. Failures from this address are forgiven and it becomes one the account is known
     /// to sign in from. Returns where to go.
     static func complete(_ req: Request, account: StaffAccount) async throws -> String {
-        StaffSession.advance(req, to: .signedIn, epoch: account.sessionEpoch)
+        // Only a session that holds this sign-in's earlier steps may finish it.
+        guard StaffSession.advance(req, to: .signedIn, epoch: account.sessionEpoch) else { throw Abort(.unauthorized) }
         try await StaffSignInGuard.succeeded(try await origin(req, account: account), on: req.db)
         try await AuditLog.record(.signIn, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil, detail: "")
         let next = BackOfficeURL.safeNext(req.session.data[nextKey]) ?? BackOfficeURL.home.path
