@@ -1,7 +1,7 @@
 # e-Service platform. Two commands do all set-up on a fresh Debian/Ubuntu machine:
 #   make run    install what is missing, build, migrate, serve the demo tenants on SQLite
-#   make test   the whole suite: Swift Testing on SQLite and a real PostgreSQL, then browser journeys
-# Also: make bench (release build, wrk vs nginx, 7,850 tenants; identity-image watermark vs libgd, vips,
+#   make test   the whole suite: format check, Swift Testing on SQLite and a real PostgreSQL, then browser journeys
+# Also: make format (swift-format with .swift-format), make bench (release build, wrk vs nginx, 7,850 tenants; identity-image watermark vs libgd, vips,
 # ImageMagick; petitions on PostgreSQL: filing, คำร้องของฉัน, the officer queue), make migrate, make worker.
 
 SHELL := /bin/bash
@@ -9,7 +9,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run build test test-swift test-e2e bench migrate worker deps-run deps-test deps-bench clean
+.PHONY: run build test test-swift test-e2e format format-check bench migrate worker deps-run deps-test deps-bench clean
 
 deps-run:
 	@scripts/install-deps.sh run
@@ -36,7 +36,7 @@ migrate: build
 worker: build
 	.build/debug/eservice worker
 
-test: deps-test
+test: deps-test format-check
 	swift build --build-tests
 	@# Write the build's output to disk first: with hundreds of MB still dirty, the SQLite tests' syncs waited
 	@# behind it and some timed out (seen twice right after a build, never on a rerun).
@@ -50,6 +50,14 @@ test-swift:
 
 test-e2e:
 	scripts/e2e.sh
+
+# swift-format (shipped with the Swift toolchain) with the checked-in .swift-format.
+SWIFT_SOURCES := Package.swift Sources Tests
+format:
+	swift-format format --in-place --recursive --parallel $(SWIFT_SOURCES)
+
+format-check:
+	@swift-format lint --strict --recursive --parallel $(SWIFT_SOURCES) || { echo "Not formatted: run make format"; exit 1; }
 
 bench: deps-bench
 	swift build -c release --product eservice

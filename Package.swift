@@ -22,10 +22,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
-        .systemLibrary(name: "CGD", path: "Sources/CGD", pkgConfig: "gdlib",
-                       providers: [.apt(["libgd-dev"])]),
-        .systemLibrary(name: "CMagic", path: "Sources/CMagic",
-                       providers: [.apt(["libmagic-dev"])]),
+        .systemLibrary(
+            name: "CGD", path: "Sources/CGD", pkgConfig: "gdlib",
+            providers: [.apt(["libgd-dev"])]),
+        .systemLibrary(
+            name: "CMagic", path: "Sources/CMagic",
+            providers: [.apt(["libmagic-dev"])]),
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Domain"),
         .target(name: "Imaging", dependencies: ["CGD", "CMagic"], path: "Sources/Imaging"),
         .target(

@@ -21,14 +21,22 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try loadGeography(app)
     let started = ContinuousClock.now
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)
-    app.logger.info("tenants loaded", metadata: ["count": .stringConvertible(app.tenants.all.count),
-                                                 "seconds": .string("\(ContinuousClock.now - started)")])
+    app.logger.info(
+        "tenants loaded",
+        metadata: [
+            "count": .stringConvertible(app.tenants.all.count),
+            "seconds": .string("\(ContinuousClock.now - started)"),
+        ])
     // A LINE channel whose secrets are not in the environment stays off (the back office shows why); say so
     // once here, naming the variables, never their values.
     for tenant in app.tenants.all {
         if case .failure(.missingSecrets(let names)) = LineChannel.resolve(tenant, settings: settings) {
-            app.logger.warning("LINE channel is off until these environment variables are set", metadata: ["tenant": .string(tenant.slug),
-                                                                                                          "variables": .string(names.joined(separator: ", "))])
+            app.logger.warning(
+                "LINE channel is off until these environment variables are set",
+                metadata: [
+                    "tenant": .string(tenant.slug),
+                    "variables": .string(names.joined(separator: ", ")),
+                ])
         }
     }
 
@@ -50,7 +58,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     } else {
         let file = settings.dataDirectory.appendingPathComponent("eservice.sqlite").path
         try PrivateFiles.file(URL(fileURLWithPath: file))  // 0600 before SQLite opens it (its -wal and -shm follow)
-        app.databases.use(.sqlite(.file(file), maxConnectionsPerEventLoop: Settings.sqliteConnectionsPerEventLoop, connectionPoolTimeout: .seconds(30)), as: .sqlite)
+        app.databases.use(
+            .sqlite(.file(file), maxConnectionsPerEventLoop: Settings.sqliteConnectionsPerEventLoop, connectionPoolTimeout: .seconds(30)), as: .sqlite)
     }
     app.migrations.add(AllMigrations.list(staffNationalIDs: try app.staffNationalIDs))
     // What admins changed in the back office, laid over the folders. After the database: shutdown runs
@@ -61,8 +70,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let secure = settings.servesOverHTTPS
     app.sessions.configuration = SessionsConfiguration(cookieName: "eservice_session") { id in
         // Max-Age rather than Expires: the same eight hours, without formatting a date on every response.
-        HTTPCookies.Value(string: id.string, expires: nil, maxAge: 8 * 3600, domain: nil,
-                          path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+        HTTPCookies.Value(
+            string: id.string, expires: nil, maxAge: 8 * 3600, domain: nil,
+            path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
 
     app.views.use(.leaf)

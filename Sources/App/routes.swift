@@ -22,8 +22,9 @@ func routes(_ app: Application) throws {
     let uploads = app.grouped(app.sessions.middleware)
     for (source, includeHome) in [(TenantResolver.Source.pathPrefix, true), (.hostName, false)] {
         let prefix: [PathComponent] = source == .pathPrefix ? [PathComponent(stringLiteral: SiteURL.tenantPrefix), ":tenant"] : []
-        registerTenantSite(on: pages.grouped(prefix).grouped(TenantResolver(source: source)),
-                           uploads: uploads.grouped(prefix).grouped(TenantResolver(source: source)), includeHome: includeHome)
+        registerTenantSite(
+            on: pages.grouped(prefix).grouped(TenantResolver(source: source)),
+            uploads: uploads.grouped(prefix).grouped(TenantResolver(source: source)), includeHome: includeHome)
     }
 
     // Open311 GeoReport v2 for each tenant (API clients: no session, no CSRF), both by path prefix and on its host.

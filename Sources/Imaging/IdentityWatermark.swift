@@ -180,8 +180,10 @@ public struct IdentityWatermark: Sendable {
                     case .line(let corners):
                         image.fillPolygon(corners.map { ($0.x, $0.y) }, color: color)
                     case .text(let p):
-                        if let error = image.drawText(text, font: font, points: plan.layout.points, angle: plan.layout.angle,
-                                                      x: p.x, y: p.y, color: color) {
+                        if let error = image.drawText(
+                            text, font: font, points: plan.layout.points, angle: plan.layout.angle,
+                            x: p.x, y: p.y, color: color)
+                        {
                             throw ImagingError.fontUnusable(path: fontPath, reason: error)
                         }
                     }

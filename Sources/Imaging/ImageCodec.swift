@@ -89,7 +89,8 @@ public final class GDImage {
     /// A truecolor image of one colour (placeholders, tests).
     public static func filled(width: Int, height: Int, red: UInt8, green: UInt8, blue: UInt8) throws -> GDImage {
         guard width > 0, height > 0, width < Int(Int32.max), height < Int(Int32.max),
-              let created = gdImageCreateTrueColor(Int32(width), Int32(height)) else { throw ImagingError.outOfMemory }
+            let created = gdImageCreateTrueColor(Int32(width), Int32(height))
+        else { throw ImagingError.outOfMemory }
         let image = GDImage(created)
         let c = Int32(red) << 16 | Int32(green) << 8 | Int32(blue)
         for y in 0..<height {
@@ -181,8 +182,10 @@ public final class GDImage {
     }
 
     /// Draws UTF-8 `text` with FreeType, baseline starting at (x, y), turned `angle` radians counter-clockwise.
-    func drawText(_ text: UnsafePointer<CChar>, font: UnsafePointer<CChar>, points: Double, angle: Double,
-                  x: Double, y: Double, color: Int32) -> String? {
+    func drawText(
+        _ text: UnsafePointer<CChar>, font: UnsafePointer<CChar>, points: Double, angle: Double,
+        x: Double, y: Double, color: Int32
+    ) -> String? {
         _ = fontCacheReady
         var box = [Int32](repeating: 0, count: 8)
         gdImageAlphaBlending(image, 1)

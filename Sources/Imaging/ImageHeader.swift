@@ -33,8 +33,8 @@ public enum ImageHeader {
     private static func png(_ b: [UInt8]) -> (width: Int, height: Int)? {
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         guard b.count >= 33, b.starts(with: signature), b.be32(8) == 13, b.tag(12) == "IHDR",
-              let w = b.be32(16), let h = b.be32(20), let crc = b.be32(29),
-              w <= Int(Int32.max), h <= Int(Int32.max), CRC32.of(b, 12..<29) == crc
+            let w = b.be32(16), let h = b.be32(20), let crc = b.be32(29),
+            w <= Int(Int32.max), h <= Int(Int32.max), CRC32.of(b, 12..<29) == crc
         else { return nil }
         return (w, h)
     }
@@ -97,12 +97,14 @@ public enum ImageHeader {
 
     private static func webp(_ b: [UInt8]) -> (width: Int, height: Int)? {
         guard b.count >= 30, b.tag(0) == "RIFF", b.tag(8) == "WEBP", let chunk = b.tag(12), let length = b.le32(16),
-              length <= b.count - 20 else { return nil }
+            length <= b.count - 20
+        else { return nil }
         let d = 20
         switch chunk {
         case "VP8 ":  // key frame: 3-byte tag (bit 0 clear), start code 9D 01 2A, 14-bit sizes
             guard length >= 10, b[d] & 1 == 0, b[d + 3] == 0x9D, b[d + 4] == 0x01, b[d + 5] == 0x2A,
-                  let w = b.le16(d + 6), let h = b.le16(d + 8) else { return nil }
+                let w = b.le16(d + 6), let h = b.le16(d + 8)
+            else { return nil }
             return (w & 0x3FFF, h & 0x3FFF)
         case "VP8L":  // signature 0x2F, then 14 bits width-1, 14 bits height-1
             guard length >= 5, b[d] == 0x2F, let bits = b.le32(d + 1) else { return nil }
@@ -119,7 +121,8 @@ public enum ImageHeader {
 
     private static func gif(_ b: [UInt8]) -> (width: Int, height: Int)? {
         guard b.count >= 13, b.tag(0) == "GIF8", b[4] == 0x37 || b[4] == 0x39, b[5] == 0x61,
-              let w = b.le16(6), let h = b.le16(8) else { return nil }
+            let w = b.le16(6), let h = b.le16(8)
+        else { return nil }
         return (w, h)
     }
 
@@ -154,17 +157,18 @@ public enum ImageHeader {
 
     private static func isobmff(_ b: [UInt8]) -> (width: Int, height: Int)? {
         guard b.count >= 16, b.tag(4) == "ftyp", let top = boxes(b, in: 0..<b.count),
-              let meta = top.first(where: { $0.type == "meta" }), meta.payload.count >= 4,
-              let inMeta = boxes(b, in: (meta.payload.lowerBound + 4)..<meta.payload.upperBound),
-              let iprp = inMeta.first(where: { $0.type == "iprp" }),
-              let inIprp = boxes(b, in: iprp.payload),
-              let ipco = inIprp.first(where: { $0.type == "ipco" }),
-              let properties = boxes(b, in: ipco.payload)
+            let meta = top.first(where: { $0.type == "meta" }), meta.payload.count >= 4,
+            let inMeta = boxes(b, in: (meta.payload.lowerBound + 4)..<meta.payload.upperBound),
+            let iprp = inMeta.first(where: { $0.type == "iprp" }),
+            let inIprp = boxes(b, in: iprp.payload),
+            let ipco = inIprp.first(where: { $0.type == "ipco" }),
+            let properties = boxes(b, in: ipco.payload)
         else { return nil }
 
         func ispe(_ box: Box) -> (width: Int, height: Int)? {
             guard box.type == "ispe", box.payload.count >= 12,
-                  let w = b.be32(box.payload.lowerBound + 4), let h = b.be32(box.payload.lowerBound + 8) else { return nil }
+                let w = b.be32(box.payload.lowerBound + 4), let h = b.be32(box.payload.lowerBound + 8)
+            else { return nil }
             return (w, h)
         }
 

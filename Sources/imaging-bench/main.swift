@@ -48,8 +48,9 @@ case "plan" where args.count >= 4:
             .plan(width: w, height: h)
         let l = plan.layout
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
-        print("layout", f(l.em), f(l.points), f(l.angle * 180 / .pi), f(plan.textWidth), f(l.period), l.bandsEachSide,
-              f(l.lineOffset), f(l.lineThickness))
+        print(
+            "layout", f(l.em), f(l.points), f(l.angle * 180 / .pi), f(plan.textWidth), f(l.period), l.bandsEachSide,
+            f(l.lineOffset), f(l.lineThickness))
         for mark in plan.marks {
             switch mark {
             case .line(let corners): print("line", corners.map { "\(f($0.x)) \(f($0.y))" }.joined(separator: " "))
@@ -61,11 +62,12 @@ case "plan" where args.count >= 4:
     }
 case "mark" where args.count >= 4:
     let ext = URL(fileURLWithPath: args[2]).pathExtension.lowercased()
-    let format: ImageFormat? = switch ext {
-    case "jpg", "jpeg": .jpeg
-    case "heic", "heif": .heif
-    default: ImageFormat(rawValue: ext)
-    }
+    let format: ImageFormat? =
+        switch ext {
+        case "jpg", "jpeg": .jpeg
+        case "heic", "heif": .heif
+        default: ImageFormat(rawValue: ext)
+        }
     guard let format else { fail("unknown extension .\(ext)") }
     guard let input = readBytes(args[2]) else { fail("cannot read \(args[2])") }
     do {

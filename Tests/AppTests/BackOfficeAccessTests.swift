@@ -1,10 +1,11 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// Every back-office route refuses whoever should not use it. The test walks the router's own list, so a
 /// route added without an access rule, or with the wrong one, fails here.
@@ -56,8 +57,9 @@ struct BackOfficeAccessTests {
             #expect(Set(table.map(\.pattern)) == Set(BackOfficeURL.Pattern.allCases), "every pattern is registered")
             for route in table {
                 let base = (["/backoffice"] + route.pattern.components).joined(separator: "/")
-                #expect(route.path == base || (route.pattern == .tenantSettings && route.path.hasPrefix(base + "/")),
-                        "\(route.method) \(route.path) is not at \(route.pattern)'s path")
+                #expect(
+                    route.path == base || (route.pattern == .tenantSettings && route.path.hasPrefix(base + "/")),
+                    "\(route.method) \(route.path) is not at \(route.pattern)'s path")
                 #expect(route.access == route.pattern.access)
             }
 
@@ -84,13 +86,21 @@ struct BackOfficeAccessTests {
                 case .anyone, .signedIn:
                     expectations = [("no rights", nobody, true)]
                 case .approver:
-                    expectations = [("no rights", nobody, false), ("officer", officer, false), ("org admin", orgAdmin, true), ("platform admin", platform, true)]
+                    expectations = [
+                        ("no rights", nobody, false), ("officer", officer, false), ("org admin", orgAdmin, true), ("platform admin", platform, true),
+                    ]
                 case .platformAdmin:
                     expectations = [("officer", officer, false), ("org admin", orgAdmin, false), ("platform admin", platform, true)]
                 case .tenant(.officer):
-                    expectations = [("no rights", nobody, false), ("officer of another tenant", otherOfficer, false), ("officer", officer, true), ("platform admin", platform, true)]
+                    expectations = [
+                        ("no rights", nobody, false), ("officer of another tenant", otherOfficer, false), ("officer", officer, true),
+                        ("platform admin", platform, true),
+                    ]
                 case .tenant(.orgAdmin):
-                    expectations = [("officer of another tenant", otherOfficer, false), ("officer", officer, false), ("org admin", orgAdmin, true), ("platform admin", platform, true)]
+                    expectations = [
+                        ("officer of another tenant", otherOfficer, false), ("officer", officer, false), ("org admin", orgAdmin, true),
+                        ("platform admin", platform, true),
+                    ]
                 }
                 for (who, client, allowed) in expectations {
                     let s = try await Self.status(app, route.method, path, cookie: client.cookie, csrf: client.csrf)
@@ -126,7 +136,8 @@ struct BackOfficeAccessTests {
         #expect(BackOfficeURL.adminStaffInitialPassword(id).path == "/backoffice/admin/staff/\(u)/initial-password")
         #expect(BackOfficeURL.tenantStaffRevoke("x").path == "/backoffice/t/x/staff/revoke")
         #expect(BackOfficeURL.identityImage("x", id, id).path == "/backoffice/t/x/identity/\(u)/images/\(u)")
-        #expect(BackOfficeURL.petitionDocumentWithdraw("x", "BKT-2569-000001", id).path
+        #expect(
+            BackOfficeURL.petitionDocumentWithdraw("x", "BKT-2569-000001", id).path
                 == "/backoffice/t/x/petitions/BKT-2569-000001/documents/\(u)/withdraw")
         #expect(BackOfficeURL.tenantOpen311Revoke("x", id).path == "/backoffice/t/x/open311/\(u)/revoke")
     }
@@ -138,8 +149,10 @@ struct BackOfficeAccessTests {
             var cookie = ""
             try await app.testing().test(.GET, "/backoffice/login") { res in
                 let form = try FormSession.from(res)
-                try await app.testing().test(.POST, "/backoffice/login", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                             body: ByteBuffer(string: formBody(["_csrf": form.csrf, "username": "halfway", "password": StaffFixtures.password]))) { res in
+                try await app.testing().test(
+                    .POST, "/backoffice/login", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: formBody(["_csrf": form.csrf, "username": "halfway", "password": StaffFixtures.password]))
+                ) { res in
                     #expect(res.status == .seeOther)
                     cookie = String(try #require(res.headers.first(name: .setCookie)).split(separator: ";")[0])
                 }

@@ -1,10 +1,11 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The citizen's own pages (account, identity step, profile) as typed models: which banner and next step each
 /// identity status gives, the notice choices as chosen, the LINE link, checked field by field; the templates are
@@ -103,7 +104,9 @@ struct CitizenAccountPageModelTests {
             #expect(page.slots.map(\.name) == policy.images.indices.map { "image_\($0)" } + ["profile_photo"])
             #expect(page.slots.map(\.label).prefix(policy.images.count) == ArraySlice(policy.images.map(\.label)))
             #expect(page.slots.map(\.required) == policy.images.map { _ in true } + [false])
-            #expect(page.slots.map(\.error) == [nil, "กรุณาแนบ\(policy.images[1].label)"] + Array(repeating: nil, count: policy.images.count - 2) + ["ไฟล์นี้ไม่ใช่รูปภาพ"])
+            #expect(
+                page.slots.map(\.error) == [nil, "กรุณาแนบ\(policy.images[1].label)"] + Array(repeating: nil, count: policy.images.count - 2) + ["ไฟล์นี้ไม่ใช่รูปภาพ"]
+            )
             #expect(page.errors.count == 2 && page.csrf == "token" && page.action == "/t/bangkrathum/account/identity")
             let maxMB = policy.maxFileMB ?? IdentityPolicy.defaultMaxFileMB
             #expect(page.upload == ImageUploadLimits(tenant: t.tenant) && page.upload.maxMB == maxMB && page.upload.maxBytes == maxMB * 1_048_576)
@@ -139,7 +142,8 @@ struct CitizenAccountPageModelTests {
             func page(_ slug: String, line: LineStore.LineUser?) throws -> CitizenProfilePage {
                 let t = try Self.resolved(app, slug)
                 let records = CitizenProfilePage.Records(account: Self.account(.verified), nationalID: "1-1017-00203-45-0", images: [], line: line)
-                return CitizenProfilePageBuilder(tenant: t, geography: app.geography, csrf: "c").build(records, chrome: Self.chrome(app, t, path: "/account/profile"))
+                return CitizenProfilePageBuilder(tenant: t, geography: app.geography, csrf: "c").build(
+                    records, chrome: Self.chrome(app, t, path: "/account/profile"))
             }
             let user = LineStore.LineUser(userID: LineWebhookFixture.user(1), following: true, citizenID: UUID(), linkedAt: linkedAt)
             let linked = try page("bangkrathum", line: user).line
@@ -160,35 +164,48 @@ struct CitizenAccountPageModelTests {
             let t = try Self.resolved(app)
             let client = try await CitizenFixtures.register(app)
             let photo = try TestImages.fixture("id-photo.jpg")
-            let (h, b) = CitizenFixtures.identityUpload(client, files: [("image_0", "front.jpg", photo), ("image_1", "selfie.jpg", photo),
-                                                                        ("profile_photo", "me.jpg", photo)])
+            let (h, b) = CitizenFixtures.identityUpload(
+                client,
+                files: [
+                    ("image_0", "front.jpg", photo), ("image_1", "selfie.jpg", photo),
+                    ("profile_photo", "me.jpg", photo),
+                ])
             try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: h, body: b) { #expect($0.status == .seeOther) }
-            var account = try #require(try await CitizenStore.byNationalIDHash(app.nationalIDs.lookupHash(digits: client.nationalID), tenant: t.tenant, on: app.db))
+            var account = try #require(
+                try await CitizenStore.byNationalIDHash(app.nationalIDs.lookupHash(digits: client.nationalID), tenant: t.tenant, on: app.db))
             let id = try account.requireID()
             let petition = try await PetitionFixtures.file(app, citizen: account)
             let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
             try await PetitionDocumentTests.upload(app, officer, number: petition.number, title: "ใบอนุญาต 1/2569") { #expect($0.status == .seeOther) }
             let document = try #require(try await PetitionDocuments.list(petition, on: app.db).first)
 
-            let welcome = CitizenWelcomePageBuilder(tenant: t).build(try await CitizenWelcomePage.Records.load(account, tenant: t.tenant, on: app.db),
-                                                                     chrome: Self.chrome(app, t, path: "/account"))
+            let welcome = CitizenWelcomePageBuilder(tenant: t).build(
+                try await CitizenWelcomePage.Records.load(account, tenant: t.tenant, on: app.db),
+                chrome: Self.chrome(app, t, path: "/account"))
             #expect(welcome.verification.statusKey == "pending" && welcome.verification.nextStep == .replace)
             let stored = try await IdentityImages.list(citizenID: id, tenant: t.tenant, on: app.db)
             #expect(stored.count == 3)
             #expect(welcome.images.map(\.label) == stored.filter { $0.slot >= 0 }.map(\.label), "the profile photo is not an identity image")
             #expect(welcome.images.allSatisfy { $0.url.hasPrefix("/t/bangkrathum/account/images/") })
             let docID = try document.requireID()
-            #expect(welcome.documents == [.init(kind: PetitionDocumentKind.licence.thai, title: "ใบอนุญาต 1/2569", number: petition.number,
-                                               issued: ThaiDate.long(document.issuedAt), url: t.url(.petitionDocument(petition.number, docID)),
-                                               petitionURL: t.url(.petition(petition.number)), withdrawn: false)])
+            #expect(
+                welcome.documents == [
+                    .init(
+                        kind: PetitionDocumentKind.licence.thai, title: "ใบอนุญาต 1/2569", number: petition.number,
+                        issued: ThaiDate.long(document.issuedAt), url: t.url(.petitionDocument(petition.number, docID)),
+                        petitionURL: t.url(.petition(petition.number)), withdrawn: false)
+                ])
 
             // Choices through the store, a LINE link, an officer's refusal: the pages read them back from the rows.
-            try await CitizenStore.setNoticeChoices(NotificationChoices(email: [], line: [.statusChanged]), of: account, tenant: t.tenant, now: Date(), on: app.db)
+            try await CitizenStore.setNoticeChoices(
+                NotificationChoices(email: [], line: [.statusChanged]), of: account, tenant: t.tenant, now: Date(), on: app.db)
             let nonce = try await LineStore.makeNonce(tenant: t.tenant.id, citizenID: id, now: Date(), on: app.db)
             #expect(try await LineStore.link(tenant: t.tenant.id, nonce: nonce, userID: LineWebhookFixture.user(7), now: Date(), on: app.db) == id)
             let staffID = officer.id
-            #expect(try await CitizenStore.decide(account, identityVersion: account.identityVersion, verified: false, reason: "ภาพบัตรไม่ชัด",
-                                                   staffID: staffID, tenant: t.tenant, linkBase: "", on: app.db))
+            #expect(
+                try await CitizenStore.decide(
+                    account, identityVersion: account.identityVersion, verified: false, reason: "ภาพบัตรไม่ชัด",
+                    staffID: staffID, tenant: t.tenant, linkBase: "", on: app.db))
             account = try #require(try await CitizenStore.byID(id, tenant: t.tenant, on: app.db))
 
             let profile = CitizenProfilePageBuilder(tenant: t, geography: app.geography, csrf: "c").build(
@@ -202,8 +219,9 @@ struct CitizenAccountPageModelTests {
             #expect(profile.notices.filter(\.line).map(\.kind) == [NoticeKind.statusChanged.rawValue])
             #expect(profile.line.linked && profile.line.linkedAt != nil)
 
-            let refused = CitizenWelcomePageBuilder(tenant: t).build(try await CitizenWelcomePage.Records.load(account, tenant: t.tenant, on: app.db),
-                                                                     chrome: Self.chrome(app, t, path: "/account"))
+            let refused = CitizenWelcomePageBuilder(tenant: t).build(
+                try await CitizenWelcomePage.Records.load(account, tenant: t.tenant, on: app.db),
+                chrome: Self.chrome(app, t, path: "/account"))
             #expect(refused.verification.statusKey == "rejected" && refused.verification.reason == "ภาพบัตรไม่ชัด" && refused.verification.nextStep == .resend)
         }
     }

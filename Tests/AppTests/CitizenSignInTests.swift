@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 @Suite("Citizens: sign-in, throttling and forgot password")
 struct CitizenSignInTests {
@@ -20,8 +21,10 @@ struct CitizenSignInTests {
             }
             func attempt(_ id: String, _ password: String) async throws -> (HTTPStatus, String) {
                 var out: (HTTPStatus, String) = (.ok, "")
-                try await app.testing().test(.POST, "/t/bangkrathum/login", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                             body: ByteBuffer(string: formBody(["_csrf": s.csrf, "nationalID": id, "password": password]))) { res in
+                try await app.testing().test(
+                    .POST, "/t/bangkrathum/login", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: formBody(["_csrf": s.csrf, "nationalID": id, "password": password]))
+                ) { res in
                     out = (res.status, res.body.string)
                 }
                 return out
@@ -50,8 +53,10 @@ struct CitizenSignInTests {
             try await app.testing().test(.GET, "/t/bangkrathum/forgot-password") { res in s = try FormSession.from(res) }
             var answers: [String] = []
             for email in [client.email, "nobody@example.com"] {
-                try await app.testing().test(.POST, "/t/bangkrathum/forgot-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                             body: ByteBuffer(string: formBody(["_csrf": s.csrf, "email": email]))) { res in
+                try await app.testing().test(
+                    .POST, "/t/bangkrathum/forgot-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: formBody(["_csrf": s.csrf, "email": email]))
+                ) { res in
                     #expect(res.status == .ok)
                     answers.append(res.body.string.replacingOccurrences(of: email, with: ""))
                 }
@@ -72,14 +77,18 @@ struct CitizenSignInTests {
             let text = mail.parts.first { $0.type == "text/plain" }?.body ?? ""
             #expect(mail.to.contains(client.email))
             #expect(mail.subject.contains("แจ้งเปลี่ยนรหัสผ่าน"))
-            #expect(text.contains("ภายใน 10 นาที ลิงก์ใช้ได้ครั้งเดียว") && text.contains("เรียน ") && !text.contains("#("),
-                    "the wording from emails/citizen-password-reset, with the link's lifetime")
+            #expect(
+                text.contains("ภายใน 10 นาที ลิงก์ใช้ได้ครั้งเดียว") && text.contains("เรียน ") && !text.contains("#("),
+                "the wording from emails/citizen-password-reset, with the link's lifetime")
             let linkRange = try #require(text.range(of: #"http://[^\s]+/t/bangkrathum/reset-password/[A-Za-z0-9_-]+"#, options: .regularExpression))
             let link = String(text[linkRange])
             let path = String(link[try #require(link.range(of: "/t/bangkrathum/")).lowerBound...])
             let token = String(path.split(separator: "/").last ?? "")
             #expect(token.count >= 43, "at least 256 bits, base64url")
-            #expect(!(try await SingleUseTokenRecord.query(on: app.db).filter(\.$kindRaw == SingleUseToken.Kind.citizenReset.rawValue).all().contains { $0.tokenHash == token }), "stored hashed")
+            #expect(
+                !(try await SingleUseTokenRecord.query(on: app.db).filter(\.$kindRaw == SingleUseToken.Kind.citizenReset.rawValue).all().contains {
+                    $0.tokenHash == token
+                }), "stored hashed")
 
             // The link of one tenant does nothing at another.
             try await app.testing().test(.GET, "/t/bangrak/reset-password/\(token)") { res in #expect(res.status == .gone) }
@@ -94,14 +103,18 @@ struct CitizenSignInTests {
                 #expect(res.headers.first(name: .cacheControl) == "no-store")
                 r = try FormSession.from(res)
             }
-            try await app.testing().test(.POST, path, headers: ["Cookie": r.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": r.csrf, "password": "short", "passwordConfirm": "short"]))) { res in
+            try await app.testing().test(
+                .POST, path, headers: ["Cookie": r.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": r.csrf, "password": "short", "passwordConfirm": "short"]))
+            ) { res in
                 #expect(res.status == .unprocessableEntity)
                 #expect(res.body.string.contains("อย่างน้อย 8 ตัวอักษร"))
             }
             let newPassword = "Another#Pass2570"
-            try await app.testing().test(.POST, path, headers: ["Cookie": r.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": r.csrf, "password": newPassword, "passwordConfirm": newPassword]))) { res in
+            try await app.testing().test(
+                .POST, path, headers: ["Cookie": r.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": r.csrf, "password": newPassword, "passwordConfirm": newPassword]))
+            ) { res in
                 #expect(res.status == .seeOther)
                 #expect(res.headers.first(name: .location) == "/t/bangkrathum/login")
             }
@@ -115,11 +128,13 @@ struct CitizenSignInTests {
 
             // An expired link, and another account's link, fail.
             let account = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == "bangkrathum").first())
-            let old = try await SingleUseTokens.issue(.citizenReset, for: .citizen(tenantID: account.tenantID, citizenID: try account.requireID()),
-                                                    now: Date().addingTimeInterval(-11 * 60), on: app.db)
+            let old = try await SingleUseTokens.issue(
+                .citizenReset, for: .citizen(tenantID: account.tenantID, citizenID: try account.requireID()),
+                now: Date().addingTimeInterval(-11 * 60), on: app.db)
             try await app.testing().test(.GET, "/t/bangkrathum/reset-password/\(old)") { res in #expect(res.status == .gone) }
             let otherAccount = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == "bangrak").first())
-            let foreign = try await SingleUseTokens.issue(.citizenReset, for: .citizen(tenantID: otherAccount.tenantID, citizenID: try otherAccount.requireID()), on: app.db)
+            let foreign = try await SingleUseTokens.issue(
+                .citizenReset, for: .citizen(tenantID: otherAccount.tenantID, citizenID: try otherAccount.requireID()), on: app.db)
             try await app.testing().test(.GET, "/t/bangkrathum/reset-password/\(foreign)") { res in #expect(res.status == .gone) }
             // A citizen's link is found only with its tenant: a look-up that forgets the tenant finds nothing.
             #expect(try await SingleUseTokens.find(.citizenReset, token: foreign, tenantID: "bangrak", on: app.db) != nil)
@@ -136,16 +151,19 @@ struct CitizenResetJobTests {
         try await withApp(database) { app, _ in
             let client = try await CitizenFixtures.register(app)
             let payload = CitizenPasswordReset.Payload(tenant: "bangkrathum", email: client.email, linkBase: "http://x/t/bangkrathum", requestedAt: Date())
-            let job = ClaimedJob(id: UUID(), tenantID: "bangkrathum", kind: CitizenPasswordReset.kind,
-                                 payload: String(decoding: try JSONEncoder.outbox.encode(payload), as: UTF8.self),
-                                 idempotencyKey: "citizen-reset-request:test", attempts: 1, maxAttempts: 5, createdAt: Date())
+            let job = ClaimedJob(
+                id: UUID(), tenantID: "bangkrathum", kind: CitizenPasswordReset.kind,
+                payload: String(decoding: try JSONEncoder.outbox.encode(payload), as: UTF8.self),
+                idempotencyKey: "citizen-reset-request:test", attempts: 1, maxAttempts: 5, createdAt: Date())
             let handler = CitizenResetRequestHandler(app: app)
             try await handler.handle(job)
             try await handler.handle(job)
             let mails = try await queuedMails(app).filter { $0.to == [client.email] }
             #expect(mails.count == 1)
             #expect(mails.first?.text.contains("http://x/t/bangkrathum/reset-password/") == true)
-            #expect(try await SingleUseTokenRecord.query(on: app.db).filter(\.$kindRaw == SingleUseToken.Kind.citizenReset.rawValue).count() == 1, "the second try's link was rolled back")
+            #expect(
+                try await SingleUseTokenRecord.query(on: app.db).filter(\.$kindRaw == SingleUseToken.Kind.citizenReset.rawValue).count() == 1,
+                "the second try's link was rolled back")
         }
     }
 }
@@ -165,10 +183,13 @@ struct RateLimitKeyTests {
 struct SafeNextTests {
     @Test("next= stays on the tenant's site", arguments: ["", "/t/bangkrathum"])
     func safeNext(base: String) throws {
-        let t = ResolvedTenant(tenant: try #require(TenantLoader.loadAll(from: URL(fileURLWithPath: Repo.path("Tenants"))).tenant(slug: "bangkrathum")), base: base)
+        let t = ResolvedTenant(
+            tenant: try #require(TenantLoader.loadAll(from: URL(fileURLWithPath: Repo.path("Tenants"))).tenant(slug: "bangkrathum")), base: base)
         #expect(CitizenSignInController.safeNext(base + "/account/identity", tenant: t) == base + "/account/identity")
-        for bad in ["//evil.example", "/\t/evil.example", "/\n/evil.example", "https://evil.example/", "/\\evil.example",
-                    "javascript:alert(1)", "/t/bangrak/account"] where !(base.isEmpty && bad == "/t/bangrak/account") {
+        for bad in [
+            "//evil.example", "/\t/evil.example", "/\n/evil.example", "https://evil.example/", "/\\evil.example",
+            "javascript:alert(1)", "/t/bangrak/account",
+        ] where !(base.isEmpty && bad == "/t/bangrak/account") {
             #expect(CitizenSignInController.safeNext(bad, tenant: t) == nil, "\(bad)")
         }
     }

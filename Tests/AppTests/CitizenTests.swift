@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 private func count(_ app: Application, _ table: String) async throws -> Int {
     let sql = try #require(app.db as? any SQLDatabase)
@@ -24,8 +25,10 @@ struct CitizenRegistrationTests {
                 #expect(res.body.string.contains("ข้อตกลงและเงื่อนไขการให้บริการ"))
                 s = try FormSession.from(res)
             }
-            try await app.testing().test(.POST, "/t/bangkrathum/register", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": s.csrf]))) { res in
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/register", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": s.csrf]))
+            ) { res in
                 #expect(res.status == .unprocessableEntity)
                 #expect(res.body.string.contains("กรุณาทำเครื่องหมายยอมรับ"))
             }
@@ -78,7 +81,8 @@ struct CitizenRegistrationTests {
             try await get(app, "/backoffice/t/bangkrathum/identity/\(citizenID.uuidString.lowercased())", officer) { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains(id.formatted))
-                let match = try #require(res.body.string.range(of: #"/backoffice/t/bangkrathum/identity/[0-9a-f-]+/images/[0-9a-f-]+"#, options: .regularExpression))
+                let match = try #require(
+                    res.body.string.range(of: #"/backoffice/t/bangkrathum/identity/[0-9a-f-]+/images/[0-9a-f-]+"#, options: .regularExpression))
                 imageURL = String(res.body.string[match])
             }
             try await get(app, imageURL, officer) { res in
@@ -116,16 +120,20 @@ struct CitizenRegistrationTests {
         try await withApp(database) { app, _ in
             var s = FormSession(cookie: "", csrf: "", fields: [:])
             try await app.testing().test(.GET, "/t/bangkrathum/register") { res in s = try FormSession.from(res) }
-            try await app.testing().test(.POST, "/t/bangkrathum/register", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": s.csrf, "accept": "1"]))) { _ in }
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/register", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": s.csrf, "accept": "1"]))
+            ) { _ in }
             var fields = CitizenFixtures.details(nationalID: "1234567890123", email: "not-an-email")
             fields["birthYear"] = "1990"
             fields["address_district"] = "1001"  // Bangkok's district under Phitsanulok
             fields["password"] = "P@ssw0rd"
             fields["passwordConfirm"] = "different"
             fields["_csrf"] = s.csrf
-            try await app.testing().test(.POST, "/t/bangkrathum/register/details", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(fields))) { res in
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/register/details", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(fields))
+            ) { res in
                 #expect(res.status == .unprocessableEntity)
                 let html = res.body.string
                 #expect(html.contains("เลขประจำตัวประชาชนไม่ถูกต้อง"))
@@ -143,10 +151,14 @@ struct CitizenRegistrationTests {
             let first = try await CitizenFixtures.register(app)
             let second = CitizenFixtures.details(nationalID: first.nationalID, email: "other@example.com")
             try await app.testing().test(.GET, "/t/bangkrathum/register") { res in s = try FormSession.from(res) }
-            try await app.testing().test(.POST, "/t/bangkrathum/register", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": s.csrf, "accept": "1"]))) { _ in }
-            try await app.testing().test(.POST, "/t/bangkrathum/register/details", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(second.merging(["_csrf": s.csrf]) { $1 }))) { res in
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/register", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": s.csrf, "accept": "1"]))
+            ) { _ in }
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/register/details", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(second.merging(["_csrf": s.csrf]) { $1 }))
+            ) { res in
                 #expect(res.status == .conflict)
                 #expect(res.body.string.contains("ลงทะเบียนกับเทศบาลตำบลบางกระทุ่มแล้ว"))
             }
@@ -155,8 +167,9 @@ struct CitizenRegistrationTests {
         }
     }
 
-    @Test("a PDF or HTML named .jpg, a truncated JPEG, a 50,000 × 50,000 PNG header, one byte over the limit: refused, nothing kept",
-          arguments: TestDatabase.all)
+    @Test(
+        "a PDF or HTML named .jpg, a truncated JPEG, a 50,000 × 50,000 PNG header, one byte over the limit: refused, nothing kept",
+        arguments: TestDatabase.all)
     func badUploads(database: TestDatabase) async throws {
         try await withApp(database) { app, env in
             let client = try await CitizenFixtures.register(app)
@@ -209,7 +222,8 @@ struct CitizenRegistrationTests {
             cut.file("image_0", filename: "a.jpg", type: "image/jpeg", data: photo)
             var (hc, bc) = cut.finished()
             hc.add(name: "Cookie", value: client.cookie)
-            try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: hc, body: bc.getSlice(at: 0, length: bc.readableBytes - 200)!) { res in
+            try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: hc, body: bc.getSlice(at: 0, length: bc.readableBytes - 200)!) {
+                res in
                 #expect(res.status == .badRequest)
             }
             #expect(try await count(app, "identity_images") == 0)
@@ -259,8 +273,9 @@ struct CitizenRegistrationTests {
         }
     }
 
-    @Test("rejected with a reason → the citizen sees it and sends new images; old files go, a double submit keeps one set",
-          arguments: TestDatabase.all)
+    @Test(
+        "rejected with a reason → the citizen sees it and sends new images; old files go, a double submit keeps one set",
+        arguments: TestDatabase.all)
     func rejectAndResend(database: TestDatabase) async throws {
         try await withApp(database) { app, env in
             let client = try await CitizenFixtures.register(app)
@@ -277,8 +292,10 @@ struct CitizenRegistrationTests {
 
             let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
             let citizenID = try #require(try await CitizenAccount.query(on: app.db).first()).requireID().uuidString.lowercased()
-            try await post(app, "/backoffice/t/bangkrathum/identity/\(citizenID)", officer,
-                           ["decision": "reject", "reason": "ภาพหน้าบัตรไม่ชัด", "identityVersion": "1"]) { res in
+            try await post(
+                app, "/backoffice/t/bangkrathum/identity/\(citizenID)", officer,
+                ["decision": "reject", "reason": "ภาพหน้าบัตรไม่ชัด", "identityVersion": "1"]
+            ) { res in
                 #expect(res.status == .seeOther)
             }
             #expect(try await queuedMails(app).contains { $0.subject.contains("ไม่ผ่านการยืนยันตัวตน") && $0.text.contains("ภาพหน้าบัตรไม่ชัด") })
@@ -385,6 +402,8 @@ struct CitizenRegistrationTests {
             return be(UInt32(data.count)) + body + be(crc ^ 0xFFFF_FFFF)
         }
         let ihdr = be(width) + be(height) + [8, 2, 0, 0, 0]
-        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", []))
+        return Data(
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])
+                + chunk("IEND", []))
     }
 }

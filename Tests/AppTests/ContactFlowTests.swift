@@ -1,13 +1,16 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
 
+@testable import App
+
 @Suite("Contact form: CSRF, sessions, validation and the outbox together")
 struct ContactFlowTests {
-    static let valid = ["name": "สมชาย ใจดี", "email": "somchai@example.com", "phone": "081-234-5678",
-                        "subject": "ไฟฟ้าสาธารณะดับ", "body": "ไฟดับทั้งซอย 5 หมู่ 3 มาสามวันแล้ว"]
+    static let valid = [
+        "name": "สมชาย ใจดี", "email": "somchai@example.com", "phone": "081-234-5678",
+        "subject": "ไฟฟ้าสาธารณะดับ", "body": "ไฟดับทั้งซอย 5 หมู่ 3 มาสามวันแล้ว",
+    ]
 
     @Test("a message is saved with both e-mails in one go; sending the same form twice saves one", arguments: TestDatabase.all)
     func happyPath(database: TestDatabase) async throws {
@@ -20,9 +23,12 @@ struct ContactFlowTests {
             let body = formBody(form.fields.merging(Self.valid) { $1 })
             var location = ""
             for _ in 0..<2 {
-                try await app.testing().test(.POST, "/t/bangkrathum/contact", headers: [
-                    "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
-                ], body: ByteBuffer(string: body)) { res in
+                try await app.testing().test(
+                    .POST, "/t/bangkrathum/contact",
+                    headers: [
+                        "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
+                    ], body: ByteBuffer(string: body)
+                ) { res in
                     #expect(res.status == .seeOther)
                     location = res.headers.first(name: .location) ?? ""
                 }
@@ -56,23 +62,27 @@ struct ContactFlowTests {
     }
 
     /// Posts the contact form from `peer` with a new submission token; the status and the page.
-    static func send(_ app: Application, _ form: FormSession, peer: String, email: String, tenant: String = "bangkrathum") async throws -> (HTTPStatus, String) {
+    static func send(_ app: Application, _ form: FormSession, peer: String, email: String, tenant: String = "bangkrathum") async throws -> (HTTPStatus, String)
+    {
         var fields = form.fields.merging(Self.valid) { $1 }
         fields["email"] = email
         fields["submission"] = RandomToken.make()
-        let res = try await respond(app, .POST, "/t/\(tenant)/contact", peer: peer,
-                                    headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"], body: formBody(fields))
+        let res = try await respond(
+            app, .POST, "/t/\(tenant)/contact", peer: peer,
+            headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"], body: formBody(fields))
         return (res.status, res.text)
     }
 
-    @Test("one client address sends at most 5 messages an hour (to any recipients, any tenant): then 429 and a Thai page, nothing saved",
-          arguments: TestDatabase.all)
+    @Test(
+        "one client address sends at most 5 messages an hour (to any recipients, any tenant): then 429 and a Thai page, nothing saved",
+        arguments: TestDatabase.all)
     func limitPerAddress(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             var form = FormSession(cookie: "", csrf: "", fields: [:])
             try await app.testing().test(.GET, "/t/bangkrathum/contact") { form = try FormSession.from($0) }
             for i in 1...ContactController.perAddress.limit {
-                let (status, _) = try await Self.send(app, form, peer: "203.0.113.7", email: "person\(i)@example.com", tenant: i % 2 == 0 ? "bangrak" : "bangkrathum")
+                let (status, _) = try await Self.send(
+                    app, form, peer: "203.0.113.7", email: "person\(i)@example.com", tenant: i % 2 == 0 ? "bangrak" : "bangkrathum")
                 #expect(status == .seeOther, "message \(i)")
             }
             let jobsBefore = try await OutboxStore.allJobs(on: app.db).count
@@ -81,7 +91,8 @@ struct ContactFlowTests {
             #expect(html.contains("ส่งข้อความจากเครื่องนี้ครบ 5 ข้อความในหนึ่งชั่วโมงแล้ว") && html.contains("error-summary"))
             #expect(html.contains("value=\"someone-new@example.com\""), "what was typed stays")
             #expect(try await OutboxStore.allJobs(on: app.db).count == jobsBefore, "no e-mail queued")
-            let saved = try await ContactStore.list(tenant: try Tenant.named("bangkrathum", in: app), on: app.db)
+            let saved =
+                try await ContactStore.list(tenant: try Tenant.named("bangkrathum", in: app), on: app.db)
                 + ContactStore.list(tenant: try Tenant.named("bangrak", in: app), on: app.db)
             #expect(saved.count == ContactController.perAddress.limit, "the refused message is not saved")
             // Another address is not held back.
@@ -89,16 +100,18 @@ struct ContactFlowTests {
         }
     }
 
-    @Test("one recipient address gets at most 3 acknowledgements a day, whoever sends them: then 429 and a Thai page",
-          arguments: TestDatabase.all)
+    @Test(
+        "one recipient address gets at most 3 acknowledgements a day, whoever sends them: then 429 and a Thai page",
+        arguments: TestDatabase.all)
     func limitPerRecipient(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             var form = FormSession(cookie: "", csrf: "", fields: [:])
             try await app.testing().test(.GET, "/t/bangkrathum/contact") { form = try FormSession.from($0) }
             let victim = "Victim@Example.com"
             for i in 1...ContactController.perRecipient.limit {
-                let (status, _) = try await Self.send(app, form, peer: "198.51.100.\(i)", email: i == 2 ? victim.lowercased() : victim,
-                                                      tenant: i == 3 ? "nakhonpathom" : "bangkrathum")
+                let (status, _) = try await Self.send(
+                    app, form, peer: "198.51.100.\(i)", email: i == 2 ? victim.lowercased() : victim,
+                    tenant: i == 3 ? "nakhonpathom" : "bangkrathum")
                 #expect(status == .seeOther, "message \(i)")
             }
             let (status, html) = try await Self.send(app, form, peer: "198.51.100.200", email: victim)
@@ -122,9 +135,12 @@ struct ContactFlowTests {
                 for _ in 0..<6 {
                     group.addTask {
                         var status = HTTPStatus.internalServerError
-                        try await app.testing().test(.POST, "/t/bangrak/contact", headers: [
-                            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-                        ], body: ByteBuffer(string: body)) { status = $0.status }
+                        try await app.testing().test(
+                            .POST, "/t/bangrak/contact",
+                            headers: [
+                                "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+                            ], body: ByteBuffer(string: body)
+                        ) { status = $0.status }
                         return status
                     }
                 }
@@ -145,9 +161,12 @@ struct ContactFlowTests {
             var fields = form.fields.merging(Self.valid) { $1 }
             fields["_csrf"] = "forged"
             for (cookie, body) in [(form.cookie, formBody(fields)), ("", formBody(form.fields.merging(Self.valid) { $1 }))] {
-                try await app.testing().test(.POST, "/t/bangkrathum/contact", headers: [
-                    "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-                ], body: ByteBuffer(string: body)) { res in
+                try await app.testing().test(
+                    .POST, "/t/bangkrathum/contact",
+                    headers: [
+                        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+                    ], body: ByteBuffer(string: body)
+                ) { res in
                     #expect(res.status == .forbidden)
                     #expect(res.body.string.contains("แบบฟอร์มหมดอายุ"))
                 }
@@ -164,9 +183,12 @@ struct ContactFlowTests {
             var form = FormSession(cookie: "", csrf: "", fields: [:])
             try await app.testing().test(.GET, "/t/nakhonpathom/contact") { form = try FormSession.from($0) }
             let bad = ["name": "", "email": "not-an-email", "phone": "12ab", "subject": "ทดสอบ <script>", "body": String(repeating: "ก", count: 5001)]
-            try await app.testing().test(.POST, "/t/nakhonpathom/contact", headers: [
-                "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
-            ], body: ByteBuffer(string: formBody(form.fields.merging(bad) { $1 }))) { res in
+            try await app.testing().test(
+                .POST, "/t/nakhonpathom/contact",
+                headers: [
+                    "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
+                ], body: ByteBuffer(string: formBody(form.fields.merging(bad) { $1 }))
+            ) { res in
                 #expect(res.status == .unprocessableEntity)
                 let html = res.body.string
                 for message in ["กรุณากรอกชื่อ-นามสกุล", "รูปแบบอีเมลไม่ถูกต้อง", "หมายเลขโทรศัพท์ต้องเป็นตัวเลข", "รายละเอียดยาวเกิน"] {
@@ -188,9 +210,12 @@ struct ContactFlowTests {
             try await first.testing().test(.GET, "/t/bangrak/contact") { form = try FormSession.from($0) }
         }
         try await withApp(database, environment: env) { second, _ in
-            try await second.testing().test(.POST, "/t/bangrak/contact", headers: [
-                "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
-            ], body: ByteBuffer(string: formBody(form.fields.merging(Self.valid) { $1 }))) { res in
+            try await second.testing().test(
+                .POST, "/t/bangrak/contact",
+                headers: [
+                    "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
+                ], body: ByteBuffer(string: formBody(form.fields.merging(Self.valid) { $1 }))
+            ) { res in
                 #expect(res.status == .seeOther, "the second instance knows the first one's session and CSRF token")
             }
         }

@@ -1,10 +1,11 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// What an outsider, a citizen or a tenant admin may send. Every route the router lists is walked as the
 /// person who may use it, and each path parameter, query key, form field (read from the forms the pages
@@ -76,22 +77,27 @@ struct HostileInputTests {
     static let tenant = "bangkrathum"
     static let tenantHost = "bangkrathum.localhost"
 
-    @Test("every route answers hostile values with a 4xx or a page, never a 5xx, and the server stays up",
-          .timeLimit(.minutes(20)), arguments: TestDatabase.all)
+    @Test(
+        "every route answers hostile values with a 4xx or a page, never a 5xx, and the server stays up",
+        .timeLimit(.minutes(20)), arguments: TestDatabase.all)
     func walk(database: TestDatabase) async throws {
         let secret = "0123456789abcdef0123456789abcdef"
-        try await withApp(database, settings: [
-            "LINE_BANGKRATHUM_CHANNEL_SECRET": secret, "LINE_BANGKRATHUM_ACCESS_TOKEN": "hostile-test-token",
-            "LINE_API_BASE_URL": "http://127.0.0.1:9", "LINE_ACCESS_BASE_URL": "http://127.0.0.1:9",
-        ]) { app, _ in
+        try await withApp(
+            database,
+            settings: [
+                "LINE_BANGKRATHUM_CHANNEL_SECRET": secret, "LINE_BANGKRATHUM_ACCESS_TOKEN": "hostile-test-token",
+                "LINE_API_BASE_URL": "http://127.0.0.1:9", "LINE_ACCESS_BASE_URL": "http://127.0.0.1:9",
+            ]
+        ) { app, _ in
             // The API's per-address limits would answer most of the walk with 429 before the handlers read anything.
             app.open311Limits.readsPerAddress = .init(limit: 1_000_000, window: 60)
             app.open311Limits.writesPerAddress = .init(limit: 1_000_000, window: 60)
             app.open311Limits.writesPerKey = .init(limit: 1_000_000, window: 60)
             // People and things to reach the deepest code: a citizen with a petition, staff of every kind, a key.
             let client = try await CitizenFixtures.register(app, tenant: Self.tenant)
-            let account = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == Self.tenant)
-                .filter(\.$email == client.email).first())
+            let account = try #require(
+                try await CitizenAccount.query(on: app.db).filter(\.$tenantID == Self.tenant)
+                    .filter(\.$email == client.email).first())
             let petition = try await PetitionFixtures.file(app, citizen: account, tenant: Self.tenant)
             let apiKey = try await Open311Tests.key(app, tenant: Self.tenant)
             let staff = try await signedInStaff(app, tenant: nil, role: nil)
@@ -132,7 +138,8 @@ struct HostileInputTests {
             for route in routes where route.method == .GET {
                 let pattern = route.path.map(\.description)
                 guard let who = Self.who(pattern, method: route.method, access: access), who != .open311, who != .line,
-                      !pattern.contains("**") else { continue }
+                    !pattern.contains("**")
+                else { continue }
                 let (path, host) = Self.concrete(pattern, good)
                 try await app.testing().test(.GET, path, headers: Self.headers(principals[who]!, host: host)) { res in
                     if res.headers.contentType?.subType == "html" { forms += Self.forms(res.body.string) }
@@ -161,8 +168,9 @@ struct HostileInputTests {
             #expect(unplaced.isEmpty, "routes the hostile walk does not know how to reach: \(unplaced)")
             #expect(walk.routes.count >= 100, "routes walked: \(walk.routes.count)")
             let statuses = walk.byStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-            print("hostile input [\(database)]: \(walk.requests) requests, \(walk.routes.count) routes of \(app.routes.all.count), "
-                  + "\(walk.failures.count) × 5xx, 0 crashes (the process answered /healthz after every request); statuses \(statuses)")
+            print(
+                "hostile input [\(database)]: \(walk.requests) requests, \(walk.routes.count) routes of \(app.routes.all.count), "
+                    + "\(walk.failures.count) × 5xx, 0 crashes (the process answered /healthz after every request); statuses \(statuses)")
             if ProcessInfo.processInfo.environment["HOSTILE_TRACE"] != nil {
                 print(walk.perRoute.sorted { $0.value > $1.value }.prefix(40).map { "\($0.value) \($0.key)" }.joined(separator: "\n"))
             }
@@ -170,8 +178,9 @@ struct HostileInputTests {
         }
     }
 
-    @Test("NUL in a path, a query, a form or an API body: 400 with a Thai message (PostgreSQL cannot store it)",
-          arguments: TestDatabase.all)
+    @Test(
+        "NUL in a path, a query, a form or an API body: 400 with a Thai message (PostgreSQL cannot store it)",
+        arguments: TestDatabase.all)
     func nul(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let officer = try await signedInStaff(app, tenant: Self.tenant, role: .officer)
@@ -187,9 +196,11 @@ struct HostileInputTests {
             }
             // The API: with a key, a 400 naming the parameter in its own error format; a read takes it as not given.
             let key = try await Open311Tests.key(app, tenant: Self.tenant)
-            try await app.testing().test(.POST, "/t/\(Self.tenant)/open311/v2/requests.json",
-                                         headers: ["Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: "api_key=\(key)&service_code=street-light&description=a%00b")) { res in
+            try await app.testing().test(
+                .POST, "/t/\(Self.tenant)/open311/v2/requests.json",
+                headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "api_key=\(key)&service_code=street-light&description=a%00b")
+            ) { res in
                 #expect(res.status == .badRequest)
                 #expect(res.body.string.contains("\"code\":400") && res.body.string.contains("description"), "Open311's own error format: \(res.body.string)")
             }
@@ -250,8 +261,10 @@ struct HostileInputTests {
 
     // MARK: pages and forms
 
-    static func page(_ app: Application, _ walk: Walk, _ route: Route, _ p: [String], _ good: [String: String], _ who: Principal,
-                     forms: [(action: String, fields: [(String, String)])]) async throws {
+    static func page(
+        _ app: Application, _ walk: Walk, _ route: Route, _ p: [String], _ good: [String: String], _ who: Principal,
+        forms: [(action: String, fields: [(String, String)])]
+    ) async throws {
         let stream = route.method == .POST && Self.isUpload(p)
         // A tenant's pages on its own host name run the same handlers as under /t/{tenant}: fewer values there.
         let light = concrete(p, good).1 != nil
@@ -267,10 +280,13 @@ struct HostileInputTests {
         if route.method == .GET {
             for v in set {
                 let query = queryKeys.map { "\($0)=\(v)" }.joined(separator: "&")
-                let extra: HTTPHeaders = v.contains("%") || v.count > 200 ? [:] : [
-                    "Range": "bytes=\(v)-\(v)", "If-None-Match": v, "If-Modified-Since": v, "X-Request-ID": v, "Accept-Language": v,
-                    "X-Forwarded-For": v,
-                ]
+                let extra: HTTPHeaders =
+                    v.contains("%") || v.count > 200
+                    ? [:]
+                    : [
+                        "Range": "bytes=\(v)-\(v)", "If-None-Match": v, "If-Modified-Since": v, "X-Request-ID": v, "Accept-Language": v,
+                        "X-Forwarded-For": v,
+                    ]
                 try await send(app, walk, route, .GET, path + "?" + query, headers(who, host: host, extra: extra))
             }
             return
@@ -279,9 +295,11 @@ struct HostileInputTests {
         let regex = "^/" + p.map { $0.hasPrefix(":") ? "[^/]+" : NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "/") + "$"
         let prefix = p.first == SiteURL.tenantPrefix ? "" : "/t/\(tenant)"
         var fields: [(String, String)] = []
-        for form in forms where form.action.range(of: regex, options: .regularExpression) != nil
+        for form in forms
+        where form.action.range(of: regex, options: .regularExpression) != nil
             || (prefix + form.action).range(of: regex, options: .regularExpression) != nil
-            || ("/" + p.joined(separator: "/") != form.action && form.action.hasSuffix(path) && host != nil) {
+            || ("/" + p.joined(separator: "/") != form.action && form.action.hasSuffix(path) && host != nil)
+        {
             for f in form.fields where !fields.contains(where: { $0.0 == f.0 }) { fields.append(f) }
         }
         if fields.isEmpty { fields = [("action", "save"), ("status", "open"), ("note", "x"), ("page", "1"), ("id", "1")] }
@@ -291,18 +309,21 @@ struct HostileInputTests {
             // Every field hostile at once; then the CSRF token itself.
             try await send(app, walk, route, route.method, path, headers(who, host: host), body: formBody(who, names.map { ($0, v) }), stream: stream)
         }
-        try await send(app, walk, route, route.method, path, headers(who, host: host), body: "_csrf=%zz&" + names.map { "\($0)=1" }.joined(separator: "&"), stream: stream)
+        try await send(
+            app, walk, route, route.method, path, headers(who, host: host), body: "_csrf=%zz&" + names.map { "\($0)=1" }.joined(separator: "&"), stream: stream)
         // Numbers inside a field's name or value ("fields.3.key", "field-up:2"): each one replaced by extremes.
         for (name, value) in fields where !light && name != "_csrf" {
             for n in ["9223372036854775807", "-9223372036854775808", "99999999999999999999", "-1"] {
                 let rest = fields.filter { $0.0 != name && $0.0 != "_csrf" }.map { ($0.0, enc($0.1)) }
                 if let r = value.range(of: #"[0-9]+"#, options: .regularExpression) {
-                    try await send(app, walk, route, route.method, path, headers(who, host: host),
-                                   body: formBody(who, rest + [(name, enc(value.replacingCharacters(in: r, with: n)))]), stream: stream)
+                    try await send(
+                        app, walk, route, route.method, path, headers(who, host: host),
+                        body: formBody(who, rest + [(name, enc(value.replacingCharacters(in: r, with: n)))]), stream: stream)
                 }
                 if let r = name.range(of: #"[0-9]+"#, options: .regularExpression) {
-                    try await send(app, walk, route, route.method, path, headers(who, host: host),
-                                   body: formBody(who, rest + [(name.replacingCharacters(in: r, with: n), enc(value))]), stream: stream)
+                    try await send(
+                        app, walk, route, route.method, path, headers(who, host: host),
+                        body: formBody(who, rest + [(name.replacingCharacters(in: r, with: n), enc(value))]), stream: stream)
                 }
             }
         }
@@ -313,9 +334,11 @@ struct HostileInputTests {
             }
         }
         // Bodies that are not what the form sends.
-        for (type, body) in [("application/json", "{\"page\": 99999999999999999999}"), ("multipart/form-data; boundary=x", "--x\r\nbroken"),
-                             ("multipart/form-data", "no boundary"), ("application/x-www-form-urlencoded", "%zz=%&&==&a[b]=1&a[]=2"),
-                             ("text/plain", String(repeating: "A", count: 70_000))] {
+        for (type, body) in [
+            ("application/json", "{\"page\": 99999999999999999999}"), ("multipart/form-data; boundary=x", "--x\r\nbroken"),
+            ("multipart/form-data", "no boundary"), ("application/x-www-form-urlencoded", "%zz=%&&==&a[b]=1&a[]=2"),
+            ("text/plain", String(repeating: "A", count: 70_000)),
+        ] {
             var h = headers(who, host: host)
             h.replaceOrAdd(name: .contentType, value: type)
             try await send(app, walk, route, route.method, path, h, body: body, rawType: true)
@@ -334,8 +357,10 @@ struct HostileInputTests {
             "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"" + (file.map { "; filename=\"\($0)\"\r\nContent-Type: image/jpeg" } ?? "")
                 + "\r\n\r\n\(value)\r\n"
         }
-        let names = ["kind", "title", "image_0", "photo", "file", "attachment", "problem", "lamp_count", "light_location", "light_location_lat",
-                     "light_location_lng", "submission", "note"]
+        let names = [
+            "kind", "title", "image_0", "photo", "file", "attachment", "problem", "lamp_count", "light_location", "light_location_lat",
+            "light_location_lng", "submission", "note",
+        ]
         for v in ["99999999999999999999", "-1", "NaN", "\u{0}", "..\\..\\x", String(repeating: "ก", count: 5_000), "\r\n--\(boundary)--"] {
             var body = part("_csrf", who.csrf)
             for n in names { body += part(n, v) }
@@ -370,7 +395,8 @@ struct HostileInputTests {
                     let head = String(piece.prefix { $0 != ">" })
                     // Buttons sharing a name ("action") each carry their own value ("field-up:2"): keep each.
                     guard let name = attribute("name", in: head),
-                          !fields.contains(where: { $0.0 == name && (tag != "<button" || $0.1 == attribute("value", in: head)) }) else { continue }
+                        !fields.contains(where: { $0.0 == name && (tag != "<button" || $0.1 == attribute("value", in: head)) })
+                    else { continue }
                     var value = attribute("value", in: head) ?? ""
                     if tag == "<select", let option = piece.components(separatedBy: "<option").dropFirst().first {
                         value = attribute("value", in: String(option.prefix { $0 != ">" })) ?? ""
@@ -397,11 +423,15 @@ struct HostileInputTests {
         let (root, host) = concrete(Array(p.prefix { $0 != "**" }), good)
         var h: HTTPHeaders = ["Accept": "application/json"]
         if let host { h.add(name: .host, value: host) }
-        var endpoints = ["services.json", "services.xml", "requests.json", "requests.xml", "openapi.json", "services/street-light.json",
-                         "requests/\(good["number"]!).json"]
+        var endpoints = [
+            "services.json", "services.xml", "requests.json", "requests.xml", "openapi.json", "services/street-light.json",
+            "requests/\(good["number"]!).json",
+        ]
         for v in values { endpoints += ["services/\(v).json", "requests/\(v).xml", "\(v).json", "requests/\(v)"] }
-        let query = ["jurisdiction_id", "service_code", "start_date", "end_date", "status", "page", "page_size", "service_request_id", "lat",
-                     "long", "api_key"]
+        let query = [
+            "jurisdiction_id", "service_code", "start_date", "end_date", "status", "page", "page_size", "service_request_id", "lat",
+            "long", "api_key",
+        ]
         // The same dispatcher answers under /t/{tenant} and on the host name, at the root and below it: the
         // whole walk once, fewer values for the others.
         let full = p.contains("**") && p.first == SiteURL.tenantPrefix
@@ -419,14 +449,20 @@ struct HostileInputTests {
         }
         h.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
         guard route.method == .POST, full else {
-            for e in endpoints.prefix(7) + endpoints.suffix(8) { try await send(app, walk, route, route.method, "\(root)/\(e)", h, body: "api_key=\(key)", rawType: true) }
+            for e in endpoints.prefix(7) + endpoints.suffix(8) {
+                try await send(app, walk, route, route.method, "\(root)/\(e)", h, body: "api_key=\(key)", rawType: true)
+            }
             return
         }
-        let fields = ["service_code", "lat", "long", "address_string", "address_id", "email", "device_id", "account_id", "first_name",
-                      "last_name", "phone", "description", "media_url", "attribute[problem]", "attribute[lamp_count]", "attribute[light_location]",
-                      "jurisdiction_id"]
-        let valid = ["service_code": "street-light", "lat": "16.57", "long": "100.3", "description": "hostile", "attribute[problem]": "ไฟดับ",
-                     "attribute[lamp_count]": "1", "first_name": "ทดสอบ", "last_name": "ระบบ", "email": "a@example.com"]
+        let fields = [
+            "service_code", "lat", "long", "address_string", "address_id", "email", "device_id", "account_id", "first_name",
+            "last_name", "phone", "description", "media_url", "attribute[problem]", "attribute[lamp_count]", "attribute[light_location]",
+            "jurisdiction_id",
+        ]
+        let valid = [
+            "service_code": "street-light", "lat": "16.57", "long": "100.3", "description": "hostile", "attribute[problem]": "ไฟดับ",
+            "attribute[lamp_count]": "1", "first_name": "ทดสอบ", "last_name": "ระบบ", "email": "a@example.com",
+        ]
         for v in values {
             let all = (["api_key=\(key)"] + fields.map { "\(enc($0))=\(v)" }).joined(separator: "&")
             try await send(app, walk, route, route.method, "\(root)/requests.json", h, body: all, rawType: true)
@@ -451,11 +487,14 @@ struct HostileInputTests {
             try await send(app, walk, route, .POST, path, h, body: body, rawType: true)
         }
         let numbers = ["99999999999999999999", "-9223372036854775808", "9223372036854775807", "1e309", "-1", "0", "1.5", "null", "\"NaN\"", "[]", "{}"]
-        let strings = ["\"\"", "\"\\u0000\"", "\"\\r\\n\"", "\"\(String(repeating: "ก", count: 5_000))\"", "\"BKT-9999-999999\"",
-                       "\"สถานะ 99999999999999999999\"", "\"๙๙๙๙-๙๙๙๙๙๙๙\"", "123", "null", "[]", "{}"]
+        let strings = [
+            "\"\"", "\"\\u0000\"", "\"\\r\\n\"", "\"\(String(repeating: "ก", count: 5_000))\"", "\"BKT-9999-999999\"",
+            "\"สถานะ 99999999999999999999\"", "\"๙๙๙๙-๙๙๙๙๙๙๙\"", "123", "null", "[]", "{}",
+        ]
         for n in numbers {
             for type in ["message", "follow", "unfollow", "postback", "accountLink", "unknown"] {
-                try await post("""
+                try await post(
+                    """
                     {"destination":"U0","events":[{"type":"\(type)","mode":"active","timestamp":\(n),"webhookEventId":"01H\(Int.random(in: 0...999_999))",
                     "deliveryContext":{"isRedelivery":\(n == "0" ? "true" : "false")},"source":{"type":"user","userId":"U\(n.count)"},"replyToken":"r",
                     "message":{"type":"text","id":"1","text":"สถานะ"},"postback":{"data":"page=\(n)"},"link":{"result":"ok","nonce":"n"}}]}
@@ -464,7 +503,8 @@ struct HostileInputTests {
         }
         for s in strings {
             for type in ["message", "follow", "postback", "accountLink"] {
-                try await post("""
+                try await post(
+                    """
                     {"destination":\(s),"events":[{"type":"\(type)","mode":\(s),"timestamp":1700000000000,"webhookEventId":\(s),
                     "deliveryContext":{"isRedelivery":false},"source":{"type":"user","userId":\(s)},"replyToken":\(s),
                     "message":{"type":"text","id":\(s),"text":\(s)},"postback":{"data":\(s)},"link":{"result":\(s),"nonce":\(s)}}]}
@@ -479,8 +519,10 @@ struct HostileInputTests {
 
     // MARK: sending
 
-    static func send(_ app: Application, _ walk: Walk, _ route: Route, _ method: HTTPMethod, _ path: String, _ headers: HTTPHeaders,
-                     body: String? = nil, stream: Bool = false, rawType: Bool = false) async throws {
+    static func send(
+        _ app: Application, _ walk: Walk, _ route: Route, _ method: HTTPMethod, _ path: String, _ headers: HTTPHeaders,
+        body: String? = nil, stream: Bool = false, rawType: Bool = false
+    ) async throws {
         var h = headers
         if body != nil, !rawType { h.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded") }
         let name = "\(route.method) /\(route.path.map(\.description).joined(separator: "/"))"
@@ -529,18 +571,20 @@ struct Open311SchemathesisTests {
             let report = FileManager.default.temporaryDirectory.appendingPathComponent("schemathesis-\(UUID().uuidString).txt")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = ["run", "\(base)/openapi.json", "--url", base, "--checks", "all",
-                                 // Not these two, which judge how strict the validation is rather than whether the answers
-                                 // are right: the API is lenient where its document says so (an empty parameter is not
-                                 // given; with service_request_id every other filter is ignored), and stricter than
-                                 // JSON Schema's date-time in corners no client sends (offsets beyond ±14:00, year 0306).
-                                 "--exclude-checks", "negative_data_rejection,positive_data_acceptance",
-                                 // Speed is measured in `make bench`: here the server shares two cores with ~50 suites
-                                 // (a 403 once took 10.9 s, past schemathesis's default 10 s limit).
-                                 "--max-response-time", "120",
-                                 "--max-examples", "60", "--workers", "1", "--phases", "examples,coverage,fuzzing",
-                                 "--suppress-health-check", "all", "--no-color", "--request-timeout", "20",
-                                 "--header", "Accept: application/json"]
+            process.arguments = [
+                "run", "\(base)/openapi.json", "--url", base, "--checks", "all",
+                // Not these two, which judge how strict the validation is rather than whether the answers
+                // are right: the API is lenient where its document says so (an empty parameter is not
+                // given; with service_request_id every other filter is ignored), and stricter than
+                // JSON Schema's date-time in corners no client sends (offsets beyond ±14:00, year 0306).
+                "--exclude-checks", "negative_data_rejection,positive_data_acceptance",
+                // Speed is measured in `make bench`: here the server shares two cores with ~50 suites
+                // (a 403 once took 10.9 s, past schemathesis's default 10 s limit).
+                "--max-response-time", "120",
+                "--max-examples", "60", "--workers", "1", "--phases", "examples,coverage,fuzzing",
+                "--suppress-health-check", "all", "--no-color", "--request-timeout", "20",
+                "--header", "Accept: application/json",
+            ]
             // A fixed seed keeps CI repeatable; SCHEMATHESIS_SEED=random explores (or give another number).
             let seed = ProcessInfo.processInfo.environment["SCHEMATHESIS_SEED"] ?? "20261206"
             if seed != "random" { process.arguments! += ["--seed", seed] }
@@ -556,8 +600,10 @@ struct Open311SchemathesisTests {
             await app.server.shutdown()
             let text = (try? String(contentsOf: report, encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(at: report)
-            let summary = text.split(separator: "\n").filter { $0.contains("passed") || $0.contains("failed") || $0.contains("Test cases")
-                || $0.contains("generated") || $0.contains("API Operations") }
+            let summary = text.split(separator: "\n").filter {
+                $0.contains("passed") || $0.contains("failed") || $0.contains("Test cases")
+                    || $0.contains("generated") || $0.contains("API Operations")
+            }
             print("schemathesis [\(database)]: " + summary.suffix(6).joined(separator: " | "))
             #expect(process.terminationStatus == 0, "schemathesis found problems:\n\(text.suffix(6_000))")
             // It ran: a count of generated cases, all passed.

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -7,6 +6,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The identity toolkit shared by staff and citizens: one table of single-use links (and the migration that
 /// moved the old rows into it), one serialisation of the sign-in session (and the old rows it still reads).
@@ -18,14 +19,16 @@ struct IdentityToolkitTests {
 
     private static func tables(_ app: Application) async throws -> Set<String> {
         let sql = try #require(app.db as? any SQLDatabase)
-        let query: SQLQueryString = sql.dialect.name == "sqlite"
+        let query: SQLQueryString =
+            sql.dialect.name == "sqlite"
             ? "SELECT name AS t FROM sqlite_master WHERE type = 'table'"
             : "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema()"
         return Set(try await sql.raw(query).all().map { try $0.decode(column: "t", as: String.self) })
     }
 
-    @Test("links written before the upgrade: a live one still works after it, a used or expired one does not; the revert moves them back",
-          arguments: TestDatabase.all)
+    @Test(
+        "links written before the upgrade: a live one still works after it, a used or expired one does not; the revert moves them back",
+        arguments: TestDatabase.all)
     func tokensMoved(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let (staff, _) = try await StaffFixtures.account(app, username: "before.upgrade")
@@ -49,20 +52,24 @@ struct IdentityToolkitTests {
                 (staffExpired, "reset", Optional(staffID), now.addingTimeInterval(-60), Date?.none),
                 (setupLive, "setup", UUID?.none, now.addingTimeInterval(3600), Date?.none),
             ] {
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO staff_tokens (id, purpose, staff_id, token_hash, expires_at, used_at, created_at)
                     VALUES (\(bind: UUID()), \(bind: purpose), \(bind: owner), \(bind: RandomToken.hash(t)), \(bind: expires), \(bind: used), \(bind: now.addingTimeInterval(-120)))
-                    """).run()
+                    """
+                ).run()
             }
             for (t, expires, used) in [
                 (citizenLive, now.addingTimeInterval(5 * 60), Date?.none),
                 (citizenUsed, now.addingTimeInterval(5 * 60), Optional(now.addingTimeInterval(-30))),
                 (citizenExpired, now.addingTimeInterval(-1), Date?.none),
             ] {
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO citizen_tokens (id, tenant_id, citizen_id, purpose, token_hash, expires_at, used_at, created_at)
                     VALUES (\(bind: UUID()), 'bangkrathum', \(bind: citizenID), 'reset', \(bind: RandomToken.hash(t)), \(bind: expires), \(bind: used), \(bind: now.addingTimeInterval(-120)))
-                    """).run()
+                    """
+                ).run()
             }
 
             // The upgrade.
@@ -82,9 +89,11 @@ struct IdentityToolkitTests {
                 #expect(res.status == .ok)
                 form = try FormSession.from(res)
             }
-            try await app.testing().test(.POST, "/backoffice/reset-password/\(staffLive)",
-                                         headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": form.csrf, "password": "Moved#Link2569", "confirm": "Moved#Link2569"]))) { res in
+            try await app.testing().test(
+                .POST, "/backoffice/reset-password/\(staffLive)",
+                headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": form.csrf, "password": "Moved#Link2569", "confirm": "Moved#Link2569"]))
+            ) { res in
                 #expect(res.status == .seeOther)
                 #expect(res.headers.first(name: .location) == "/backoffice/login?reset=1")
             }
@@ -100,9 +109,11 @@ struct IdentityToolkitTests {
                 #expect(res.status == .ok)
                 form = try FormSession.from(res)
             }
-            try await app.testing().test(.POST, "/t/bangkrathum/reset-password/\(citizenLive)",
-                                         headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": form.csrf, "password": "Moved#Link2569", "passwordConfirm": "Moved#Link2569"]))) { res in
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/reset-password/\(citizenLive)",
+                headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": form.csrf, "password": "Moved#Link2569", "passwordConfirm": "Moved#Link2569"]))
+            ) { res in
                 #expect(res.status == .seeOther)
             }
             #expect(try await CitizenFixtures.signIn(app, nationalID: citizen.nationalID, password: "Moved#Link2569") != nil)
@@ -119,8 +130,10 @@ struct IdentityToolkitTests {
 
     /// A session row as the code before the one format wrote it: staff under five `staff*` keys, a citizen under
     /// `citizen.<slug>` as `id|epoch|started|seen`.
-    private static func legacyRow(_ app: Application, staff: StaffAccount?, citizen: CitizenAccount?, seen: Date, started: Date,
-                                  staffEpoch: Int? = nil) async throws -> String {
+    private static func legacyRow(
+        _ app: Application, staff: StaffAccount?, citizen: CitizenAccount?, seen: Date, started: Date,
+        staffEpoch: Int? = nil
+    ) async throws -> String {
         var data = SessionData()
         if let staff {
             data["staff"] = try staff.requireID().uuidString
@@ -130,22 +143,25 @@ struct IdentityToolkitTests {
             data["staff_seen"] = String(seen.timeIntervalSince1970)
         }
         if let citizen {
-            data["citizen.bangkrathum"] = "\(try citizen.requireID().uuidString)|\(citizen.sessionEpoch)|\(started.timeIntervalSince1970)|\(seen.timeIntervalSince1970)"
+            data["citizen.bangkrathum"] =
+                "\(try citizen.requireID().uuidString)|\(citizen.sessionEpoch)|\(started.timeIntervalSince1970)|\(seen.timeIntervalSince1970)"
         }
         let id = SessionStore.newID()
         try await SessionRow(key: id, data: data, expiresAt: Date().addingTimeInterval(3600)).create(on: app.db)
         return "eservice_session=\(id.string)"
     }
 
-    @Test("a session row written in the old format still signs staff and citizens in, and is rewritten in the one format",
-          arguments: TestDatabase.all)
+    @Test(
+        "a session row written in the old format still signs staff and citizens in, and is rewritten in the one format",
+        arguments: TestDatabase.all)
     func oldSessionsStillSignIn(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let (staff, _) = try await StaffFixtures.account(app, username: "old.session", grants: [("bangkrathum", .officer)])
             _ = try await CitizenFixtures.register(app)
             let citizen = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == "bangkrathum").first())
             let now = Date()
-            let cookie = try await Self.legacyRow(app, staff: staff, citizen: citizen, seen: now.addingTimeInterval(-5 * 60), started: now.addingTimeInterval(-3600))
+            let cookie = try await Self.legacyRow(
+                app, staff: staff, citizen: citizen, seen: now.addingTimeInterval(-5 * 60), started: now.addingTimeInterval(-3600))
 
             // The same browser, after the upgrade: still signed in to the back office and to the tenant's site.
             try await app.testing().test(.GET, "/backoffice/t/bangkrathum/", headers: ["Cookie": cookie]) { res in
@@ -155,19 +171,23 @@ struct IdentityToolkitTests {
                 #expect(res.status == .ok, "citizen still signed in: \(res.status)")
             }
             // The idle clocks moved, so the row was written again: in the one format, without the old keys.
-            let row = try #require(try await SessionRow.query(on: app.db).filter(\.$key == SessionID(string: String(cookie.dropFirst("eservice_session=".count)))).first())
+            let row = try #require(
+                try await SessionRow.query(on: app.db).filter(\.$key == SessionID(string: String(cookie.dropFirst("eservice_session=".count)))).first())
             let keys = Set(row.data.snapshot.keys)
             #expect(keys.isSuperset(of: ["signin.staff", "signin.citizen.bangkrathum"]), "\(keys)")
             #expect(keys.isDisjoint(with: ["staff", "staff_stage", "staff_epoch", "staff_login", "staff_seen", "citizen.bangkrathum"]), "\(keys)")
             let staffSignIn = try #require(SignInSessions.read(row.data, .staff))
-            #expect(staffSignIn.accountID == staff.id && staffSignIn.stage == .signedIn && abs(staffSignIn.started.timeIntervalSince(now.addingTimeInterval(-3600))) < 1,
-                    "the sign-in keeps its start, so the absolute limit still counts from it")
+            #expect(
+                staffSignIn.accountID == staff.id && staffSignIn.stage == .signedIn
+                    && abs(staffSignIn.started.timeIntervalSince(now.addingTimeInterval(-3600))) < 1,
+                "the sign-in keeps its start, so the absolute limit still counts from it")
             #expect(abs(row.expiresAt.timeIntervalSince(Date().addingTimeInterval(SignInPolicy.citizenSession.idle))) < 60, "expiry from the longer sign-in")
 
             // The old format is held to the same rules: a moved epoch, an idle limit passed.
             let stale = try await Self.legacyRow(app, staff: staff, citizen: nil, seen: now, started: now, staffEpoch: staff.sessionEpoch + 1)
             try await app.testing().test(.GET, "/backoffice/t/bangkrathum/", headers: ["Cookie": stale]) { #expect($0.status == .seeOther) }
-            let idle = try await Self.legacyRow(app, staff: staff, citizen: citizen, seen: now.addingTimeInterval(-61 * 60), started: now.addingTimeInterval(-62 * 60))
+            let idle = try await Self.legacyRow(
+                app, staff: staff, citizen: citizen, seen: now.addingTimeInterval(-61 * 60), started: now.addingTimeInterval(-62 * 60))
             try await app.testing().test(.GET, "/backoffice/t/bangkrathum/", headers: ["Cookie": idle]) { #expect($0.status == .seeOther) }
             try await app.testing().test(.GET, "/t/bangkrathum/account", headers: ["Cookie": idle]) { #expect($0.status == .seeOther) }
         }

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The tenant's LINE Official Account, against a LINE-compatible server that validates every body with the
 /// official SDK's models, with webhook bodies built and signed by the SDK's own rules.
@@ -27,8 +28,10 @@ struct LineTests {
     /// The link page's form: its redirect to LINE's dialog carries the nonce.
     static func nonce(_ app: Application, _ client: CitizenClient, linkToken: String) async throws -> String {
         var location = ""
-        try await app.testing().test(.POST, "/t/\(tenant)/line/link", headers: client.form(["linkToken": linkToken]).0,
-                                     body: client.form(["linkToken": linkToken]).1) { res in
+        try await app.testing().test(
+            .POST, "/t/\(tenant)/line/link", headers: client.form(["linkToken": linkToken]).0,
+            body: client.form(["linkToken": linkToken]).1
+        ) { res in
             #expect(res.status == .seeOther)
             location = res.headers.first(name: .location) ?? ""
         }
@@ -42,8 +45,9 @@ struct LineTests {
         try await OutboxStore.allJobs(on: app.db).filter { $0.kind == kind }
     }
 
-    @Test("the webhook checks LINE's signature (missing, wrong, body changed: 401, nothing kept) and handles a redelivered event once",
-          arguments: TestDatabase.all)
+    @Test(
+        "the webhook checks LINE's signature (missing, wrong, body changed: 401, nothing kept) and handles a redelivered event once",
+        arguments: TestDatabase.all)
     func webhook(database: TestDatabase) async throws {
         let line = try LINEServer()
         defer { line.stop() }
@@ -53,8 +57,9 @@ struct LineTests {
             #expect(try await LineTestSupport.post(app, follow, signature: "") == .unauthorized, "no signature")
             let wrong = LineSignature.sign(Array(follow.body.utf8), secret: "another-channel-secret")
             #expect(try await LineTestSupport.post(app, follow, signature: wrong) == .unauthorized, "another channel's secret")
-            #expect(try await LineTestSupport.post(app, follow, body: follow.body.replacingOccurrences(of: "\"follow\"", with: "\"unfollow\"")) == .unauthorized,
-                    "the body changed after signing")
+            #expect(
+                try await LineTestSupport.post(app, follow, body: follow.body.replacingOccurrences(of: "\"follow\"", with: "\"unfollow\"")) == .unauthorized,
+                "the body changed after signing")
             #expect(try await LineTestSupport.post(app, follow, signature: "not base64!") == .unauthorized)
             #expect(try await OutboxStore.allJobs(on: app.db).isEmpty, "nothing is processed")
             #expect(try await LineStore.rejections(tenant: Self.tenant, since: Date().addingTimeInterval(-7200), on: app.db).count == 4)
@@ -65,7 +70,9 @@ struct LineTests {
             #expect(try await Self.jobs(app, kind: "line.event").count == 1, "one job per webhookEventId")
             try await LineTestSupport.drain(app)
             let sql = try #require(app.db as? any SQLDatabase)
-            let kept = try await sql.raw("SELECT payload FROM outbox_jobs WHERE kind = 'line.event'").all().map { try $0.decode(column: "payload", as: String.self) }
+            let kept = try await sql.raw("SELECT payload FROM outbox_jobs WHERE kind = 'line.event'").all().map {
+                try $0.decode(column: "payload", as: String.self)
+            }
             #expect(kept == ["{}"], "the event's content is not kept once handled (its key is)")
             #expect(try await LineStore.user(tenant: Self.tenant, userID: user, on: app.db)?.following == true)
             let delivered = try await line.delivered(app)
@@ -74,9 +81,12 @@ struct LineTests {
 
             // A body that is signed but not a webhook; LINE's "verify" call with no events; a tenant without LINE.
             let junk = "{\"events\": 5}"
-            #expect(try await LineTestSupport.post(app, follow, signature: LineSignature.sign(Array(junk.utf8), secret: LINEServer.secret), body: junk) == .badRequest)
+            #expect(
+                try await LineTestSupport.post(app, follow, signature: LineSignature.sign(Array(junk.utf8), secret: LINEServer.secret), body: junk)
+                    == .badRequest)
             let empty = #"{"destination":"U00000000000000000000000000000000","events":[]}"#
-            #expect(try await LineTestSupport.post(app, follow, signature: LineSignature.sign(Array(empty.utf8), secret: LINEServer.secret), body: empty) == .ok)
+            #expect(
+                try await LineTestSupport.post(app, follow, signature: LineSignature.sign(Array(empty.utf8), secret: LINEServer.secret), body: empty) == .ok)
             #expect(try await LineTestSupport.post(app, follow, tenant: "bangrak") == .notFound)
         }
     }
@@ -87,9 +97,13 @@ struct LineTests {
         defer { line.stop() }
         try await withApp(database, settings: line.settings) { app, _ in
             let user = LineWebhookFixture.user(2), stranger = LineWebhookFixture.user(3)
-            _ = try await LineTestSupport.post(app, try LineWebhookFixture.make([["type": "follow", "user": stranger],
-                                                                                 ["type": "message", "user": stranger, "text": "สถานะ"],
-                                                                                 ["type": "message", "user": stranger, "text": "สวัสดีครับ"]]))
+            _ = try await LineTestSupport.post(
+                app,
+                try LineWebhookFixture.make([
+                    ["type": "follow", "user": stranger],
+                    ["type": "message", "user": stranger, "text": "สถานะ"],
+                    ["type": "message", "user": stranger, "text": "สวัสดีครับ"],
+                ]))
             try await LineTestSupport.drain(app)
             var texts = try await line.delivered(app).flatMap(\.texts)
             #expect(texts.contains { $0.contains("ยังไม่ได้เชื่อมบัญชี") }, "no statuses for a LINE user who has not linked: \(texts)")
@@ -103,12 +117,14 @@ struct LineTests {
                 guard let d = c.wholeNumberValue, c.isASCII else { return String(c) }
                 return String(UnicodeScalar(0x0E50 + d)!)
             }.joined()
-            _ = try await LineTestSupport.post(app, try LineWebhookFixture.make([
-                ["type": "message", "user": user, "text": "status"],
-                ["type": "message", "user": user, "text": "ขอดูคำร้อง \(thaiDigits) ครับ"],
-                ["type": "message", "user": user, "text": other.number],
-                ["type": "postback", "user": user, "data": "action=status"],
-            ]))
+            _ = try await LineTestSupport.post(
+                app,
+                try LineWebhookFixture.make([
+                    ["type": "message", "user": user, "text": "status"],
+                    ["type": "message", "user": user, "text": "ขอดูคำร้อง \(thaiDigits) ครับ"],
+                    ["type": "message", "user": user, "text": other.number],
+                    ["type": "postback", "user": user, "data": "action=status"],
+                ]))
             try await LineTestSupport.drain(app)
             texts = try await line.delivered(app).suffix(4).flatMap(\.texts)
             #expect(texts.count == 4)
@@ -126,8 +142,9 @@ struct LineTests {
         }
     }
 
-    @Test("account link: the link page after sign-in, a single-use nonce, LINE's accountLink event; a reused or unknown nonce does nothing; unlink",
-          arguments: TestDatabase.all)
+    @Test(
+        "account link: the link page after sign-in, a single-use nonce, LINE's accountLink event; a reused or unknown nonce does nothing; unlink",
+        arguments: TestDatabase.all)
     func linking(database: TestDatabase) async throws {
         let line = try LINEServer()
         defer { line.stop() }
@@ -151,26 +168,32 @@ struct LineTests {
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("นางสาวสมศรี ใจดี") && res.body.string.contains("ยืนยันการเชื่อมบัญชี"))
                 #expect(res.body.string.contains("name=\"linkToken\" value=\"\(token)\""))
-                #expect(res.headers.first(name: "Content-Security-Policy")?.contains("form-action 'self' https://access.line.me;") == true,
-                        "the browser may follow the confirm button's redirect to LINE's dialog")
+                #expect(
+                    res.headers.first(name: "Content-Security-Policy")?.contains("form-action 'self' https://access.line.me;") == true,
+                    "the browser may follow the confirm button's redirect to LINE's dialog")
             }
             try await app.testing().test(.GET, "/t/bangkrathum/line/link?linkToken=%22%3E%3Cscript%3E", headers: client.headers) { res in
                 #expect(res.status == .badRequest && res.body.string.contains("ลิงก์เชื่อมบัญชีไม่ถูกต้อง") && !res.body.string.contains("<script>"))
             }
             // A form without the CSRF token is refused.
-            try await app.testing().test(.POST, "/t/bangkrathum/line/link", headers: ["Cookie": client.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: "linkToken=\(token)")) { res in
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/line/link", headers: ["Cookie": client.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "linkToken=\(token)")
+            ) { res in
                 #expect(res.status == .forbidden)
             }
             let nonce = try await Self.nonce(app, client, linkToken: token)
-            #expect(try await LineStore.link(tenant: "bangrak", nonce: nonce, userID: intruder, now: Date(), on: app.db) == nil,
-                    "another tenant's accountLink cannot use this tenant's nonce")
+            #expect(
+                try await LineStore.link(tenant: "bangrak", nonce: nonce, userID: intruder, now: Date(), on: app.db) == nil,
+                "another tenant's accountLink cannot use this tenant's nonce")
 
             // Unknown nonce, a failed link, then the real one; then the same nonce again for someone else.
-            _ = try await LineTestSupport.post(app, try LineWebhookFixture.make([
-                ["type": "accountLink", "user": intruder, "result": "ok", "nonce": "made-up-nonce-000000000000"],
-                ["type": "accountLink", "user": user, "result": "failed", "nonce": nonce],
-            ]))
+            _ = try await LineTestSupport.post(
+                app,
+                try LineWebhookFixture.make([
+                    ["type": "accountLink", "user": intruder, "result": "ok", "nonce": "made-up-nonce-000000000000"],
+                    ["type": "accountLink", "user": user, "result": "failed", "nonce": nonce],
+                ]))
             try await LineTestSupport.drain(app)
             #expect(try await LineStore.linked(tenant: Self.tenant, citizenID: try account.requireID(), on: app.db) == nil, "nothing linked yet")
             _ = try await LineTestSupport.post(app, try LineWebhookFixture.make([["type": "accountLink", "user": user, "result": "ok", "nonce": nonce]]))
@@ -197,8 +220,9 @@ struct LineTests {
         }
     }
 
-    @Test("pushes: filing “สำเร็จ”, status changes, completion, identity result, as the citizen chose; retry key; 5xx and 429 retried, 4xx fails with LINE's reason",
-          arguments: TestDatabase.all)
+    @Test(
+        "pushes: filing “สำเร็จ”, status changes, completion, identity result, as the citizen chose; retry key; 5xx and 429 retried, 4xx fails with LINE's reason",
+        arguments: TestDatabase.all)
     func pushes(database: TestDatabase) async throws {
         let line = try LINEServer()
         defer { line.stop() }
@@ -207,8 +231,9 @@ struct LineTests {
             let (client, account) = try await Self.linkedCitizen(app, line, user: user)
             let t = try Tenant.named(Self.tenant, in: app)
             let (menu, service) = try #require(t.service("street-light"))
-            let filing = PetitionStore.Filing(tenant: t, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
-                                              formVersion: 1, answersJSON: try PetitionFixtures.answersJSON(), attachments: [], submissionKey: "line-push-1")
+            let filing = PetitionStore.Filing(
+                tenant: t, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
+                formVersion: 1, answersJSON: try PetitionFixtures.answersJSON(), attachments: [], submissionKey: "line-push-1")
             let p = try await PetitionStore.file(filing, linkBase: NoticeTestSupport.linkBase, on: app.db).petition
             try await NoticeTestSupport.run(app)  // the notifier: the filing's event becomes an e-mail and a push
             let emails = try await Self.jobs(app, kind: "email").count, pushJobs = try await Self.jobs(app, kind: "line.push").count
@@ -244,18 +269,21 @@ struct LineTests {
             #expect(page.contains("ระบบแจ้งผู้ยื่นทางอีเมลและLINE"), "completion: the e-mail always, LINE as chosen")
             try await LineTestSupport.drain(app)
             pushes = try await line.delivered(app).filter { $0.kind == "push" }
-            #expect(pushes.map { $0.texts.first ?? "" } == [
-                "ยื่นคำร้องสำเร็จ เลขที่ \(p.number) (\(p.serviceName)) – เทศบาลตำบลบางกระทุ่ม",
-                "คำร้อง \(p.number): เจ้าหน้าที่รับเรื่อง – เทศบาลตำบลบางกระทุ่ม",
-                "คำร้อง \(p.number): ดำเนินการสำเร็จ – เทศบาลตำบลบางกระทุ่ม",
-            ])
+            #expect(
+                pushes.map { $0.texts.first ?? "" } == [
+                    "ยื่นคำร้องสำเร็จ เลขที่ \(p.number) (\(p.serviceName)) – เทศบาลตำบลบางกระทุ่ม",
+                    "คำร้อง \(p.number): เจ้าหน้าที่รับเรื่อง – เทศบาลตำบลบางกระทุ่ม",
+                    "คำร้อง \(p.number): ดำเนินการสำเร็จ – เทศบาลตำบลบางกระทุ่ม",
+                ])
             #expect(Set(pushes.compactMap(\.retry_key)).count == 3)
 
             // Identity result; LINE answers 500, then 429 (Retry-After 1), then takes it: delivered once.
             try await line.script(app, #"{"push":[{"status":500},{"status":429,"retry_after":1}]}"#)
             try await app.db.writeTransaction { db in
-                try await IdentityDecided(citizenID: try account.requireID(), approved: false, reason: "ภาพไม่ชัด", identityVersion: 101,
-                                          linkBase: NoticeTestSupport.linkBase).record(tenant: t, on: db)
+                try await IdentityDecided(
+                    citizenID: try account.requireID(), approved: false, reason: "ภาพไม่ชัด", identityVersion: 101,
+                    linkBase: NoticeTestSupport.linkBase
+                ).record(tenant: t, on: db)
             }
             var clock = Date()
             for _ in 0..<4 {
@@ -271,8 +299,10 @@ struct LineTests {
             // A 400 is not tried again: the job fails with LINE's reason.
             try await line.script(app, #"{"push":[{"status":400,"message":"The user hasn't added the LINE Official Account as a friend."}]}"#)
             try await app.db.writeTransaction { db in
-                try await IdentityDecided(citizenID: try account.requireID(), approved: true, reason: nil, identityVersion: 102,
-                                          linkBase: NoticeTestSupport.linkBase).record(tenant: t, on: db)
+                try await IdentityDecided(
+                    citizenID: try account.requireID(), approved: true, reason: nil, identityVersion: 102,
+                    linkBase: NoticeTestSupport.linkBase
+                ).record(tenant: t, on: db)
             }
             try await LineTestSupport.drain(app)
             let failed = try await OutboxStore.allJobs(status: .failed, on: app.db)
@@ -291,8 +321,9 @@ struct LineTests {
         }
     }
 
-    @Test("a hostile Retry-After from LINE's side (NaN, 1e309, twenty digits) is ignored: the worker keeps running and retries",
-          arguments: TestDatabase.all)
+    @Test(
+        "a hostile Retry-After from LINE's side (NaN, 1e309, twenty digits) is ignored: the worker keeps running and retries",
+        arguments: TestDatabase.all)
     func hostileRetryAfter(database: TestDatabase) async throws {
         let line = try LINEServer()
         defer { line.stop() }
@@ -302,7 +333,8 @@ struct LineTests {
             _ = try await Self.linkedCitizen(app, line, user: user)
             try await LineTestSupport.drain(app)
             let before = try await line.requests(app).count
-            try await line.script(app, #"{"push":[{"status":429,"retry_after":"NaN"},{"status":429,"retry_after":"1e309"},{"status":429,"retry_after":"99999999999999999999"}]}"#)
+            try await line.script(
+                app, #"{"push":[{"status":429,"retry_after":"NaN"},{"status":429,"retry_after":"1e309"},{"status":429,"retry_after":"99999999999999999999"}]}"#)
             try await app.db.writeTransaction { db in
                 try await LinePushMessage(to: user, messages: [.text("ทดสอบ")], key: "hostile-retry-after").enqueue(tenant: t, on: db)
             }
@@ -318,8 +350,9 @@ struct LineTests {
         }
     }
 
-    @Test("a worker process killed mid-delivery: another takes its jobs when the lease runs out; every push arrives, none twice",
-          arguments: TestDatabase.all)
+    @Test(
+        "a worker process killed mid-delivery: another takes its jobs when the lease runs out; every push arrives, none twice",
+        arguments: TestDatabase.all)
     func killedWorker(database: TestDatabase) async throws {
         let binary = Repo.path(".build/debug/eservice")
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the server first (swift build)")
@@ -371,8 +404,9 @@ struct LineTests {
         }
     }
 
-    @Test("back office: the channel's health, linked users and failed pushes; settings name environment variables, never secrets",
-          arguments: TestDatabase.all)
+    @Test(
+        "back office: the channel's health, linked users and failed pushes; settings name environment variables, never secrets",
+        arguments: TestDatabase.all)
     func channelPage(database: TestDatabase) async throws {
         let line = try LINEServer()
         defer { line.stop() }
@@ -396,7 +430,8 @@ struct LineTests {
             #expect(html.contains("แจ้งเปลี่ยนสถานะคำร้อง") && html.contains("Failed to send messages"), "failed pushes with LINE's reason")
             #expect(!html.contains(LINEServer.secret) && !html.contains(LINEServer.token), "secrets are never shown")
             #expect(html.contains("value=\"2001234567\""))
-            #expect(html.contains("<code>LINE_BANGKRATHUM_CHANNEL_SECRET</code>") && html.contains("<code>LINE_BANGKRATHUM_ACCESS_TOKEN</code>")
+            #expect(
+                html.contains("<code>LINE_BANGKRATHUM_CHANNEL_SECRET</code>") && html.contains("<code>LINE_BANGKRATHUM_ACCESS_TOKEN</code>")
                     && html.contains("ตั้งค่าแล้ว"), "the two variables the channel reads, and that each is set")
             #expect(!html.contains("name=\"secret_env\"") && !html.contains("name=\"token_env\""), "the names are not the admin's to choose")
 
@@ -411,19 +446,22 @@ struct LineTests {
                 #expect(res.status == .seeOther)
             }
             let saved = try #require(try Tenant.named(Self.tenant, in: app).config.line)
-            #expect(saved.channelID == "2009999999" && saved.envNames(slug: Self.tenant) == ("LINE_BANGKRATHUM_CHANNEL_SECRET", "LINE_BANGKRATHUM_ACCESS_TOKEN"))
+            #expect(
+                saved.channelID == "2009999999" && saved.envNames(slug: Self.tenant) == ("LINE_BANGKRATHUM_CHANNEL_SECRET", "LINE_BANGKRATHUM_ACCESS_TOKEN"))
             (_, html) = try await PetitionFixtures.page(app, admin, path)
             #expect(html.contains("บันทึกการตั้งค่าช่องทาง LINE แล้ว") && html.contains("พร้อมใช้งาน") && !html.contains("LINE_OTHER"))
-            #expect(try await LineTestSupport.post(app, try LineWebhookFixture.make([["type": "follow", "user": LineWebhookFixture.user(9)]])) == .ok,
-                    "the channel still reads its own secret")
+            #expect(
+                try await LineTestSupport.post(app, try LineWebhookFixture.make([["type": "follow", "user": LineWebhookFixture.user(9)]])) == .ok,
+                "the channel still reads its own secret")
             let audit = try await AuditLog.list(.init(tenants: [Self.tenant]), on: app.db)
             #expect(audit.contains { $0.action == .lineSettingsChanged && $0.detail.contains("2009999999") })
             #expect(audit.contains { $0.action == .lineLinked })
         }
     }
 
-    @Test("the identity check's result reaches LINE through the officer's decision, and e-mail only if the citizen wants it",
-          arguments: TestDatabase.all)
+    @Test(
+        "the identity check's result reaches LINE through the officer's decision, and e-mail only if the citizen wants it",
+        arguments: TestDatabase.all)
     func identityResult(database: TestDatabase) async throws {
         let line = try LINEServer()
         defer { line.stop() }
@@ -435,11 +473,14 @@ struct LineTests {
             try await app.testing().test(.POST, "/t/bangkrathum/account/identity", headers: h, body: b) { res in #expect(res.status == .seeOther) }
             // LINE only for the identity result.
             let (h2, b2) = client.form(["line_identity": "1"])
-            try await app.testing().test(.POST, "/t/bangkrathum/account/profile/notifications", headers: h2, body: b2) { res in #expect(res.status == .seeOther) }
+            try await app.testing().test(.POST, "/t/bangkrathum/account/profile/notifications", headers: h2, body: b2) { res in #expect(res.status == .seeOther)
+            }
             let emailsBefore = try await Self.jobs(app, kind: "email").count
             let officer = try await signedInStaff(app, tenant: Self.tenant, role: .officer)
-            try await post(app, "/backoffice/t/bangkrathum/identity/\(try account.requireID().uuidString.lowercased())", officer,
-                           ["decision": "reject", "reason": "ภาพหน้าบัตรไม่ชัด", "identityVersion": "1"]) { res in
+            try await post(
+                app, "/backoffice/t/bangkrathum/identity/\(try account.requireID().uuidString.lowercased())", officer,
+                ["decision": "reject", "reason": "ภาพหน้าบัตรไม่ชัด", "identityVersion": "1"]
+            ) { res in
                 #expect(res.status == .seeOther)
             }
             #expect(try await Self.jobs(app, kind: "email").count == emailsBefore, "no e-mail: the citizen chose LINE only")
@@ -460,9 +501,13 @@ struct LineTests {
         let long = String(repeating: "ที่", count: 300)
         let cut = long.linePrefix(utf16: 400)
         #expect(cut.utf16.count <= 400 && cut.utf16.count >= 398 && long.hasPrefix(cut))
-        #expect(LinePushMessage.retryKey(for: "a") == LinePushMessage.retryKey(for: "a") && LinePushMessage.retryKey(for: "a") != LinePushMessage.retryKey(for: "b"))
+        #expect(
+            LinePushMessage.retryKey(for: "a") == LinePushMessage.retryKey(for: "a") && LinePushMessage.retryKey(for: "a") != LinePushMessage.retryKey(for: "b")
+        )
         let body = Array("{}".utf8)
         #expect(LineSignature.isValid(body, secret: "s", signature: LineSignature.sign(body, secret: "s")))
-        #expect(!LineSignature.isValid(body, secret: "s", signature: nil) && !LineSignature.isValid(body, secret: "", signature: LineSignature.sign(body, secret: "")))
+        #expect(
+            !LineSignature.isValid(body, secret: "s", signature: nil)
+                && !LineSignature.isValid(body, secret: "", signature: LineSignature.sign(body, secret: "")))
     }
 }

@@ -1,7 +1,8 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite("E-mail")
 struct MailTests {
@@ -196,8 +197,9 @@ struct MailTests {
             let error = try await #require(throws: (any Error).self) { try await SMTPMailer(settings: settings, timeout: .seconds(10)).send(Self.mail()) }
             let commands = await server.stop()
             #expect(commands.contains("STARTTLS"), "\(commands)")
-            #expect(!commands.contains { $0.hasPrefix("AUTH") || $0.hasPrefix("MAIL") || $0.hasPrefix("RCPT") || $0 == "DATA" },
-                    "nothing after STARTTLS in plain text: \(commands)")
+            #expect(
+                !commands.contains { $0.hasPrefix("AUTH") || $0.hasPrefix("MAIL") || $0.hasPrefix("RCPT") || $0 == "DATA" },
+                "nothing after STARTTLS in plain text: \(commands)")
             if !split {
                 #expect((error as? SMTPError).map { if case .dataBeforeTLS = $0 { true } else { false } } == true, "\(error)")
             }

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// One road for notices: a store writes the change's event in its own transaction, one notifier decides the
 /// channels (`NoticePolicy`) and writes the e-mail and LINE jobs, which the worker delivers.
@@ -15,17 +16,19 @@ struct NoticePipelineTests {
 
     static func filing(_ t: Tenant, citizen: CitizenAccount?, key: String) throws -> PetitionStore.Filing {
         let (menu, service) = try #require(t.service("street-light"))
-        return PetitionStore.Filing(tenant: t, citizenID: try citizen?.requireID(), citizenName: citizen?.fullName ?? "Open311: แชตบอต",
-                                    channel: citizen == nil ? .open311 : .web, menu: menu, service: service, formVersion: 1,
-                                    answersJSON: try PetitionFixtures.answersJSON(), attachments: [], submissionKey: key)
+        return PetitionStore.Filing(
+            tenant: t, citizenID: try citizen?.requireID(), citizenName: citizen?.fullName ?? "Open311: แชตบอต",
+            channel: citizen == nil ? .open311 : .web, menu: menu, service: service, formVersion: 1,
+            answersJSON: try PetitionFixtures.answersJSON(), attachments: [], submissionKey: key)
     }
 
     static func jobs(_ app: Application, key: String) async throws -> [OutboxJobRecord] {
         try await OutboxStore.allJobs(on: app.db).filter { $0.idempotencyKey == key }
     }
 
-    @Test("a citizen who chose LINE is told in LINE (and by e-mail) that their document was withdrawn; the flash says both",
-          arguments: TestDatabase.all)
+    @Test(
+        "a citizen who chose LINE is told in LINE (and by e-mail) that their document was withdrawn; the flash says both",
+        arguments: TestDatabase.all)
     func withdrawalReachesLine(database: TestDatabase) async throws {
         let line = try LINEServer()
         defer { line.stop() }
@@ -41,7 +44,9 @@ struct NoticePipelineTests {
             let pushesBefore = try await line.delivered(app).filter { $0.kind == "push" }.count
 
             let reason = "ออกผิดฉบับ ชื่อผู้รับอนุญาตสะกดผิด"
-            try await PetitionDocumentTests.withdraw(app, officer, number: p.number, id: try doc.requireID(), reason: reason) { #expect($0.status == .seeOther) }
+            try await PetitionDocumentTests.withdraw(app, officer, number: p.number, id: try doc.requireID(), reason: reason) {
+                #expect($0.status == .seeOther)
+            }
             let (_, html) = try await PetitionFixtures.page(app, officer, "/backoffice/t/\(Self.tenant)/petitions/\(p.number)")
             #expect(html.contains("ระบบแจ้งผู้ยื่นทางอีเมลและLINE"), "the flash names both channels")
             try await LineTestSupport.drain(app)
@@ -51,8 +56,9 @@ struct NoticePipelineTests {
             let push = try #require(pushes.last)
             #expect(push.to == user && push.texts.first == "เพิกถอนใบอนุญาต คำร้อง \(p.number) – เทศบาลตำบลบางกระทุ่ม")
             let json = try await line.deliveredJSON(app)
-            #expect(json.contains(reason) && json.contains(code) && json.contains("/t/bangkrathum/account/petitions/\(p.number)"),
-                    "the bubble carries the reason, the code and the petition's link")
+            #expect(
+                json.contains(reason) && json.contains(code) && json.contains("/t/bangkrathum/account/petitions/\(p.number)"),
+                "the bubble carries the reason, the code and the petition's link")
             let key = "petition-document-withdrawn:\(try doc.requireID().uuidString.lowercased())"
             #expect(try await Self.jobs(app, key: key).map(\.kind) == [EmailOutbox.kind])
             #expect(try await Self.jobs(app, key: "line:" + key).map(\.status) == [.done])
@@ -61,8 +67,9 @@ struct NoticePipelineTests {
         }
     }
 
-    @Test("the event is written in the change's transaction: a rolled-back filing, move, withdrawal or decision leaves none",
-          arguments: TestDatabase.all)
+    @Test(
+        "the event is written in the change's transaction: a rolled-back filing, move, withdrawal or decision leaves none",
+        arguments: TestDatabase.all)
     func sameTransaction(database: TestDatabase) async throws {
         struct Rollback: Error {}
         try await withApp(database) { app, _ in
@@ -80,16 +87,18 @@ struct NoticePipelineTests {
             let actor = PetitionStore.Actor(kind: .staff, id: nil, name: "เจ้าหน้าที่")
             await #expect(throws: Rollback.self) {
                 try await app.db.writeTransaction { db in
-                    _ = try await PetitionStore.move(p, to: .accepted, note: "รับเรื่อง", expectedVersion: 1, actor: actor, tenant: t,
-                                                     linkBase: NoticeTestSupport.linkBase, on: db)
+                    _ = try await PetitionStore.move(
+                        p, to: .accepted, note: "รับเรื่อง", expectedVersion: 1, actor: actor, tenant: t,
+                        linkBase: NoticeTestSupport.linkBase, on: db)
                     throw Rollback()
                 }
             }
             #expect(try await PetitionStore.byID(try p.requireID(), tenant: t, on: app.db)?.status == .submitted)
             await #expect(throws: Rollback.self) {
                 try await app.db.writeTransaction { db in
-                    _ = try await CitizenStore.decide(citizen, identityVersion: citizen.identityVersion, verified: false, reason: "ไม่ชัด", staffID: UUID(),
-                                                      tenant: t, linkBase: NoticeTestSupport.linkBase, on: db)
+                    _ = try await CitizenStore.decide(
+                        citizen, identityVersion: citizen.identityVersion, verified: false, reason: "ไม่ชัด", staffID: UUID(),
+                        tenant: t, linkBase: NoticeTestSupport.linkBase, on: db)
                     throw Rollback()
                 }
             }
@@ -98,13 +107,17 @@ struct NoticePipelineTests {
             #expect(events.map(\.idempotencyKey) == ["event:petition-filed:\(try p.requireID().uuidString.lowercased())"])
 
             // Committed: the move's event carries the note, the statuses and the version.
-            guard case .moved(let moved) = try await PetitionStore.move(p, to: .accepted, note: "รับเรื่องแล้ว", expectedVersion: 1, actor: actor, tenant: t,
-                                                                         linkBase: NoticeTestSupport.linkBase, on: app.db) else {
+            guard
+                case .moved(let moved) = try await PetitionStore.move(
+                    p, to: .accepted, note: "รับเรื่องแล้ว", expectedVersion: 1, actor: actor, tenant: t,
+                    linkBase: NoticeTestSupport.linkBase, on: app.db)
+            else {
                 Issue.record("not moved"); return
             }
             let sql = try #require(app.db as? any SQLDatabase)
-            let payload = try #require(try await sql.raw("SELECT payload FROM outbox_jobs WHERE kind = \(bind: PetitionMoved.kind)").first()?
-                .decode(column: "payload", as: String.self))
+            let payload = try #require(
+                try await sql.raw("SELECT payload FROM outbox_jobs WHERE kind = \(bind: PetitionMoved.kind)").first()?
+                    .decode(column: "payload", as: String.self))
             let event = try JSONDecoder.outbox.decode(PetitionMoved.self, from: Data(payload.utf8))
             #expect(event.from == .submitted && event.to == .accepted && event.note == "รับเรื่องแล้ว" && event.version == moved.version)
             #expect(event.key == "petition-status:\(try p.requireID().uuidString.lowercased()):2" && event.linkBase == NoticeTestSupport.linkBase)
@@ -119,13 +132,15 @@ struct NoticePipelineTests {
             let user = LineWebhookFixture.user(22)
             let (_, account) = try await LineTests.linkedCitizen(app, line, user: user)
             let t = try Tenant.named(Self.tenant, in: app)
-            let p = try await PetitionStore.file(try Self.filing(t, citizen: account, key: "retried"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
+            let p = try await PetitionStore.file(try Self.filing(t, citizen: account, key: "retried"), linkBase: NoticeTestSupport.linkBase, on: app.db)
+                .petition
             let key = "petition-filed:\(try p.requireID().uuidString.lowercased())"
             // Claim the event, run it, and "die" before completing it: the lease runs out and another worker runs it again.
             let start = Date()
             var options = OutboxWorker.Options()
             options.kinds = NoticeEvents.kinds
-            let claimed = try await OutboxStore.claim(worker: "dies", limit: 10, now: start, leaseUntil: start.addingTimeInterval(1), kinds: NoticeEvents.kinds, on: app.db)
+            let claimed = try await OutboxStore.claim(
+                worker: "dies", limit: 10, now: start, leaseUntil: start.addingTimeInterval(1), kinds: NoticeEvents.kinds, on: app.db)
             #expect(claimed.map(\.idempotencyKey) == ["event:" + key])
             try await NoticeHandler(app: app).handle(try #require(claimed.first))
             options.now = { start.addingTimeInterval(5) }
@@ -149,10 +164,14 @@ struct NoticePipelineTests {
             let t = try Tenant.named(Self.tenant, in: app)
             let p = try await PetitionStore.file(try Self.filing(t, citizen: nil, key: "open311"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
             let actor = PetitionStore.Actor(kind: .staff, id: nil, name: "เจ้าหน้าที่")
-            guard case .moved(let accepted) = try await PetitionStore.move(p, to: .accepted, note: nil, expectedVersion: 1, actor: actor, tenant: t,
-                                                                            linkBase: NoticeTestSupport.linkBase, on: app.db) else { Issue.record("accepted"); return }
-            _ = try await PetitionStore.move(accepted, to: .completed, note: "เสร็จ", expectedVersion: 2, actor: actor, tenant: t,
-                                             linkBase: NoticeTestSupport.linkBase, on: app.db)
+            guard
+                case .moved(let accepted) = try await PetitionStore.move(
+                    p, to: .accepted, note: nil, expectedVersion: 1, actor: actor, tenant: t,
+                    linkBase: NoticeTestSupport.linkBase, on: app.db)
+            else { Issue.record("accepted"); return }
+            _ = try await PetitionStore.move(
+                accepted, to: .completed, note: "เสร็จ", expectedVersion: 2, actor: actor, tenant: t,
+                linkBase: NoticeTestSupport.linkBase, on: app.db)
             #expect(try await NoticeTestSupport.run(app) == 3)
             let jobs = try await OutboxStore.allJobs(on: app.db)
             #expect(jobs.count == 3 && jobs.allSatisfy { NoticeEvents.kinds.contains($0.kind) && $0.status == .done })
@@ -207,8 +226,9 @@ struct NoticePipelineTests {
             let r = CitizenNotices.Recipient(citizen: citizen, lineUserID: nil)
             let base = "https://bangkrathum.example.go.th"
             let at = Date(timeIntervalSince1970: 1_767_225_600)  // 1 ม.ค. 2569 07:00 Bangkok
-            let petition = PetitionFacts(petitionID: UUID(), citizenID: UUID(), number: "BKT-2569-000042", serviceName: "แจ้งซ่อมไฟฟ้าสาธารณะ",
-                                         filedAt: at, dueAt: at.addingTimeInterval(86_400 * 5))
+            let petition = PetitionFacts(
+                petitionID: UUID(), citizenID: UUID(), number: "BKT-2569-000042", serviceName: "แจ้งซ่อมไฟฟ้าสาธารณะ",
+                filedAt: at, dueAt: at.addingTimeInterval(86_400 * 5))
             let link = "\(base)/account/petitions/BKT-2569-000042"
             func check(_ mail: RenderedMail, subject: String, _ texts: [String], button: (label: String, url: String), not: [String] = []) {
                 #expect(mail.mail.to == ["somchai@example.com"] && mail.mail.subject == subject)
@@ -222,34 +242,54 @@ struct NoticePipelineTests {
                 #expect(!mail.mail.text.contains("#("), "no Leaf left over")
             }
             let filed = try await NoticeMail.filed(PetitionFiled(petition: petition, linkBase: base), tenant: t, to: r, app: app)
-            check(filed, subject: "ได้รับคำร้องเลขที่ BKT-2569-000042 แล้ว – เทศบาลตำบลบางกระทุ่ม",
-                  ["ได้รับคำร้องของท่านแล้ว", "เลขที่คำร้อง: BKT-2569-000042", "บริการ: แจ้งซ่อมไฟฟ้าสาธารณะ", "วันและเวลาที่ได้รับ: \(ThaiDate.shortWithTime(at))",
-                   "สถานะ: ส่งคำร้อง"], button: ("ดูคำร้องและติดตามสถานะ", link))
+            check(
+                filed, subject: "ได้รับคำร้องเลขที่ BKT-2569-000042 แล้ว – เทศบาลตำบลบางกระทุ่ม",
+                [
+                    "ได้รับคำร้องของท่านแล้ว", "เลขที่คำร้อง: BKT-2569-000042", "บริการ: แจ้งซ่อมไฟฟ้าสาธารณะ", "วันและเวลาที่ได้รับ: \(ThaiDate.shortWithTime(at))",
+                    "สถานะ: ส่งคำร้อง",
+                ], button: ("ดูคำร้องและติดตามสถานะ", link))
             #expect(filed.idempotencyKey == "petition-filed:\(petition.petitionID.uuidString.lowercased())")
-            let closed = try await NoticeMail.statusChanged(PetitionMoved(petition: petition, from: .accepted, to: .cannotProceed, at: at, note: "  อยู่นอกเขต  ",
-                                                                          version: 3, linkBase: base), tenant: t, to: r, app: app)
-            check(closed, subject: "คำร้องเลขที่ BKT-2569-000042: ไม่สามารถดำเนินการได้ – เทศบาลตำบลบางกระทุ่ม",
-                  ["เปลี่ยนสถานะเป็น “ไม่สามารถดำเนินการได้”", "เหตุผลจากเจ้าหน้าที่: อยู่นอกเขต", "หากมีข้อสงสัย กรุณาติดต่อเทศบาลตำบลบางกระทุ่ม",
-                   "ท่านเลือกได้ว่าจะรับอีเมลแจ้งการเปลี่ยนสถานะหรือไม่"], button: ("ดูคำร้อง", link), not: ["หมายเหตุจากเจ้าหน้าที่", "ดำเนินการเสร็จสิ้นแล้ว"])
-            let done = try await NoticeMail.statusChanged(PetitionMoved(petition: petition, from: .inProgress, to: .completed, at: at, note: nil,
-                                                                        version: 4, linkBase: base), tenant: t, to: r, app: app)
-            check(done, subject: "คำร้องเลขที่ BKT-2569-000042: ดำเนินการสำเร็จ – เทศบาลตำบลบางกระทุ่ม",
-                  ["คำร้องของท่านดำเนินการเสร็จสิ้นแล้ว"], button: ("ดูคำร้อง", link), not: ["จากเจ้าหน้าที่", "ท่านเลือกได้ว่าจะรับอีเมล", "หากมีข้อสงสัย"])
+            let closed = try await NoticeMail.statusChanged(
+                PetitionMoved(
+                    petition: petition, from: .accepted, to: .cannotProceed, at: at, note: "  อยู่นอกเขต  ",
+                    version: 3, linkBase: base), tenant: t, to: r, app: app)
+            check(
+                closed, subject: "คำร้องเลขที่ BKT-2569-000042: ไม่สามารถดำเนินการได้ – เทศบาลตำบลบางกระทุ่ม",
+                [
+                    "เปลี่ยนสถานะเป็น “ไม่สามารถดำเนินการได้”", "เหตุผลจากเจ้าหน้าที่: อยู่นอกเขต", "หากมีข้อสงสัย กรุณาติดต่อเทศบาลตำบลบางกระทุ่ม",
+                    "ท่านเลือกได้ว่าจะรับอีเมลแจ้งการเปลี่ยนสถานะหรือไม่",
+                ], button: ("ดูคำร้อง", link), not: ["หมายเหตุจากเจ้าหน้าที่", "ดำเนินการเสร็จสิ้นแล้ว"])
+            let done = try await NoticeMail.statusChanged(
+                PetitionMoved(
+                    petition: petition, from: .inProgress, to: .completed, at: at, note: nil,
+                    version: 4, linkBase: base), tenant: t, to: r, app: app)
+            check(
+                done, subject: "คำร้องเลขที่ BKT-2569-000042: ดำเนินการสำเร็จ – เทศบาลตำบลบางกระทุ่ม",
+                ["คำร้องของท่านดำเนินการเสร็จสิ้นแล้ว"], button: ("ดูคำร้อง", link), not: ["จากเจ้าหน้าที่", "ท่านเลือกได้ว่าจะรับอีเมล", "หากมีข้อสงสัย"])
             #expect(done.idempotencyKey == "petition-status:\(petition.petitionID.uuidString.lowercased()):4")
             let document = DocumentFacts(documentID: UUID(), kind: .licence, title: "ใบอนุญาตติดตั้งป้าย", code: "7KQ2-M9XD-4HTR")
-            let withdrawn = try await NoticeMail.documentWithdrawn(DocumentWithdrawn(petition: petition, document: document, withdrawnAt: at, reason: "ออกผิดฉบับ",
-                                                                                     linkBase: base), tenant: t, to: r, app: app)
-            check(withdrawn, subject: "เพิกถอนใบอนุญาต คำร้องเลขที่ BKT-2569-000042 – เทศบาลตำบลบางกระทุ่ม",
-                  ["ได้เพิกถอนใบอนุญาต “ใบอนุญาตติดตั้งป้าย” (รหัสตรวจสอบ 7KQ2-M9XD-4HTR)", "เหตุผล: ออกผิดฉบับ", "เอกสารฉบับนี้ใช้อ้างอิงไม่ได้แล้ว"],
-                  button: ("ดูคำร้องและเอกสาร", link))
-            let rejected = try await NoticeMail.identityDecided(IdentityDecided(citizenID: UUID(), approved: false, reason: "ภาพหน้าบัตรไม่ชัด", identityVersion: 2,
-                                                                                linkBase: base), tenant: t, to: r, app: app)
-            check(rejected, subject: "ไม่ผ่านการยืนยันตัวตน e-Service เทศบาลตำบลบางกระทุ่ม",
-                  ["ยังไม่ผ่าน เพราะ: ภาพหน้าบัตรไม่ชัด", "กรุณาเข้าสู่ระบบและส่งภาพยืนยันตัวตนใหม่"], button: ("ส่งภาพยืนยันตัวตนใหม่", "\(base)/account/identity"))
-            let approved = try await NoticeMail.identityDecided(IdentityDecided(citizenID: UUID(), approved: true, reason: nil, identityVersion: 3,
-                                                                                linkBase: base), tenant: t, to: r, app: app)
-            check(approved, subject: "ยืนยันตัวตนแล้ว e-Service เทศบาลตำบลบางกระทุ่ม",
-                  ["ท่านใช้บริการออนไลน์ของเทศบาลตำบลบางกระทุ่มได้ทุกบริการ"], button: ("เข้าสู่ระบบ e-Service", "\(base)/account"), not: ["ยังไม่ผ่าน"])
+            let withdrawn = try await NoticeMail.documentWithdrawn(
+                DocumentWithdrawn(
+                    petition: petition, document: document, withdrawnAt: at, reason: "ออกผิดฉบับ",
+                    linkBase: base), tenant: t, to: r, app: app)
+            check(
+                withdrawn, subject: "เพิกถอนใบอนุญาต คำร้องเลขที่ BKT-2569-000042 – เทศบาลตำบลบางกระทุ่ม",
+                ["ได้เพิกถอนใบอนุญาต “ใบอนุญาตติดตั้งป้าย” (รหัสตรวจสอบ 7KQ2-M9XD-4HTR)", "เหตุผล: ออกผิดฉบับ", "เอกสารฉบับนี้ใช้อ้างอิงไม่ได้แล้ว"],
+                button: ("ดูคำร้องและเอกสาร", link))
+            let rejected = try await NoticeMail.identityDecided(
+                IdentityDecided(
+                    citizenID: UUID(), approved: false, reason: "ภาพหน้าบัตรไม่ชัด", identityVersion: 2,
+                    linkBase: base), tenant: t, to: r, app: app)
+            check(
+                rejected, subject: "ไม่ผ่านการยืนยันตัวตน e-Service เทศบาลตำบลบางกระทุ่ม",
+                ["ยังไม่ผ่าน เพราะ: ภาพหน้าบัตรไม่ชัด", "กรุณาเข้าสู่ระบบและส่งภาพยืนยันตัวตนใหม่"], button: ("ส่งภาพยืนยันตัวตนใหม่", "\(base)/account/identity"))
+            let approved = try await NoticeMail.identityDecided(
+                IdentityDecided(
+                    citizenID: UUID(), approved: true, reason: nil, identityVersion: 3,
+                    linkBase: base), tenant: t, to: r, app: app)
+            check(
+                approved, subject: "ยืนยันตัวตนแล้ว e-Service เทศบาลตำบลบางกระทุ่ม",
+                ["ท่านใช้บริการออนไลน์ของเทศบาลตำบลบางกระทุ่มได้ทุกบริการ"], button: ("เข้าสู่ระบบ e-Service", "\(base)/account"), not: ["ยังไม่ผ่าน"])
             if ProcessInfo.processInfo.environment["SHOW_MAIL"] != nil { print(closed.mail.text); print(withdrawn.mail.html) }
         }
     }

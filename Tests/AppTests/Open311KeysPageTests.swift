@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The back-office page where a tenant's org admins issue Open311 API keys: POST/redirect/GET (a refresh
 /// issues nothing), the new key shown once from the session and then gone, and the limit of active keys
@@ -109,11 +110,15 @@ struct Open311KeysPageTests {
             try await post(app, Self.page, admin, ["label": String(repeating: "ก", count: Open311Keys.labelMaxLength + 1)]) { res in
                 #expect(res.status == .unprocessableEntity && res.body.string.contains("ชื่อระบบต้องไม่เกิน"))
             }
-            for client in [try await signedInStaff(app, tenant: "bangkrathum", role: .officer), try await signedInStaff(app, tenant: "bangrak", role: .orgAdmin)] {
+            for client in [
+                try await signedInStaff(app, tenant: "bangkrathum", role: .officer), try await signedInStaff(app, tenant: "bangrak", role: .orgAdmin),
+            ] {
                 try await post(app, Self.page, client, ["label": "ตู้บริการ"]) { #expect($0.status == .forbidden) }
             }
-            try await app.testing().test(.POST, Self.page, headers: ["Cookie": admin.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: "label=x")) { #expect($0.status == .forbidden, "no CSRF token") }
+            try await app.testing().test(
+                .POST, Self.page, headers: ["Cookie": admin.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "label=x")
+            ) { #expect($0.status == .forbidden, "no CSRF token") }
             #expect(try await Open311KeyRecord.query(on: app.db).count() == 0)
         }
     }
@@ -160,12 +165,15 @@ struct Open311KeysPageTests {
             // Straight through the store: with half as many places left as requests at once, half of them get a key.
             let racers = database.racers(6)
             let room = try await Open311KeyRecord.query(on: app.db).filter(\.$tenantID == "bangkrathum").limit(racers / 2).all()
-            for k in room { _ = try await Open311Keys.revoke(try k.requireID(), tenant: t, by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db) }
+            for k in room {
+                _ = try await Open311Keys.revoke(try k.requireID(), tenant: t, by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db)
+            }
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for i in 0..<racers {
                     group.addTask {
                         do {
-                            _ = try await Open311Keys.issue(tenant: t, label: "พร้อมกัน \(i)", by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db)
+                            _ = try await Open311Keys.issue(
+                                tenant: t, label: "พร้อมกัน \(i)", by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db)
                             return true
                         } catch is Open311Keys.LimitReached {
                             return false

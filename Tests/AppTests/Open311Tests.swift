@@ -1,14 +1,16 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import SQLKit
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// Open311 GeoReport v2: every endpoint and every error checked against the spec's rules (required fields,
 /// enums, date-time format, JSON and XML element names), filing with an API key, and nothing personal in
@@ -34,8 +36,10 @@ struct Open311Tests {
         }
     }
 
-    static func call(_ app: Application, _ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil,
-                     headers extra: HTTPHeaders = [:]) async throws -> APIAnswer {
+    static func call(
+        _ app: Application, _ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil,
+        headers extra: HTTPHeaders = [:]
+    ) async throws -> APIAnswer {
         var headers = extra
         var body = ByteBuffer()
         if let form {
@@ -61,15 +65,19 @@ struct Open311Tests {
     }
 
     static func key(_ app: Application, tenant: String = "bangkrathum", label: String = "ตู้บริการทดสอบ") async throws -> String {
-        try await Open311Keys.issue(tenant: try Tenant.named(tenant, in: app), label: label,
-                                    by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db).key
+        try await Open311Keys.issue(
+            tenant: try Tenant.named(tenant, in: app), label: label,
+            by: AuditActor(id: nil, name: "admin"), ip: "127.0.0.1", on: app.db
+        ).key
     }
 
     /// A street-light report that passes every check.
     static func streetLight(key: String) -> [(String, String)] {
-        [("api_key", key), ("service_code", "street-light"), ("lat", "16.5734"), ("long", "100.2958"),
-         ("address_string", "หน้าวัดบางกระทุ่ม ถนนสายบางกระทุ่ม"), ("description", "ไฟดับสามดวงติดกัน มืดมากตอนกลางคืน"),
-         ("attribute[problem]", "ไฟดับ"), ("attribute[lamp_count]", "3"), ("attribute[pole_number]", "BK-112")]
+        [
+            ("api_key", key), ("service_code", "street-light"), ("lat", "16.5734"), ("long", "100.2958"),
+            ("address_string", "หน้าวัดบางกระทุ่ม ถนนสายบางกระทุ่ม"), ("description", "ไฟดับสามดวงติดกัน มืดมากตอนกลางคืน"),
+            ("attribute[problem]", "ไฟดับ"), ("attribute[lamp_count]", "3"), ("attribute[pole_number]", "BK-112"),
+        ]
     }
 
     // MARK: The spec's rules
@@ -82,9 +90,11 @@ struct Open311Tests {
     }
 
     static let serviceKeys = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
-    static let requestKeys = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-                              "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-                              "address", "address_id", "zipcode", "lat", "long", "media_url"]
+    static let requestKeys = [
+        "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
+        "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
+        "address", "address_id", "zipcode", "lat", "long", "media_url",
+    ]
     static let datatypes: Set<String> = ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
     static func checkService(_ s: [String: Any]) {
@@ -140,7 +150,9 @@ struct Open311Tests {
                 #expect(e.elements(forName: "code").first?.stringValue == String(status.code))
                 #expect(e.elements(forName: "description").first?.stringValue?.isEmpty == false)
             }
-            if let mentioning { #expect(errors.contains { $0.elements(forName: "description").first?.stringValue?.contains(mentioning) == true }, "mentions \(mentioning)") }
+            if let mentioning {
+                #expect(errors.contains { $0.elements(forName: "description").first?.stringValue?.contains(mentioning) == true }, "mentions \(mentioning)")
+            }
         } else {
             #expect(a.headers.contentType?.subType == "json")
             let errors = try a.list()
@@ -242,12 +254,16 @@ struct Open311Tests {
 
             // Filing with the address parts; the house number never comes back.
             let key = try await Self.key(app)
-            var fields: [(String, String)] = [("api_key", key), ("service_code", "general-complaint"), ("description", "เสียงดังจากโรงงานทุกคืน"),
-                                               ("attribute[category]", "อื่น ๆ"), ("attribute[subject]", "เสียงดัง")]
+            var fields: [(String, String)] = [
+                ("api_key", key), ("service_code", "general-complaint"), ("description", "เสียงดังจากโรงงานทุกคืน"),
+                ("attribute[category]", "อื่น ๆ"), ("attribute[subject]", "เสียงดัง"),
+            ]
             let bad = try await Self.call(app, .POST, "\(Self.base)/requests.json", form: fields)
             try Self.checkErrors(bad, .badRequest, mentioning: "attribute[home_house]")
-            fields += [("attribute[home_house]", "123/45"), ("attribute[home_province]", "65"), ("attribute[home_district]", "6505"),
-                       ("attribute[home_subdistrict]", "650501")]
+            fields += [
+                ("attribute[home_house]", "123/45"), ("attribute[home_province]", "65"), ("attribute[home_district]", "6505"),
+                ("attribute[home_subdistrict]", "650501"),
+            ]
             let ok = try await Self.call(app, .POST, "\(Self.base)/requests.json", form: fields)
             #expect(ok.status == .created, "\(ok.text)")
             let id = try #require(try ok.list().first?["service_request_id"] as? String)
@@ -288,8 +304,9 @@ struct Open311Tests {
             try Self.checkErrors(try await Self.get(app, "\(Self.base)/requests.json?status=pending"), .badRequest, mentioning: "status")
             try Self.checkErrors(try await Self.get(app, "\(Self.base)/requests.json?start_date=yesterday"), .badRequest, mentioning: "start_date")
             try Self.checkErrors(try await Self.get(app, "\(Self.base)/requests.json?end_date=2026-13-01T00:00:00Z"), .badRequest, mentioning: "end_date")
-            try Self.checkErrors(try await Self.get(app, "\(Self.base)/requests.xml?start_date=2026-12-02T00:00:00Z&end_date=2026-12-01T00:00:00Z"),
-                                 .badRequest, mentioning: "start_date", xml: true)
+            try Self.checkErrors(
+                try await Self.get(app, "\(Self.base)/requests.xml?start_date=2026-12-02T00:00:00Z&end_date=2026-12-01T00:00:00Z"),
+                .badRequest, mentioning: "start_date", xml: true)
             try Self.checkErrors(try await Self.get(app, "\(Self.base)/requests.json?page_size=500"), .badRequest, mentioning: "page_size")
             try Self.checkErrors(try await Self.get(app, "\(Self.base)/requests.json?page=0"), .badRequest, mentioning: "page")
             try Self.checkErrors(try await Self.get(app, "\(Self.base)/requests.json?page=x"), .badRequest, mentioning: "page")
@@ -307,7 +324,8 @@ struct Open311Tests {
             var missing = Self.streetLight(key: good)
             missing.removeFirst()
             try Self.checkErrors(try await Self.call(app, .POST, path, form: missing), .forbidden, mentioning: "api_key")
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: Self.streetLight(key: "o311_" + RandomToken.make(bytes: 32))), .forbidden, mentioning: "api_key")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: Self.streetLight(key: "o311_" + RandomToken.make(bytes: 32))), .forbidden, mentioning: "api_key")
             try Self.checkErrors(try await Self.call(app, .POST, "\(Self.base)/requests.xml", form: Self.streetLight(key: "not-a-key")), .forbidden, xml: true)
             // Another tenant's key does not work here; this tenant's key does not work there.
             let other = try await Self.key(app, tenant: "bangrak")
@@ -343,16 +361,26 @@ struct Open311Tests {
             func with(_ name: String, _ value: String) -> [(String, String)] { Self.streetLight(key: key).map { $0.0 == name ? ($0.0, value) : $0 } }
 
             try Self.checkErrors(try await Self.call(app, .POST, path, form: without(["attribute[problem]"])), .badRequest, mentioning: "attribute[problem]")
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: with("attribute[problem]", "ไม่มีตัวเลือกนี้")), .badRequest, mentioning: "attribute[problem]")
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: with("attribute[lamp_count]", "สามดวง")), .badRequest, mentioning: "attribute[lamp_count]")
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: Self.streetLight(key: key) + [("attribute[no_such]", "x")]), .badRequest, mentioning: "attribute[no_such]")
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: Self.streetLight(key: key) + [("attribute[problem]", "ไฟกะพริบ")]), .badRequest, mentioning: "attribute[problem]")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: with("attribute[problem]", "ไม่มีตัวเลือกนี้")), .badRequest, mentioning: "attribute[problem]")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: with("attribute[lamp_count]", "สามดวง")), .badRequest, mentioning: "attribute[lamp_count]")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: Self.streetLight(key: key) + [("attribute[no_such]", "x")]), .badRequest,
+                mentioning: "attribute[no_such]")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: Self.streetLight(key: key) + [("attribute[problem]", "ไฟกะพริบ")]), .badRequest,
+                mentioning: "attribute[problem]")
             try Self.checkErrors(try await Self.call(app, .POST, path, form: with("lat", "51.5")), .badRequest, mentioning: "lat")
             try Self.checkErrors(try await Self.call(app, .POST, path, form: without(["long"])), .badRequest, mentioning: "long")
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: without(["lat", "long", "address_string"])), .badRequest, mentioning: "address_string")
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: with("description", String(repeating: "ก", count: 1001))), .badRequest, mentioning: "description")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: without(["lat", "long", "address_string"])), .badRequest, mentioning: "address_string")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: with("description", String(repeating: "ก", count: 1001))), .badRequest, mentioning: "description")
             try Self.checkErrors(try await Self.call(app, .POST, path, form: with("media_url", "javascript:alert(1)") + [("media_url", "x")]), .badRequest)
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: Self.streetLight(key: key) + [("media_url", "file:///etc/passwd")]), .badRequest, mentioning: "media_url")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: Self.streetLight(key: key) + [("media_url", "file:///etc/passwd")]), .badRequest,
+                mentioning: "media_url")
             // Several problems at once: one error each, in XML too.
             let many = try await Self.call(app, .POST, "\(Self.base)/requests.xml", form: without(["attribute[problem]", "attribute[lamp_count]"]))
             try Self.checkErrors(many, .badRequest, mentioning: "attribute[lamp_count]", xml: true)
@@ -361,18 +389,27 @@ struct Open311Tests {
             try Self.checkErrors(try await Self.call(app, .POST, path, form: without(["service_code"])), .badRequest, mentioning: "service_code")
             try Self.checkErrors(try await Self.call(app, .POST, path, form: with("service_code", "no-such-service")), .notFound)
             // A service that needs a verified identity, and one that needs an attachment.
-            let corruption = try await Self.call(app, .POST, path, form: [("api_key", key), ("service_code", "corruption-complaint"),
-                                                                          ("description", "x"), ("attribute[accused]", "y")])
+            let corruption = try await Self.call(
+                app, .POST, path,
+                form: [
+                    ("api_key", key), ("service_code", "corruption-complaint"),
+                    ("description", "x"), ("attribute[accused]", "y"),
+                ])
             try Self.checkErrors(corruption, .forbidden, mentioning: "ยืนยันตัวตน")
             try Self.checkErrors(try await Self.call(app, .POST, path, form: [("api_key", key), ("service_code", "elderly-allowance")]), .forbidden)
-            try Self.checkErrors(try await Self.call(app, .POST, path, form: [("api_key", key), ("service_code", "road-repair")]), .forbidden, mentioning: "แนบไฟล์")
+            try Self.checkErrors(
+                try await Self.call(app, .POST, path, form: [("api_key", key), ("service_code", "road-repair")]), .forbidden, mentioning: "แนบไฟล์")
 
             #expect(try await PetitionRecord.query(on: app.db).count() == 0, "nothing was filed")
             // Dates as the spec writes them; the Bangkok day is kept.
-            let dated = try await Self.call(app, .POST, path, form: [("api_key", key), ("service_code", "general-complaint"), ("description", "กลิ่นเหม็น"),
-                                                                     ("attribute[category]", "อื่น ๆ"), ("attribute[subject]", "กลิ่น"),
-                                                                     ("attribute[incident_date]", "2026-11-30T20:00:00Z"),
-                                                                     ("attribute[contact_channels][]", "LINE"), ("attribute[contact_channels][]", "อีเมล")])
+            let dated = try await Self.call(
+                app, .POST, path,
+                form: [
+                    ("api_key", key), ("service_code", "general-complaint"), ("description", "กลิ่นเหม็น"),
+                    ("attribute[category]", "อื่น ๆ"), ("attribute[subject]", "กลิ่น"),
+                    ("attribute[incident_date]", "2026-11-30T20:00:00Z"),
+                    ("attribute[contact_channels][]", "LINE"), ("attribute[contact_channels][]", "อีเมล"),
+                ])
             #expect(dated.status == .created, "\(dated.text)")
             let p = try #require(try await PetitionRecord.query(on: app.db).first())
             let answers = try StoredJSON.decode(PetitionAnswers.self, from: p.answersJSON)
@@ -389,9 +426,11 @@ struct Open311Tests {
         try await withApp(database) { app, _ in
             let t = try Tenant.named("bangkrathum", in: app)
             let key = try await Self.key(app, label: "แชตบอต LINE")
-            let contact: [(String, String)] = [("email", "reporter.somchai@example.com"), ("first_name", "สมชาย"), ("last_name", "รักถิ่น"),
-                                               ("phone", "0899998888"), ("device_id", "kiosk-7"), ("account_id", "acct-991"),
-                                               ("media_url", "https://example.com/photo.jpg")]
+            let contact: [(String, String)] = [
+                ("email", "reporter.somchai@example.com"), ("first_name", "สมชาย"), ("last_name", "รักถิ่น"),
+                ("phone", "0899998888"), ("device_id", "kiosk-7"), ("account_id", "acct-991"),
+                ("media_url", "https://example.com/photo.jpg"),
+            ]
             let filed = try await Self.call(app, .POST, "\(Self.base)/requests.json", form: Self.streetLight(key: key) + contact)
             #expect(filed.status == .created, "\(filed.text)")
             let answer = try #require(try filed.list().first)
@@ -442,16 +481,20 @@ struct Open311Tests {
             #expect(try await Self.get(app, "\(Self.base)/requests.json?service_code=road-repair,general-complaint").list().isEmpty)
             #expect(try await Self.get(app, "\(Self.base)/requests.json?service_code=street-light").list().count == 1)
             let future = Open311Time.format(Date().addingTimeInterval(86_400))
-            #expect(try await Self.get(app, "\(Self.base)/requests.json?start_date=\(future.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").list().isEmpty)
+            #expect(
+                try await Self.get(app, "\(Self.base)/requests.json?start_date=\(future.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").list()
+                    .isEmpty)
             #expect(try await Self.get(app, "\(Self.base)/requests.json?end_date=2020-01-01").list().isEmpty)
             #expect(try await Self.get(app, "\(Self.base)/requests.json?start_date=2020-01-01").list().count == 1)
             // A date-time pasted unencoded (its "+" arrives as a space) and a date alone as end_date (the whole day).
             #expect(try await Self.get(app, "\(Self.base)/requests.json?start_date=2020-01-01T00:00:00+07:00").list().count == 1)
             let today = Open311Time.bangkokDay(Open311Time.format(Date())) ?? ""
-            #expect(try await Self.get(app, "\(Self.base)/requests.json?start_date=\(today)&end_date=\(today)").list().count == 1,
-                    "end_date \(today) includes the whole day")
-            #expect(try await Self.get(app, "\(Self.base)/requests.json?service_request_id=\(id),BKT-2569-999999&status=closed").list().count == 1,
-                    "service_request_id overrides the other filters")
+            #expect(
+                try await Self.get(app, "\(Self.base)/requests.json?start_date=\(today)&end_date=\(today)").list().count == 1,
+                "end_date \(today) includes the whole day")
+            #expect(
+                try await Self.get(app, "\(Self.base)/requests.json?service_request_id=\(id),BKT-2569-999999&status=closed").list().count == 1,
+                "service_request_id overrides the other filters")
 
             // A retry with the same Idempotency-Key is the same request; without one, a new request.
             let again = try await Self.call(app, .POST, "\(Self.base)/requests.json", form: Self.streetLight(key: key), headers: ["Idempotency-Key": "retry-1"])
@@ -472,13 +515,20 @@ struct Open311Tests {
 
             // An officer accepts with a note, then completes: closed, the Thai status and the note.
             let officer = PetitionStore.Actor(kind: .staff, id: UUID(), name: "officer1")
-            guard case .moved(let accepted) = try await PetitionStore.move(p, to: .accepted, note: "ส่งช่างออกตรวจแล้ว", expectedVersion: 1, actor: officer,
-                                                                           tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db) else { Issue.record("accepted"); return }
+            guard
+                case .moved(let accepted) = try await PetitionStore.move(
+                    p, to: .accepted, note: "ส่งช่างออกตรวจแล้ว", expectedVersion: 1, actor: officer,
+                    tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
+            else { Issue.record("accepted"); return }
             let open = try #require(try await Self.get(app, "\(Self.base)/requests/\(id).json").list().first)
-            #expect(open["status"] as? String == "open" && open["status_notes"] as? String == "เจ้าหน้าที่รับเรื่อง",
-                    "the Thai status only: officers' notes are written to the filer")
-            guard case .moved = try await PetitionStore.move(accepted, to: .completed, note: "เปลี่ยนหลอดไฟแล้ว", expectedVersion: 2, actor: officer,
-                                                            tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db) else { Issue.record("completed"); return }
+            #expect(
+                open["status"] as? String == "open" && open["status_notes"] as? String == "เจ้าหน้าที่รับเรื่อง",
+                "the Thai status only: officers' notes are written to the filer")
+            guard
+                case .moved = try await PetitionStore.move(
+                    accepted, to: .completed, note: "เปลี่ยนหลอดไฟแล้ว", expectedVersion: 2, actor: officer,
+                    tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
+            else { Issue.record("completed"); return }
             let done = try #require(try await Self.get(app, "\(Self.base)/requests/\(id).json").list().first)
             Self.checkRequest(done)
             #expect(done["status"] as? String == "closed")
@@ -512,12 +562,19 @@ struct Open311Tests {
                 Answer(key: "incident_location", label: "สถานที่เกิดเหตุ", type: .location, value: .location(description: "หลังตลาดสด", lat: 16.57, lng: 100.29)),
                 Answer(key: "phone", label: "โทรศัพท์", type: .tel, value: .text("0812345678")),
                 Answer(key: "mail", label: "อีเมล", type: .email, value: .text("somsri.jaidee@example.com")),
-                Answer(key: "home", label: "ที่อยู่", type: .address, value: .address(AddressSelection(houseNumber: "99/1", moo: "3", provinceCode: "65",
-                                                                                                       districtCode: "6505", subdistrictCode: "650501", postcode: "65110"))),
+                Answer(
+                    key: "home", label: "ที่อยู่", type: .address,
+                    value: .address(
+                        AddressSelection(
+                            houseNumber: "99/1", moo: "3", provinceCode: "65",
+                            districtCode: "6505", subdistrictCode: "650501", postcode: "65110"))),
             ])
-            let filedComplaint = try await PetitionStore.file(PetitionStore.Filing(
-                tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: complaint.menu, service: complaint.service,
-                formVersion: 1, answersJSON: try StoredJSON.encode(answers), attachments: [], submissionKey: "web-1"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
+            let filedComplaint = try await PetitionStore.file(
+                PetitionStore.Filing(
+                    tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: complaint.menu, service: complaint.service,
+                    formVersion: 1, answersJSON: try StoredJSON.encode(answers), attachments: [], submissionKey: "web-1"), linkBase: NoticeTestSupport.linkBase,
+                on: app.db
+            ).petition
             // A permit-like service (identity required): nothing of what it says is published, not even the officer's note.
             let allowance = try #require(t.service("elderly-allowance"))
             let personal = PetitionAnswers(answers: [
@@ -525,14 +582,19 @@ struct Open311Tests {
                 Answer(key: "note", label: "หมายเหตุ", type: .textarea, value: .text("ติดต่อ 081-234-5678 บ้านเลขที่ 99/1")),
                 Answer(key: "where", label: "ที่อยู่ปัจจุบัน", type: .location, value: .location(description: "บ้านเลขที่ 99/1 หมู่ 3", lat: 16.5, lng: 100.2)),
             ])
-            let filedAllowance = try await PetitionStore.file(PetitionStore.Filing(
-                tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: allowance.menu, service: allowance.service,
-                formVersion: 1, answersJSON: try StoredJSON.encode(personal), attachments: [], submissionKey: "web-2"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
+            let filedAllowance = try await PetitionStore.file(
+                PetitionStore.Filing(
+                    tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: allowance.menu, service: allowance.service,
+                    formVersion: 1, answersJSON: try StoredJSON.encode(personal), attachments: [], submissionKey: "web-2"),
+                linkBase: NoticeTestSupport.linkBase, on: app.db
+            ).petition
             let officer = PetitionStore.Actor(kind: .staff, id: UUID(), name: "officer1")
-            _ = try await PetitionStore.move(filedAllowance, to: .accepted, note: "โทรหานางสาวสมศรี ใจดี ที่ 081-234-5678 แล้ว", expectedVersion: 1,
-                                             actor: officer, tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
-            _ = try await PetitionStore.move(filedComplaint, to: .accepted, note: "โทรหาคุณสมศรีที่ 081-234-5678 แล้ว", expectedVersion: 1,
-                                             actor: officer, tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
+            _ = try await PetitionStore.move(
+                filedAllowance, to: .accepted, note: "โทรหานางสาวสมศรี ใจดี ที่ 081-234-5678 แล้ว", expectedVersion: 1,
+                actor: officer, tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
+            _ = try await PetitionStore.move(
+                filedComplaint, to: .accepted, note: "โทรหาคุณสมศรีที่ 081-234-5678 แล้ว", expectedVersion: 1,
+                actor: officer, tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
 
             var paths = ["/services.json", "/services.xml", "/requests.json", "/requests.xml", "/openapi.json"]
             for n in [filedComplaint.number, filedAllowance.number] { paths += ["/requests/\(n).json", "/requests/\(n).xml"] }
@@ -547,8 +609,9 @@ struct Open311Tests {
             let shown = try await Self.get(app, "\(Self.base)/requests.json").list()
             shown.forEach(Self.checkRequest)
             let c = try #require(shown.first { $0["service_request_id"] as? String == filedComplaint.number })
-            #expect(c["description"] is NSNull && c["address"] is NSNull && c["lat"] is NSNull && c["long"] is NSNull,
-                    "a web petition's text and place are the citizen's, not public")
+            #expect(
+                c["description"] is NSNull && c["address"] is NSNull && c["lat"] is NSNull && c["long"] is NSNull,
+                "a web petition's text and place are the citizen's, not public")
             #expect(c["status_notes"] as? String == "เจ้าหน้าที่รับเรื่อง", "the officer's note to the filer is not published")
             #expect(!(try await Self.get(app, "\(Self.base)/requests.json").text.contains("หลังตลาดสด")))
             let a = try #require(shown.first { $0["service_request_id"] as? String == filedAllowance.number })
@@ -685,8 +748,10 @@ struct Open311Tests {
             let foreign = "/backoffice/t/bangrak/open311/\(try record.requireID().uuidString.lowercased())/revoke"
             let (fh, fb) = otherAdmin.form([:])
             try await app.testing().test(.POST, foreign, headers: fh, body: ByteBuffer(string: fb)) { res in #expect(res.status == .notFound) }
-            try await app.testing().test(.POST, revoke, headers: ["Cookie": admin.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: "")) { res in #expect(res.status == .forbidden, "no CSRF token") }
+            try await app.testing().test(
+                .POST, revoke, headers: ["Cookie": admin.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "")
+            ) { res in #expect(res.status == .forbidden, "no CSRF token") }
             #expect(try await Self.call(app, .POST, "\(Self.base)/requests.json", form: Self.streetLight(key: key)).status == .created, "still active")
             let (rh, rb) = admin.form([:])
             try await app.testing().test(.POST, revoke, headers: rh, body: ByteBuffer(string: rb)) { res in
@@ -706,7 +771,8 @@ struct Open311Tests {
     @Test("JSON and XML writers escape what they must and keep Thai as it is")
     func writers() throws {
         let tricky = "ไฟดับ <b>&\"'\\ \n\t end\u{0001}\u{2028}"
-        let node = Open311Node.list(element: "request", [.object([("a", .string(tricky)), ("n", .number(16.50)), ("i", .int(3)), ("b", .bool(false)), ("z", .null)])])
+        let node = Open311Node.list(
+            element: "request", [.object([("a", .string(tricky)), ("n", .number(16.50)), ("i", .int(3)), ("b", .bool(false)), ("z", .null)])])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(node.json.utf8)) as? [[String: Any]])
         #expect(json.first?["a"] as? String == tricky && json.first?["n"] as? Double == 16.5 && json.first?["z"] is NSNull)
         #expect(node.json.contains("ไฟดับ"), "Thai is not escaped")

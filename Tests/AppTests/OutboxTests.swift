@@ -1,9 +1,10 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// Records every run of a handler, to prove each job ran exactly once.
 actor RunLog {
@@ -76,8 +77,9 @@ struct OutboxTests {
             for batch in 0..<(count / 100) {
                 try await app.db.transaction { db in
                     for i in 0..<100 {
-                        try await OutboxStore.enqueue(tenant: nil, kind: "note", payload: Note(text: "\(batch)-\(i)"),
-                                                      idempotencyKey: "job-\(batch * 100 + i)", on: db)
+                        try await OutboxStore.enqueue(
+                            tenant: nil, kind: "note", payload: Note(text: "\(batch)-\(i)"),
+                            idempotencyKey: "job-\(batch * 100 + i)", on: db)
                     }
                 }
             }
@@ -206,8 +208,9 @@ struct WorkerProcessTests {
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the eservice product first")
         let env = try await TestEnvironment.make(.sqlite)
         try await withApp(.sqlite, environment: env) { app, _ in
-            let mail = OutgoingMail(from: "a@example.com", to: ["b@example.com"], subject: "งานจากอีกกระบวนการ", text: "ทดสอบ", html: "<p>ทดสอบ</p>",
-                                    messageID: "separate-worker@example.com")
+            let mail = OutgoingMail(
+                from: "a@example.com", to: ["b@example.com"], subject: "งานจากอีกกระบวนการ", text: "ทดสอบ", html: "<p>ทดสอบ</p>",
+                messageID: "separate-worker@example.com")
             try await OutboxStore.enqueue(tenant: nil, kind: EmailOutbox.kind, payload: mail, idempotencyKey: "separate", on: app.db)
         }
         let process = Process()

@@ -1,4 +1,3 @@
-@testable import App
 import Crypto
 import Domain
 import Fluent
@@ -7,13 +6,17 @@ import Testing
 import Vapor
 import VaporTesting
 
+@testable import App
+
 @Suite("Petitions: issued documents and their public verification")
 struct PetitionDocumentTests {
     /// The upload form as a browser sends it: the CSRF token first.
-    static func upload(_ app: Application, _ officer: StaffClient, number: String, kind: String? = "licence", title: String = "",
-                       validUntil: String = "", file: (name: String, type: String, data: Data)? = ("licence.pdf", "application/pdf", samplePDF),
-                       csrf: String? = nil, submission: String? = nil, tenant: String = "bangkrathum",
-                       _ check: (TestingHTTPResponse) async throws -> Void) async throws {
+    static func upload(
+        _ app: Application, _ officer: StaffClient, number: String, kind: String? = "licence", title: String = "",
+        validUntil: String = "", file: (name: String, type: String, data: Data)? = ("licence.pdf", "application/pdf", samplePDF),
+        csrf: String? = nil, submission: String? = nil, tenant: String = "bangkrathum",
+        _ check: (TestingHTTPResponse) async throws -> Void
+    ) async throws {
         var m = Multipart()
         m.field("_csrf", csrf ?? officer.csrf)
         if let submission { m.field(PetitionDocuments.tokenField, submission) }
@@ -103,18 +106,23 @@ struct PetitionDocumentTests {
                 html = res.body.string
             }
             #expect(html.contains("เอกสารนี้ออกโดยระบบบริการประชาชนออนไลน์จริง"))
-            for fact in ["เทศบาลตำบลบางกระทุ่ม", "ใบอนุญาต", p.number, "แจ้งซ่อมไฟฟ้าสาธารณะ", ThaiDate.long(doc.issuedAt),
-                         "ใช้ได้ถึงวันที่ 31 ธันวาคม \(nextYear)", Self.sha256(stored), "sha256sum", "/t/bangkrathum/logo"] {
+            for fact in [
+                "เทศบาลตำบลบางกระทุ่ม", "ใบอนุญาต", p.number, "แจ้งซ่อมไฟฟ้าสาธารณะ", ThaiDate.long(doc.issuedAt),
+                "ใช้ได้ถึงวันที่ 31 ธันวาคม \(nextYear)", Self.sha256(stored), "sha256sum", "/t/bangkrathum/logo",
+            ] {
                 #expect(html.contains(fact), "shows \(fact)")
             }
             let nationalID = try app.nationalIDs.open(citizen.nationalIDSealed)
-            for secret in [citizen.firstName, citizen.lastName, nationalID.digits, nationalID.formatted, citizen.maskedNationalID, citizen.email,
-                           citizen.mobile, "081-234-5678", citizen.house, "สายบางกระทุ่ม", "หน้าวัดบางกระทุ่ม", "ไฟดับ", "ใบอนุญาตติดตั้งป้าย"] {
+            for secret in [
+                citizen.firstName, citizen.lastName, nationalID.digits, nationalID.formatted, citizen.maskedNationalID, citizen.email,
+                citizen.mobile, "081-234-5678", citizen.house, "สายบางกระทุ่ม", "หน้าวัดบางกระทุ่ม", "ไฟดับ", "ใบอนุญาตติดตั้งป้าย",
+            ] {
                 #expect(!html.contains(secret), "must not show \(secret)")
             }
             // Typed in lower case without dashes, or through the form: the same document.
             try await app.testing().test(.GET, "/verify/\(doc.verificationCode.lowercased())") { #expect($0.status == .ok) }
-            try await app.testing().test(.GET, "/verify?code=" + " \(code.lowercased()) ".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) { res in
+            try await app.testing().test(.GET, "/verify?code=" + " \(code.lowercased()) ".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) {
+                res in
                 #expect(res.status == .seeOther && res.headers.first(name: .location) == "/verify/\(code)")
             }
             try await app.testing().test(.GET, "/verify") { res in
@@ -216,14 +224,16 @@ struct PetitionDocumentTests {
             ghost.tenantID = p.tenantID
             ghost.number = "BKT-0000-000000"
             await #expect(throws: (any Error).self) {
-                _ = try await PetitionDocuments.issue(.init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf", bytes: Array(samplePDF)),
-                                                      petition: ghost, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
+                _ = try await PetitionDocuments.issue(
+                    .init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf", bytes: Array(samplePDF)),
+                    petition: ghost, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
             }
             #expect(Self.storedFiles(env).isEmpty)
             #expect(try await PetitionDocumentRecord.query(on: app.db).count() == 0)
             // And the same call for the real petition keeps exactly one file.
-            _ = try await PetitionDocuments.issue(.init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf", bytes: Array(samplePDF)),
-                                                  petition: p, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
+            _ = try await PetitionDocuments.issue(
+                .init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf", bytes: Array(samplePDF)),
+                petition: p, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
             #expect(Self.storedFiles(env).count == 1)
         }
     }
@@ -261,8 +271,12 @@ struct PetitionDocumentTests {
 
             // Both at once: the unique index lets one through, the other returns it and drops its file.
             let second = RandomToken.make()
-            async let a: HTTPStatus = { var s = HTTPStatus.ok; try await Self.upload(app, officer, number: p.number, submission: second) { s = $0.status }; return s }()
-            async let b: HTTPStatus = { var s = HTTPStatus.ok; try await Self.upload(app, officer, number: p.number, submission: second) { s = $0.status }; return s }()
+            async let a: HTTPStatus = {
+                var s = HTTPStatus.ok; try await Self.upload(app, officer, number: p.number, submission: second) { s = $0.status }; return s
+            }()
+            async let b: HTTPStatus = {
+                var s = HTTPStatus.ok; try await Self.upload(app, officer, number: p.number, submission: second) { s = $0.status }; return s
+            }()
             #expect(try await [a, b] == [.seeOther, .seeOther])
             #expect(try await PetitionDocumentRecord.query(on: app.db).count() == 2)
             #expect(Self.storedFiles(env).count == 2)
@@ -270,14 +284,17 @@ struct PetitionDocumentTests {
             // Straight through the store, several at once with one key: one created, one file.
             let racers = database.racers(4)
             let t = try Tenant.named("bangkrathum", in: app)
-            let staff = StaffPrincipal(id: officer.id, username: officer.username, displayName: "เจ้าหน้าที่", isPlatformAdmin: false, grants: ["bangkrathum": .officer])
+            let staff = StaffPrincipal(
+                id: officer.id, username: officer.username, displayName: "เจ้าหน้าที่", isPlatformAdmin: false, grants: ["bangkrathum": .officer])
             let key = PetitionDocuments.submissionKey(petitionID: try p.requireID(), staffID: officer.id, token: RandomToken.make())
             let results = try await withThrowingTaskGroup(of: (UUID, Bool).self) { group in
                 for _ in 0..<racers {
                     group.addTask {
-                        let r = try await PetitionDocuments.issue(.init(kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf",
-                                                                        bytes: Array(samplePDF), submissionKey: key),
-                                                                  petition: p, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
+                        let r = try await PetitionDocuments.issue(
+                            .init(
+                                kind: .receipt, title: "", validUntil: nil, originalName: "a.pdf",
+                                bytes: Array(samplePDF), submissionKey: key),
+                            petition: p, tenant: t, staff: staff, ip: "127.0.0.1", linkBase: NoticeTestSupport.linkBase, app: app, on: app.db)
                         return (try r.document.requireID(), r.created)
                     }
                 }
@@ -296,10 +313,13 @@ struct PetitionDocumentTests {
 
     // MARK: Withdrawing
 
-    static func withdraw(_ app: Application, _ client: StaffClient, tenant: String = "bangkrathum", number: String, id: UUID,
-                         reason: String?, _ check: (TestingHTTPResponse) async throws -> Void) async throws {
-        try await post(app, "/backoffice/t/\(tenant)/petitions/\(number)/documents/\(id.uuidString.lowercased())/withdraw", client,
-                       reason.map { ["reason": $0] } ?? [:], check)
+    static func withdraw(
+        _ app: Application, _ client: StaffClient, tenant: String = "bangkrathum", number: String, id: UUID,
+        reason: String?, _ check: (TestingHTTPResponse) async throws -> Void
+    ) async throws {
+        try await post(
+            app, "/backoffice/t/\(tenant)/petitions/\(number)/documents/\(id.uuidString.lowercased())/withdraw", client,
+            reason.map { ["reason": $0] } ?? [:], check)
     }
 
     @Test("an officer withdraws a document with a reason: verification says so (no reason), the citizen is told and still has it", arguments: TestDatabase.all)
@@ -337,9 +357,11 @@ struct PetitionDocumentTests {
             try await Self.withdraw(app, stranger, number: p.number, id: id, reason: "ผิด") { #expect($0.status == .forbidden) }
             try await Self.withdraw(app, stranger, tenant: "bangrak", number: p.number, id: id, reason: "ผิด") { #expect($0.status == .notFound) }
             // Without the CSRF token: 403. An unknown document: 404.
-            try await app.testing().test(.POST, "\(base)/documents/\(id.uuidString.lowercased())/withdraw",
-                                         headers: ["Cookie": officer.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: "reason=x")) { #expect($0.status == .forbidden) }
+            try await app.testing().test(
+                .POST, "\(base)/documents/\(id.uuidString.lowercased())/withdraw",
+                headers: ["Cookie": officer.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "reason=x")
+            ) { #expect($0.status == .forbidden) }
             try await Self.withdraw(app, officer, number: p.number, id: UUID(), reason: "ผิด") { #expect($0.status == .notFound) }
             #expect(try await PetitionDocuments.find(id, petition: p, on: app.db)?.isWithdrawn == false)
             #expect(try await queuedMails(app).count == mailsBefore)
@@ -420,8 +442,9 @@ struct PetitionDocumentTests {
             let t = try Tenant.named("bangkrathum", in: app)
             let p = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app))
             // Two documents as the store keeps them: one withdrawn (with its reason), one standing, issued a day later.
-            let gone = PetitionPageModelTests.document(withdrawn: true), standing = PetitionPageModelTests.document(
-                withdrawn: false, issuedAt: Date(timeIntervalSince1970: 1_767_232_800 + 86_400))
+            let gone = PetitionPageModelTests.document(withdrawn: true),
+                standing = PetitionPageModelTests.document(
+                    withdrawn: false, issuedAt: Date(timeIntervalSince1970: 1_767_232_800 + 86_400))
             gone.verificationCode = "AAAAAAAAAAAA"
             standing.verificationCode = "BBBBBBBBBBBB"
             var records = try await CitizenPetitionPage.Records.load(p, tenant: t, on: app.db)
@@ -456,14 +479,16 @@ struct PetitionDocumentTests {
             try await Self.upload(app, officer, number: p.number, kind: "receipt") { #expect($0.status == .seeOther) }
             let doc = try #require(try await PetitionDocuments.list(p, on: app.db).first)
             let t = try Tenant.named("bangkrathum", in: app)
-            let staff = StaffPrincipal(id: officer.id, username: officer.username, displayName: "เจ้าหน้าที่", isPlatformAdmin: false, grants: ["bangkrathum": .officer])
+            let staff = StaffPrincipal(
+                id: officer.id, username: officer.username, displayName: "เจ้าหน้าที่", isPlatformAdmin: false, grants: ["bangkrathum": .officer])
             let before = try await queuedMails(app).count
             let racers = database.racers(4)
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for i in 0..<racers {
                     group.addTask {
-                        try await PetitionDocuments.withdraw(doc, petition: p, tenant: t, staff: staff, reason: "เหตุผลที่ \(i)", ip: "127.0.0.1",
-                                                             linkBase: NoticeTestSupport.linkBase, on: app.db)
+                        try await PetitionDocuments.withdraw(
+                            doc, petition: p, tenant: t, staff: staff, reason: "เหตุผลที่ \(i)", ip: "127.0.0.1",
+                            linkBase: NoticeTestSupport.linkBase, on: app.db)
                     }
                 }
                 return try await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -487,7 +512,11 @@ struct PetitionDocumentTests {
         #expect(PetitionDocuments.normalizedCode("7KQ2-M9XD-4HTU") == nil, "U is not in the alphabet")
         #expect(PetitionDocuments.normalizedCode("7KQ2-M9XD-4HT%") == nil)
         #expect(BuddhistDateInput.format(BuddhistDateInput.startOfDay(year: 2026, month: 12, day: 31)!) == "31/12/2569")
-        if case .success(let d)? = BuddhistDateInput.parse("๓๑/๑๒/๒๕๖๙", label: "x") { #expect(ThaiDate.long(d) == "31 ธันวาคม 2569") } else { Issue.record("Thai digits") }
+        if case .success(let d)? = BuddhistDateInput.parse("๓๑/๑๒/๒๕๖๙", label: "x") {
+            #expect(ThaiDate.long(d) == "31 ธันวาคม 2569")
+        } else {
+            Issue.record("Thai digits")
+        }
         if case .failure? = BuddhistDateInput.parse("29/2/2569", label: "x") {} else { Issue.record("2026 is not a leap year") }
         #expect(BuddhistDateInput.parse("  ", label: "x") == nil)
     }

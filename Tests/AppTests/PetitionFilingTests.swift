@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// A citizen files a petition through the real pages: every field type of the form builder, attachments
 /// checked by content, one petition however often the form is sent, the identity rule, and nobody else's
@@ -18,26 +19,30 @@ struct PetitionFilingTests {
     static func addAllFieldsService(_ app: Application, verifiedIdentity: Bool = true) async throws {
         let tenant = try Tenant.named("bangkrathum", in: app)
         let folder = try #require(app.tenantDirectory?.folder.tenant(slug: "bangkrathum")).config.menus
-        let form = ServiceForm(fields: [
-            FormField(key: "subject", type: .text, label: "เรื่อง", required: true, help: nil, options: nil, maxLength: 100),
-            FormField(key: "details", type: .textarea, label: "รายละเอียด", required: false, help: nil, options: nil, maxLength: nil),
-            FormField(key: "area", type: .number, label: "พื้นที่ (ตารางเมตร)", required: true, help: nil, options: nil, maxLength: nil),
-            FormField(key: "start", type: .date, label: "วันที่เริ่ม", required: true, help: nil, options: nil, maxLength: nil),
-            FormField(key: "contact_email", type: .email, label: "อีเมลติดต่อ", required: true, help: nil, options: nil, maxLength: nil),
-            FormField(key: "contact_tel", type: .tel, label: "โทรศัพท์ติดต่อ", required: true, help: nil, options: nil, maxLength: nil),
-            FormField(key: "kind", type: .select, label: "ประเภท", required: true, help: nil, options: ["ก่อสร้างใหม่", "ต่อเติม"], maxLength: nil),
-            FormField(key: "owner", type: .radio, label: "ผู้ขอเป็น", required: true, help: nil, options: ["เจ้าของ", "ผู้รับมอบอำนาจ"], maxLength: nil),
-            FormField(key: "uses", type: .checkboxes, label: "การใช้อาคาร", required: true, help: nil,
-                      options: ["พักอาศัย", "พาณิชย์", "โกดัง"], maxLength: nil),
-            FormField(key: "site", type: .location, label: "ที่ตั้ง", required: true, help: nil, options: nil, maxLength: nil),
-            FormField(key: "plot", type: .address, label: "ที่อยู่แปลงที่ดิน", required: true, help: nil, options: nil, maxLength: nil),
-        ], attachments: [
-            AttachmentRule(key: "plans", label: "แบบแปลน", required: true, types: [.pdf], maxMB: 1, maxCount: 2),
-            AttachmentRule(key: "photos", label: "ภาพถ่าย", required: false, types: [.jpeg, .png], maxMB: 1, maxCount: 1),
-        ])
+        let form = ServiceForm(
+            fields: [
+                FormField(key: "subject", type: .text, label: "เรื่อง", required: true, help: nil, options: nil, maxLength: 100),
+                FormField(key: "details", type: .textarea, label: "รายละเอียด", required: false, help: nil, options: nil, maxLength: nil),
+                FormField(key: "area", type: .number, label: "พื้นที่ (ตารางเมตร)", required: true, help: nil, options: nil, maxLength: nil),
+                FormField(key: "start", type: .date, label: "วันที่เริ่ม", required: true, help: nil, options: nil, maxLength: nil),
+                FormField(key: "contact_email", type: .email, label: "อีเมลติดต่อ", required: true, help: nil, options: nil, maxLength: nil),
+                FormField(key: "contact_tel", type: .tel, label: "โทรศัพท์ติดต่อ", required: true, help: nil, options: nil, maxLength: nil),
+                FormField(key: "kind", type: .select, label: "ประเภท", required: true, help: nil, options: ["ก่อสร้างใหม่", "ต่อเติม"], maxLength: nil),
+                FormField(key: "owner", type: .radio, label: "ผู้ขอเป็น", required: true, help: nil, options: ["เจ้าของ", "ผู้รับมอบอำนาจ"], maxLength: nil),
+                FormField(
+                    key: "uses", type: .checkboxes, label: "การใช้อาคาร", required: true, help: nil,
+                    options: ["พักอาศัย", "พาณิชย์", "โกดัง"], maxLength: nil),
+                FormField(key: "site", type: .location, label: "ที่ตั้ง", required: true, help: nil, options: nil, maxLength: nil),
+                FormField(key: "plot", type: .address, label: "ที่อยู่แปลงที่ดิน", required: true, help: nil, options: nil, maxLength: nil),
+            ],
+            attachments: [
+                AttachmentRule(key: "plans", label: "แบบแปลน", required: true, types: [.pdf], maxMB: 1, maxCount: 2),
+                AttachmentRule(key: "photos", label: "ภาพถ่าย", required: false, types: [.jpeg, .png], maxMB: 1, maxCount: 1),
+            ])
         try await SettingsWrite.perform(app, tenant: tenant) { ctx in
-            let entry = CatalogueEntry(slug: slug, menu: .online, position: 0, name: "ขออนุญาตทดสอบทุกช่อง", description: "บริการทดสอบ",
-                                       slaDays: 15, verifiedIdentity: verifiedIdentity, retired: false)
+            let entry = CatalogueEntry(
+                slug: slug, menu: .online, position: 0, name: "ขออนุญาตทดสอบทุกช่อง", description: "บริการทดสอบ",
+                slaDays: 15, verifiedIdentity: verifiedIdentity, retired: false)
             try await CatalogueStore.add(entry, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
             try await FormVersions.start(form, tenant: tenant, service: slug, by: nil, now: ctx.now, on: ctx.db)
         }
@@ -69,9 +74,11 @@ struct PetitionFilingTests {
         return page
     }
 
-    static func body(_ c: CitizenClient, _ page: Page, answers: [(String, String)] = validAnswers,
-                     files: [(field: String, name: String, data: Data)] = [("file_plans", "plan.pdf", samplePDF)],
-                     csrf: String? = nil) -> (HTTPHeaders, ByteBuffer) {
+    static func body(
+        _ c: CitizenClient, _ page: Page, answers: [(String, String)] = validAnswers,
+        files: [(field: String, name: String, data: Data)] = [("file_plans", "plan.pdf", samplePDF)],
+        csrf: String? = nil
+    ) -> (HTTPHeaders, ByteBuffer) {
         var m = Multipart()
         m.field("_csrf", csrf ?? page.csrf)
         m.field("_submission", page.token)
@@ -94,26 +101,31 @@ struct PetitionFilingTests {
         return e.compactMap { $0 as? URL }.filter { !$0.hasDirectoryPath }
     }
 
-    @Test("every field type: the form, a valid filing, สำเร็จ with the number, the receipt, one e-mail; a repeat files nothing new",
-          arguments: TestDatabase.all)
+    @Test(
+        "every field type: the form, a valid filing, สำเร็จ with the number, the receipt, one e-mail; a repeat files nothing new",
+        arguments: TestDatabase.all)
     func fileEveryType(database: TestDatabase) async throws {
         try await withApp(database) { app, env in
             try await Self.addAllFieldsService(app)
             let c = try await CitizenFixtures.register(app)
             try await Self.verify(app, c)
             let page = try await Self.open(app, c)
-            for needle in [#"name="subject""#, #"<textarea id="details""#, #"name="start_day""#, #"name="start_month""#, #"name="start_year""#,
-                           #"type="email""#, #"type="tel""#, #"<select id="kind""#, #"type="radio" value="เจ้าของ""#,
-                           #"type="checkbox" value="โกดัง""#, #"name="site_lat""#, #"<select id="plot_province""#,
-                           #"name="file_plans" type="file" multiple"#, #"name="file_photos" type="file" accept"#,
-                           "ที่ตั้ง</legend>", "ที่อยู่แปลงที่ดิน</legend>", "รายละเอียด (ไม่บังคับ)"] {
+            for needle in [
+                #"name="subject""#, #"<textarea id="details""#, #"name="start_day""#, #"name="start_month""#, #"name="start_year""#,
+                #"type="email""#, #"type="tel""#, #"<select id="kind""#, #"type="radio" value="เจ้าของ""#,
+                #"type="checkbox" value="โกดัง""#, #"name="site_lat""#, #"<select id="plot_province""#,
+                #"name="file_plans" type="file" multiple"#, #"name="file_photos" type="file" accept"#,
+                "ที่ตั้ง</legend>", "ที่อยู่แปลงที่ดิน</legend>", "รายละเอียด (ไม่บังคับ)",
+            ] {
                 #expect(page.html.contains(needle), "form shows \(needle)")
             }
             #expect(!page.token.isEmpty && page.version == "1")
 
             let photo = try TestImages.fixture("id-photo.jpg")
-            let files: [(field: String, name: String, data: Data)] = [("file_plans", "แปลน-1.pdf", samplePDF), ("file_plans", "plan2.pdf", samplePDF),
-                                                                        ("file_photos", "site.jpg", photo)]
+            let files: [(field: String, name: String, data: Data)] = [
+                ("file_plans", "แปลน-1.pdf", samplePDF), ("file_plans", "plan2.pdf", samplePDF),
+                ("file_photos", "site.jpg", photo),
+            ]
             var location = ""
             let (h, b) = Self.body(c, page, files: files)
             try await app.testing().test(.POST, "\(c.base)/services/\(Self.slug)/apply", headers: h, body: b) { res in
@@ -144,8 +156,11 @@ struct PetitionFilingTests {
             #expect(answers["uses"]?.value == .choices(["พักอาศัย", "โกดัง"]))
             #expect(answers["contact_tel"]?.value == .text("0812345678"))
             #expect(answers["details"]?.value == .text("บรรทัดแรก\nบรรทัดที่สอง"))
-            if case .address(let a) = answers["plot"]?.value { #expect(a.subdistrictCode == "650501" && a.postcode == "65110") }
-            else { Issue.record("address answer missing") }
+            if case .address(let a) = answers["plot"]?.value {
+                #expect(a.subdistrictCode == "650501" && a.postcode == "65110")
+            } else {
+                Issue.record("address answer missing")
+            }
             #expect(answers.answers.count == 11)
             let stored = try await PetitionStore.attachments(petition, on: app.db)
             #expect(stored.count == 3)
@@ -178,13 +193,16 @@ struct PetitionFilingTests {
                 }
             }
             let fileID = try #require(stored.first { $0.originalName == "แปลน-1.pdf" }?.id)
-            try await app.testing().test(.GET, "\(c.base)/account/petitions/BKT-\(year)-000001/files/\(fileID.uuidString.lowercased())?download=1",
-                                         headers: c.headers) { res in
+            try await app.testing().test(
+                .GET, "\(c.base)/account/petitions/BKT-\(year)-000001/files/\(fileID.uuidString.lowercased())?download=1",
+                headers: c.headers
+            ) { res in
                 #expect(res.status == .ok)
                 #expect(res.headers.first(name: .contentType) == "application/pdf")
                 #expect(res.headers.first(name: "Content-Disposition")?.hasPrefix("attachment;") == true)
-                #expect(res.headers.first(name: "Content-Disposition")?.contains("filename*=UTF-8''%E0%B9%81%E0%B8%9B%E0%B8%A5%E0%B8%99-1.pdf") == true,
-                        "the Thai name is percent-encoded (RFC 5987)")
+                #expect(
+                    res.headers.first(name: "Content-Disposition")?.contains("filename*=UTF-8''%E0%B9%81%E0%B8%9B%E0%B8%A5%E0%B8%99-1.pdf") == true,
+                    "the Thai name is percent-encoded (RFC 5987)")
                 #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
                 #expect(Data(buffer: res.body) == samplePDF)
             }
@@ -217,10 +235,12 @@ struct PetitionFilingTests {
             try await app.testing().test(.POST, "\(c.base)/services/\(Self.slug)/apply", headers: h, body: b) { res in
                 #expect(res.status == .unprocessableEntity)
                 let html = res.body.string
-                for (input, message) in [("subject", "ต้องไม่เกิน 100 ตัวอักษร"), ("area", "ต้องเป็นตัวเลข"), ("start_day", "ไม่มีวันที่นี้ในปฏิทิน"),
-                                         ("contact_email", "อีเมลติดต่อไม่ถูกต้อง"), ("contact_tel", "9 หรือ 10 หลัก"), ("kind", "จากรายการ"),
-                                         ("owner", "กรุณาเลือกผู้ขอเป็น"), ("uses", "จากรายการที่มีให้เท่านั้น"), ("site_lng", "ลองจิจูด"),
-                                         ("plot_province", "จังหวัด")] {
+                for (input, message) in [
+                    ("subject", "ต้องไม่เกิน 100 ตัวอักษร"), ("area", "ต้องเป็นตัวเลข"), ("start_day", "ไม่มีวันที่นี้ในปฏิทิน"),
+                    ("contact_email", "อีเมลติดต่อไม่ถูกต้อง"), ("contact_tel", "9 หรือ 10 หลัก"), ("kind", "จากรายการ"),
+                    ("owner", "กรุณาเลือกผู้ขอเป็น"), ("uses", "จากรายการที่มีให้เท่านั้น"), ("site_lng", "ลองจิจูด"),
+                    ("plot_province", "จังหวัด"),
+                ] {
                     #expect(html.contains("id=\"\(input)-error\""), "an error beside \(input)")
                     #expect(html.contains("href=\"#\(input)\""), "the summary links to \(input)")
                     #expect(html.contains(message), "message for \(input): \(message)")
@@ -245,13 +265,20 @@ struct PetitionFilingTests {
             big.append(Data(repeating: 0x20, count: (1 << 20) + 1 - samplePDF.count + 1))
             let cases: [(String, [(field: String, name: String, data: Data)], HTTPStatus, String)] = [
                 ("HTML named .pdf", [("file_plans", "plan.pdf", html)], .unprocessableEntity, "ไม่ใช่ไฟล์ประเภทที่รับ (รับเฉพาะ PDF)"),
-                ("a JPEG where only PDF is taken", [("file_plans", "plan.pdf", try TestImages.fixture("id-photo.jpg"))], .unprocessableEntity, "ไม่ใช่ไฟล์ประเภทที่รับ"),
+                (
+                    "a JPEG where only PDF is taken", [("file_plans", "plan.pdf", try TestImages.fixture("id-photo.jpg"))], .unprocessableEntity,
+                    "ไม่ใช่ไฟล์ประเภทที่รับ"
+                ),
                 ("too large", [("file_plans", "plan.pdf", big)], .payloadTooLarge, "มีขนาดเกิน 1 MB"),
-                ("too many", [("file_plans", "a.pdf", samplePDF), ("file_plans", "b.pdf", samplePDF), ("file_plans", "c.pdf", samplePDF)],
-                 .unprocessableEntity, "แนบแบบแปลนได้ไม่เกิน 2 ไฟล์"),
+                (
+                    "too many", [("file_plans", "a.pdf", samplePDF), ("file_plans", "b.pdf", samplePDF), ("file_plans", "c.pdf", samplePDF)],
+                    .unprocessableEntity, "แนบแบบแปลนได้ไม่เกิน 2 ไฟล์"
+                ),
                 ("missing", [], .unprocessableEntity, "กรุณาแนบแบบแปลน"),
-                ("PDF under the photo input", [("file_plans", "a.pdf", samplePDF), ("file_photos", "x.jpg", samplePDF)], .unprocessableEntity,
-                 "รับเฉพาะ JPEG, PNG"),
+                (
+                    "PDF under the photo input", [("file_plans", "a.pdf", samplePDF), ("file_photos", "x.jpg", samplePDF)], .unprocessableEntity,
+                    "รับเฉพาะ JPEG, PNG"
+                ),
             ]
             for (label, files, status, message) in cases {
                 let page = try await Self.open(app, c)
@@ -300,8 +327,10 @@ struct PetitionFilingTests {
             // Complaints need no verified identity by default.
             let complaint = try await Self.open(app, c, service: "street-light")
             var m = Multipart()
-            for (k, v) in [("_csrf", complaint.csrf), ("_submission", complaint.token), ("_form_version", complaint.version),
-                           ("light_location", "หน้าโรงเรียน"), ("problem", "ไฟดับ"), ("lamp_count", "2")] { m.field(k, v) }
+            for (k, v) in [
+                ("_csrf", complaint.csrf), ("_submission", complaint.token), ("_form_version", complaint.version),
+                ("light_location", "หน้าโรงเรียน"), ("problem", "ไฟดับ"), ("lamp_count", "2"),
+            ] { m.field(k, v) }
             var (headers, body) = m.finished()
             headers.add(name: "Cookie", value: c.cookie)
             try await app.testing().test(.POST, "\(c.base)/services/street-light/apply", headers: headers, body: body) { res in
@@ -317,14 +346,20 @@ struct PetitionFilingTests {
             let a = try await CitizenFixtures.register(app)
             let b = try await CitizenFixtures.register(app)
             let tenant = try Tenant.named("bangkrathum", in: app)
-            let account = try #require(try await CitizenAccount.query(on: app.db).filter(\.$nationalIDHash == (try app.nationalIDs.lookupHash(try ThaiNationalID(a.nationalID)))).first())
+            let account = try #require(
+                try await CitizenAccount.query(on: app.db).filter(\.$nationalIDHash == (try app.nationalIDs.lookupHash(try ThaiNationalID(a.nationalID))))
+                    .first())
             let (menu, service) = try #require(tenant.service("street-light"))
-            let filed = try await PetitionStore.file(.init(
-                tenant: tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service, formVersion: 1,
-                answersJSON: try StoredJSON.encode(PetitionAnswers(answers: [])),
-                attachments: [.init(fieldKey: "photos", fileName: "petitions/bangkrathum/x.jpg", originalName: "x.jpg", mimeType: "image/jpeg",
-                                    bytes: 1, sha256: "00")],
-                submissionKey: "k"), linkBase: NoticeTestSupport.linkBase, on: app.db)
+            let filed = try await PetitionStore.file(
+                .init(
+                    tenant: tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service, formVersion: 1,
+                    answersJSON: try StoredJSON.encode(PetitionAnswers(answers: [])),
+                    attachments: [
+                        .init(
+                            fieldKey: "photos", fileName: "petitions/bangkrathum/x.jpg", originalName: "x.jpg", mimeType: "image/jpeg",
+                            bytes: 1, sha256: "00")
+                    ],
+                    submissionKey: "k"), linkBase: NoticeTestSupport.linkBase, on: app.db)
             let number = filed.petition.number
             let fileID = try #require(try await PetitionStore.attachments(filed.petition, on: app.db).first?.id).uuidString.lowercased()
             let pages = ["", "/filed", "/receipt", "/files/\(fileID)"]

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -8,11 +7,15 @@ import Testing
 import Vapor
 import VaporTesting
 
+@testable import App
+
 /// Petitions made straight through `PetitionStore.file` (the citizen's filing pages are tested on their own).
 enum PetitionFixtures {
     /// A citizen registered through the real pages, renamed when asked (for name searches).
-    static func citizen(_ app: Application, tenant: String = "bangkrathum", first: String? = nil, last: String? = nil,
-                        notify: Bool = true) async throws -> CitizenAccount {
+    static func citizen(
+        _ app: Application, tenant: String = "bangkrathum", first: String? = nil, last: String? = nil,
+        notify: Bool = true
+    ) async throws -> CitizenAccount {
         let client = try await CitizenFixtures.register(app, tenant: tenant)
         let account = try #require(try await CitizenAccount.query(on: app.db).filter(\.$tenantID == tenant).filter(\.$email == client.email).first())
         if let first { account.firstName = first }
@@ -25,8 +28,9 @@ enum PetitionFixtures {
     /// Answers as the filing pages store them: `PetitionAnswers` through `JSONEncoder`.
     static func answersJSON(problem: String = "ไฟดับ") throws -> String {
         let answers = PetitionAnswers(answers: [
-            Answer(key: "light_location", label: "ตำแหน่งไฟฟ้าสาธารณะที่ชำรุด", type: .location,
-                   value: .location(description: "หน้าวัดบางกระทุ่ม", lat: 16.57, lng: 100.3)),
+            Answer(
+                key: "light_location", label: "ตำแหน่งไฟฟ้าสาธารณะที่ชำรุด", type: .location,
+                value: .location(description: "หน้าวัดบางกระทุ่ม", lat: 16.57, lng: 100.3)),
             Answer(key: "problem", label: "ลักษณะการชำรุด", type: .radio, value: .choices([problem])),
             Answer(key: "lamp_count", label: "จำนวนดวงที่ชำรุด", type: .number, value: .number("1500")),
         ])
@@ -34,9 +38,11 @@ enum PetitionFixtures {
     }
 
     @discardableResult
-    static func file(_ app: Application, citizen: CitizenAccount?, tenant: String = "bangkrathum", service: String = "street-light",
-                     at now: Date = Date(), attachments: [PetitionStore.StoredAttachment] = [],
-                     requester: String? = nil) async throws -> PetitionRecord {
+    static func file(
+        _ app: Application, citizen: CitizenAccount?, tenant: String = "bangkrathum", service: String = "street-light",
+        at now: Date = Date(), attachments: [PetitionStore.StoredAttachment] = [],
+        requester: String? = nil
+    ) async throws -> PetitionRecord {
         let t = try Tenant.named(tenant, in: app)
         let (menu, s) = try #require(t.service(service))
         let filing = PetitionStore.Filing(
@@ -53,13 +59,19 @@ enum PetitionFixtures {
     @discardableResult
     static func move(_ app: Application, _ p: PetitionRecord, to status: PetitionStatus, note: String? = nil) async throws -> PetitionRecord {
         let t = try Tenant.named(p.tenantID, in: app)
-        guard case .moved(let moved) = try await PetitionStore.move(p, to: status, note: note, expectedVersion: p.version,
-                                                                    actor: .init(kind: .staff, id: nil, name: "fixture"), tenant: t,
-                                                                    linkBase: NoticeTestSupport.linkBase(p.tenantID), on: app.db) else {
+        guard
+            case .moved(let moved) = try await PetitionStore.move(
+                p, to: status, note: note, expectedVersion: p.version,
+                actor: .init(kind: .staff, id: nil, name: "fixture"), tenant: t,
+                linkBase: NoticeTestSupport.linkBase(p.tenantID), on: app.db)
+        else {
             throw TestFailure("fixture move refused")
         }
-        try await NoticeTestSupport.forget(PetitionMoved(petition: try PetitionFacts(moved), from: p.status, to: status, at: moved.statusChangedAt,
-                                                         note: nil, version: moved.version, linkBase: "").key, app)
+        try await NoticeTestSupport.forget(
+            PetitionMoved(
+                petition: try PetitionFacts(moved), from: p.status, to: status, at: moved.statusChangedAt,
+                note: nil, version: moved.version, linkBase: ""
+            ).key, app)
         return moved
     }
 
@@ -80,8 +92,16 @@ final class QueryCounter: @unchecked Sendable {
     private var statements: [String] = []
     private var on = false
 
-    func start() { lock.withLock { statements = []; on = true } }
-    func stop() -> [String] { lock.withLock { on = false; return statements } }
+    func start() {
+        lock.withLock {
+            statements = []; on = true
+        }
+    }
+    func stop() -> [String] {
+        lock.withLock {
+            on = false; return statements
+        }
+    }
     func add(_ sql: String) { lock.withLock { if on { statements.append(sql) } } }
 
     struct Handler: LogHandler {
@@ -135,8 +155,9 @@ struct PetitionOfficeTests {
             let b1 = try await PetitionFixtures.file(app, citizen: mana)
             let b2 = try await PetitionFixtures.move(app, try await PetitionFixtures.file(app, citizen: mana), to: .completed)
             let api = try await PetitionFixtures.file(app, citizen: nil, requester: #"{"first_name":"เอ","email":"a@example.com","client":"แชตบอต"}"#)
-            let foreign = try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app, tenant: "bangrak"), tenant: "bangrak",
-                                                         service: "general-complaint")
+            let foreign = try await PetitionFixtures.file(
+                app, citizen: try await PetitionFixtures.citizen(app, tenant: "bangrak"), tenant: "bangrak",
+                service: "general-complaint")
 
             // Default: open petitions, newest first, every tenant's own only.
             var (status, html) = try await PetitionFixtures.page(app, officer, Self.queue)
@@ -146,8 +167,9 @@ struct PetitionOfficeTests {
             #expect(!html.contains(foreign.number), "another tenant's petition never shows")
             #expect(html.contains("ยังไม่ปิด <span class=\"count\">(5)</span>"))
             #expect(html.contains("ส่งคำร้อง <span class=\"count\">(5)</span>"))
-            #expect(html.contains("ดำเนินการสำเร็จ <span class=\"count\">(1)</span>") && html.contains("ทั้งหมด <span class=\"count\">(6)</span>"),
-                    "without dates or a search every tab is counted (from petition_counts)")
+            #expect(
+                html.contains("ดำเนินการสำเร็จ <span class=\"count\">(1)</span>") && html.contains("ทั้งหมด <span class=\"count\">(6)</span>"),
+                "without dates or a search every tab is counted (from petition_counts)")
             #expect(html.contains("สมศรี ใจดี") && html.contains("มานะ ขยันยิ่ง") && html.contains("ยื่นผ่าน Open311"))
             #expect(html.range(of: api.number)!.lowerBound < html.range(of: a1.number)!.lowerBound, "newest first")
             #expect(html.contains("เกินกำหนด"))
@@ -180,9 +202,11 @@ struct PetitionOfficeTests {
             #expect(html.contains(a2.number) && !html.contains(a1.number))
             (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=\(running)")
             #expect(html.contains(a2.number) && !html.contains(a1.number), "a running number alone")
-            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=" + "มานะ".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            (_, html) = try await PetitionFixtures.page(
+                app, officer, Self.queue + "?status=all&q=" + "มานะ".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             #expect(html.contains(b1.number) && html.contains(b2.number) && !html.contains(a1.number) && !html.contains(api.number))
-            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=" + "ใจดี".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            (_, html) = try await PetitionFixtures.page(
+                app, officer, Self.queue + "?status=all&q=" + "ใจดี".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             #expect(html.contains(a1.number) && !html.contains(b1.number))
             (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&q=%25")
             #expect(html.contains("ไม่พบคำร้อง"), "% is a character, not a wildcard")
@@ -211,12 +235,14 @@ struct PetitionOfficeTests {
             (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&size=2&page=3")
             #expect(html.components(separatedBy: "class=\"petition-row\"").count - 1 == 2 && !html.contains("rel=\"next\""))
             // Under a search only open petitions are counted: the "all" tab pages on without a total.
-            (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&size=2&page=2&q=" + "ใจดี".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            (_, html) = try await PetitionFixtures.page(
+                app, officer, Self.queue + "?status=all&size=2&page=2&q=" + "ใจดี".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             #expect(html.contains("หน้า 2<") && html.contains(">ทั้งหมด</a>") && html.contains("ยังไม่ปิด <span class=\"count\">(3)</span>"))
 
             // Next and previous follow the rows' tracking numbers: walking the whole "all" tab two at a time, each
             // way, gives every petition once, in order, as the pages without cursors do.
-            let everyRow = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all").1.components(separatedBy: "class=\"petition-number\">").dropFirst()
+            let everyRow = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all").1.components(separatedBy: "class=\"petition-number\">")
+                .dropFirst()
                 .map { String($0.prefix { $0 != "<" }) }
             #expect(everyRow.count == 6)
             var walked: [String] = []
@@ -240,8 +266,9 @@ struct PetitionOfficeTests {
             }
             #expect(back == everyRow, "backwards: \(back)")
             (_, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&size=2&page=2&after=\(everyRow[1])&sort=oldest")
-            #expect(html.contains(everyRow[0]) && !html.contains(everyRow[1]) && !html.contains(everyRow[2]) && html.contains("หน้า 2"),
-                    "oldest first walks the other way from the same row")
+            #expect(
+                html.contains(everyRow[0]) && !html.contains(everyRow[1]) && !html.contains(everyRow[2]) && html.contains("หน้า 2"),
+                "oldest first walks the other way from the same row")
             (status, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&size=2&page=2&after=BKT-2500-000999")
             #expect(status == .ok && html.contains("ไม่มีรายการในหน้านี้"), "an unknown cursor gives an empty page, not an error")
             (status, html) = try await PetitionFixtures.page(app, officer, Self.queue + "?status=all&size=2&page=2&after=%27%3B--")
@@ -299,9 +326,11 @@ struct PetitionOfficeTests {
         try await withApp(database) { app, env in
             let citizen = try await PetitionFixtures.citizen(app)
             let stored = try await app.fileStore.save(samplePDF, folder: "petitions/bangkrathum", ext: "pdf")
-            let p = try await PetitionFixtures.file(app, citizen: citizen, attachments: [
-                .init(fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count, sha256: "x"),
-            ])
+            let p = try await PetitionFixtures.file(
+                app, citizen: citizen,
+                attachments: [
+                    .init(fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count, sha256: "x")
+                ])
             let mine = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
             let outsider = try await signedInStaff(app, tenant: "bangrak", role: .orgAdmin)
             let attachment = try #require(try await PetitionStore.attachments(p, on: app.db).first?.id)
@@ -397,7 +426,8 @@ struct PetitionOfficeTests {
     func forbiddenMoves(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
-            let p = try await PetitionFixtures.move(app, try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app)), to: .inProgress)
+            let p = try await PetitionFixtures.move(
+                app, try await PetitionFixtures.file(app, citizen: try await PetitionFixtures.citizen(app)), to: .inProgress)
             let path = "\(Self.queue)/\(p.number)"
             try await post(app, "\(path)/status", officer, ["status": "accepted", "version": "\(p.version)"]) { res in
                 #expect(res.status == .unprocessableEntity)
@@ -521,9 +551,12 @@ struct PetitionOfficeTests {
             let t = try Tenant.named("bangkrathum", in: app)
             let (menu, s) = try #require(t.service("street-light"))
             let before = try await queuedMails(app).count
-            let p = try await PetitionStore.file(.init(tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: menu, service: s,
-                                                       formVersion: 1, answersJSON: try PetitionFixtures.answersJSON(), attachments: [],
-                                                       submissionKey: "filed-mail"), linkBase: "http://127.0.0.1:8080/t/bangkrathum", on: app.db).petition
+            let p = try await PetitionStore.file(
+                .init(
+                    tenant: t, citizenID: try citizen.requireID(), citizenName: citizen.fullName, menu: menu, service: s,
+                    formVersion: 1, answersJSON: try PetitionFixtures.answersJSON(), attachments: [],
+                    submissionKey: "filed-mail"), linkBase: "http://127.0.0.1:8080/t/bangkrathum", on: app.db
+            ).petition
             let mails = try await queuedMails(app)
             #expect(mails.count == before + 1)
             let mail = try #require(mails.last)
@@ -534,11 +567,15 @@ struct PetitionOfficeTests {
             let key = "petition-filed:\(try p.requireID().uuidString.lowercased())"
             #expect(try await OutboxStore.allJobs(on: app.db).contains { $0.kind == EmailOutbox.kind && $0.idempotencyKey == key })
             // Nobody to tell about an Open311 petition's status.
-            let api = try await PetitionStore.file(.init(tenant: t, citizenID: nil, citizenName: "Open311", channel: .open311, menu: menu, service: s,
-                                                         formVersion: 1, answersJSON: try PetitionFixtures.answersJSON(), attachments: [],
-                                                         submissionKey: "filed-mail-api"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
-            _ = try await PetitionStore.move(api, to: .completed, note: nil, expectedVersion: 1, actor: .init(kind: .staff, id: nil, name: "x"), tenant: t,
-                                             linkBase: NoticeTestSupport.linkBase, on: app.db)
+            let api = try await PetitionStore.file(
+                .init(
+                    tenant: t, citizenID: nil, citizenName: "Open311", channel: .open311, menu: menu, service: s,
+                    formVersion: 1, answersJSON: try PetitionFixtures.answersJSON(), attachments: [],
+                    submissionKey: "filed-mail-api"), linkBase: NoticeTestSupport.linkBase, on: app.db
+            ).petition
+            _ = try await PetitionStore.move(
+                api, to: .completed, note: nil, expectedVersion: 1, actor: .init(kind: .staff, id: nil, name: "x"), tenant: t,
+                linkBase: NoticeTestSupport.linkBase, on: app.db)
             #expect(try await queuedMails(app).count == before + 1)
         }
     }

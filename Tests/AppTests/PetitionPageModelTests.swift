@@ -1,15 +1,19 @@
-@testable import App
 import Domain
 import Foundation
 import Testing
 import Vapor
 
+@testable import App
+
 /// The petition pages as typed models: the parts both pages share (status form, document card, timeline,
 /// attachments) and the builders, checked field by field instead of through the HTML.
 @Suite("Petition pages: the typed page models and their shared parts")
 struct PetitionPageModelTests {
-    static var links: PetitionFileLinks { PetitionFileLinks(document: { "/doc/\($0.uuidString.lowercased())" }, documentQR: { "/qr/\($0.uuidString.lowercased())" },
-                                         attachment: { "/file/\($0.uuidString.lowercased())" }, verify: { "https://e.example/verify/\($0.verificationCode)" }) }
+    static var links: PetitionFileLinks {
+        PetitionFileLinks(
+            document: { "/doc/\($0.uuidString.lowercased())" }, documentQR: { "/qr/\($0.uuidString.lowercased())" },
+            attachment: { "/file/\($0.uuidString.lowercased())" }, verify: { "https://e.example/verify/\($0.verificationCode)" })
+    }
 
     static func document(withdrawn: Bool, validUntil: Date? = nil, issuedAt: Date = Date(timeIntervalSince1970: 1_767_232_800)) -> PetitionDocumentRecord {
         let d = PetitionDocumentRecord()
@@ -39,7 +43,9 @@ struct PetitionPageModelTests {
         return d
     }
 
-    static func event(_ to: PetitionStatus, from: PetitionStatus?, kind: String, name: String, at seconds: TimeInterval, note: String? = nil) -> PetitionEventRecord {
+    static func event(_ to: PetitionStatus, from: PetitionStatus?, kind: String, name: String, at seconds: TimeInterval, note: String? = nil)
+        -> PetitionEventRecord
+    {
         let e = PetitionEventRecord()
         e.id = UUID()
         e.tenantID = "bangkrathum"

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -7,6 +6,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The petition store on its own (the pages come with the rest of issue 5): numbers, one petition per
 /// submission, the timeline, and two officers moving the same petition at once.
@@ -20,8 +21,9 @@ struct PetitionStoreTests {
     static func filing(_ app: Application, _ account: CitizenAccount, key: String, tenant: String = "bangkrathum") throws -> PetitionStore.Filing {
         let t = try Tenant.named(tenant, in: app)
         let (menu, service) = try #require(t.service("street-light") ?? t.config.menus.all.first)
-        return PetitionStore.Filing(tenant: t, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
-                                    formVersion: 1, answersJSON: #"{"problem":"ไฟดับ"}"#, attachments: [], submissionKey: key)
+        return PetitionStore.Filing(
+            tenant: t, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
+            formVersion: 1, answersJSON: #"{"problem":"ไฟดับ"}"#, attachments: [], submissionKey: key)
     }
 
     @Test("numbers run per tenant and Buddhist-era year; the same submission files one petition, even at once", arguments: TestDatabase.all)
@@ -83,10 +85,12 @@ struct PetitionStoreTests {
             let other = PetitionStore.Actor(kind: .staff, id: UUID(), name: "officer2")
 
             // Both read version 1 and act at once.
-            async let one = PetitionStore.move(filed, to: .accepted, note: "รับเรื่อง", expectedVersion: 1, actor: officer, tenant: t,
-                                               linkBase: NoticeTestSupport.linkBase, on: app.db)
-            async let two = PetitionStore.move(filed, to: .accepted, note: "รับเรื่องเช่นกัน", expectedVersion: 1, actor: other, tenant: t,
-                                               linkBase: NoticeTestSupport.linkBase, on: app.db)
+            async let one = PetitionStore.move(
+                filed, to: .accepted, note: "รับเรื่อง", expectedVersion: 1, actor: officer, tenant: t,
+                linkBase: NoticeTestSupport.linkBase, on: app.db)
+            async let two = PetitionStore.move(
+                filed, to: .accepted, note: "รับเรื่องเช่นกัน", expectedVersion: 1, actor: other, tenant: t,
+                linkBase: NoticeTestSupport.linkBase, on: app.db)
             let outcomes = try await [one, two]
             let winners = outcomes.compactMap { if case .moved(let p) = $0 { p } else { nil } }
             #expect(winners.count == 1)
@@ -99,16 +103,23 @@ struct PetitionStoreTests {
                 _ = try PetitionStatus.transition(from: .accepted, to: .submitted, note: nil)
             }
             await #expect(throws: (any Error).self) {
-                _ = try await PetitionStore.move(accepted, to: .cannotProceed, note: "  ", expectedVersion: 2, actor: officer, tenant: t,
-                                                 linkBase: NoticeTestSupport.linkBase, on: app.db)
+                _ = try await PetitionStore.move(
+                    accepted, to: .cannotProceed, note: "  ", expectedVersion: 2, actor: officer, tenant: t,
+                    linkBase: NoticeTestSupport.linkBase, on: app.db)
             }
-            guard case .moved(let working) = try await PetitionStore.move(accepted, to: .inProgress, note: nil, expectedVersion: 2, actor: officer,
-                                                                         tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db) else {
+            guard
+                case .moved(let working) = try await PetitionStore.move(
+                    accepted, to: .inProgress, note: nil, expectedVersion: 2, actor: officer,
+                    tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
+            else {
                 Issue.record("in progress")
                 return
             }
-            guard case .moved(let done) = try await PetitionStore.move(working, to: .completed, note: "ซ่อมแล้ว", expectedVersion: 3, actor: officer,
-                                                                      tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db) else {
+            guard
+                case .moved(let done) = try await PetitionStore.move(
+                    working, to: .completed, note: "ซ่อมแล้ว", expectedVersion: 3, actor: officer,
+                    tenant: t, linkBase: NoticeTestSupport.linkBase, on: app.db)
+            else {
                 Issue.record("completed")
                 return
             }
@@ -116,16 +127,19 @@ struct PetitionStoreTests {
             #expect(timeline.map(\.toStatus) == ["submitted", "accepted", "in_progress", "completed"])
             #expect(timeline.last?.note == "ซ่อมแล้ว" && timeline.last?.actorName == "officer1")
             // A stale version after completion is a conflict, not a change.
-            if case .moved = try await PetitionStore.move(working, to: .completed, note: nil, expectedVersion: 3, actor: other, tenant: t,
-                                                          linkBase: NoticeTestSupport.linkBase, on: app.db) {
+            if case .moved = try await PetitionStore.move(
+                working, to: .completed, note: nil, expectedVersion: 3, actor: other, tenant: t,
+                linkBase: NoticeTestSupport.linkBase, on: app.db)
+            {
                 Issue.record("a stale version must not move the petition")
             }
             // A final state does not move again; another tenant cannot move a petition at all.
             #expect(throws: (any Error).self) { _ = try PetitionStatus.transition(from: .completed, to: .cannotProceed, note: "x") }
             let fresh = try await PetitionStore.file(try Self.filing(app, a, key: "m2"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
             let bangrak = try Tenant.named("bangrak", in: app)
-            let foreign = try await PetitionStore.move(fresh, to: .accepted, note: nil, expectedVersion: 1, actor: other, tenant: bangrak,
-                                                       linkBase: NoticeTestSupport.linkBase, on: app.db)
+            let foreign = try await PetitionStore.move(
+                fresh, to: .accepted, note: nil, expectedVersion: 1, actor: other, tenant: bangrak,
+                linkBase: NoticeTestSupport.linkBase, on: app.db)
             if case .moved = foreign { Issue.record("another tenant moved it") }
             #expect(try await PetitionStore.byID(try fresh.requireID(), tenant: t, on: app.db)?.status == .submitted)
             // The kept counts agree with the petitions after the race, the refusals and the stale moves.
@@ -154,7 +168,8 @@ struct PetitionStoreTests {
             #expect(try await PetitionCounts.stored(tenant: t.id, on: app.db) == PetitionCounts.recount(tenant: t.id, on: app.db))
 
             // A database that had petitions before the counts existed gets them from its petitions.
-            let counts = try #require(AllMigrations.list(staffNationalIDs: try app.staffNationalIDs).first { String(describing: type(of: $0)) == "CreatePetitionCount" })
+            let counts = try #require(
+                AllMigrations.list(staffNationalIDs: try app.staffNationalIDs).first { String(describing: type(of: $0)) == "CreatePetitionCount" })
             try await counts.revert(on: app.db).get()
             try await counts.prepare(on: app.db).get()
             #expect(try await PetitionCounts.read(tenant: t.id, service: nil, on: app.db) == [.submitted: 16])

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// Personal data kept where it belongs: the SQLite file and its folder readable by the server's user alone,
 /// personal pages out of caches, and session rows that expire and are swept.
@@ -40,8 +41,9 @@ struct PrivacyHardeningTests {
         #expect(try Self.mode(own.appendingPathComponent("eservice.sqlite").path) == 0o600)
     }
 
-    @Test("pages of signed-in citizens and staff, form pages and files are sent with no-store; public pages keep their caching",
-          arguments: TestDatabase.all)
+    @Test(
+        "pages of signed-in citizens and staff, form pages and files are sent with no-store; public pages keep their caching",
+        arguments: TestDatabase.all)
     func noStore(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             var setsCookie = false
@@ -67,20 +69,26 @@ struct PrivacyHardeningTests {
             let client = try await CitizenFixtures.register(app)
             let account = try #require(try await CitizenAccount.query(on: app.db).filter(\.$email == client.email).first())
             let stored = try await app.fileStore.save(samplePDF, folder: "petitions/bangkrathum", ext: "pdf")
-            let p = try await PetitionFixtures.file(app, citizen: account, attachments: [
-                .init(fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count, sha256: "x"),
-            ])
+            let p = try await PetitionFixtures.file(
+                app, citizen: account,
+                attachments: [
+                    .init(fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count, sha256: "x")
+                ])
             let fileID = try #require(try await PetitionStore.attachments(p, on: app.db).first?.id).uuidString.lowercased()
-            for path in ["/t/bangkrathum/account/petitions", "/t/bangkrathum/account/petitions/\(p.number)",
-                         "/t/bangkrathum/account/petitions/\(p.number)/files/\(fileID)", "/t/bangkrathum/account/profile",
-                         "/t/bangkrathum/", "/t/bangkrathum/no-such-page"] {
+            for path in [
+                "/t/bangkrathum/account/petitions", "/t/bangkrathum/account/petitions/\(p.number)",
+                "/t/bangkrathum/account/petitions/\(p.number)/files/\(fileID)", "/t/bangkrathum/account/profile",
+                "/t/bangkrathum/", "/t/bangkrathum/no-such-page",
+            ] {
                 let (status, cc) = try await cacheControl(path, cookie: client.cookie)
                 #expect(status != .internalServerError && cc.contains("no-store"), "\(path): \(status) \(cc)")
             }
             // A staff member's pages, an error page among them, and an attachment.
             let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
-            for path in ["/backoffice/", "/backoffice/t/bangkrathum/petitions", "/backoffice/t/bangkrathum/petitions/\(p.number)",
-                         "/backoffice/t/bangkrathum/petitions/\(p.number)/attachments/\(fileID)", "/backoffice/no-such-page"] {
+            for path in [
+                "/backoffice/", "/backoffice/t/bangkrathum/petitions", "/backoffice/t/bangkrathum/petitions/\(p.number)",
+                "/backoffice/t/bangkrathum/petitions/\(p.number)/attachments/\(fileID)", "/backoffice/no-such-page",
+            ] {
                 let (status, cc) = try await cacheControl(path, cookie: officer.cookie)
                 #expect(status != .internalServerError && cc.contains("no-store"), "\(path): \(status) \(cc)")
             }
@@ -103,8 +111,9 @@ struct PrivacyHardeningTests {
         try await row.save(on: app.db)
     }
 
-    @Test("session rows carry their expiry; an expired one is not honoured and the worker's sweep deletes it; live ones stay",
-          arguments: TestDatabase.all)
+    @Test(
+        "session rows carry their expiry; an expired one is not honoured and the worker's sweep deletes it; live ones stay",
+        arguments: TestDatabase.all)
     func sessionsExpire(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let now = Date()
@@ -128,8 +137,10 @@ struct PrivacyHardeningTests {
                 var fields = form.fields.merging(ContactFlowTests.valid) { $1 }
                 fields["submission"] = RandomToken.make()
                 var status = HTTPStatus.ok
-                try await app.testing().test(.POST, "/t/\(tenant)/contact", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                             body: ByteBuffer(string: formBody(fields))) { status = $0.status }
+                try await app.testing().test(
+                    .POST, "/t/\(tenant)/contact", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: formBody(fields))
+                ) { status = $0.status }
                 return status
             }
             #expect(try await post(anonymous, "bangkrathum") == .forbidden, "an expired session's CSRF token is not honoured")

@@ -1,8 +1,9 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 @Suite("Public pages, tenant resolution and request safety")
 struct SiteTests {
@@ -52,9 +53,11 @@ struct SiteTests {
     @Test("unknown tenants and pages get a Thai 404 page")
     func notFound() async throws {
         try await withApp(.sqlite) { app, _ in
-            for (path, headers) in [("/t/no-such-place/", HTTPHeaders()), ("/services/x", ["Host": "nowhere.localhost"]),
-                                    ("/t/bangkrathum/services/no-such-service", HTTPHeaders()),
-                                    ("/t/nakhonpathom/", ["Host": "bangkrathum.localhost"] as HTTPHeaders)] {
+            for (path, headers) in [
+                ("/t/no-such-place/", HTTPHeaders()), ("/services/x", ["Host": "nowhere.localhost"]),
+                ("/t/bangkrathum/services/no-such-service", HTTPHeaders()),
+                ("/t/nakhonpathom/", ["Host": "bangkrathum.localhost"] as HTTPHeaders),
+            ] {
                 try await app.testing().test(.GET, path, headers: headers) { res in
                     #expect(res.status == .notFound, "\(path)")
                     #expect(res.body.string.contains("ไม่พบ"), "\(path)")
@@ -178,20 +181,28 @@ struct BadRequestTests {
             var form = FormSession(cookie: "", csrf: "", fields: [:])
             try await app.testing().test(.GET, "/t/bangkrathum/contact") { form = try FormSession.from($0) }
             // JSON where a form is expected, with a valid CSRF header: refused as bad input.
-            try await app.testing().test(.POST, "/t/bangkrathum/contact", headers: [
-                "Cookie": form.cookie, "Content-Type": "application/json", "X-CSRF-Token": form.csrf,
-            ], body: ByteBuffer(string: "{\"name\": 5")) { res in
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/contact",
+                headers: [
+                    "Cookie": form.cookie, "Content-Type": "application/json", "X-CSRF-Token": form.csrf,
+                ], body: ByteBuffer(string: "{\"name\": 5")
+            ) { res in
                 #expect((400..<500).contains(res.status.code), "\(res.status)")
             }
             // A body over the 1 MB limit: 413 with a Thai page.
-            try await app.testing().test(.POST, "/t/bangkrathum/contact", headers: [
-                "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
-            ], body: ByteBuffer(string: "body=" + String(repeating: "ก", count: 400_000))) { res in
+            try await app.testing().test(
+                .POST, "/t/bangkrathum/contact",
+                headers: [
+                    "Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded",
+                ], body: ByteBuffer(string: "body=" + String(repeating: "ก", count: 400_000))
+            ) { res in
                 #expect(res.status == .payloadTooLarge)
                 #expect(res.body.string.contains("ใหญ่เกินไป"))
             }
-            for path in ["/t/bangkrathum/contact/sent/short", "/t/bangkrathum/contact/sent/" + String(repeating: "x", count: 500),
-                         "/fonts/tlwg/..%2F..%2Fetc%2Fpasswd", "/fonts/tlwg/missing.woff", "/t/BANGKRATHUM/"] {
+            for path in [
+                "/t/bangkrathum/contact/sent/short", "/t/bangkrathum/contact/sent/" + String(repeating: "x", count: 500),
+                "/fonts/tlwg/..%2F..%2Fetc%2Fpasswd", "/fonts/tlwg/missing.woff", "/t/BANGKRATHUM/",
+            ] {
                 try await app.testing().test(.GET, path) { res in
                     #expect(res.status == .notFound, "\(path)")
                 }

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import FluentKit
@@ -7,6 +6,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// A multipart/form-data body, as a browser sends a form with a file.
 struct Multipart {
@@ -31,19 +32,22 @@ struct Multipart {
 }
 
 /// A small real PDF.
-let samplePDF = Data("""
-%PDF-1.4
-1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
-2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
-3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj
-trailer << /Root 1 0 R >>
-%%EOF
-""".utf8)
+let samplePDF = Data(
+    """
+    %PDF-1.4
+    1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+    2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+    3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj
+    trailer << /Root 1 0 R >>
+    %%EOF
+    """.utf8)
 
 @Suite("Back office: staff registration, recovery and sessions")
 struct StaffAccountTests {
-    static func registration(nationalID: String, username: String, document: (String, String, Data)? = ("id-card.pdf", "application/pdf", samplePDF),
-                             csrf: String) -> (HTTPHeaders, ByteBuffer) {
+    static func registration(
+        nationalID: String, username: String, document: (String, String, Data)? = ("id-card.pdf", "application/pdf", samplePDF),
+        csrf: String
+    ) -> (HTTPHeaders, ByteBuffer) {
         var m = Multipart()
         let fields = [
             "_csrf": csrf, "tenant": "bangkrathum", "unit2": "palad", "unit3": "palad/admin", "unit4": "palad/admin/saraban",
@@ -63,14 +67,16 @@ struct StaffAccountTests {
         (try? FileManager.default.contentsOfDirectory(atPath: app.settings.fileStoreDirectory.appendingPathComponent("staff-documents").path)) ?? []
     }
 
-    @Test("registration streams its document: one byte over 10 MB is refused with 413 and a Thai message, nothing kept, no temporary file",
-          arguments: TestDatabase.all)
+    @Test(
+        "registration streams its document: one byte over 10 MB is refused with 413 and a Thai message, nothing kept, no temporary file",
+        arguments: TestDatabase.all)
     func registrationDocumentTooLarge(database: TestDatabase) async throws {
         try await withApp(database) { app, env in
             let anon = try await BackOfficeAccessTests.anonymous(app)
             let big = Data(count: StaffRegistrationController.maxDocumentBytes + 1)
-            var (headers, body) = Self.registration(nationalID: StaffFixtures.nationalID(), username: "big.file",
-                                                    document: ("big.pdf", "application/pdf", big), csrf: anon.csrf)
+            var (headers, body) = Self.registration(
+                nationalID: StaffFixtures.nationalID(), username: "big.file",
+                document: ("big.pdf", "application/pdf", big), csrf: anon.csrf)
             headers.add(name: "Cookie", value: anon.cookie)
             try await app.testing().test(.POST, "/backoffice/register", headers: headers, body: body) { res in
                 #expect(res.status == .payloadTooLarge)
@@ -84,8 +90,9 @@ struct StaffAccountTests {
         }
     }
 
-    @Test("registration: a number, pending, e-mailed; one account per national ID; the document's type is read from its content",
-          arguments: TestDatabase.all)
+    @Test(
+        "registration: a number, pending, e-mailed; one account per national ID; the document's type is read from its content",
+        arguments: TestDatabase.all)
     func register(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let id = StaffFixtures.nationalID()
@@ -100,7 +107,8 @@ struct StaffAccountTests {
                 (cookie, csrf) = (f.cookie, f.csrf)
             }
             // A text file named .pdf is refused, nothing is written.
-            var (headers, body) = Self.registration(nationalID: id, username: "somying.j", document: ("fake.pdf", "application/pdf", Data("not a pdf at all".utf8)), csrf: csrf)
+            var (headers, body) = Self.registration(
+                nationalID: id, username: "somying.j", document: ("fake.pdf", "application/pdf", Data("not a pdf at all".utf8)), csrf: csrf)
             headers.add(name: "Cookie", value: cookie)
             try await app.testing().test(.POST, "/backoffice/register", headers: headers, body: body) { res in
                 #expect(res.status == .unprocessableEntity)
@@ -154,7 +162,9 @@ struct StaffAccountTests {
             }
             let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .orgAdmin)
             try await get(app, "/backoffice/admin/registrations/\(account.id!.uuidString.lowercased())/document", officer) { #expect($0.status == .forbidden) }
-            try await post(app, "/backoffice/admin/registrations", platform, ["ids[]": account.id!.uuidString, "action": "approve"]) { #expect($0.status == .seeOther) }
+            try await post(app, "/backoffice/admin/registrations", platform, ["ids[]": account.id!.uuidString, "action": "approve"]) {
+                #expect($0.status == .seeOther)
+            }
             #expect(try await StaffStore.find(username: "somying.j", on: app.db)?.status == .active)
             #expect(try await queuedMails(app).contains { $0.to == ["somying@example.go.th"] && $0.subject.contains("อนุมัติ") })
             let s = try await passwordStep(app, username: "somying.j", password: "Tambon#Office2569")
@@ -166,23 +176,31 @@ struct StaffAccountTests {
     func adminCreated(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
-            try await post(app, "/backoffice/admin/staff/new", platform, [
-                "tenant": "bangrak", "unit2": "works", "unit3": "works/publicworks", "unit4": "works/publicworks/lighting", "position": "นายช่างไฟฟ้า",
-                "mobile": "0891112222", "titleTH": "นาย", "firstNameTH": "มานะ", "lastNameTH": "ขยัน", "titleEN": "Mr.", "firstNameEN": "Mana",
-                "lastNameEN": "Khayan", "nationalID": StaffFixtures.nationalID(), "nationality": "ไทย", "birthDay": "1", "birthMonth": "1", "birthYear": "2530",
-                "email": "mana@example.go.th", "username": "mana.k",
-            ]) { #expect($0.status == .seeOther) }
+            try await post(
+                app, "/backoffice/admin/staff/new", platform,
+                [
+                    "tenant": "bangrak", "unit2": "works", "unit3": "works/publicworks", "unit4": "works/publicworks/lighting", "position": "นายช่างไฟฟ้า",
+                    "mobile": "0891112222", "titleTH": "นาย", "firstNameTH": "มานะ", "lastNameTH": "ขยัน", "titleEN": "Mr.", "firstNameEN": "Mana",
+                    "lastNameEN": "Khayan", "nationalID": StaffFixtures.nationalID(), "nationality": "ไทย", "birthDay": "1", "birthMonth": "1",
+                    "birthYear": "2530",
+                    "email": "mana@example.go.th", "username": "mana.k",
+                ]
+            ) { #expect($0.status == .seeOther) }
             let s = try await passwordStep(app, username: "mana.k", password: "01012530")
             #expect(s.location == "/backoffice/login/new-password")
             // The initial password again, or one that breaks the rule, is refused.
             for bad in ["01012530", "short"] {
                 var out: TestingHTTPResponse?
-                try await app.testing().test(.POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                             body: ByteBuffer(string: formBody(["_csrf": s.csrf, "password": bad, "confirm": bad]))) { out = $0 }
+                try await app.testing().test(
+                    .POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: formBody(["_csrf": s.csrf, "password": bad, "confirm": bad]))
+                ) { out = $0 }
                 #expect(out?.status == .unprocessableEntity)
             }
-            try await app.testing().test(.POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": s.csrf, "password": "Lamp#Post2569", "confirm": "Lamp#Post2569"]))) { res in
+            try await app.testing().test(
+                .POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": s.csrf, "password": "Lamp#Post2569", "confirm": "Lamp#Post2569"]))
+            ) { res in
                 #expect(res.status == .seeOther)
                 #expect(res.headers.first(name: .location) == "/backoffice/login/enrol")
             }
@@ -200,8 +218,10 @@ struct StaffAccountTests {
             let anon = try await BackOfficeAccessTests.anonymous(app)
             var answers: [String] = []
             for (user, mail) in [("forgetful", "forgetful@example.go.th"), ("forgetful", "wrong@example.go.th"), ("ghost", "ghost@example.go.th")] {
-                try await app.testing().test(.POST, "/backoffice/forgot-password", headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                             body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "username": user, "email": mail]))) { res in
+                try await app.testing().test(
+                    .POST, "/backoffice/forgot-password", headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "username": user, "email": mail]))
+                ) { res in
                     #expect(res.status == .ok)
                     answers.append(res.body.string.contains(AccountRecoveryController.sameAnswerPassword) ? "same" : "different")
                 }
@@ -216,8 +236,10 @@ struct StaffAccountTests {
             let stored = try await SingleUseTokenRecord.query(on: app.db).all().map(\.tokenHash)
             #expect(!stored.contains(token) && stored.contains(RandomToken.hash(token)), "only the hash is stored")
 
-            try await app.testing().test(.POST, path, headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "password": "New#Secret2569", "confirm": "New#Secret2569"]))) { res in
+            try await app.testing().test(
+                .POST, path, headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "password": "New#Secret2569", "confirm": "New#Secret2569"]))
+            ) { res in
                 #expect(res.status == .seeOther)
             }
             try await app.testing().test(.GET, path, headers: ["Cookie": anon.cookie]) { #expect($0.status == .gone) }
@@ -235,8 +257,10 @@ struct StaffAccountTests {
             let anon = try await BackOfficeAccessTests.anonymous(app)
             let known = try app.staffNationalIDs.open(account.nationalIDSealed).formatted  // dashes, as people type it
             for id in [known, StaffFixtures.nationalID()] {
-                try await app.testing().test(.POST, "/backoffice/forgot-username", headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                             body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "email": "whoami@example.go.th", "nationalID": id]))) { res in
+                try await app.testing().test(
+                    .POST, "/backoffice/forgot-username", headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "email": "whoami@example.go.th", "nationalID": id]))
+                ) { res in
                     #expect(res.status == .ok)
                     #expect(res.body.string.contains(AccountRecoveryController.sameAnswerUsername))
                 }
@@ -246,8 +270,9 @@ struct StaffAccountTests {
         }
     }
 
-    @Test("sessions: sign-out ends it on the server; idle 30 minutes or 12 hours in all ends it; disabling ends every session",
-          arguments: TestDatabase.all)
+    @Test(
+        "sessions: sign-out ends it on the server; idle 30 minutes or 12 hours in all ends it; disabling ends every session",
+        arguments: TestDatabase.all)
     func sessionRules(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let (_, secret) = try await StaffFixtures.account(app, username: "sessions", grants: [("bangkrathum", .officer)])
@@ -277,7 +302,9 @@ struct StaffAccountTests {
             // Disabling the account ends its sessions at once.
             let c = try await signIn(app, username: "sessions", secret: secret)
             let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
-            try await post(app, "/backoffice/admin/staff/\(c.id.uuidString.lowercased())/status", platform, ["action": "disable"]) { #expect($0.status == .seeOther) }
+            try await post(app, "/backoffice/admin/staff/\(c.id.uuidString.lowercased())/status", platform, ["action": "disable"]) {
+                #expect($0.status == .seeOther)
+            }
             try await get(app, "/backoffice/t/bangkrathum/", c) { #expect($0.status == .seeOther) }
             #expect(try await passwordStep(app, username: "sessions").location == nil)
         }
@@ -293,15 +320,22 @@ struct StaffAccountTests {
                 #expect($0.status == .unprocessableEntity)
                 #expect($0.body.string.contains("รหัสผ่านปัจจุบันไม่ถูกต้อง"))
             }
-            try await post(app, "/backoffice/profile/password", desk, ["current": StaffFixtures.password, "password": "Desk#Change2569", "confirm": "Desk#Change2569"]) {
+            try await post(
+                app, "/backoffice/profile/password", desk, ["current": StaffFixtures.password, "password": "Desk#Change2569", "confirm": "Desk#Change2569"]
+            ) {
                 #expect($0.status == .seeOther)
             }
             try await get(app, "/backoffice/profile", desk) { #expect($0.status == .ok) }
             try await get(app, "/backoffice/profile", phone) { #expect($0.status == .seeOther) }
             // E-mail changes need the current password too.
-            try await post(app, "/backoffice/profile", desk, ["position": "หัวหน้างาน", "mobile": "0812345678", "titleTH": "นาย", "firstNameTH": "ทดสอบ",
-                                                             "lastNameTH": "ระบบงาน", "titleEN": "Mr.", "firstNameEN": "Test", "lastNameEN": "Staff",
-                                                             "email": "new@example.go.th"]) { #expect($0.status == .unprocessableEntity) }
+            try await post(
+                app, "/backoffice/profile", desk,
+                [
+                    "position": "หัวหน้างาน", "mobile": "0812345678", "titleTH": "นาย", "firstNameTH": "ทดสอบ",
+                    "lastNameTH": "ระบบงาน", "titleEN": "Mr.", "firstNameEN": "Test", "lastNameEN": "Staff",
+                    "email": "new@example.go.th",
+                ]
+            ) { #expect($0.status == .unprocessableEntity) }
             #expect(try await StaffStore.find(username: "twodevices", on: app.db)?.email == "twodevices@example.go.th")
         }
     }
@@ -318,11 +352,15 @@ struct StaffAccountTests {
                 let f = try FormSession.from(res)
                 (cookie, csrf) = (f.cookie, f.csrf)
             }
-            let fields = ["_csrf": csrf, "username": "root.admin", "titleTH": "นาย", "firstNameTH": "ผู้ดูแล", "lastNameTH": "ระบบกลาง",
-                          "nationalID": StaffFixtures.nationalID(), "email": "admin@example.go.th", "mobile": "0800000000",
-                          "password": "Platform#Admin2569", "confirm": "Platform#Admin2569"]
-            try await app.testing().test(.POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(fields))) { res in
+            let fields = [
+                "_csrf": csrf, "username": "root.admin", "titleTH": "นาย", "firstNameTH": "ผู้ดูแล", "lastNameTH": "ระบบกลาง",
+                "nationalID": StaffFixtures.nationalID(), "email": "admin@example.go.th", "mobile": "0800000000",
+                "password": "Platform#Admin2569", "confirm": "Platform#Admin2569",
+            ]
+            try await app.testing().test(
+                .POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(fields))
+            ) { res in
                 #expect(res.status == .seeOther)
                 #expect(res.headers.first(name: .location) == "/backoffice/login/enrol")
             }

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import FluentKit
@@ -7,6 +6,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The e-mails waiting in the outbox, newest last (the notice events waiting are run first, as the worker
 /// would, so the e-mails they cause are among them).
@@ -17,8 +18,10 @@ func queuedMails(_ app: Application) async throws -> [OutgoingMail] {
         .map { try JSONDecoder.outbox.decode(OutgoingMail.self, from: Data(try $0.decode(column: "payload", as: String.self).utf8)) }
 }
 
-func post(_ app: Application, _ path: String, _ client: StaffClient, _ fields: [String: String],
-          _ check: (TestingHTTPResponse) async throws -> Void) async throws {
+func post(
+    _ app: Application, _ path: String, _ client: StaffClient, _ fields: [String: String],
+    _ check: (TestingHTTPResponse) async throws -> Void
+) async throws {
     let (headers, body) = client.form(fields)
     try await app.testing().test(.POST, path, headers: headers, body: ByteBuffer(string: body), afterResponse: check)
 }
@@ -54,7 +57,9 @@ struct AccessRequestTests {
             // Another tenant's admin may not decide it; nothing changes.
             let otherAdmin = try await signedInStaff(app, tenant: "nakhonpathom", role: .orgAdmin)
             try await get(app, "/backoffice/approvals", otherAdmin) { #expect(!$0.body.string.contains(request.number)) }
-            try await post(app, "/backoffice/approvals", otherAdmin, ["ids[]": request.id!.uuidString, "action": "approve"]) { #expect($0.status == .forbidden) }
+            try await post(app, "/backoffice/approvals", otherAdmin, ["ids[]": request.id!.uuidString, "action": "approve"]) {
+                #expect($0.status == .forbidden)
+            }
             #expect(try await AccessRequestRecord.find(request.id, on: app.db)?.status == .pending)
 
             // Rejecting needs a reason.
@@ -93,7 +98,9 @@ struct AccessRequestTests {
             }
 
             // Remove the right: gone on the next request.
-            try await post(app, "/backoffice/t/bangkrathum/staff/revoke", admin, ["staff": staff.id.uuidString, "role": "officer"]) { #expect($0.status == .seeOther) }
+            try await post(app, "/backoffice/t/bangkrathum/staff/revoke", admin, ["staff": staff.id.uuidString, "role": "officer"]) {
+                #expect($0.status == .seeOther)
+            }
             try await get(app, "/backoffice/t/bangkrathum/", staff) { #expect($0.status == .forbidden) }
 
             // All of it is in the audit log, and the tenant's admin sees only their tenant's events.

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -8,6 +7,8 @@ import Testing
 import Vapor
 import VaporTesting
 
+@testable import App
+
 /// Issue 12 for staff accounts: first passwords that expire and can be issued again, the birth date asked in
 /// the Buddhist era, national IDs sealed with a keyed look-up hash, and set-up that a self-registration does
 /// not close.
@@ -15,18 +16,22 @@ import VaporTesting
 struct StaffHardeningTests {
     /// The admin's create-account form, birth date as day / month / Buddhist-era year.
     static func newStaff(username: String, nationalID: String, day: String = "15", month: String = "6", year: String = "2528") -> [String: String] {
-        ["tenant": "bangrak", "unit2": "works", "unit3": "works/publicworks", "unit4": "works/publicworks/lighting", "position": "นายช่างไฟฟ้า",
-         "mobile": "0891112222", "titleTH": "นาย", "firstNameTH": "มานะ", "lastNameTH": "ขยัน", "titleEN": "Mr.", "firstNameEN": "Mana",
-         "lastNameEN": "Khayan", "nationalID": nationalID, "nationality": "ไทย", "birthDay": day, "birthMonth": month, "birthYear": year,
-         "email": "\(username)@example.go.th", "username": username]
+        [
+            "tenant": "bangrak", "unit2": "works", "unit3": "works/publicworks", "unit4": "works/publicworks/lighting", "position": "นายช่างไฟฟ้า",
+            "mobile": "0891112222", "titleTH": "นาย", "firstNameTH": "มานะ", "lastNameTH": "ขยัน", "titleEN": "Mr.", "firstNameEN": "Mana",
+            "lastNameEN": "Khayan", "nationalID": nationalID, "nationality": "ไทย", "birthDay": day, "birthMonth": month, "birthYear": year,
+            "email": "\(username)@example.go.th", "username": username,
+        ]
     }
 
     /// One password step: status, page and where it sends the browser.
     static func signInAttempt(_ app: Application, username: String, password: String) async throws -> (status: HTTPStatus, body: String, location: String?) {
         var out: (HTTPStatus, String, String?) = (.internalServerError, "", nil)
         let anon = try await BackOfficeAccessTests.anonymous(app)
-        try await app.testing().test(.POST, "/backoffice/login", headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "username": username, "password": password]))) { res in
+        try await app.testing().test(
+            .POST, "/backoffice/login", headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "username": username, "password": password]))
+        ) { res in
             out = (res.status, res.body.string, res.headers.first(name: .location))
         }
         return out
@@ -38,16 +43,19 @@ struct StaffHardeningTests {
 
     // MARK: 1. First passwords that expire
 
-    @Test("a first password issued again to someone with an authenticator asks for the code before the new password",
-          arguments: TestDatabase.all)
+    @Test(
+        "a first password issued again to someone with an authenticator asks for the code before the new password",
+        arguments: TestDatabase.all)
     func codeBeforeNewPassword(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let (account, secret) = try await StaffFixtures.account(app, username: "otp.first", mustChangePassword: true)
             let first = try await passwordStep(app, username: "otp.first")
             #expect(first.location == "/backoffice/login/otp", "the code first, not the new password")
             // Knowing the (birth-date) password is not enough to reach the new-password step.
-            try await app.testing().test(.POST, "/backoffice/login/new-password", headers: ["Cookie": first.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": first.csrf, "password": "Taken#Over2569", "confirm": "Taken#Over2569"]))) { res in
+            try await app.testing().test(
+                .POST, "/backoffice/login/new-password", headers: ["Cookie": first.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": first.csrf, "password": "Taken#Over2569", "confirm": "Taken#Over2569"]))
+            ) { res in
                 #expect(res.headers.first(name: .location) != "/backoffice/")
             }
             #expect(try await StaffStore.find(username: "otp.first", on: app.db)?.passwordHash == account.passwordHash, "password unchanged")
@@ -59,12 +67,16 @@ struct StaffHardeningTests {
                 csrf = try FormSession.from(res).csrf
             }
             let code = try await StaffFixtures.code(app, staffID: try account.requireID(), secret: secret)
-            try await app.testing().test(.POST, "/backoffice/login/otp", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": csrf, "code": code]))) { res in
+            try await app.testing().test(
+                .POST, "/backoffice/login/otp", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": csrf, "code": code]))
+            ) { res in
                 #expect(res.headers.first(name: .location) == "/backoffice/login/new-password")
             }
-            try await app.testing().test(.POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": csrf, "password": "Own#Choice2569", "confirm": "Own#Choice2569"]))) { res in
+            try await app.testing().test(
+                .POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": csrf, "password": "Own#Choice2569", "confirm": "Own#Choice2569"]))
+            ) { res in
                 #expect(res.status == .seeOther)
                 #expect(res.headers.first(name: .location)?.hasPrefix("/backoffice") == true && res.headers.first(name: .location) != "/backoffice/login/otp")
             }
@@ -72,8 +84,9 @@ struct StaffHardeningTests {
         }
     }
 
-    @Test("a first password works for 72 hours, is refused after with a Thai message only its holder sees; the admin issues a new one, audited",
-          arguments: TestDatabase.all)
+    @Test(
+        "a first password works for 72 hours, is refused after with a Thai message only its holder sees; the admin issues a new one, audited",
+        arguments: TestDatabase.all)
     func firstPasswordExpires(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
@@ -89,11 +102,13 @@ struct StaffHardeningTests {
             #expect(try await queuedMails(app).contains { $0.to == ["mana.k@example.go.th"] && $0.text.contains("72 ชั่วโมง") })
 
             // Within 72 hours (71 h 59 min after issue): the birth date (15 June 2528) signs in, to the new-password step.
-            try await StaffAccount.query(on: app.db).filter(\.$id == id).set(\.$initialPasswordIssuedAt, to: Date().addingTimeInterval(-(72 * 3600 - 60))).update()
+            try await StaffAccount.query(on: app.db).filter(\.$id == id).set(\.$initialPasswordIssuedAt, to: Date().addingTimeInterval(-(72 * 3600 - 60)))
+                .update()
             #expect(try await Self.signInAttempt(app, username: "mana.k", password: "15062528").location == "/backoffice/login/new-password")
 
             // After 72 hours: refused, with the reason, to whoever typed the right first password.
-            try await StaffAccount.query(on: app.db).filter(\.$id == id).set(\.$initialPasswordIssuedAt, to: Date().addingTimeInterval(-(72 * 3600 + 60))).update()
+            try await StaffAccount.query(on: app.db).filter(\.$id == id).set(\.$initialPasswordIssuedAt, to: Date().addingTimeInterval(-(72 * 3600 + 60)))
+                .update()
             let expired = try await Self.signInAttempt(app, username: "mana.k", password: "15062528")
             #expect(expired.status == .forbidden)
             #expect(expired.location == nil)
@@ -135,8 +150,10 @@ struct StaffHardeningTests {
 
             // Once the person chose their own password, it does not expire.
             let s = try await passwordStep(app, username: "mana.k", password: "15062528")
-            try await app.testing().test(.POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": s.csrf, "password": "Lamp#Post2569", "confirm": "Lamp#Post2569"]))) {
+            try await app.testing().test(
+                .POST, "/backoffice/login/new-password", headers: ["Cookie": s.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": s.csrf, "password": "Lamp#Post2569", "confirm": "Lamp#Post2569"]))
+            ) {
                 #expect($0.status == .seeOther)
             }
             #expect(try await StaffStore.find(id, on: app.db)?.initialPasswordIssuedAt == nil)
@@ -153,8 +170,9 @@ struct StaffHardeningTests {
 
     // MARK: 2. The birth date in the Buddhist era
 
-    @Test("the staff birth date is day, month name and Buddhist-era year, with the first password as a hint; bad dates get Thai field errors",
-          arguments: TestDatabase.all)
+    @Test(
+        "the staff birth date is day, month name and Buddhist-era year, with the first password as a hint; bad dates get Thai field errors",
+        arguments: TestDatabase.all)
     func buddhistBirthDate(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
@@ -172,7 +190,7 @@ struct StaffHardeningTests {
 
             let id = StaffFixtures.nationalID()
             let cases: [(day: String, month: String, year: String, message: String)] = [
-                ("15", "6", "1985", "ปีพุทธศักราช"),                // the Christian year
+                ("15", "6", "1985", "ปีพุทธศักราช"),  // the Christian year
                 ("31", "2", "2528", "ไม่มีวันที่นี้ในปฏิทิน"),
                 ("15", "6", "\(ThaiDate.buddhistYear(of: Date()) + 1)", "อนาคต"),
                 ("15", "6", "2300", "ปีพุทธศักราช"),
@@ -184,7 +202,9 @@ struct StaffHardeningTests {
                 ("", "", "", "กรุณากรอกวันเกิดให้ครบ"),
             ]
             for c in cases {
-                try await post(app, "/backoffice/admin/staff/new", platform, Self.newStaff(username: "mana.k", nationalID: id, day: c.day, month: c.month, year: c.year)) { res in
+                try await post(
+                    app, "/backoffice/admin/staff/new", platform, Self.newStaff(username: "mana.k", nationalID: id, day: c.day, month: c.month, year: c.year)
+                ) { res in
                     #expect(res.status == .unprocessableEntity, "\(c)")
                     #expect(res.body.string.contains(c.message), "\(c)")
                     #expect(res.body.string.contains(##"href="#birthDay""##), "the error summary links to the field: \(c)")
@@ -213,7 +233,8 @@ struct StaffHardeningTests {
     /// changed the table, so on a connection older than the change they would be the old ones.
     static func rawTexts(_ app: Application, username: String) async throws -> [String: String] {
         let sql = try #require(app.db as? any SQLDatabase)
-        let listing: SQLQueryString = sql.dialect.name == "sqlite"
+        let listing: SQLQueryString =
+            sql.dialect.name == "sqlite"
             ? "SELECT name FROM pragma_table_info('staff_accounts')"
             : "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'staff_accounts'"
         let columns = try await sql.raw(listing).all().map { try $0.decode(column: "name", as: String.self) }
@@ -225,14 +246,17 @@ struct StaffHardeningTests {
         return texts
     }
 
-    @Test("staff national IDs are stored sealed with a keyed hash: not in the row, still unique, found by forgot-username, shown masked",
-          arguments: TestDatabase.all)
+    @Test(
+        "staff national IDs are stored sealed with a keyed hash: not in the row, still unique, found by forgot-username, shown masked",
+        arguments: TestDatabase.all)
     func sealedNationalIDs(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
             let digits = StaffFixtures.nationalID()
             let national = try ThaiNationalID(digits)
-            try await post(app, "/backoffice/admin/staff/new", platform, Self.newStaff(username: "mana.k", nationalID: digits)) { #expect($0.status == .seeOther) }
+            try await post(app, "/backoffice/admin/staff/new", platform, Self.newStaff(username: "mana.k", nationalID: digits)) {
+                #expect($0.status == .seeOther)
+            }
             let texts = try await Self.rawTexts(app, username: "mana.k")
             #expect(texts.count > 10, "the row's text columns were read")
             for (column, value) in texts {
@@ -263,8 +287,10 @@ struct StaffHardeningTests {
             }
 
             // Forgot-username finds the account by the number as people type it.
-            try await app.testing().test(.POST, "/backoffice/forgot-username", headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "email": "mana.k@example.go.th", "nationalID": national.formatted]))) {
+            try await app.testing().test(
+                .POST, "/backoffice/forgot-username", headers: ["Cookie": anon.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(["_csrf": anon.csrf, "email": "mana.k@example.go.th", "nationalID": national.formatted]))
+            ) {
                 #expect($0.status == .ok)
             }
             #expect(try await queuedMails(app).contains { $0.to == ["mana.k@example.go.th"] && $0.text.contains("ชื่อผู้ใช้งานของท่านคือ mana.k") })
@@ -291,8 +317,9 @@ struct StaffHardeningTests {
         try await withApp(database) { app, _ in
             let digits = StaffFixtures.nationalID()
             try await StaffFixtures.account(app, username: "before.seal", nationalID: digits)
-            let seal = try #require(AllMigrations.list(staffNationalIDs: try app.staffNationalIDs)
-                .first { String(describing: type(of: $0)) == "UpdateStaffAccountSealNationalID" })
+            let seal = try #require(
+                AllMigrations.list(staffNationalIDs: try app.staffNationalIDs)
+                    .first { String(describing: type(of: $0)) == "UpdateStaffAccountSealNationalID" })
             let sql = try #require(app.db as? any SQLDatabase)
 
             // Back to the schema before it: the number in clear, as a database written before this release holds it.
@@ -302,13 +329,15 @@ struct StaffHardeningTests {
             #expect(try await Self.rawTexts(app, username: "before.seal")["national_id_sealed"] == nil)
             // A row written by the old code.
             let other = StaffFixtures.nationalID()
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 INSERT INTO staff_accounts (id, username, national_id, status, is_platform_admin, request_number, title_th, first_name_th, last_name_th,
                   title_en, first_name_en, last_name_en, nationality, email, mobile, org_unit, position, password_hash, must_change_password,
                   otp_failures, login_failures, session_epoch, created_at, updated_at)
                 VALUES (\(bind: UUID()), 'old.row', \(bind: other), 'active', \(bind: false), 'SR-2568-000009', 'นาย', 'เก่า', 'ก่อน', 'Mr.', 'Old', 'Row', 'ไทย',
                   'old.row@example.go.th', '0812345678', 'bangrak/works', 'ช่าง', 'x', \(bind: false), 0, 0, 0, \(bind: Date()), \(bind: Date()))
-                """).run()
+                """
+            ).run()
 
             try await seal.prepare(on: app.db).get()
             let vault = try app.staffNationalIDs
@@ -326,8 +355,9 @@ struct StaffHardeningTests {
 
     // MARK: 4. Set-up stays open until a platform admin exists
 
-    @Test("a self-registration or other account before set-up does not close it; the link is printed again on a restart; a platform admin closes it",
-          arguments: TestDatabase.all)
+    @Test(
+        "a self-registration or other account before set-up does not close it; the link is printed again on a restart; a platform admin closes it",
+        arguments: TestDatabase.all)
     func setupAfterRegistration(database: TestDatabase) async throws {
         let env = try await TestEnvironment.make(database)
         do { try await setupSteps(database, env) } catch {
@@ -359,20 +389,26 @@ struct StaffHardeningTests {
                 let f = try FormSession.from(res)
                 (cookie, csrf) = (f.cookie, f.csrf)
             }
-            var fields = ["_csrf": csrf, "username": "plain.officer", "titleTH": "นาย", "firstNameTH": "ผู้ดูแล", "lastNameTH": "ระบบกลาง",
-                          "nationalID": StaffFixtures.nationalID(), "email": "admin@example.go.th", "mobile": "0800000000",
-                          "password": "Platform#Admin2569", "confirm": "Platform#Admin2569"]
+            var fields = [
+                "_csrf": csrf, "username": "plain.officer", "titleTH": "นาย", "firstNameTH": "ผู้ดูแล", "lastNameTH": "ระบบกลาง",
+                "nationalID": StaffFixtures.nationalID(), "email": "admin@example.go.th", "mobile": "0800000000",
+                "password": "Platform#Admin2569", "confirm": "Platform#Admin2569",
+            ]
             // An account in use keeps its username: a field error, not a failure.
-            try await app.testing().test(.POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(fields))) { res in
+            try await app.testing().test(
+                .POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(fields))
+            ) { res in
                 #expect(res.status == .unprocessableEntity)
                 #expect(res.body.string.contains("ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว"))
             }
             // A registration still waiting does not: anyone could have sent one with the operator's national ID.
             fields["username"] = "root.admin"
             fields["nationalID"] = pendingID
-            try await app.testing().test(.POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: formBody(fields))) { res in
+            try await app.testing().test(
+                .POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formBody(fields))
+            ) { res in
                 #expect(res.status == .seeOther)
                 #expect(res.headers.first(name: .location) == "/backoffice/login/enrol")
             }

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import FluentKit
@@ -8,13 +7,17 @@ import Testing
 import Vapor
 import VaporTesting
 
+@testable import App
+
 /// Codes from independent RFC 6238 implementations: `oathtool` (Debian's oathtool, any period) and pyotp
 /// (PyPI, which refuses periods above 120 seconds, so it checks the 30-second codes).
 func referenceTOTP(_ secret: [UInt8], period: Int, at time: Int) throws -> String {
     let oath = try runTool("/usr/bin/oathtool", "--totp", "-b", "-s", "\(period)s", "-N", "@\(time)", Base32.encode(secret))
     if period <= 120 {
-        let py = try runPython("-c", "import pyotp,sys; print(pyotp.TOTP(sys.argv[1], interval=int(sys.argv[2])).at(int(sys.argv[3])))",
-                               Base32.encode(secret), String(period), String(time)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let py = try runPython(
+            "-c", "import pyotp,sys; print(pyotp.TOTP(sys.argv[1], interval=int(sys.argv[2])).at(int(sys.argv[3])))",
+            Base32.encode(secret), String(period), String(time)
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(py == oath, "pyotp and oathtool agree")
     }
     return oath
@@ -35,12 +38,16 @@ func runTool(_ path: String, _ args: String...) throws -> String {
 }
 
 /// Posts a code on the OTP page for a session that has passed the password step.
-func passwordStep(_ app: Application, username: String, password: String = StaffFixtures.password) async throws -> (cookie: String, csrf: String, location: String?) {
+func passwordStep(_ app: Application, username: String, password: String = StaffFixtures.password) async throws -> (
+    cookie: String, csrf: String, location: String?
+) {
     var cookie = "", location: String?
     try await app.testing().test(.GET, "/backoffice/login") { res in
         let form = try FormSession.from(res)
-        try await app.testing().test(.POST, "/backoffice/login", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: formBody(["_csrf": form.csrf, "username": username, "password": password]))) { res in
+        try await app.testing().test(
+            .POST, "/backoffice/login", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: formBody(["_csrf": form.csrf, "username": username, "password": password]))
+        ) { res in
             location = res.headers.first(name: .location)
             cookie = res.headers.first(name: .setCookie).map { String($0.split(separator: ";")[0]) } ?? form.cookie
         }
@@ -54,8 +61,10 @@ func passwordStep(_ app: Application, username: String, password: String = Staff
 
 func postCode(_ app: Application, _ path: String = "/backoffice/login/otp", cookie: String, csrf: String, code: String) async throws -> TestingHTTPResponse {
     var out: TestingHTTPResponse?
-    try await app.testing().test(.POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                 body: ByteBuffer(string: formBody(["_csrf": csrf, "code": code]))) { out = $0 }
+    try await app.testing().test(
+        .POST, path, headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+        body: ByteBuffer(string: formBody(["_csrf": csrf, "code": code]))
+    ) { out = $0 }
     return try #require(out)
 }
 
@@ -70,8 +79,9 @@ struct StaffSignInTests {
         }
     }
 
-    @Test("enrolment with the 180-second period: the page shows the secret and otpauth URI; a pyotp code enrols; recovery codes are shown once",
-          arguments: TestDatabase.all)
+    @Test(
+        "enrolment with the 180-second period: the page shows the secret and otpauth URI; a pyotp code enrols; recovery codes are shown once",
+        arguments: TestDatabase.all)
     func enrol180(database: TestDatabase) async throws {
         try await withApp(database, settings: ["STAFF_OTP_PERIOD": "180"]) { app, _ in
             try await StaffFixtures.account(app, username: "newbie", otp: false)
@@ -102,7 +112,9 @@ struct StaffSignInTests {
         }
     }
 
-    @Test("a code works once; a code outside the drift window fails; five wrong codes lock the account at this address and are audited", arguments: TestDatabase.all)
+    @Test(
+        "a code works once; a code outside the drift window fails; five wrong codes lock the account at this address and are audited",
+        arguments: TestDatabase.all)
     func codeRules(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let (account, secret) = try await StaffFixtures.account(app, username: "otpuser")
@@ -125,8 +137,10 @@ struct StaffSignInTests {
             r = try await postCode(app, cookie: s.cookie, csrf: s.csrf, code: "654321")
             #expect(r.status == .tooManyRequests)
             // The lock is on this account from this address (see StaffLockoutTests for the owner's other addresses).
-            let lock = try #require(try await (app.db as! any SQLDatabase).raw(
-                "SELECT locked_until FROM staff_sign_in_addresses WHERE staff_id = \(bind: try account.requireID())").first())
+            let lock = try #require(
+                try await (app.db as! any SQLDatabase).raw(
+                    "SELECT locked_until FROM staff_sign_in_addresses WHERE staff_id = \(bind: try account.requireID())"
+                ).first())
             #expect(try lock.decode(column: "locked_until", as: Date.self) > Date())
             s = try await passwordStep(app, username: "otpuser")
             #expect(s.location == nil, "the password step is refused while locked")
@@ -161,8 +175,10 @@ struct StaffSignInTests {
             for name in ["rotator", "nobody.here"] {
                 try await app.testing().test(.GET, "/backoffice/login") { res in
                     let form = try FormSession.from(res)
-                    try await app.testing().test(.POST, "/backoffice/login", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                                 body: ByteBuffer(string: formBody(["_csrf": form.csrf, "username": name, "password": "Wrong#Pass99"]))) { res in
+                    try await app.testing().test(
+                        .POST, "/backoffice/login", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                        body: ByteBuffer(string: formBody(["_csrf": form.csrf, "username": name, "password": "Wrong#Pass99"]))
+                    ) { res in
                         #expect(res.status == .unauthorized)
                         bodies.append(res.body.string.contains("ชื่อผู้ใช้งานหรือรหัสผ่านไม่ถูกต้อง") ? "same" : res.body.string)
                     }
@@ -174,8 +190,10 @@ struct StaffSignInTests {
             for _ in 0..<12 {
                 try await app.testing().test(.GET, "/backoffice/login") { res in
                     let form = try FormSession.from(res)
-                    try await app.testing().test(.POST, "/backoffice/login", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                                 body: ByteBuffer(string: formBody(["_csrf": form.csrf, "username": "target", "password": "Wrong#Pass99"]))) { last = $0.status }
+                    try await app.testing().test(
+                        .POST, "/backoffice/login", headers: ["Cookie": form.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                        body: ByteBuffer(string: formBody(["_csrf": form.csrf, "username": "target", "password": "Wrong#Pass99"]))
+                    ) { last = $0.status }
                 }
             }
             #expect(last == .tooManyRequests)

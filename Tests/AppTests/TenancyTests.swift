@@ -1,9 +1,10 @@
-@testable import App
 import Fluent
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 @Suite("Tenant isolation")
 struct TenancyTests {
@@ -17,8 +18,9 @@ struct TenancyTests {
             let a = try Tenant.named("bangkrathum", in: app)
             let b = try Tenant.named("nakhonpathom", in: app)
             let token = RandomToken.make()
-            let (saved, created) = try await ContactStore.create(tenant: a, token: token, reference: ContactStore.newReference(tenant: a),
-                                                                 message: Self.message("เรื่องของ A"), on: app.db)
+            let (saved, created) = try await ContactStore.create(
+                tenant: a, token: token, reference: ContactStore.newReference(tenant: a),
+                message: Self.message("เรื่องของ A"), on: app.db)
             #expect(created)
             #expect(try await ContactStore.find(tenant: a, token: token, on: app.db)?.reference == saved.reference)
             #expect(try await ContactStore.find(tenant: b, token: token, on: app.db) == nil)
@@ -26,8 +28,9 @@ struct TenancyTests {
             #expect(try await ContactStore.list(tenant: a, on: app.db).count == 1)
 
             // B writing with A's token makes B's own row; A's row is untouched.
-            let (bSaved, bCreated) = try await ContactStore.create(tenant: b, token: token, reference: ContactStore.newReference(tenant: b),
-                                                                   message: Self.message("เรื่องของ B"), on: app.db)
+            let (bSaved, bCreated) = try await ContactStore.create(
+                tenant: b, token: token, reference: ContactStore.newReference(tenant: b),
+                message: Self.message("เรื่องของ B"), on: app.db)
             #expect(bCreated && bSaved.subject == "เรื่องของ B")
             #expect(try await ContactStore.find(tenant: a, token: token, on: app.db)?.subject == "เรื่องของ A")
 
@@ -47,8 +50,10 @@ struct TenancyTests {
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("BKT-C2569-AAAAAA"))
             }
-            for (path, headers) in [("/t/nakhonpathom/contact/sent/\(token)", HTTPHeaders()),
-                                    ("/contact/sent/\(token)", ["Host": "bangrak.localhost"] as HTTPHeaders)] {
+            for (path, headers) in [
+                ("/t/nakhonpathom/contact/sent/\(token)", HTTPHeaders()),
+                ("/contact/sent/\(token)", ["Host": "bangrak.localhost"] as HTTPHeaders),
+            ] {
                 try await app.testing().test(.GET, path, headers: headers) { res in
                     #expect(res.status == .notFound)
                     #expect(!res.body.string.contains("ลับเฉพาะ"))

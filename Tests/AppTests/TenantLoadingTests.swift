@@ -1,7 +1,8 @@
-@testable import App
 import Domain
 import Foundation
 import Testing
+
+@testable import App
 
 @Suite("Tenants as folders")
 struct TenantLoadingTests {
@@ -32,12 +33,14 @@ struct TenantLoadingTests {
         #expect(registry.tenant(host: "wat-phleng.localhost")?.slug == "wat-phleng")
     }
 
-    @Test("a malformed tenant file stops start-up naming the file and the field", arguments: [
-        ("code: BKT", "code: bkt1", "code"),
-        ("sla_days:", "sla_dayz:", "sla_dayz"),
-        ("primary: \"#0b5d3b\"", "primary: \"#ffff00\"", "colors.primary"),
-        ("type: date", "type: calendar", "type"),
-    ])
+    @Test(
+        "a malformed tenant file stops start-up naming the file and the field",
+        arguments: [
+            ("code: BKT", "code: bkt1", "code"),
+            ("sla_days:", "sla_dayz:", "sla_dayz"),
+            ("primary: \"#0b5d3b\"", "primary: \"#ffff00\"", "colors.primary"),
+            ("type: date", "type: calendar", "type"),
+        ])
     func malformed(original: String, replacement: String, field: String) throws {
         let dir = try copyOfTenants()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -96,8 +99,11 @@ struct SettingsTests {
     @Test("every missing or bad setting is named in one message")
     func problemsNamed() throws {
         let error = try #require(throws: Settings.Problems.self) {
-            try Settings.load(from: ["APP_ENV": "production", "DATABASE_URL": "mysql://x", "OUTBOX_WORKER": "maybe",
-                                     "TENANTS_DIR": Repo.path("Tenants")], workingDirectory: Repo.root.path)
+            try Settings.load(
+                from: [
+                    "APP_ENV": "production", "DATABASE_URL": "mysql://x", "OUTBOX_WORKER": "maybe",
+                    "TENANTS_DIR": Repo.path("Tenants"),
+                ], workingDirectory: Repo.root.path)
         }
         for name in ["DATABASE_URL", "PUBLIC_BASE_URL", "SMTP_URL", "MAIL_FROM", "OUTBOX_WORKER", "APP_SECRET"] {
             #expect(error.description.contains(name), "\(name) not named")
@@ -114,11 +120,12 @@ struct SettingsTests {
         let attrs = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("secret.key").path)
         #expect((attrs[.posixPermissions] as? Int) == 0o600)
 
-        let prod = try Settings.load(from: [
-            "APP_ENV": "production", "TENANTS_DIR": Repo.path("Tenants"), "APP_SECRET": String(repeating: "s", count: 40),
-            "PUBLIC_BASE_URL": "https://eservice.example.go.th", "SMTP_URL": "smtp://mailer:secret@mail.example.go.th:587",
-            "MAIL_FROM": "e-Service <no-reply@example.go.th>", "DATA_DIR": dir.path,
-        ], workingDirectory: Repo.root.path)
+        let prod = try Settings.load(
+            from: [
+                "APP_ENV": "production", "TENANTS_DIR": Repo.path("Tenants"), "APP_SECRET": String(repeating: "s", count: 40),
+                "PUBLIC_BASE_URL": "https://eservice.example.go.th", "SMTP_URL": "smtp://mailer:secret@mail.example.go.th:587",
+                "MAIL_FROM": "e-Service <no-reply@example.go.th>", "DATA_DIR": dir.path,
+            ], workingDirectory: Repo.root.path)
         #expect(prod.servesOverHTTPS)
         #expect(prod.smtp?.security == .startTLS)
         #expect(!(prod.smtp?.description.contains("secret") ?? true), "password must not be printed")

@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import Logging
 import SQLKit
 import Testing
 import Vapor
+
+@testable import App
 
 /// The tenant-scoped query entry (`TenantOwned.query(on:tenant:)`, `TenantScope`), the test harness's guard
 /// against queries without their tenant (`TenantGuard`), and the store functions that took the SQL out of
@@ -22,7 +23,8 @@ struct TenantScopeTests {
         #expect(problems("SELECT n FROM line_webhook_rejections WHERE hour >= $1").count == 1)
         #expect(problems("SELECT p.number FROM petitions p WHERE p.tenant_id = $1").isEmpty)
         #expect(problems("SELECT p.number FROM petitions p JOIN citizens c ON c.id = p.citizen_id WHERE p.status = $1") == ["petitions", "citizens"])
-        #expect(problems("SELECT p.number FROM petitions p JOIN citizens c ON c.id = p.citizen_id AND c.tenant_id = p.tenant_id WHERE p.tenant_id = $1").isEmpty)
+        #expect(
+            problems("SELECT p.number FROM petitions p JOIN citizens c ON c.id = p.citizen_id AND c.tenant_id = p.tenant_id WHERE p.tenant_id = $1").isEmpty)
         #expect(problems(#"SELECT "x" FROM "petitions" WHERE "petitions"."tenant_id" IN ($1, $2)"#).isEmpty)
         #expect(problems("SELECT petitions.tenant_id AS t FROM petitions").count == 1, "a tenant column read is no condition")
         // A loaded row written back by its key (Fluent's save and delete), and inserts, are fine; a wider write is not.
@@ -73,12 +75,15 @@ struct TenantScopeTests {
     func tenantTablesMatchSchema(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let sql = try #require(app.db as? any SQLDatabase)
-            let query: SQLQueryString = sql.dialect.name == "sqlite"
+            let query: SQLQueryString =
+                sql.dialect.name == "sqlite"
                 ? #"SELECT m.name AS t FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'tenant_id' AND c."notnull" = 1"#
                 : "SELECT table_name AS t FROM information_schema.columns WHERE column_name = 'tenant_id' AND is_nullable = 'NO' AND table_schema = current_schema()"
             let tables = Set(try await sql.raw(query).all().map { try $0.decode(column: "t", as: String.self) })
             #expect(!tables.isEmpty)
-            #expect(tables == TenantGuard.tenantTables, "missing: \(tables.subtracting(TenantGuard.tenantTables)), extra: \(TenantGuard.tenantTables.subtracting(tables))")
+            #expect(
+                tables == TenantGuard.tenantTables,
+                "missing: \(tables.subtracting(TenantGuard.tenantTables)), extra: \(TenantGuard.tenantTables.subtracting(tables))")
         }
     }
 
@@ -218,7 +223,9 @@ struct TenantScopeTests {
                 let row = try #require(try await PetitionStore.mine(number: p.number, citizenID: try somsri.requireID(), tenant: a, on: db))
                 #expect(row.number == p.number && row.status == .submitted && row.serviceName == p.serviceName)
                 #expect(try await PetitionStore.mine(number: other.number, citizenID: try somsri.requireID(), tenant: a, on: db) == nil, "another citizen's")
-                #expect(try await PetitionStore.mine(number: p.number, citizenID: try somsri.requireID(), tenant: try Tenant.named("bangrak", in: app), on: db) == nil)
+                #expect(
+                    try await PetitionStore.mine(number: p.number, citizenID: try somsri.requireID(), tenant: try Tenant.named("bangrak", in: app), on: db)
+                        == nil)
                 #expect(try await PetitionStore.attachment(try file.requireID(), of: p, tenant: a, on: db)?.fileName == "p.jpg")
                 #expect(try await PetitionStore.attachment(try file.requireID(), of: other, tenant: a, on: db) == nil, "another petition's")
                 #expect(try await PetitionStore.attachment(try file.requireID(), of: p, tenant: try Tenant.named("bangrak", in: app), on: db) == nil)

@@ -1,9 +1,10 @@
-@testable import App
 import Domain
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// A tenant's LINE channel reads only the tenant's own environment variables (`LINE_<SLUG>_…`): an Organization
 /// admin cannot name another tenant's secret or a server setting, and the page says nothing about any variable
@@ -12,12 +13,15 @@ import VaporTesting
 struct TenantSecretsTests {
     static let path = "/backoffice/t/bangrak/line"
 
-    @Test("an Organization admin naming another tenant's or the server's variables is ignored, and the page discloses nothing about them",
-          arguments: TestDatabase.all)
+    @Test(
+        "an Organization admin naming another tenant's or the server's variables is ignored, and the page discloses nothing about them",
+        arguments: TestDatabase.all)
     func foreignNamesIgnored(database: TestDatabase) async throws {
         // Bangkrathum's channel secrets and a server secret are set on this server; bangrak has none.
-        let settings = ["LINE_BANGKRATHUM_CHANNEL_SECRET": LINEServer.secret, "LINE_BANGKRATHUM_ACCESS_TOKEN": LINEServer.token,
-                        "SERVER_ONLY_SECRET": "s3cr3t-value-for-the-server"]
+        let settings = [
+            "LINE_BANGKRATHUM_CHANNEL_SECRET": LINEServer.secret, "LINE_BANGKRATHUM_ACCESS_TOKEN": LINEServer.token,
+            "SERVER_ONLY_SECRET": "s3cr3t-value-for-the-server",
+        ]
         try await withApp(database, settings: settings) { app, _ in
             let admin = try await signedInStaff(app, tenant: "bangrak", role: .orgAdmin)
             var (status, html) = try await PetitionFixtures.page(app, admin, Self.path)
@@ -25,8 +29,10 @@ struct TenantSecretsTests {
             #expect(html.contains("<code>LINE_BANGRAK_CHANNEL_SECRET</code>") && html.contains("<code>LINE_BANGRAK_ACCESS_TOKEN</code>"))
             #expect(html.contains("ยังไม่ได้ตั้งค่า") && !html.contains("ตั้งค่าแล้ว"))
 
-            for (secretName, tokenName) in [("LINE_BANGKRATHUM_CHANNEL_SECRET", "LINE_BANGKRATHUM_ACCESS_TOKEN"),
-                                            ("SERVER_ONLY_SECRET", "APP_SECRET"), ("DATABASE_URL", "PATH")] {
+            for (secretName, tokenName) in [
+                ("LINE_BANGKRATHUM_CHANNEL_SECRET", "LINE_BANGKRATHUM_ACCESS_TOKEN"),
+                ("SERVER_ONLY_SECRET", "APP_SECRET"), ("DATABASE_URL", "PATH"),
+            ] {
                 try await post(app, Self.path, admin, ["channel_id": "2001112223", "secret_env": secretName, "token_env": tokenName]) { res in
                     #expect(res.status == .seeOther || res.status == .unprocessableEntity)
                 }
@@ -74,15 +80,18 @@ struct TenantSecretsTests {
         #expect(LineChannelSettings.defaultEnv(slug: "ban-na") == ("LINE_BAN_NA_CHANNEL_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"))
         #expect(settings(nil, nil).problems(slug: "ban-na").isEmpty)
         #expect(settings("LINE_BAN_NA_CHANNEL_SECRET_2", "LINE_BAN_NA_ACCESS_TOKEN_2").problems(slug: "ban-na").isEmpty)
-        #expect(settings("LINE_BAN_NA_CHANNEL_SECRET_2", "LINE_BAN_NA_ACCESS_TOKEN_2").envNames(slug: "ban-na")
+        #expect(
+            settings("LINE_BAN_NA_CHANNEL_SECRET_2", "LINE_BAN_NA_ACCESS_TOKEN_2").envNames(slug: "ban-na")
                 == ("LINE_BAN_NA_CHANNEL_SECRET_2", "LINE_BAN_NA_ACCESS_TOKEN_2"))
         // Tenant `ban`'s prefix LINE_BAN_ also begins tenant `ban-na`'s names: `ban` may not name them.
         #expect(!settings("LINE_BAN_NA_CHANNEL_SECRET", nil).problems(slug: "ban").isEmpty)
         #expect(settings("LINE_BAN_NA_CHANNEL_SECRET", nil).envNames(slug: "ban").secret == "LINE_BAN_CHANNEL_SECRET")
         #expect(!settings("LINE_BAN_NA_SECRET_2", nil).problems(slug: "ban-na").isEmpty, "only the two endings")
-        for (secret, token) in [("APP_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"), ("LINE_BANGKRATHUM_CHANNEL_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"),
-                                ("LINE_BAN_NA_CHANNEL_SECRET", "DATABASE_URL"), ("LINE_BAN_NA_", "LINE_BAN_NA_ACCESS_TOKEN"),
-                                ("LINE_BAN_NAX_SECRET", "LINE_BAN_NA_ACCESS_TOKEN")] {
+        for (secret, token) in [
+            ("APP_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"), ("LINE_BANGKRATHUM_CHANNEL_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"),
+            ("LINE_BAN_NA_CHANNEL_SECRET", "DATABASE_URL"), ("LINE_BAN_NA_", "LINE_BAN_NA_ACCESS_TOKEN"),
+            ("LINE_BAN_NAX_SECRET", "LINE_BAN_NA_ACCESS_TOKEN"),
+        ] {
             let s = settings(secret, token)
             #expect(!s.problems(slug: "ban-na").isEmpty, "\(secret), \(token) refused in tenant.yaml")
             #expect(s.envNames(slug: "ban-na") == LineChannelSettings.defaultEnv(slug: "ban-na"), "and never read")

@@ -1,10 +1,11 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The settings pages as an Organization admin uses them, and who may not.
 @Suite("Tenant settings pages: Organization admins change their municipality, audited; others may not")
@@ -25,8 +26,13 @@ struct TenantSettingsPagesTests {
             .map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
             .joined(separator: "&")
         var response: TestingHTTPResponse?
-        try await app.testing().test(.POST, path, headers: ["Cookie": client.cookie, "Content-Type": "application/x-www-form-urlencoded",
-                                                           "Accept": "text/html"], body: ByteBuffer(string: body)) { response = $0 }
+        try await app.testing().test(
+            .POST, path,
+            headers: [
+                "Cookie": client.cookie, "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "text/html",
+            ], body: ByteBuffer(string: body)
+        ) { response = $0 }
         return try #require(response)
     }
 
@@ -39,8 +45,10 @@ struct TenantSettingsPagesTests {
         var out: [(String, String)] = [("base_version", String(base))]
         for (i, f) in form.fields.enumerated() {
             let p = "fields.\(i)."
-            out += [(p + "key", f.key), (p + "type", f.type.rawValue), (p + "label", f.label), (p + "help", f.help ?? ""),
-                    (p + "options", (f.options ?? []).joined(separator: "\n")), (p + "max_length", f.maxLength.map(String.init) ?? "")]
+            out += [
+                (p + "key", f.key), (p + "type", f.type.rawValue), (p + "label", f.label), (p + "help", f.help ?? ""),
+                (p + "options", (f.options ?? []).joined(separator: "\n")), (p + "max_length", f.maxLength.map(String.init) ?? ""),
+            ]
             if f.isRequired { out.append((p + "required", "1")) }
         }
         for (j, a) in form.attachments.enumerated() {
@@ -77,8 +85,10 @@ struct TenantSettingsPagesTests {
 
             let (status, html) = try await Self.get(app, Self.base, as: admin)
             #expect(status == .ok)
-            for text in ["ตั้งค่าหน่วยงาน", "เมนูบัญชี", "เมนูบริการออนไลน์", "เมนูร้องเรียนร้องทุกข์ออนไลน์", "data-service=\"street-light\"",
-                         "เลิกให้บริการ", "เลื่อนลง", "name=\"_csrf\""] {
+            for text in [
+                "ตั้งค่าหน่วยงาน", "เมนูบัญชี", "เมนูบริการออนไลน์", "เมนูร้องเรียนร้องทุกข์ออนไลน์", "data-service=\"street-light\"",
+                "เลิกให้บริการ", "เลื่อนลง", "name=\"_csrf\"",
+            ] {
                 #expect(html.contains(text), "\(text)")
             }
             // The admin of nakhonpathom is an admin there.
@@ -139,10 +149,12 @@ struct TenantSettingsPagesTests {
             #expect(empty.status == .unprocessableEntity)
             #expect(empty.body.string.contains("กรุณาระบุภาพที่ต้องแนบอย่างน้อย 1 ภาพ"))
             #expect(empty.body.string.contains("ขนาดไฟล์สูงสุดต้องเป็นตัวเลข 1–50"))
-            let saved = try await Self.post(app, Self.base + "/identity", as: admin, [
-                ("image_0", "หน้าบัตร"), ("image_1", ""), ("image_2", "หลังบัตร"), ("image_3", "ภาพคู่บัตร"), ("image_4", ""),
-                ("watermark", "สำหรับ {ชื่อหน่วยงาน} เท่านั้น"), ("max_file_mb", "8"),
-            ])
+            let saved = try await Self.post(
+                app, Self.base + "/identity", as: admin,
+                [
+                    ("image_0", "หน้าบัตร"), ("image_1", ""), ("image_2", "หลังบัตร"), ("image_3", "ภาพคู่บัตร"), ("image_4", ""),
+                    ("watermark", "สำหรับ {ชื่อหน่วยงาน} เท่านั้น"), ("max_file_mb", "8"),
+                ])
             #expect(saved.status == .seeOther)
             let identity = try Tenant.named("bangkrathum", in: app).config.identity
             #expect(identity.images.map(\.label) == ["หน้าบัตร", "หลังบัตร", "ภาพคู่บัตร"])
@@ -206,8 +218,10 @@ struct TenantSettingsPagesTests {
     func addAndEdit(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in
             let admin = try await signedInStaff(app, tenant: "bangkrathum", role: .orgAdmin)
-            let fields = [("menu", "complaints"), ("slug", "tree-trimming"), ("name", "แจ้งตัดแต่งกิ่งไม้"),
-                          ("description", "กิ่งไม้บังทางหรือพาดสายไฟ"), ("sla_days", "10")]
+            let fields = [
+                ("menu", "complaints"), ("slug", "tree-trimming"), ("name", "แจ้งตัดแต่งกิ่งไม้"),
+                ("description", "กิ่งไม้บังทางหรือพาดสายไฟ"), ("sla_days", "10"),
+            ]
             let added = try await Self.post(app, Self.base + "/services/new", as: admin, fields)
             #expect(added.status == .seeOther)
             #expect(added.headers.first(name: .location) == Self.base + "/services/tree-trimming/form")
@@ -223,9 +237,11 @@ struct TenantSettingsPagesTests {
                 #expect(refused.body.string.contains("รหัสบริการ"), "\(slug)")
             }
 
-            let edited = try await Self.post(app, Self.base + "/services/street-light", as: admin, [
-                ("menu", "complaints"), ("name", "แจ้งไฟถนนดับ"), ("description", "ไฟถนนดับหรือกะพริบ"), ("sla_days", "5"),
-            ])
+            let edited = try await Self.post(
+                app, Self.base + "/services/street-light", as: admin,
+                [
+                    ("menu", "complaints"), ("name", "แจ้งไฟถนนดับ"), ("description", "ไฟถนนดับหรือกะพริบ"), ("sla_days", "5"),
+                ])
             #expect(edited.status == .seeOther)
             let service = try #require(try Tenant.named("bangkrathum", in: app).service("street-light"))
             #expect(service.service.name == "แจ้งไฟถนนดับ" && service.service.slaDays == 5)
@@ -258,7 +274,8 @@ struct TenantSettingsPagesTests {
             // "เลื่อนลง" on the first field swaps it with the second.
             let moved = try await Self.post(app, path, as: admin, Self.editorPairs(original, base: 1, action: "field-down:0"))
             let movedHTML = moved.body.string
-            let first = try #require(movedHTML.range(of: "value=\"\(original.fields[1].key)\"")), second = try #require(movedHTML.range(of: "value=\"\(original.fields[0].key)\""))
+            let first = try #require(movedHTML.range(of: "value=\"\(original.fields[1].key)\"")),
+                second = try #require(movedHTML.range(of: "value=\"\(original.fields[0].key)\""))
             #expect(first.lowerBound < second.lowerBound)
             #expect(try await FormVersionRecord.query(on: app.db).count() == 0)
 
@@ -274,8 +291,10 @@ struct TenantSettingsPagesTests {
             let refused = try await Self.post(app, path, as: admin, Self.editorPairs(broken, base: 1, action: "save"))
             #expect(refused.status == .unprocessableEntity)
             let n = original.fields.count
-            for text in ["ช่องที่ \(n + 1): รหัสช่องข้อมูลต้องเป็นภาษาอังกฤษ", "ช่องที่ \(n + 1): กรุณากรอกคำถาม", "อย่างน้อย 2 ข้อ",
-                         "href=\"#fields-\(n)-key\"", "id=\"fields-\(n)-key\""] {
+            for text in [
+                "ช่องที่ \(n + 1): รหัสช่องข้อมูลต้องเป็นภาษาอังกฤษ", "ช่องที่ \(n + 1): กรุณากรอกคำถาม", "อย่างน้อย 2 ข้อ",
+                "href=\"#fields-\(n)-key\"", "id=\"fields-\(n)-key\"",
+            ] {
                 #expect(refused.body.string.contains(text), "\(text)")
             }
             #expect(try await FormVersionRecord.query(on: app.db).count() == 0)
@@ -283,7 +302,8 @@ struct TenantSettingsPagesTests {
 
             // A good draft: version 2 (and the folder's form written down as version 1).
             var changed = original
-            changed.fields.append(FormField(key: "reporter_address", type: .address, label: "ที่อยู่ผู้แจ้ง", required: true, help: "เลือกจากรายการ", options: nil, maxLength: nil))
+            changed.fields.append(
+                FormField(key: "reporter_address", type: .address, label: "ที่อยู่ผู้แจ้ง", required: true, help: "เลือกจากรายการ", options: nil, maxLength: nil))
             changed.attachments += [AttachmentRule(key: "photo", label: "ภาพถ่ายจุดที่ไฟดับ", required: false, types: [.jpeg, .png], maxMB: 5, maxCount: 3)]
             let saved = try await Self.post(app, path, as: admin, Self.editorPairs(changed, base: 1, action: "save"))
             #expect(saved.status == .seeOther)

@@ -1,10 +1,11 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// Settings stored in the database: survive restarts, reach other instances, and form versions never change.
 @Suite("Tenant settings: storage, other instances, form versions")
@@ -26,8 +27,10 @@ struct TenantSettingsStoreTests {
     static func saveForm(_ app: Application, _ slug: String, service: String, _ form: ServiceForm, basedOn: Int?) async throws -> FormVersion {
         let tenant = try Tenant.named(slug, in: app)
         return try await SettingsWrite.perform(app, tenant: tenant) { ctx in
-            try await FormVersions.save(form, tenant: tenant, service: service, basedOn: basedOn,
-                                        by: FormEditor(id: nil, username: "tester"), now: ctx.now, on: ctx.db).saved
+            try await FormVersions.save(
+                form, tenant: tenant, service: service, basedOn: basedOn,
+                by: FormEditor(id: nil, username: "tester"), now: ctx.now, on: ctx.db
+            ).saved
         }
     }
 
@@ -120,7 +123,8 @@ struct TenantSettingsStoreTests {
             #expect(try await FormVersions.find(tenant: served, service: "street-light", version: 3, on: app.db) == nil)
             #expect(try await FormVersions.history(tenant: served, service: "street-light", on: app.db).map(\.number) == [2, 1])
             let other = try Tenant.named("bangrak", in: app)
-            #expect(try await FormVersions.find(tenant: other, service: "street-light", version: 2, on: app.db) == nil, "another tenant's versions are not visible")
+            #expect(
+                try await FormVersions.find(tenant: other, service: "street-light", version: 2, on: app.db) == nil, "another tenant's versions are not visible")
 
             // A save based on an old version is refused with a Thai message; nothing is written.
             await #expect(throws: SettingsError.formChanged(current: 2)) {
@@ -185,8 +189,9 @@ struct TenantSettingsStoreTests {
                 #expect(try await CatalogueStore.move(online[1], .up, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db))
                 #expect(try await CatalogueStore.move(online[1], .up, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db) == false)
                 try await CatalogueStore.setRetired(online[0], true, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
-                let entry = CatalogueEntry(slug: "tree-trimming", menu: .complaints, position: 0, name: "แจ้งตัดแต่งกิ่งไม้",
-                                           description: "กิ่งไม้บังทางหรือสายไฟ", slaDays: 10, verifiedIdentity: false, retired: false)
+                let entry = CatalogueEntry(
+                    slug: "tree-trimming", menu: .complaints, position: 0, name: "แจ้งตัดแต่งกิ่งไม้",
+                    description: "กิ่งไม้บังทางหรือสายไฟ", slaDays: 10, verifiedIdentity: false, retired: false)
                 try await CatalogueStore.add(entry, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
                 try await FormVersions.start(.starter, tenant: tenant, service: entry.slug, by: nil, now: ctx.now, on: ctx.db)
             }

@@ -1,8 +1,9 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// The text inside the terms box (registration) or the terms page's prose block.
 private func termsBlock(_ html: String) -> String {
@@ -31,7 +32,9 @@ struct TermsPageTests {
                 #expect(!block.contains("**"), "\(path): a literal bold marker")
             }
             #expect(pages["/t/bangkrathum/register"] != nil && pages["/t/bangkrathum/register"]?.contains("terms-box") == true)
-            #expect(pages["/t/bangkrathum/register"]?.replacingOccurrences(of: #"<div class="prose terms-box" tabindex="0" aria-label="ข้อตกลงและเงื่อนไขการให้บริการ">"#, with: "")
+            #expect(
+                pages["/t/bangkrathum/register"]?.replacingOccurrences(
+                    of: #"<div class="prose terms-box" tabindex="0" aria-label="ข้อตกลงและเงื่อนไขการให้บริการ">"#, with: "")
                     == pages["/t/bangkrathum/terms"]?.replacingOccurrences(of: #"<div class="prose">"#, with: ""), "the same rendering on both pages")
         }
     }
@@ -42,10 +45,10 @@ struct TermsPageTests {
         try FileManager.default.copyItem(at: URL(fileURLWithPath: Repo.path("Tenants")), to: dir)
         defer { try? FileManager.default.removeItem(at: dir) }
         try """
-            # ข้อตกลง <script>alert(1)</script>
+        # ข้อตกลง <script>alert(1)</script>
 
-            <img src=x onerror=alert(2)> [คลิก](javascript:alert(3)) [เว็บไซต์](https://www.bangkrathum.go.th)
-            """.write(to: dir.appendingPathComponent("bangkrathum/terms.md"), atomically: true, encoding: .utf8)
+        <img src=x onerror=alert(2)> [คลิก](javascript:alert(3)) [เว็บไซต์](https://www.bangkrathum.go.th)
+        """.write(to: dir.appendingPathComponent("bangkrathum/terms.md"), atomically: true, encoding: .utf8)
         try await withApp(database, settings: ["TENANTS_DIR": dir.path]) { app, _ in
             for path in ["/t/bangkrathum/register", "/t/bangkrathum/terms"] {
                 try await app.testing().test(.GET, path) { res in

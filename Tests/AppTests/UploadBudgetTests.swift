@@ -1,4 +1,3 @@
-@testable import App
 import Dispatch
 import Domain
 import Fluent
@@ -7,6 +6,8 @@ import Imaging
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// Uploads within budget (issue 12, item 8; EXIF of item 9): spooled to disk and refused with 413 while they
 /// arrive, a bounded image queue (503 with Retry-After), a per-account hourly number of files (429), and JPEG
@@ -139,8 +140,9 @@ struct UploadBudgetTests {
         }
     }
 
-    @Test("an upload over the limit, streamed over a real connection: 413 with the Thai message, no temporary file",
-          arguments: TestDatabase.all)
+    @Test(
+        "an upload over the limit, streamed over a real connection: 413 with the Thai message, no temporary file",
+        arguments: TestDatabase.all)
     func overSize(database: TestDatabase) async throws {
         try await withApp(database) { app, env in
             try await PetitionFilingTests.addAllFieldsService(app)
@@ -176,8 +178,9 @@ struct UploadBudgetTests {
         }
     }
 
-    @Test("a JPEG attachment is stored without EXIF or GPS: the same picture bytes, or turned upright when EXIF turned it",
-          arguments: TestDatabase.all)
+    @Test(
+        "a JPEG attachment is stored without EXIF or GPS: the same picture bytes, or turned upright when EXIF turned it",
+        arguments: TestDatabase.all)
     func exifStripped(database: TestDatabase) async throws {
         try await withApp(database) { app, env in
             try await PetitionFilingTests.addAllFieldsService(app)
@@ -200,8 +203,10 @@ struct UploadBudgetTests {
                 let number = try #require(location.split(separator: "/").dropLast().last.map(String.init))
                 let petition = try #require(try await PetitionRecord.query(on: app.db).filter(\.$number == number).first())
                 let photo = try #require(try await PetitionStore.attachments(petition, on: app.db).first { $0.mimeType == "image/jpeg" })
-                try await app.testing().test(.GET, "\(c.base)/account/petitions/\(number)/files/\(try photo.requireID())?download=1",
-                                             headers: c.headers) { res in
+                try await app.testing().test(
+                    .GET, "\(c.base)/account/petitions/\(number)/files/\(try photo.requireID())?download=1",
+                    headers: c.headers
+                ) { res in
                     #expect(res.status == .ok)
                     downloads.append(Array(res.body.readableBytesView))
                 }

@@ -13,11 +13,13 @@ struct BoundedNumberTests {
         #expect(BoundedNumber.int("999999999999999999", in: 0...Int.max) == 999_999_999_999_999_999)
     }
 
-    @Test("anything else is nil: out of range, too long to read, not a whole number", arguments: [
-        "9223372036854775807", "-9223372036854775808", "9223372036854775808", "99999999999999999999", "0", "-1", "101",
-        "", " ", "-", "+", "1.5", "1e3", "NaN", "0x10", "๑๒๓๔๕๖๗๘๙๐๑๒๓๔๕๖๗๘๙", "1 2", "\u{0}1", "1\r\n", "١٢",
-        String(repeating: "9", count: 5_000),
-    ])
+    @Test(
+        "anything else is nil: out of range, too long to read, not a whole number",
+        arguments: [
+            "9223372036854775807", "-9223372036854775808", "9223372036854775808", "99999999999999999999", "0", "-1", "101",
+            "", " ", "-", "+", "1.5", "1e3", "NaN", "0x10", "๑๒๓๔๕๖๗๘๙๐๑๒๓๔๕๖๗๘๙", "1 2", "\u{0}1", "1\r\n", "١٢",
+            String(repeating: "9", count: 5_000),
+        ])
     func refused(text: String) {
         #expect(BoundedNumber.int(text, in: 1...100) == nil)
     }

@@ -1,13 +1,15 @@
-@testable import Domain
 import Foundation
 import Testing
+
+@testable import Domain
 
 @Suite("Domain rules")
 struct DomainTests {
     static func config() -> TenantConfig {
-        let service = Service(slug: "street-light", name: "แจ้งซ่อมไฟฟ้าสาธารณะ", description: "แจ้งไฟดับ", verifiedIdentity: nil, slaDays: 7,
-                              fields: [FormField(key: "place", type: .location, label: "จุดที่ไฟดับ", required: true, help: nil, options: nil, maxLength: nil)],
-                              attachments: [AttachmentRule(key: "photo", label: "ภาพถ่าย", required: false, types: [.jpeg, .png], maxMB: 5, maxCount: 3)])
+        let service = Service(
+            slug: "street-light", name: "แจ้งซ่อมไฟฟ้าสาธารณะ", description: "แจ้งไฟดับ", verifiedIdentity: nil, slaDays: 7,
+            fields: [FormField(key: "place", type: .location, label: "จุดที่ไฟดับ", required: true, help: nil, options: nil, maxLength: nil)],
+            attachments: [AttachmentRule(key: "photo", label: "ภาพถ่าย", required: false, types: [.jpeg, .png], maxMB: 5, maxCount: 3)])
         return TenantConfig(
             name: .init(th: "เทศบาลทดสอบ", en: "Test Municipality"), code: "TST", hosts: ["test.localhost"],
             contact: .init(address: "1 ถนนทดสอบ", phone: "0 2000 0000", email: nil, website: nil, hours: nil),
@@ -31,8 +33,10 @@ struct DomainTests {
         c.menus.complaints[0].fields.append(FormField(key: "kind", type: .select, label: "ประเภท", required: nil, help: nil, options: ["หนึ่ง"], maxLength: nil))
         c.identity.images = []
         let fields = Set(TenantRules.problems(in: c, slug: "Bad Slug").map(\.field))
-        for expected in ["(folder name)", "code", "hosts[0]", "colors.primary", "menus.complaints[1].slug",
-                         "menus.complaints[0].fields[1].options", "identity.images"] {
+        for expected in [
+            "(folder name)", "code", "hosts[0]", "colors.primary", "menus.complaints[1].slug",
+            "menus.complaints[0].fields[1].options", "identity.images",
+        ] {
             #expect(fields.contains(expected), "\(expected) in \(fields)")
         }
     }
@@ -67,7 +71,8 @@ struct DomainTests {
 
     @Test("the watermark names the agency")
     func watermark() {
-        #expect(IdentityPolicy(watermark: nil, maxFileMB: nil, images: []).watermarkText(agencyName: "เทศบาลตำบลบางกระทุ่ม")
+        #expect(
+            IdentityPolicy(watermark: nil, maxFileMB: nil, images: []).watermarkText(agencyName: "เทศบาลตำบลบางกระทุ่ม")
                 == "ใช้สำหรับยืนยันตัวตนกับ เทศบาลตำบลบางกระทุ่ม เท่านั้น")
     }
 }

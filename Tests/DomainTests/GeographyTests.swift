@@ -1,6 +1,7 @@
-@testable import Domain
 import Foundation
 import Testing
+
+@testable import Domain
 
 @Suite("Thai geography and addresses")
 struct GeographyTests {
@@ -13,8 +14,9 @@ struct GeographyTests {
     var geo: ThaiGeography { Self.geography }
 
     /// พิษณุโลก → บางกระทุ่ม → บางกระทุ่ม, 65110.
-    static let phitsanulok = AddressSelection(houseNumber: "99/12", moo: "4", provinceCode: "65", districtCode: "6505",
-                                              subdistrictCode: "650501", postcode: "65110")
+    static let phitsanulok = AddressSelection(
+        houseNumber: "99/12", moo: "4", provinceCode: "65", districtCode: "6505",
+        subdistrictCode: "650501", postcode: "65110")
 
     // MARK: the data
 
@@ -99,12 +101,14 @@ struct GeographyTests {
 
     @Test("districts and sub-districts come sorted too")
     func listsSorted() {
-        #expect(geo.districts(inProvince: "65").map(\.name) == [
-            "ชาติตระการ", "นครไทย", "เนินมะปราง", "บางกระทุ่ม", "บางระกำ", "พรหมพิราม", "เมืองพิษณุโลก", "วังทอง", "วัดโบสถ์",
-        ])
-        #expect(geo.subdistricts(inDistrict: "6505").map(\.name) == [
-            "โคกสลุด", "ท่าตาล", "นครป่าหมาก", "เนินกุ่ม", "บางกระทุ่ม", "บ้านไร่", "ไผ่ล้อม", "วัดตายม", "สนามคลี",
-        ])
+        #expect(
+            geo.districts(inProvince: "65").map(\.name) == [
+                "ชาติตระการ", "นครไทย", "เนินมะปราง", "บางกระทุ่ม", "บางระกำ", "พรหมพิราม", "เมืองพิษณุโลก", "วังทอง", "วัดโบสถ์",
+            ])
+        #expect(
+            geo.subdistricts(inDistrict: "6505").map(\.name) == [
+                "โคกสลุด", "ท่าตาล", "นครป่าหมาก", "เนินกุ่ม", "บางกระทุ่ม", "บ้านไร่", "ไผ่ล้อม", "วัดตายม", "สนามคลี",
+            ])
     }
 
     @Test("collation details: consonant before vowel, marks as tie-breakers")
@@ -134,7 +138,7 @@ struct GeographyTests {
         #expect(a.postcode == "65110")
 
         var b = Self.phitsanulok
-        b.subdistrictCode = "650508" // เนินกุ่ม, same district, other postcode
+        b.subdistrictCode = "650508"  // เนินกุ่ม, same district, other postcode
         b.postcode = ""
         #expect(b.validate(in: geo).isEmpty)
         #expect(b.postcode == "65210")
@@ -148,7 +152,7 @@ struct GeographyTests {
         #expect(a.postcode == "65210")
         a.postcode = "6511"
         #expect(a.validate(in: geo)["postcode"] == "รหัสไปรษณีย์ต้องเป็นตัวเลข 5 หลัก")
-        a.postcode = "๖๕๑๑๐" // Thai digits are fine
+        a.postcode = "๖๕๑๑๐"  // Thai digits are fine
         #expect(a.validate(in: geo).isEmpty)
         #expect(a.postcode == "65110")
     }
@@ -168,12 +172,12 @@ struct GeographyTests {
     @Test("mismatched chains are refused at the first wrong level")
     func mismatchedChains() {
         var districtElsewhere = Self.phitsanulok
-        districtElsewhere.districtCode = "5001" // เมืองเชียงใหม่
+        districtElsewhere.districtCode = "5001"  // เมืองเชียงใหม่
         let e1 = districtElsewhere.validate(in: geo)
         #expect(e1 == ["district": "กรุณาเลือกอำเภอ/เขตในจังหวัดที่เลือก"])
 
         var subdistrictElsewhere = Self.phitsanulok
-        subdistrictElsewhere.subdistrictCode = "650101" // ในเมือง, อำเภอเมืองพิษณุโลก
+        subdistrictElsewhere.subdistrictCode = "650101"  // ในเมือง, อำเภอเมืองพิษณุโลก
         #expect(subdistrictElsewhere.validate(in: geo) == ["subdistrict": "กรุณาเลือกตำบล/แขวงในอำเภอ/เขตที่เลือก"])
 
         var unknown = Self.phitsanulok
@@ -184,10 +188,11 @@ struct GeographyTests {
     @Test("bad and missing inputs each name their field")
     func badInputs() {
         var empty = AddressSelection()
-        #expect(empty.validate(in: geo) == [
-            "house": "กรุณากรอกบ้านเลขที่", "province": "กรุณาเลือกจังหวัด", "district": "กรุณาเลือกอำเภอ/เขต",
-            "subdistrict": "กรุณาเลือกตำบล/แขวง",
-        ])
+        #expect(
+            empty.validate(in: geo) == [
+                "house": "กรุณากรอกบ้านเลขที่", "province": "กรุณาเลือกจังหวัด", "district": "กรุณาเลือกอำเภอ/เขต",
+                "subdistrict": "กรุณาเลือกตำบล/แขวง",
+            ])
 
         var a = Self.phitsanulok
         a.houseNumber = String(repeating: "1", count: 31)
@@ -253,8 +258,9 @@ struct GeographyTests {
 
     @Test("Bangkok: แขวง and เขต (not doubled), no จังหวัด")
     func formattedBangkok() {
-        let a = AddressSelection(houseNumber: "1/2", village: "อาคารสุขสันต์", soi: "ซ.รามคำแหง 24", road: "รามคำแหง",
-                                 provinceCode: "10", districtCode: "1006", subdistrictCode: "100608", postcode: "10240")
+        let a = AddressSelection(
+            houseNumber: "1/2", village: "อาคารสุขสันต์", soi: "ซ.รามคำแหง 24", road: "รามคำแหง",
+            provinceCode: "10", districtCode: "1006", subdistrictCode: "100608", postcode: "10240")
         #expect(a.formatted(in: geo) == "1/2 อาคารสุขสันต์ ซ.รามคำแหง 24 ถนนรามคำแหง แขวงหัวหมาก เขตบางกะปิ กรุงเทพมหานคร 10240")
         #expect(a.formatted(in: geo, style: .abbreviated) == "1/2 อาคารสุขสันต์ ซ.รามคำแหง 24 ถ.รามคำแหง แขวงหัวหมาก เขตบางกะปิ กรุงเทพมหานคร 10240")
     }

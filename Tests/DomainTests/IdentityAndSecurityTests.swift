@@ -29,10 +29,12 @@ struct IdentityAndSecurityTests {
     }
 
     /// RFC 6238 Appendix B, SHA-1, secret "12345678901234567890", 8 digits.
-    @Test("TOTP matches the RFC 6238 test vectors", arguments: [
-        (59, "94287082"), (1_111_111_109, "07081804"), (1_111_111_111, "14050471"),
-        (1_234_567_890, "89005924"), (2_000_000_000, "69279037"), (20_000_000_000, "65353130"),
-    ])
+    @Test(
+        "TOTP matches the RFC 6238 test vectors",
+        arguments: [
+            (59, "94287082"), (1_111_111_109, "07081804"), (1_111_111_111, "14050471"),
+            (1_234_567_890, "89005924"), (2_000_000_000, "69279037"), (20_000_000_000, "65353130"),
+        ])
     func rfcVectors(time: Int, expected: String) {
         let totp = TOTP(secret: Array("12345678901234567890".utf8), period: 30, digits: 8)
         #expect(totp.code(at: Date(timeIntervalSince1970: TimeInterval(time))) == expected)
@@ -66,7 +68,7 @@ struct IdentityAndSecurityTests {
     func passwords() {
         #expect(PasswordPolicy.problems("Kh0nKaen#Rain").isEmpty)
         #expect(PasswordPolicy.problems(String(repeating: "Aa1!", count: 20)).isEmpty, "80 characters are fine")
-        #expect(PasswordPolicy.problems("short1!A") .isEmpty)
+        #expect(PasswordPolicy.problems("short1!A").isEmpty)
         #expect(PasswordPolicy.problems("Aa1!") == [.tooShort])
         #expect(Set(PasswordPolicy.problems("alllowercase")) == [.noUpper, .noDigit, .noSpecial])
         #expect(PasswordPolicy.problems("P@ssw0rd") == [.common])

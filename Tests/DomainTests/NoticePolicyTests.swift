@@ -3,8 +3,10 @@ import Testing
 
 @Suite("Notice policy: who is told, and how")
 struct NoticePolicyTests {
-    static func audience(email: Bool = true, line: Bool = true, emailKinds: Set<NoticeKind> = Set(NoticeKind.allCases),
-                         lineKinds: Set<NoticeKind> = Set(NoticeKind.allCases)) -> NoticePolicy.Audience {
+    static func audience(
+        email: Bool = true, line: Bool = true, emailKinds: Set<NoticeKind> = Set(NoticeKind.allCases),
+        lineKinds: Set<NoticeKind> = Set(NoticeKind.allCases)
+    ) -> NoticePolicy.Audience {
         .init(hasEmail: email, followsOnLine: line, choices: NotificationChoices(email: emailKinds, line: lineKinds))
     }
 

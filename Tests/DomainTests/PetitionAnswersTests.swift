@@ -13,8 +13,10 @@ struct PetitionAnswersTests {
     }()
     var geo: ThaiGeography { Self.geography }
 
-    static func field(_ key: String, _ type: FieldType, label: String = "ข้อมูล", required: Bool = false,
-                      options: [String]? = nil, maxLength: Int? = nil) -> FormField {
+    static func field(
+        _ key: String, _ type: FieldType, label: String = "ข้อมูล", required: Bool = false,
+        options: [String]? = nil, maxLength: Int? = nil
+    ) -> FormField {
         FormField(key: key, type: type, label: label, required: required, help: nil, options: options, maxLength: maxLength)
     }
 
@@ -45,8 +47,11 @@ struct PetitionAnswersTests {
         switch type {
         case .select, .radio, .checkboxes: #expect(messages == ["q": "กรุณาเลือกเรื่อง"])
         case .address:
-            #expect(messages == ["q_house": "กรุณากรอกบ้านเลขที่", "q_province": "กรุณาเลือกจังหวัด",
-                                 "q_district": "กรุณาเลือกอำเภอ/เขต", "q_subdistrict": "กรุณาเลือกตำบล/แขวง"])
+            #expect(
+                messages == [
+                    "q_house": "กรุณากรอกบ้านเลขที่", "q_province": "กรุณาเลือกจังหวัด",
+                    "q_district": "กรุณาเลือกอำเภอ/เขต", "q_subdistrict": "กรุณาเลือกตำบล/แขวง",
+                ])
         default: #expect(messages == ["q": "กรุณากรอกเรื่อง"])
         }
         // blank values count as empty too
@@ -94,17 +99,21 @@ struct PetitionAnswersTests {
 
     // MARK: number
 
-    @Test("numbers: commas, a decimal point and Thai digits; stored plain", arguments: [
-        ("1500", "1500"), ("1,500", "1500"), ("1,234,567.89", "1234567.89"), ("๑,๒๓๔.๕๐", "1234.50"), (" 0 ", "0"),
-        ("007", "7"), ("0.25", "0.25"), ("999", "999"), ("1000000000000", "1000000000000"), ("1,000,000,000,000.00", "1000000000000.00"),
-    ])
+    @Test(
+        "numbers: commas, a decimal point and Thai digits; stored plain",
+        arguments: [
+            ("1500", "1500"), ("1,500", "1500"), ("1,234,567.89", "1234567.89"), ("๑,๒๓๔.๕๐", "1234.50"), (" 0 ", "0"),
+            ("007", "7"), ("0.25", "0.25"), ("999", "999"), ("1000000000000", "1000000000000"), ("1,000,000,000,000.00", "1000000000000.00"),
+        ])
     func numbers(typed: String, stored: String) {
         #expect(value(Self.field("n", .number), ["n": typed]) == .number(stored))
     }
 
-    @Test("not numbers: letters, bad grouping, stray points, exponents, spaces", arguments: [
-        "abc", "1,00", "12,3456", ",100", "1,,000", "1.2.3", "1.", ".5", "1 000", "1e5", "12บาท", "+5", "-", "١٢",
-    ])
+    @Test(
+        "not numbers: letters, bad grouping, stray points, exponents, spaces",
+        arguments: [
+            "abc", "1,00", "12,3456", ",100", "1,,000", "1.2.3", "1.", ".5", "1 000", "1e5", "12บาท", "+5", "-", "١٢",
+        ])
     func notNumbers(typed: String) {
         #expect(errors(Self.field("n", .number, label: "จำนวนเงิน"), ["n": typed]) == ["n": "จำนวนเงินต้องเป็นตัวเลข เช่น 1500 หรือ 1,500.50"])
     }
@@ -128,40 +137,44 @@ struct PetitionAnswersTests {
 
     // MARK: date
 
-    @Test("dates as day, month and พ.ศ. year, or as one ISO date; stored ISO", arguments: [
-        (["d_day": "17", "d_month": "5", "d_year": "2533"], "1990-05-17"),
-        (["d_day": "๑๗", "d_month": "๐๕", "d_year": "๒๕๓๓"], "1990-05-17"),
-        (["d_day": "17", "d_month": "พฤษภาคม", "d_year": "2533"], "1990-05-17"),
-        (["d_day": " 1 ", "d_month": "ม.ค.", "d_year": "2569"], "2026-01-01"),
-        (["d_day": "29", "d_month": "2", "d_year": "2567"], "2024-02-29"),
-        (["d": "1990-05-17"], "1990-05-17"),
-        (["d": "2000-02-29"], "2000-02-29"),
-        (["d": "1990-05-17", "d_day": "", "d_month": "", "d_year": ""], "1990-05-17"),
-        (["d": "2000-01-01", "d_day": "2", "d_month": "3", "d_year": "2543"], "2000-03-02"),
-    ])
+    @Test(
+        "dates as day, month and พ.ศ. year, or as one ISO date; stored ISO",
+        arguments: [
+            (["d_day": "17", "d_month": "5", "d_year": "2533"], "1990-05-17"),
+            (["d_day": "๑๗", "d_month": "๐๕", "d_year": "๒๕๓๓"], "1990-05-17"),
+            (["d_day": "17", "d_month": "พฤษภาคม", "d_year": "2533"], "1990-05-17"),
+            (["d_day": " 1 ", "d_month": "ม.ค.", "d_year": "2569"], "2026-01-01"),
+            (["d_day": "29", "d_month": "2", "d_year": "2567"], "2024-02-29"),
+            (["d": "1990-05-17"], "1990-05-17"),
+            (["d": "2000-02-29"], "2000-02-29"),
+            (["d": "1990-05-17", "d_day": "", "d_month": "", "d_year": ""], "1990-05-17"),
+            (["d": "2000-01-01", "d_day": "2", "d_month": "3", "d_year": "2543"], "2000-03-02"),
+        ])
     func dates(input: [String: String], stored: String) {
         #expect(value(Self.field("d", .date), input) == .date(stored))
     }
 
-    @Test("wrong dates are reported at the part to fix", arguments: [
-        (["d_day": "17", "d_month": "", "d_year": "2533"], "d_month", "กรุณากรอกวันเกิดเหตุให้ครบทั้งวันที่ เดือน และปี พ.ศ."),
-        (["d_day": "", "d_month": "5", "d_year": "2533"], "d_day", "กรุณากรอกวันเกิดเหตุให้ครบทั้งวันที่ เดือน และปี พ.ศ."),
-        (["d_day": "32", "d_month": "5", "d_year": "2533"], "d_day", "วันที่ของวันเกิดเหตุต้องเป็นตัวเลข 1 ถึง 31"),
-        (["d_day": "x", "d_month": "5", "d_year": "2533"], "d_day", "วันที่ของวันเกิดเหตุต้องเป็นตัวเลข 1 ถึง 31"),
-        (["d_day": "17", "d_month": "13", "d_year": "2533"], "d_month", "เดือนของวันเกิดเหตุต้องเป็น 1 ถึง 12"),
-        (["d_day": "17", "d_month": "May", "d_year": "2533"], "d_month", "เดือนของวันเกิดเหตุต้องเป็น 1 ถึง 12"),
-        (["d_day": "17", "d_month": "5", "d_year": "1990"], "d_year", "ปีของวันเกิดเหตุต้องเป็นปีพุทธศักราช (พ.ศ. = ค.ศ. + 543) เช่น 2533"),
-        (["d_day": "17", "d_month": "5", "d_year": "2800"], "d_year", "ปีของวันเกิดเหตุต้องเป็นปี พ.ศ. 4 หลัก ระหว่าง 2400 ถึง 2700"),
-        (["d_day": "17", "d_month": "5", "d_year": "33"], "d_year", "ปีของวันเกิดเหตุต้องเป็นปี พ.ศ. 4 หลัก ระหว่าง 2400 ถึง 2700"),
-        (["d_day": "30", "d_month": "2", "d_year": "2567"], "d_day", "ไม่มีวันที่นี้ในปฏิทิน กรุณาตรวจสอบวันเกิดเหตุ"),
-        (["d_day": "29", "d_month": "2", "d_year": "2566"], "d_day", "ไม่มีวันที่นี้ในปฏิทิน กรุณาตรวจสอบวันเกิดเหตุ"),
-        (["d_day": "31", "d_month": "4", "d_year": "2566"], "d_day", "ไม่มีวันที่นี้ในปฏิทิน กรุณาตรวจสอบวันเกิดเหตุ"),
-        (["d": "1990-02-30"], "d", "กรุณากรอกวันเกิดเหตุเป็นวันที่ที่มีอยู่จริง"),
-        (["d": "17/05/1990"], "d", "กรุณากรอกวันเกิดเหตุเป็นวันที่ที่มีอยู่จริง"),
-        (["d": "1990-5-17"], "d", "กรุณากรอกวันเกิดเหตุเป็นวันที่ที่มีอยู่จริง"),
-        (["d": "1800-01-01"], "d", "วันเกิดเหตุต้องอยู่ระหว่างปี พ.ศ. 2400 ถึง 2700"),
-        (["d": "2158-01-01"], "d", "วันเกิดเหตุต้องอยู่ระหว่างปี พ.ศ. 2400 ถึง 2700"),
-    ])
+    @Test(
+        "wrong dates are reported at the part to fix",
+        arguments: [
+            (["d_day": "17", "d_month": "", "d_year": "2533"], "d_month", "กรุณากรอกวันเกิดเหตุให้ครบทั้งวันที่ เดือน และปี พ.ศ."),
+            (["d_day": "", "d_month": "5", "d_year": "2533"], "d_day", "กรุณากรอกวันเกิดเหตุให้ครบทั้งวันที่ เดือน และปี พ.ศ."),
+            (["d_day": "32", "d_month": "5", "d_year": "2533"], "d_day", "วันที่ของวันเกิดเหตุต้องเป็นตัวเลข 1 ถึง 31"),
+            (["d_day": "x", "d_month": "5", "d_year": "2533"], "d_day", "วันที่ของวันเกิดเหตุต้องเป็นตัวเลข 1 ถึง 31"),
+            (["d_day": "17", "d_month": "13", "d_year": "2533"], "d_month", "เดือนของวันเกิดเหตุต้องเป็น 1 ถึง 12"),
+            (["d_day": "17", "d_month": "May", "d_year": "2533"], "d_month", "เดือนของวันเกิดเหตุต้องเป็น 1 ถึง 12"),
+            (["d_day": "17", "d_month": "5", "d_year": "1990"], "d_year", "ปีของวันเกิดเหตุต้องเป็นปีพุทธศักราช (พ.ศ. = ค.ศ. + 543) เช่น 2533"),
+            (["d_day": "17", "d_month": "5", "d_year": "2800"], "d_year", "ปีของวันเกิดเหตุต้องเป็นปี พ.ศ. 4 หลัก ระหว่าง 2400 ถึง 2700"),
+            (["d_day": "17", "d_month": "5", "d_year": "33"], "d_year", "ปีของวันเกิดเหตุต้องเป็นปี พ.ศ. 4 หลัก ระหว่าง 2400 ถึง 2700"),
+            (["d_day": "30", "d_month": "2", "d_year": "2567"], "d_day", "ไม่มีวันที่นี้ในปฏิทิน กรุณาตรวจสอบวันเกิดเหตุ"),
+            (["d_day": "29", "d_month": "2", "d_year": "2566"], "d_day", "ไม่มีวันที่นี้ในปฏิทิน กรุณาตรวจสอบวันเกิดเหตุ"),
+            (["d_day": "31", "d_month": "4", "d_year": "2566"], "d_day", "ไม่มีวันที่นี้ในปฏิทิน กรุณาตรวจสอบวันเกิดเหตุ"),
+            (["d": "1990-02-30"], "d", "กรุณากรอกวันเกิดเหตุเป็นวันที่ที่มีอยู่จริง"),
+            (["d": "17/05/1990"], "d", "กรุณากรอกวันเกิดเหตุเป็นวันที่ที่มีอยู่จริง"),
+            (["d": "1990-5-17"], "d", "กรุณากรอกวันเกิดเหตุเป็นวันที่ที่มีอยู่จริง"),
+            (["d": "1800-01-01"], "d", "วันเกิดเหตุต้องอยู่ระหว่างปี พ.ศ. 2400 ถึง 2700"),
+            (["d": "2158-01-01"], "d", "วันเกิดเหตุต้องอยู่ระหว่างปี พ.ศ. 2400 ถึง 2700"),
+        ])
     func wrongDates(input: [String: String], at name: String, message: String) {
         #expect(errors(Self.field("d", .date, label: "วันเกิดเหตุ"), input) == [name: message])
     }
@@ -187,28 +200,33 @@ struct PetitionAnswersTests {
         #expect(value(f, ["e": "a@b.co"]) == .text("a@b.co"))
     }
 
-    @Test("not e-mail addresses", arguments: [
-        "somchai", "a@b", "a@@b.com", "a@b@c.com", "a b@c.com", ".a@b.com", "a.@b.com", "a..b@c.com", "a@-b.com", "a@b-.com",
-        "a@b..com", "a@b.c", "a@b.c0m", "อีเมล@example.com", "a@ไทย.com", "<a>@b.com", "a@b.com.",
-        String(repeating: "a", count: 65) + "@example.com", "a@" + String(repeating: "b", count: 64) + ".com",
-        String(repeating: "a", count: 60) + "@" + Array(repeating: String(repeating: "b", count: 60), count: 4).joined(separator: ".") + ".com",
-    ])
+    @Test(
+        "not e-mail addresses",
+        arguments: [
+            "somchai", "a@b", "a@@b.com", "a@b@c.com", "a b@c.com", ".a@b.com", "a.@b.com", "a..b@c.com", "a@-b.com", "a@b-.com",
+            "a@b..com", "a@b.c", "a@b.c0m", "อีเมล@example.com", "a@ไทย.com", "<a>@b.com", "a@b.com.",
+            String(repeating: "a", count: 65) + "@example.com", "a@" + String(repeating: "b", count: 64) + ".com",
+            String(repeating: "a", count: 60) + "@" + Array(repeating: String(repeating: "b", count: 60), count: 4).joined(separator: ".") + ".com",
+        ])
     func notEmail(typed: String) {
         #expect(errors(Self.field("e", .email, label: "อีเมล"), ["e": typed]) == ["e": "อีเมลไม่ถูกต้อง กรุณากรอกอีเมลในรูปแบบ name@example.com"])
     }
 
-    @Test("phone numbers: 9 or 10 digits from 0, dashes and spaces allowed, stored as digits", arguments: [
-        ("081-234-5678", "0812345678"), ("02 123 4567", "021234567"), ("๐๘๑๒๓๔๕๖๗๘", "0812345678"),
-        ("+66 81 234 5678", "0812345678"), ("055-123-456", "055123456"), (" 0812345678 ", "0812345678"),
-    ])
+    @Test(
+        "phone numbers: 9 or 10 digits from 0, dashes and spaces allowed, stored as digits",
+        arguments: [
+            ("081-234-5678", "0812345678"), ("02 123 4567", "021234567"), ("๐๘๑๒๓๔๕๖๗๘", "0812345678"),
+            ("+66 81 234 5678", "0812345678"), ("055-123-456", "055123456"), (" 0812345678 ", "0812345678"),
+        ])
     func phones(typed: String, stored: String) {
         #expect(value(Self.field("p", .tel), ["p": typed]) == .text(stored))
     }
 
     @Test("not phone numbers", arguments: ["12345678", "812345678", "1812345678", "08123456789", "081/234/5678", "081234567a", "(02) 123 4567", "0-8"])
     func notPhones(typed: String) {
-        #expect(errors(Self.field("p", .tel, label: "เบอร์โทร"), ["p": typed])
-            == ["p": "เบอร์โทรต้องเป็นหมายเลขโทรศัพท์ 9 หรือ 10 หลัก ขึ้นต้นด้วย 0 เช่น 081-234-5678 หรือ 02-123-4567"])
+        #expect(
+            errors(Self.field("p", .tel, label: "เบอร์โทร"), ["p": typed])
+                == ["p": "เบอร์โทรต้องเป็นหมายเลขโทรศัพท์ 9 หรือ 10 หลัก ขึ้นต้นด้วย 0 เช่น 081-234-5678 หรือ 02-123-4567"])
     }
 
     @Test("phone numbers are shown grouped")
@@ -262,19 +280,31 @@ struct PetitionAnswersTests {
         #expect(value(optional, ["at_lat": "13.75", "at_lng": "100.5"]) == .location(description: "", lat: 13.75, lng: 100.5))
     }
 
-    @Test("a location point outside Thailand, half a point, or not a number", arguments: [
-        (["at_lat": "4.99", "at_lng": "100"], ["at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)"]),
-        (["at_lat": "21.01", "at_lng": "100"], ["at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)"]),
-        (["at_lat": "-16.5", "at_lng": "100"], ["at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)"]),
-        (["at_lat": "16", "at_lng": "96.9"], ["at_lng": "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)"]),
-        (["at_lat": "16", "at_lng": "106.1"], ["at_lng": "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)"]),
-        (["at_lat": "nan", "at_lng": "inf"], ["at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)",
-                                             "at_lng": "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)"]),
-        (["at_lat": "16,5", "at_lng": "1e2"], ["at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)",
-                                             "at_lng": "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)"]),
-        (["at_lat": "16.5"], ["at_lng": "กรุณาระบุทั้งละติจูดและลองจิจูด หรือเว้นว่างทั้งสองช่อง"]),
-        (["at_lng": "100.5", "at_lat": " "], ["at_lat": "กรุณาระบุทั้งละติจูดและลองจิจูด หรือเว้นว่างทั้งสองช่อง"]),
-    ])
+    @Test(
+        "a location point outside Thailand, half a point, or not a number",
+        arguments: [
+            (["at_lat": "4.99", "at_lng": "100"], ["at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)"]),
+            (["at_lat": "21.01", "at_lng": "100"], ["at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)"]),
+            (["at_lat": "-16.5", "at_lng": "100"], ["at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)"]),
+            (["at_lat": "16", "at_lng": "96.9"], ["at_lng": "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)"]),
+            (["at_lat": "16", "at_lng": "106.1"], ["at_lng": "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)"]),
+            (
+                ["at_lat": "nan", "at_lng": "inf"],
+                [
+                    "at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)",
+                    "at_lng": "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)",
+                ]
+            ),
+            (
+                ["at_lat": "16,5", "at_lng": "1e2"],
+                [
+                    "at_lat": "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)",
+                    "at_lng": "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)",
+                ]
+            ),
+            (["at_lat": "16.5"], ["at_lng": "กรุณาระบุทั้งละติจูดและลองจิจูด หรือเว้นว่างทั้งสองช่อง"]),
+            (["at_lng": "100.5", "at_lat": " "], ["at_lat": "กรุณาระบุทั้งละติจูดและลองจิจูด หรือเว้นว่างทั้งสองช่อง"]),
+        ])
     func wrongPoints(point: [String: String], expected: [String: String]) {
         #expect(errors(Self.field("at", .location), point.merging(["at": "หน้าวัด"]) { a, _ in a }) == expected)
     }
@@ -297,15 +327,21 @@ struct PetitionAnswersTests {
 
     // MARK: address
 
-    static let home: [String: String] = ["home_house": " 99/12 ", "home_moo": "หมู่ ๔", "home_province": "65", "home_district": "6505",
-                                         "home_subdistrict": "650501", "home_postcode": ""]
+    static let home: [String: String] = [
+        "home_house": " 99/12 ", "home_moo": "หมู่ ๔", "home_province": "65", "home_district": "6505",
+        "home_subdistrict": "650501", "home_postcode": "",
+    ]
 
     @Test("an address through the chain: province → district → sub-district, postcode filled in")
     func address() throws {
         let f = Self.field("home", .address, label: "ที่อยู่ที่เกิดเหตุ", required: true)
         let answer = try #require(try check([f], Self.home.mapValues { [$0] }).get()["home"])
-        #expect(answer.value == .address(AddressSelection(houseNumber: "99/12", moo: "4", provinceCode: "65", districtCode: "6505",
-                                                          subdistrictCode: "650501", postcode: "65110")))
+        #expect(
+            answer.value
+                == .address(
+                    AddressSelection(
+                        houseNumber: "99/12", moo: "4", provinceCode: "65", districtCode: "6505",
+                        subdistrictCode: "650501", postcode: "65110")))
         #expect(answer.display(in: geo) == "99/12 หมู่ที่ 4 ตำบลบางกระทุ่ม อำเภอบางกระทุ่ม จังหวัดพิษณุโลก 65110")
     }
 
@@ -314,12 +350,15 @@ struct PetitionAnswersTests {
         let f = Self.field("home", .address)
         #expect(errors(f, Self.home.merging(["home_district": "1006"]) { _, b in b }) == ["home_district": "กรุณาเลือกอำเภอ/เขตในจังหวัดที่เลือก"])
         #expect(errors(f, Self.home.merging(["home_subdistrict": "100608"]) { _, b in b }) == ["home_subdistrict": "กรุณาเลือกตำบล/แขวงในอำเภอ/เขตที่เลือก"])
-        #expect(errors(f, Self.home.merging(["home_postcode": "10240"]) { _, b in b })
-            == ["home_postcode": "รหัสไปรษณีย์ไม่ตรงกับตำบล/แขวงที่เลือก (ต้องเป็น 65110)"])
-        #expect(errors(f, Self.home.merging(["home_house": "", "home_moo": "100"]) { _, b in b })
-            == ["home_house": "กรุณากรอกบ้านเลขที่", "home_moo": "หมู่ที่ต้องเป็นตัวเลข 1 ถึง 99 หรือเว้นว่างไว้"])
-        #expect(errors(f, ["home_road": "พิษณุโลก-หล่มสัก"]).keys.sorted() == ["home_district", "home_house", "home_province", "home_subdistrict"],
-                "an optional address once started must be whole")
+        #expect(
+            errors(f, Self.home.merging(["home_postcode": "10240"]) { _, b in b })
+                == ["home_postcode": "รหัสไปรษณีย์ไม่ตรงกับตำบล/แขวงที่เลือก (ต้องเป็น 65110)"])
+        #expect(
+            errors(f, Self.home.merging(["home_house": "", "home_moo": "100"]) { _, b in b })
+                == ["home_house": "กรุณากรอกบ้านเลขที่", "home_moo": "หมู่ที่ต้องเป็นตัวเลข 1 ถึง 99 หรือเว้นว่างไว้"])
+        #expect(
+            errors(f, ["home_road": "พิษณุโลก-หล่มสัก"]).keys.sorted() == ["home_district", "home_house", "home_province", "home_subdistrict"],
+            "an optional address once started must be whole")
     }
 
     // MARK: the whole form
@@ -350,8 +389,10 @@ struct PetitionAnswersTests {
 
     @Test("a wrong form: every problem, in form order, one per input")
     func wrongForm() throws {
-        let input: [String: [String]] = ["amount": ["abc"], "kind": ["อื่นๆ"], "extras": ["แดง", "แดง"], "place_lat": ["50"], "place_lng": ["100"],
-                                         "email": ["x@"]]
+        let input: [String: [String]] = [
+            "amount": ["abc"], "kind": ["อื่นๆ"], "extras": ["แดง", "แดง"], "place_lat": ["50"], "place_lng": ["100"],
+            "email": ["x@"],
+        ]
         guard case let .failure(invalid) = check(Self.form, input) else { Issue.record("should fail"); return }
         #expect(invalid.problems.map(\.input) == ["subject", "amount", "kind", "extras", "place_lat", "email"])
         #expect(invalid.messages["subject"] == "กรุณากรอกเรื่อง")
@@ -374,8 +415,9 @@ struct PetitionAnswersTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         #expect(String(decoding: try encoder.encode(AnswerValue.text("x")), as: UTF8.self) == #"{"text":"x"}"#)
-        #expect(String(decoding: try encoder.encode(AnswerValue.location(description: "y", lat: 16.5, lng: 100.25)), as: UTF8.self)
-            == #"{"location":{"description":"y","lat":16.5,"lng":100.25}}"#)
+        #expect(
+            String(decoding: try encoder.encode(AnswerValue.location(description: "y", lat: 16.5, lng: 100.25)), as: UTF8.self)
+                == #"{"location":{"description":"y","lat":16.5,"lng":100.25}}"#)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(AnswerValue.self, from: Data(#"{"text":"x","number":"1"}"#.utf8)) }
     }
 }

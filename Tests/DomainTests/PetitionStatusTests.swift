@@ -91,8 +91,9 @@ struct PetitionStatusTests {
 
     @Test("errors explain themselves in Thai, naming the statuses")
     func messages() {
-        #expect(PetitionStatus.TransitionError.notForward(from: .inProgress, to: .accepted).thai
-            == "เปลี่ยนสถานะย้อนกลับไม่ได้: คำร้องอยู่ในสถานะ “กำลังดำเนินการ” แล้ว จึงเปลี่ยนเป็น “เจ้าหน้าที่รับเรื่อง” ไม่ได้")
+        #expect(
+            PetitionStatus.TransitionError.notForward(from: .inProgress, to: .accepted).thai
+                == "เปลี่ยนสถานะย้อนกลับไม่ได้: คำร้องอยู่ในสถานะ “กำลังดำเนินการ” แล้ว จึงเปลี่ยนเป็น “เจ้าหน้าที่รับเรื่อง” ไม่ได้")
         #expect(PetitionStatus.TransitionError.final(.completed).thai == "คำร้องนี้ปิดแล้วในสถานะ “ดำเนินการสำเร็จ” จึงเปลี่ยนสถานะอีกไม่ได้")
         #expect(PetitionStatus.TransitionError.reasonRequired.thai == "กรุณาระบุเหตุผลที่ไม่สามารถดำเนินการได้")
         #expect(PetitionStatus.TransitionError.same(.accepted).thai == "คำร้องอยู่ในสถานะ “เจ้าหน้าที่รับเรื่อง” อยู่แล้ว")

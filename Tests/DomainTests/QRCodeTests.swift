@@ -16,11 +16,17 @@ struct QRCodeTests {
     static let samples: [(name: String, text: String)] = [
         ("ascii", "Hello, world! 0123456789"),
         ("thai", "เทศบาลตำบลทดสอบ: ยืนยันตัวตนเจ้าหน้าที่ด้วยแอปยืนยันตัวตน"),
-        ("otpauth", "otpauth://totp/%E0%B9%80%E0%B8%97%E0%B8%A8%E0%B8%9A%E0%B8%B2%E0%B8%A5:staff%40example.go.th"
-            + "?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=%E0%B9%80%E0%B8%97%E0%B8%A8%E0%B8%9A%E0%B8%B2%E0%B8%A5"
-            + "&algorithm=SHA1&digits=6&period=180"),
-        ("long", String(repeating: "คำร้องเลขที่ 2568/000123 ตรวจสอบได้ที่ https://example.go.th/v/AbC123 ", count: 2)
-            + String(repeating: "-0123456789", count: 5) + "/view"),  // 300 bytes
+        (
+            "otpauth",
+            "otpauth://totp/%E0%B9%80%E0%B8%97%E0%B8%A8%E0%B8%9A%E0%B8%B2%E0%B8%A5:staff%40example.go.th"
+                + "?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=%E0%B9%80%E0%B8%97%E0%B8%A8%E0%B8%9A%E0%B8%B2%E0%B8%A5"
+                + "&algorithm=SHA1&digits=6&period=180"
+        ),
+        (
+            "long",
+            String(repeating: "คำร้องเลขที่ 2568/000123 ตรวจสอบได้ที่ https://example.go.th/v/AbC123 ", count: 2)
+                + String(repeating: "-0123456789", count: 5) + "/view"
+        ),  // 300 bytes
         ("digits", "0123456789012345678901234567890"),  // byte mode here; the library alone would pick numeric
     ]
 
@@ -39,8 +45,10 @@ struct QRCodeTests {
                 for (version, mask) in [(automatic.version, firstMask), (bumped, (firstMask + 1) % 8)] {
                     let code = try QRCode(sample.text, correction: level.level, minVersion: version, mask: mask)
                     #expect(code.version == version && code.mask == mask)
-                    cases.append(ReferenceCase(name: "\(sample.name) \(level.name) v\(version) mask \(mask)",
-                                               level: level.name, code: code, bytes: Array(sample.text.utf8)))
+                    cases.append(
+                        ReferenceCase(
+                            name: "\(sample.name) \(level.name) v\(version) mask \(mask)",
+                            level: level.name, code: code, bytes: Array(sample.text.utf8)))
                 }
             }
         }
@@ -57,7 +65,7 @@ struct QRCodeTests {
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count == 3, let level = Self.levels.first(where: { $0.name == fields[0] })?.level,
-                  let version = Int(fields[1]), let capacity = Int(fields[2])
+                let version = Int(fields[1]), let capacity = Int(fields[2])
             else { Issue.record("unexpected capacity line: \(line)"); continue }
             seen += 1
             // Printable ASCII that varies from byte to byte, exactly filling the symbol.
@@ -71,8 +79,10 @@ struct QRCodeTests {
             } else {
                 #expect(throws: QRCode.Problem.tooLong) { try QRCode(text + "x", correction: level, mask: 0) }
             }
-            cases.append(ReferenceCase(name: "\(fields[0]) v\(version) full (\(capacity) bytes) mask \(mask)",
-                                       level: String(fields[0]), code: code, bytes: Array(text.utf8)))
+            cases.append(
+                ReferenceCase(
+                    name: "\(fields[0]) v\(version) full (\(capacity) bytes) mask \(mask)",
+                    level: String(fields[0]), code: code, bytes: Array(text.utf8)))
         }
         #expect(seen == 160)
         let matched = try Self.compareWithReference(cases)
@@ -197,9 +207,10 @@ struct QRCodeTests {
 
     /// Sends the cases to qr_reference.py in one batch and compares every module; returns how many matched.
     static func compareWithReference(_ cases: [ReferenceCase]) throws -> Int {
-        let input = cases.map { c in
-            "\(c.level) \(c.code.version) \(c.code.mask) " + hex(c.bytes)
-        }.joined(separator: "\n") + "\n"
+        let input =
+            cases.map { c in
+                "\(c.level) \(c.code.version) \(c.code.mask) " + hex(c.bytes)
+            }.joined(separator: "\n") + "\n"
         let output = try runReference(["--batch"], stdin: input)
         var lines = output.split(separator: "\n", omittingEmptySubsequences: false)[...]
         var matched = 0
@@ -243,8 +254,9 @@ struct QRCodeTests {
         }
         let result = try run(python.path, [script.path] + arguments, stdin: Data(stdin.utf8))
         if result.status == 3 {
-            throw TestFailure("Python package 'qrcode' is not installed in \(python.path): "
-                + "run scripts/install-deps.sh test (or .venv/bin/python -m pip install qrcode). \(result.stderr)")
+            throw TestFailure(
+                "Python package 'qrcode' is not installed in \(python.path): "
+                    + "run scripts/install-deps.sh test (or .venv/bin/python -m pip install qrcode). \(result.stderr)")
         }
         guard result.status == 0 else {
             throw TestFailure("qr_reference.py \(arguments.first ?? "") exited \(result.status): \(result.stderr)")
@@ -289,7 +301,8 @@ struct QRCodeTests {
 
     /// Runs a program with stdin from and stdout/stderr to temporary files (no pipe buffers to fill up).
     static func run(_ executable: String, _ arguments: [String], stdin: Data = Data()) throws
-        -> (status: Int32, stdout: Data, stderr: String) {
+        -> (status: Int32, stdout: Data, stderr: String)
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qr-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -310,8 +323,10 @@ struct QRCodeTests {
         process.standardError = errors
         try process.run()
         process.waitUntilExit()
-        return (process.terminationStatus, try Data(contentsOf: outFile),
-                String(decoding: try Data(contentsOf: errFile), as: UTF8.self))
+        return (
+            process.terminationStatus, try Data(contentsOf: outFile),
+            String(decoding: try Data(contentsOf: errFile), as: UTF8.self)
+        )
     }
 
     struct TestFailure: Error, CustomStringConvertible {

@@ -30,7 +30,8 @@ struct SignInPolicyTests {
     @Test("a new password: given, by the rule, without personal details, confirmed")
     func newPassword() {
         #expect(PasswordPolicy.newPasswordProblems("", confirm: "", personal: []).map(\.field) == [.password, .confirm])
-        #expect(PasswordPolicy.newPasswordProblems("Somchai#2569x", confirm: "Somchai#2569x", personal: ["somchai"]).first?.thai
+        #expect(
+            PasswordPolicy.newPasswordProblems("Somchai#2569x", confirm: "Somchai#2569x", personal: ["somchai"]).first?.thai
                 == PasswordPolicy.Problem.containsPersonalInfo.thai)
         #expect(PasswordPolicy.newPasswordProblems("Kr@thum-2569!", confirm: "Kr@thum-2569?", personal: []).map(\.field) == [.confirm])
         #expect(PasswordPolicy.newPasswordProblems("Kr@thum-2569!", confirm: "Kr@thum-2569!", personal: []).isEmpty)

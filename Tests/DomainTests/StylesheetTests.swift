@@ -82,7 +82,8 @@ struct StylesheetTests {
     @Test("the counter finds an unclosed or extra block, and ignores braces in comments and strings")
     func counter() {
         #expect(CSSBlocks.problems("a { b: c; }\n@media (x) {\n  d { e: f; }\n}\n").isEmpty)
-        #expect(CSSBlocks.problems("a { b: c; }\n@media (min-width: 48rem) {\n  d { e: f; }\ng { h: i; }\n")
+        #expect(
+            CSSBlocks.problems("a { b: c; }\n@media (min-width: 48rem) {\n  d { e: f; }\ng { h: i; }\n")
                 == [.init(line: 2, message: "'{' never closed")])
         #expect(CSSBlocks.problems("a { b: c; }\n}\n") == [.init(line: 2, message: "'}' closes no block")])
         #expect(CSSBlocks.problems("/* { */ a { content: \"}\"; } b { content: '{\\'' } c::before { content: \"\\7B\"; }\n/* } */").isEmpty)

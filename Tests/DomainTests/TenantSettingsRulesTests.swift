@@ -1,13 +1,15 @@
-@testable import Domain
 import Foundation
 import Testing
+
+@testable import Domain
 
 @Suite("Tenant settings: overrides laid over a folder, Thai rules, change descriptions")
 struct TenantSettingsRulesTests {
     static func service(_ slug: String, fields: [String] = ["details"]) -> Service {
-        Service(slug: slug, name: "บริการ \(slug)", description: "คำอธิบาย", verifiedIdentity: nil, slaDays: 7,
-                fields: fields.map { FormField(key: $0, type: .text, label: "ช่อง \($0)", required: true, help: nil, options: nil, maxLength: nil) },
-                attachments: nil)
+        Service(
+            slug: slug, name: "บริการ \(slug)", description: "คำอธิบาย", verifiedIdentity: nil, slaDays: 7,
+            fields: fields.map { FormField(key: $0, type: .text, label: "ช่อง \($0)", required: true, help: nil, options: nil, maxLength: nil) },
+            attachments: nil)
     }
 
     static let folder = Menus(account: [service("a1")], online: [service("o1"), service("o2")], complaints: [service("c1")])
@@ -47,7 +49,10 @@ struct TenantSettingsRulesTests {
         entries[entries.firstIndex { $0.slug == "o1" }!].name = "ชื่อใหม่"
         var folder = Self.folder
         folder.complaints.append(Self.service("c2"))  // added to the folder after the back office wrote its rows
-        let forms = ["o1": ServiceForm(fields: [FormField(key: "x", type: .address, label: "ที่อยู่", required: true, help: nil, options: nil, maxLength: nil)], attachments: [])]
+        let forms = [
+            "o1": ServiceForm(
+                fields: [FormField(key: "x", type: .address, label: "ที่อยู่", required: true, help: nil, options: nil, maxLength: nil)], attachments: [])
+        ]
         let result = TenantConfig.catalogue(folder: folder, entries: entries, forms: forms)
         #expect(result.active.online.map(\.slug) == ["o2", "o1", "a1"])
         #expect(result.active.account.isEmpty)
@@ -89,8 +94,9 @@ struct TenantSettingsRulesTests {
 
     @Test("service rules: slug shape, reserved and taken; name, description, days")
     func entryRules() {
-        let good = CatalogueEntry(slug: "road-repair", menu: .complaints, position: 0, name: "ซ่อมถนน", description: "แจ้งถนนชำรุด",
-                                  slaDays: 15, verifiedIdentity: nil, retired: false)
+        let good = CatalogueEntry(
+            slug: "road-repair", menu: .complaints, position: 0, name: "ซ่อมถนน", description: "แจ้งถนนชำรุด",
+            slaDays: 15, verifiedIdentity: nil, retired: false)
         #expect(TenantRules.entryProblems(good, newSlug: true, taken: ["street-light"]).isEmpty)
         for (slug, taken) in [("Road Repair", Set<String>()), ("new", []), ("road-repair", ["road-repair"])] {
             var e = good
@@ -109,11 +115,13 @@ struct TenantSettingsRulesTests {
         let f = { (key: String, type: FieldType, options: [String]?) in
             FormField(key: key, type: type, label: "ป้ายชื่อ", required: nil, help: nil, options: options, maxLength: nil)
         }
-        let good = ServiceForm(fields: [f("name", .text, nil), f("kind", .radio, ["ก", "ข"]), f("home", .address, nil)],
-                               attachments: [AttachmentRule(key: "photo", label: "ภาพ", required: true, types: [.jpeg], maxMB: 5, maxCount: 3)])
+        let good = ServiceForm(
+            fields: [f("name", .text, nil), f("kind", .radio, ["ก", "ข"]), f("home", .address, nil)],
+            attachments: [AttachmentRule(key: "photo", label: "ภาพ", required: true, types: [.jpeg], maxMB: 5, maxCount: 3)])
         #expect(TenantRules.formProblems(good).isEmpty)
-        let bad = ServiceForm(fields: [f("Bad Key", .text, nil), f("kind", .checkboxes, ["ก"]), f("kind", .select, ["ก", "ก"])],
-                              attachments: [AttachmentRule(key: "kind", label: "", required: nil, types: [], maxMB: 99, maxCount: 0)])
+        let bad = ServiceForm(
+            fields: [f("Bad Key", .text, nil), f("kind", .checkboxes, ["ก"]), f("kind", .select, ["ก", "ก"])],
+            attachments: [AttachmentRule(key: "kind", label: "", required: nil, types: [], maxMB: 99, maxCount: 0)])
         let problems = Dictionary(TenantRules.formProblems(bad).map { ($0.field, $0.message) }) { a, _ in a }
         #expect(problems["fields.0.key"]?.hasPrefix("ช่องที่ 1: รหัสช่องข้อมูลต้องเป็นภาษาอังกฤษ") == true)
         #expect(problems["fields.1.options"]?.contains("อย่างน้อย 2 ข้อ") == true)
@@ -124,8 +132,9 @@ struct TenantSettingsRulesTests {
         }
         #expect(TenantRules.formProblems(ServiceForm(fields: [], attachments: [])).map(\.field) == ["add-field"])
         // What the back office saves would also load from a folder.
-        let service = Service(slug: "s", name: "บริการ", description: "คำอธิบาย", verifiedIdentity: nil, slaDays: 5,
-                              fields: good.fields, attachments: good.attachments)
+        let service = Service(
+            slug: "s", name: "บริการ", description: "คำอธิบาย", verifiedIdentity: nil, slaDays: 5,
+            fields: good.fields, attachments: good.attachments)
         #expect(TenantRules.serviceProblems(in: Menus(online: [service])).isEmpty)
     }
 

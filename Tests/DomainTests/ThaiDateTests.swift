@@ -25,7 +25,8 @@ struct ThaiDateTests {
         for d in moments {
             let ours = ThaiDate.long(d) + " " + ThaiDate.shortWithTime(d)
             let p = Self.calendarParts(d)
-            let expected = "\(p[2]!) \(ThaiDate.monthNames[p[1]! - 1]) \(p[0]! + 543) "
+            let expected =
+                "\(p[2]!) \(ThaiDate.monthNames[p[1]! - 1]) \(p[0]! + 543) "
                 + "\(p[2]!) \(ThaiDate.shortMonthNames[p[1]! - 1]) \(p[0]! + 543) " + String(format: "%02d:%02d", p[3]!, p[4]!) + " น."
             #expect(ours == expected, "\(d.timeIntervalSince1970)")
             if ours != expected { return }

@@ -26,9 +26,13 @@ struct JPEGMetadataTests {
         let adobe = Array("Adobe".utf8) + [0, 100, 0, 0, 0, 0, 1]
         let xmp = Array("http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>GPS 13.75</x:xmpmeta>".utf8)
         let jfif = Array("JFIF\0".utf8) + [1, 1, 0, 0, 1, 0, 1, 0, 0]
-        let input = Self.withSegments([(0xE0, jfif), (0xE1, Array("Exif\0\0".utf8) + [0x88, 0x25]), (0xE1, xmp), (0xE2, icc),
-                                       (0xEE, adobe), (0xFE, Array("taken at home".utf8)), (0xED, Array("Photoshop 3.0\0".utf8))],
-                                      base: base) + Array("trailing MPF picture Exif".utf8)
+        let input =
+            Self.withSegments(
+                [
+                    (0xE0, jfif), (0xE1, Array("Exif\0\0".utf8) + [0x88, 0x25]), (0xE1, xmp), (0xE2, icc),
+                    (0xEE, adobe), (0xFE, Array("taken at home".utf8)), (0xED, Array("Photoshop 3.0\0".utf8)),
+                ],
+                base: base) + Array("trailing MPF picture Exif".utf8)
         let out = try JPEGMetadata.stripped(input)
         #expect(!Self.has(out, Array("Exif".utf8)) && !Self.has(out, Array("GPS".utf8)) && !Self.has(out, Array("home".utf8)))
         #expect(!Self.has(out, Array("Photoshop".utf8)) && !Self.has(out, Array("trailing".utf8)))

@@ -25,7 +25,8 @@ enum Build {
     /// An APP1 Exif segment with IFD0 holding Orientation, in either byte order.
     static func exifSegment(orientation: Int, littleEndian: Bool) -> [UInt8] {
         let u16 = littleEndian ? le16 : be16, u32 = littleEndian ? le32 : be32
-        let tiff = (littleEndian ? Array("II".utf8) : Array("MM".utf8)) + u16(42) + u32(8)
+        let tiff =
+            (littleEndian ? Array("II".utf8) : Array("MM".utf8)) + u16(42) + u32(8)
             + u16(2)  // two entries: XResolution first (a RATIONAL pointing past the IFD), then Orientation
             + u16(0x011A) + u16(5) + u32(1) + u32(8 + 2 + 24 + 4)
             + u16(0x0112) + u16(3) + u32(1) + u16(orientation) + u16(0)

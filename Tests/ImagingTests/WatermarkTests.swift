@@ -91,11 +91,13 @@ struct WatermarkTests {
         #expect(decoded.width == 48 && decoded.height == 64)
     }
 
-    @Test("every accepted format comes out as a marked, upright JPEG", arguments: [
-        ("red-blue.png", ImageFormat.png, 64, 48), ("orient8.png", .png, 48, 64), ("lossy.webp", .webp, 64, 48),
-        ("lossless.webp", .webp, 64, 48), ("orient3.webp", .webp, 64, 48), ("plain.heic", .heif, 64, 48),
-        ("irot-exif6.heic", .heif, 64, 48), ("plain.gif", .gif, 64, 48), ("plain.avif", .avif, 64, 48),
-    ])
+    @Test(
+        "every accepted format comes out as a marked, upright JPEG",
+        arguments: [
+            ("red-blue.png", ImageFormat.png, 64, 48), ("orient8.png", .png, 48, 64), ("lossy.webp", .webp, 64, 48),
+            ("lossless.webp", .webp, 64, 48), ("orient3.webp", .webp, 64, 48), ("plain.heic", .heif, 64, 48),
+            ("irot-exif6.heic", .heif, 64, 48), ("plain.gif", .gif, 64, 48), ("plain.avif", .avif, 64, 48),
+        ])
     func formats(_ fixture: (String, ImageFormat, Int, Int)) throws {
         let marked = try IdentityWatermark(text: Self.text).mark(try Fixture.bytes(fixture.0), format: fixture.1)
         #expect(marked.width == fixture.2 && marked.height == fixture.3)

@@ -110,8 +110,9 @@ struct BackOfficeRouter {
         let before = app.routes.all.count
         register(guarded(streamed ? streams : pages, pattern.access))
         app.backOfficeRoutes += app.routes.all[before...].map {
-            BackOfficeRoute(method: $0.method, path: "/" + $0.path.map(\.description).joined(separator: "/"), access: pattern.access,
-                            pattern: pattern)
+            BackOfficeRoute(
+                method: $0.method, path: "/" + $0.path.map(\.description).joined(separator: "/"), access: pattern.access,
+                pattern: pattern)
         }
     }
 }

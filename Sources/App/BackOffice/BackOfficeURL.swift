@@ -105,15 +105,15 @@ public enum BackOfficeURL: Sendable, Equatable {
         var access: BackOfficeAccess {
             switch self {
             case .login, .loginOTP, .loginEnrol, .loginNewPassword, .logout, .register, .registerSent,
-                 .forgotPassword, .resetPassword, .forgotUsername, .setup:
+                .forgotPassword, .resetPassword, .forgotUsername, .setup:
                 return .anyone
             case .home, .profile, .profilePassword, .requests: return .signedIn
             case .approvals, .audit: return .approver
             case .adminRegistrations, .adminRegistration, .adminRegistrationDocument, .adminStaff, .adminStaffNew,
-                 .adminStaffMember, .adminStaffStatus, .adminStaffRevoke, .adminStaffInitialPassword:
+                .adminStaffMember, .adminStaffStatus, .adminStaffRevoke, .adminStaffInitialPassword:
                 return .platformAdmin
             case .tenantHome, .identityQueue, .identityReview, .identityImage, .petitionQueue, .petition, .petitionStatus,
-                 .petitionAttachment, .petitionDocuments, .petitionDocument, .petitionDocumentQR, .petitionDocumentWithdraw:
+                .petitionAttachment, .petitionDocuments, .petitionDocument, .petitionDocumentQR, .petitionDocumentWithdraw:
                 return .tenant(.officer)
             case .tenantStaff, .tenantStaffRevoke, .tenantSettings, .tenantOpen311, .tenantOpen311Revoke, .tenantLine:
                 return .tenant(.orgAdmin)
@@ -187,7 +187,8 @@ public enum BackOfficeURL: Sendable, Equatable {
     /// `next=`) in the back office, and not the sign-in or sign-out pages.
     public static func safeNext(_ raw: String?) -> String? {
         guard let path = LocalRedirect.path(raw), path.hasPrefix(BackOfficeURL.home.path),
-              !path.hasPrefix(BackOfficeURL.logout.path), !path.hasPrefix(BackOfficeURL.login.path) else { return nil }
+            !path.hasPrefix(BackOfficeURL.logout.path), !path.hasPrefix(BackOfficeURL.login.path)
+        else { return nil }
         return path
     }
 }

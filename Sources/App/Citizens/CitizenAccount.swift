@@ -78,8 +78,10 @@ final class CitizenAccount: Model, @unchecked Sendable {
     var noticeChoices: NotificationChoices {
         get {
             let email: [(NoticeKind, Bool)] = [(.filed, notifyFiledEmail), (.statusChanged, notifyStatusChanges), (.identity, notifyIdentityEmail)]
-            let line: [(NoticeKind, Bool)] = [(.filed, notifyFiledLine), (.statusChanged, notifyStatusLine), (.completed, notifyCompletedLine),
-                                              (.identity, notifyIdentityLine)]
+            let line: [(NoticeKind, Bool)] = [
+                (.filed, notifyFiledLine), (.statusChanged, notifyStatusLine), (.completed, notifyCompletedLine),
+                (.identity, notifyIdentityLine),
+            ]
             return NotificationChoices(email: Set(email.filter(\.1).map(\.0)), line: Set(line.filter(\.1).map(\.0)))
         }
         set {
@@ -99,8 +101,9 @@ final class CitizenAccount: Model, @unchecked Sendable {
     }
 
     var address: AddressSelection {
-        AddressSelection(houseNumber: house, moo: moo ?? "", village: village ?? "", soi: soi ?? "", road: road ?? "",
-                         provinceCode: provinceCode, districtCode: districtCode, subdistrictCode: subdistrictCode, postcode: postcode)
+        AddressSelection(
+            houseNumber: house, moo: moo ?? "", village: village ?? "", soi: soi ?? "", road: road ?? "",
+            provinceCode: provinceCode, districtCode: districtCode, subdistrictCode: subdistrictCode, postcode: postcode)
     }
 }
 
@@ -113,8 +116,9 @@ struct NationalIDVault: Sendable {
     /// `purpose` keeps each table's keys apart: citizens' ("citizen-national-id") and staff's ("staff-national-id").
     init(appSecret: [UInt8], purpose: String = "citizen-national-id") {
         box = SecretBox(appSecret: appSecret, purpose: purpose)
-        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: appSecret),
-                                             info: Data("\(purpose)-lookup".utf8), outputByteCount: 32)
+        let derived = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: appSecret),
+            info: Data("\(purpose)-lookup".utf8), outputByteCount: 32)
         lookupKey = derived.withUnsafeBytes { Array($0) }
     }
 
@@ -140,7 +144,6 @@ extension NationalIDVault: NationalIDSealing {
             .map { String(format: "%02x", $0) }.joined()
     }
 }
-
 
 extension Application {
     struct NationalIDVaultKey: StorageKey { typealias Value = NationalIDVault }

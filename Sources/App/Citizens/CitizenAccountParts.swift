@@ -30,12 +30,13 @@ struct VerificationBanner: Encodable, Equatable {
         self.status = status.thai
         statusKey = status.rawValue
         self.reason = status == .rejected ? reason : nil
-        nextStep = switch status {
-        case .awaitingImages: .attach
-        case .pending: .replace
-        case .rejected: .resend
-        case .verified: nil
-        }
+        nextStep =
+            switch status {
+            case .awaitingImages: .attach
+            case .pending: .replace
+            case .rejected: .resend
+            case .verified: nil
+            }
         self.identityURL = identityURL
     }
 

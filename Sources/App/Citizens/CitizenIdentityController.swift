@@ -24,8 +24,9 @@ struct CitizenIdentityController {
         let upload: StreamedUpload
         do {
             // Sealed: the unmarked images wait on disk only encrypted, under a key that never leaves memory.
-            upload = try await StreamedUpload.read(req, maxFileBytes: maxMB << 20,
-                                                   files: Set(policy.images.indices.map(CitizenIdentityPage.imageField) + [photoField]), sealed: true)
+            upload = try await StreamedUpload.read(
+                req, maxFileBytes: maxMB << 20,
+                files: Set(policy.images.indices.map(CitizenIdentityPage.imageField) + [photoField]), sealed: true)
         } catch StreamedUpload.Problem.fileTooLarge(let field) {
             var errors = FormErrors()
             errors.add(field, IdentityImages.tooLarge(maxMB: maxMB))
@@ -43,8 +44,11 @@ struct CitizenIdentityController {
         var errors = FormErrors()
         var wanted: [(slot: Int, label: String, file: StreamedUpload.File)] = []
         for (i, image) in policy.images.enumerated() {
-            if let file = upload.files[CitizenIdentityPage.imageField(i)], !file.isEmpty { wanted.append((i, image.label, file)) }
-            else { errors.add(CitizenIdentityPage.imageField(i), "กรุณาแนบ\(image.label)") }
+            if let file = upload.files[CitizenIdentityPage.imageField(i)], !file.isEmpty {
+                wanted.append((i, image.label, file))
+            } else {
+                errors.add(CitizenIdentityPage.imageField(i), "กรุณาแนบ\(image.label)")
+            }
         }
         if let photo = upload.files[photoField], !photo.isEmpty { wanted.append((IdentityImages.profileSlot, "รูปโปรไฟล์", photo)) }
         let text = IdentityImages.watermarkText(tenant: t.tenant)

@@ -4,8 +4,10 @@ import Foundation
 
 extension CitizenStore {
     /// The citizen's notice choices, written on their row within the tenant (the account keeps them too).
-    static func setNoticeChoices(_ choices: NotificationChoices, of account: CitizenAccount, tenant: Tenant, now: Date,
-                                 on db: any Database) async throws {
+    static func setNoticeChoices(
+        _ choices: NotificationChoices, of account: CitizenAccount, tenant: Tenant, now: Date,
+        on db: any Database
+    ) async throws {
         account.noticeChoices = choices
         account.updatedAt = now
         try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == (try account.requireID()))

@@ -24,13 +24,15 @@ struct NoticeChoicesForm: Equatable {
     static func field(_ channel: NoticeChannel, _ kind: NoticeKind) -> String { "\(channel.rawValue)_\(kind.rawValue)" }
 
     init(ticked: (NoticeChannel, NoticeKind) -> Bool) {
-        choices = NotificationChoices(email: Set(NoticeKind.allCases.filter { ticked(.email, $0) }),
-                                      line: Set(NoticeKind.allCases.filter { ticked(.line, $0) }))
+        choices = NotificationChoices(
+            email: Set(NoticeKind.allCases.filter { ticked(.email, $0) }),
+            line: Set(NoticeKind.allCases.filter { ticked(.line, $0) }))
     }
 
     /// What the citizen is told once saved: the only e-mail left is said so.
     var confirmation: String {
-        "บันทึกช่องทางการแจ้งเตือนแล้ว" + (choices.email.count == NotificationChoices.fixedEmail.count && choices.line.isEmpty
-                                       ? " ท่านจะได้รับเฉพาะอีเมลแจ้งเมื่อคำร้องดำเนินการสำเร็จ" : "")
+        "บันทึกช่องทางการแจ้งเตือนแล้ว"
+            + (choices.email.count == NotificationChoices.fixedEmail.count && choices.line.isEmpty
+                ? " ท่านจะได้รับเฉพาะอีเมลแจ้งเมื่อคำร้องดำเนินการสำเร็จ" : "")
     }
 }

@@ -19,9 +19,10 @@ enum CitizenPasswordReset {
     }
 
     static func request(email: String, tenant: Tenant, linkBase: String, now: Date, on db: any Database) async throws {
-        try await OutboxStore.enqueue(tenant: tenant, kind: kind,
-                                      payload: Payload(tenant: tenant.slug, email: email, linkBase: linkBase, requestedAt: now),
-                                      idempotencyKey: "citizen-reset-request:\(UUID().uuidString)", on: db)
+        try await OutboxStore.enqueue(
+            tenant: tenant, kind: kind,
+            payload: Payload(tenant: tenant.slug, email: email, linkBase: linkBase, requestedAt: now),
+            idempotencyKey: "citizen-reset-request:\(UUID().uuidString)", on: db)
     }
 }
 
@@ -38,7 +39,8 @@ struct CitizenResetRequestHandler: OutboxHandler {
             let accountID = try account.requireID()
             do {
                 try await app.db.writeTransaction { db in
-                    let token = try await SingleUseTokens.issue(.citizenReset, for: .citizen(tenantID: account.tenantID, citizenID: accountID), now: now, on: db)
+                    let token = try await SingleUseTokens.issue(
+                        .citizenReset, for: .citizen(tenantID: account.tenantID, citizenID: accountID), now: now, on: db)
                     let link = p.linkBase + TenantURL.resetPassword(token).path(base: "")
                     let context = CitizenPasswordResetMail(
                         frame: .init(name: account.fullName, tenantName: tenant.thaiName, link: link),

@@ -32,14 +32,18 @@ struct CitizenPasswordResetController {
         guard errors.isEmpty else { return try await renderForgot(req, email: email, errors: errors, notice: nil, status: .unprocessableEntity) }
         let now = Date()
         guard try await RateLimiter.allow("citizen-reset-ip:\(req.clientAddress)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
-              try await RateLimiter.allow(RateLimiter.key("citizen-reset-mail:\(t.tenant.slug)", email, secret: req.application.settings.appSecret), SignInPolicy.recoveryPerEmail, now: now, on: req.db) else {
+            try await RateLimiter.allow(
+                RateLimiter.key("citizen-reset-mail:\(t.tenant.slug)", email, secret: req.application.settings.appSecret), SignInPolicy.recoveryPerEmail,
+                now: now, on: req.db)
+        else {
             throw Abort(.tooManyRequests)
         }
         // The answer, and the work done while answering, are the same whether or not the e-mail is registered:
         // one outbox job, whose handler looks the address up and sends the links (CitizenPasswordReset).
-        try await CitizenPasswordReset.request(email: email, tenant: t.tenant,
-                                               linkBase: CitizenMail.link(req, tenant: t.tenant, .home).trimmingSuffix("/"),
-                                               now: now, on: req.db)
+        try await CitizenPasswordReset.request(
+            email: email, tenant: t.tenant,
+            linkBase: CitizenMail.link(req, tenant: t.tenant, .home).trimmingSuffix("/"),
+            now: now, on: req.db)
         return try await renderForgot(req, email: "", errors: FormErrors(), notice: Self.sameAnswer, status: .ok)
     }
 
@@ -50,9 +54,13 @@ struct CitizenPasswordResetController {
             heading: "ลืมรหัสผ่าน",
             lead: "กรอกอีเมลที่ลงทะเบียนไว้ในระบบ e-Service แล้วกด ถัดไป ระบบจะส่งลิงก์ “เปลี่ยนรหัสผ่าน” ไปที่อีเมลนั้น",
             notice: notice, csrf: req.csrfToken(), action: t.url(.forgotPassword), button: "ถัดไป", errors: errors.items,
-            sections: errors.apply(to: [FormSection(title: nil, fields: [
-                FieldView(name: "email", label: "อีเมลที่ลงทะเบียนไว้", kind: .email, value: email, autocomplete: "email", maxlength: 254),
-            ])]),
+            sections: errors.apply(to: [
+                FormSection(
+                    title: nil,
+                    fields: [
+                        FieldView(name: "email", label: "อีเมลที่ลงทะเบียนไว้", kind: .email, value: email, autocomplete: "email", maxlength: 254)
+                    ])
+            ]),
             links: [.init(url: t.url(.login), title: "กลับไปหน้าเข้าสู่ระบบ")])
         return try await req.renderCitizenForm(context, status: status)
     }
@@ -62,15 +70,17 @@ struct CitizenPasswordResetController {
     func resetPage(_ req: Request) async throws -> Response {
         let t = try req.tenant
         guard let token = req.parameters.get("token"),
-              let record = try await SingleUseTokens.find(.citizenReset, token: token, tenantID: t.tenant.id, on: req.db) else { return try await expired(req) }
+            let record = try await SingleUseTokens.find(.citizenReset, token: token, tenantID: t.tenant.id, on: req.db)
+        else { return try await expired(req) }
         return try await renderReset(req, token: token, record: record, errors: FormErrors(), status: .ok)
     }
 
     func reset(_ req: Request) async throws -> Response {
         let t = try req.tenant
         guard let token = req.parameters.get("token"),
-              let record = try await SingleUseTokens.find(.citizenReset, token: token, tenantID: t.tenant.id, on: req.db),
-              let ownerID = record.citizenID, let account = try await CitizenStore.byID(ownerID, tenant: t.tenant, on: req.db) else { return try await expired(req) }
+            let record = try await SingleUseTokens.find(.citizenReset, token: token, tenantID: t.tenant.id, on: req.db),
+            let ownerID = record.citizenID, let account = try await CitizenStore.byID(ownerID, tenant: t.tenant, on: req.db)
+        else { return try await expired(req) }
         let form = try req.content.decode(ResetForm.self)
         let password = form.password ?? ""
         var errors = FormErrors()
@@ -101,12 +111,18 @@ struct CitizenPasswordResetController {
             heading: "กำหนดรหัสผ่านใหม่",
             lead: "รหัสผ่านต้องมีความยาวอย่างน้อย 8 ตัวอักษร ประกอบด้วย ตัวพิมพ์ใหญ่ พิมพ์เล็ก ตัวเลข และอักขระพิเศษ ตัวอย่างอักขระพิเศษ เช่น $ @ # ! _",
             csrf: req.csrfToken(), action: t.url(.resetPassword(token)), button: "ถัดไป", errors: errors.items,
-            sections: errors.apply(to: [FormSection(title: nil, fields: [
-                FieldView(name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: PasswordPolicy.ruleThai,
-                          autocomplete: "new-password", maxlength: PasswordPolicy.maxLength, meter: true),
-                FieldView(name: "passwordConfirm", label: "ยืนยันรหัสผ่านใหม่", kind: .password, autocomplete: "new-password",
-                          maxlength: PasswordPolicy.maxLength),
-            ])]),
+            sections: errors.apply(to: [
+                FormSection(
+                    title: nil,
+                    fields: [
+                        FieldView(
+                            name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: PasswordPolicy.ruleThai,
+                            autocomplete: "new-password", maxlength: PasswordPolicy.maxLength, meter: true),
+                        FieldView(
+                            name: "passwordConfirm", label: "ยืนยันรหัสผ่านใหม่", kind: .password, autocomplete: "new-password",
+                            maxlength: PasswordPolicy.maxLength),
+                    ])
+            ]),
             links: [.init(url: t.url(.login), title: "ยกเลิก")],
             secondsLeft: secondsLeft, countdownText: CitizenFormPage.minutesAndSeconds(secondsLeft))
         return try await req.renderCitizenForm(context, status: status).withNoStore()
@@ -119,9 +135,13 @@ struct CitizenPasswordResetController {
             heading: "ลิงก์เปลี่ยนรหัสผ่านใช้ไม่ได้",
             lead: "ลิงก์นี้หมดอายุ (เกิน 10 นาที) ถูกใช้ไปแล้ว หรือไม่ถูกต้อง กรุณาขอลิงก์ใหม่",
             csrf: req.csrfToken(), action: t.url(.forgotPassword), button: "ขอลิงก์ใหม่",
-            sections: [FormSection(title: nil, fields: [
-                FieldView(name: "email", label: "อีเมลที่ลงทะเบียนไว้", kind: .email, autocomplete: "email", maxlength: 254),
-            ])])
+            sections: [
+                FormSection(
+                    title: nil,
+                    fields: [
+                        FieldView(name: "email", label: "อีเมลที่ลงทะเบียนไว้", kind: .email, autocomplete: "email", maxlength: 254)
+                    ])
+            ])
         return try await req.renderCitizenForm(context, status: .gone)
     }
 }

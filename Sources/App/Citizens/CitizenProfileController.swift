@@ -37,8 +37,9 @@ struct CitizenProfileController {
         } catch is ImageWorkPool.Busy {
             return try await UploadBudget.busyPage(req)
         }
-        try await IdentityImages.store([.init(slot: IdentityImages.profileSlot, label: "รูปโปรไฟล์", image: image)], for: account,
-                                       submitForReview: false, app: req.application)
+        try await IdentityImages.store(
+            [.init(slot: IdentityImages.profileSlot, label: "รูปโปรไฟล์", image: image)], for: account,
+            submitForReview: false, app: req.application)
         req.flash("บันทึกรูปโปรไฟล์แล้ว")
         return req.redirect(to: t.url(.profile))
     }
@@ -48,7 +49,7 @@ struct CitizenProfileController {
         let t = try req.tenant
         let account = try req.citizen
         guard let raw = req.parameters.get("image"), let id = UUID(uuidString: raw),
-              let record = try await IdentityImages.image(id, citizenID: try account.requireID(), tenant: t.tenant, on: req.db)
+            let record = try await IdentityImages.image(id, citizenID: try account.requireID(), tenant: t.tenant, on: req.db)
         else { throw Abort(.notFound) }
         return try await IdentityImages.response(record, app: req.application)
     }
@@ -57,8 +58,9 @@ struct CitizenProfileController {
         let t = try req.tenant
         let records = try await CitizenProfilePage.Records.load(try req.citizen, tenant: t.tenant, nationalIDs: req.application.nationalIDs, on: req.db)
         let page = CitizenProfilePageBuilder(tenant: t, geography: req.application.geography, csrf: req.csrfToken())
-            .build(records, photoError: photoError, chrome: PageChrome(request: req, title: "ข้อมูลส่วนตัว – \(t.tenant.thaiName)"),
-                   notice: req.takeFlash())
+            .build(
+                records, photoError: photoError, chrome: PageChrome(request: req, title: "ข้อมูลส่วนตัว – \(t.tenant.thaiName)"),
+                notice: req.takeFlash())
         return try await req.view.render("tenant/profile", page).encodeResponse(status: status, for: req)
     }
 }

@@ -17,8 +17,9 @@ struct CitizenProfilePage: Encodable {
 
         static func rows(_ choices: NotificationChoices) -> [NoticeRow] {
             NoticeKind.allCases.map { kind in
-                NoticeRow(kind: kind.rawValue, label: kind.thai, email: choices.wants(kind, by: .email),
-                          emailFixed: NotificationChoices.fixedEmail.contains(kind), line: choices.wants(kind, by: .line))
+                NoticeRow(
+                    kind: kind.rawValue, label: kind.thai, email: choices.wants(kind, by: .email),
+                    emailFixed: NotificationChoices.fixedEmail.contains(kind), line: choices.wants(kind, by: .line))
             }
         }
     }
@@ -55,9 +56,10 @@ struct CitizenProfilePage: Encodable {
 
         static func load(_ account: CitizenAccount, tenant t: Tenant, nationalIDs: NationalIDVault, on db: any Database) async throws -> Records {
             let id = try account.requireID()
-            return Records(account: account, nationalID: try nationalIDs.open(account.nationalIDSealed).formatted,
-                           images: try await IdentityImages.list(citizenID: id, tenant: t, on: db),
-                           line: try await LineStore.linked(tenant: t.id, citizenID: id, on: db))
+            return Records(
+                account: account, nationalID: try nationalIDs.open(account.nationalIDSealed).formatted,
+                images: try await IdentityImages.list(citizenID: id, tenant: t, on: db),
+                line: try await LineStore.linked(tenant: t.id, citizenID: id, on: db))
         }
     }
 }
@@ -76,7 +78,8 @@ struct CitizenProfilePageBuilder {
             csrf: csrf, photoAction: t.url(.profilePhoto), photoError: photoError, upload: ImageUploadLimits(tenant: t.tenant),
             accountURL: t.url(.account), notices: CitizenProfilePage.NoticeRow.rows(r.account.noticeChoices),
             notificationsAction: t.url(.notifications),
-            line: .init(available: t.tenant.config.line != nil, linked: r.line?.citizenID != nil,
-                        linkedAt: r.line?.linkedAt.map(ThaiDate.shortWithTime), unlinkAction: t.url(.lineUnlink)))
+            line: .init(
+                available: t.tenant.config.line != nil, linked: r.line?.citizenID != nil,
+                linkedAt: r.line?.linkedAt.map(ThaiDate.shortWithTime), unlinkAction: t.url(.lineUnlink)))
     }
 }

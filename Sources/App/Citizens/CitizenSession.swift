@@ -17,8 +17,11 @@ enum CitizenSession {
     /// Signs in: a new session id and CSRF token first (a planted session id is worth nothing); whatever else
     /// the session held (another tenant's sign-in, a back-office sign-in) is kept.
     static func begin(_ req: Request, tenant: Tenant, account: CitizenAccount, now: Date = Date()) async throws {
-        try await SignInSessions.begin(req, SignIn(person: .citizen(tenant: tenant.slug), accountID: try account.requireID(), stage: .signedIn,
-                                                   epoch: account.sessionEpoch, started: now, seen: now), keepingOtherData: true)
+        try await SignInSessions.begin(
+            req,
+            SignIn(
+                person: .citizen(tenant: tenant.slug), accountID: try account.requireID(), stage: .signedIn,
+                epoch: account.sessionEpoch, started: now, seen: now), keepingOtherData: true)
     }
 
     /// Marks activity; `false` when the session has run out.
@@ -53,8 +56,9 @@ extension Request {
         if let c = storage[CitizenKey.self] { return c.account }
         guard let state = CitizenSession.state(self, tenant: tenant) else { return nil }
         guard CitizenSession.touch(self, tenant: tenant, state: state),
-              let account = try await CitizenStore.byID(state.citizenID, tenant: tenant, on: db),
-              account.sessionEpoch == state.epoch else {
+            let account = try await CitizenStore.byID(state.citizenID, tenant: tenant, on: db),
+            account.sessionEpoch == state.epoch
+        else {
             CitizenSession.end(self, tenant: tenant)
             return nil
         }

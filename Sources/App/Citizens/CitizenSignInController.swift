@@ -31,14 +31,17 @@ struct CitizenSignInController {
         let typed = (form.nationalID ?? "").trimmingCharacters(in: .whitespaces)
         let next = form.next.flatMap { Self.safeNext($0, tenant: t) }
         guard !typed.isEmpty, let password = form.password, !password.isEmpty else {
-            return try await renderLogin(req, nationalID: typed, next: next, notice: nil,
-                                         problem: "กรุณากรอกเลขประจำตัวประชาชนและรหัสผ่าน", status: .unprocessableEntity)
+            return try await renderLogin(
+                req, nationalID: typed, next: next, notice: nil,
+                problem: "กรุณากรอกเลขประจำตัวประชาชนและรหัสผ่าน", status: .unprocessableEntity)
         }
         let id = try? ThaiNationalID(typed)
         let now = Date()
         guard try await RateLimiter.allow("citizen-login-ip:\(req.clientAddress)", SignInPolicy.passwordsPerAddress, now: now, on: req.db),
-              try await RateLimiter.allow(RateLimiter.key("citizen-login:\(t.tenant.slug)", id?.digits ?? typed, secret: req.application.settings.appSecret),
-                                          SignInPolicy.passwordsPerAccount, now: now, on: req.db) else {
+            try await RateLimiter.allow(
+                RateLimiter.key("citizen-login:\(t.tenant.slug)", id?.digits ?? typed, secret: req.application.settings.appSecret),
+                SignInPolicy.passwordsPerAccount, now: now, on: req.db)
+        else {
             return try await renderLogin(req, nationalID: typed, next: next, notice: nil, problem: Self.throttled, status: .tooManyRequests)
         }
         var account: CitizenAccount?
@@ -61,23 +64,31 @@ struct CitizenSignInController {
     /// `next=` (`LocalRedirect`: no scheme or host, no control characters, raw or percent-decoded), under the base.
     static func safeNext(_ raw: String, tenant t: ResolvedTenant) -> String? {
         guard let path = LocalRedirect.path(raw), let parts = URLComponents(string: path), parts.scheme == nil, parts.host == nil,
-              parts.path.hasPrefix(t.base + "/") else { return nil }
+            parts.path.hasPrefix(t.base + "/")
+        else { return nil }
         return path
     }
 
-    private func renderLogin(_ req: Request, nationalID: String, next: String?, notice: String?, problem: String?,
-                             status: HTTPStatus) async throws -> Response {
+    private func renderLogin(
+        _ req: Request, nationalID: String, next: String?, notice: String?, problem: String?,
+        status: HTTPStatus
+    ) async throws -> Response {
         let t = try req.tenant
         let context = CitizenFormPage(
             page: PageChrome(request: req, title: "เข้าสู่ระบบ – \(t.tenant.thaiName)"),
             heading: "เข้าสู่ระบบ e-Service",
             lead: "ใช้เลขประจำตัวประชาชน 13 หลักเป็นชื่อผู้ใช้งาน (Username) และรหัสผ่านที่ตั้งไว้ตอนลงทะเบียน",
             notice: notice, problem: problem, csrf: req.csrfToken(), action: t.url(.login), button: "เข้าสู่ระบบ",
-            sections: [FormSection(title: nil, fields: [
-                FieldView(name: "nationalID", label: "เลขประจำตัวประชาชน (Username)", kind: .text, value: nationalID,
-                          autocomplete: "username", inputmode: "numeric", maxlength: 17),
-                FieldView(name: "password", label: "รหัสผ่าน", kind: .password, autocomplete: "current-password", maxlength: 200),
-            ])],
+            sections: [
+                FormSection(
+                    title: nil,
+                    fields: [
+                        FieldView(
+                            name: "nationalID", label: "เลขประจำตัวประชาชน (Username)", kind: .text, value: nationalID,
+                            autocomplete: "username", inputmode: "numeric", maxlength: 17),
+                        FieldView(name: "password", label: "รหัสผ่าน", kind: .password, autocomplete: "current-password", maxlength: 200),
+                    ])
+            ],
             links: [.init(url: t.url(.forgotPassword), title: "ลืมรหัสผ่าน"), .init(url: t.url(.register), title: "ยังไม่มีบัญชี ลงทะเบียน")],
             hidden: next.map { [.init(name: "next", value: $0)] } ?? [])
         return try await req.renderCitizenForm(context, status: status)

@@ -20,10 +20,12 @@ enum CitizenStore {
     /// How many accounts of the tenant are in each verification status.
     static func counts(tenant: Tenant, on db: any Database) async throws -> [VerificationStatus: Int] {
         let sql = try sqlDatabase(db)
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             SELECT verification_status AS status, COUNT(*) AS n FROM citizens WHERE tenant_id = \(bind: tenant.id)
             GROUP BY verification_status
-            """).all()
+            """
+        ).all()
         var out: [VerificationStatus: Int] = [:]
         for row in rows {
             if let s = VerificationStatus(rawValue: try row.decode(column: "status", as: String.self)) {
@@ -49,17 +51,22 @@ enum CitizenStore {
     /// `identityVersion` is the set of images the officer looked at: if the citizen sent new ones since, the
     /// decision is not taken. The `identity.decided` event (the notifier tells the citizen) is written in the same
     /// transaction.
-    static func decide(_ account: CitizenAccount, identityVersion: Int, verified: Bool, reason: String?, staffID: UUID, tenant: Tenant,
-                       linkBase: String, now: Date = Date(), on db: any Database) async throws -> Bool {
+    static func decide(
+        _ account: CitizenAccount, identityVersion: Int, verified: Bool, reason: String?, staffID: UUID, tenant: Tenant,
+        linkBase: String, now: Date = Date(), on db: any Database
+    ) async throws -> Bool {
         let id = try account.requireID()
         let status = verified ? VerificationStatus.verified.rawValue : VerificationStatus.rejected.rawValue
         return try await db.writeTransaction { db in
-            guard try await db.claim("""
-                UPDATE citizens SET verification_status = \(bind: status), verification_reason = \(bind: reason),
-                  verified_at = \(bind: now), verified_by = \(bind: staffID), updated_at = \(bind: now)
-                WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND verification_status = 'pending'
-                  AND identity_version = \(bind: identityVersion) RETURNING id
-                """) else { return false }
+            guard
+                try await db.claim(
+                    """
+                    UPDATE citizens SET verification_status = \(bind: status), verification_reason = \(bind: reason),
+                      verified_at = \(bind: now), verified_by = \(bind: staffID), updated_at = \(bind: now)
+                    WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND verification_status = 'pending'
+                      AND identity_version = \(bind: identityVersion) RETURNING id
+                    """)
+            else { return false }
             try await IdentityDecided(citizenID: id, approved: verified, reason: reason, identityVersion: identityVersion, linkBase: linkBase)
                 .record(tenant: tenant, on: db)
             return true

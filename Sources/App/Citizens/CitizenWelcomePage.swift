@@ -38,8 +38,9 @@ struct CitizenWelcomePage: Encodable {
 
         static func load(_ account: CitizenAccount, tenant t: Tenant, on db: any Database) async throws -> Records {
             let id = try account.requireID()
-            return Records(account: account, images: try await IdentityImages.list(citizenID: id, tenant: t, on: db),
-                           documents: try await PetitionDocuments.forCitizen(id, tenant: t, on: db))
+            return Records(
+                account: account, images: try await IdentityImages.list(citizenID: id, tenant: t, on: db),
+                documents: try await PetitionDocuments.forCitizen(id, tenant: t, on: db))
         }
     }
 }
@@ -55,8 +56,11 @@ struct CitizenWelcomePageBuilder {
             verification: VerificationBanner(r.account, identityURL: t.url(.identity)),
             images: r.images.filter { $0.slot >= 0 }.compactMap { i in i.id.map { .init(label: i.label, url: t.url(.accountImage($0))) } },
             documents: r.documents.compactMap { d, number in
-                d.id.map { .init(kind: d.kind.thai, title: d.title, number: number, issued: ThaiDate.long(d.issuedAt),
-                                 url: t.url(.petitionDocument(number, $0)), petitionURL: t.url(.petition(number)), withdrawn: d.isWithdrawn) }
+                d.id.map {
+                    .init(
+                        kind: d.kind.thai, title: d.title, number: number, issued: ThaiDate.long(d.issuedAt),
+                        url: t.url(.petitionDocument(number, $0)), petitionURL: t.url(.petition(number)), withdrawn: d.isWithdrawn)
+                }
             },
             profileURL: t.url(.profile))
     }

@@ -41,9 +41,10 @@ struct RegistrationController {
 
     private func renderTerms(_ req: Request, error: String?, status: HTTPStatus) async throws -> Response {
         let t = try req.tenant
-        let context = TermsPage(page: PageChrome(request: req, title: "ลงทะเบียน – ข้อตกลงและเงื่อนไขการให้บริการ"),
-                                termsHTML: try await TenantTerms.html(req),
-                                csrf: req.csrfToken(), action: t.url(.register), error: error, loginURL: t.url(.login))
+        let context = TermsPage(
+            page: PageChrome(request: req, title: "ลงทะเบียน – ข้อตกลงและเงื่อนไขการให้บริการ"),
+            termsHTML: try await TenantTerms.html(req),
+            csrf: req.csrfToken(), action: t.url(.register), error: error, loginURL: t.url(.login))
         return try await req.view.render("tenant/register-terms", context).encodeResponse(status: status, for: req)
     }
 

@@ -93,16 +93,22 @@ struct ContactController {
         let emails = EmailOutbox(views: req.view, from: req.application.settings.mailFrom)
         let now = Date()
         let reference = ContactStore.newReference(tenant: t.tenant, now: now)
-        let context = MailContext(tenantName: t.tenant.thaiName, reference: reference, receivedAt: ThaiDate.shortWithTime(now),
-                                  name: message.name, email: message.email, phone: message.phone, subject: message.subject, body: message.body)
+        let context = MailContext(
+            tenantName: t.tenant.thaiName, reference: reference, receivedAt: ThaiDate.shortWithTime(now),
+            name: message.name, email: message.email, phone: message.phone, subject: message.subject, body: message.body)
         let ack = AckContext(tenantName: t.tenant.thaiName, reference: reference, receivedAt: context.receivedAt)
-        var mails = [try await emails.render(template: "contact-ack", context: ack, to: [message.email],
-                                             subject: "\(t.tenant.thaiName) ได้รับข้อความของท่านแล้ว (\(reference))",
-                                             idempotencyKey: "contact-ack:\(t.tenant.id):\(reference)")]
+        var mails = [
+            try await emails.render(
+                template: "contact-ack", context: ack, to: [message.email],
+                subject: "\(t.tenant.thaiName) ได้รับข้อความของท่านแล้ว (\(reference))",
+                idempotencyKey: "contact-ack:\(t.tenant.id):\(reference)")
+        ]
         if let office = t.tenant.config.contact.email {
-            mails.append(try await emails.render(template: "contact-office", context: context, to: [office],
-                                                 subject: "ข้อความจากประชาชน: \(message.subject) (\(reference))",
-                                                 idempotencyKey: "contact-office:\(t.tenant.id):\(reference)"))
+            mails.append(
+                try await emails.render(
+                    template: "contact-office", context: context, to: [office],
+                    subject: "ข้อความจากประชาชน: \(message.subject) (\(reference))",
+                    idempotencyKey: "contact-office:\(t.tenant.id):\(reference)"))
         }
         let tenant = t.tenant
         let toSend = mails
@@ -114,10 +120,16 @@ struct ContactController {
                 guard created else { return }  // the same form sent twice: one message, one set of e-mails
                 // Counted only for a new message (a double tap is one), in the same transaction: a refusal saves nothing.
                 guard try await RateLimiter.allow(addressKey, Self.perAddress, now: now, on: db) else {
-                    throw Limited(error: FieldError(field: "body", message: "ส่งข้อความจากเครื่องนี้ครบ \(Self.perAddress.limit) ข้อความในหนึ่งชั่วโมงแล้ว กรุณาลองใหม่ภายหลัง หรือติดต่อหน่วยงานทางโทรศัพท์"))
+                    throw Limited(
+                        error: FieldError(
+                            field: "body", message: "ส่งข้อความจากเครื่องนี้ครบ \(Self.perAddress.limit) ข้อความในหนึ่งชั่วโมงแล้ว กรุณาลองใหม่ภายหลัง หรือติดต่อหน่วยงานทางโทรศัพท์"
+                        ))
                 }
                 guard try await RateLimiter.allow(recipientKey, Self.perRecipient, now: now, on: db) else {
-                    throw Limited(error: FieldError(field: "email", message: "อีเมลนี้ได้รับการตอบรับจากระบบครบ \(Self.perRecipient.limit) ครั้งในหนึ่งวันแล้ว กรุณาลองใหม่ในวันถัดไป หรือติดต่อหน่วยงานทางโทรศัพท์"))
+                    throw Limited(
+                        error: FieldError(
+                            field: "email",
+                            message: "อีเมลนี้ได้รับการตอบรับจากระบบครบ \(Self.perRecipient.limit) ครั้งในหนึ่งวันแล้ว กรุณาลองใหม่ในวันถัดไป หรือติดต่อหน่วยงานทางโทรศัพท์"))
                 }
                 for mail in toSend { try await EmailOutbox.enqueue(mail, tenant: tenant, on: db) }
             }
@@ -126,7 +138,8 @@ struct ContactController {
         } catch {
             // Two copies of the form arrived at once (a double tap) and the other one saved it first.
             guard (error as? any DatabaseError)?.isConstraintFailure == true,
-                  try await ContactStore.find(tenant: tenant, token: token, on: req.db) != nil else { throw error }
+                try await ContactStore.find(tenant: tenant, token: token, on: req.db) != nil
+            else { throw error }
         }
         req.application.outboxWakeUp.poke()
         return req.redirect(to: t.url(.contactSent(token)), redirectType: .normal)
@@ -135,10 +148,13 @@ struct ContactController {
     func sent(_ req: Request) async throws -> View {
         let t = try req.tenant
         guard let token = req.parameters.get("token"), RandomToken.looksValid(token),
-              let message = try await ContactStore.find(tenant: t.tenant, token: token, on: req.db) else { throw Abort(.notFound) }
-        return try await req.view.render("contact/sent", SentPage(
-            page: PageChrome(request: req, title: "ส่งข้อความสำเร็จ"), reference: message.reference,
-            receivedAt: ThaiDate.shortWithTime(message.createdAt), subject: message.subject, body: message.body, email: message.email))
+            let message = try await ContactStore.find(tenant: t.tenant, token: token, on: req.db)
+        else { throw Abort(.notFound) }
+        return try await req.view.render(
+            "contact/sent",
+            SentPage(
+                page: PageChrome(request: req, title: "ส่งข้อความสำเร็จ"), reference: message.reference,
+                receivedAt: ThaiDate.shortWithTime(message.createdAt), subject: message.subject, body: message.body, email: message.email))
     }
 
     private func render(_ req: Request, form: Form, errors: [FieldError]) async throws -> View {
@@ -159,17 +175,29 @@ struct ContactController {
         var errors: [FieldError] = []
         let name = form.name.clean, email = form.email.clean, phone = form.phone.clean
         let subject = form.subject.clean, body = form.body.clean
-        if name.isEmpty { errors.append(.init(field: "name", message: "กรุณากรอกชื่อ-นามสกุล")) }
-        else if name.count > limits.name { errors.append(.init(field: "name", message: "ชื่อ-นามสกุลยาวเกิน \(limits.name) ตัวอักษร")) }
-        if email.isEmpty { errors.append(.init(field: "email", message: "กรุณากรอกอีเมล เพื่อให้หน่วยงานตอบกลับได้")) }
-        else if !MailAddress.isPlausible(email) { errors.append(.init(field: "email", message: "รูปแบบอีเมลไม่ถูกต้อง เช่น somchai@example.com")) }
+        if name.isEmpty {
+            errors.append(.init(field: "name", message: "กรุณากรอกชื่อ-นามสกุล"))
+        } else if name.count > limits.name {
+            errors.append(.init(field: "name", message: "ชื่อ-นามสกุลยาวเกิน \(limits.name) ตัวอักษร"))
+        }
+        if email.isEmpty {
+            errors.append(.init(field: "email", message: "กรุณากรอกอีเมล เพื่อให้หน่วยงานตอบกลับได้"))
+        } else if !MailAddress.isPlausible(email) {
+            errors.append(.init(field: "email", message: "รูปแบบอีเมลไม่ถูกต้อง เช่น somchai@example.com"))
+        }
         if !phone.isEmpty, !(9...10).contains(phone.filter(\.isNumber).count) || !phone.allSatisfy({ $0.isNumber || $0 == "-" || $0 == " " }) {
             errors.append(.init(field: "phone", message: "หมายเลขโทรศัพท์ต้องเป็นตัวเลข 9–10 หลัก เช่น 081-234-5678"))
         }
-        if subject.isEmpty { errors.append(.init(field: "subject", message: "กรุณากรอกเรื่องที่ต้องการติดต่อ")) }
-        else if subject.count > limits.subject { errors.append(.init(field: "subject", message: "เรื่องยาวเกิน \(limits.subject) ตัวอักษร")) }
-        if body.isEmpty { errors.append(.init(field: "body", message: "กรุณากรอกรายละเอียด")) }
-        else if body.count > limits.body { errors.append(.init(field: "body", message: "รายละเอียดยาวเกิน \(limits.body) ตัวอักษร")) }
+        if subject.isEmpty {
+            errors.append(.init(field: "subject", message: "กรุณากรอกเรื่องที่ต้องการติดต่อ"))
+        } else if subject.count > limits.subject {
+            errors.append(.init(field: "subject", message: "เรื่องยาวเกิน \(limits.subject) ตัวอักษร"))
+        }
+        if body.isEmpty {
+            errors.append(.init(field: "body", message: "กรุณากรอกรายละเอียด"))
+        } else if body.count > limits.body {
+            errors.append(.init(field: "body", message: "รายละเอียดยาวเกิน \(limits.body) ตัวอักษร"))
+        }
         return errors
     }
 }

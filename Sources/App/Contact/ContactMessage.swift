@@ -41,7 +41,9 @@ public struct NewContactMessage: Sendable {
 
 public enum ContactStore {
     /// Saves the message unless this token already saved one (a double submit); returns it either way.
-    public static func create(tenant: Tenant, token: String, reference: String, message: NewContactMessage, now: Date = Date(), on db: any Database) async throws -> (ContactMessage, created: Bool) {
+    public static func create(tenant: Tenant, token: String, reference: String, message: NewContactMessage, now: Date = Date(), on db: any Database)
+        async throws -> (ContactMessage, created: Bool)
+    {
         if let existing = try await find(tenant: tenant, token: token, on: db) { return (existing, false) }
         let record = ContactMessageRecord()
         record.tenantID = tenant.id

@@ -44,8 +44,9 @@ struct GeographyController {
     func province(_ req: Request) async throws -> Response {
         let code = req.parameters.get("code") ?? ""
         guard let areas = Self.areas(ofProvince: code, in: req.application.geography) else {
-            return Self.json(["error": "ไม่พบจังหวัดนี้", "code": String(code.prefix(10))], status: .notFound,
-                             cacheControl: "no-store")
+            return Self.json(
+                ["error": "ไม่พบจังหวัดนี้", "code": String(code.prefix(10))], status: .notFound,
+                cacheControl: "no-store")
         }
         return Self.json(areas, status: .ok, cacheControl: "public, max-age=86400")
     }
@@ -60,16 +61,18 @@ struct GeographyController {
                 SubArea(code: $0.code, name: $0.name, postcode: $0.postcode ?? "", postcodes: $0.postcodes)
             }
         }
-        return ProvinceAreas(province: Area(code: province.code, name: province.name),
-                             districts: districts.map { Area(code: $0.code, name: $0.name) }, subdistricts: subdistricts)
+        return ProvinceAreas(
+            province: Area(code: province.code, name: province.name),
+            districts: districts.map { Area(code: $0.code, name: $0.name) }, subdistricts: subdistricts)
     }
 
     private static func json(_ value: some Encodable, status: HTTPStatus, cacheControl: String) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: ["Content-Type": "application/json; charset=utf-8", "Cache-Control": cacheControl],
-                        body: .init(data: body))
+        return Response(
+            status: status, headers: ["Content-Type": "application/json; charset=utf-8", "Cache-Control": cacheControl],
+            body: .init(data: body))
     }
 }
 
@@ -92,12 +95,18 @@ extension Application {
 /// the server's working directory). The parsed data is shared by every Application in the process, so
 /// test suites that build many applications read the files once.
 func loadGeography(_ app: Application, directory: URL? = nil) throws {
-    let dir = directory ?? app.settings.viewsDirectory.deletingLastPathComponent()
+    let dir =
+        directory
+        ?? app.settings.viewsDirectory.deletingLastPathComponent()
         .appendingPathComponent("Resources", isDirectory: true).appendingPathComponent("geothai", isDirectory: true)
     let started = ContinuousClock.now
     app.geography = try GeographyCache.shared.geography(at: dir)
-    app.logger.debug("geography loaded", metadata: ["provinces": .stringConvertible(app.geography.provinces.count),
-                                                    "seconds": .string("\(ContinuousClock.now - started)")])
+    app.logger.debug(
+        "geography loaded",
+        metadata: [
+            "provinces": .stringConvertible(app.geography.provinces.count),
+            "seconds": .string("\(ContinuousClock.now - started)"),
+        ])
 }
 
 /// One parsed copy of the data per directory, for the whole process (the data never changes while it runs).

@@ -13,7 +13,9 @@ struct HealthController {
             return Response(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"], body: "ready\n")
         } catch {
             req.logger.warning("readiness check failed", metadata: ["error": .string("\(error)")])
-            return Response(status: .serviceUnavailable, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"], body: "database unavailable\n")
+            return Response(
+                status: .serviceUnavailable, headers: ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"], body: "database unavailable\n"
+            )
         }
     }
 }

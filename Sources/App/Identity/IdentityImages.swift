@@ -1,12 +1,13 @@
 import Domain
 import Fluent
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Imaging
 import NIOConcurrencyHelpers
 import Vapor
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 final class IdentityImageRecord: Model, @unchecked Sendable {
     static let schema = "identity_images"
@@ -96,8 +97,10 @@ enum IdentityImages {
     /// Stores the marked images for a citizen, replacing any earlier image in the same slots, and (for
     /// identity images) puts the account in the officers' queue. Files first, then one transaction; if the
     /// transaction fails the new files are removed, and old files are removed only after it commits.
-    static func store(_ images: [Marked], for account: CitizenAccount, submitForReview: Bool, app: Application,
-                      now: Date = Date()) async throws {
+    static func store(
+        _ images: [Marked], for account: CitizenAccount, submitForReview: Bool, app: Application,
+        now: Date = Date()
+    ) async throws {
         let citizenID = try account.requireID()
         var saved: [(Marked, String)] = []
         do {
@@ -117,11 +120,14 @@ enum IdentityImages {
                 // take turns: the second replaces the first instead of colliding with it. Identity images go to
                 // the officers' queue, unless an officer verified the account meanwhile (nothing is changed then).
                 if submitForReview {
-                    guard try await db.claim("""
-                        UPDATE citizens SET verification_status = 'pending', verification_reason = NULL,
-                          images_submitted_at = \(bind: now), identity_version = identity_version + 1, updated_at = \(bind: now)
-                        WHERE id = \(bind: citizenID) AND tenant_id = \(bind: account.tenantID) AND verification_status <> 'verified' RETURNING id
-                        """) else { throw AlreadyVerified() }
+                    guard
+                        try await db.claim(
+                            """
+                            UPDATE citizens SET verification_status = 'pending', verification_reason = NULL,
+                              images_submitted_at = \(bind: now), identity_version = identity_version + 1, updated_at = \(bind: now)
+                            WHERE id = \(bind: citizenID) AND tenant_id = \(bind: account.tenantID) AND verification_status <> 'verified' RETURNING id
+                            """)
+                    else { throw AlreadyVerified() }
                 } else {
                     try await CitizenAccount.query(on: db, tenant: account.tenantID).filter(\.$id == citizenID).set(\.$updatedAt, to: now).update()
                 }
@@ -158,7 +164,9 @@ enum IdentityImages {
         let folder = root.appendingPathComponent("identity", isDirectory: true)
         let cutoff = now.addingTimeInterval(-age)
         let candidates: [String] = try await app.threadPool.runIfActive {
-            guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.contentModificationDateKey, .isRegularFileKey]) else { return [] }
+            guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.contentModificationDateKey, .isRegularFileKey]) else {
+                return []
+            }
             var names: [String] = []
             for case let url as URL in e {
                 let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .isRegularFileKey])
@@ -170,8 +178,9 @@ enum IdentityImages {
         var removed = 0
         for start in stride(from: 0, to: candidates.count, by: 500) {
             let batch = Array(candidates[start..<min(start + 500, candidates.count)])
-            let known = Set(try await IdentityImageRecord.crossTenantQuery(on: app.db, because: "the orphan sweep: which stored files have a record, in any tenant")
-                .filter(\.$fileName ~~ batch).all().map(\.fileName))
+            let known = Set(
+                try await IdentityImageRecord.crossTenantQuery(on: app.db, because: "the orphan sweep: which stored files have a record, in any tenant")
+                    .filter(\.$fileName ~~ batch).all().map(\.fileName))
             for name in batch where !known.contains(name) {
                 await app.fileStore.delete(name)
                 removed += 1
@@ -234,11 +243,13 @@ final class ImageWorkPool: Sendable {
 
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         let limit = workers + queue
-        guard admitted.withLockedValue({ n in
-            guard n < limit else { return false }
-            n += 1
-            return true
-        }) else { throw Busy() }
+        guard
+            admitted.withLockedValue({ n in
+                guard n < limit else { return false }
+                n += 1
+                return true
+            })
+        else { throw Busy() }
         defer { admitted.withLockedValue { $0 -= 1 } }
         return try await pool.runIfActive {
             // Per thread on Linux (`who` 0 is the calling thread); cheap, and idempotent.

@@ -70,19 +70,23 @@ struct IdentityReviewController {
         let accounts = try await CitizenStore.queue(tenant: t, status: status, on: req.db)
         let now = Date()
         let order: [VerificationStatus] = [.pending, .rejected, .verified, .awaitingImages]
-        return try await req.view.render("backoffice/identity/queue", QueuePage(
-            page: PageChrome(request: req, title: "ตรวจสอบการยืนยันตัวตน – \(t.thaiName)"),
-            tabs: order.map { s in
-                .init(key: s.rawValue, title: s.thai, count: counts[s] ?? 0,
-                      url: BackOfficeURL.identityQueue(t.slug).path + "?status=\(s.rawValue)", current: s == status)
-            },
-            rows: accounts.compactMap { a in
-                guard let id = a.id else { return nil }
-                let since = a.imagesSubmittedAt ?? a.createdAt
-                return .init(url: BackOfficeURL.identityReview(t.slug, id).path, name: a.fullName, maskedID: a.maskedNationalID,
-                             submitted: ThaiDate.shortWithTime(since), waiting: Self.waiting(since: since, now: now))
-            },
-            statusTitle: status.thai, notice: req.takeFlash()))
+        return try await req.view.render(
+            "backoffice/identity/queue",
+            QueuePage(
+                page: PageChrome(request: req, title: "ตรวจสอบการยืนยันตัวตน – \(t.thaiName)"),
+                tabs: order.map { s in
+                    .init(
+                        key: s.rawValue, title: s.thai, count: counts[s] ?? 0,
+                        url: BackOfficeURL.identityQueue(t.slug).path + "?status=\(s.rawValue)", current: s == status)
+                },
+                rows: accounts.compactMap { a in
+                    guard let id = a.id else { return nil }
+                    let since = a.imagesSubmittedAt ?? a.createdAt
+                    return .init(
+                        url: BackOfficeURL.identityReview(t.slug, id).path, name: a.fullName, maskedID: a.maskedNationalID,
+                        submitted: ThaiDate.shortWithTime(since), waiting: Self.waiting(since: since, now: now))
+                },
+                statusTitle: status.thai, notice: req.takeFlash()))
     }
 
     func review(_ req: Request) async throws -> Response {
@@ -112,22 +116,28 @@ struct IdentityReviewController {
         let channels = CitizenNotices.channels(.identity, to: try await CitizenNotices.recipient(citizenID, tenant: t, on: req.db))
         let staff = scope.staff
         let decided = try await req.db.writeTransaction { db -> Bool in
-            guard try await CitizenStore.decide(account, identityVersion: shownVersion, verified: approve, reason: approve ? nil : reason, staffID: staff.id,
-                                                tenant: t, linkBase: linkBase, now: now, on: db) else {
+            guard
+                try await CitizenStore.decide(
+                    account, identityVersion: shownVersion, verified: approve, reason: approve ? nil : reason, staffID: staff.id,
+                    tenant: t, linkBase: linkBase, now: now, on: db)
+            else {
                 return false
             }
-            try await AuditLog.record(approve ? .identityApproved : .identityRejected, actor: AuditActor(staff), tenant: t.slug,
-                                      detail: "\(account.fullName) (\(account.maskedNationalID))" + (approve ? "" : " เหตุผล: \(reason)"),
-                                      ip: req.clientAddress, on: db)
+            try await AuditLog.record(
+                approve ? .identityApproved : .identityRejected, actor: AuditActor(staff), tenant: t.slug,
+                detail: "\(account.fullName) (\(account.maskedNationalID))" + (approve ? "" : " เหตุผล: \(reason)"),
+                ip: req.clientAddress, on: db)
             return true
         }
         guard decided else {
-            return try await render(req, error: "ยังไม่ได้บันทึก: มีเจ้าหน้าที่ท่านอื่นตัดสินรายการนี้ไปแล้ว หรือผู้ลงทะเบียนส่งภาพชุดใหม่หลังจากที่ท่านเปิดหน้านี้ กรุณาตรวจสอบสถานะและภาพล่าสุดด้านล่าง",
-                                    reason: reason, status: .conflict)
+            return try await render(
+                req, error: "ยังไม่ได้บันทึก: มีเจ้าหน้าที่ท่านอื่นตัดสินรายการนี้ไปแล้ว หรือผู้ลงทะเบียนส่งภาพชุดใหม่หลังจากที่ท่านเปิดหน้านี้ กรุณาตรวจสอบสถานะและภาพล่าสุดด้านล่าง",
+                reason: reason, status: .conflict)
         }
         req.application.outboxWakeUp.poke()
-        req.flash((approve ? "อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว" : "ไม่อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว")
-                  + CitizenNotices.told(channels, who: "ผู้ลงทะเบียน") + (approve || channels.isEmpty ? "" : "พร้อมเหตุผล"))
+        req.flash(
+            (approve ? "อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว" : "ไม่อนุมัติการยืนยันตัวตนของ \(account.fullName) แล้ว")
+                + CitizenNotices.told(channels, who: "ผู้ลงทะเบียน") + (approve || channels.isEmpty ? "" : "พร้อมเหตุผล"))
         return req.redirect(to: BackOfficeURL.identityQueue(t.slug).path)
     }
 
@@ -136,17 +146,19 @@ struct IdentityReviewController {
         let scope = try req.backOffice
         let account = try await load(req)
         guard let raw = req.parameters.get("image"), let imageID = UUID(uuidString: raw),
-              let record = try await IdentityImages.image(imageID, citizenID: try account.requireID(), tenant: scope.tenant, on: req.db)
+            let record = try await IdentityImages.image(imageID, citizenID: try account.requireID(), tenant: scope.tenant, on: req.db)
         else { throw Abort(.notFound) }
-        try await AuditLog.record(.identityImageViewed, on: req, tenant: scope.tenant.slug,
-                                  detail: "\(record.label) ของ \(account.fullName) (\(account.maskedNationalID))")
+        try await AuditLog.record(
+            .identityImageViewed, on: req, tenant: scope.tenant.slug,
+            detail: "\(record.label) ของ \(account.fullName) (\(account.maskedNationalID))")
         return try await IdentityImages.response(record, app: req.application)
     }
 
     private func load(_ req: Request) async throws -> CitizenAccount {
         let scope = try req.backOffice
         guard let raw = req.parameters.get("citizen"), let id = UUID(uuidString: raw),
-              let account = try await CitizenStore.byID(id, tenant: scope.tenant, on: req.db) else { throw Abort(.notFound) }
+            let account = try await CitizenStore.byID(id, tenant: scope.tenant, on: req.db)
+        else { throw Abort(.notFound) }
         return account
     }
 
@@ -163,8 +175,11 @@ struct IdentityReviewController {
             page: PageChrome(request: req, title: "ตรวจสอบการยืนยันตัวตน – \(account.fullName)"), name: account.fullName,
             rows: CitizenDetailRow.rows(account, nationalID: nationalID.formatted, geography: req.application.geography),
             images: images.compactMap { r in
-                r.id.map { .init(label: r.slot < 0 ? "รูปโปรไฟล์" : r.label, url: BackOfficeURL.identityImage(t.slug, id, $0).path,
-                                 size: "\(r.width) × \(r.height) พิกเซล") }
+                r.id.map {
+                    .init(
+                        label: r.slot < 0 ? "รูปโปรไฟล์" : r.label, url: BackOfficeURL.identityImage(t.slug, id, $0).path,
+                        size: "\(r.width) × \(r.height) พิกเซล")
+                }
             },
             status: s.thai, statusKey: s.rawValue, reason: account.verificationReason, decidable: s == .pending,
             csrf: req.csrfToken(), action: BackOfficeURL.identityReview(t.slug, id).path, queueURL: BackOfficeURL.identityQueue(t.slug).path,

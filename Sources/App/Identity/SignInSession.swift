@@ -78,16 +78,20 @@ enum SignInSessions {
     }
 
     static func encode(_ s: SignIn) -> String {
-        [version, s.stage.rawValue, s.accountID.uuidString, String(s.epoch), String(s.started.timeIntervalSince1970),
-         String(s.seen.timeIntervalSince1970)].joined(separator: "|")
+        [
+            version, s.stage.rawValue, s.accountID.uuidString, String(s.epoch), String(s.started.timeIntervalSince1970),
+            String(s.seen.timeIntervalSince1970),
+        ].joined(separator: "|")
     }
 
     static func decode(_ raw: String, _ person: SignIn.Person) -> SignIn? {
         let parts = raw.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 6, parts[0] == version, let stage = SignIn.Stage(rawValue: parts[1]), let id = UUID(uuidString: parts[2]),
-              let epoch = Int(parts[3]), let started = Double(parts[4]), let seen = Double(parts[5]) else { return nil }
-        return SignIn(person: person, accountID: id, stage: stage, epoch: epoch, started: Date(timeIntervalSince1970: started),
-                      seen: Date(timeIntervalSince1970: seen))
+            let epoch = Int(parts[3]), let started = Double(parts[4]), let seen = Double(parts[5])
+        else { return nil }
+        return SignIn(
+            person: person, accountID: id, stage: stage, epoch: epoch, started: Date(timeIntervalSince1970: started),
+            seen: Date(timeIntervalSince1970: seen))
     }
 
     /// The sign-in of `person` on this request (nil without a session: asking would start one).
@@ -149,17 +153,21 @@ enum SignInSessions {
             case .staff:
                 let k = staffKeys
                 guard let raw = d[k.staff], let id = UUID(uuidString: raw), let stage = d[k.stage].flatMap(SignIn.Stage.init(rawValue:)),
-                      let epoch = d[k.epoch].flatMap(Int.init), let started = d[k.started].flatMap(Double.init),
-                      let seen = d[k.seen].flatMap(Double.init) else { return nil }
-                return SignIn(person: .staff, accountID: id, stage: stage, epoch: epoch, started: Date(timeIntervalSince1970: started),
-                              seen: Date(timeIntervalSince1970: seen))
+                    let epoch = d[k.epoch].flatMap(Int.init), let started = d[k.started].flatMap(Double.init),
+                    let seen = d[k.seen].flatMap(Double.init)
+                else { return nil }
+                return SignIn(
+                    person: .staff, accountID: id, stage: stage, epoch: epoch, started: Date(timeIntervalSince1970: started),
+                    seen: Date(timeIntervalSince1970: seen))
             case .citizen(let tenant):
                 guard let raw = d[citizenKey(tenant)] else { return nil }
                 let parts = raw.split(separator: "|").map(String.init)
                 guard parts.count == 4, let id = UUID(uuidString: parts[0]), let epoch = Int(parts[1]),
-                      let started = Double(parts[2]), let seen = Double(parts[3]) else { return nil }
-                return SignIn(person: person, accountID: id, stage: .signedIn, epoch: epoch, started: Date(timeIntervalSince1970: started),
-                              seen: Date(timeIntervalSince1970: seen))
+                    let started = Double(parts[2]), let seen = Double(parts[3])
+                else { return nil }
+                return SignIn(
+                    person: person, accountID: id, stage: .signedIn, epoch: epoch, started: Date(timeIntervalSince1970: started),
+                    seen: Date(timeIntervalSince1970: seen))
             }
         }
 

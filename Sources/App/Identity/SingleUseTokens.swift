@@ -56,8 +56,10 @@ enum SingleUseTokens {
 
     /// The live (unused, unexpired) token of `kind` for a link, or nil. `tenantID` scopes citizens' links:
     /// another tenant's link is not found, and a citizen's link asked for without a tenant is not found either.
-    static func find(_ kind: SingleUseToken.Kind, token: String, tenantID: String? = nil, now: Date = Date(),
-                     on db: any Database) async throws -> SingleUseTokenRecord? {
+    static func find(
+        _ kind: SingleUseToken.Kind, token: String, tenantID: String? = nil, now: Date = Date(),
+        on db: any Database
+    ) async throws -> SingleUseTokenRecord? {
         guard SingleUseToken.looksValid(token) else { return nil }
         if kind.rawValue.hasPrefix("citizen."), tenantID == nil { return nil }
         let q = SingleUseTokenRecord.query(on: db).filter(\.$tokenHash == SingleUseToken.hash(token)).filter(\.$kindRaw == kind.rawValue)

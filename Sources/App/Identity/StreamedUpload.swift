@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import MultipartKit
 import NIOConcurrencyHelpers
 import Vapor
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A multipart form read as it streams in, so a file over its limit is refused as soon as it passes the
 /// limit (413) instead of after buffering the whole body. The form's first part must be the CSRF token
@@ -94,11 +95,14 @@ struct StreamedUpload: Sendable {
     /// `maxTotalBytes` replaces the default bound (each allowed input's one file at `maxFileBytes`) for forms
     /// whose inputs take several files; `maxParts` bounds how many inputs may be sent. Nothing is written to
     /// disk before the CSRF token (the first part) has been checked.
-    static func read(_ req: Request, maxFileBytes: Int, files allowed: Set<String>, maxTotalBytes: Int? = nil,
-                     maxParts: Int = defaultMaxParts, maxTextBytes: Int = defaultMaxTextBytes,
-                     sealed: Bool = false) async throws -> StreamedUpload {
+    static func read(
+        _ req: Request, maxFileBytes: Int, files allowed: Set<String>, maxTotalBytes: Int? = nil,
+        maxParts: Int = defaultMaxParts, maxTextBytes: Int = defaultMaxTextBytes,
+        sealed: Bool = false
+    ) async throws -> StreamedUpload {
         guard let contentType = req.headers.contentType, contentType.type == "multipart", contentType.subType == "form-data",
-              let boundary = contentType.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200 else { throw Problem.malformed }
+            let boundary = contentType.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200
+        else { throw Problem.malformed }
         let maxTotal = (maxTotalBytes ?? allowed.count * maxFileBytes) + (64 << 10) + maxParts * 512
         if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > maxTotal { throw Problem.bodyTooLarge }
         let expectedToken = req.session.data[CSRFMiddleware.sessionKey]
@@ -172,7 +176,9 @@ struct StreamedUpload: Sendable {
             guard field.lowercased() == "content-disposition" else { return }
             name = Self.parameter("name", in: value)
             // A file's name is only a label: control characters (NUL, CR, LF) are dropped, never stored.
-            filename = Self.parameter("filename", in: value).map { String(String.UnicodeScalarView($0.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F })) }
+            filename = Self.parameter("filename", in: value).map {
+                String(String.UnicodeScalarView($0.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+            }
             // Files only under the form's own inputs; anything else is not this form.
             if filename != nil, !allowedFiles.contains(name ?? "") { problem = problem ?? .malformed }
         }
@@ -215,7 +221,8 @@ struct StreamedUpload: Sendable {
             guard parts <= maxParts, let name else { problem = parts > maxParts ? .tooManyParts : .malformed; return }
             if !sawToken {
                 guard name == CSRFMiddleware.field, let expectedToken,
-                      CSRFMiddleware.constantTimeEqual(Array(expectedToken.utf8), bytes) else { problem = .csrf; return }
+                    CSRFMiddleware.constantTimeEqual(Array(expectedToken.utf8), bytes)
+                else { problem = .csrf; return }
                 sawToken = true
                 return
             }
@@ -256,7 +263,9 @@ final class UploadSpool: @unchecked Sendable {
     enum Failure: Error, CustomStringConvertible {
         case io(String, Int32)
         var description: String {
-            switch self { case .io(let call, let code): "upload spool: \(call) failed (errno \(code))" }
+            switch self {
+            case .io(let call, let code): "upload spool: \(call) failed (errno \(code))"
+            }
         }
     }
 
@@ -302,8 +311,9 @@ final class UploadSpool: @unchecked Sendable {
                 if fd < 0, let bytes = w.bytes, bytes.readableBytes > 0 {
                     fd = Glibc.open(paths[w.index], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                     if fd < 0, errno == ENOENT {
-                        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                                attributes: [.posixPermissions: 0o700])
+                        try FileManager.default.createDirectory(
+                            at: directory, withIntermediateDirectories: true,
+                            attributes: [.posixPermissions: 0o700])
                         fd = Glibc.open(paths[w.index], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                     }
                     guard fd >= 0 else { throw Failure.io("open", errno) }
@@ -318,8 +328,12 @@ final class UploadSpool: @unchecked Sendable {
                         let box = try AES.GCM.seal(Array(bytes.readableBytesView), using: key, nonce: try AES.GCM.Nonce(data: nonce))
                         guard let combined = box.combined else { throw Failure.io("seal", 0) }
                         let length = combined.count
-                        try Self.writeAll(fd, [UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
-                                               UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)] + combined)
+                        try Self.writeAll(
+                            fd,
+                            [
+                                UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
+                                UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length),
+                            ] + combined)
                     } else {
                         try bytes.withUnsafeReadableBytes { try Self.writeAll(fd, $0) }
                     }
@@ -378,7 +392,8 @@ final class UploadSpool: @unchecked Sendable {
         var removed = 0
         for url in names where url.pathExtension == "part" {
             guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true,
-                  let modified = values.contentModificationDate, modified < now.addingTimeInterval(-age) else { continue }
+                let modified = values.contentModificationDate, modified < now.addingTimeInterval(-age)
+            else { continue }
             if (try? FileManager.default.removeItem(at: url)) != nil { removed += 1 }
         }
         return removed

@@ -44,8 +44,9 @@ enum UploadBudget {
     }
 
     private static func page(_ req: Request, status: HTTPStatus, heading: String, message: String) async throws -> Response {
-        let context = ErrorPageMiddleware.ErrorPage(page: PageChrome(request: req, title: heading), status: Int(status.code),
-                                                    heading: heading, message: message, requestID: req.id)
+        let context = ErrorPageMiddleware.ErrorPage(
+            page: PageChrome(request: req, title: heading), status: Int(status.code),
+            heading: heading, message: message, requestID: req.id)
         let response = try await req.view.render("errors/error", context).encodeResponse(status: status, for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response

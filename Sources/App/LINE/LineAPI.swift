@@ -64,13 +64,17 @@ struct LiveLineAPI: LineAPI {
         return answer.linkToken
     }
 
-    private func send(_ channel: LineChannel, _ method: HTTPMethod, _ path: String, headers extra: HTTPHeaders = [:],
-                      body: (some Encodable)?) async throws -> ClientResponse {
+    private func send(
+        _ channel: LineChannel, _ method: HTTPMethod, _ path: String, headers extra: HTTPHeaders = [:],
+        body: (some Encodable)?
+    ) async throws -> ClientResponse {
         try await send(channel, method, path, headers: extra, raw: try body.map { try JSONEncoder.line.encode($0) })
     }
 
-    private func send(_ channel: LineChannel, _ method: HTTPMethod, _ path: String, headers extra: HTTPHeaders = [:],
-                      raw: Data?) async throws -> ClientResponse {
+    private func send(
+        _ channel: LineChannel, _ method: HTTPMethod, _ path: String, headers extra: HTTPHeaders = [:],
+        raw: Data?
+    ) async throws -> ClientResponse {
         var headers = extra
         headers.add(name: .authorization, value: "Bearer \(channel.accessToken)")
         var request = ClientRequest(method: method, url: URI(string: channel.apiBase.absoluteString + path), headers: headers, timeout: timeout)

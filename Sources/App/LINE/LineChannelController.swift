@@ -69,9 +69,10 @@ struct LineChannelController {
             let scope = try req.backOffice
             try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 try await TenantSettingsStore.setLine(new, on: ctx.settings, db: ctx.db)
-                try await AuditLog.record(.lineSettingsChanged, actor: AuditActor(scope.staff), tenant: tenant.id,
-                                          detail: "Channel ID \(old?.channelID ?? "-") → \(new.channelID)",
-                                          ip: req.clientAddress, on: ctx.db)
+                try await AuditLog.record(
+                    .lineSettingsChanged, actor: AuditActor(scope.staff), tenant: tenant.id,
+                    detail: "Channel ID \(old?.channelID ?? "-") → \(new.channelID)",
+                    ip: req.clientAddress, on: ctx.db)
             }
         }
         req.flash(old == new ? "ไม่มีข้อมูลที่เปลี่ยนแปลง" : "บันทึกการตั้งค่าช่องทาง LINE แล้ว")
@@ -100,8 +101,9 @@ struct LineChannelController {
             FailedPush(at: job.finishedAt.map(ThaiDate.shortWithTime) ?? "-", what: Self.describe(key: job.idempotencyKey), error: job.lastError ?? "-")
         }
         let fields = [
-            FieldView(name: "channel_id", label: "Channel ID", kind: .text, value: f.channel_id ?? "",
-                      hint: "ตัวเลขจากหน้า Basic settings ของ Messaging API channel ใน LINE Developers Console", inputmode: "numeric", maxlength: 20),
+            FieldView(
+                name: "channel_id", label: "Channel ID", kind: .text, value: f.channel_id ?? "",
+                hint: "ตัวเลขจากหน้า Basic settings ของ Messaging API channel ใน LINE Developers Console", inputmode: "numeric", maxlength: 20)
         ]
         let variables = LineChannel.variables(tenant, settings: req.application.settings).map { Variable(name: $0.name, isSet: $0.isSet) }
         let context = Page(

@@ -54,10 +54,12 @@ struct LineEventHandler: OutboxHandler {
             }
         case "accountLink":
             guard event.link?.result == "ok", let nonce = event.link?.nonce, !nonce.isEmpty,
-                  let citizenID = try await LineStore.link(tenant: tenant.id, nonce: nonce, userID: userID, now: now(), on: db),
-                  let citizen = try await CitizenStore.byID(citizenID, tenant: tenant, on: db) else { return }
-            try await AuditLog.record(.lineLinked, actor: AuditActor(id: citizenID, name: citizen.fullName), tenant: tenant.slug,
-                                      detail: "\(citizen.fullName) (\(citizen.maskedNationalID)) ผ่าน LINE", ip: "LINE", on: db)
+                let citizenID = try await LineStore.link(tenant: tenant.id, nonce: nonce, userID: userID, now: now(), on: db),
+                let citizen = try await CitizenStore.byID(citizenID, tenant: tenant, on: db)
+            else { return }
+            try await AuditLog.record(
+                .lineLinked, actor: AuditActor(id: citizenID, name: citizen.fullName), tenant: tenant.slug,
+                detail: "\(citizen.fullName) (\(citizen.maskedNationalID)) ผ่าน LINE", ip: "LINE", on: db)
             reply = LineNotices.linked(tenant: tenant, name: citizen.fullName)
         default:
             reply = nil

@@ -22,17 +22,19 @@ struct LineLinkController {
 
     func confirmPage(_ req: Request) async throws -> Response {
         let token = Self.linkToken(try? req.query.get(String.self, at: "linkToken"))
-        return try await render(req, linkToken: token,
-                                problem: token == nil ? "ลิงก์เชื่อมบัญชีไม่ถูกต้อง กรุณากลับไปที่แชต LINE แล้วแตะ “เชื่อมบัญชี e-Service” อีกครั้ง" : nil,
-                                status: token == nil ? .badRequest : .ok)
+        return try await render(
+            req, linkToken: token,
+            problem: token == nil ? "ลิงก์เชื่อมบัญชีไม่ถูกต้อง กรุณากลับไปที่แชต LINE แล้วแตะ “เชื่อมบัญชี e-Service” อีกครั้ง" : nil,
+            status: token == nil ? .badRequest : .ok)
     }
 
     func confirm(_ req: Request) async throws -> Response {
         let t = try req.tenant
         let citizen = try req.citizen
         guard let token = Self.linkToken(try? req.content.get(String.self, at: "linkToken")) else {
-            return try await render(req, linkToken: nil, problem: "ลิงก์เชื่อมบัญชีไม่ถูกต้อง กรุณากลับไปที่แชต LINE แล้วแตะ “เชื่อมบัญชี e-Service” อีกครั้ง",
-                                    status: .badRequest)
+            return try await render(
+                req, linkToken: nil, problem: "ลิงก์เชื่อมบัญชีไม่ถูกต้อง กรุณากลับไปที่แชต LINE แล้วแตะ “เชื่อมบัญชี e-Service” อีกครั้ง",
+                status: .badRequest)
         }
         guard req.application.lineChannel(t.tenant) != nil else {
             return try await render(req, linkToken: token, problem: "หน่วยงานยังไม่เปิดช่องทาง LINE ในขณะนี้ กรุณาลองใหม่ภายหลัง", status: .serviceUnavailable)
@@ -51,8 +53,9 @@ struct LineLinkController {
         let id = try citizen.requireID()
         let done = try await req.db.writeTransaction { db -> Bool in
             guard try await LineStore.unlink(tenant: t.tenant.id, citizenID: id, now: Date(), on: db) else { return false }
-            try await AuditLog.record(.lineUnlinked, actor: AuditActor(id: id, name: citizen.fullName), tenant: t.tenant.slug,
-                                      detail: "\(citizen.fullName) (\(citizen.maskedNationalID))", ip: req.clientAddress, on: db)
+            try await AuditLog.record(
+                .lineUnlinked, actor: AuditActor(id: id, name: citizen.fullName), tenant: t.tenant.slug,
+                detail: "\(citizen.fullName) (\(citizen.maskedNationalID))", ip: req.clientAddress, on: db)
             return true
         }
         req.flash(done ? "ยกเลิกการเชื่อมบัญชี LINE แล้ว จะไม่มีการแจ้งเตือนทาง LINE อีก" : "บัญชีนี้ไม่ได้เชื่อมกับ LINE อยู่แล้ว")
@@ -62,22 +65,26 @@ struct LineLinkController {
     private func render(_ req: Request, linkToken: String?, problem: String?, status: HTTPStatus) async throws -> Response {
         let t = try req.tenant
         let citizen = try req.citizen
-        let context = ConfirmPage(page: PageChrome(request: req, title: "เชื่อมบัญชี LINE – \(t.tenant.thaiName)"), csrf: req.csrfToken(),
-                                  action: t.url(.lineLink), linkToken: linkToken, citizenName: citizen.fullName,
-                                  maskedID: citizen.maskedNationalID, problem: problem, cancelURL: t.url(.account))
+        let context = ConfirmPage(
+            page: PageChrome(request: req, title: "เชื่อมบัญชี LINE – \(t.tenant.thaiName)"), csrf: req.csrfToken(),
+            action: t.url(.lineLink), linkToken: linkToken, citizenName: citizen.fullName,
+            maskedID: citizen.maskedNationalID, problem: problem, cancelURL: t.url(.account))
         let response = try await req.view.render("tenant/line-link", context).encodeResponse(status: status, for: req)
         // The confirm button's answer leads on to LINE's dialog: browsers apply `form-action` to that redirect too.
         let base = req.application.settings.lineAccessBase
         let origin = "\(base.scheme ?? "https")://\(base.host ?? "access.line.me")" + (base.port.map { ":\($0)" } ?? "")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: SecurityHeadersMiddleware.contentSecurityPolicy
-            .replacingOccurrences(of: "form-action 'self'", with: "form-action 'self' \(origin)"))
+        response.headers.replaceOrAdd(
+            name: "Content-Security-Policy",
+            value: SecurityHeadersMiddleware.contentSecurityPolicy
+                .replacingOccurrences(of: "form-action 'self'", with: "form-action 'self' \(origin)"))
         return response
     }
 
     /// LINE's link tokens are short URL-safe strings; anything else is refused before it reaches a redirect.
     static func linkToken(_ raw: String?) -> String? {
         guard let raw, (8...128).contains(raw.count),
-              raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+            raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { return nil }
         return raw
     }
 }

@@ -15,39 +15,49 @@ enum LineStore {
 
     /// A `follow`: the user is (again) following; their link, if any, stays.
     static func followed(tenant: String, userID: String, now: Date, on db: any Database) async throws {
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             INSERT INTO line_users (id, tenant_id, user_id, following, followed_at, created_at, updated_at)
             VALUES (\(bind: UUID()), \(bind: tenant), \(bind: userID), \(bind: true), \(bind: now), \(bind: now), \(bind: now))
             ON CONFLICT (tenant_id, user_id) DO UPDATE SET following = \(bind: true), followed_at = \(bind: now), updated_at = \(bind: now)
-            """).run()
+            """
+        ).run()
     }
 
     /// An `unfollow` (blocked or removed): nothing more is pushed to the user.
     static func unfollowed(tenant: String, userID: String, now: Date, on db: any Database) async throws {
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             UPDATE line_users SET following = \(bind: false), unfollowed_at = \(bind: now), updated_at = \(bind: now)
             WHERE tenant_id = \(bind: tenant) AND user_id = \(bind: userID)
-            """).run()
+            """
+        ).run()
     }
 
     static func user(tenant: String, userID: String, on db: any Database) async throws -> LineUser? {
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             SELECT user_id, following, citizen_id, linked_at FROM line_users WHERE tenant_id = \(bind: tenant) AND user_id = \(bind: userID)
-            """).first().map(lineUser)
+            """
+        ).first().map(lineUser)
     }
 
     /// The LINE user linked to the citizen, following or not.
     static func linked(tenant: String, citizenID: UUID, on db: any Database) async throws -> LineUser? {
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             SELECT user_id, following, citizen_id, linked_at FROM line_users WHERE tenant_id = \(bind: tenant) AND citizen_id = \(bind: citizenID)
-            """).first().map(lineUser)
+            """
+        ).first().map(lineUser)
     }
 
     static func linkedCount(tenant: String, on db: any Database) async throws -> (linked: Int, following: Int) {
-        let row = try await sql(db).raw("""
+        let row = try await sql(db).raw(
+            """
             SELECT COUNT(citizen_id) AS linked, COALESCE(SUM(CASE WHEN following THEN 1 ELSE 0 END), 0) AS following
             FROM line_users WHERE tenant_id = \(bind: tenant)
-            """).first()
+            """
+        ).first()
         return (try row?.decode(column: "linked", as: Int.self) ?? 0, try row?.decode(column: "following", as: Int.self) ?? 0)
     }
 
@@ -59,10 +69,12 @@ enum LineStore {
     /// token it goes with.
     static func makeNonce(tenant: String, citizenID: UUID, now: Date, on db: any Database) async throws -> String {
         let nonce = RandomToken.make(bytes: 24)
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             INSERT INTO line_link_nonces (id, tenant_id, nonce_hash, citizen_id, created_at, expires_at)
             VALUES (\(bind: UUID()), \(bind: tenant), \(bind: RandomToken.hash(nonce)), \(bind: citizenID), \(bind: now), \(bind: now.addingTimeInterval(nonceLifetime)))
-            """).run()
+            """
+        ).run()
         return nonce
     }
 
@@ -72,31 +84,41 @@ enum LineStore {
     static func link(tenant: String, nonce: String, userID: String, now: Date, on db: any Database) async throws -> UUID? {
         try await db.writeTransaction { db -> UUID? in
             let sql = try sql(db)
-            guard let row = try await sql.raw("""
-                UPDATE line_link_nonces SET used_at = \(bind: now), line_user_id = \(bind: userID)
-                WHERE tenant_id = \(bind: tenant) AND nonce_hash = \(bind: RandomToken.hash(nonce)) AND used_at IS NULL AND expires_at > \(bind: now)
-                RETURNING citizen_id
-                """).first() else { return nil }
+            guard
+                let row = try await sql.raw(
+                    """
+                    UPDATE line_link_nonces SET used_at = \(bind: now), line_user_id = \(bind: userID)
+                    WHERE tenant_id = \(bind: tenant) AND nonce_hash = \(bind: RandomToken.hash(nonce)) AND used_at IS NULL AND expires_at > \(bind: now)
+                    RETURNING citizen_id
+                    """
+                ).first()
+            else { return nil }
             let citizenID = try row.decode(column: "citizen_id", as: UUID.self)
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE line_users SET citizen_id = NULL, linked_at = NULL, updated_at = \(bind: now)
                 WHERE tenant_id = \(bind: tenant) AND citizen_id = \(bind: citizenID) AND user_id <> \(bind: userID)
-                """).run()
-            try await sql.raw("""
+                """
+            ).run()
+            try await sql.raw(
+                """
                 INSERT INTO line_users (id, tenant_id, user_id, following, citizen_id, linked_at, followed_at, created_at, updated_at)
                 VALUES (\(bind: UUID()), \(bind: tenant), \(bind: userID), \(bind: true), \(bind: citizenID), \(bind: now), \(bind: now), \(bind: now), \(bind: now))
                 ON CONFLICT (tenant_id, user_id) DO UPDATE SET citizen_id = \(bind: citizenID), linked_at = \(bind: now), updated_at = \(bind: now)
-                """).run()
+                """
+            ).run()
             return citizenID
         }
     }
 
     /// The citizen unlinks their LINE account: nothing more goes to it. False when there was no link.
     static func unlink(tenant: String, citizenID: UUID, now: Date, on db: any Database) async throws -> Bool {
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             UPDATE line_users SET citizen_id = NULL, linked_at = NULL, updated_at = \(bind: now)
             WHERE tenant_id = \(bind: tenant) AND citizen_id = \(bind: citizenID) RETURNING user_id
-            """).first() != nil
+            """
+        ).first() != nil
     }
 
     // MARK: Refused webhook requests
@@ -104,19 +126,23 @@ enum LineStore {
     /// Counts a refused webhook request in its hour.
     static func rejected(tenant: String, reason: String, now: Date, on db: any Database) async throws {
         let hour = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             INSERT INTO line_webhook_rejections (tenant_id, hour, n, last_at, last_reason)
             VALUES (\(bind: tenant), \(bind: hour), 1, \(bind: now), \(bind: reason))
             ON CONFLICT (tenant_id, hour) DO UPDATE SET n = line_webhook_rejections.n + 1, last_at = \(bind: now), last_reason = \(bind: reason)
-            """).run()
+            """
+        ).run()
     }
 
     /// Refused requests since `since`, with the last one's time and reason.
     static func rejections(tenant: String, since: Date, on db: any Database) async throws -> (count: Int, lastAt: Date?, lastReason: String?) {
-        let rows = try await sql(db).raw("""
+        let rows = try await sql(db).raw(
+            """
             SELECT n, last_at, last_reason FROM line_webhook_rejections WHERE tenant_id = \(bind: tenant) AND hour >= \(bind: since)
             ORDER BY hour DESC
-            """).all()
+            """
+        ).all()
         let count = try rows.reduce(0) { $0 + (try $1.decode(column: "n", as: Int.self)) }
         return (count, try rows.first?.decode(column: "last_at", as: Date.self), try rows.first?.decode(column: "last_reason", as: String.self))
     }
@@ -124,8 +150,9 @@ enum LineStore {
     // MARK: Helpers
 
     private static func lineUser(_ row: any SQLRow) throws -> LineUser {
-        LineUser(userID: try row.decode(column: "user_id", as: String.self), following: try row.decode(column: "following", as: Bool.self),
-                 citizenID: try row.decode(column: "citizen_id", as: UUID?.self), linkedAt: try row.decode(column: "linked_at", as: Date?.self))
+        LineUser(
+            userID: try row.decode(column: "user_id", as: String.self), following: try row.decode(column: "following", as: Bool.self),
+            citizenID: try row.decode(column: "citizen_id", as: UUID?.self), linkedAt: try row.decode(column: "linked_at", as: Date?.self))
     }
 
     private static func sql(_ db: any Database) throws -> any SQLDatabase { try sqlDatabase(db) }

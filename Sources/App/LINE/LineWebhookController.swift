@@ -33,8 +33,9 @@ struct LineWebhookController {
         let linkBase = Self.linkBase(req, tenant: tenant)
         let events = webhook.events.filter { ($0.webhookEventId ?? "").count.isBetween(1, 64) }
         @Sendable func enqueue(_ event: LineEvent, on db: any Database) async throws {
-            try await OutboxStore.enqueue(tenant: tenant, kind: LineEventHandler.kind, payload: LineEventHandler.Payload(linkBase: linkBase, event: event),
-                                          idempotencyKey: "line-event:\(tenant.id):\(event.webhookEventId ?? "")", on: db)
+            try await OutboxStore.enqueue(
+                tenant: tenant, kind: LineEventHandler.kind, payload: LineEventHandler.Payload(linkBase: linkBase, event: event),
+                idempotencyKey: "line-event:\(tenant.id):\(event.webhookEventId ?? "")", on: db)
         }
         if events.count == 1 {
             try await enqueue(events[0], on: req.db)  // one statement: no transaction needed (LINE mostly sends one event)

@@ -1,5 +1,5 @@
-import Domain
 import Crypto
+import Domain
 import Fluent
 import Foundation
 import Vapor
@@ -18,7 +18,9 @@ public struct EmailOutbox {
     }
 
     /// Renders both parts now (outside any transaction), so the job holds exactly what will be sent.
-    public func render<Context: Encodable & Sendable>(template: String, context: Context, to: [String], subject: String, idempotencyKey: String) async throws -> RenderedMail {
+    public func render<Context: Encodable & Sendable>(template: String, context: Context, to: [String], subject: String, idempotencyKey: String) async throws
+        -> RenderedMail
+    {
         let html = try await views.render("emails/\(template).html.leaf", context).get()
         let text = try await views.render("emails/\(template).txt.leaf", context).get()
         let mail = OutgoingMail(

@@ -28,14 +28,16 @@ public struct FileMailer: Mailer {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(".json") }.sorted(by: >).compactMap { name in
             guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path),
-                  let mail = try? JSONDecoder.outbox.decode(OutgoingMail.self, from: data) else { return nil }
+                let mail = try? JSONDecoder.outbox.decode(OutgoingMail.self, from: data)
+            else { return nil }
             return (String(name.dropLast(5)), mail)
         }
     }
 
     public func mail(id: String) -> OutgoingMail? {
         guard id.allSatisfy({ $0.isNumber || ("a"..."f").contains($0) || $0 == "-" }),
-              let data = FileManager.default.contents(atPath: directory.appendingPathComponent(id + ".json").path) else { return nil }
+            let data = FileManager.default.contents(atPath: directory.appendingPathComponent(id + ".json").path)
+        else { return nil }
         return try? JSONDecoder.outbox.decode(OutgoingMail.self, from: data)
     }
 }

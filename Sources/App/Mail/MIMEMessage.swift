@@ -19,7 +19,8 @@ public enum MIMEMessage {
             lines.append("Content-Type: \(type); charset=utf-8")
             lines.append("Content-Transfer-Encoding: base64")
             lines.append("")
-            lines.append(Data(normaliseLineEnds(body).utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]))
+            lines.append(
+                Data(normaliseLineEnds(body).utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]))
         }
         lines.append("--\(boundary)--")
         lines.append("")

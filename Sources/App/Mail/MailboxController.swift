@@ -34,8 +34,9 @@ struct MailboxController {
     func list(_ req: Request) async throws -> View {
         guard req.isFromThisMachine else { throw Abort(.notFound) }
         let mails = mailer.list().prefix(200).map { item in
-            ListPage.Entry(url: SiteURL.mailboxMessage(item.id).path, to: item.mail.to.joined(separator: ", "),
-                           subject: item.mail.subject, date: ThaiDate.shortWithTime(item.mail.date))
+            ListPage.Entry(
+                url: SiteURL.mailboxMessage(item.id).path, to: item.mail.to.joined(separator: ", "),
+                subject: item.mail.subject, date: ThaiDate.shortWithTime(item.mail.date))
         }
         return try await req.view.render("dev/mailbox", ListPage(page: PageChrome(request: req, title: "กล่องจดหมายทดสอบ"), mails: Array(mails)))
     }
@@ -43,10 +44,12 @@ struct MailboxController {
     func message(_ req: Request) async throws -> View {
         guard req.isFromThisMachine else { throw Abort(.notFound) }
         guard let id = req.parameters.get("id"), let mail = mailer.mail(id: id) else { throw Abort(.notFound) }
-        return try await req.view.render("dev/message", MessagePage(
-            page: PageChrome(request: req, title: mail.subject), from: mail.from, to: mail.to.joined(separator: ", "),
-            subject: mail.subject, date: ThaiDate.shortWithTime(mail.date), text: mail.text, messageID: mail.messageID,
-            backURL: SiteURL.mailbox.path))
+        return try await req.view.render(
+            "dev/message",
+            MessagePage(
+                page: PageChrome(request: req, title: mail.subject), from: mail.from, to: mail.to.joined(separator: ", "),
+                subject: mail.subject, date: ThaiDate.shortWithTime(mail.date), text: mail.text, messageID: mail.messageID,
+                backURL: SiteURL.mailbox.path))
     }
 }
 

@@ -26,7 +26,8 @@ struct CSRFMiddleware: AsyncMiddleware {
         // take no files (uploads stream, outside it), so a multipart body here is text only.
         guard InputTextMiddleware.isClean(request, formsOnly: true) else { throw Abort(.badRequest, reason: InputTextMiddleware.reason) }
         guard let expected = request.session.data[Self.sessionKey], let given,
-              Self.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+            Self.constantTimeEqual(Array(expected.utf8), Array(given.utf8))
+        else {
             request.logger.notice("CSRF token missing or wrong")
             throw Abort(.forbidden, reason: "csrf")
         }

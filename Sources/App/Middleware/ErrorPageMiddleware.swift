@@ -42,8 +42,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             let body = (try? JSONEncoder().encode(["error": heading, "message": message, "request_id": request.id])) ?? Data()
             return Response(status: status, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(data: body))
         }
-        let context = ErrorPage(page: PageChrome(request: request, title: heading), status: Int(status.code),
-                                heading: heading, message: message, requestID: request.id)
+        let context = ErrorPage(
+            page: PageChrome(request: request, title: heading), status: Int(status.code),
+            heading: heading, message: message, requestID: request.id)
         do {
             let response = try await request.view.render("errors/error", context).encodeResponse(status: status, for: request)
             return response

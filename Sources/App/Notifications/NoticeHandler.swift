@@ -29,9 +29,11 @@ struct NoticeHandler: OutboxHandler {
     }
 
     /// What `subject` sends this recipient: the e-mail and the LINE message, each built only when its channel is chosen.
-    private func fanOut(_ subject: NoticePolicy.Subject, to r: CitizenNotices.Recipient?, key: String,
-                        email: (CitizenNotices.Recipient) async throws -> RenderedMail,
-                        line: () -> LineMessage) async throws -> [any OutboxMessage] {
+    private func fanOut(
+        _ subject: NoticePolicy.Subject, to r: CitizenNotices.Recipient?, key: String,
+        email: (CitizenNotices.Recipient) async throws -> RenderedMail,
+        line: () -> LineMessage
+    ) async throws -> [any OutboxMessage] {
         guard let r else { return [] }
         var out: [any OutboxMessage] = []
         for channel in CitizenNotices.channels(subject, to: r) {
@@ -45,34 +47,50 @@ struct NoticeHandler: OutboxHandler {
 
     private func filed(_ e: PetitionFiled, tenant: Tenant) async throws -> [any OutboxMessage] {
         let p = e.petition
-        return try await fanOut(.filed, to: try await CitizenNotices.recipient(p.citizenID, tenant: tenant, on: app.db), key: e.key,
-                                email: { try await NoticeMail.filed(e, tenant: tenant, to: $0, app: app) },
-                                line: { LineNotices.filed(tenant: tenant, number: p.number, serviceName: p.serviceName, filedAt: p.filedAt, dueAt: p.dueAt,
-                                                          link: TenantURL.petition(p.number).path(base: e.linkBase)) })
+        return try await fanOut(
+            .filed, to: try await CitizenNotices.recipient(p.citizenID, tenant: tenant, on: app.db), key: e.key,
+            email: { try await NoticeMail.filed(e, tenant: tenant, to: $0, app: app) },
+            line: {
+                LineNotices.filed(
+                    tenant: tenant, number: p.number, serviceName: p.serviceName, filedAt: p.filedAt, dueAt: p.dueAt,
+                    link: TenantURL.petition(p.number).path(base: e.linkBase))
+            })
     }
 
     private func moved(_ e: PetitionMoved, tenant: Tenant) async throws -> [any OutboxMessage] {
         let p = e.petition
-        return try await fanOut(.moved(to: e.to), to: try await CitizenNotices.recipient(p.citizenID, tenant: tenant, on: app.db), key: e.key,
-                                email: { try await NoticeMail.statusChanged(e, tenant: tenant, to: $0, app: app) },
-                                line: { LineNotices.statusChanged(tenant: tenant, number: p.number, serviceName: p.serviceName, status: e.to, at: e.at,
-                                                                  note: e.note, link: TenantURL.petition(p.number).path(base: e.linkBase)) })
+        return try await fanOut(
+            .moved(to: e.to), to: try await CitizenNotices.recipient(p.citizenID, tenant: tenant, on: app.db), key: e.key,
+            email: { try await NoticeMail.statusChanged(e, tenant: tenant, to: $0, app: app) },
+            line: {
+                LineNotices.statusChanged(
+                    tenant: tenant, number: p.number, serviceName: p.serviceName, status: e.to, at: e.at,
+                    note: e.note, link: TenantURL.petition(p.number).path(base: e.linkBase))
+            })
     }
 
     private func withdrawn(_ e: DocumentWithdrawn, tenant: Tenant) async throws -> [any OutboxMessage] {
         let p = e.petition, d = e.document
-        return try await fanOut(.documentWithdrawn, to: try await CitizenNotices.recipient(p.citizenID, tenant: tenant, on: app.db), key: e.key,
-                                email: { try await NoticeMail.documentWithdrawn(e, tenant: tenant, to: $0, app: app) },
-                                line: { LineNotices.documentWithdrawn(tenant: tenant, kind: d.kind, title: d.title, code: d.code, number: p.number,
-                                                                      at: e.withdrawnAt, reason: e.reason,
-                                                                      link: TenantURL.petition(p.number).path(base: e.linkBase)) })
+        return try await fanOut(
+            .documentWithdrawn, to: try await CitizenNotices.recipient(p.citizenID, tenant: tenant, on: app.db), key: e.key,
+            email: { try await NoticeMail.documentWithdrawn(e, tenant: tenant, to: $0, app: app) },
+            line: {
+                LineNotices.documentWithdrawn(
+                    tenant: tenant, kind: d.kind, title: d.title, code: d.code, number: p.number,
+                    at: e.withdrawnAt, reason: e.reason,
+                    link: TenantURL.petition(p.number).path(base: e.linkBase))
+            })
     }
 
     private func identity(_ e: IdentityDecided, tenant: Tenant) async throws -> [any OutboxMessage] {
-        try await fanOut(.identity, to: try await CitizenNotices.recipient(e.citizenID, tenant: tenant, on: app.db), key: e.key,
-                         email: { try await NoticeMail.identityDecided(e, tenant: tenant, to: $0, app: app) },
-                         line: { LineNotices.identity(tenant: tenant, approved: e.approved, reason: e.reason,
-                                                      link: (e.approved ? TenantURL.account : .identity).path(base: e.linkBase)) })
+        try await fanOut(
+            .identity, to: try await CitizenNotices.recipient(e.citizenID, tenant: tenant, on: app.db), key: e.key,
+            email: { try await NoticeMail.identityDecided(e, tenant: tenant, to: $0, app: app) },
+            line: {
+                LineNotices.identity(
+                    tenant: tenant, approved: e.approved, reason: e.reason,
+                    link: (e.approved ? TenantURL.account : .identity).path(base: e.linkBase))
+            })
     }
 
     private static func decode<E: NoticeEvent>(_ job: ClaimedJob) throws -> E {

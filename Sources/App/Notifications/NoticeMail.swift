@@ -60,35 +60,43 @@ enum NoticeMail {
 
     static func filed(_ e: PetitionFiled, tenant: Tenant, to r: CitizenNotices.Recipient, app: Application) async throws -> RenderedMail {
         let p = e.petition
-        return try await render(app, "petition-filed", FiledMail(
-            frame: frame(r, tenant, link: TenantURL.petition(p.number).path(base: e.linkBase)), number: p.number, serviceName: p.serviceName,
-            received: ThaiDate.shortWithTime(p.filedAt), status: PetitionStatus.submitted.thai),
+        return try await render(
+            app, "petition-filed",
+            FiledMail(
+                frame: frame(r, tenant, link: TenantURL.petition(p.number).path(base: e.linkBase)), number: p.number, serviceName: p.serviceName,
+                received: ThaiDate.shortWithTime(p.filedAt), status: PetitionStatus.submitted.thai),
             to: r, subject: "ได้รับคำร้องเลขที่ \(p.number) แล้ว – \(tenant.thaiName)", key: e.key)
     }
 
     static func statusChanged(_ e: PetitionMoved, tenant: Tenant, to r: CitizenNotices.Recipient, app: Application) async throws -> RenderedMail {
         let p = e.petition
         let note = e.note?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try await render(app, "petition-status", StatusMail(
-            frame: frame(r, tenant, link: TenantURL.petition(p.number).path(base: e.linkBase)), number: p.number, serviceName: p.serviceName,
-            status: e.to.thai, at: ThaiDate.shortWithTime(e.at), note: note?.isEmpty == false ? note : nil,
-            completed: e.to == .completed, cannotProceed: e.to == .cannotProceed, optional: !e.to.notifiesAlways,
-            contactPhone: tenant.config.contact.phone),
+        return try await render(
+            app, "petition-status",
+            StatusMail(
+                frame: frame(r, tenant, link: TenantURL.petition(p.number).path(base: e.linkBase)), number: p.number, serviceName: p.serviceName,
+                status: e.to.thai, at: ThaiDate.shortWithTime(e.at), note: note?.isEmpty == false ? note : nil,
+                completed: e.to == .completed, cannotProceed: e.to == .cannotProceed, optional: !e.to.notifiesAlways,
+                contactPhone: tenant.config.contact.phone),
             to: r, subject: "คำร้องเลขที่ \(p.number): \(e.to.thai) – \(tenant.thaiName)", key: e.key)
     }
 
     static func documentWithdrawn(_ e: DocumentWithdrawn, tenant: Tenant, to r: CitizenNotices.Recipient, app: Application) async throws -> RenderedMail {
         let p = e.petition, d = e.document
-        return try await render(app, "document-withdrawn", WithdrawnMail(
-            frame: frame(r, tenant, link: TenantURL.petition(p.number).path(base: e.linkBase)), kind: d.kind.thai, title: d.title, code: d.code,
-            number: p.number, serviceName: p.serviceName, at: ThaiDate.shortWithTime(e.withdrawnAt),
-            reason: e.reason?.isEmpty == false ? e.reason : nil, contactPhone: tenant.config.contact.phone),
+        return try await render(
+            app, "document-withdrawn",
+            WithdrawnMail(
+                frame: frame(r, tenant, link: TenantURL.petition(p.number).path(base: e.linkBase)), kind: d.kind.thai, title: d.title, code: d.code,
+                number: p.number, serviceName: p.serviceName, at: ThaiDate.shortWithTime(e.withdrawnAt),
+                reason: e.reason?.isEmpty == false ? e.reason : nil, contactPhone: tenant.config.contact.phone),
             to: r, subject: "เพิกถอน\(d.kind.thai) คำร้องเลขที่ \(p.number) – \(tenant.thaiName)", key: e.key)
     }
 
     static func identityDecided(_ e: IdentityDecided, tenant: Tenant, to r: CitizenNotices.Recipient, app: Application) async throws -> RenderedMail {
-        try await render(app, "identity-decided", IdentityMail(
-            frame: frame(r, tenant, link: (e.approved ? TenantURL.account : .identity).path(base: e.linkBase)), approved: e.approved, reason: e.reason),
+        try await render(
+            app, "identity-decided",
+            IdentityMail(
+                frame: frame(r, tenant, link: (e.approved ? TenantURL.account : .identity).path(base: e.linkBase)), approved: e.approved, reason: e.reason),
             to: r, subject: e.approved ? "ยืนยันตัวตนแล้ว e-Service \(tenant.thaiName)" : "ไม่ผ่านการยืนยันตัวตน e-Service \(tenant.thaiName)",
             key: e.key)
     }
@@ -97,8 +105,10 @@ enum NoticeMail {
         Frame(name: r.citizen.fullName, tenantName: tenant.thaiName, link: link)
     }
 
-    private static func render<Context: Encodable & Sendable>(_ app: Application, _ template: String, _ context: Context, to r: CitizenNotices.Recipient,
-                                                               subject: String, key: String) async throws -> RenderedMail {
+    private static func render<Context: Encodable & Sendable>(
+        _ app: Application, _ template: String, _ context: Context, to r: CitizenNotices.Recipient,
+        subject: String, key: String
+    ) async throws -> RenderedMail {
         guard let email = r.email else { throw OutboxFailure.permanent("the citizen has no e-mail address") }
         return try await EmailOutbox(views: app.view, from: app.settings.mailFrom)
             .render(template: template, context: context, to: [email], subject: subject, idempotencyKey: key)

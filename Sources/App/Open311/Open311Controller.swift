@@ -98,8 +98,9 @@ struct Open311Controller {
         // HEAD is answered as GET (the server sends no body).
         let method = req.method == .HEAD ? .GET : req.method
         guard endpoint.methods.contains(method) else {
-            throw Open311Error(.methodNotAllowed, "ใช้ได้เฉพาะ \(endpoint.methods.map(\.rawValue).joined(separator: ", "))",
-                               headers: [("Allow", endpoint.methods.map(\.rawValue).joined(separator: ", "))])
+            throw Open311Error(
+                .methodNotAllowed, "ใช้ได้เฉพาะ \(endpoint.methods.map(\.rawValue).joined(separator: ", "))",
+                headers: [("Allow", endpoint.methods.map(\.rawValue).joined(separator: ", "))])
         }
         let t = try req.tenant
         var body: Open311Body
@@ -129,15 +130,16 @@ struct Open311Controller {
         let forms = try await FormVersions.currentAll(tenant: t.tenant, on: req.db)
         for (menu, service) in t.tenant.config.menus.all {
             let form = forms[service.slug]
-            items.append(.object([
-                ("service_code", .string(service.slug)),
-                ("service_name", .string(service.name)),
-                ("description", .string(service.description)),
-                ("metadata", .bool(!(form?.fields.isEmpty ?? true))),
-                ("type", .string("realtime")),
-                ("keywords", .string(service.slug.split(separator: "-").joined(separator: ", "))),
-                ("group", .string(menu.thaiTitle)),
-            ]))
+            items.append(
+                .object([
+                    ("service_code", .string(service.slug)),
+                    ("service_name", .string(service.name)),
+                    ("description", .string(service.description)),
+                    ("metadata", .bool(!(form?.fields.isEmpty ?? true))),
+                    ("type", .string("realtime")),
+                    ("keywords", .string(service.slug.split(separator: "-").joined(separator: ", "))),
+                    ("group", .string(menu.thaiTitle)),
+                ]))
         }
         return Open311Body(root: "services", node: .list(element: "service", items))
     }
@@ -163,10 +165,12 @@ struct Open311Controller {
             }
             return .object(pairs)
         }
-        return Open311Body(root: "service_definition", node: .object([
-            ("service_code", .string(code)),
-            ("attributes", .list(element: "attribute", attributes)),
-        ]))
+        return Open311Body(
+            root: "service_definition",
+            node: .object([
+                ("service_code", .string(code)),
+                ("attributes", .list(element: "attribute", attributes)),
+            ]))
     }
 
     // MARK: GET requests
@@ -272,14 +276,17 @@ struct Open311Controller {
         guard let code = params["service_code"] else { throw Open311Error(.badRequest, "service_code: ต้องระบุรหัสบริการ") }
         guard let (menu, service) = t.tenant.service(code) else { throw Open311Error(.notFound, "ไม่พบบริการ service_code \(code)") }
         if service.requiresVerifiedIdentity(in: menu) {
-            throw Open311Error(.forbidden, "บริการ “\(service.name)” ต้องยื่นโดยผู้ที่ยืนยันตัวตนแล้วผ่านเว็บไซต์ของหน่วยงาน จึงยื่นผ่าน Open311 API ไม่ได้ (การเรียก API ไม่มีบุคคลที่ยืนยันตัวตนแล้ว)")
+            throw Open311Error(
+                .forbidden, "บริการ “\(service.name)” ต้องยื่นโดยผู้ที่ยืนยันตัวตนแล้วผ่านเว็บไซต์ของหน่วยงาน จึงยื่นผ่าน Open311 API ไม่ได้ (การเรียก API ไม่มีบุคคลที่ยืนยันตัวตนแล้ว)")
         }
         guard let version = try await FormVersions.pin(tenant: t.tenant, service: code, on: req.db) else {
             throw Open311Error(.notFound, "ไม่พบบริการ service_code \(code)")
         }
         let required = version.attachments.filter(\.isRequired)
         if !required.isEmpty {
-            throw Open311Error(.forbidden, "บริการ “\(service.name)” ต้องแนบไฟล์ (\(required.map(\.label).joined(separator: ", "))) ซึ่งส่งผ่าน Open311 API ไม่ได้ กรุณายื่นทางเว็บไซต์ของหน่วยงาน")
+            throw Open311Error(
+                .forbidden,
+                "บริการ “\(service.name)” ต้องแนบไฟล์ (\(required.map(\.label).joined(separator: ", "))) ซึ่งส่งผ่าน Open311 API ไม่ได้ กรุณายื่นทางเว็บไซต์ของหน่วยงาน")
         }
 
         let form = Open311Form(fields: version.fields)
@@ -307,23 +314,32 @@ struct Open311Controller {
             requesterJSON: try StoredJSON.encode(requester), menu: menu, service: service, formVersion: version.number,
             answersJSON: try StoredJSON.encode(answers), attachments: [], submissionKey: submission)
         let (petition, created) = try await PetitionStore.file(filing, linkBase: CitizenMail.linkBase(req, tenant: t.tenant), on: req.db)
-        let notice = "\(t.tenant.thaiName) ได้รับคำร้องเลขที่ \(petition.number) แล้ว \(Open311RequestView.slaNotice(service)) (ภายใน \(ThaiDate.long(petition.dueAt)))"
-        return Open311Body(root: "service_requests", node: .list(element: "request", [.object([
-            ("service_request_id", .string(petition.number)),
-            ("service_notice", .string(notice)),
-            ("account_id", .null),
-        ])]), status: created ? .created : .ok)
+        let notice =
+            "\(t.tenant.thaiName) ได้รับคำร้องเลขที่ \(petition.number) แล้ว \(Open311RequestView.slaNotice(service)) (ภายใน \(ThaiDate.long(petition.dueAt)))"
+        return Open311Body(
+            root: "service_requests",
+            node: .list(
+                element: "request",
+                [
+                    .object([
+                        ("service_request_id", .string(petition.number)),
+                        ("service_notice", .string(notice)),
+                        ("account_id", .null),
+                    ])
+                ]), status: created ? .created : .ok)
     }
 
     // MARK: OpenAPI
 
     func openAPI(_ req: Request, _ t: ResolvedTenant) throws -> Response {
         guard let data = req.application.open311Document,
-              var doc = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw Open311Error(.notFound, []) }
+            var doc = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { throw Open311Error(.notFound, []) }
         doc["servers"] = [["url": Open311URL.root(base: t.base), "description": "\(t.tenant.thaiName) (jurisdiction_id \(t.tenant.slug))"]]
         let out = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*"],
-                        body: .init(data: out))
+        return Response(
+            status: .ok, headers: ["Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*"],
+            body: .init(data: out))
     }
 
     // MARK: Shared checks
@@ -335,15 +351,18 @@ struct Open311Controller {
 
     func limit(_ req: Request, _ key: String, _ rule: RateLimiter.Rule) async throws {
         guard try await RateLimiter.allow(key, rule, on: req.db) else {
-            throw Open311Error(.tooManyRequests, "มีการเรียกใช้ถี่เกินไป (ไม่เกิน \(rule.limit) ครั้งต่อ \(Int(rule.window / 60)) นาที) กรุณารอแล้วลองใหม่",
-                               headers: [("Retry-After", String(Int(rule.window)))])
+            throw Open311Error(
+                .tooManyRequests, "มีการเรียกใช้ถี่เกินไป (ไม่เกิน \(rule.limit) ครั้งต่อ \(Int(rule.window / 60)) นาที) กรุณารอแล้วลองใหม่",
+                headers: [("Retry-After", String(Int(rule.window)))])
         }
     }
 
     static func encode(_ pairs: [(name: String, value: String)]) -> String {
         // Unreserved characters of RFC 3986 only (`alphanumerics` would let Thai letters through unencoded).
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return pairs.map { "\($0.name.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
-            .joined(separator: "&")
+        return pairs.map {
+            "\($0.name.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        }
+        .joined(separator: "&")
     }
 }

@@ -37,7 +37,8 @@ struct Open311Error: Error, Sendable {
     }
 
     static let unknownJurisdiction = Open311Error(.notFound, "ไม่พบหน่วยงาน (jurisdiction_id) นี้")
-    static let unknownPath = Open311Error(.notFound, "ไม่พบ endpoint นี้ ใช้ services.json, services/{service_code}.json, requests.json หรือ requests/{service_request_id}.json (หรือ .xml)")
+    static let unknownPath = Open311Error(
+        .notFound, "ไม่พบ endpoint นี้ ใช้ services.json, services/{service_code}.json, requests.json หรือ requests/{service_request_id}.json (หรือ .xml)")
 }
 
 /// Puts every error under `/open311/v2/` in the spec's format, JSON or XML as the path asks, with the right

@@ -49,8 +49,10 @@ enum Open311Keys {
     /// A new key for `tenant`, audited in the same transaction. Returns the key in clear, the only time it exists.
     /// Throws `LimitReached` when the tenant holds `maxActive` active keys, counted inside the transaction
     /// after taking the tenant's lock, so two requests at once cannot go past the limit.
-    static func issue(tenant: Tenant, label: String, by actor: AuditActor, ip: String, now: Date = Date(),
-                      on db: any Database) async throws -> (record: Open311KeyRecord, key: String) {
+    static func issue(
+        tenant: Tenant, label: String, by actor: AuditActor, ip: String, now: Date = Date(),
+        on db: any Database
+    ) async throws -> (record: Open311KeyRecord, key: String) {
         let key = generate()
         let r = Open311KeyRecord()
         r.tenantID = tenant.id
@@ -79,7 +81,8 @@ enum Open311Keys {
     static func revoke(_ id: UUID, tenant: Tenant, by actor: AuditActor, ip: String, now: Date = Date(), on db: any Database) async throws -> Bool {
         try await db.writeTransaction { db in
             guard let r = try await find(id, tenant: tenant, on: db), !r.isRevoked else { return false }
-            let changed = try await db.claim("""
+            let changed = try await db.claim(
+                """
                 UPDATE open311_keys SET revoked_at = \(bind: now), revoked_by = \(bind: String(actor.name.prefix(120)))
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND revoked_at IS NULL RETURNING id
                 """)

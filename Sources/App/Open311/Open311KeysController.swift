@@ -112,19 +112,22 @@ struct Open311KeysController {
         guard let sealed = req.session.data[sessionKey] else { return nil }
         req.session.data[sessionKey] = nil
         guard let plain = try? box(req.application).open(sealed),
-              let pending = try? JSONDecoder().decode(PendingKey.self, from: Data(plain)),
-              pending.tenant == scope.tenant.id else { return nil }
+            let pending = try? JSONDecoder().decode(PendingKey.self, from: Data(plain)),
+            pending.tenant == scope.tenant.id
+        else { return nil }
         return IssuedKey(label: pending.label, key: pending.key)
     }
 
     func confirmRevoke(_ req: Request) async throws -> View {
         let scope = try req.backOffice
         let key = try await Self.key(req, scope)
-        return try await req.view.render("backoffice/open311/revoke", RevokePage(
-            page: PageChrome(request: req, title: "เพิกถอนคีย์ Open311 – \(scope.tenant.thaiName)"), csrf: req.csrfToken(),
-            action: BackOfficeURL.tenantOpen311Revoke(scope.tenant.slug, try key.requireID()).path,
-            cancelURL: BackOfficeURL.tenantOpen311(scope.tenant.slug).path, label: key.label, prefix: key.prefix,
-            createdAt: ThaiDate.shortWithTime(key.createdAt), lastUsed: key.lastUsedAt.map(ThaiDate.shortWithTime) ?? "ยังไม่เคยใช้"))
+        return try await req.view.render(
+            "backoffice/open311/revoke",
+            RevokePage(
+                page: PageChrome(request: req, title: "เพิกถอนคีย์ Open311 – \(scope.tenant.thaiName)"), csrf: req.csrfToken(),
+                action: BackOfficeURL.tenantOpen311Revoke(scope.tenant.slug, try key.requireID()).path,
+                cancelURL: BackOfficeURL.tenantOpen311(scope.tenant.slug).path, label: key.label, prefix: key.prefix,
+                createdAt: ThaiDate.shortWithTime(key.createdAt), lastUsed: key.lastUsedAt.map(ThaiDate.shortWithTime) ?? "ยังไม่เคยใช้"))
     }
 
     func revoke(_ req: Request) async throws -> Response {
@@ -138,7 +141,8 @@ struct Open311KeysController {
     /// The key named in the path, in this tenant (another tenant's key is not found).
     static func key(_ req: Request, _ scope: BackOfficeScope) async throws -> Open311KeyRecord {
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let key = try await Open311Keys.find(id, tenant: scope.tenant, on: req.db) else { throw Abort(.notFound) }
+            let key = try await Open311Keys.find(id, tenant: scope.tenant, on: req.db)
+        else { throw Abort(.notFound) }
         return key
     }
 
@@ -147,22 +151,30 @@ struct Open311KeysController {
         let t = scope.tenant
         let keys = try await Open311Keys.list(tenant: t, on: req.db)
         let rows = try keys.map { k in
-            KeyRow(label: k.label, prefix: k.prefix + "…", createdAt: ThaiDate.shortWithTime(k.createdAt), createdBy: k.createdBy,
-                   lastUsed: k.lastUsedAt.map(ThaiDate.shortWithTime) ?? "ยังไม่เคยใช้",
-                   revoked: k.revokedAt.map { "เพิกถอนแล้ว \(ThaiDate.shortWithTime($0))" + (k.revokedBy.map { " โดย \($0)" } ?? "") },
-                   revokeURL: k.isRevoked ? nil : BackOfficeURL.tenantOpen311Revoke(t.slug, try k.requireID()).path)
+            KeyRow(
+                label: k.label, prefix: k.prefix + "…", createdAt: ThaiDate.shortWithTime(k.createdAt), createdBy: k.createdBy,
+                lastUsed: k.lastUsedAt.map(ThaiDate.shortWithTime) ?? "ยังไม่เคยใช้",
+                revoked: k.revokedAt.map { "เพิกถอนแล้ว \(ThaiDate.shortWithTime($0))" + (k.revokedBy.map { " โดย \($0)" } ?? "") },
+                revokeURL: k.isRevoked ? nil : BackOfficeURL.tenantOpen311Revoke(t.slug, try k.requireID()).path)
         }
-        let sections = errors.apply(to: [FormSection(title: nil, fields: [
-            FieldView(name: "label", label: "ชื่อระบบที่จะใช้คีย์", kind: .text, value: label,
-                      hint: "เพื่อให้รู้ว่าคำร้องมาจากระบบใด เช่น ตู้บริการหน้าสำนักงาน แชตบอต LINE หรือแดชบอร์ดของจังหวัด",
-                      maxlength: Open311Keys.labelMaxLength),
-        ])])
+        let sections = errors.apply(to: [
+            FormSection(
+                title: nil,
+                fields: [
+                    FieldView(
+                        name: "label", label: "ชื่อระบบที่จะใช้คีย์", kind: .text, value: label,
+                        hint: "เพื่อให้รู้ว่าคำร้องมาจากระบบใด เช่น ตู้บริการหน้าสำนักงาน แชตบอต LINE หรือแดชบอร์ดของจังหวัด",
+                        maxlength: Open311Keys.labelMaxLength)
+                ])
+        ])
         let base = TenantURL.base(slug: t.slug)
-        return try await req.view.render("backoffice/open311/keys", KeysPage(
-            page: PageChrome(request: req, title: "คีย์ Open311 API – \(t.thaiName)"), csrf: req.csrfToken(),
-            action: BackOfficeURL.tenantOpen311(t.slug).path, tenantName: t.thaiName, flash: req.takeFlash(), errors: errors.items,
-            sections: sections, issued: issued, keys: rows, activeCount: keys.filter { !$0.isRevoked }.count, maxActive: Open311Keys.maxActive,
-            apiURL: Open311URL.root(base: base), servicesURL: Open311URL.services(base: base), openAPIURL: Open311URL.openAPI(base: base),
-            slug: t.slug))
+        return try await req.view.render(
+            "backoffice/open311/keys",
+            KeysPage(
+                page: PageChrome(request: req, title: "คีย์ Open311 API – \(t.thaiName)"), csrf: req.csrfToken(),
+                action: BackOfficeURL.tenantOpen311(t.slug).path, tenantName: t.thaiName, flash: req.takeFlash(), errors: errors.items,
+                sections: sections, issued: issued, keys: rows, activeCount: keys.filter { !$0.isRevoked }.count, maxActive: Open311Keys.maxActive,
+                apiURL: Open311URL.root(base: base), servicesURL: Open311URL.services(base: base), openAPIURL: Open311URL.openAPI(base: base),
+                slug: t.slug))
     }
 }

@@ -43,15 +43,19 @@ struct Open311Form: Sendable {
                 for part in AddressSelection.Field.allCases {
                     let (label, note) = Self.addressPart(part)
                     let required = f.isRequired && [.house, .province, .district, .subdistrict].contains(part)
-                    out.append(Attribute(code: "\(f.key)_\(part.rawValue)", datatype: "string", required: required,
-                                         datatypeDescription: note, order: out.count + 1, description: "\(f.label): \(label)",
-                                         values: nil, fieldType: .address))
+                    out.append(
+                        Attribute(
+                            code: "\(f.key)_\(part.rawValue)", datatype: "string", required: required,
+                            datatypeDescription: note, order: out.count + 1, description: "\(f.label): \(label)",
+                            values: nil, fieldType: .address))
                 }
                 continue
             }
-            out.append(Attribute(code: f.key, datatype: Self.datatype(f.type), required: f.isRequired,
-                                 datatypeDescription: Self.datatypeDescription(f) + help, order: out.count + 1, description: f.label,
-                                 values: f.type.hasOptions ? (f.options ?? []) : nil, fieldType: f.type))
+            out.append(
+                Attribute(
+                    code: f.key, datatype: Self.datatype(f.type), required: f.isRequired,
+                    datatypeDescription: Self.datatypeDescription(f) + help, order: out.count + 1, description: f.label,
+                    values: f.type.hasOptions ? (f.options ?? []) : nil, fieldType: f.type))
         }
         return out
     }

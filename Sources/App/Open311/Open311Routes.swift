@@ -5,8 +5,9 @@ import Yams
 /// Registers the API on the tenant's site, by path prefix and on its host name: no session, no CSRF (API
 /// clients), errors in the spec's format. Reads the OpenAPI document once.
 func registerOpen311(on app: Application) throws {
-    app.open311Document = try OpenAPIDocument.load(app.settings.viewsDirectory.deletingLastPathComponent()
-        .appendingPathComponent("docs/open311-openapi.yaml"))
+    app.open311Document = try OpenAPIDocument.load(
+        app.settings.viewsDirectory.deletingLastPathComponent()
+            .appendingPathComponent("docs/open311-openapi.yaml"))
     let controller = Open311Controller()
     for source in [TenantResolver.Source.pathPrefix, .hostName] {
         let prefix: [PathComponent] = source == .pathPrefix ? [PathComponent(stringLiteral: SiteURL.tenantPrefix), ":tenant"] : []

@@ -44,14 +44,16 @@ public enum OutboxStore {
         let json = String(decoding: try JSONEncoder.outbox.encode(payload), as: UTF8.self)
         let sql = try sqlDatabase(db)
         let now = Date()
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             INSERT INTO outbox_jobs (id, tenant_id, kind, payload, idempotency_key, status, attempts, max_attempts,
                                      run_at, created_at, updated_at)
             VALUES (\(bind: UUID()), \(bind: tenant?.id), \(bind: kind), \(bind: json), \(bind: idempotencyKey),
                     'pending', 0, \(bind: maxAttempts), \(bind: runAt), \(bind: now), \(bind: now))
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id
-            """).all()
+            """
+        ).all()
         return !rows.isEmpty
     }
 
@@ -59,11 +61,13 @@ public enum OutboxStore {
     /// (its worker died) is due again. PostgreSQL skips rows other workers hold (`FOR UPDATE SKIP LOCKED`);
     /// SQLite runs the whole statement under its single write lock, which is just as safe.
     /// `kinds`: only jobs of these kinds (a worker for some kinds only); nil: every kind.
-    public static func claim(worker: String, limit: Int, now: Date, leaseUntil: Date, kinds: [String]? = nil, on db: any Database) async throws -> [ClaimedJob] {
+    public static func claim(worker: String, limit: Int, now: Date, leaseUntil: Date, kinds: [String]? = nil, on db: any Database) async throws -> [ClaimedJob]
+    {
         let sql = try sqlDatabase(db)
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
         let only: SQLQueryString = kinds.map { "AND kind IN (\(binds: $0.isEmpty ? [""] : $0))" } ?? ""
-        let rows = try await sql.raw("""
+        let rows = try await sql.raw(
+            """
             UPDATE outbox_jobs
                SET status = 'running', attempts = attempts + 1, locked_by = \(bind: worker),
                    locked_until = \(bind: leaseUntil), updated_at = \(bind: now)
@@ -75,7 +79,8 @@ public enum OutboxStore {
                            LIMIT \(unsafeRaw: String(max(1, limit)))
                            \(lock))
             RETURNING id, tenant_id, kind, payload, idempotency_key, attempts, max_attempts, created_at
-            """).all()
+            """
+        ).all()
         return try rows.map { row in
             ClaimedJob(
                 id: try row.decode(column: "id", as: UUID.self),
@@ -102,24 +107,28 @@ public enum OutboxStore {
     @discardableResult
     public static func complete(_ job: ClaimedJob, worker: String, now: Date, on db: any Database) async throws -> Bool {
         let payload = emptiedOnDelivery.contains(where: job.idempotencyKey.hasPrefix) ? "{}" : job.payload
-        let rows = try await sqlDatabase(db).raw("""
+        let rows = try await sqlDatabase(db).raw(
+            """
             UPDATE outbox_jobs SET status = 'done', finished_at = \(bind: now), updated_at = \(bind: now),
                    locked_until = NULL, last_error = NULL, payload = \(bind: payload)
              WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND status = 'running'
             RETURNING id
-            """).all()
+            """
+        ).all()
         return !rows.isEmpty
     }
 
     /// Records a failed try: back to pending at `retryAt`, or failed for good with the error kept.
     public static func fail(_ job: ClaimedJob, worker: String, error: String, retryAt: Date?, now: Date, on db: any Database) async throws {
         let status: OutboxStatus = retryAt == nil ? .failed : .pending
-        try await sqlDatabase(db).raw("""
+        try await sqlDatabase(db).raw(
+            """
             UPDATE outbox_jobs SET status = \(bind: status.rawValue), run_at = \(bind: retryAt ?? now),
                    last_error = \(bind: String(error.prefix(2000))), updated_at = \(bind: now), locked_until = NULL,
                    finished_at = \(bind: retryAt == nil ? now : nil)
              WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND status = 'running'
-            """).run()
+            """
+        ).run()
     }
 
     /// Jobs of one tenant (newest first), for its back office and tests.
@@ -136,20 +145,24 @@ public enum OutboxStore {
 
     /// When the tenant's last job of `kind` was written (nil: never), and how many were written since `since`.
     public static func written(tenant: Tenant, kind: String, since: Date, on db: any Database) async throws -> (last: Date?, count: Int) {
-        let row = try await sqlDatabase(db).raw("""
+        let row = try await sqlDatabase(db).raw(
+            """
             SELECT MAX(created_at) AS last, SUM(CASE WHEN created_at >= \(bind: since) THEN 1 ELSE 0 END) AS recent
             FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: kind)
-            """).first()
+            """
+        ).first()
         return (try row?.decode(column: "last", as: Date?.self), try row?.decode(column: "recent", as: Int?.self) ?? 0)
     }
 
     /// How many of the tenant's jobs of `kind` are in one of `statuses`.
     public static func count(tenant: Tenant, kind: String, statuses: [OutboxStatus], on db: any Database) async throws -> Int {
         guard !statuses.isEmpty else { return 0 }
-        return try await sqlDatabase(db).raw("""
+        return try await sqlDatabase(db).raw(
+            """
             SELECT COUNT(*) AS n FROM outbox_jobs WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: kind)
               AND status IN (\(binds: statuses.map(\.rawValue)))
-            """).first()?.decode(column: "n", as: Int.self) ?? 0
+            """
+        ).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
     /// A job that failed for good: its key, LINE's or the mail server's reason, and when.
@@ -161,14 +174,17 @@ public enum OutboxStore {
 
     /// The tenant's latest jobs of `kind` that failed for good, newest first.
     public static func failed(tenant: Tenant, kind: String, limit: Int, on db: any Database) async throws -> [FailedJob] {
-        try await sqlDatabase(db).raw("""
+        try await sqlDatabase(db).raw(
+            """
             SELECT idempotency_key, last_error, finished_at FROM outbox_jobs
             WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: kind) AND status = 'failed'
             ORDER BY finished_at DESC LIMIT \(unsafeRaw: String(max(1, limit)))
-            """).all().map { row in
-            FailedJob(idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
-                      lastError: try row.decode(column: "last_error", as: String?.self),
-                      finishedAt: try row.decode(column: "finished_at", as: Date?.self))
+            """
+        ).all().map { row in
+            FailedJob(
+                idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
+                lastError: try row.decode(column: "last_error", as: String?.self),
+                finishedAt: try row.decode(column: "finished_at", as: Date?.self))
         }
     }
 

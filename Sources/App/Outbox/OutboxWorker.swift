@@ -70,8 +70,10 @@ public final class OutboxWorker: Sendable {
     let logger: Logger
     let wakeUp: OutboxWakeUp
 
-    public init(id: String = "worker-\(UUID().uuidString.prefix(8))", database: @escaping @Sendable () -> any Database,
-                handlers: [String: any OutboxHandler], options: Options = .init(), logger: Logger, wakeUp: OutboxWakeUp = .init()) {
+    public init(
+        id: String = "worker-\(UUID().uuidString.prefix(8))", database: @escaping @Sendable () -> any Database,
+        handlers: [String: any OutboxHandler], options: Options = .init(), logger: Logger, wakeUp: OutboxWakeUp = .init()
+    ) {
         self.id = id
         self.database = database
         self.handlers = handlers
@@ -84,8 +86,9 @@ public final class OutboxWorker: Sendable {
     @discardableResult
     public func runOnce() async throws -> Int {
         let now = options.now()
-        let jobs = try await OutboxStore.claim(worker: id, limit: options.batchSize, now: now,
-                                               leaseUntil: now.addingTimeInterval(options.lease), kinds: options.kinds, on: database())
+        let jobs = try await OutboxStore.claim(
+            worker: id, limit: options.batchSize, now: now,
+            leaseUntil: now.addingTimeInterval(options.lease), kinds: options.kinds, on: database())
         // One lane per sequence key (oldest job first), one per job without a key; the lanes run at once.
         var lanes: [[ClaimedJob]] = []
         var laneOf: [String: Int] = [:]
@@ -158,8 +161,9 @@ public final class OutboxWorker: Sendable {
             var delay = options.retry.delay(afterAttempts: job.attempts, jitter: Double.random(in: 0...1))
             if let later = error as? OutboxRetryLater { delay = max(delay, later.seconds) }
             let retryAt = exhausted ? nil : options.now().addingTimeInterval(delay)
-            logger.warning(exhausted ? "outbox job failed for good" : "outbox job failed; will retry",
-                           metadata: meta.merging(["error": .string("\(error)")]) { $1 })
+            logger.warning(
+                exhausted ? "outbox job failed for good" : "outbox job failed; will retry",
+                metadata: meta.merging(["error": .string("\(error)")]) { $1 })
             do {
                 try await OutboxStore.fail(job, worker: id, error: "\(error)", retryAt: retryAt, now: options.now(), on: database())
             } catch {

@@ -38,15 +38,20 @@ enum AddressFields {
     /// The block's inputs in order, with the current values, the lists that fit them and `errors`
     /// (keyed by `AddressSelection.Field` raw values, as `AddressSelection.validate` returns them).
     /// `refreshButton: false` leaves out the no-JavaScript button (e.g. on a read-only summary).
-    static func fields(_ selection: AddressSelection, geography: ThaiGeography, prefix: String = defaultPrefix,
-                       errors: [String: String] = [:], refreshButton: Bool = true) -> [FieldView] {
+    static func fields(
+        _ selection: AddressSelection, geography: ThaiGeography, prefix: String = defaultPrefix,
+        errors: [String: String] = [:], refreshButton: Bool = true
+    ) -> [FieldView] {
         let a = selection
-        func field(_ f: AddressSelection.Field, _ label: String, kind: FieldView.Kind = .text, value: String? = nil,
-                   hint: String? = nil, autocomplete: String? = nil, inputmode: String? = nil, maxlength: Int? = nil,
-                   options: [FieldView.Option] = [], role: String? = nil) -> FieldView {
-            var v = FieldView(name: name(f, prefix: prefix), label: label, kind: kind, value: value ?? a[f], hint: hint,
-                              error: errors[f.rawValue], autocomplete: autocomplete, inputmode: inputmode, maxlength: maxlength,
-                              options: options)
+        func field(
+            _ f: AddressSelection.Field, _ label: String, kind: FieldView.Kind = .text, value: String? = nil,
+            hint: String? = nil, autocomplete: String? = nil, inputmode: String? = nil, maxlength: Int? = nil,
+            options: [FieldView.Option] = [], role: String? = nil
+        ) -> FieldView {
+            var v = FieldView(
+                name: name(f, prefix: prefix), label: label, kind: kind, value: value ?? a[f], hint: hint,
+                error: errors[f.rawValue], autocomplete: autocomplete, inputmode: inputmode, maxlength: maxlength,
+                options: options)
             v.addressRole = role
             return v
         }
@@ -58,12 +63,14 @@ enum AddressFields {
         let provinceOptions = geography.provinces.map {
             FieldView.Option(value: $0.code, label: $0.name, selected: $0.code == province?.code)
         }
-        let districtOptions = province.map { p in
-            geography.districts(inProvince: p.code).map { FieldView.Option(value: $0.code, label: $0.name, selected: $0.code == district?.code) }
-        } ?? []
-        let subdistrictOptions = district.map { d in
-            geography.subdistricts(inDistrict: d.code).map { FieldView.Option(value: $0.code, label: $0.name, selected: $0.code == subdistrict?.code) }
-        } ?? []
+        let districtOptions =
+            province.map { p in
+                geography.districts(inProvince: p.code).map { FieldView.Option(value: $0.code, label: $0.name, selected: $0.code == district?.code) }
+            } ?? []
+        let subdistrictOptions =
+            district.map { d in
+                geography.subdistricts(inDistrict: d.code).map { FieldView.Option(value: $0.code, label: $0.name, selected: $0.code == subdistrict?.code) }
+            } ?? []
 
         // The postcode shown: what the person typed, else the sub-district's only one.
         let postcode = a.postcode.isEmpty ? (subdistrict?.postcode ?? "") : a.postcode
@@ -83,14 +90,18 @@ enum AddressFields {
             button.addressRole = "refresh"
             list.append(button)
         }
-        list.append(field(.postcode, "รหัสไปรษณีย์", value: postcode, hint: postcodeHint(subdistrict),
-                          autocomplete: "postal-code", inputmode: "numeric", maxlength: 5, role: "postcode"))
+        list.append(
+            field(
+                .postcode, "รหัสไปรษณีย์", value: postcode, hint: postcodeHint(subdistrict),
+                autocomplete: "postal-code", inputmode: "numeric", maxlength: 5, role: "postcode"))
         return list
     }
 
     /// The block as its own titled group of a form.
-    static func section(_ selection: AddressSelection, geography: ThaiGeography, title: String = "ที่อยู่",
-                        prefix: String = defaultPrefix, errors: [String: String] = [:]) -> FormSection {
+    static func section(
+        _ selection: AddressSelection, geography: ThaiGeography, title: String = "ที่อยู่",
+        prefix: String = defaultPrefix, errors: [String: String] = [:]
+    ) -> FormSection {
         FormSection(title: title, fields: fields(selection, geography: geography, prefix: prefix, errors: errors))
     }
 

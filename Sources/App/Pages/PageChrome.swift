@@ -128,10 +128,13 @@ struct TenantChrome: Encodable {
         website = config.contact.website
         hours = config.contact.hours
         menus = MenuKey.allCases.map { key in
-            MenuView(key: key.rawValue, title: key.thaiTitle, services: config.menus[key].map { service in
-                ServiceLink(slug: service.slug, name: service.name, description: service.description,
-                            url: resolved.url(.service(service.slug)), needsIdentity: service.requiresVerifiedIdentity(in: key))
-            })
+            MenuView(
+                key: key.rawValue, title: key.thaiTitle,
+                services: config.menus[key].map { service in
+                    ServiceLink(
+                        slug: service.slug, name: service.name, description: service.description,
+                        url: resolved.url(.service(service.slug)), needsIdentity: service.requiresVerifiedIdentity(in: key))
+                })
         }
     }
 }

@@ -7,7 +7,8 @@ struct WebFontController {
 
     func font(_ req: Request) async throws -> Response {
         guard let name = req.parameters.get("file"), name.hasSuffix(".woff"),
-              name.dropLast(5).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            name.dropLast(5).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+        else {
             throw Abort(.notFound)
         }
         let path = directory.appendingPathComponent(name).path

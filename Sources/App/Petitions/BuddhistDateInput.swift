@@ -12,7 +12,8 @@ enum BuddhistDateInput {
         guard !text.isEmpty else { return nil }
         let parts = text.split(whereSeparator: { $0 == "/" || $0 == "-" || $0 == "." }).map(String.init)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              let day = Int(parts[0]), let month = Int(parts[1]), let year = Int(parts[2]), parts[2].count == 4 else {
+            let day = Int(parts[0]), let month = Int(parts[1]), let year = Int(parts[2]), parts[2].count == 4
+        else {
             return .failure(Problem(message: "\(label)ต้องอยู่ในรูปแบบ \(hint)"))
         }
         if (1800..<2400).contains(year) {
@@ -41,7 +42,8 @@ enum BuddhistDateInput {
     /// Midnight in Bangkok of a Gregorian date that exists; nil for 31 April and the like.
     static func startOfDay(year: Int, month: Int, day: Int) -> Date? {
         guard (1...12).contains(month), (1...31).contains(day),
-              let date = calendar.date(from: DateComponents(year: year, month: month, day: day)) else { return nil }
+            let date = calendar.date(from: DateComponents(year: year, month: month, day: day))
+        else { return nil }
         let back = calendar.dateComponents([.year, .month, .day], from: date)
         return back.year == year && back.month == month && back.day == day ? date : nil
     }

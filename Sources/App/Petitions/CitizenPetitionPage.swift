@@ -38,9 +38,10 @@ struct CitizenPetitionPage: Encodable {
         static func load(_ p: PetitionRecord, tenant t: Tenant, on db: any Database) async throws -> Records {
             // Labels as the form the petition answered had them.
             let form = try await FormVersions.find(tenant: t, service: p.service, version: p.formVersion, on: db)
-            return Records(petition: p, attachmentLabels: PetitionAttachmentItem.labels(form: form, service: t.anyService(p.service)?.service),
-                           attachments: try await PetitionStore.attachments(p, on: db), events: try await PetitionStore.timeline(p, on: db),
-                           documents: try await PetitionDocuments.list(p, on: db))
+            return Records(
+                petition: p, attachmentLabels: PetitionAttachmentItem.labels(form: form, service: t.anyService(p.service)?.service),
+                attachments: try await PetitionStore.attachments(p, on: db), events: try await PetitionStore.timeline(p, on: db),
+                documents: try await PetitionDocuments.list(p, on: db))
         }
     }
 }

@@ -44,8 +44,9 @@ struct CitizenPetitionsController {
         let filter = Filter(rawValue: raw ?? "") ?? .all
         let page = BoundedNumber.page(req.query[String.self, at: "page"], last: 10_000)
         // One more than a page tells whether there is a next one.
-        let rows = try await PetitionStore.mine(citizenID: try account.requireID(), tenant: t.tenant, statuses: filter.statuses,
-                                                limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize, on: req.db)
+        let rows = try await PetitionStore.mine(
+            citizenID: try account.requireID(), tenant: t.tenant, statuses: filter.statuses,
+            limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize, on: req.db)
         let now = Date()
         func url(_ f: Filter, _ p: Int) -> String {
             var q: [String] = []
@@ -53,16 +54,19 @@ struct CitizenPetitionsController {
             if p > 1 { q.append("page=\(p)") }
             return t.url(.petitions) + (q.isEmpty ? "" : "?" + q.joined(separator: "&"))
         }
-        return try await req.view.render("tenant/petitions", ListPage(
-            page: PageChrome(request: req, title: "คำร้องของฉัน – \(t.tenant.thaiName)"),
-            rows: rows.prefix(Self.pageSize).map { p in
-                .init(number: p.number, url: t.url(.petition(p.number)), serviceName: p.serviceName, filed: ThaiDate.shortWithTime(p.createdAt),
-                      status: p.status.thai, statusKey: p.status.rawValue, due: ThaiDate.long(p.dueAt), overdue: p.status.isOpen && p.dueAt < now)
-            },
-            tabs: Filter.allCases.map { .init(title: $0.title, url: url($0, 1), current: $0 == filter) },
-            filterTitle: filter.title, notice: req.takeFlash(),
-            nextURL: rows.count > Self.pageSize ? url(filter, page + 1) : nil, previousURL: page > 1 ? url(filter, page - 1) : nil,
-            servicesHint: rows.isEmpty && filter == .all && page == 1))
+        return try await req.view.render(
+            "tenant/petitions",
+            ListPage(
+                page: PageChrome(request: req, title: "คำร้องของฉัน – \(t.tenant.thaiName)"),
+                rows: rows.prefix(Self.pageSize).map { p in
+                    .init(
+                        number: p.number, url: t.url(.petition(p.number)), serviceName: p.serviceName, filed: ThaiDate.shortWithTime(p.createdAt),
+                        status: p.status.thai, statusKey: p.status.rawValue, due: ThaiDate.long(p.dueAt), overdue: p.status.isOpen && p.dueAt < now)
+                },
+                tabs: Filter.allCases.map { .init(title: $0.title, url: url($0, 1), current: $0 == filter) },
+                filterTitle: filter.title, notice: req.takeFlash(),
+                nextURL: rows.count > Self.pageSize ? url(filter, page + 1) : nil, previousURL: page > 1 ? url(filter, page - 1) : nil,
+                servicesHint: rows.isEmpty && filter == .all && page == 1))
     }
 
     /// The list's filters: every petition, those still being worked on, and each final state.
@@ -92,17 +96,21 @@ struct CitizenPetitionsController {
     func detail(_ req: Request) async throws -> View {
         let (t, _, petition) = try await OwnPetition.load(req)
         let records = try await CitizenPetitionPage.Records.load(petition, tenant: t.tenant, on: req.db)
-        let builder = CitizenPetitionPageBuilder(tenant: t, geography: req.application.geography, now: Date(),
-                                                 verifyURL: { PetitionDocuments.verifyURL(req, $0) })
-        return try await req.view.render("tenant/petition", builder.build(
-            records, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"), notice: req.takeFlash()))
+        let builder = CitizenPetitionPageBuilder(
+            tenant: t, geography: req.application.geography, now: Date(),
+            verifyURL: { PetitionDocuments.verifyURL(req, $0) })
+        return try await req.view.render(
+            "tenant/petition",
+            builder.build(
+                records, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"), notice: req.takeFlash()))
     }
 
     /// One of the citizen's own attached files.
     func file(_ req: Request) async throws -> Response {
         let (_, _, petition) = try await OwnPetition.load(req)
         guard let id = req.parameters.get("file", as: UUID.self),
-              let record = try await PetitionStore.attachments(petition, on: req.db).first(where: { $0.id == id }) else { throw Abort(.notFound) }
+            let record = try await PetitionStore.attachments(petition, on: req.db).first(where: { $0.id == id })
+        else { throw Abort(.notFound) }
         return try await PetitionAttachments.response(record, download: req.query[String.self, at: "download"] == "1", app: req.application)
     }
 
@@ -110,7 +118,8 @@ struct CitizenPetitionsController {
     func document(_ req: Request) async throws -> Response {
         let (_, _, petition) = try await OwnPetition.load(req)
         guard let id = req.parameters.get("document", as: UUID.self),
-              let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
+            let document = try await PetitionDocuments.find(id, petition: petition, on: req.db)
+        else { throw Abort(.notFound) }
         return try await PetitionDocuments.fileResponse(req, document, download: req.query[String.self, at: "download"] == "1")
     }
 
@@ -118,7 +127,8 @@ struct CitizenPetitionsController {
     func documentQR(_ req: Request) async throws -> Response {
         let (_, _, petition) = try await OwnPetition.load(req)
         guard let id = req.parameters.get("document", as: UUID.self),
-              let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
+            let document = try await PetitionDocuments.find(id, petition: petition, on: req.db)
+        else { throw Abort(.notFound) }
         return try PetitionDocuments.qrResponse(req, document)
     }
 }

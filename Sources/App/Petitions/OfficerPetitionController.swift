@@ -14,9 +14,11 @@ struct OfficerPetitionController {
         let scope = try req.backOffice
         let petition = try await load(req)
         guard let raw = req.parameters.get("attachment"), let id = UUID(uuidString: raw),
-              let record = try await PetitionStore.attachment(id, of: petition, tenant: scope.tenant, on: req.db) else { throw Abort(.notFound) }
-        try await AuditLog.record(.petitionAttachmentViewed, on: req, tenant: scope.tenant.slug,
-                                  detail: "ไฟล์แนบ “\(record.originalName)” ของคำร้อง \(petition.number)")
+            let record = try await PetitionStore.attachment(id, of: petition, tenant: scope.tenant, on: req.db)
+        else { throw Abort(.notFound) }
+        try await AuditLog.record(
+            .petitionAttachmentViewed, on: req, tenant: scope.tenant.slug,
+            detail: "ไฟล์แนบ “\(record.originalName)” ของคำร้อง \(petition.number)")
         return try await PetitionAttachments.response(record, download: req.query[String.self, at: "download"] == "1", app: req.application)
     }
 

@@ -79,10 +79,11 @@ struct OfficerPetitionPage: Encodable {
                 applicant = .open311
             }
             let form = try await FormVersions.find(tenant: t, service: p.service, version: p.formVersion, on: db)
-            return Records(petition: p, applicant: applicant,
-                           attachmentLabels: PetitionAttachmentItem.labels(form: form, service: t.anyService(p.service)?.service),
-                           attachments: try await PetitionStore.attachments(p, on: db), events: try await PetitionStore.timeline(p, on: db),
-                           documents: try await PetitionDocuments.list(p, on: db))
+            return Records(
+                petition: p, applicant: applicant,
+                attachmentLabels: PetitionAttachmentItem.labels(form: form, service: t.anyService(p.service)?.service),
+                attachments: try await PetitionStore.attachments(p, on: db), events: try await PetitionStore.timeline(p, on: db),
+                documents: try await PetitionDocuments.list(p, on: db))
         }
     }
 
@@ -90,10 +91,12 @@ struct OfficerPetitionPage: Encodable {
     static func respond(_ req: Request, petition: PetitionRecord, state: OfficerPetitionPageState, status: HTTPStatus) async throws -> Response {
         let t = try req.backOffice.tenant
         let records = try await Records.load(petition, tenant: t, on: req.db)
-        let builder = OfficerPetitionPageBuilder(tenant: t, geography: req.application.geography, now: Date(), csrf: req.csrfToken(),
-                                                 verifyURL: { PetitionDocuments.verifyURL(req, $0) })
-        let page = builder.build(records, state: state, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.thaiName)"),
-                                 notice: req.takeFlash())
+        let builder = OfficerPetitionPageBuilder(
+            tenant: t, geography: req.application.geography, now: Date(), csrf: req.csrfToken(),
+            verifyURL: { PetitionDocuments.verifyURL(req, $0) })
+        let page = builder.build(
+            records, state: state, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.thaiName)"),
+            notice: req.takeFlash())
         return try await req.view.render("backoffice/petitions/petition", page).encodeResponse(status: status, for: req)
     }
 
@@ -137,13 +140,15 @@ enum OfficerPetitionLookup {
     static func petition(_ req: Request) async throws -> PetitionRecord {
         let scope = try req.backOffice
         guard let number = req.parameters.get("number"), (1...40).contains(number.count),
-              let petition = try await PetitionStore.byNumber(number, tenant: scope.tenant, on: req.db) else { throw Abort(.notFound) }
+            let petition = try await PetitionStore.byNumber(number, tenant: scope.tenant, on: req.db)
+        else { throw Abort(.notFound) }
         return petition
     }
 
     static func document(_ req: Request, petition: PetitionRecord) async throws -> PetitionDocumentRecord {
         guard let raw = req.parameters.get("document"), let id = UUID(uuidString: raw),
-              let document = try await PetitionDocuments.find(id, petition: petition, on: req.db) else { throw Abort(.notFound) }
+            let document = try await PetitionDocuments.find(id, petition: petition, on: req.db)
+        else { throw Abort(.notFound) }
         return document
     }
 }

@@ -37,14 +37,16 @@ struct OfficerPetitionPageBuilder {
             noAnswers: answers.isEmpty && answersProblem == nil,
             attachments: PetitionAttachmentItem.items(r.attachments, labels: r.attachmentLabels, audience: .officer, links: links),
             timeline: PetitionTimelineEntry.timeline(r.events, audience: .officer),
-            statusForm: PetitionStatusForm(status: status, version: p.version, action: BackOfficeURL.petitionStatus(slug, number).path,
-                                           chosen: state.chosen, note: state.note, errors: state.errors),
+            statusForm: PetitionStatusForm(
+                status: status, version: p.version, action: BackOfficeURL.petitionStatus(slug, number).path,
+                chosen: state.chosen, note: state.note, errors: state.errors),
             csrf: csrf, conflict: state.conflict, errors: state.errors.items,
             documents: PetitionDocumentCard.cards(r.documents, audience: .officer, links: links, now: now).map { card in
                 document(card, number: number, state: state)
             },
-            upload: PetitionUploadForm(action: BackOfficeURL.petitionDocuments(slug, number).path, submission: state.submission ?? RandomToken.make(),
-                                       kind: state.kind, title: state.title, validUntil: state.validUntil, errors: state.uploadErrors),
+            upload: PetitionUploadForm(
+                action: BackOfficeURL.petitionDocuments(slug, number).path, submission: state.submission ?? RandomToken.make(),
+                kind: state.kind, title: state.title, validUntil: state.validUntil, errors: state.uploadErrors),
             reasonMaxLength: PetitionDocuments.reasonMaxLength, notice: notice)
     }
 
@@ -54,8 +56,11 @@ struct OfficerPetitionPageBuilder {
         guard !card.isWithdrawn, let id = UUID(uuidString: card.id) else { return .init(card: card, withdraw: nil) }
         let field = OfficerPetitionPage.reasonField(id)
         let answering = state.withdrawing == id
-        return .init(card: card, withdraw: .init(action: BackOfficeURL.petitionDocumentWithdraw(tenant.slug, number, id).path, field: field,
-                                                 value: answering ? state.reason : "", error: answering ? state.errors[field] : nil))
+        return .init(
+            card: card,
+            withdraw: .init(
+                action: BackOfficeURL.petitionDocumentWithdraw(tenant.slug, number, id).path, field: field,
+                value: answering ? state.reason : "", error: answering ? state.errors[field] : nil))
     }
 
     func applicantRows(_ applicant: OfficerPetitionPage.Applicant, petition p: PetitionRecord) -> [OfficerPetitionPage.Row] {

@@ -10,8 +10,9 @@ enum OwnPetition {
         let t = try req.tenant
         let account = try req.citizen
         guard let number = req.parameters.get("number"), number.count <= 40,
-              let petition = try await PetitionStore.byNumber(number, tenant: t.tenant, on: req.db),
-              petition.citizenID != nil, petition.citizenID == account.id else { throw Abort(.notFound) }
+            let petition = try await PetitionStore.byNumber(number, tenant: t.tenant, on: req.db),
+            petition.citizenID != nil, petition.citizenID == account.id
+        else { throw Abort(.notFound) }
         return (t, account, petition)
     }
 }

@@ -37,8 +37,10 @@ enum PetitionAttachments {
     }
 
     /// The files of each rule, or a Thai message per input.
-    static func check(_ rules: [AttachmentRule], files: [String: [StreamedUpload.File]], sniffer: (StreamedUpload.File) async throws -> String,
-                      errors: inout FormErrors) async throws -> [Checked] {
+    static func check(
+        _ rules: [AttachmentRule], files: [String: [StreamedUpload.File]], sniffer: (StreamedUpload.File) async throws -> String,
+        errors: inout FormErrors
+    ) async throws -> [Checked] {
         var out: [Checked] = []
         for rule in rules {
             let input = PetitionForm.fileInput(rule)
@@ -116,8 +118,10 @@ enum PetitionAttachments {
                     name = try await store.adopt(f.file.path, folder: folder, ext: f.ext)
                     stored = (f.file.size, try await store.sha256(name))
                 }
-                saved.append(.init(fieldKey: f.fieldKey, fileName: name, originalName: f.originalName, mimeType: f.mimeType,
-                                   bytes: stored.bytes, sha256: stored.sha256))
+                saved.append(
+                    .init(
+                        fieldKey: f.fieldKey, fileName: name, originalName: f.originalName, mimeType: f.mimeType,
+                        bytes: stored.bytes, sha256: stored.sha256))
             }
         } catch {
             await delete(saved, app: app)
@@ -143,8 +147,9 @@ enum PetitionAttachments {
         // RFC 5987 attr-char only: ASCII letters and digits and a few marks; Thai letters are percent-encoded.
         let attrChar = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~")
         let encoded = name.addingPercentEncoding(withAllowedCharacters: attrChar) ?? ascii
-        headers.replaceOrAdd(name: "Content-Disposition",
-                             value: "\(download ? "attachment" : "inline"); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)")
+        headers.replaceOrAdd(
+            name: "Content-Disposition",
+            value: "\(download ? "attachment" : "inline"); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)")
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         // A PDF opened in the browser may not run script or reach anything.

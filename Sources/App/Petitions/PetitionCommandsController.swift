@@ -13,7 +13,8 @@ struct PetitionCommandsController {
         var version: Int?
     }
 
-    static let conflictMessage = "ยังไม่ได้บันทึก: มีเจ้าหน้าที่ท่านอื่นเปลี่ยนสถานะหรือแก้ไขคำร้องนี้ระหว่างที่ท่านเปิดหน้านี้อยู่ ด้านล่างคือข้อมูลล่าสุด กรุณาตรวจสอบสถานะและลำดับเหตุการณ์แล้วดำเนินการอีกครั้งหากยังจำเป็น"
+    static let conflictMessage =
+        "ยังไม่ได้บันทึก: มีเจ้าหน้าที่ท่านอื่นเปลี่ยนสถานะหรือแก้ไขคำร้องนี้ระหว่างที่ท่านเปิดหน้านี้อยู่ ด้านล่างคือข้อมูลล่าสุด กรุณาตรวจสอบสถานะและลำดับเหตุการณ์แล้วดำเนินการอีกครั้งหากยังจำเป็น"
 
     func move(_ req: Request) async throws -> Response {
         let scope = try req.backOffice
@@ -51,12 +52,14 @@ struct PetitionCommandsController {
         do {
             // The audit entry joins the move's transaction (`move` runs inside this one).
             outcome = try await req.db.writeTransaction { db in
-                let outcome = try await PetitionStore.move(petition, to: target, note: note, expectedVersion: version, actor: actor, tenant: t,
-                                                           linkBase: linkBase, on: db)
+                let outcome = try await PetitionStore.move(
+                    petition, to: target, note: note, expectedVersion: version, actor: actor, tenant: t,
+                    linkBase: linkBase, on: db)
                 if case .moved = outcome {
-                    try await AuditLog.record(.petitionStatusChanged, actor: AuditActor(staff), tenant: t.slug,
-                                              detail: "คำร้อง \(petition.number): \(from.thai) → \(target.thai)" + (note.map { " หมายเหตุ: \($0)" } ?? ""),
-                                              ip: ip, on: db)
+                    try await AuditLog.record(
+                        .petitionStatusChanged, actor: AuditActor(staff), tenant: t.slug,
+                        detail: "คำร้อง \(petition.number): \(from.thai) → \(target.thai)" + (note.map { " หมายเหตุ: \($0)" } ?? ""),
+                        ip: ip, on: db)
                 }
                 return outcome
             }
@@ -72,7 +75,8 @@ struct PetitionCommandsController {
         case .moved(let moved):
             req.application.outboxWakeUp.poke()
             // The notifier's rule on the same inputs: the flash names the channels the event will reach.
-            req.flash("เปลี่ยนสถานะคำร้อง \(moved.number) เป็น “\(target.thai)” แล้ว" + CitizenNotices.told(CitizenNotices.channels(.moved(to: target), to: recipient)))
+            req.flash(
+                "เปลี่ยนสถานะคำร้อง \(moved.number) เป็น “\(target.thai)” แล้ว" + CitizenNotices.told(CitizenNotices.channels(.moved(to: target), to: recipient)))
             return req.redirect(to: BackOfficeURL.petition(t.slug, moved.number).path)
         }
     }
@@ -124,7 +128,9 @@ struct PetitionCommandsController {
         do {
             let key = PetitionDocuments.submissionKey(petitionID: try petition.requireID(), staffID: scope.staff.id, token: token)
             (issued, created) = try await PetitionDocuments.issue(
-                .init(kind: kind, title: state.title, validUntil: validUntil, originalName: file.filename, bytes: try await file.read(req.application), submissionKey: key),
+                .init(
+                    kind: kind, title: state.title, validUntil: validUntil, originalName: file.filename, bytes: try await file.read(req.application),
+                    submissionKey: key),
                 petition: petition, tenant: t, staff: scope.staff, ip: req.clientAddress, linkBase: CitizenMail.linkBase(req, tenant: t),
                 app: req.application, on: req.db)
         } catch let refused as PetitionDocuments.Refused {
@@ -132,8 +138,10 @@ struct PetitionCommandsController {
             return try await render(req, petition: petition, state: state, status: refused == .tooLarge ? .payloadTooLarge : .unprocessableEntity)
         }
         let code = PetitionDocuments.displayCode(issued.verificationCode)
-        req.flash(created ? "ออก\(issued.kind.thai) “\(issued.title)” แล้ว รหัสตรวจสอบ \(code)"
-            : "แบบฟอร์มนี้ถูกส่งซ้ำ ระบบออก\(issued.kind.thai) “\(issued.title)” ไว้แล้วเพียงฉบับเดียว รหัสตรวจสอบ \(code) (ไม่ได้ออกซ้ำ)")
+        req.flash(
+            created
+                ? "ออก\(issued.kind.thai) “\(issued.title)” แล้ว รหัสตรวจสอบ \(code)"
+                : "แบบฟอร์มนี้ถูกส่งซ้ำ ระบบออก\(issued.kind.thai) “\(issued.title)” ไว้แล้วเพียงฉบับเดียว รหัสตรวจสอบ \(code) (ไม่ได้ออกซ้ำ)")
         return req.redirect(to: BackOfficeURL.petition(t.slug, petition.number).path + "#documents")
     }
 
@@ -164,16 +172,18 @@ struct PetitionCommandsController {
         }
         guard state.errors.isEmpty else { return try await render(req, petition: petition, state: state, status: .unprocessableEntity) }
         let recipient = try await CitizenNotices.recipient(petition.citizenID, tenant: t, on: req.db)
-        let done = try await PetitionDocuments.withdraw(document, petition: petition, tenant: t, staff: scope.staff, reason: state.reason,
-                                                        ip: req.clientAddress, linkBase: CitizenMail.linkBase(req, tenant: t), on: req.db)
+        let done = try await PetitionDocuments.withdraw(
+            document, petition: petition, tenant: t, staff: scope.staff, reason: state.reason,
+            ip: req.clientAddress, linkBase: CitizenMail.linkBase(req, tenant: t), on: req.db)
         guard done else {
             let fresh = try await PetitionDocuments.find(id, petition: petition, on: req.db) ?? document
             state.conflict = Self.alreadyWithdrawn(fresh)
             return try await render(req, petition: petition, state: state, status: .conflict)
         }
         let channels = CitizenNotices.channels(.documentWithdrawn, to: recipient)
-        req.flash("เพิกถอน\(document.kind.thai) “\(document.title)” (รหัสตรวจสอบ \(PetitionDocuments.displayCode(document.verificationCode))) แล้ว"
-            + CitizenNotices.told(channels) + (channels.isEmpty ? "" : "พร้อมเหตุผล"))
+        req.flash(
+            "เพิกถอน\(document.kind.thai) “\(document.title)” (รหัสตรวจสอบ \(PetitionDocuments.displayCode(document.verificationCode))) แล้ว"
+                + CitizenNotices.told(channels) + (channels.isEmpty ? "" : "พร้อมเหตุผล"))
         return req.redirect(to: BackOfficeURL.petition(t.slug, petition.number).path + "#documents")
     }
 

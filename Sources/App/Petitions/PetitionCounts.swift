@@ -22,10 +22,12 @@ enum PetitionCounts {
 
     private static func add(_ delta: Int, tenant: String, service: String, status: PetitionStatus, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("""
+        try await sql.raw(
+            """
             INSERT INTO petition_counts (tenant_id, service, status, n) VALUES (\(bind: tenant), \(bind: service), \(bind: status.rawValue), \(bind: delta))
             ON CONFLICT (tenant_id, service, status) DO UPDATE SET n = petition_counts.n + excluded.n
-            """).run()
+            """
+        ).run()
     }
 
     /// The tenant's petitions per status, of one service or all (statuses with none left out).
@@ -33,9 +35,11 @@ enum PetitionCounts {
         guard let sql = db as? any SQLDatabase else { return [:] }
         let serviceCondition: SQLQueryString = service.map { "AND service = \(bind: $0)" } ?? ""
         var out: [PetitionStatus: Int] = [:]
-        for row in try await sql.raw("""
+        for row in try await sql.raw(
+            """
             SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM petition_counts WHERE tenant_id = \(bind: tenant) \(serviceCondition) GROUP BY status
-            """).all() {
+            """
+        ).all() {
             guard let status = PetitionStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
             let n = try row.decode(column: "n", as: Int.self)
             if n != 0 { out[status] = n }
@@ -48,7 +52,8 @@ enum PetitionCounts {
         guard let sql = db as? any SQLDatabase else { return [:] }
         var out: [String: Int] = [:]
         for row in try await sql.raw("SELECT service, status, COUNT(*) AS n FROM petitions WHERE tenant_id = \(bind: tenant) GROUP BY service, status").all() {
-            out[try row.decode(column: "service", as: String.self) + "/" + row.decode(column: "status", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            out[try row.decode(column: "service", as: String.self) + "/" + row.decode(column: "status", as: String.self)] = try row.decode(
+                column: "n", as: Int.self)
         }
         return out
     }
@@ -58,7 +63,8 @@ enum PetitionCounts {
         guard let sql = db as? any SQLDatabase else { return [:] }
         var out: [String: Int] = [:]
         for row in try await sql.raw("SELECT service, status, n FROM petition_counts WHERE tenant_id = \(bind: tenant) AND n <> 0").all() {
-            out[try row.decode(column: "service", as: String.self) + "/" + row.decode(column: "status", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            out[try row.decode(column: "service", as: String.self) + "/" + row.decode(column: "status", as: String.self)] = try row.decode(
+                column: "n", as: Int.self)
         }
         return out
     }

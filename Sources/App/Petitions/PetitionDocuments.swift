@@ -100,8 +100,10 @@ enum PetitionDocuments {
 
     /// Every document issued for a citizen's petitions in the tenant, newest first, with its petition's number
     /// (one query), for "เอกสารของฉัน" in the citizen's account.
-    static func forCitizen(_ citizenID: UUID, tenant: Tenant, limit: Int = 50,
-                           on db: any Database) async throws -> [(document: PetitionDocumentRecord, number: String)] {
+    static func forCitizen(
+        _ citizenID: UUID, tenant: Tenant, limit: Int = 50,
+        on db: any Database
+    ) async throws -> [(document: PetitionDocumentRecord, number: String)] {
         let rows = try await PetitionDocumentRecord.query(on: db, tenant: tenant)
             .join(PetitionRecord.self, on: \PetitionDocumentRecord.$petitionID == \PetitionRecord.$id)
             .filter(PetitionRecord.self, \.$tenantID == tenant.id)
@@ -242,8 +244,10 @@ enum PetitionDocuments {
     /// first document (`created` false) and keeps no file of its own, also when both arrive at once: the
     /// unique index refuses the second and it returns the first.
     /// The `document.issued` event is written in the same transaction.
-    static func issue(_ issue: Issue, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, ip: String, linkBase: String, now: Date = Date(),
-                      app: Application, on db: any Database) async throws -> (document: PetitionDocumentRecord, created: Bool) {
+    static func issue(
+        _ issue: Issue, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, ip: String, linkBase: String, now: Date = Date(),
+        app: Application, on db: any Database
+    ) async throws -> (document: PetitionDocumentRecord, created: Bool) {
         guard !issue.bytes.isEmpty else { throw Refused.noFile }
         guard issue.bytes.count <= maxBytes else { throw Refused.tooLarge }
         let key = issue.submissionKey ?? "doc:" + RandomToken.make()
@@ -281,11 +285,14 @@ enum PetitionDocuments {
                         d.createdAt = now
                         d.submissionKey = key
                         try await d.create(on: db)
-                        try await AuditLog.record(.petitionDocumentIssued, actor: AuditActor(staff), tenant: tenant.slug,
-                                                  detail: "\(issue.kind.thai) “\(d.title)” คำร้อง \(petition.number) รหัสตรวจสอบ \(displayCode(d.verificationCode))",
-                                                  ip: ip, at: now, on: db)
-                        try await DocumentIssued(petition: try PetitionFacts(petition), document: try DocumentFacts(d), issuedAt: now,
-                                                 linkBase: linkBase).record(tenant: tenant, on: db)
+                        try await AuditLog.record(
+                            .petitionDocumentIssued, actor: AuditActor(staff), tenant: tenant.slug,
+                            detail: "\(issue.kind.thai) “\(d.title)” คำร้อง \(petition.number) รหัสตรวจสอบ \(displayCode(d.verificationCode))",
+                            ip: ip, at: now, on: db)
+                        try await DocumentIssued(
+                            petition: try PetitionFacts(petition), document: try DocumentFacts(d), issuedAt: now,
+                            linkBase: linkBase
+                        ).record(tenant: tenant, on: db)
                         return (d, true)
                     }
                 } catch {
@@ -316,17 +323,22 @@ enum PetitionDocuments {
     /// withdraws it and the other gets false), the audit entry and the `document.withdrawn` event (the notifier
     /// tells the citizen), in one transaction. False when it was already withdrawn. The document and its file
     /// stay: it is a record, and the verification page says it was withdrawn.
-    static func withdraw(_ document: PetitionDocumentRecord, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, reason: String,
-                         ip: String, linkBase: String, now: Date = Date(), on db: any Database) async throws -> Bool {
+    static func withdraw(
+        _ document: PetitionDocumentRecord, petition: PetitionRecord, tenant: Tenant, staff: StaffPrincipal, reason: String,
+        ip: String, linkBase: String, now: Date = Date(), on db: any Database
+    ) async throws -> Bool {
         let id = try document.requireID()
         let petitionID = try petition.requireID()
         let reason = String(reason.prefix(reasonMaxLength))
         let name = String(staff.displayName.prefix(120))
         return try await db.writeTransaction { db in
             // Read first (SQLite then refuses a second writer at once and `writeTransaction` runs it again).
-            guard let d = try await PetitionDocumentRecord.query(on: db, tenant: tenant).filter(\.$id == id)
-                .filter(\.$petitionID == petitionID).first(), !d.isWithdrawn else { return false }
-            let changed = try await db.claim("""
+            guard
+                let d = try await PetitionDocumentRecord.query(on: db, tenant: tenant).filter(\.$id == id)
+                    .filter(\.$petitionID == petitionID).first(), !d.isWithdrawn
+            else { return false }
+            let changed = try await db.claim(
+                """
                 UPDATE petition_documents SET withdrawn_at = \(bind: now), withdrawn_reason = \(bind: reason),
                 withdrawn_by = \(bind: staff.id), withdrawn_by_name = \(bind: name)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND withdrawn_at IS NULL RETURNING id
@@ -336,11 +348,14 @@ enum PetitionDocuments {
             d.withdrawnReason = reason
             d.withdrawnBy = staff.id
             d.withdrawnByName = name
-            try await AuditLog.record(.petitionDocumentWithdrawn, actor: AuditActor(staff), tenant: tenant.slug,
-                                      detail: "\(d.kind.thai) “\(d.title)” คำร้อง \(petition.number) รหัสตรวจสอบ \(displayCode(d.verificationCode)) เหตุผล: \(reason)",
-                                      ip: ip, at: now, on: db)
-            try await DocumentWithdrawn(petition: try PetitionFacts(petition), document: try DocumentFacts(d), withdrawnAt: now,
-                                        reason: reason.isEmpty ? nil : reason, linkBase: linkBase).record(tenant: tenant, on: db)
+            try await AuditLog.record(
+                .petitionDocumentWithdrawn, actor: AuditActor(staff), tenant: tenant.slug,
+                detail: "\(d.kind.thai) “\(d.title)” คำร้อง \(petition.number) รหัสตรวจสอบ \(displayCode(d.verificationCode)) เหตุผล: \(reason)",
+                ip: ip, at: now, on: db)
+            try await DocumentWithdrawn(
+                petition: try PetitionFacts(petition), document: try DocumentFacts(d), withdrawnAt: now,
+                reason: reason.isEmpty ? nil : reason, linkBase: linkBase
+            ).record(tenant: tenant, on: db)
             return true
         }
     }

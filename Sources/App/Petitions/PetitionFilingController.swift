@@ -79,8 +79,9 @@ struct PetitionFilingController {
         let account = try req.citizen
         if let blocked = try await Self.blocked(req, t, menu, service, account) { return blocked }
         guard let version = try await FormVersions.current(tenant: t.tenant, service: service.slug, on: req.db) else { throw Abort(.notFound) }
-        return try await render(req, t, menu, service, version: version, input: [:], errors: FormErrors(), notice: nil,
-                                token: RandomToken.make(), status: .ok)
+        return try await render(
+            req, t, menu, service, version: version, input: [:], errors: FormErrors(), notice: nil,
+            token: RandomToken.make(), status: .ok)
     }
 
     /// The streamed submit (files and all). Order of checks: CSRF (first part), sizes while streaming, the
@@ -94,22 +95,25 @@ struct PetitionFilingController {
         if !rules.isEmpty, let spent = try await UploadBudget.spent(req, account) { return spent }
         let upload: StreamedUpload
         do {
-            upload = try await StreamedUpload.read(req, maxFileBytes: PetitionAttachments.maxFileBytes(rules),
-                                                   files: Set(rules.map(PetitionForm.fileInput)),
-                                                   maxTotalBytes: PetitionAttachments.maxTotalBytes(rules) + current.fields.count * Self.maxTextBytes,
-                                                   maxParts: 64 + current.fields.count * 12 + rules.reduce(0) { $0 + $1.effectiveMaxCount },
-                                                   maxTextBytes: Self.maxTextBytes)
+            upload = try await StreamedUpload.read(
+                req, maxFileBytes: PetitionAttachments.maxFileBytes(rules),
+                files: Set(rules.map(PetitionForm.fileInput)),
+                maxTotalBytes: PetitionAttachments.maxTotalBytes(rules) + current.fields.count * Self.maxTextBytes,
+                maxParts: 64 + current.fields.count * 12 + rules.reduce(0) { $0 + $1.effectiveMaxCount },
+                maxTextBytes: Self.maxTextBytes)
         } catch StreamedUpload.Problem.fileTooLarge(let input) {
             var errors = FormErrors()
             let rule = rules.first { PetitionForm.fileInput($0) == input }
             errors.add(input, rule.map { PetitionAttachments.tooLarge($0) } ?? "ไฟล์มีขนาดใหญ่เกินกำหนด")
-            return try await render(req, t, menu, service, version: current, input: [:], errors: errors, notice: Self.filesAgain,
-                                    token: RandomToken.make(), status: .payloadTooLarge)
+            return try await render(
+                req, t, menu, service, version: current, input: [:], errors: errors, notice: Self.filesAgain,
+                token: RandomToken.make(), status: .payloadTooLarge)
         } catch StreamedUpload.Problem.bodyTooLarge {
             var errors = FormErrors()
             if let first = rules.first { errors.add(PetitionForm.fileInput(first), "ไฟล์แนบรวมกันมีขนาดใหญ่เกินกำหนด กรุณาลดขนาดหรือจำนวนไฟล์") }
-            return try await render(req, t, menu, service, version: current, input: [:], errors: errors, notice: Self.filesAgain,
-                                    token: RandomToken.make(), status: .payloadTooLarge)
+            return try await render(
+                req, t, menu, service, version: current, input: [:], errors: errors, notice: Self.filesAgain,
+                token: RandomToken.make(), status: .payloadTooLarge)
         } catch StreamedUpload.Problem.csrf {
             throw Abort(.forbidden, reason: "csrf")
         } catch is StreamedUpload.Problem {
@@ -121,14 +125,16 @@ struct PetitionFilingController {
 
         // The address block's "show the lists" button (no JavaScript): draw the form again, file nothing.
         if let refresh = upload.fields[AddressFields.refreshName], current.fields.contains(where: { $0.type == .address && $0.key == refresh }) {
-            return try await render(req, t, menu, service, version: current, input: input, errors: FormErrors(),
-                                    notice: upload.fileLists.isEmpty ? nil : Self.filesAgain, token: token, status: .ok)
+            return try await render(
+                req, t, menu, service, version: current, input: input, errors: FormErrors(),
+                notice: upload.fileLists.isEmpty ? nil : Self.filesAgain, token: token, status: .ok)
         }
         // The form changed while the person was filling it in: show the new one with what they typed.
         if let sent = upload.fields[Self.versionField].flatMap(Int.init), sent != current.number {
-            return try await render(req, t, menu, service, version: current, input: input, errors: FormErrors(),
-                                    notice: "หน่วยงานเพิ่งปรับปรุงแบบฟอร์มนี้ กรุณาตรวจสอบข้อมูลและแนบไฟล์อีกครั้ง แล้วกดยื่นคำร้อง",
-                                    token: RandomToken.make(), status: .conflict)
+            return try await render(
+                req, t, menu, service, version: current, input: input, errors: FormErrors(),
+                notice: "หน่วยงานเพิ่งปรับปรุงแบบฟอร์มนี้ กรุณาตรวจสอบข้อมูลและแนบไฟล์อีกครั้ง แล้วกดยื่นคำร้อง",
+                token: RandomToken.make(), status: .conflict)
         }
 
         var errors = FormErrors()
@@ -137,11 +143,13 @@ struct PetitionFilingController {
         case .success(let a): answers = a
         case .failure(let invalid): for p in invalid.problems { errors.add(p.input, p.message) }
         }
-        let files = try await PetitionAttachments.check(rules, files: upload.fileLists, sniffer: try PetitionAttachments.fileSniffer(req.application),
-                                                        errors: &errors)
+        let files = try await PetitionAttachments.check(
+            rules, files: upload.fileLists, sniffer: try PetitionAttachments.fileSniffer(req.application),
+            errors: &errors)
         guard errors.isEmpty, let answers else {
-            return try await render(req, t, menu, service, version: current, input: input, errors: errors,
-                                    notice: upload.fileLists.isEmpty ? nil : Self.filesAgain, token: token, status: .unprocessableEntity)
+            return try await render(
+                req, t, menu, service, version: current, input: input, errors: errors,
+                notice: upload.fileLists.isEmpty ? nil : Self.filesAgain, token: token, status: .unprocessableEntity)
         }
 
         // The files first: a full image queue (503) or a damaged JPEG (422) leaves nothing written.
@@ -150,8 +158,9 @@ struct PetitionFilingController {
             stored = try await PetitionAttachments.save(files, tenant: t.tenant, app: req.application)
         } catch let refused as PetitionAttachments.Refused {
             errors.add(refused.input, refused.message)
-            return try await render(req, t, menu, service, version: current, input: input, errors: errors, notice: Self.filesAgain,
-                                    token: token, status: .unprocessableEntity)
+            return try await render(
+                req, t, menu, service, version: current, input: input, errors: errors, notice: Self.filesAgain,
+                token: token, status: .unprocessableEntity)
         } catch is ImageWorkPool.Busy {
             return try await UploadBudget.busyPage(req)
         }
@@ -186,12 +195,14 @@ struct PetitionFilingController {
 
     func filed(_ req: Request) async throws -> View {
         let (t, account, petition) = try await OwnPetition.load(req)
-        return try await req.view.render("tenant/petition-filed", FiledPage(
-            page: PageChrome(request: req, title: "ยื่นคำร้องสำเร็จ – \(t.tenant.thaiName)"),
-            number: petition.number, serviceName: petition.serviceName, received: ThaiDate.shortWithTime(petition.createdAt),
-            due: ThaiDate.long(petition.dueAt), receiptURL: t.url(.petitionReceipt(petition.number)),
-            petitionURL: t.url(.petition(petition.number)), petitionsURL: t.url(.petitions),
-            email: account.email.isEmpty ? nil : account.email))
+        return try await req.view.render(
+            "tenant/petition-filed",
+            FiledPage(
+                page: PageChrome(request: req, title: "ยื่นคำร้องสำเร็จ – \(t.tenant.thaiName)"),
+                number: petition.number, serviceName: petition.serviceName, received: ThaiDate.shortWithTime(petition.createdAt),
+                due: ThaiDate.long(petition.dueAt), receiptURL: t.url(.petitionReceipt(petition.number)),
+                petitionURL: t.url(.petition(petition.number)), petitionsURL: t.url(.petitions),
+                email: account.email.isEmpty ? nil : account.email))
     }
 
     /// The acknowledgement of receipt: a page laid out to print or save as PDF (the print style hides the site).
@@ -199,13 +210,15 @@ struct PetitionFilingController {
         let (t, account, petition) = try await OwnPetition.load(req)
         let files = try await PetitionStore.attachments(petition, on: req.db)
         let menu = MenuKey(rawValue: petition.menu)
-        return try await req.view.render("tenant/petition-receipt", ReceiptPage(
-            page: PageChrome(request: req, title: "ใบรับคำร้อง \(petition.number)"),
-            tenantName: t.tenant.thaiName, tenantAddress: t.tenant.config.contact.address, tenantPhone: t.tenant.config.contact.phone,
-            number: petition.number, serviceName: petition.serviceName, menuTitle: menu?.thaiTitle ?? "",
-            received: ThaiDate.shortWithTime(petition.createdAt), receivedISO: ISO8601DateFormatter().string(from: petition.createdAt),
-            due: ThaiDate.long(petition.dueAt), applicant: "\(account.fullName) (\(account.maskedNationalID))",
-            attachments: files.map(\.originalName), petitionURL: t.url(.petition(petition.number))))
+        return try await req.view.render(
+            "tenant/petition-receipt",
+            ReceiptPage(
+                page: PageChrome(request: req, title: "ใบรับคำร้อง \(petition.number)"),
+                tenantName: t.tenant.thaiName, tenantAddress: t.tenant.config.contact.address, tenantPhone: t.tenant.config.contact.phone,
+                number: petition.number, serviceName: petition.serviceName, menuTitle: menu?.thaiTitle ?? "",
+                received: ThaiDate.shortWithTime(petition.createdAt), receivedISO: ISO8601DateFormatter().string(from: petition.createdAt),
+                due: ThaiDate.long(petition.dueAt), applicant: "\(account.fullName) (\(account.maskedNationalID))",
+                attachments: files.map(\.originalName), petitionURL: t.url(.petition(petition.number))))
     }
 
     // MARK: Pieces
@@ -220,23 +233,29 @@ struct PetitionFilingController {
     static func blocked(_ req: Request, _ t: ResolvedTenant, _ menu: MenuKey, _ service: Service, _ account: CitizenAccount) async throws -> Response? {
         guard service.requiresVerifiedIdentity(in: menu), account.verificationStatus != .verified else { return nil }
         let status = account.verificationStatus
-        return try await req.view.render("tenant/petition-blocked", BlockedPage(
-            page: PageChrome(request: req, title: "ต้องยืนยันตัวตนก่อน – \(service.name)"), name: service.name, status: status.thai,
-            statusKey: status.rawValue, reason: status == .rejected ? account.verificationReason : nil,
-            identityURL: t.url(.identity), accountURL: t.url(.account), serviceURL: t.url(.service(service.slug))))
-            .encodeResponse(status: .forbidden, for: req)
+        return try await req.view.render(
+            "tenant/petition-blocked",
+            BlockedPage(
+                page: PageChrome(request: req, title: "ต้องยืนยันตัวตนก่อน – \(service.name)"), name: service.name, status: status.thai,
+                statusKey: status.rawValue, reason: status == .rejected ? account.verificationReason : nil,
+                identityURL: t.url(.identity), accountURL: t.url(.account), serviceURL: t.url(.service(service.slug)))
+        )
+        .encodeResponse(status: .forbidden, for: req)
     }
 
-    private func render(_ req: Request, _ t: ResolvedTenant, _ menu: MenuKey, _ service: Service, version: FormVersion,
-                        input: [String: [String]], errors: FormErrors, notice: String?, token: String, status: HTTPStatus) async throws -> Response {
+    private func render(
+        _ req: Request, _ t: ResolvedTenant, _ menu: MenuKey, _ service: Service, version: FormVersion,
+        input: [String: [String]], errors: FormErrors, notice: String?, token: String, status: HTTPStatus
+    ) async throws -> Response {
         let rules = version.attachments
         let context = FormPage(
             page: PageChrome(request: req, title: "ยื่นคำร้อง \(service.name) – \(t.tenant.thaiName)"),
             menuTitle: menu.thaiTitle, name: service.name, description: service.description, slaDays: service.slaDays,
             serviceURL: t.url(.service(service.slug)), csrf: req.csrfToken(), action: t.url(.apply(service.slug)), token: token,
             formVersion: version.number,
-            sections: PetitionForm.sections(fields: version.fields, attachments: rules, input: input, errors: errors,
-                                            geography: req.application.geography),
+            sections: PetitionForm.sections(
+                fields: version.fields, attachments: rules, input: input, errors: errors,
+                geography: req.application.geography),
             errors: errors.items, notice: notice, hasFiles: !rules.isEmpty,
             hasLocation: version.fields.contains { $0.type == .location }, hasAddress: version.fields.contains { $0.type == .address },
             maxBytes: PetitionAttachments.maxFileBytes(rules))

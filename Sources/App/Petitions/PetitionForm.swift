@@ -9,8 +9,10 @@ enum PetitionForm {
 
     /// Sections in the form's order: plain fields gather in untitled sections; a date, a location and an
     /// address each get a titled group (`<fieldset>` with the field's label as legend).
-    static func sections(fields: [FormField], attachments: [AttachmentRule], input: [String: [String]],
-                         errors: FormErrors, geography: ThaiGeography) -> [FormSection] {
+    static func sections(
+        fields: [FormField], attachments: [AttachmentRule], input: [String: [String]],
+        errors: FormErrors, geography: ThaiGeography
+    ) -> [FormSection] {
         var sections: [FormSection] = []
         var plain: [FieldView] = []
         func flush() {
@@ -23,42 +25,58 @@ enum PetitionForm {
             let label = f.isRequired ? f.label : "\(f.label) (ไม่บังคับ)"
             switch f.type {
             case .text, .email, .tel, .number:
-                var v = FieldView(name: f.key, label: label, kind: kind(f.type), value: value(f.key), hint: f.help,
-                                  maxlength: f.maxLength ?? (f.type == .email ? PetitionAnswers.emailMaxLength : PetitionAnswers.textMaxLength))
+                var v = FieldView(
+                    name: f.key, label: label, kind: kind(f.type), value: value(f.key), hint: f.help,
+                    maxlength: f.maxLength ?? (f.type == .email ? PetitionAnswers.emailMaxLength : PetitionAnswers.textMaxLength))
                 if f.type == .number { v.inputmode = "decimal" }
                 if f.type == .tel { v.autocomplete = "tel"; v.inputmode = "tel" }
                 if f.type == .email { v.autocomplete = "email" }
                 plain.append(v)
             case .textarea:
-                plain.append(FieldView(name: f.key, label: label, kind: .textarea, value: value(f.key), hint: f.help,
-                                       maxlength: f.maxLength ?? PetitionAnswers.textareaMaxLength))
+                plain.append(
+                    FieldView(
+                        name: f.key, label: label, kind: .textarea, value: value(f.key), hint: f.help,
+                        maxlength: f.maxLength ?? PetitionAnswers.textareaMaxLength))
             case .select, .radio, .checkboxes:
                 let chosen = Set(input[f.key] ?? [])
-                plain.append(FieldView(name: f.key, label: label, kind: f.type == .select ? .select : (f.type == .radio ? .radio : .checkboxes),
-                                       hint: f.help ?? (f.type == .checkboxes ? "เลือกได้มากกว่าหนึ่งข้อ" : nil),
-                                       options: (f.options ?? []).map { .init(value: $0, label: $0, selected: chosen.contains($0)) }))
+                plain.append(
+                    FieldView(
+                        name: f.key, label: label, kind: f.type == .select ? .select : (f.type == .radio ? .radio : .checkboxes),
+                        hint: f.help ?? (f.type == .checkboxes ? "เลือกได้มากกว่าหนึ่งข้อ" : nil),
+                        options: (f.options ?? []).map { .init(value: $0, label: $0, selected: chosen.contains($0)) }))
             case .date:
                 flush()
                 let months = ThaiDate.monthNames.enumerated().map {
                     FieldView.Option(value: "\($0.offset + 1)", label: $0.element, selected: value("\(f.key)_month") == "\($0.offset + 1)")
                 }
-                sections.append(FormSection(title: label, fields: [
-                    FieldView(name: "\(f.key)_day", label: "วันที่", kind: .text, value: value("\(f.key)_day"),
-                              hint: f.help, inputmode: "numeric", maxlength: 2),
-                    FieldView(name: "\(f.key)_month", label: "เดือน", kind: .select, value: value("\(f.key)_month"), options: months),
-                    FieldView(name: "\(f.key)_year", label: "ปี พ.ศ.", kind: .text, value: value("\(f.key)_year"),
-                              hint: "เช่น \(ThaiDate.buddhistYear(of: Date()))", inputmode: "numeric", maxlength: 4),
-                ]))
+                sections.append(
+                    FormSection(
+                        title: label,
+                        fields: [
+                            FieldView(
+                                name: "\(f.key)_day", label: "วันที่", kind: .text, value: value("\(f.key)_day"),
+                                hint: f.help, inputmode: "numeric", maxlength: 2),
+                            FieldView(name: "\(f.key)_month", label: "เดือน", kind: .select, value: value("\(f.key)_month"), options: months),
+                            FieldView(
+                                name: "\(f.key)_year", label: "ปี พ.ศ.", kind: .text, value: value("\(f.key)_year"),
+                                hint: "เช่น \(ThaiDate.buddhistYear(of: Date()))", inputmode: "numeric", maxlength: 4),
+                        ]))
             case .location:
                 flush()
-                sections.append(FormSection(title: label, fields: [
-                    FieldView(name: f.key, label: "บอกตำแหน่งหรือจุดสังเกต", kind: .text, value: value(f.key),
-                              hint: f.help ?? "เช่น หน้าบ้านเลขที่ 12 ซอย 3 ใกล้ร้านค้า", maxlength: PetitionAnswers.locationMaxLength),
-                    FieldView(name: "\(f.key)_lat", label: "ละติจูด (ถ้าทราบ)", kind: .text, value: value("\(f.key)_lat"),
-                              hint: "เช่น 13.7563 กดปุ่ม ใช้ตำแหน่งปัจจุบัน เพื่อกรอกให้อัตโนมัติ", inputmode: "decimal", maxlength: 20),
-                    FieldView(name: "\(f.key)_lng", label: "ลองจิจูด (ถ้าทราบ)", kind: .text, value: value("\(f.key)_lng"),
-                              hint: "เช่น 100.5018", inputmode: "decimal", maxlength: 20),
-                ]))
+                sections.append(
+                    FormSection(
+                        title: label,
+                        fields: [
+                            FieldView(
+                                name: f.key, label: "บอกตำแหน่งหรือจุดสังเกต", kind: .text, value: value(f.key),
+                                hint: f.help ?? "เช่น หน้าบ้านเลขที่ 12 ซอย 3 ใกล้ร้านค้า", maxlength: PetitionAnswers.locationMaxLength),
+                            FieldView(
+                                name: "\(f.key)_lat", label: "ละติจูด (ถ้าทราบ)", kind: .text, value: value("\(f.key)_lat"),
+                                hint: "เช่น 13.7563 กดปุ่ม ใช้ตำแหน่งปัจจุบัน เพื่อกรอกให้อัตโนมัติ", inputmode: "decimal", maxlength: 20),
+                            FieldView(
+                                name: "\(f.key)_lng", label: "ลองจิจูด (ถ้าทราบ)", kind: .text, value: value("\(f.key)_lng"),
+                                hint: "เช่น 100.5018", inputmode: "decimal", maxlength: 20),
+                        ]))
             case .address:
                 flush()
                 var a = AddressSelection()
@@ -68,12 +86,16 @@ enum PetitionForm {
         }
         flush()
         if !attachments.isEmpty {
-            sections.append(FormSection(title: "เอกสารแนบ", fields: attachments.map { rule in
-                var v = FieldView(name: fileInput(rule), label: rule.isRequired ? rule.label : "\(rule.label) (ไม่บังคับ)", kind: .file,
-                                  hint: attachmentHint(rule), accept: accept(rule.types))
-                v.multiple = rule.effectiveMaxCount > 1
-                return v
-            }))
+            sections.append(
+                FormSection(
+                    title: "เอกสารแนบ",
+                    fields: attachments.map { rule in
+                        var v = FieldView(
+                            name: fileInput(rule), label: rule.isRequired ? rule.label : "\(rule.label) (ไม่บังคับ)", kind: .file,
+                            hint: attachmentHint(rule), accept: accept(rule.types))
+                        v.multiple = rule.effectiveMaxCount > 1
+                        return v
+                    }))
         }
         return errors.apply(to: sections)
     }

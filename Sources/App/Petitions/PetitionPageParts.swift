@@ -135,13 +135,16 @@ struct PetitionAttachmentItem: Encodable, Equatable {
     var url: String
 
     /// `labels`: field key → label, as the petition's form version had them (`labels(form:service:)`).
-    static func items(_ files: [PetitionAttachmentRecord], labels: [String: String], audience: PetitionAudience,
-                      links: PetitionFileLinks) -> [PetitionAttachmentItem] {
+    static func items(
+        _ files: [PetitionAttachmentRecord], labels: [String: String], audience: PetitionAudience,
+        links: PetitionFileLinks
+    ) -> [PetitionAttachmentItem] {
         files.compactMap { a in
             a.id.map {
-                PetitionAttachmentItem(label: labels[a.fieldKey] ?? (audience == .officer ? a.fieldKey : "ไฟล์แนบ"), name: a.originalName,
-                                       type: FileKind.from(mimeType: a.mimeType)?.displayName ?? a.mimeType,
-                                       size: PetitionAttachments.sizeText(a.bytes), url: links.attachment($0))
+                PetitionAttachmentItem(
+                    label: labels[a.fieldKey] ?? (audience == .officer ? a.fieldKey : "ไฟล์แนบ"), name: a.originalName,
+                    type: FileKind.from(mimeType: a.mimeType)?.displayName ?? a.mimeType,
+                    size: PetitionAttachments.sizeText(a.bytes), url: links.attachment($0))
             }
         }
     }

@@ -158,7 +158,11 @@ enum PetitionQueue {
         }
         for row in try await sql.raw(countsSQL(tenant: tenant, filter: filter, now: now)).all() {
             guard let status = PetitionStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
-            if filter.overdue { counts.overdue[status] = try row.decode(column: "n", as: Int.self) } else { counts.all[status] = try row.decode(column: "n", as: Int.self) }
+            if filter.overdue {
+                counts.overdue[status] = try row.decode(column: "n", as: Int.self)
+            } else {
+                counts.all[status] = try row.decode(column: "n", as: Int.self)
+            }
         }
         if !filter.overdue { counts.counted = Set(PetitionStatus.allCases.filter(\.isOpen)) }
         return counts
@@ -202,7 +206,8 @@ enum PetitionQueue {
             // `created_at <= k` on its own too, so the index on created_at bounds the scan.
             let at: SQLQueryString = "(SELECT k.created_at FROM petitions k WHERE k.tenant_id = \(bind: tenant.id) AND k.number = \(bind: cursor.number))"
             let number: SQLQueryString = "\(bind: cursor.number)"
-            clause = descending
+            clause =
+                descending
                 ? "\(clause) AND p.created_at <= \(at) AND (p.created_at < \(at) OR p.number < \(number))"
                 : "\(clause) AND p.created_at >= \(at) AND (p.created_at > \(at) OR p.number > \(number))"
         } else {
@@ -270,7 +275,8 @@ enum PetitionQueue {
         }
         let parts = upper.split(separator: "-", omittingEmptySubsequences: false)
         if parts.count == 2, parts[0].count == 4, (1...6).contains(parts[1].count), parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-           let year = Int(parts[0]), let n = Int(parts[1]) {
+            let year = Int(parts[0]), let n = Int(parts[1])
+        {
             return "p.number = \(bind: Sequences.formatted(prefix: code, year: year, value: n))"
         }
         if (1...6).contains(upper.count), upper.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(upper), n > 0 {
@@ -284,7 +290,8 @@ enum PetitionQueue {
         // "first last" holds either name alone too, so one LIKE looks through both and across the space. Thai
         // has no capitals: a search without any skips LOWER, which costs more than the LIKE on every citizen.
         let pattern = "%" + likeEscaped(search.lowercased()) + "%"
-        let name: SQLQueryString = search.lowercased() == search.uppercased()
+        let name: SQLQueryString =
+            search.lowercased() == search.uppercased()
             ? "s.first_name || ' ' || s.last_name" : "LOWER(s.first_name || ' ' || s.last_name)"
         return """
             p.citizen_id IN (SELECT s.id FROM citizens s WHERE s.tenant_id = \(bind: tenant.id)

@@ -105,13 +105,16 @@ struct PetitionQueueController {
         }
         let first = (filter.page - 1) * filter.size + 1
         let last = (filter.page - 1) * filter.size + rows.count
-        let showing = rows.isEmpty ? (filter.page > 1 ? "ไม่มีรายการในหน้านี้" : "ไม่พบคำร้อง")
+        let showing =
+            rows.isEmpty
+            ? (filter.page > 1 ? "ไม่มีรายการในหน้านี้" : "ไม่พบคำร้อง")
             : "แสดงรายการที่ \(first.formatted())–\(last.formatted())" + (total.map { " จาก \($0.formatted()) รายการ" } ?? "")
         let context = QueuePage(
             page: PageChrome(request: req, title: "คำร้อง – \(t.thaiName)"), tenantName: t.thaiName,
             tabs: PetitionQueue.Tab.order.map { tab in
-                .init(key: tab.key, title: tab.thai, count: counts.count(tab, overdueOnly: filter.overdue).map { "(\($0.formatted()))" }, url: link(tab: tab),
-                      current: tab == filter.tab)
+                .init(
+                    key: tab.key, title: tab.thai, count: counts.count(tab, overdueOnly: filter.overdue).map { "(\($0.formatted()))" }, url: link(tab: tab),
+                    current: tab == filter.tab)
             },
             tab: filter.tab.key, tabTitle: filter.tab.thai + (filter.overdue ? " (เกินกำหนด)" : ""),
             sections: errors.apply(to: [FormSection(title: nil, fields: Self.filterFields(q, services: services, filter: filter))]),
@@ -121,8 +124,11 @@ struct PetitionQueueController {
             pageLabel: "หน้า \(filter.page.formatted())" + (pages.map { " จาก \($0.formatted())" } ?? ""), showList: !rows.isEmpty || filter.page > 1,
             // Next and previous walk from the page's last and first rows (a cursor), so a deep page costs what
             // the first does; a page asked for backwards knows from `more` whether an earlier one exists.
-            previousURL: filter.page <= 1 ? nil : filter.page == 2 ? link(page: 1)
-                : backwards && !more ? link(page: 1) : link(page: filter.page - 1, cursor: rows.first.map { .before($0.number) }),
+            previousURL: filter.page <= 1
+                ? nil
+                : filter.page == 2
+                    ? link(page: 1)
+                    : backwards && !more ? link(page: 1) : link(page: filter.page - 1, cursor: rows.first.map { .before($0.number) }),
             nextURL: (backwards ? !rows.isEmpty : more) ? link(page: filter.page + 1, cursor: rows.last.map { .after($0.number) }) : nil,
             order: filter.newestFirst ? "เรียงจากยื่นล่าสุดก่อน" : "เรียงจากยื่นก่อนก่อน (ลำดับงานที่ต้องทำ)",
             notice: req.takeFlash())
@@ -159,19 +165,24 @@ struct PetitionQueueController {
     static func filterFields(_ q: QueueQuery, services: [(slug: String, name: String)], filter: PetitionQueue.Filter) -> [FieldView] {
         let sizes = Set([20, 50, 100, 200, filter.size]).sorted()
         return [
-            FieldView(name: "q", label: "ค้นหาเลขที่คำร้องหรือชื่อผู้ยื่น", kind: .text, value: filter.search ?? "",
-                      hint: "เลขที่คำร้อง เช่น BKT-2569-000042, 2569-42 หรือ 42 (ลำดับที่ของปี) หรือชื่อ–นามสกุลผู้ยื่น", maxlength: 100),
-            FieldView(name: "service", label: "บริการ", kind: .select,
-                      options: services.map { .init(value: $0.slug, label: $0.name, selected: $0.slug == filter.service) }),
+            FieldView(
+                name: "q", label: "ค้นหาเลขที่คำร้องหรือชื่อผู้ยื่น", kind: .text, value: filter.search ?? "",
+                hint: "เลขที่คำร้อง เช่น BKT-2569-000042, 2569-42 หรือ 42 (ลำดับที่ของปี) หรือชื่อ–นามสกุลผู้ยื่น", maxlength: 100),
+            FieldView(
+                name: "service", label: "บริการ", kind: .select,
+                options: services.map { .init(value: $0.slug, label: $0.name, selected: $0.slug == filter.service) }),
             FieldView(name: "from", label: "ยื่นตั้งแต่วันที่", kind: .text, value: q.from ?? "", hint: BuddhistDateInput.hint, inputmode: "numeric", maxlength: 10),
             FieldView(name: "to", label: "ยื่นถึงวันที่", kind: .text, value: q.to ?? "", hint: BuddhistDateInput.hint, inputmode: "numeric", maxlength: 10),
             FieldView(name: "overdue", label: "เฉพาะคำร้องที่เกินกำหนดเวลาแล้วและยังไม่ปิด", kind: .checkbox, checked: filter.overdue),
-            FieldView(name: "sort", label: "ลำดับ", kind: .select, options: [
-                .init(value: "newest", label: "ยื่นล่าสุดก่อน", selected: filter.newestFirst),
-                .init(value: "oldest", label: "ยื่นก่อนก่อน (ลำดับงานที่ต้องทำ)", selected: !filter.newestFirst),
-            ]),
-            FieldView(name: "size", label: "จำนวนต่อหน้า", kind: .select,
-                      options: sizes.map { .init(value: String($0), label: "\($0) รายการ", selected: $0 == filter.size) }),
+            FieldView(
+                name: "sort", label: "ลำดับ", kind: .select,
+                options: [
+                    .init(value: "newest", label: "ยื่นล่าสุดก่อน", selected: filter.newestFirst),
+                    .init(value: "oldest", label: "ยื่นก่อนก่อน (ลำดับงานที่ต้องทำ)", selected: !filter.newestFirst),
+                ]),
+            FieldView(
+                name: "size", label: "จำนวนต่อหน้า", kind: .select,
+                options: sizes.map { .init(value: String($0), label: "\($0) รายการ", selected: $0 == filter.size) }),
         ]
     }
 }

@@ -80,8 +80,9 @@ enum PetitionStore {
                 p.updatedAt = now
                 try await p.create(on: db)
                 let id = try p.requireID()
-                try await event(tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
-                                actor: Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName), now: now, on: db)
+                try await event(
+                    tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
+                    actor: Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName), now: now, on: db)
                 for a in f.attachments {
                     let r = PetitionAttachmentRecord()
                     r.tenantID = f.tenant.id
@@ -103,7 +104,8 @@ enum PetitionStore {
         } catch {
             // The same submission filed by a concurrent request (the unique key refused ours): that one stands.
             guard (error as? any DatabaseError)?.isConstraintFailure == true,
-                  let existing = try await bySubmissionKey(f.submissionKey, tenant: f.tenant, on: db) else { throw error }
+                let existing = try await bySubmissionKey(f.submissionKey, tenant: f.tenant, on: db)
+            else { throw error }
             return (existing, false)
         }
     }
@@ -117,29 +119,38 @@ enum PetitionStore {
     /// Moves the petition to `status` if it is still at `expectedVersion`, with a timeline entry and the
     /// `petition.moved` event (with the note, for the notifier), in one transaction. The rule itself (forward
     /// only, a reason to close) is `PetitionStatus`'s.
-    static func move(_ petition: PetitionRecord, to status: PetitionStatus, note: String?, expectedVersion: Int, actor: Actor,
-                     tenant: Tenant, linkBase: String, now: Date = Date(), on db: any Database) async throws -> MoveOutcome {
+    static func move(
+        _ petition: PetitionRecord, to status: PetitionStatus, note: String?, expectedVersion: Int, actor: Actor,
+        tenant: Tenant, linkBase: String, now: Date = Date(), on db: any Database
+    ) async throws -> MoveOutcome {
         let transition = try PetitionStatus.transition(from: petition.status, to: status, note: note)
         let id = try petition.requireID()
         let cleanNote = transition.note.map { String($0.prefix(2000)) }
         return try await db.writeTransaction { db -> MoveOutcome in
-            guard try await db.claim("""
-                UPDATE petitions SET status = \(bind: status.rawValue), status_changed_at = \(bind: now), updated_at = \(bind: now),
-                  version = version + 1
-                WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: expectedVersion) RETURNING id
-                """) else { return .conflict }
+            guard
+                try await db.claim(
+                    """
+                    UPDATE petitions SET status = \(bind: status.rawValue), status_changed_at = \(bind: now), updated_at = \(bind: now),
+                      version = version + 1
+                    WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: expectedVersion) RETURNING id
+                    """)
+            else { return .conflict }
             try await event(tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)
             guard let updated = try await byID(id, tenant: tenant, on: db) else { return .conflict }
-            try await PetitionMoved(petition: try PetitionFacts(updated), from: petition.status, to: status, at: updated.statusChangedAt,
-                                    note: cleanNote, version: updated.version, linkBase: linkBase).record(tenant: tenant, on: db)
+            try await PetitionMoved(
+                petition: try PetitionFacts(updated), from: petition.status, to: status, at: updated.statusChangedAt,
+                note: cleanNote, version: updated.version, linkBase: linkBase
+            ).record(tenant: tenant, on: db)
             // Last: every move of the service changes these rows, so they are held only until the commit.
             try await PetitionCounts.moved(tenant: tenant.id, service: petition.service, from: petition.status, to: status, on: db)
             return .moved(updated)
         }
     }
 
-    private static func event(tenant: Tenant, petitionID: UUID, from: PetitionStatus?, to: PetitionStatus, note: String?, actor: Actor,
-                              now: Date, on db: any Database) async throws {
+    private static func event(
+        tenant: Tenant, petitionID: UUID, from: PetitionStatus?, to: PetitionStatus, note: String?, actor: Actor,
+        now: Date, on db: any Database
+    ) async throws {
         let e = PetitionEventRecord()
         e.tenantID = tenant.id
         e.petitionID = petitionID
@@ -186,8 +197,10 @@ enum PetitionStore {
 
     /// A citizen's petitions, newest first, optionally only those in `statuses`. One query, read as plain rows:
     /// building whole Fluent models (answers and all, by reflection) was a fifth of the list page's CPU.
-    static func mine(citizenID: UUID, tenant: Tenant, statuses: [PetitionStatus]? = nil, limit: Int = 50, offset: Int = 0,
-                     on db: any Database) async throws -> [MineRow] {
+    static func mine(
+        citizenID: UUID, tenant: Tenant, statuses: [PetitionStatus]? = nil, limit: Int = 50, offset: Int = 0,
+        on db: any Database
+    ) async throws -> [MineRow] {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
         let q = sql.select().columns("number", "service_name", "status", "created_at", "due_at").from("petitions")
             .where("tenant_id", .equal, tenant.id).where("citizen_id", .equal, citizenID)

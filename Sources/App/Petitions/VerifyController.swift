@@ -45,11 +45,16 @@ struct VerifyController {
     /// The form; `?code=` (from the form itself) goes on to the code's page once it reads as a code.
     func form(_ req: Request) async throws -> Response {
         let typed = (req.query[String.self, at: "code"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !typed.isEmpty else { return try await render(req, VerifyPage(page: Self.chrome(req), action: SiteURL.verifyForm.path, code: "", state: "form"), status: .ok) }
+        guard !typed.isEmpty else {
+            return try await render(req, VerifyPage(page: Self.chrome(req), action: SiteURL.verifyForm.path, code: "", state: "form"), status: .ok)
+        }
         guard let code = PetitionDocuments.normalizedCode(typed) else {
-            return try await render(req, VerifyPage(page: Self.chrome(req), action: SiteURL.verifyForm.path, code: String(typed.prefix(64)),
-                                                    codeError: "รหัสตรวจสอบต้องมี 12 ตัวอักษร (ตัวเลขและอักษรภาษาอังกฤษ) เช่น 7KQ2-M9XD-4HTR", state: "form"),
-                                    status: .badRequest)
+            return try await render(
+                req,
+                VerifyPage(
+                    page: Self.chrome(req), action: SiteURL.verifyForm.path, code: String(typed.prefix(64)),
+                    codeError: "รหัสตรวจสอบต้องมี 12 ตัวอักษร (ตัวเลขและอักษรภาษาอังกฤษ) เช่น 7KQ2-M9XD-4HTR", state: "form"),
+                status: .badRequest)
         }
         return req.redirect(to: SiteURL.verify(PetitionDocuments.displayCode(code)).path)
     }
@@ -60,8 +65,9 @@ struct VerifyController {
         let shown = PetitionDocuments.normalizedCode(raw).map(PetitionDocuments.displayCode) ?? String(raw.prefix(64))
         let notFound = VerifyPage(page: Self.chrome(req), action: SiteURL.verifyForm.path, code: shown, state: "not-found")
         guard let document = try await PetitionDocuments.byCode(raw, on: req.db),
-              let tenant = req.application.tenants.tenant(slug: document.tenantID),
-              let petition = try await PetitionStore.byID(document.petitionID, tenant: tenant, on: req.db) else {
+            let tenant = req.application.tenants.tenant(slug: document.tenantID),
+            let petition = try await PetitionStore.byID(document.petitionID, tenant: tenant, on: req.db)
+        else {
             return try await render(req, notFound, status: .notFound)
         }
         let now = Date()
@@ -69,7 +75,9 @@ struct VerifyController {
         if let at = document.withdrawnAt {
             validity = ("ใช้ไม่ได้แล้ว: ถูกเพิกถอนเมื่อวันที่ \(ThaiDate.long(at))", "withdrawn")
         } else if let until = document.validUntil {
-            validity = document.isExpired(at: now) ? ("หมดอายุแล้ว เมื่อสิ้นวันที่ \(ThaiDate.long(until))", "expired")
+            validity =
+                document.isExpired(at: now)
+                ? ("หมดอายุแล้ว เมื่อสิ้นวันที่ \(ThaiDate.long(until))", "expired")
                 : ("ใช้ได้ถึงวันที่ \(ThaiDate.long(until))", "valid")
         } else {
             validity = ("ไม่มีกำหนดวันหมดอายุ", "none")
@@ -78,12 +86,13 @@ struct VerifyController {
         let context = VerifyPage(
             page: Self.chrome(req), action: SiteURL.verifyForm.path, code: PetitionDocuments.displayCode(document.verificationCode),
             state: document.isWithdrawn ? "withdrawn" : "verified",
-            document: .init(tenantName: tenant.thaiName, tenantNameEN: tenant.config.name.en, tenantSiteURL: TenantURL.home.path(base: base),
-                            logoURL: TenantURL.logo.path(base: base), kind: document.kind.thai, petitionNumber: petition.number,
-                            serviceName: petition.serviceName, issued: ThaiDate.long(document.issuedAt), validity: validity.0,
-                            validityKey: validity.1, withdrawnOn: document.withdrawnAt.map(ThaiDate.long), sha256: document.sha256,
-                            type: FileKind.from(mimeType: document.mimeType)?.displayName ?? document.mimeType,
-                            size: PetitionAttachments.sizeText(document.bytes)))
+            document: .init(
+                tenantName: tenant.thaiName, tenantNameEN: tenant.config.name.en, tenantSiteURL: TenantURL.home.path(base: base),
+                logoURL: TenantURL.logo.path(base: base), kind: document.kind.thai, petitionNumber: petition.number,
+                serviceName: petition.serviceName, issued: ThaiDate.long(document.issuedAt), validity: validity.0,
+                validityKey: validity.1, withdrawnOn: document.withdrawnAt.map(ThaiDate.long), sha256: document.sha256,
+                type: FileKind.from(mimeType: document.mimeType)?.displayName ?? document.mimeType,
+                size: PetitionAttachments.sizeText(document.bytes)))
         return try await render(req, context, status: .ok)
     }
 

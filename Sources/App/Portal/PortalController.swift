@@ -1,5 +1,5 @@
-import Vapor
 import Domain
+import Vapor
 
 /// `/`: on a tenant's own host name, that tenant's home; otherwise the list of every municipality,
 /// searchable and paged (there may be thousands).
@@ -31,9 +31,12 @@ struct PortalController {
         }
         let query = ((try? req.query.get(String.self, at: "q")) ?? "").trimmingCharacters(in: .whitespaces)
         let all = req.application.tenants.all
-        let matches = query.isEmpty ? all : all.filter {
-            $0.config.name.th.contains(query) || $0.config.name.en.localizedCaseInsensitiveContains(query) || $0.slug.contains(query.lowercased())
-        }
+        let matches =
+            query.isEmpty
+            ? all
+            : all.filter {
+                $0.config.name.th.contains(query) || $0.config.name.en.localizedCaseInsensitiveContains(query) || $0.slug.contains(query.lowercased())
+            }
         // Past the last page shows the last page; the number is bounded before it is multiplied.
         let pageNumber = BoundedNumber.page(req.query[String.self, at: "page"], last: (matches.count + Self.pageSize - 1) / Self.pageSize)
         let start = min((pageNumber - 1) * Self.pageSize, matches.count)

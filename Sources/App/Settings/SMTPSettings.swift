@@ -20,8 +20,10 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
 
     public struct Invalid: Error, CustomStringConvertible { public var description: String }
 
-    public init(host: String, port: Int, username: String? = nil, password: String? = nil,
-                security: Security, caFile: String? = nil, heloName: String = "eservice.localhost") {
+    public init(
+        host: String, port: Int, username: String? = nil, password: String? = nil,
+        security: Security, caFile: String? = nil, heloName: String = "eservice.localhost"
+    ) {
         self.host = host
         self.port = port
         self.username = username
@@ -47,8 +49,9 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         case ("smtp", let other?): throw Invalid(description: "starttls must be required or off, got '\(other)'")
         default: throw Invalid(description: "scheme must be smtp or smtps, got '\(scheme)'")
         }
-        self.init(host: host, port: components.port ?? (scheme == "smtps" ? 465 : 587), username: username,
-                  password: password, security: security, caFile: caFile)
+        self.init(
+            host: host, port: components.port ?? (scheme == "smtps" ? 465 : 587), username: username,
+            password: password, security: security, caFile: caFile)
         switch query["auth"] {
         case nil, "plain"?: prefersLogin = false
         case "login"?: prefersLogin = true

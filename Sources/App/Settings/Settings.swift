@@ -142,7 +142,11 @@ public struct Settings: Sendable {
 
         var hashCost = 12
         if let raw = value("PASSWORD_HASH_COST") {
-            if let n = Int(raw), (4...15).contains(n) { hashCost = n } else { problems.append("PASSWORD_HASH_COST must be a number from 4 to 15 (got '\(raw)')") }
+            if let n = Int(raw), (4...15).contains(n) {
+                hashCost = n
+            } else {
+                problems.append("PASSWORD_HASH_COST must be a number from 4 to 15 (got '\(raw)')")
+            }
             if mode == .production, hashCost < 10 { problems.append("PASSWORD_HASH_COST below 10 is for tests only") }
         }
         var otpPeriod = 30
@@ -156,11 +160,19 @@ public struct Settings: Sendable {
         }
         var imageWorkers = ProcessInfo.processInfo.activeProcessorCount
         if let raw = value("IMAGE_WORKERS") {
-            if let n = Int(raw), (1...64).contains(n) { imageWorkers = n } else { problems.append("IMAGE_WORKERS must be a number from 1 to 64 (got '\(raw)')") }
+            if let n = Int(raw), (1...64).contains(n) {
+                imageWorkers = n
+            } else {
+                problems.append("IMAGE_WORKERS must be a number from 1 to 64 (got '\(raw)')")
+            }
         }
         var imageQueue = 2 * imageWorkers
         if let raw = value("IMAGE_QUEUE") {
-            if let n = Int(raw), (0...1024).contains(n) { imageQueue = n } else { problems.append("IMAGE_QUEUE must be a number from 0 to 1024 (got '\(raw)')") }
+            if let n = Int(raw), (0...1024).contains(n) {
+                imageQueue = n
+            } else {
+                problems.append("IMAGE_QUEUE must be a number from 0 to 1024 (got '\(raw)')")
+            }
         }
 
         var lineAPIBase = Settings.defaultLineAPIBase

@@ -25,13 +25,15 @@ enum RateLimiter {
         let t = Int64(now.timeIntervalSince1970)
         let windowStart = t - Int64(rule.window)
         let hits = Int64(max(0, hits))
-        let row = try await sql.raw("""
+        let row = try await sql.raw(
+            """
             INSERT INTO rate_counters (key, window_start, hits) VALUES (\(bind: key), \(bind: t), \(bind: hits))
             ON CONFLICT (key) DO UPDATE SET
               hits = CASE WHEN rate_counters.window_start <= \(bind: windowStart) THEN \(bind: hits) ELSE rate_counters.hits + \(bind: hits) END,
               window_start = CASE WHEN rate_counters.window_start <= \(bind: windowStart) THEN \(bind: t) ELSE rate_counters.window_start END
             RETURNING hits
-            """).first()
+            """
+        ).first()
         return try row?.decode(column: "hits", as: Int.self) ?? 0
     }
 

@@ -7,11 +7,13 @@ import Vapor
 enum Sequences {
     static func next(scope: String, year: Int, on db: any Database) async throws -> Int {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
-        let row = try await sql.raw("""
+        let row = try await sql.raw(
+            """
             INSERT INTO sequences (scope, year, value) VALUES (\(bind: scope), \(bind: year), 1)
             ON CONFLICT (scope, year) DO UPDATE SET value = sequences.value + 1
             RETURNING value
-            """).first()
+            """
+        ).first()
         guard let value = try row?.decode(column: "value", as: Int.self) else {
             throw Abort(.internalServerError, reason: "sequence \(scope) gave no value")
         }
@@ -24,4 +26,3 @@ enum Sequences {
         return "\(prefix)-\(year)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 }
-

@@ -78,11 +78,13 @@ struct SessionStore: SessionDriver {
         guard let sql = db as? any SQLDatabase else { return 0 }
         var total = 0
         for _ in 0..<sweepBatchesPerRun {
-            let rows = try await sql.raw("""
+            let rows = try await sql.raw(
+                """
                 DELETE FROM _fluent_sessions WHERE id IN (
                   SELECT id FROM _fluent_sessions WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: sweepBatch))
                 RETURNING id
-                """).all()
+                """
+            ).all()
             total += rows.count
             if rows.count < sweepBatch { break }
         }

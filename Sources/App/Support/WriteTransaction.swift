@@ -1,6 +1,7 @@
 import FluentKit
 import FluentSQLiteDriver
 import Foundation
+import SQLKit
 
 extension Database {
     /// A transaction that writes. SQLite begins transactions deferred, so two that read before they write can
@@ -19,8 +20,6 @@ extension Database {
         }
     }
 }
-
-import SQLKit
 
 extension Database {
     /// Runs a conditional `UPDATE … RETURNING …` and tells whether it changed a row: the way to claim

@@ -65,8 +65,11 @@ extension Application {
     public var tenants: TenantRegistry {
         get { storage[TenantDirectoryKey.self]?.current ?? TenantRegistry([]) }
         set {
-            if let directory = storage[TenantDirectoryKey.self] { directory.reset(folder: newValue) }
-            else { storage[TenantDirectoryKey.self] = TenantDirectory(folder: newValue) }
+            if let directory = storage[TenantDirectoryKey.self] {
+                directory.reset(folder: newValue)
+            } else {
+                storage[TenantDirectoryKey.self] = TenantDirectory(folder: newValue)
+            }
         }
     }
 }

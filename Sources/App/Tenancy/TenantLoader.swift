@@ -27,7 +27,9 @@ public enum TenantLoader {
         let fm = FileManager.default
         let names = try fm.contentsOfDirectory(atPath: directory.path)
             .filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") }
-            .filter { var d: ObjCBool = false; return fm.fileExists(atPath: directory.appendingPathComponent($0).path, isDirectory: &d) && d.boolValue }
+            .filter {
+                var d: ObjCBool = false; return fm.fileExists(atPath: directory.appendingPathComponent($0).path, isDirectory: &d) && d.boolValue
+            }
             .sorted()
 
         let catalogues = try loadCatalogues(from: directory.appendingPathComponent(catalogueFolder, isDirectory: true))
@@ -36,11 +38,13 @@ public enum TenantLoader {
         let interner = TenantInterner()
         let results = ParallelMap.map(names) { name -> Result<Tenant, Failure> in
             do {
-                return .success(try load(slug: name, folder: directory.appendingPathComponent(name, isDirectory: true),
-                                         catalogues: catalogues, interner: interner))
+                return .success(
+                    try load(
+                        slug: name, folder: directory.appendingPathComponent(name, isDirectory: true),
+                        catalogues: catalogues, interner: interner))
+            } catch let failure as Failure { return .failure(failure) } catch {
+                return .failure(Failure(problems: [Problem(file: name, field: "(file)", message: "\(error)")]))
             }
-            catch let failure as Failure { return .failure(failure) }
-            catch { return .failure(Failure(problems: [Problem(file: name, field: "(file)", message: "\(error)")])) }
         }
 
         var tenants: [Tenant] = []
@@ -189,10 +193,16 @@ enum TenantFileShape {
 
     static let service: Shape = .map([
         "slug": .scalar, "name": .scalar, "description": .scalar, "verified_identity": .scalar, "sla_days": .scalar,
-        "fields": .list(.map(["key": .scalar, "type": .scalar, "label": .scalar, "required": .scalar,
-                               "help": .scalar, "options": .list(.scalar), "max_length": .scalar])),
-        "attachments": .list(.map(["key": .scalar, "label": .scalar, "required": .scalar, "types": .list(.scalar),
-                                    "max_mb": .scalar, "max_count": .scalar])),
+        "fields": .list(
+            .map([
+                "key": .scalar, "type": .scalar, "label": .scalar, "required": .scalar,
+                "help": .scalar, "options": .list(.scalar), "max_length": .scalar,
+            ])),
+        "attachments": .list(
+            .map([
+                "key": .scalar, "label": .scalar, "required": .scalar, "types": .list(.scalar),
+                "max_mb": .scalar, "max_count": .scalar,
+            ])),
     ])
 
     static let menus: Shape = .map(["account": .list(service), "online": .list(service), "complaints": .list(service)])

@@ -70,7 +70,9 @@ extension PetitionDocumentRecord: TenantOwned {
 extension CitizenAccount: TenantOwned { static var tenantField: KeyPath<CitizenAccount, FieldProperty<CitizenAccount, String>> { \.$tenantID } }
 extension IdentityImageRecord: TenantOwned { static var tenantField: KeyPath<IdentityImageRecord, FieldProperty<IdentityImageRecord, String>> { \.$tenantID } }
 extension Open311KeyRecord: TenantOwned { static var tenantField: KeyPath<Open311KeyRecord, FieldProperty<Open311KeyRecord, String>> { \.$tenantID } }
-extension ContactMessageRecord: TenantOwned { static var tenantField: KeyPath<ContactMessageRecord, FieldProperty<ContactMessageRecord, String>> { \.$tenantID } }
+extension ContactMessageRecord: TenantOwned {
+    static var tenantField: KeyPath<ContactMessageRecord, FieldProperty<ContactMessageRecord, String>> { \.$tenantID }
+}
 extension StaffGrantRecord: TenantOwned { static var tenantField: KeyPath<StaffGrantRecord, FieldProperty<StaffGrantRecord, String>> { \.$tenantID } }
 extension AccessRequestRecord: TenantOwned { static var tenantField: KeyPath<AccessRequestRecord, FieldProperty<AccessRequestRecord, String>> { \.$tenantID } }
 extension TenantSettingRecord: TenantOwned { static var tenantField: KeyPath<TenantSettingRecord, FieldProperty<TenantSettingRecord, String>> { \.$tenantID } }

@@ -67,8 +67,9 @@ struct TenantSiteController {
                 .init(label: $0.label, kind: $0.type.thaiDescription, required: $0.isRequired, help: $0.help, options: $0.options ?? [])
             },
             attachments: (service.attachments ?? []).map {
-                .init(label: $0.label, required: $0.isRequired, types: $0.types.map(\.displayName).joined(separator: ", "),
-                      maxMB: $0.effectiveMaxMB, maxCount: $0.effectiveMaxCount)
+                .init(
+                    label: $0.label, required: $0.isRequired, types: $0.types.map(\.displayName).joined(separator: ", "),
+                    maxMB: $0.effectiveMaxMB, maxCount: $0.effectiveMaxCount)
             }
         )
         return try await req.view.render("tenant/service", context)

@@ -52,8 +52,9 @@ public enum BoundedNumber {
         let t = text.arabicDigits.trimmingCharacters(in: .whitespaces)
         let body = t.hasPrefix("-") || t.hasPrefix("+") ? t.dropFirst() : Substring(t)
         guard !body.isEmpty, t.count <= 40,
-              body.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || $0 == "." }), body.filter({ $0 == "." }).count <= 1,
-              body.first != ".", body.last != ".", let value = Double(t), value.isFinite, range.contains(value) else { return nil }
+            body.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || $0 == "." }), body.filter({ $0 == "." }).count <= 1,
+            body.first != ".", body.last != ".", let value = Double(t), value.isFinite, range.contains(value)
+        else { return nil }
         return value
     }
 }

@@ -168,7 +168,7 @@ public enum MarkdownLite {
         while let open = rest.range(of: marker) {
             let after = rest[open.upperBound...]
             guard let close = after.range(of: marker), close.lowerBound > after.startIndex,
-                  after.first?.isWhitespace == false, after[after.index(before: close.lowerBound)].isWhitespace == false
+                after.first?.isWhitespace == false, after[after.index(before: close.lowerBound)].isWhitespace == false
             else { break }
             out += inner(rest[..<open.lowerBound]) + "<\(tag)>" + inner(after[..<close.lowerBound]) + "</\(tag)>"
             rest = after[close.upperBound...]

@@ -27,7 +27,8 @@ public enum ThaiBirthDate {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = ThaiDate.bangkok
         guard let date = calendar.date(from: DateComponents(year: be - 543, month: m, day: d)),
-              calendar.component(.day, from: date) == d, calendar.component(.month, from: date) == m else { return .failure(.noSuchDate) }
+            calendar.component(.day, from: date) == d, calendar.component(.month, from: date) == m
+        else { return .failure(.noSuchDate) }
         guard date <= now else { return .failure(.inFuture) }
         return .success(String(format: "%04d-%02d-%02d", be - 543, m, d))
     }

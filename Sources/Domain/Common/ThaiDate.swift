@@ -53,7 +53,8 @@ public enum ThaiDate {
     public static func shortWithTime(_ date: Date) -> String {
         let p = parts(date)
         let hour = p.hour ?? 0, minute = p.minute ?? 0
-        return "\(p.day ?? 1) \(shortMonthNames[(p.month ?? 1) - 1]) \((p.year ?? 1970) + 543) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) น."
+        return
+            "\(p.day ?? 1) \(shortMonthNames[(p.month ?? 1) - 1]) \((p.year ?? 1970) + 543) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) น."
     }
 }
 

@@ -16,8 +16,10 @@ public struct AddressSelection: Sendable, Hashable, Codable {
     public var subdistrictCode: String
     public var postcode: String
 
-    public init(houseNumber: String = "", moo: String = "", village: String = "", soi: String = "", road: String = "",
-                provinceCode: String = "", districtCode: String = "", subdistrictCode: String = "", postcode: String = "") {
+    public init(
+        houseNumber: String = "", moo: String = "", village: String = "", soi: String = "", road: String = "",
+        provinceCode: String = "", districtCode: String = "", subdistrictCode: String = "", postcode: String = ""
+    ) {
         self.houseNumber = houseNumber
         self.moo = moo
         self.village = village

@@ -69,8 +69,9 @@ public struct ThaiGeography: Sendable {
             }
             return data
         }
-        try self.init(provinces: read(Self.fileNames.provinces), districts: read(Self.fileNames.districts),
-                      subdistricts: read(Self.fileNames.subdistricts))
+        try self.init(
+            provinces: read(Self.fileNames.provinces), districts: read(Self.fileNames.districts),
+            subdistricts: read(Self.fileNames.subdistricts))
     }
 
     /// From the three JSON files: arrays of rows `[code, name_th, name_en]`, sub-districts with a fourth

@@ -66,7 +66,9 @@ public struct LineChannelSettings: Codable, Sendable, Hashable {
         for (field, name) in [("secret_env", secretEnv), ("token_env", tokenEnv)] {
             guard let name else { continue }
             if !Self.isOwnEnvName(name, slug: slug) {
-                out.append((field, "must be \(prefix)CHANNEL_SECRET or \(prefix)ACCESS_TOKEN, optionally with _<1–3 digits> (a variable of this tenant, not a secret)"))
+                out.append(
+                    (field, "must be \(prefix)CHANNEL_SECRET or \(prefix)ACCESS_TOKEN, optionally with _<1–3 digits> (a variable of this tenant, not a secret)")
+                )
             }
         }
         if let s = secretEnv, let t = tokenEnv, s == t {

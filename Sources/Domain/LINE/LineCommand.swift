@@ -22,8 +22,8 @@ public enum LineCommand: Equatable, Sendable {
         for token in text.split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == ":" }) {
             let parts = token.uppercased().split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 3, (2...5).contains(parts[0].count), parts[0].allSatisfy({ $0.isASCII && $0.isLetter }),
-                  parts[1].count == 4, let year = Int(parts[1]), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
-                  (1...6).contains(parts[2].count), parts[2].allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(parts[2]), n > 0
+                parts[1].count == 4, let year = Int(parts[1]), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
+                (1...6).contains(parts[2].count), parts[2].allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(parts[2]), n > 0
             else { continue }
             let digits = String(n)
             return "\(parts[0])-\(year)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits

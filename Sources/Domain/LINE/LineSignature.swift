@@ -12,7 +12,8 @@ public enum LineSignature {
     /// Whether `signature` is the body's; compared in constant time. A missing or malformed header is false.
     public static func isValid(_ body: [UInt8], secret: String, signature: String?) -> Bool {
         guard let signature, !secret.isEmpty, let given = Data(base64Encoded: signature.trimmingCharacters(in: .whitespaces)),
-              given.count == SHA256.byteCount else { return false }
+            given.count == SHA256.byteCount
+        else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: body, using: SymmetricKey(data: Array(secret.utf8)))
     }
 }

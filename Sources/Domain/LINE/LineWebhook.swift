@@ -52,8 +52,10 @@ public struct LineEvent: Codable, Sendable, Equatable {
     public var postback: Postback?
     public var link: Link?
 
-    public init(type: String, source: Source?, webhookEventId: String?, replyToken: String? = nil, message: Message? = nil,
-                postback: Postback? = nil, link: Link? = nil) {
+    public init(
+        type: String, source: Source?, webhookEventId: String?, replyToken: String? = nil, message: Message? = nil,
+        postback: Postback? = nil, link: Link? = nil
+    ) {
         self.type = type
         self.source = source
         self.webhookEventId = webhookEventId

@@ -214,7 +214,8 @@ private struct Checker {
         let negative = s.hasPrefix("-")
         let parts = s.dropFirst(negative ? 1 : 0).split(separator: ".", omittingEmptySubsequences: false)
         let groups = parts[0].split(separator: ",", omittingEmptySubsequences: false)
-        let wholeOK = groups.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isPlainDigit) }
+        let wholeOK =
+            groups.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isPlainDigit) }
             && (groups.count == 1 || (groups[0].count <= 3 && groups.dropFirst().allSatisfy { $0.count == 3 }))
         let fractionOK = parts.count == 1 || (parts.count == 2 && !parts[1].isEmpty && parts[1].allSatisfy(\.isPlainDigit))
         guard wholeOK, fractionOK else {
@@ -244,7 +245,8 @@ private struct Checker {
         if iso.isEmpty { return missing(f, at: names.contains { input[$0] != nil } ? names[0] : f.key) }
         let n = iso.split(separator: "-", omittingEmptySubsequences: false)
         guard n.count == 3, n[0].count == 4, n[1].count == 2, n[2].count == 2, n.allSatisfy({ $0.allSatisfy(\.isPlainDigit) }),
-              let y = Int(n[0]), let m = Int(n[1]), let d = Int(n[2]), Self.isDate(y, m, d) else {
+            let y = Int(n[0]), let m = Int(n[1]), let d = Int(n[2]), Self.isDate(y, m, d)
+        else {
             fail(f.key, "กรุณากรอก\(f.label)เป็นวันที่ที่มีอยู่จริง")
             return nil
         }
@@ -297,7 +299,8 @@ private struct Checker {
         if s.isEmpty { return missing(f) }
         let at = s.split(separator: "@", omittingEmptySubsequences: false)
         let labels = at.count == 2 ? at[1].split(separator: ".", omittingEmptySubsequences: false) : []
-        let plausible = s.count <= PetitionAnswers.emailMaxLength && at.count == 2 && (1...64).contains(at[0].count)
+        let plausible =
+            s.count <= PetitionAnswers.emailMaxLength && at.count == 2 && (1...64).contains(at[0].count)
             && at[0].unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && $0.value < 127 && !"<>()[],;:\\\"@".unicodeScalars.contains($0) }
             && !at[0].hasPrefix(".") && !at[0].hasSuffix(".") && !at[0].contains("..")
             && labels.count >= 2 && (labels.last?.count ?? 0) >= 2 && (labels.last?.allSatisfy(\.isLetter) ?? false)

@@ -101,12 +101,13 @@ extension QRCode {
         /// mask 101010000010010 (0x5412) so the result is never all zeros.
         static func formatBits(correction: ErrorCorrection, mask: Int) -> Int {
             // Note the indicators are not in L, M, Q, H order.
-            let indicator = switch correction {
-            case .low: 0b01
-            case .medium: 0b00
-            case .quartile: 0b11
-            case .high: 0b10
-            }
+            let indicator =
+                switch correction {
+                case .low: 0b01
+                case .medium: 0b00
+                case .quartile: 0b11
+                case .high: 0b10
+                }
             let data = (indicator << 3) | mask
             return ((data << 10) | bchRemainder(data, generator: 0x537, degree: 10)) ^ 0x5412
         }

@@ -20,10 +20,16 @@ public enum PasswordPolicy {
     /// person's own details), and the confirmation given and the same.
     public static func newPasswordProblems(_ password: String, confirm: String, personal: [String]) -> [FieldProblem] {
         var out: [FieldProblem] = []
-        if password.isEmpty { out.append(.init(field: .password, thai: "กรุณาตั้งรหัสผ่านใหม่")) }
-        else if let problem = problems(password, personal: personal).first { out.append(.init(field: .password, thai: problem.thai)) }
-        if confirm.isEmpty { out.append(.init(field: .confirm, thai: "กรุณายืนยันรหัสผ่านใหม่")) }
-        else if confirm != password { out.append(.init(field: .confirm, thai: "รหัสผ่านที่ยืนยันไม่ตรงกัน")) }
+        if password.isEmpty {
+            out.append(.init(field: .password, thai: "กรุณาตั้งรหัสผ่านใหม่"))
+        } else if let problem = problems(password, personal: personal).first {
+            out.append(.init(field: .password, thai: problem.thai))
+        }
+        if confirm.isEmpty {
+            out.append(.init(field: .confirm, thai: "กรุณายืนยันรหัสผ่านใหม่"))
+        } else if confirm != password {
+            out.append(.init(field: .confirm, thai: "รหัสผ่านที่ยืนยันไม่ตรงกัน"))
+        }
         return out
     }
 
@@ -83,10 +89,11 @@ public enum PasswordPolicy {
         if common.contains(lowered) { return true }
         let lookAlikes: [Character: Character] = ["@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"]
         // The letters left after look-alikes are read as letters and the other digits and symbols dropped.
-        let core = String(lowered.compactMap { c -> Character? in
-            if let l = lookAlikes[c] { return l }
-            return c.isLetter ? c : nil
-        })
+        let core = String(
+            lowered.compactMap { c -> Character? in
+                if let l = lookAlikes[c] { return l }
+                return c.isLetter ? c : nil
+            })
         let bare = String(lowered.filter(\.isLetter))
         return isCommonWord(core) || isCommonWord(bare)
     }

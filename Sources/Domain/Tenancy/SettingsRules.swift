@@ -3,8 +3,10 @@
 /// put the message beside it and link to it from the error summary. The same limits as `TenantRules`
 /// apply to the folder's files, so anything saved here would also load from a folder.
 extension TenantRules {
-    public static let limits = (name: 200, text: 200, description: 2000, help: 500, hours: 200, phone: 100, watermark: 200,
-                                maxFields: 50, maxAttachments: 10, maxOptions: 50)
+    public static let limits = (
+        name: 200, text: 200, description: 2000, help: 500, hours: 200, phone: 100, watermark: 200,
+        maxFields: 50, maxAttachments: 10, maxOptions: 50
+    )
 
     /// Service slugs the back office uses as path words.
     public static let reservedServiceSlugs: Set<String> = ["new"]
@@ -15,8 +17,9 @@ extension TenantRules {
         out.required("name_en", d.name.en, "กรุณากรอกชื่อหน่วยงานภาษาอังกฤษ", max: limits.name, "ชื่อหน่วยงานภาษาอังกฤษ")
         out.required("contact_address", d.contact.address, "กรุณากรอกที่อยู่สำนักงาน", max: 500, "ที่อยู่สำนักงาน")
         let phone = d.contact.phone.trimmed
-        if phone.isEmpty { out.add("contact_phone", "กรุณากรอกหมายเลขโทรศัพท์ของสำนักงาน") }
-        else if phone.count > limits.phone || phone.filter(\.isASCIIDigit).count < 9 {
+        if phone.isEmpty {
+            out.add("contact_phone", "กรุณากรอกหมายเลขโทรศัพท์ของสำนักงาน")
+        } else if phone.count > limits.phone || phone.filter(\.isASCIIDigit).count < 9 {
             out.add("contact_phone", "หมายเลขโทรศัพท์ต้องมีตัวเลขอย่างน้อย 9 หลัก เช่น 0 5539 1234")
         }
         if let email = d.contact.email, !isPlausibleEmail(email) {
@@ -28,7 +31,9 @@ extension TenantRules {
         if let hours = d.contact.hours, hours.count > limits.hours { out.add("contact_hours", "เวลาทำการยาวเกิน \(limits.hours) ตัวอักษร") }
         if let primary = RGBColor(hex: d.colors.primary) {
             if primary.contrastRatio(with: .white) < 4.5 {
-                out.add("colors_primary", "ตัวอักษรสีขาวบนสีหลักนี้อ่านยาก (ความต่างของสี \(primary.contrastRatio(with: .white).rounded2):1 ต้องไม่น้อยกว่า 4.5:1 ตาม WCAG AA) กรุณาเลือกสีที่เข้มขึ้น")
+                out.add(
+                    "colors_primary",
+                    "ตัวอักษรสีขาวบนสีหลักนี้อ่านยาก (ความต่างของสี \(primary.contrastRatio(with: .white).rounded2):1 ต้องไม่น้อยกว่า 4.5:1 ตาม WCAG AA) กรุณาเลือกสีที่เข้มขึ้น")
             }
         } else {
             out.add("colors_primary", "สีหลักต้องเป็นรหัสสีแบบ #RRGGBB เช่น #0b5d3b")
@@ -45,8 +50,11 @@ extension TenantRules {
             out.add("image_\(i)", "ชื่อภาพที่ \(i + 1) ยาวเกิน \(limits.text) ตัวอักษร")
         }
         let watermark = (policy.watermark ?? "").trimmed
-        if watermark.isEmpty { out.add("watermark", "กรุณากรอกข้อความลายน้ำ") }
-        else if watermark.count > limits.watermark { out.add("watermark", "ข้อความลายน้ำยาวเกิน \(limits.watermark) ตัวอักษร") }
+        if watermark.isEmpty {
+            out.add("watermark", "กรุณากรอกข้อความลายน้ำ")
+        } else if watermark.count > limits.watermark {
+            out.add("watermark", "ข้อความลายน้ำยาวเกิน \(limits.watermark) ตัวอักษร")
+        }
         if !(1...50).contains(policy.maxFileMB ?? 0) { out.add("max_file_mb", "ขนาดไฟล์สูงสุดต้องเป็นตัวเลข 1–50 (MB)") }
         return out.items
     }
@@ -87,16 +95,24 @@ extension TenantRules {
             if let help = f.help, help.count > limits.help { out.add("\(at).help", "\(n): คำอธิบายยาวเกิน \(limits.help) ตัวอักษร") }
             let options = f.options ?? []
             if f.type.hasOptions {
-                if options.count < 2 { out.add("\(at).options", "\(n): ช่องแบบเลือกต้องมีตัวเลือกอย่างน้อย 2 ข้อ (บรรทัดละหนึ่งข้อ)") }
-                else if options.count > limits.maxOptions { out.add("\(at).options", "\(n): มีตัวเลือกได้ไม่เกิน \(limits.maxOptions) ข้อ") }
-                else if Set(options).count != options.count { out.add("\(at).options", "\(n): ตัวเลือกซ้ำกัน") }
-                else if options.contains(where: { $0.count > limits.text }) { out.add("\(at).options", "\(n): ตัวเลือกแต่ละข้อยาวได้ไม่เกิน \(limits.text) ตัวอักษร") }
+                if options.count < 2 {
+                    out.add("\(at).options", "\(n): ช่องแบบเลือกต้องมีตัวเลือกอย่างน้อย 2 ข้อ (บรรทัดละหนึ่งข้อ)")
+                } else if options.count > limits.maxOptions {
+                    out.add("\(at).options", "\(n): มีตัวเลือกได้ไม่เกิน \(limits.maxOptions) ข้อ")
+                } else if Set(options).count != options.count {
+                    out.add("\(at).options", "\(n): ตัวเลือกซ้ำกัน")
+                } else if options.contains(where: { $0.count > limits.text }) {
+                    out.add("\(at).options", "\(n): ตัวเลือกแต่ละข้อยาวได้ไม่เกิน \(limits.text) ตัวอักษร")
+                }
             } else if !options.isEmpty {
                 out.add("\(at).options", "\(n): ตัวเลือกใช้ได้เฉพาะช่องแบบเลือกหนึ่งข้อ เลือกจากรายการ หรือเลือกได้หลายข้อ")
             }
             if let max = f.maxLength {
-                if ![.text, .textarea].contains(f.type) { out.add("\(at).max_length", "\(n): ความยาวสูงสุดใช้ได้เฉพาะช่องข้อความ") }
-                else if !(1...10_000).contains(max) { out.add("\(at).max_length", "\(n): ความยาวสูงสุดต้องเป็นตัวเลข 1–10000") }
+                if ![.text, .textarea].contains(f.type) {
+                    out.add("\(at).max_length", "\(n): ความยาวสูงสุดใช้ได้เฉพาะช่องข้อความ")
+                } else if !(1...10_000).contains(max) {
+                    out.add("\(at).max_length", "\(n): ความยาวสูงสุดต้องเป็นตัวเลข 1–10000")
+                }
             }
         }
         for (j, a) in form.attachments.enumerated() {
@@ -117,7 +133,8 @@ extension TenantRules {
     static func isPlausibleEmail(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              s.count <= 254 else { return false }
+            s.count <= 254
+        else { return false }
         return s.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && !"<>()[],;:\\\"".unicodeScalars.contains($0) }
     }
 

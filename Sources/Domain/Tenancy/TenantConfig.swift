@@ -69,8 +69,10 @@ public struct TenantConfig: Codable, Sendable, Hashable {
         line = try c.decodeIfPresent(LineChannelSettings.self, forKey: .line)
     }
 
-    public init(name: Names, code: String, hosts: [String], contact: Contact, colors: Colors, logo: String, terms: String,
-                identity: IdentityPolicy, catalogue: String?, menus: Menus, line: LineChannelSettings? = nil) {
+    public init(
+        name: Names, code: String, hosts: [String], contact: Contact, colors: Colors, logo: String, terms: String,
+        identity: IdentityPolicy, catalogue: String?, menus: Menus, line: LineChannelSettings? = nil
+    ) {
         self.name = name
         self.code = code
         self.hosts = hosts
@@ -195,8 +197,10 @@ public struct Service: Codable, Sendable, Hashable {
         case slaDays = "sla_days"
     }
 
-    public init(slug: String, name: String, description: String, verifiedIdentity: Bool?, slaDays: Int, fields: [FormField],
-                attachments: [AttachmentRule]?) {
+    public init(
+        slug: String, name: String, description: String, verifiedIdentity: Bool?, slaDays: Int, fields: [FormField],
+        attachments: [AttachmentRule]?
+    ) {
         self.slug = slug
         self.name = name
         self.description = description

@@ -12,8 +12,10 @@ public struct TenantOverrides: Sendable, Hashable {
     /// The LINE channel as set in the back office; nil: the folder's.
     public var line: LineChannelSettings?
 
-    public init(display: DisplayDetails? = nil, identity: IdentityPolicy? = nil, catalogue: [CatalogueEntry] = [],
-                forms: [String: ServiceForm] = [:]) {
+    public init(
+        display: DisplayDetails? = nil, identity: IdentityPolicy? = nil, catalogue: [CatalogueEntry] = [],
+        forms: [String: ServiceForm] = [:]
+    ) {
         self.display = display
         self.identity = identity
         self.catalogue = catalogue
@@ -52,8 +54,10 @@ public struct CatalogueEntry: Sendable, Hashable {
     public var verifiedIdentity: Bool?
     public var retired: Bool
 
-    public init(slug: String, menu: MenuKey, position: Int, name: String, description: String, slaDays: Int,
-                verifiedIdentity: Bool?, retired: Bool) {
+    public init(
+        slug: String, menu: MenuKey, position: Int, name: String, description: String, slaDays: Int,
+        verifiedIdentity: Bool?, retired: Bool
+    ) {
         self.slug = slug
         self.menu = menu
         self.position = position
@@ -65,8 +69,9 @@ public struct CatalogueEntry: Sendable, Hashable {
     }
 
     public init(_ service: Service, menu: MenuKey, position: Int, retired: Bool = false) {
-        self.init(slug: service.slug, menu: menu, position: position, name: service.name, description: service.description,
-                  slaDays: service.slaDays, verifiedIdentity: service.verifiedIdentity, retired: retired)
+        self.init(
+            slug: service.slug, menu: menu, position: position, name: service.name, description: service.description,
+            slaDays: service.slaDays, verifiedIdentity: service.verifiedIdentity, retired: retired)
     }
 
     /// Whether citizens must have a verified identity before filing (the menu's default when not set).
@@ -79,8 +84,9 @@ public struct CatalogueEntry: Sendable, Hashable {
     }
 
     public func service(form: ServiceForm) -> Service {
-        Service(slug: slug, name: name, description: description, verifiedIdentity: verifiedIdentity, slaDays: slaDays,
-                fields: form.fields, attachments: form.attachments.isEmpty ? nil : form.attachments)
+        Service(
+            slug: slug, name: name, description: description, verifiedIdentity: verifiedIdentity, slaDays: slaDays,
+            fields: form.fields, attachments: form.attachments.isEmpty ? nil : form.attachments)
     }
 }
 
@@ -103,20 +109,25 @@ public struct ServiceForm: Codable, Sendable, Hashable {
     public var normalized: ServiceForm {
         ServiceForm(
             fields: fields.map {
-                FormField(key: $0.key, type: $0.type, label: $0.label, required: $0.isRequired ? true : nil,
-                          help: ($0.help ?? "").isEmpty ? nil : $0.help, options: ($0.options ?? []).isEmpty ? nil : $0.options,
-                          maxLength: $0.maxLength)
+                FormField(
+                    key: $0.key, type: $0.type, label: $0.label, required: $0.isRequired ? true : nil,
+                    help: ($0.help ?? "").isEmpty ? nil : $0.help, options: ($0.options ?? []).isEmpty ? nil : $0.options,
+                    maxLength: $0.maxLength)
             },
             attachments: attachments.map {
-                AttachmentRule(key: $0.key, label: $0.label, required: $0.isRequired ? true : nil, types: $0.types,
-                               maxMB: $0.effectiveMaxMB, maxCount: $0.effectiveMaxCount)
+                AttachmentRule(
+                    key: $0.key, label: $0.label, required: $0.isRequired ? true : nil, types: $0.types,
+                    maxMB: $0.effectiveMaxMB, maxCount: $0.effectiveMaxCount)
             })
     }
 
     /// The form a service added in the back office starts with, before its admin edits it.
     public static let starter = ServiceForm(
-        fields: [FormField(key: "details", type: .textarea, label: "รายละเอียดคำร้อง", required: true,
-                           help: "อธิบายเรื่องที่ต้องการให้หน่วยงานดำเนินการ", options: nil, maxLength: 2000)],
+        fields: [
+            FormField(
+                key: "details", type: .textarea, label: "รายละเอียดคำร้อง", required: true,
+                help: "อธิบายเรื่องที่ต้องการให้หน่วยงานดำเนินการ", options: nil, maxLength: 2000)
+        ],
         attachments: [])
 }
 
@@ -155,8 +166,9 @@ extension TenantConfig {
         }
         guard !entries.isEmpty else {
             return EffectiveCatalogue(
-                active: Menus(account: folder.account.map(withForm), online: folder.online.map(withForm),
-                              complaints: folder.complaints.map(withForm)),
+                active: Menus(
+                    account: folder.account.map(withForm), online: folder.online.map(withForm),
+                    complaints: folder.complaints.map(withForm)),
                 retired: Menus())
         }
         var folderServices: [String: Service] = [:]

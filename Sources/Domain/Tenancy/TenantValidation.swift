@@ -109,10 +109,11 @@ public enum TenantRules {
 
     static func isHostName(_ s: String) -> Bool {
         let labels = s.split(separator: ".", omittingEmptySubsequences: false)
-        return !s.isEmpty && s.count <= 253 && labels.allSatisfy { label in
-            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
-                && label.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
-        }
+        return !s.isEmpty && s.count <= 253
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+            }
     }
 }
 

@@ -1,10 +1,11 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// A citizen signed in to one tenant's site through the real pages.
 struct CitizenClient: Sendable {
@@ -19,8 +20,10 @@ struct CitizenClient: Sendable {
     var headers: HTTPHeaders { ["Cookie": cookie] }
 
     func form(_ fields: [String: String]) -> (HTTPHeaders, ByteBuffer) {
-        (["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-         ByteBuffer(string: formBody(fields.merging(["_csrf": csrf]) { a, _ in a })))
+        (
+            ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+            ByteBuffer(string: formBody(fields.merging(["_csrf": csrf]) { a, _ in a }))
+        )
     }
 }
 
@@ -39,8 +42,10 @@ enum CitizenFixtures {
     }
 
     /// Terms → details → signed in on the identity step. Returns the client with the rotated cookie.
-    static func register(_ app: Application, tenant: String = "bangkrathum", nationalID: String? = nil,
-                         email: String? = nil) async throws -> CitizenClient {
+    static func register(
+        _ app: Application, tenant: String = "bangkrathum", nationalID: String? = nil,
+        email: String? = nil
+    ) async throws -> CitizenClient {
         let id = nationalID ?? StaffFixtures.nationalID()
         let mail = email ?? "citizen\(Int.random(in: 100_000...999_999))@example.com"
         let base = "/t/\(tenant)"
@@ -49,14 +54,18 @@ enum CitizenFixtures {
             #expect(res.status == .ok)
             session = try FormSession.from(res)
         }
-        try await app.testing().test(.POST, "\(base)/register", headers: ["Cookie": session.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: formBody(["_csrf": session.csrf, "accept": "1"]))) { res in
+        try await app.testing().test(
+            .POST, "\(base)/register", headers: ["Cookie": session.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: formBody(["_csrf": session.csrf, "accept": "1"]))
+        ) { res in
             #expect(res.status == .seeOther)
             #expect(res.headers.first(name: .location) == "\(base)/register/details")
         }
         var cookie = session.cookie
-        try await app.testing().test(.POST, "\(base)/register/details", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: formBody(details(nationalID: id, email: mail).merging(["_csrf": session.csrf]) { $1 }))) { res in
+        try await app.testing().test(
+            .POST, "\(base)/register/details", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: formBody(details(nationalID: id, email: mail).merging(["_csrf": session.csrf]) { $1 }))
+        ) { res in
             #expect(res.status == .seeOther, "details: \(res.status) \(res.body.string.prefix(2000))")
             #expect(res.headers.first(name: .location) == "\(base)/account/identity")
             let rotated = try #require(res.headers.first(name: .setCookie), "the session id changes at sign-in")
@@ -71,14 +80,18 @@ enum CitizenFixtures {
     }
 
     /// Signs in with the national ID and password on the real page.
-    static func signIn(_ app: Application, tenant: String = "bangkrathum", nationalID: String, password: String = CitizenFixtures.password,
-                       email: String = "") async throws -> CitizenClient? {
+    static func signIn(
+        _ app: Application, tenant: String = "bangkrathum", nationalID: String, password: String = CitizenFixtures.password,
+        email: String = ""
+    ) async throws -> CitizenClient? {
         let base = "/t/\(tenant)"
         var session = FormSession(cookie: "", csrf: "", fields: [:])
         try await app.testing().test(.GET, "\(base)/login") { res in session = try FormSession.from(res) }
         var cookie: String?
-        try await app.testing().test(.POST, "\(base)/login", headers: ["Cookie": session.cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: formBody(["_csrf": session.csrf, "nationalID": nationalID, "password": password]))) { res in
+        try await app.testing().test(
+            .POST, "\(base)/login", headers: ["Cookie": session.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: formBody(["_csrf": session.csrf, "nationalID": nationalID, "password": password]))
+        ) { res in
             if res.status == .seeOther { cookie = res.headers.first(name: .setCookie).map { String($0.split(separator: ";")[0]) } }
         }
         guard let cookie else { return nil }
@@ -90,8 +103,10 @@ enum CitizenFixtures {
     }
 
     /// The identity form as multipart, the CSRF token first (as the page's form sends it).
-    static func identityUpload(_ client: CitizenClient, files: [(field: String, filename: String, data: Data)],
-                               csrf: String? = nil) -> (HTTPHeaders, ByteBuffer) {
+    static func identityUpload(
+        _ client: CitizenClient, files: [(field: String, filename: String, data: Data)],
+        csrf: String? = nil
+    ) -> (HTTPHeaders, ByteBuffer) {
         var m = Multipart()
         if let token = csrf ?? Optional(client.csrf), !token.isEmpty { m.field("_csrf", token) }
         for f in files { m.file(f.field, filename: f.filename, type: "image/jpeg", data: f.data) }

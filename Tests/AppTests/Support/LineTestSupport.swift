@@ -1,8 +1,9 @@
-@testable import App
 import Domain
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// A LINE-compatible Messaging API server (`Tests/support/line_server.py`) in a child process: it checks the
 /// bearer token and the retry key, validates each body with the official SDK's models, and keeps what it got.
@@ -29,7 +30,9 @@ final class LINEServer: @unchecked Sendable {
             if chunk.isEmpty { break }
             seen.append(chunk)
             let text = String(decoding: seen, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) {
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
+                let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+            {
                 self.port = port
                 return
             }
@@ -119,8 +122,10 @@ struct LineWebhookFixture: Decodable {
     var events: [Event]
 
     /// `events`: `["type": "follow", "user": "U…"]`, `["type": "message", "user": …, "text": "สถานะ"]`, …
-    static func make(_ events: [[String: Any]], secret: String = LINEServer.secret, redelivery: Bool = false,
-                     eventIDs: [String?]? = nil) throws -> LineWebhookFixture {
+    static func make(
+        _ events: [[String: Any]], secret: String = LINEServer.secret, redelivery: Bool = false,
+        eventIDs: [String?]? = nil
+    ) throws -> LineWebhookFixture {
         var spec: [String: Any] = ["secret": secret, "destination": "U" + String(repeating: "0", count: 32), "events": events, "redelivery": redelivery]
         if let eventIDs { spec["event_ids"] = eventIDs.map { $0 as Any? ?? NSNull() } }
         let input = try JSONSerialization.data(withJSONObject: spec)
@@ -151,8 +156,10 @@ func runPython(stdin: Data, _ args: String...) throws -> String {
 
 enum LineTestSupport {
     /// Posts a fixture to the tenant's webhook as LINE would.
-    static func post(_ app: Application, _ fixture: LineWebhookFixture, signature: String? = nil, body: String? = nil,
-                     tenant: String = "bangkrathum") async throws -> HTTPStatus {
+    static func post(
+        _ app: Application, _ fixture: LineWebhookFixture, signature: String? = nil, body: String? = nil,
+        tenant: String = "bangkrathum"
+    ) async throws -> HTTPStatus {
         var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
         if let s = signature ?? Optional(fixture.signature), !s.isEmpty { headers.add(name: "X-Line-Signature", value: s) }
         var status = HTTPStatus.ok

@@ -1,9 +1,10 @@
-@testable import App
 import Domain
 import Foundation
 import SQLKit
 import Testing
 import Vapor
+
+@testable import App
 
 /// The notice events a change writes, for tests: run them as the worker would (only them), or drop those a
 /// fixture wrote (a fixture's changes told nobody before the events, and still do not).

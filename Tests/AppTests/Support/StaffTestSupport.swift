@@ -1,10 +1,11 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// A staff member signed in through the real pages (password, then a TOTP code): the session cookie and
 /// the session's CSRF token for posting forms.
@@ -41,10 +42,12 @@ enum StaffFixtures {
 
     /// Writes an account straight to the database (active, OTP enrolled unless `otp` is false).
     @discardableResult
-    static func account(_ app: Application, username: String, password: String = StaffFixtures.password, platformAdmin: Bool = false,
-                        status: StaffAccountStatus = .active, grants: [(String, StaffRole)] = [], otp: Bool = true,
-                        mustChangePassword: Bool = false, email: String? = nil, birthDate: String? = "1990-05-17",
-                        nationalID: String? = nil) async throws -> (StaffAccount, [UInt8]) {
+    static func account(
+        _ app: Application, username: String, password: String = StaffFixtures.password, platformAdmin: Bool = false,
+        status: StaffAccountStatus = .active, grants: [(String, StaffRole)] = [], otp: Bool = true,
+        mustChangePassword: Bool = false, email: String? = nil, birthDate: String? = "1990-05-17",
+        nationalID: String? = nil
+    ) async throws -> (StaffAccount, [UInt8]) {
         let now = Date()
         var a = StaffApplication()
         a.username = username
@@ -97,8 +100,10 @@ func signIn(_ app: Application, username: String, password: String = StaffFixtur
         let form = try FormSession.from(res)
         cookie = form.cookie
         let body = formBody(["_csrf": form.csrf, "username": username, "password": password])
-        try await app.testing().test(.POST, "/backoffice/login", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: body)) { res in
+        try await app.testing().test(
+            .POST, "/backoffice/login", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: body)
+        ) { res in
             #expect(res.status == .seeOther, "password step: \(res.status)")
             #expect(res.headers.first(name: .location) == "/backoffice/login/otp")
             let rotated = try #require(res.headers.first(name: .setCookie))
@@ -112,16 +117,20 @@ func signIn(_ app: Application, username: String, password: String = StaffFixtur
         csrf = try FormSession.from(res).csrf
     }
     let code = try await StaffFixtures.code(app, staffID: try account.requireID(), secret: secret)
-    try await app.testing().test(.POST, "/backoffice/login/otp", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                 body: ByteBuffer(string: formBody(["_csrf": csrf, "code": code]))) { res in
+    try await app.testing().test(
+        .POST, "/backoffice/login/otp", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
+        body: ByteBuffer(string: formBody(["_csrf": csrf, "code": code]))
+    ) { res in
         #expect(res.status == .seeOther, "OTP step: \(res.status) \(res.body.string.prefix(300))")
     }
     return StaffClient(cookie: cookie, csrf: csrf, id: try account.requireID(), username: username, password: password, secret: secret)
 }
 
 /// A new staff member with `role` in `tenant` (or a platform admin), signed in.
-func signedInStaff(_ app: Application, tenant: String?, role: StaffRole?, platformAdmin: Bool = false,
-                   username: String? = nil) async throws -> StaffClient {
+func signedInStaff(
+    _ app: Application, tenant: String?, role: StaffRole?, platformAdmin: Bool = false,
+    username: String? = nil
+) async throws -> StaffClient {
     let name = username ?? "staff\(Int.random(in: 100_000...999_999))"
     var grants: [(String, StaffRole)] = []
     if let tenant, let role { grants.append((tenant, role)) }

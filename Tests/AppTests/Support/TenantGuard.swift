@@ -1,9 +1,10 @@
-@testable import App
 import Fluent
 import Foundation
 import Logging
-import Vapor
 import Testing
+import Vapor
+
+@testable import App
 
 /// Checks the SQL statements a test's application runs: a SELECT, UPDATE or DELETE that reads or changes a
 /// tenant-owned table without a `tenant_id` condition on it is a violation, and `withApp` fails the test that
@@ -94,7 +95,11 @@ final class TenantGuard: @unchecked Sendable {
     }
 
     /// Takes the violations found so far (the guard's own test reads them and leaves none behind).
-    func take() -> [Violation] { lock.withLock { defer { found = [] }; return found } }
+    func take() -> [Violation] {
+        lock.withLock {
+            defer { found = [] }; return found
+        }
+    }
 
     /// Checks one statement; `request`: it was run for a request.
     func check(_ sql: String, request: Bool) {
@@ -111,7 +116,8 @@ final class TenantGuard: @unchecked Sendable {
         var out: [String] = []
         for (table, alias) in references(in: s) where tenantTables.contains(table) {
             let qualifiers = [table] + (alias.map { [$0] } ?? [])
-            let scoped = qualifiers.contains { q in s.range(of: "\\b\(q)\\.tenant_id (=|in )", options: .regularExpression) != nil }
+            let scoped =
+                qualifiers.contains { q in s.range(of: "\\b\(q)\\.tenant_id (=|in )", options: .regularExpression) != nil }
                 || s.range(of: "(^|[^.\\w])tenant_id (=|in )", options: .regularExpression) != nil
             if scoped || byPrimaryKey(s, table: table) { continue }
             if allowed.contains(where: { $0.table == table && $0.matches(s) }) { continue }
@@ -169,7 +175,7 @@ final class TenantGuard: @unchecked Sendable {
 
         var logLevel: Logger.Level {
             get { min(level, .debug) }
-            set { /* the guard must keep seeing debug lines; what is printed stays at `level` */ }
+            set { /* the guard must keep seeing debug lines; what is printed stays at `level` */  }
         }
 
         func log(event: LogEvent) {

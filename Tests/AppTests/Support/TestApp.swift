@@ -1,4 +1,3 @@
-@testable import App
 import Fluent
 import FluentPostgresDriver
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// Where the repository is, so tests use the real Tenants/, Views/ and Public/.
 enum Repo {

@@ -16,7 +16,8 @@ struct StaffAuthMiddleware: AsyncMiddleware {
             return Self.refuse(req, expired: true)
         }
         guard let account = try await StaffStore.find(state.staffID, on: req.db), account.status == .active,
-              account.sessionEpoch == state.epoch else {
+            account.sessionEpoch == state.epoch
+        else {
             StaffSession.clear(req)
             return Self.refuse(req, expired: true)
         }
@@ -28,8 +29,9 @@ struct StaffAuthMiddleware: AsyncMiddleware {
     /// Not signed in: pages send the person to the sign-in page (and back afterwards); anything else gets 401.
     static func refuse(_ req: Request, expired: Bool) -> Response {
         guard [.GET, .HEAD].contains(req.method), !req.wantsJSON else {
-            return Response(status: .unauthorized, headers: ["Content-Type": "application/json; charset=utf-8"],
-                            body: .init(string: #"{"error":"กรุณาเข้าสู่ระบบ","message":"sign-in required"}"#))
+            return Response(
+                status: .unauthorized, headers: ["Content-Type": "application/json; charset=utf-8"],
+                body: .init(string: #"{"error":"กรุณาเข้าสู่ระบบ","message":"sign-in required"}"#))
         }
         var query = [URLQueryItem(name: "next", value: req.url.path)]
         if expired { query.append(URLQueryItem(name: "expired", value: "1")) }

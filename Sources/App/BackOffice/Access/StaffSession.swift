@@ -16,8 +16,11 @@ enum StaffSession {
 
     /// The password was right: a new, empty session (new id, new CSRF token) holds the first stage.
     static func begin(_ req: Request, account: StaffAccount, stage: Stage, now: Date = Date()) async throws {
-        try await SignInSessions.begin(req, SignIn(person: .staff, accountID: try account.requireID(), stage: stage, epoch: account.sessionEpoch,
-                                                   started: now, seen: now), keepingOtherData: false)
+        try await SignInSessions.begin(
+            req,
+            SignIn(
+                person: .staff, accountID: try account.requireID(), stage: stage, epoch: account.sessionEpoch,
+                started: now, seen: now), keepingOtherData: false)
     }
 
     /// `false` when the session holds no sign-in to move on (nothing is written).

@@ -44,7 +44,8 @@ enum PlatformSetupLink {
 
     /// Printed, not logged: this link is the only way in, shown once to whoever started the server.
     private static func announce(link: String) {
-        print("""
+        print(
+            """
 
             ==> No platform admin exists yet. Create the first platform admin (link valid 24 hours, single use):
                 \(link)

@@ -35,8 +35,10 @@ extension StaffAccount {
     /// What a new password of this person must not contain: national ID, username, English names, and the
     /// first password made from the birth date.
     func personalWords(nationalIDs: NationalIDVault) -> [String] {
-        [(try? nationalIDs.open(nationalIDSealed).digits) ?? "", username, firstNameEN, lastNameEN,
-         birthDate.flatMap(Passwords.initialPassword(birthDate:)) ?? ""]
+        [
+            (try? nationalIDs.open(nationalIDSealed).digits) ?? "", username, firstNameEN, lastNameEN,
+            birthDate.flatMap(Passwords.initialPassword(birthDate:)) ?? "",
+        ]
     }
 
     /// The checks of a new password for this account (the rule, without personal details; the confirmation).

@@ -58,8 +58,9 @@ struct StaffApplication: Sendable {
         if !Self.nationalities.contains(nationality) { errors.add("nationality", "กรุณาเลือกสัญชาติ") }
         if case .failure(let problem) = checkedBirthDate(now: now) { errors.add("birthDay", problem.thai) }
         FieldChecks.email(email, "email", example: "somchai@bangkrathum.go.th", &errors)
-        if username.isEmpty { errors.add("username", "กรุณาตั้งชื่อผู้ใช้งาน") }
-        else if !Self.isUsername(username) {
+        if username.isEmpty {
+            errors.add("username", "กรุณาตั้งชื่อผู้ใช้งาน")
+        } else if !Self.isUsername(username) {
             errors.add("username", "ชื่อผู้ใช้งานต้องเป็นตัวอักษรภาษาอังกฤษพิมพ์เล็ก ตัวเลข จุด หรือขีด 4–32 ตัว และขึ้นต้นด้วยตัวอักษร")
         }
     }
@@ -78,7 +79,8 @@ struct StaffApplication: Sendable {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = ThaiDate.bangkok
         guard let d = cal.date(from: c), cal.component(.day, from: d) == parts[2], cal.component(.month, from: d) == parts[1],
-              parts[0] >= 1900, d <= Date() else { return nil }
+            parts[0] >= 1900, d <= Date()
+        else { return nil }
         return d
     }
 }

@@ -9,7 +9,9 @@ enum StaffMail {
         try await render(req.view, from: req.application.settings.mailFrom, to: email, message, key: key)
     }
 
-    static func render<Message: StaffMessage>(_ views: any ViewRenderer, from: String, to email: String, _ message: Message, key: String) async throws -> RenderedMail {
+    static func render<Message: StaffMessage>(_ views: any ViewRenderer, from: String, to email: String, _ message: Message, key: String) async throws
+        -> RenderedMail
+    {
         try await EmailOutbox(views: views, from: from)
             .render(template: Message.template, context: message, to: [email], subject: message.subject, idempotencyKey: key)
     }

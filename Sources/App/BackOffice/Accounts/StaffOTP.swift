@@ -30,8 +30,10 @@ enum StaffOTP {
 
     /// Checks a code (or a recovery code) from `origin`. The attempt is spent first (one atomic statement that
     /// returns the count), so requests sent at once cannot all be compared against the same count.
-    static func check(_ input: String, account: StaffAccount, origin: StaffSignInGuard.Origin, app: Application, now: Date = Date(),
-                      on db: any Database) async throws -> Outcome {
+    static func check(
+        _ input: String, account: StaffAccount, origin: StaffSignInGuard.Origin, app: Application, now: Date = Date(),
+        on db: any Database
+    ) async throws -> Outcome {
         let slot: StaffSignInGuard.Slot
         switch try await StaffSignInGuard.spend(origin, now: now, on: db) {
         case .refused: return .locked(newly: false)
@@ -39,18 +41,22 @@ enum StaffOTP {
         }
         let code = input.filter { !$0.isWhitespace }
         if let totp = try totp(for: account, app: app), code.count == totp.digits,
-           let step = totp.verify(code, at: now, window: 1, lastUsedStep: account.totpLastStep) {
+            let step = totp.verify(code, at: now, window: 1, lastUsedStep: account.totpLastStep)
+        {
             // Store the step only if no other request used this or a later step first: each code works once.
             let id = try account.requireID()
-            if try await db.claim("""
+            if try await db.claim(
+                """
                 UPDATE staff_accounts SET totp_last_step = \(bind: step)
                 WHERE id = \(bind: id) AND (totp_last_step IS NULL OR totp_last_step < \(bind: step)) RETURNING id
-                """) {
+                """)
+            {
                 account.totpLastStep = step
                 return .accepted
             }
         } else if RecoveryCodes.looksLike(code),
-                  try await RecoveryCodes.use(code, staffID: try account.requireID(), key: app.settings.appSecret, now: now, on: db) {
+            try await RecoveryCodes.use(code, staffID: try account.requireID(), key: app.settings.appSecret, now: now, on: db)
+        {
             return .recoveryCodeUsed
         }
         if try await StaffSignInGuard.failed(slot, now: now, on: db) { return .locked(newly: true) }
@@ -62,14 +68,19 @@ enum StaffOTP {
     /// Enrolment: the secret the person confirmed with a code becomes the account's, and new recovery codes are
     /// issued. Only an account without a confirmed authenticator may enrol: one that has one is refused
     /// (`alreadyEnrolled`), in one conditional statement, so two enrolments at once cannot replace each other.
-    static func enrol(_ account: StaffAccount, secret: [UInt8], period: Int, step: Int64, app: Application, now: Date, on db: any Database) async throws -> [String] {
+    static func enrol(_ account: StaffAccount, secret: [UInt8], period: Int, step: Int64, app: Application, now: Date, on db: any Database) async throws
+        -> [String]
+    {
         let sealed = try box(app).seal(secret)
         let id = try account.requireID()
-        guard try await db.claim("""
-            UPDATE staff_accounts SET totp_secret = \(bind: sealed), totp_period = \(bind: period), totp_last_step = \(bind: step),
-              otp_failures = 0, updated_at = \(bind: now)
-            WHERE id = \(bind: id) AND totp_secret IS NULL RETURNING id
-            """) else { throw EnrolError.alreadyEnrolled }
+        guard
+            try await db.claim(
+                """
+                UPDATE staff_accounts SET totp_secret = \(bind: sealed), totp_period = \(bind: period), totp_last_step = \(bind: step),
+                  otp_failures = 0, updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND totp_secret IS NULL RETURNING id
+                """)
+        else { throw EnrolError.alreadyEnrolled }
         account.totpSecret = sealed
         account.totpPeriod = period
         account.totpLastStep = step
@@ -132,7 +143,8 @@ enum RecoveryCodes {
     /// Uses a code once; `false` for an unknown or already used code.
     static func use(_ code: String, staffID: UUID, key: [UInt8], now: Date, on db: any Database) async throws -> Bool {
         let hash = hash(code, key: key)
-        return try await db.claim("""
+        return try await db.claim(
+            """
             UPDATE staff_recovery_codes SET used_at = \(bind: now)
             WHERE staff_id = \(bind: staffID) AND code_hash = \(bind: hash) AND used_at IS NULL RETURNING id
             """)

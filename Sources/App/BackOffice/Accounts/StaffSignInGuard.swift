@@ -60,9 +60,11 @@ enum StaffSignInGuard {
 
     static func origin(staffID: UUID, address: String, secret: [UInt8], now: Date = Date(), on db: any Database) async throws -> Origin {
         let hash = addressHash(address, secret: secret)
-        let row = try await sql(db).raw("""
+        let row = try await sql(db).raw(
+            """
             SELECT known_until FROM staff_sign_in_addresses WHERE staff_id = \(bind: staffID) AND address_hash = \(bind: hash)
-            """).first()
+            """
+        ).first()
         let knownUntil = try row.flatMap { try date($0, "known_until") }
         return Origin(staffID: staffID, addressHash: hash, known: (knownUntil ?? .distantPast) > now)
     }
@@ -72,7 +74,8 @@ enum StaffSignInGuard {
     /// half open.
     static func spend(_ origin: Origin, now: Date = Date(), on db: any Database) async throws -> Spent {
         let until = now.addingTimeInterval(lockout)
-        let row = try await sql(db).raw("""
+        let row = try await sql(db).raw(
+            """
             INSERT INTO staff_sign_in_addresses (staff_id, address_hash, failures, updated_at)
             VALUES (\(bind: origin.staffID), \(bind: origin.addressHash), 1, \(bind: now))
             ON CONFLICT (staff_id, address_hash) DO UPDATE SET
@@ -84,7 +87,8 @@ enum StaffSignInGuard {
                                   ELSE NULL END,
               updated_at = \(bind: now)
             RETURNING failures, locked_until
-            """).first()
+            """
+        ).first()
         guard let row else { throw Abort(.internalServerError, reason: "sign-in guard: no row") }
         let failures = try row.decode(column: "failures", as: Int.self)
         if let lockedUntil = try date(row, "locked_until"), lockedUntil > now { return .refused(until: lockedUntil) }
@@ -94,19 +98,23 @@ enum StaffSignInGuard {
 
     /// A right password: the attempt is given back (the code still has to follow).
     static func refund(_ slot: Slot, on db: any Database) async throws {
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             UPDATE staff_sign_in_addresses SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END
             WHERE staff_id = \(bind: slot.origin.staffID) AND address_hash = \(bind: slot.origin.addressHash) AND locked_until IS NULL
-            """).run()
+            """
+        ).run()
     }
 
     /// A wrong password or code: whether it was the last one allowed, and so locked the address.
     static func failed(_ slot: Slot, now: Date = Date(), on db: any Database) async throws -> Bool {
         guard slot.failures >= maxFailures else { return false }
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             UPDATE staff_sign_in_addresses SET locked_until = \(bind: now.addingTimeInterval(lockout)), failures = 0, updated_at = \(bind: now)
             WHERE staff_id = \(bind: slot.origin.staffID) AND address_hash = \(bind: slot.origin.addressHash)
-            """).run()
+            """
+        ).run()
         return true
     }
 
@@ -114,22 +122,26 @@ enum StaffSignInGuard {
     /// longer matter are swept.
     static func succeeded(_ origin: Origin, now: Date = Date(), on db: any Database) async throws {
         let knownUntil = now.addingTimeInterval(knownFor)
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             INSERT INTO staff_sign_in_addresses (staff_id, address_hash, failures, known_until, updated_at)
             VALUES (\(bind: origin.staffID), \(bind: origin.addressHash), 0, \(bind: knownUntil), \(bind: now))
             ON CONFLICT (staff_id, address_hash) DO UPDATE SET
               failures = 0, locked_until = NULL, known_until = \(bind: knownUntil), updated_at = \(bind: now)
-            """).run()
+            """
+        ).run()
         try await sweep(now: now, on: db)
     }
 
     /// Deletes addresses that are neither known nor locked and have not failed for a day.
     static func sweep(now: Date = Date(), on db: any Database) async throws {
-        try await sql(db).raw("""
+        try await sql(db).raw(
+            """
             DELETE FROM staff_sign_in_addresses
             WHERE updated_at < \(bind: now.addingTimeInterval(-keepFailures))
               AND (known_until IS NULL OR known_until < \(bind: now)) AND (locked_until IS NULL OR locked_until < \(bind: now))
-            """).run()
+            """
+        ).run()
     }
 
     private static func date(_ row: any SQLRow, _ column: String) throws -> Date? {

@@ -48,8 +48,9 @@ enum StaffStore {
             guard let r = g.role else { continue }
             roles[g.tenantID] = max(roles[g.tenantID] ?? r, r)
         }
-        return StaffPrincipal(id: id, username: account.username, displayName: account.fullNameTH,
-                              isPlatformAdmin: account.isPlatformAdmin, grants: roles)
+        return StaffPrincipal(
+            id: id, username: account.username, displayName: account.fullNameTH,
+            isPlatformAdmin: account.isPlatformAdmin, grants: roles)
     }
 
     /// Staff of one tenant with the role they hold there.

@@ -135,8 +135,10 @@ public struct AuditEntry: Sendable {
 
 /// Writes and reads the audit log. `detail` must never carry a password, code, token or full national ID.
 public enum AuditLog {
-    public static func record(_ action: AuditAction, actor: AuditActor, tenant: String?, detail: String, ip: String,
-                              at: Date = Date(), on db: any Database) async throws {
+    public static func record(
+        _ action: AuditAction, actor: AuditActor, tenant: String?, detail: String, ip: String,
+        at: Date = Date(), on db: any Database
+    ) async throws {
         let e = AuditEventRecord()
         e.at = at
         e.actorID = actor.id
@@ -149,8 +151,10 @@ public enum AuditLog {
     }
 
     /// Records for the request's signed-in staff member (or `actor` when given), from the request's address.
-    public static func record(_ action: AuditAction, on req: Request, actor: AuditActor? = nil, tenant: String?, detail: String,
-                              db: (any Database)? = nil) async throws {
+    public static func record(
+        _ action: AuditAction, on req: Request, actor: AuditActor? = nil, tenant: String?, detail: String,
+        db: (any Database)? = nil
+    ) async throws {
         guard let who = actor ?? req.signedInStaff.map(AuditActor.init) else { return }
         try await record(action, actor: who, tenant: tenant, detail: detail, ip: req.clientAddress, on: db ?? req.db)
     }
@@ -181,8 +185,9 @@ public enum AuditLog {
         if let from = filter.from { query.filter(\.$at >= from) }
         if let to = filter.to { query.filter(\.$at < to) }
         return try await query.sort(\.$at, .descending).limit(filter.limit).all().map {
-            AuditEntry(at: $0.at, actorName: $0.actorName, tenantID: $0.tenantID, action: AuditAction(rawValue: $0.action),
-                       actionRaw: $0.action, detail: $0.detail, ip: $0.ip)
+            AuditEntry(
+                at: $0.at, actorName: $0.actorName, tenantID: $0.tenantID, action: AuditAction(rawValue: $0.action),
+                actionRaw: $0.action, detail: $0.detail, ip: $0.ip)
         }
     }
 }

@@ -41,21 +41,31 @@ struct AuditController {
         filter.to = StaffApplication.isoDate(to).map { $0.addingTimeInterval(24 * 3600) }
         let entries = try await AuditLog.list(filter, on: req.db)
         let rows = entries.map { e in
-            Row(at: ThaiDate.shortWithTime(e.at), actor: e.actorName, tenant: e.tenantID.flatMap { tenants.tenant(slug: $0)?.thaiName } ?? (e.tenantID ?? "ระบบกลาง"),
+            Row(
+                at: ThaiDate.shortWithTime(e.at), actor: e.actorName,
+                tenant: e.tenantID.flatMap { tenants.tenant(slug: $0)?.thaiName } ?? (e.tenantID ?? "ระบบกลาง"),
                 action: e.action?.thai ?? e.actionRaw, detail: e.detail, ip: e.ip)
         }
         let tenantOptions = (allowed ?? tenants.all.map(\.slug)).compactMap { slug in
             tenants.tenant(slug: slug).map { FieldView.Option(value: slug, label: $0.thaiName, selected: slug == chosenTenant) }
         }
-        let sections = [FormSection(title: nil, fields: [
-            FieldView(name: "tenant", label: "หน่วยงาน", kind: .select, options: tenantOptions),
-            FieldView(name: "action", label: "เหตุการณ์", kind: .select,
-                      options: AuditAction.allCases.map { .init(value: $0.rawValue, label: $0.thai, selected: $0 == action) }),
-            FieldView(name: "actor", label: "ชื่อผู้ใช้งาน", kind: .text, value: actor, maxlength: 64),
-            FieldView(name: "from", label: "ตั้งแต่วันที่", kind: .date, value: from),
-            FieldView(name: "to", label: "ถึงวันที่", kind: .date, value: to),
-        ])]
-        return try await req.view.render("backoffice/audit", Page(page: PageChrome(request: req, title: "บันทึกการใช้งาน"), rows: rows,
-                                                                 sections: sections, limit: filter.limit))
+        let sections = [
+            FormSection(
+                title: nil,
+                fields: [
+                    FieldView(name: "tenant", label: "หน่วยงาน", kind: .select, options: tenantOptions),
+                    FieldView(
+                        name: "action", label: "เหตุการณ์", kind: .select,
+                        options: AuditAction.allCases.map { .init(value: $0.rawValue, label: $0.thai, selected: $0 == action) }),
+                    FieldView(name: "actor", label: "ชื่อผู้ใช้งาน", kind: .text, value: actor, maxlength: 64),
+                    FieldView(name: "from", label: "ตั้งแต่วันที่", kind: .date, value: from),
+                    FieldView(name: "to", label: "ถึงวันที่", kind: .date, value: to),
+                ])
+        ]
+        return try await req.view.render(
+            "backoffice/audit",
+            Page(
+                page: PageChrome(request: req, title: "บันทึกการใช้งาน"), rows: rows,
+                sections: sections, limit: filter.limit))
     }
 }

@@ -107,10 +107,13 @@ struct StaffAdminController {
         let now = Date()
         var mails: [RenderedMail] = []
         for a in accounts {
-            mails.append(try await StaffMail.render(req, to: a.email, StaffMessages.RegistrationDecided(
-                frame: .init(name: a.fullNameTH, link: approve ? StaffMail.absolute(req, BackOfficeURL.login.path) : nil), number: a.requestNumber,
-                approved: approve, decidedAt: ThaiDate.shortWithTime(now), username: a.username, reason: approve ? nil : reason),
-                                                    key: "staff-decision:\(a.requestNumber)"))
+            mails.append(
+                try await StaffMail.render(
+                    req, to: a.email,
+                    StaffMessages.RegistrationDecided(
+                        frame: .init(name: a.fullNameTH, link: approve ? StaffMail.absolute(req, BackOfficeURL.login.path) : nil), number: a.requestNumber,
+                        approved: approve, decidedAt: ThaiDate.shortWithTime(now), username: a.username, reason: approve ? nil : reason),
+                    key: "staff-decision:\(a.requestNumber)"))
         }
         let toSend = mails
         try await req.db.writeTransaction { db in
@@ -121,8 +124,9 @@ struct StaffAdminController {
                 a.decisionReason = approve ? nil : reason
                 a.updatedAt = now
                 try await a.save(on: db)
-                try await AuditLog.record(approve ? .staffApproved : .staffRejected, actor: AuditActor(admin), tenant: nil,
-                                          detail: "\(a.requestNumber) \(a.username)" + (approve ? "" : " เหตุผล: \(reason)"), ip: req.clientAddress, on: db)
+                try await AuditLog.record(
+                    approve ? .staffApproved : .staffRejected, actor: AuditActor(admin), tenant: nil,
+                    detail: "\(a.requestNumber) \(a.username)" + (approve ? "" : " เหตุผล: \(reason)"), ip: req.clientAddress, on: db)
             }
             for m in toSend { try await EmailOutbox.enqueue(m, tenant: nil, on: db) }
         }
@@ -136,11 +140,13 @@ struct StaffAdminController {
         // The whole number here only, to check against the document; lists show it masked.
         var row = row(a, req)
         row.nationalID = (try? req.application.staffNationalIDs.open(a.nationalIDSealed).formatted) ?? a.maskedNationalID
-        return try await req.view.render("backoffice/registration", RegistrationPage(
-            page: PageChrome(request: req, title: "คำขอลงทะเบียน \(a.requestNumber)"), row: row,
-            documentURL: a.documentFile == nil ? nil : BackOfficeURL.adminRegistrationDocument(try a.requireID()).path,
-            documentType: a.documentType.flatMap(FileKind.init(rawValue:))?.displayName, documentSHA256: a.documentSHA256,
-            decisionReason: a.decisionReason))
+        return try await req.view.render(
+            "backoffice/registration",
+            RegistrationPage(
+                page: PageChrome(request: req, title: "คำขอลงทะเบียน \(a.requestNumber)"), row: row,
+                documentURL: a.documentFile == nil ? nil : BackOfficeURL.adminRegistrationDocument(try a.requireID()).path,
+                documentType: a.documentType.flatMap(FileKind.init(rawValue:))?.displayName, documentSHA256: a.documentSHA256,
+                decisionReason: a.decisionReason))
     }
 
     /// The supporting document, to platform admins only; never cached, shown inline by type, never sniffed.
@@ -167,8 +173,9 @@ struct StaffAdminController {
         let a = try await account(req)
         let tenants = req.application.tenants
         let grants = try await StaffStore.grants(staffID: try a.requireID(), on: req.db).map { g in
-            GrantRow(tenant: tenants.tenant(slug: g.tenantID)?.thaiName ?? g.tenantID, tenantSlug: g.tenantID, role: g.role?.thai ?? g.roleRaw,
-                     roleRaw: g.roleRaw, grantedAt: ThaiDate.shortWithTime(g.grantedAt))
+            GrantRow(
+                tenant: tenants.tenant(slug: g.tenantID)?.thaiName ?? g.tenantID, tenantSlug: g.tenantID, role: g.role?.thai ?? g.roleRaw,
+                roleRaw: g.roleRaw, grantedAt: ThaiDate.shortWithTime(g.grantedAt))
         }
         let flash = req.takeFlash()
         let id = try a.requireID()
@@ -177,15 +184,19 @@ struct StaffAdminController {
         var initial: String?
         if a.mustChangePassword, let issued = a.initialPasswordIssuedAt {
             let until = issued.addingTimeInterval(StaffInitialPassword.lifetime)
-            initial = a.initialPasswordExpired(at: now) ? "หมดอายุแล้วเมื่อ \(ThaiDate.shortWithTime(until)) (ยังไม่ได้เข้าสู่ระบบครั้งแรก)"
-                                                          : "ยังไม่ได้เข้าสู่ระบบครั้งแรก รหัสผ่านเริ่มต้นใช้ได้ถึง \(ThaiDate.shortWithTime(until))"
+            initial =
+                a.initialPasswordExpired(at: now)
+                ? "หมดอายุแล้วเมื่อ \(ThaiDate.shortWithTime(until)) (ยังไม่ได้เข้าสู่ระบบครั้งแรก)"
+                : "ยังไม่ได้เข้าสู่ระบบครั้งแรก รหัสผ่านเริ่มต้นใช้ได้ถึง \(ThaiDate.shortWithTime(until))"
         }
         let canReissue = !isSelf && a.status == .active && a.birthDate.flatMap(Passwords.initialPassword(birthDate:)) != nil
-        return try await req.view.render("backoffice/staff-member", MemberPage(
-            page: PageChrome(request: req, title: "บัญชี \(a.username)"), csrf: req.csrfToken(), flash: flash, row: row(a, req), grants: grants,
-            statusAction: BackOfficeURL.adminStaffStatus(id).path, revokeAction: BackOfficeURL.adminStaffRevoke(id).path,
-            isActive: a.status == .active, isSelf: isSelf, initialPassword: initial, initialPasswordExpired: a.initialPasswordExpired(at: now),
-            reissueAction: canReissue ? BackOfficeURL.adminStaffInitialPassword(id).path : nil))
+        return try await req.view.render(
+            "backoffice/staff-member",
+            MemberPage(
+                page: PageChrome(request: req, title: "บัญชี \(a.username)"), csrf: req.csrfToken(), flash: flash, row: row(a, req), grants: grants,
+                statusAction: BackOfficeURL.adminStaffStatus(id).path, revokeAction: BackOfficeURL.adminStaffRevoke(id).path,
+                isActive: a.status == .active, isSelf: isSelf, initialPassword: initial, initialPasswordExpired: a.initialPasswordExpired(at: now),
+                reissueAction: canReissue ? BackOfficeURL.adminStaffInitialPassword(id).path : nil))
     }
 
     /// Issues the first password (the birth date) again, for 72 hours from now: every session of the account
@@ -209,14 +220,18 @@ struct StaffAdminController {
         a.loginFailures = 0
         a.lockedUntil = nil
         a.updatedAt = now
-        let mail = try await StaffMail.render(req, to: a.email, StaffMessages.InitialPassword(
-            frame: .init(name: a.fullNameTH, link: StaffMail.absolute(req, BackOfficeURL.login.path)), newAccount: false, username: a.username, validUntil: until),
+        let mail = try await StaffMail.render(
+            req, to: a.email,
+            StaffMessages.InitialPassword(
+                frame: .init(name: a.fullNameTH, link: StaffMail.absolute(req, BackOfficeURL.login.path)), newAccount: false, username: a.username,
+                validUntil: until),
             key: "staff-initial-password:\(id.uuidString):\(Int(now.timeIntervalSince1970))")
         try await req.db.writeTransaction { db in
             try await a.save(on: db)
             try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
-            try await AuditLog.record(.initialPasswordIssued, actor: AuditActor(admin), tenant: nil,
-                                      detail: "\(a.username) ใช้ได้ถึง \(until)", ip: req.clientAddress, on: db)
+            try await AuditLog.record(
+                .initialPasswordIssued, actor: AuditActor(admin), tenant: nil,
+                detail: "\(a.username) ใช้ได้ถึง \(until)", ip: req.clientAddress, on: db)
         }
         req.application.outboxWakeUp.poke()
         req.flash("ออกรหัสผ่านเริ่มต้นใหม่ให้ \(a.username) แล้ว ใช้ได้ถึง \(until) และแจ้งทางอีเมล")
@@ -241,8 +256,9 @@ struct StaffAdminController {
         a.updatedAt = Date()
         try await req.db.writeTransaction { db in
             try await a.save(on: db)
-            try await AuditLog.record(a.status == .disabled ? .accountDisabled : .accountEnabled, actor: AuditActor(admin), tenant: nil,
-                                      detail: a.username, ip: req.clientAddress, on: db)
+            try await AuditLog.record(
+                a.status == .disabled ? .accountDisabled : .accountEnabled, actor: AuditActor(admin), tenant: nil,
+                detail: a.username, ip: req.clientAddress, on: db)
         }
         req.flash(a.status == .disabled ? "ระงับบัญชีแล้ว การเข้าสู่ระบบทั้งหมดของบัญชีนี้สิ้นสุดทันที" : "เปิดใช้บัญชีแล้ว")
         return req.redirect(to: BackOfficeURL.adminStaffMember(id).path, redirectType: .normal)
@@ -252,8 +268,9 @@ struct StaffAdminController {
         let a = try await account(req)
         let form = try req.content.decode(RevokeForm.self)
         guard let role = StaffRole(rawValue: form.role.clean), !form.tenant.clean.isEmpty else { throw Abort(.badRequest) }
-        let removed = try await StaffStore.removeRight(staffID: try a.requireID(), tenantID: form.tenant.clean, role: role,
-                                                      by: AuditActor(try req.staff), ip: req.clientAddress, on: req.db)
+        let removed = try await StaffStore.removeRight(
+            staffID: try a.requireID(), tenantID: form.tenant.clean, role: role,
+            by: AuditActor(try req.staff), ip: req.clientAddress, on: req.db)
         req.flash(removed ? "ถอนสิทธิ์แล้ว" : "ไม่พบสิทธิ์นี้")
         return req.redirect(to: BackOfficeURL.adminStaffMember(try a.requireID()).path, redirectType: .normal)
     }
@@ -269,7 +286,11 @@ struct StaffAdminController {
         var errors = FormErrors()
         a.validate(tenants: Set(req.application.tenants.all.map(\.slug)), units: req.application.orgUnits, errors: &errors)
         if errors.isEmpty {
-            if let id = try? ThaiNationalID(a.nationalID), try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db) != nil { errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)") }
+            if let id = try? ThaiNationalID(a.nationalID),
+                try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db) != nil
+            {
+                errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี)")
+            }
             if try await StaffStore.find(username: a.username, on: req.db) != nil { errors.add("username", "ชื่อผู้ใช้งานนี้มีผู้ใช้แล้ว") }
         }
         guard errors.isEmpty, let initial = Passwords.initialPassword(birthDate: a.birthDate) else {
@@ -284,15 +305,19 @@ struct StaffAdminController {
         account.initialPasswordIssuedAt = now
         account.decidedAt = now
         account.decidedBy = admin.id
-        let mail = try await StaffMail.render(req, to: a.email, StaffMessages.InitialPassword(
-            frame: .init(name: "\(a.titleTH)\(a.firstNameTH) \(a.lastNameTH)", link: StaffMail.absolute(req, BackOfficeURL.login.path)), newAccount: true,
-            username: a.username, validUntil: ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime))), key: "staff-created:\(number)")
+        let mail = try await StaffMail.render(
+            req, to: a.email,
+            StaffMessages.InitialPassword(
+                frame: .init(name: "\(a.titleTH)\(a.firstNameTH) \(a.lastNameTH)", link: StaffMail.absolute(req, BackOfficeURL.login.path)), newAccount: true,
+                username: a.username, validUntil: ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime))), key: "staff-created:\(number)"
+        )
         try await req.db.writeTransaction { db in
             try await account.create(on: db)
             try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
-            try await AuditLog.record(.staffCreated, actor: AuditActor(admin), tenant: a.tenant,
-                                      detail: "\(number) \(a.username) รหัสผ่านเริ่มต้นใช้ได้ถึง \(ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime)))",
-                                      ip: req.clientAddress, on: db)
+            try await AuditLog.record(
+                .staffCreated, actor: AuditActor(admin), tenant: a.tenant,
+                detail: "\(number) \(a.username) รหัสผ่านเริ่มต้นใช้ได้ถึง \(ThaiDate.shortWithTime(now.addingTimeInterval(StaffInitialPassword.lifetime)))",
+                ip: req.clientAddress, on: db)
         }
         req.application.outboxWakeUp.poke()
         req.flash("สร้างบัญชี \(a.username) แล้ว และแจ้งทางอีเมล")
@@ -302,7 +327,9 @@ struct StaffAdminController {
     // MARK: Helpers
 
     private func account(_ req: Request) async throws -> StaffAccount {
-        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), let a = try await StaffStore.find(id, on: req.db) else { throw Abort(.notFound) }
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), let a = try await StaffStore.find(id, on: req.db) else {
+            throw Abort(.notFound)
+        }
         return a
     }
 
@@ -311,28 +338,34 @@ struct StaffAdminController {
         let tenantName = parts.first.flatMap { req.application.tenants.tenant(slug: $0)?.thaiName }
         let units = parts.count > 1 ? req.application.orgUnits.names(path: parts[1]) ?? [] : []
         let id = a.id ?? UUID()
-        return AccountRow(id: id.uuidString, url: a.status == .pending ? BackOfficeURL.adminRegistration(id).path : BackOfficeURL.adminStaffMember(id).path,
-                          number: a.requestNumber, username: a.username, name: a.fullNameTH, nameEN: a.fullNameEN,
-                          orgUnit: ([tenantName].compactMap { $0 } + units).joined(separator: " › "), position: a.position, email: a.email,
-                          mobile: a.mobile, nationalID: a.maskedNationalID,
-                          status: a.status.thai, statusClass: "status-\(a.status.rawValue)", createdAt: ThaiDate.shortWithTime(a.createdAt),
-                          isPlatformAdmin: a.isPlatformAdmin)
+        return AccountRow(
+            id: id.uuidString, url: a.status == .pending ? BackOfficeURL.adminRegistration(id).path : BackOfficeURL.adminStaffMember(id).path,
+            number: a.requestNumber, username: a.username, name: a.fullNameTH, nameEN: a.fullNameEN,
+            orgUnit: ([tenantName].compactMap { $0 } + units).joined(separator: " › "), position: a.position, email: a.email,
+            mobile: a.mobile, nationalID: a.maskedNationalID,
+            status: a.status.thai, statusClass: "status-\(a.status.rawValue)", createdAt: ThaiDate.shortWithTime(a.createdAt),
+            isPlatformAdmin: a.isPlatformAdmin)
     }
 
     private func renderRegistrations(_ req: Request, problem: String?) async throws -> View {
         let rows = try await StaffStore.pendingRegistrations(on: req.db).map { row($0, req) }
         let flash = req.takeFlash()
-        return try await req.view.render("backoffice/registrations", RegistrationsPage(
-            page: PageChrome(request: req, title: (problem == nil ? "" : "ข้อผิดพลาด: ") + "อนุมัติบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),
-            action: BackOfficeURL.adminRegistrations.path, flash: flash, problem: problem, rows: rows))
+        return try await req.view.render(
+            "backoffice/registrations",
+            RegistrationsPage(
+                page: PageChrome(request: req, title: (problem == nil ? "" : "ข้อผิดพลาด: ") + "อนุมัติบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),
+                action: BackOfficeURL.adminRegistrations.path, flash: flash, problem: problem, rows: rows))
     }
 
     private func renderNew(_ req: Request, _ a: StaffApplication, errors: FormErrors) async throws -> View {
         var errors = errors
         if errors.isEmpty, !a.birthDate.isEmpty, Passwords.initialPassword(birthDate: a.birthDate) == nil { errors.add("birthDay", "วันเกิดไม่ถูกต้อง") }
-        let sections = StaffApplicationForm.sections(a, tenants: req.application.tenants.all, units: req.application.orgUnits, withPassword: false, withDocument: false)
-        return try await req.view.render("backoffice/staff-new", NewStaffPage(
-            page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "สร้างบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),
-            action: BackOfficeURL.adminStaffNew.path, errors: errors.items, sections: errors.apply(to: sections)))
+        let sections = StaffApplicationForm.sections(
+            a, tenants: req.application.tenants.all, units: req.application.orgUnits, withPassword: false, withDocument: false)
+        return try await req.view.render(
+            "backoffice/staff-new",
+            NewStaffPage(
+                page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "สร้างบัญชีเจ้าหน้าที่"), csrf: req.csrfToken(),
+                action: BackOfficeURL.adminStaffNew.path, errors: errors.items, sections: errors.apply(to: sections)))
     }
 }

@@ -55,16 +55,20 @@ struct StaffHomeController {
         let query = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
         let registry = req.application.tenants
         // A platform admin may use every tenant's back office; others their granted ones.
-        var tenants: [(Tenant, StaffRole)] = staff.isPlatformAdmin
+        var tenants: [(Tenant, StaffRole)] =
+            staff.isPlatformAdmin
             ? registry.all.map { ($0, .orgAdmin) }
             : staff.grants.compactMap { slug, role in registry.tenant(slug: slug).map { ($0, role) } }.sorted { $0.0.slug < $1.0.slug }
         let total = tenants.count
         if !query.isEmpty {
-            tenants = tenants.filter { $0.0.thaiName.contains(query) || $0.0.config.code.localizedCaseInsensitiveContains(query) || $0.0.slug.contains(query.lowercased()) }
+            tenants = tenants.filter {
+                $0.0.thaiName.contains(query) || $0.0.config.code.localizedCaseInsensitiveContains(query) || $0.0.slug.contains(query.lowercased())
+            }
         }
         let systems = tenants.prefix(Self.pageSize).enumerated().map { i, pair in
-            System(number: i + 1, code: pair.0.config.code, name: "ระบบงานเจ้าหน้าที่ \(pair.0.thaiName)",
-                   role: staff.isPlatformAdmin ? "ผู้ดูแลระบบกลาง" : pair.1.thai, url: BackOfficeURL.tenantHome(pair.0.slug).path)
+            System(
+                number: i + 1, code: pair.0.config.code, name: "ระบบงานเจ้าหน้าที่ \(pair.0.thaiName)",
+                role: staff.isPlatformAdmin ? "ผู้ดูแลระบบกลาง" : pair.1.thai, url: BackOfficeURL.tenantHome(pair.0.slug).path)
         }
         let pending = try await AccessRequests.pendingCount(staffID: staff.id, on: req.db)
         var approvals: Int?
@@ -72,10 +76,12 @@ struct StaffHomeController {
             approvals = try await AccessRequests.pending(for: staff, on: req.db).count
         }
         let registrations = staff.isPlatformAdmin ? try await StaffStore.pendingRegistrations(on: req.db).count : nil
-        return try await req.view.render("backoffice/home", HomePage(
-            page: PageChrome(request: req, title: "ระบบงานของฉัน"), name: staff.displayName, username: staff.username,
-            isPlatformAdmin: staff.isPlatformAdmin, systems: systems, totalSystems: total, query: query, pendingRequests: pending,
-            pendingApprovals: approvals, pendingRegistrations: registrations))
+        return try await req.view.render(
+            "backoffice/home",
+            HomePage(
+                page: PageChrome(request: req, title: "ระบบงานของฉัน"), name: staff.displayName, username: staff.username,
+                isPlatformAdmin: staff.isPlatformAdmin, systems: systems, totalSystems: total, query: query, pendingRequests: pending,
+                pendingApprovals: approvals, pendingRegistrations: registrations))
     }
 
     func tenant(_ req: Request) async throws -> View {
@@ -87,7 +93,8 @@ struct StaffHomeController {
             settingsURL: BackOfficeURL.tenantSettings(t.slug).path, staffURL: BackOfficeURL.tenantStaff(t.slug).path,
             auditURL: BackOfficeURL.audit.path + "?tenant=\(t.slug)", identityURL: BackOfficeURL.identityQueue(t.slug).path,
             open311URL: BackOfficeURL.tenantOpen311(t.slug).path, lineURL: BackOfficeURL.tenantLine(t.slug).path,
-            pendingIdentities: try await CitizenStore.counts(tenant: t, on: req.db)[.pending] ?? 0, siteURL: TenantURL.home.path(base: TenantURL.base(slug: t.slug)))
+            pendingIdentities: try await CitizenStore.counts(tenant: t, on: req.db)[.pending] ?? 0,
+            siteURL: TenantURL.home.path(base: TenantURL.base(slug: t.slug)))
         page.petitionsURL = BackOfficeURL.petitionQueue(t.slug).path
         page.openPetitions = try await PetitionQueue.openCount(tenant: t, on: req.db)
         return try await req.view.render("backoffice/tenant", page)

@@ -60,10 +60,16 @@ struct StaffRegistrationController {
         application.validate(tenants: tenants, units: req.application.orgUnits, errors: &errors)
         let password = form.password ?? ""
         let personal = [application.nationalID, application.username, application.firstNameEN, application.lastNameEN]
-        if password.isEmpty { errors.add("password", "กรุณาตั้งรหัสผ่าน") }
-        else if let problem = PasswordPolicy.problems(password, personal: personal).first { errors.add("password", problem.thai) }
-        if (form.confirm ?? "").isEmpty { errors.add("confirm", "กรุณายืนยันรหัสผ่าน") }
-        else if form.confirm != password { errors.add("confirm", "รหัสผ่านที่ยืนยันไม่ตรงกัน") }
+        if password.isEmpty {
+            errors.add("password", "กรุณาตั้งรหัสผ่าน")
+        } else if let problem = PasswordPolicy.problems(password, personal: personal).first {
+            errors.add("password", problem.thai)
+        }
+        if (form.confirm ?? "").isEmpty {
+            errors.add("confirm", "กรุณายืนยันรหัสผ่าน")
+        } else if form.confirm != password {
+            errors.add("confirm", "รหัสผ่านที่ยืนยันไม่ตรงกัน")
+        }
 
         // The supporting document: PDF or an image, recognised by its content (the first 64 kB are enough).
         var document: (file: StreamedUpload.File, kind: FileKind, name: String)?
@@ -83,7 +89,8 @@ struct StaffRegistrationController {
 
         if errors.isEmpty {
             if let id = try? ThaiNationalID(application.nationalID),
-               try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db) != nil {
+                try await StaffStore.find(nationalID: id, vault: try req.application.staffNationalIDs, on: req.db) != nil
+            {
                 errors.add("nationalID", "เลขประจำตัวประชาชนนี้มีบัญชีผู้ใช้งานหรือคำขอลงทะเบียนอยู่แล้ว (หนึ่งคนมีได้หนึ่งบัญชี) หากลืมชื่อผู้ใช้งานหรือรหัสผ่าน ใช้เมนูลืมชื่อผู้ใช้งาน / ลืมรหัสผ่าน")
             }
             if try await StaffStore.find(username: application.username, on: req.db) != nil {
@@ -106,20 +113,24 @@ struct StaffRegistrationController {
         do {
             let sha = try await store.sha256(file)
             let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
-            account = try StaffAccount(application: application, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
+            account = try StaffAccount(
+                application: application, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
             account.documentFile = file
             account.documentType = document.kind.rawValue
             account.documentName = document.name
             account.documentSHA256 = sha
-            let mail = try await StaffMail.render(req, to: application.email, StaffMessages.RegistrationReceived(
-                frame: .init(name: "\(application.titleTH)\(application.firstNameTH) \(application.lastNameTH)"), number: number,
-                submittedAt: ThaiDate.shortWithTime(now), username: application.username),
+            let mail = try await StaffMail.render(
+                req, to: application.email,
+                StaffMessages.RegistrationReceived(
+                    frame: .init(name: "\(application.titleTH)\(application.firstNameTH) \(application.lastNameTH)"), number: number,
+                    submittedAt: ThaiDate.shortWithTime(now), username: application.username),
                 key: "staff-registered:\(number)")
             try await req.db.writeTransaction { db in
                 try await account.create(on: db)
                 try await EmailOutbox.enqueue(mail, tenant: nil, on: db)
-                try await AuditLog.record(.staffRegistered, actor: AuditActor(id: account.id, name: account.username), tenant: application.tenant,
-                                          detail: "คำขอ \(number)", ip: req.clientAddress, on: db)
+                try await AuditLog.record(
+                    .staffRegistered, actor: AuditActor(id: account.id, name: account.username), tenant: application.tenant,
+                    detail: "คำขอ \(number)", ip: req.clientAddress, on: db)
             }
         } catch {
             await store.delete(file)  // no orphaned upload when the record was not written
@@ -139,16 +150,22 @@ struct StaffRegistrationController {
         guard let raw = req.session.data[Self.sentKey], let bar = raw.firstIndex(of: "|") else {
             return req.redirect(to: BackOfficeURL.register.path, redirectType: .normal)
         }
-        return try await req.view.render("backoffice/register-sent", SentPage(
-            page: PageChrome(request: req, title: "ส่งคำขอลงทะเบียนสำเร็จ"), number: String(raw[..<bar]),
-            email: String(raw[raw.index(after: bar)...]))).encodeResponse(for: req)
+        return try await req.view.render(
+            "backoffice/register-sent",
+            SentPage(
+                page: PageChrome(request: req, title: "ส่งคำขอลงทะเบียนสำเร็จ"), number: String(raw[..<bar]),
+                email: String(raw[raw.index(after: bar)...]))
+        ).encodeResponse(for: req)
     }
 
     private func render(_ req: Request, _ a: StaffApplication, errors: FormErrors) async throws -> View {
-        let sections = StaffApplicationForm.sections(a, tenants: req.application.tenants.all, units: req.application.orgUnits,
-                                                     withPassword: true, withDocument: true)
-        return try await req.view.render("backoffice/register", Page(
-            page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "ลงทะเบียนเจ้าหน้าที่"), csrf: req.csrfToken(),
-            action: BackOfficeURL.register.path, errors: errors.items, sections: errors.apply(to: sections)))
+        let sections = StaffApplicationForm.sections(
+            a, tenants: req.application.tenants.all, units: req.application.orgUnits,
+            withPassword: true, withDocument: true)
+        return try await req.view.render(
+            "backoffice/register",
+            Page(
+                page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "ลงทะเบียนเจ้าหน้าที่"), csrf: req.csrfToken(),
+                action: BackOfficeURL.register.path, errors: errors.items, sections: errors.apply(to: sections)))
     }
 }

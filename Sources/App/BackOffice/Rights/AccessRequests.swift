@@ -17,7 +17,9 @@ enum AccessRequests {
         }
     }
 
-    static func create(staff: StaffPrincipal, tenant: Tenant, role: StaffRole, note: String?, now: Date, on db: any Database) async throws -> AccessRequestRecord {
+    static func create(staff: StaffPrincipal, tenant: Tenant, role: StaffRole, note: String?, now: Date, on db: any Database) async throws
+        -> AccessRequestRecord
+    {
         if let held = staff.grants[tenant.id], held.includes(role) { throw Problem.alreadyHeld }
         let pending = try await AccessRequestRecord.query(on: db, tenant: tenant).filter(\.$staffID == staff.id)
             .filter(\.$roleRaw == role.rawValue).filter(\.$statusRaw == RequestStatus.pending.rawValue).count()

@@ -109,8 +109,9 @@ enum CatalogueStore {
 
     static func entry(_ r: TenantServiceRecord) -> CatalogueEntry? {
         guard let menu = MenuKey(rawValue: r.menu) else { return nil }
-        return CatalogueEntry(slug: r.slug, menu: menu, position: r.position, name: r.name, description: r.description,
-                              slaDays: r.slaDays, verifiedIdentity: r.verifiedIdentity, retired: r.retired)
+        return CatalogueEntry(
+            slug: r.slug, menu: menu, position: r.position, name: r.name, description: r.description,
+            slaDays: r.slaDays, verifiedIdentity: r.verifiedIdentity, retired: r.retired)
     }
 }
 

@@ -58,12 +58,14 @@ struct FormDraft: Sendable, Equatable {
 
     init(_ form: ServiceForm, version: Int) {
         fields = form.fields.map {
-            Field(key: $0.key, type: $0.type.rawValue, label: $0.label, help: $0.help ?? "", required: $0.isRequired,
-                  options: ($0.options ?? []).joined(separator: "\n"), maxLength: $0.maxLength.map(String.init) ?? "")
+            Field(
+                key: $0.key, type: $0.type.rawValue, label: $0.label, help: $0.help ?? "", required: $0.isRequired,
+                options: ($0.options ?? []).joined(separator: "\n"), maxLength: $0.maxLength.map(String.init) ?? "")
         }
         attachments = form.attachments.map {
-            Attachment(key: $0.key, label: $0.label, types: $0.types.map(\.rawValue), required: $0.isRequired,
-                       maxMB: String($0.effectiveMaxMB), maxCount: String($0.effectiveMaxCount))
+            Attachment(
+                key: $0.key, label: $0.label, types: $0.types.map(\.rawValue), required: $0.isRequired,
+                maxMB: String($0.effectiveMaxMB), maxCount: String($0.effectiveMaxCount))
         }
         baseVersion = version
     }
@@ -71,22 +73,26 @@ struct FormDraft: Sendable, Equatable {
     /// Reads `fields.N.*` and `attachments.N.*` in the order of N.
     init(_ pairs: FormPairs) {
         func rows(_ prefix: String) -> [Int] {
-            Set(pairs.pairs.compactMap { pair -> Int? in
-                let parts = pair.name.split(separator: ".")
-                guard parts.count == 3, parts[0] == prefix, let i = BoundedNumber.int(String(parts[1]), in: 0...(Self.maxRows - 1)) else { return nil }
-                return i
-            }).sorted()
+            Set(
+                pairs.pairs.compactMap { pair -> Int? in
+                    let parts = pair.name.split(separator: ".")
+                    guard parts.count == 3, parts[0] == prefix, let i = BoundedNumber.int(String(parts[1]), in: 0...(Self.maxRows - 1)) else { return nil }
+                    return i
+                }
+            ).sorted()
         }
         fields = rows("fields").map { i in
             let p = "fields.\(i)."
-            return Field(key: pairs[p + "key"] ?? "", type: pairs[p + "type"] ?? "", label: pairs[p + "label"] ?? "",
-                         help: pairs[p + "help"] ?? "", required: pairs[p + "required"] == "1", options: pairs[p + "options"] ?? "",
-                         maxLength: pairs[p + "max_length"] ?? "")
+            return Field(
+                key: pairs[p + "key"] ?? "", type: pairs[p + "type"] ?? "", label: pairs[p + "label"] ?? "",
+                help: pairs[p + "help"] ?? "", required: pairs[p + "required"] == "1", options: pairs[p + "options"] ?? "",
+                maxLength: pairs[p + "max_length"] ?? "")
         }
         attachments = rows("attachments").map { i in
             let p = "attachments.\(i)."
-            return Attachment(key: pairs[p + "key"] ?? "", label: pairs[p + "label"] ?? "", types: pairs.all(p + "types"),
-                              required: pairs[p + "required"] == "1", maxMB: pairs[p + "max_mb"] ?? "", maxCount: pairs[p + "max_count"] ?? "")
+            return Attachment(
+                key: pairs[p + "key"] ?? "", label: pairs[p + "label"] ?? "", types: pairs.all(p + "types"),
+                required: pairs[p + "required"] == "1", maxMB: pairs[p + "max_mb"] ?? "", maxCount: pairs[p + "max_count"] ?? "")
         }
         baseVersion = BoundedNumber.int(pairs["base_version"], in: 1...Int(Int32.max))
     }
@@ -130,15 +136,17 @@ struct FormDraft: Sendable, Equatable {
             }
             let resolved = type ?? .text
             let options = f.options.split(whereSeparator: \.isNewline).map { String($0).trimmed }.filter { !$0.isEmpty }
-            return FormField(key: f.key.trimmed.lowercased(), type: resolved, label: f.label.trimmed,
-                             required: f.required ? true : nil, help: f.help.trimmed.isEmpty ? nil : f.help.trimmed,
-                             options: resolved.hasOptions ? options : nil,  // left over from another type: dropped
-                             maxLength: [.text, .textarea].contains(resolved) ? maxLength : nil)
+            return FormField(
+                key: f.key.trimmed.lowercased(), type: resolved, label: f.label.trimmed,
+                required: f.required ? true : nil, help: f.help.trimmed.isEmpty ? nil : f.help.trimmed,
+                options: resolved.hasOptions ? options : nil,  // left over from another type: dropped
+                maxLength: [.text, .textarea].contains(resolved) ? maxLength : nil)
         }
         let attachments = self.attachments.enumerated().map { j, a -> AttachmentRule in
             let kinds = FileKind.allCases.filter { a.types.contains($0.rawValue) }
-            return AttachmentRule(key: a.key.trimmed.lowercased(), label: a.label.trimmed, required: a.required ? true : nil,
-                                  types: kinds, maxMB: BoundedNumber.int(a.maxMB, in: 0...1_000) ?? 0, maxCount: BoundedNumber.int(a.maxCount, in: 0...1_000) ?? 0)
+            return AttachmentRule(
+                key: a.key.trimmed.lowercased(), label: a.label.trimmed, required: a.required ? true : nil,
+                types: kinds, maxMB: BoundedNumber.int(a.maxMB, in: 0...1_000) ?? 0, maxCount: BoundedNumber.int(a.maxCount, in: 0...1_000) ?? 0)
         }
         let form = ServiceForm(fields: fields, attachments: attachments)
         var seen = Set(unreadable.map(\.field))

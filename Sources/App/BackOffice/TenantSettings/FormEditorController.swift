@@ -63,8 +63,9 @@ struct FormEditorController {
         let (tenant, _) = try await req.settingsTenant()
         let found = try req.settingsService(in: tenant)
         guard let current = try await FormVersions.current(tenant: tenant, service: found.service.slug, on: req.db) else { throw Abort(.notFound) }
-        return try await render(req, tenant, found, FormDraft(current.form, version: current.number), problems: [],
-                                flash: req.takeFlash())
+        return try await render(
+            req, tenant, found, FormDraft(current.form, version: current.number), problems: [],
+            flash: req.takeFlash())
     }
 
     func submit(_ req: Request) async throws -> Response {
@@ -87,29 +88,36 @@ struct FormEditorController {
         let editor = try req.formEditor
         let basedOn = draft.baseVersion
         if let current = try await FormVersions.current(tenant: tenant, service: slug, on: req.db), current.number == basedOn,
-           current.form.normalized == form.normalized {
-            return req.settingsRedirect(to: TenantSettingsURL.form(slug).path(tenant.slug),
-                                        flash: "ไม่มีการเปลี่ยนแปลง แบบฟอร์มยังเป็นฉบับที่ \(current.number)")
+            current.form.normalized == form.normalized
+        {
+            return req.settingsRedirect(
+                to: TenantSettingsURL.form(slug).path(tenant.slug),
+                flash: "ไม่มีการเปลี่ยนแปลง แบบฟอร์มยังเป็นฉบับที่ \(current.number)")
         }
         do {
             let saved = try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
-                let (previous, saved) = try await FormVersions.save(form, tenant: tenant, service: slug, basedOn: basedOn, by: editor,
-                                                                   now: ctx.now, on: ctx.db)
-                try await AuditLog.record(.formChanged, on: req, tenant: tenant.id,
-                                          detail: SettingsChanges.form(service: slug, version: saved.number, from: previous.form, to: form), db: ctx.db)
+                let (previous, saved) = try await FormVersions.save(
+                    form, tenant: tenant, service: slug, basedOn: basedOn, by: editor,
+                    now: ctx.now, on: ctx.db)
+                try await AuditLog.record(
+                    .formChanged, on: req, tenant: tenant.id,
+                    detail: SettingsChanges.form(service: slug, version: saved.number, from: previous.form, to: form), db: ctx.db)
                 return saved.number
             }
-            return req.settingsRedirect(to: TenantSettingsURL.form(slug).path(tenant.slug),
-                                        flash: "บันทึกแบบฟอร์มฉบับที่ \(saved) แล้ว คำร้องใหม่ใช้ฉบับนี้ คำร้องที่ยื่นแล้วยังใช้ฉบับเดิม")
+            return req.settingsRedirect(
+                to: TenantSettingsURL.form(slug).path(tenant.slug),
+                flash: "บันทึกแบบฟอร์มฉบับที่ \(saved) แล้ว คำร้องใหม่ใช้ฉบับนี้ คำร้องที่ยื่นแล้วยังใช้ฉบับเดิม")
         } catch let error as SettingsError {
             return try await render(req, tenant, found, draft, problems: [], unsaved: true, conflict: error.thai)
                 .encodeResponse(status: .conflict, for: req)
         }
     }
 
-    private func render(_ req: Request, _ tenant: Tenant, _ found: (menu: MenuKey, service: Service, retired: Bool), _ draft: FormDraft,
-                        problems: [TenantFieldProblem], flash: String? = nil, unsaved: Bool = false, conflict: String? = nil,
-                        focus: (String, Int)? = nil) async throws -> View {
+    private func render(
+        _ req: Request, _ tenant: Tenant, _ found: (menu: MenuKey, service: Service, retired: Bool), _ draft: FormDraft,
+        problems: [TenantFieldProblem], flash: String? = nil, unsaved: Bool = false, conflict: String? = nil,
+        focus: (String, Int)? = nil
+    ) async throws -> View {
         let errors = FormErrors(problems)
         var error: [String: String] = [:]
         for item in errors.items { error[item.field] = item.message }
@@ -119,28 +127,32 @@ struct FormEditorController {
             return out
         }
         let fields = draft.fields.enumerated().map { i, f in
-            FieldRow(index: i, number: i + 1, key: f.key, label: f.label,
-                     typeOptions: FieldType.editorOrder.map { Option(value: $0.rawValue, label: $0.editorTitle, selected: $0.rawValue == f.type) },
-                     help: f.help, required: f.required, options: f.options, maxLength: f.maxLength,
-                     isFirst: i == 0, isLast: i == draft.fields.count - 1,
-                     isNew: focus.map { $0.0 == "fields" && $0.1 == i } ?? false, error: rowErrors("fields-\(i)-"))
+            FieldRow(
+                index: i, number: i + 1, key: f.key, label: f.label,
+                typeOptions: FieldType.editorOrder.map { Option(value: $0.rawValue, label: $0.editorTitle, selected: $0.rawValue == f.type) },
+                help: f.help, required: f.required, options: f.options, maxLength: f.maxLength,
+                isFirst: i == 0, isLast: i == draft.fields.count - 1,
+                isNew: focus.map { $0.0 == "fields" && $0.1 == i } ?? false, error: rowErrors("fields-\(i)-"))
         }
         let attachments = draft.attachments.enumerated().map { j, a in
-            AttachmentRow(index: j, number: j + 1, key: a.key, label: a.label,
-                          kinds: FileKind.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: a.types.contains($0.rawValue)) },
-                          required: a.required, maxMB: a.maxMB, maxCount: a.maxCount,
-                          isFirst: j == 0, isLast: j == draft.attachments.count - 1,
-                          isNew: focus.map { $0.0 == "attachments" && $0.1 == j } ?? false, error: rowErrors("attachments-\(j)-"))
+            AttachmentRow(
+                index: j, number: j + 1, key: a.key, label: a.label,
+                kinds: FileKind.allCases.map { Option(value: $0.rawValue, label: $0.displayName, selected: a.types.contains($0.rawValue)) },
+                required: a.required, maxMB: a.maxMB, maxCount: a.maxCount,
+                isFirst: j == 0, isLast: j == draft.attachments.count - 1,
+                isNew: focus.map { $0.0 == "attachments" && $0.1 == j } ?? false, error: rowErrors("attachments-\(j)-"))
         }
         let slug = found.service.slug
         let failed = !problems.isEmpty || conflict != nil
-        return try await req.view.render("backoffice/settings/form-editor", EditorPage(
-            page: PageChrome(request: req, title: (failed ? "ข้อผิดพลาด: " : "") + "แบบฟอร์ม \(found.service.name) – \(tenant.thaiName)"),
-            csrf: req.csrfToken(), flash: flash, unsaved: unsaved && !failed, conflict: conflict, serviceName: found.service.name,
-            retired: found.retired, baseVersion: draft.baseVersion ?? 1, action: TenantSettingsURL.form(slug).path(tenant.slug),
-            overviewURL: TenantSettingsURL.overview.path(tenant.slug), versionsURL: TenantSettingsURL.versions(slug).path(tenant.slug),
-            errors: errors.items, addFieldError: error["add-field"], addAttachmentError: error["add-attachment"],
-            fields: fields, attachments: attachments))
+        return try await req.view.render(
+            "backoffice/settings/form-editor",
+            EditorPage(
+                page: PageChrome(request: req, title: (failed ? "ข้อผิดพลาด: " : "") + "แบบฟอร์ม \(found.service.name) – \(tenant.thaiName)"),
+                csrf: req.csrfToken(), flash: flash, unsaved: unsaved && !failed, conflict: conflict, serviceName: found.service.name,
+                retired: found.retired, baseVersion: draft.baseVersion ?? 1, action: TenantSettingsURL.form(slug).path(tenant.slug),
+                overviewURL: TenantSettingsURL.overview.path(tenant.slug), versionsURL: TenantSettingsURL.versions(slug).path(tenant.slug),
+                errors: errors.items, addFieldError: error["add-field"], addAttachmentError: error["add-attachment"],
+                fields: fields, attachments: attachments))
     }
 
     // MARK: history
@@ -169,16 +181,19 @@ struct FormEditorController {
         let slug = found.service.slug
         let versions = try await FormVersions.history(tenant: tenant, service: slug, on: req.db)
         let latest = versions.map(\.number).max()
-        return try await req.view.render("backoffice/settings/versions", HistoryPage(
-            page: PageChrome(request: req, title: "ประวัติแบบฟอร์ม \(found.service.name) – \(tenant.thaiName)"),
-            serviceName: found.service.name,
-            versions: versions.map { v in
-                VersionRow(number: v.number, savedAt: v.createdAt.map(ThaiDate.shortWithTime) ?? "—",
-                           savedBy: v.createdBy ?? "ไฟล์ตั้งค่าของหน่วยงาน (Tenants/)", fieldCount: v.fields.count,
-                           attachmentCount: v.attachments.count, isCurrent: v.number == latest,
-                           url: TenantSettingsURL.version(slug, v.number).path(tenant.slug))
-            },
-            formURL: TenantSettingsURL.form(slug).path(tenant.slug), overviewURL: TenantSettingsURL.overview.path(tenant.slug)))
+        return try await req.view.render(
+            "backoffice/settings/versions",
+            HistoryPage(
+                page: PageChrome(request: req, title: "ประวัติแบบฟอร์ม \(found.service.name) – \(tenant.thaiName)"),
+                serviceName: found.service.name,
+                versions: versions.map { v in
+                    VersionRow(
+                        number: v.number, savedAt: v.createdAt.map(ThaiDate.shortWithTime) ?? "—",
+                        savedBy: v.createdBy ?? "ไฟล์ตั้งค่าของหน่วยงาน (Tenants/)", fieldCount: v.fields.count,
+                        attachmentCount: v.attachments.count, isCurrent: v.number == latest,
+                        url: TenantSettingsURL.version(slug, v.number).path(tenant.slug))
+                },
+                formURL: TenantSettingsURL.form(slug).path(tenant.slug), overviewURL: TenantSettingsURL.overview.path(tenant.slug)))
     }
 
     struct VersionPage: Encodable {
@@ -215,18 +230,27 @@ struct FormEditorController {
         let (tenant, _) = try await req.settingsTenant()
         let found = try req.settingsService(in: tenant)
         guard let number = req.parameters.get("version", as: Int.self),
-              let v = try await FormVersions.find(tenant: tenant, service: found.service.slug, version: number, on: req.db) else {
+            let v = try await FormVersions.find(tenant: tenant, service: found.service.slug, version: number, on: req.db)
+        else {
             throw Abort(.notFound)
         }
-        return try await req.view.render("backoffice/settings/version", VersionPage(
-            page: PageChrome(request: req, title: "แบบฟอร์ม \(found.service.name) ฉบับที่ \(v.number) – \(tenant.thaiName)"),
-            serviceName: found.service.name, number: v.number, savedAt: v.createdAt.map(ThaiDate.shortWithTime) ?? "—",
-            savedBy: v.createdBy ?? "ไฟล์ตั้งค่าของหน่วยงาน (Tenants/)",
-            fields: v.fields.map { .init(key: $0.key, label: $0.label, kind: $0.type.editorTitle, required: $0.isRequired, help: $0.help,
-                                         options: $0.options ?? [], maxLength: $0.maxLength) },
-            attachments: v.attachments.map { .init(key: $0.key, label: $0.label, required: $0.isRequired,
-                                                   types: $0.types.map(\.displayName).joined(separator: ", "),
-                                                   maxMB: $0.effectiveMaxMB, maxCount: $0.effectiveMaxCount) },
-            versionsURL: TenantSettingsURL.versions(found.service.slug).path(tenant.slug)))
+        return try await req.view.render(
+            "backoffice/settings/version",
+            VersionPage(
+                page: PageChrome(request: req, title: "แบบฟอร์ม \(found.service.name) ฉบับที่ \(v.number) – \(tenant.thaiName)"),
+                serviceName: found.service.name, number: v.number, savedAt: v.createdAt.map(ThaiDate.shortWithTime) ?? "—",
+                savedBy: v.createdBy ?? "ไฟล์ตั้งค่าของหน่วยงาน (Tenants/)",
+                fields: v.fields.map {
+                    .init(
+                        key: $0.key, label: $0.label, kind: $0.type.editorTitle, required: $0.isRequired, help: $0.help,
+                        options: $0.options ?? [], maxLength: $0.maxLength)
+                },
+                attachments: v.attachments.map {
+                    .init(
+                        key: $0.key, label: $0.label, required: $0.isRequired,
+                        types: $0.types.map(\.displayName).joined(separator: ", "),
+                        maxMB: $0.effectiveMaxMB, maxCount: $0.effectiveMaxCount)
+                },
+                versionsURL: TenantSettingsURL.versions(found.service.slug).path(tenant.slug)))
     }
 }

@@ -33,8 +33,9 @@ public enum FormVersions {
     /// `tenant` is the served tenant (`app.tenants`), whose forms come from the folder until first changed.
     public static func current(tenant: Tenant, service: String, on db: any Database) async throws -> FormVersion? {
         if let head = try await head(tenant: tenant, service: service, on: db) {
-            return FormVersion(number: head.version, form: try StoredJSON.decode(ServiceForm.self, from: head.form),
-                               createdAt: head.updatedAt, createdBy: nil)
+            return FormVersion(
+                number: head.version, form: try StoredJSON.decode(ServiceForm.self, from: head.form),
+                createdAt: head.updatedAt, createdBy: nil)
         }
         return folderVersion(tenant: tenant, service: service)
     }
@@ -44,8 +45,9 @@ public enum FormVersions {
         let heads = try await ServiceFormRecord.query(on: db, tenant: tenant).all()
         var out: [String: FormVersion] = [:]
         for head in heads {
-            out[head.service] = FormVersion(number: head.version, form: try StoredJSON.decode(ServiceForm.self, from: head.form),
-                                            createdAt: head.updatedAt, createdBy: nil)
+            out[head.service] = FormVersion(
+                number: head.version, form: try StoredJSON.decode(ServiceForm.self, from: head.form),
+                createdAt: head.updatedAt, createdBy: nil)
         }
         for (_, service) in tenant.config.menus.all where out[service.slug] == nil {
             out[service.slug] = folderVersion(tenant: tenant, service: service.slug)
@@ -56,7 +58,8 @@ public enum FormVersions {
     /// One version, unchanged since it was saved. Version 1 of a form never changed is the folder's.
     public static func find(tenant: Tenant, service: String, version: Int, on db: any Database) async throws -> FormVersion? {
         if let row = try await FormVersionRecord.query(on: db, tenant: tenant)
-            .filter(\.$service == service).filter(\.$version == version).first() {
+            .filter(\.$service == service).filter(\.$version == version).first()
+        {
             return try Self.version(row)
         }
         guard version == 1, try await head(tenant: tenant, service: service, on: db) == nil else { return nil }
@@ -95,12 +98,15 @@ public enum FormVersions {
     /// version is no longer that one. Writes the folder's form as version 1 first when this is the first change.
     /// Runs inside a settings transaction (`SettingsWrite`), which puts concurrent saves in line; the unique
     /// (tenant, service, version) index backs that up.
-    static func save(_ form: ServiceForm, tenant: Tenant, service: String, basedOn: Int?, by editor: FormEditor?, now: Date,
-                     on db: any Database) async throws -> (previous: FormVersion, saved: FormVersion) {
+    static func save(
+        _ form: ServiceForm, tenant: Tenant, service: String, basedOn: Int?, by editor: FormEditor?, now: Date,
+        on db: any Database
+    ) async throws -> (previous: FormVersion, saved: FormVersion) {
         var previous: FormVersion
         if let head = try await head(tenant: tenant, service: service, on: db) {
-            previous = FormVersion(number: head.version, form: try StoredJSON.decode(ServiceForm.self, from: head.form),
-                                   createdAt: head.updatedAt, createdBy: nil)
+            previous = FormVersion(
+                number: head.version, form: try StoredJSON.decode(ServiceForm.self, from: head.form),
+                createdAt: head.updatedAt, createdBy: nil)
         } else {
             guard let folder = folderVersion(tenant: tenant, service: service) else { throw SettingsError.noSuchService }
             try await write(folder.form, version: 1, tenant: tenant, service: service, by: nil, now: now, on: db)
@@ -120,8 +126,10 @@ public enum FormVersions {
 
     // MARK: rows
 
-    private static func write(_ form: ServiceForm, version: Int, tenant: Tenant, service: String, by editor: FormEditor?,
-                              now: Date, on db: any Database) async throws {
+    private static func write(
+        _ form: ServiceForm, version: Int, tenant: Tenant, service: String, by editor: FormEditor?,
+        now: Date, on db: any Database
+    ) async throws {
         let json = try StoredJSON.encode(form)
         let row = FormVersionRecord()
         row.tenantID = tenant.id
@@ -132,12 +140,14 @@ public enum FormVersions {
         row.createdByID = editor?.id
         row.createdBy = editor?.username
         try await row.create(on: db)
-        let head = try await head(tenant: tenant, service: service, on: db) ?? {
-            let h = ServiceFormRecord()
-            h.tenantID = tenant.id
-            h.service = service
-            return h
-        }()
+        let head =
+            try await head(tenant: tenant, service: service, on: db)
+            ?? {
+                let h = ServiceFormRecord()
+                h.tenantID = tenant.id
+                h.service = service
+                return h
+            }()
         head.version = version
         head.form = json
         head.updatedAt = now
@@ -159,7 +169,8 @@ public enum FormVersions {
     }
 
     private static func version(_ row: FormVersionRecord) throws -> FormVersion {
-        FormVersion(number: row.version, form: try StoredJSON.decode(ServiceForm.self, from: row.form),
-                    createdAt: row.createdAt, createdBy: row.createdBy)
+        FormVersion(
+            number: row.version, form: try StoredJSON.decode(ServiceForm.self, from: row.form),
+            createdAt: row.createdAt, createdBy: row.createdBy)
     }
 }

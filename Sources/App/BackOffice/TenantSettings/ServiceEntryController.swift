@@ -22,9 +22,10 @@ struct ServiceEntryController {
         }
 
         func entry(slug fixed: String?) -> CatalogueEntry {
-            CatalogueEntry(slug: fixed ?? slug.clean.lowercased(), menu: MenuKey(rawValue: menu.clean) ?? .online, position: 0,
-                           name: name.clean, description: description.clean, slaDays: BoundedNumber.int(sla_days, in: 0...100_000) ?? 0,
-                           verifiedIdentity: verified_identity == "1", retired: false)
+            CatalogueEntry(
+                slug: fixed ?? slug.clean.lowercased(), menu: MenuKey(rawValue: menu.clean) ?? .online, position: 0,
+                name: name.clean, description: description.clean, slaDays: BoundedNumber.int(sla_days, in: 0...100_000) ?? 0,
+                verifiedIdentity: verified_identity == "1", retired: false)
         }
     }
 
@@ -55,8 +56,9 @@ struct ServiceEntryController {
             errors.add("slug", "รหัสบริการ \(entry.slug) มีอยู่แล้ว (รวมบริการที่เลิกให้บริการ) กรุณาใช้รหัสอื่น")
             return try await render(req, tenant, form, slug: nil, errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        return req.settingsRedirect(to: TenantSettingsURL.form(entry.slug).path(tenant.slug),
-                                    flash: "เพิ่มบริการ “\(entry.name)” แล้ว กรุณากำหนดช่องข้อมูลของแบบฟอร์ม แล้วกดบันทึก")
+        return req.settingsRedirect(
+            to: TenantSettingsURL.form(entry.slug).path(tenant.slug),
+            flash: "เพิ่มบริการ “\(entry.name)” แล้ว กรุณากำหนดช่องข้อมูลของแบบฟอร์ม แล้วกดบันทึก")
     }
 
     func editPage(_ req: Request) async throws -> View {
@@ -88,8 +90,9 @@ struct ServiceEntryController {
                 try await AuditLog.record(.serviceChanged, on: req, tenant: tenant.id, detail: SettingsChanges.entry(from: old, to: entry), db: ctx.db)
             }
         }
-        return req.settingsRedirect(to: TenantSettingsURL.overview.path(tenant.slug) + "#menu-\(entry.menu.rawValue)",
-                                    flash: changed ? "บันทึกบริการ “\(entry.name)” แล้ว" : "ไม่มีข้อมูลที่เปลี่ยนแปลง")
+        return req.settingsRedirect(
+            to: TenantSettingsURL.overview.path(tenant.slug) + "#menu-\(entry.menu.rawValue)",
+            flash: changed ? "บันทึกบริการ “\(entry.name)” แล้ว" : "ไม่มีข้อมูลที่เปลี่ยนแปลง")
     }
 
     private func check(_ form: EntryForm, _ entry: CatalogueEntry, newSlug: Bool, taken: Set<String>) -> [TenantFieldProblem] {
@@ -100,32 +103,41 @@ struct ServiceEntryController {
 
     private func render(_ req: Request, _ tenant: Tenant, _ f: EntryForm, slug: String?, _ errors: FormErrors) async throws -> View {
         var fields = [
-            FieldView(name: "menu", label: "เมนู", kind: .select,
-                      hint: "บริการจะแสดงในเมนูนี้บนเว็บไซต์ของหน่วยงาน",
-                      options: MenuKey.allCases.map { .init(value: $0.rawValue, label: $0.thaiTitle, selected: f.menu == $0.rawValue) }),
+            FieldView(
+                name: "menu", label: "เมนู", kind: .select,
+                hint: "บริการจะแสดงในเมนูนี้บนเว็บไซต์ของหน่วยงาน",
+                options: MenuKey.allCases.map { .init(value: $0.rawValue, label: $0.thaiTitle, selected: f.menu == $0.rawValue) })
         ]
         if slug == nil {
-            fields.append(FieldView(name: "slug", label: "รหัสบริการ (ใช้ในที่อยู่เว็บ)", kind: .text, value: f.slug ?? "",
-                                    hint: "ภาษาอังกฤษตัวเล็ก ตัวเลข และขีด (-) เช่น road-repair เปลี่ยนภายหลังไม่ได้",
-                                    autocomplete: "off", maxlength: 63))
+            fields.append(
+                FieldView(
+                    name: "slug", label: "รหัสบริการ (ใช้ในที่อยู่เว็บ)", kind: .text, value: f.slug ?? "",
+                    hint: "ภาษาอังกฤษตัวเล็ก ตัวเลข และขีด (-) เช่น road-repair เปลี่ยนภายหลังไม่ได้",
+                    autocomplete: "off", maxlength: 63))
         }
         fields += [
             FieldView(name: "name", label: "ชื่อบริการ", kind: .text, value: f.name ?? "", maxlength: 200),
-            FieldView(name: "description", label: "คำอธิบายบริการ", kind: .textarea, value: f.description ?? "",
-                      hint: "ใครใช้บริการนี้ได้ ต้องเตรียมอะไร และหน่วยงานจะดำเนินการอย่างไร", maxlength: 2000),
-            FieldView(name: "sla_days", label: "ระยะเวลาดำเนินการ (วันทำการ)", kind: .number, value: f.sla_days ?? "",
-                      hint: "1–365 วัน", inputmode: "numeric"),
-            FieldView(name: "verified_identity", label: "ต้องยืนยันตัวตนด้วยภาพบัตรประจำตัวประชาชนก่อนยื่นคำร้อง", kind: .checkbox,
-                      checked: f.verified_identity == "1"),
+            FieldView(
+                name: "description", label: "คำอธิบายบริการ", kind: .textarea, value: f.description ?? "",
+                hint: "ใครใช้บริการนี้ได้ ต้องเตรียมอะไร และหน่วยงานจะดำเนินการอย่างไร", maxlength: 2000),
+            FieldView(
+                name: "sla_days", label: "ระยะเวลาดำเนินการ (วันทำการ)", kind: .number, value: f.sla_days ?? "",
+                hint: "1–365 วัน", inputmode: "numeric"),
+            FieldView(
+                name: "verified_identity", label: "ต้องยืนยันตัวตนด้วยภาพบัตรประจำตัวประชาชนก่อนยื่นคำร้อง", kind: .checkbox,
+                checked: f.verified_identity == "1"),
         ]
         let heading = slug == nil ? "เพิ่มบริการ" : "แก้ไขบริการ"
-        return try await req.view.render("backoffice/settings/edit", SettingsEditPage(
-            page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "\(heading) – \(tenant.thaiName)"),
-            heading: slug.map { _ in "\(heading): \(f.name ?? "")" } ?? heading,
-            lead: slug == nil ? "บริการใหม่เริ่มด้วยแบบฟอร์มที่มีช่อง “รายละเอียดคำร้อง” หนึ่งช่อง แก้ไขแบบฟอร์มได้ในขั้นถัดไป"
-                : "รหัสบริการ \(slug ?? "") · การแก้ไขมีผลกับคำร้องใหม่ คำร้องที่ยื่นแล้วไม่เปลี่ยน",
-            csrf: req.csrfToken(), action: slug.map { TenantSettingsURL.service($0).path(tenant.slug) } ?? TenantSettingsURL.newService.path(tenant.slug),
-            cancelURL: TenantSettingsURL.overview.path(tenant.slug), submitTitle: slug == nil ? "เพิ่มบริการ" : "บันทึกบริการ",
-            errors: errors.items, sections: errors.apply(to: [FormSection(title: nil, fields: fields)]), preview: nil))
+        return try await req.view.render(
+            "backoffice/settings/edit",
+            SettingsEditPage(
+                page: PageChrome(request: req, title: (errors.isEmpty ? "" : "ข้อผิดพลาด: ") + "\(heading) – \(tenant.thaiName)"),
+                heading: slug.map { _ in "\(heading): \(f.name ?? "")" } ?? heading,
+                lead: slug == nil
+                    ? "บริการใหม่เริ่มด้วยแบบฟอร์มที่มีช่อง “รายละเอียดคำร้อง” หนึ่งช่อง แก้ไขแบบฟอร์มได้ในขั้นถัดไป"
+                    : "รหัสบริการ \(slug ?? "") · การแก้ไขมีผลกับคำร้องใหม่ คำร้องที่ยื่นแล้วไม่เปลี่ยน",
+                csrf: req.csrfToken(), action: slug.map { TenantSettingsURL.service($0).path(tenant.slug) } ?? TenantSettingsURL.newService.path(tenant.slug),
+                cancelURL: TenantSettingsURL.overview.path(tenant.slug), submitTitle: slug == nil ? "เพิ่มบริการ" : "บันทึกบริการ",
+                errors: errors.items, sections: errors.apply(to: [FormSection(title: nil, fields: fields)]), preview: nil))
     }
 }

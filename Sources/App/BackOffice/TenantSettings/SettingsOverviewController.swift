@@ -66,19 +66,22 @@ struct SettingsOverviewController {
         }
         let menus = MenuKey.allCases.map { menu in
             let active = entries.filter { $0.menu == menu && !$0.retired }
-            return MenuSection(key: menu.rawValue, title: menu.thaiTitle,
-                               services: active.enumerated().map { row($1, $0, active.count) })
+            return MenuSection(
+                key: menu.rawValue, title: menu.thaiTitle,
+                services: active.enumerated().map { row($1, $0, active.count) })
         }
         let retired = entries.filter(\.retired).map { row($0, 0, 1) }
         let config = tenant.config
-        return try await req.view.render("backoffice/settings/overview", Page(
-            page: PageChrome(request: req, title: "ตั้งค่าหน่วยงาน – \(tenant.thaiName)"), csrf: req.csrfToken(),
-            flash: req.takeFlash(), tenantName: config.name.th, nameEN: config.name.en, contact: config.contact,
-            colors: config.colors, images: config.identity.images.map(\.label),
-            watermark: config.identity.watermarkText(agencyName: config.name.th),
-            maxFileMB: config.identity.maxFileMB ?? IdentityPolicy.defaultMaxFileMB, menus: menus, retired: retired,
-            displayURL: TenantSettingsURL.display.path(slug), identityURL: TenantSettingsURL.identity.path(slug),
-            newServiceURL: TenantSettingsURL.newService.path(slug), siteURL: TenantURL.home.path(base: TenantURL.base(slug: slug))))
+        return try await req.view.render(
+            "backoffice/settings/overview",
+            Page(
+                page: PageChrome(request: req, title: "ตั้งค่าหน่วยงาน – \(tenant.thaiName)"), csrf: req.csrfToken(),
+                flash: req.takeFlash(), tenantName: config.name.th, nameEN: config.name.en, contact: config.contact,
+                colors: config.colors, images: config.identity.images.map(\.label),
+                watermark: config.identity.watermarkText(agencyName: config.name.th),
+                maxFileMB: config.identity.maxFileMB ?? IdentityPolicy.defaultMaxFileMB, menus: menus, retired: retired,
+                displayURL: TenantSettingsURL.display.path(slug), identityURL: TenantSettingsURL.identity.path(slug),
+                newServiceURL: TenantSettingsURL.newService.path(slug), siteURL: TenantURL.home.path(base: TenantURL.base(slug: slug))))
     }
 
     struct MoveForm: Content {
@@ -94,17 +97,20 @@ struct SettingsOverviewController {
         let moved = try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
             let moved = try await CatalogueStore.move(service.slug, direction, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
             if moved {
-                try await AuditLog.record(.serviceChanged, on: req, tenant: tenant.id, detail:
-                    "เลื่อนบริการ \(service.slug) \(direction == .up ? "ขึ้น" : "ลง") ในเมนู\(menu.thaiTitle)", db: ctx.db)
+                try await AuditLog.record(
+                    .serviceChanged, on: req, tenant: tenant.id,
+                    detail:
+                        "เลื่อนบริการ \(service.slug) \(direction == .up ? "ขึ้น" : "ลง") ในเมนู\(menu.thaiTitle)", db: ctx.db)
             }
             return moved
         }
-        let message = switch (moved, direction) {
-        case (true, .up): "เลื่อน “\(service.name)” ขึ้นแล้ว"
-        case (true, .down): "เลื่อน “\(service.name)” ลงแล้ว"
-        case (false, .up): "“\(service.name)” อยู่บนสุดของเมนูแล้ว"
-        case (false, .down): "“\(service.name)” อยู่ล่างสุดของเมนูแล้ว"
-        }
+        let message =
+            switch (moved, direction) {
+            case (true, .up): "เลื่อน “\(service.name)” ขึ้นแล้ว"
+            case (true, .down): "เลื่อน “\(service.name)” ลงแล้ว"
+            case (false, .up): "“\(service.name)” อยู่บนสุดของเมนูแล้ว"
+            case (false, .down): "“\(service.name)” อยู่ล่างสุดของเมนูแล้ว"
+            }
         return req.settingsRedirect(to: TenantSettingsURL.overview.path(tenant.slug) + "#menu-\(menu.rawValue)", flash: message)
     }
 
@@ -122,12 +128,15 @@ struct SettingsOverviewController {
         if wasRetired != retired {
             try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
                 try await CatalogueStore.setRetired(service.slug, retired, tenant: tenant, folder: folder, now: ctx.now, on: ctx.db)
-                try await AuditLog.record(.serviceChanged, on: req, tenant: tenant.id, detail: retired
-                    ? "เลิกให้บริการ \(service.slug) ‘\(service.name)’ (เมนู\(menu.thaiTitle)) คำร้องเดิมยังเปิดดูได้"
-                    : "นำบริการ \(service.slug) ‘\(service.name)’ กลับมาให้บริการในเมนู\(menu.thaiTitle)", db: ctx.db)
+                try await AuditLog.record(
+                    .serviceChanged, on: req, tenant: tenant.id,
+                    detail: retired
+                        ? "เลิกให้บริการ \(service.slug) ‘\(service.name)’ (เมนู\(menu.thaiTitle)) คำร้องเดิมยังเปิดดูได้"
+                        : "นำบริการ \(service.slug) ‘\(service.name)’ กลับมาให้บริการในเมนู\(menu.thaiTitle)", db: ctx.db)
             }
         }
-        let message = retired
+        let message =
+            retired
             ? "เลิกให้บริการ “\(service.name)” แล้ว บริการนี้ไม่แสดงบนเว็บไซต์ แต่คำร้องที่ยื่นไว้ยังเปิดดูได้"
             : "นำ “\(service.name)” กลับมาให้บริการแล้ว"
         return req.settingsRedirect(to: TenantSettingsURL.overview.path(tenant.slug) + "#menu-\(menu.rawValue)", flash: message)

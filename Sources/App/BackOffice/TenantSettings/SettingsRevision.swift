@@ -12,11 +12,13 @@ enum SettingsRevision {
         // Read first. SQLite then answers a second writer "busy" at once (and `writeTransaction` runs it again
         // after a pause) instead of letting it wait on a thread of the pool the first writer needs to finish.
         _ = try await latest(on: db)
-        let row = try await sql(db).raw("""
+        let row = try await sql(db).raw(
+            """
             INSERT INTO tenant_settings_epoch (id, value) VALUES (1, 1)
             ON CONFLICT (id) DO UPDATE SET value = tenant_settings_epoch.value + 1
             RETURNING value
-            """).first()
+            """
+        ).first()
         guard let value = try row?.decode(column: "value", as: Int64.self) else {
             throw Abort(.internalServerError, reason: "settings revision gave no value")
         }
@@ -31,16 +33,19 @@ enum SettingsRevision {
 
     /// Tenants changed after `revision` (uses the index on `revision`).
     static func tenants(changedAfter revision: Int64, on db: any Database) async throws -> [String] {
-        try await TenantSettingRecord.crossTenantQuery(on: db, because: "the settings poll: which tenants changed").filter(\.$revision > revision).all(\.$tenantID)
+        try await TenantSettingRecord.crossTenantQuery(on: db, because: "the settings poll: which tenants changed").filter(\.$revision > revision).all(
+            \.$tenantID)
     }
 
     /// Stamps the tenant with `revision`, creating its settings row on its first change.
     static func stamp(tenant: Tenant, revision: Int64, now: Date, on db: any Database) async throws -> TenantSettingRecord {
-        let record = try await TenantSettingRecord.query(on: db, tenant: tenant).first() ?? {
-            let r = TenantSettingRecord()
-            r.tenantID = tenant.id
-            return r
-        }()
+        let record =
+            try await TenantSettingRecord.query(on: db, tenant: tenant).first()
+            ?? {
+                let r = TenantSettingRecord()
+                r.tenantID = tenant.id
+                return r
+            }()
         record.revision = revision
         record.updatedAt = now
         try await record.save(on: db)

@@ -13,8 +13,10 @@ enum SettingsWrite {
         let settings: TenantSettingRecord
     }
 
-    static func perform<T: Sendable>(_ app: Application, tenant: Tenant,
-                                     _ body: @escaping @Sendable (Context) async throws -> T) async throws -> T {
+    static func perform<T: Sendable>(
+        _ app: Application, tenant: Tenant,
+        _ body: @escaping @Sendable (Context) async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
             do {
@@ -41,7 +43,8 @@ extension Request {
         let slug = try backOffice.tenant.slug
         try await application.tenantSettingsSync?.reload([slug], application)
         guard let tenant = application.tenants.tenant(slug: slug),
-              let folder = application.tenantDirectory?.folder.tenant(slug: slug) else { throw Abort(.notFound) }
+            let folder = application.tenantDirectory?.folder.tenant(slug: slug)
+        else { throw Abort(.notFound) }
         return (tenant, folder.config.menus)
     }
 }

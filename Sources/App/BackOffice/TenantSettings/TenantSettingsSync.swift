@@ -36,9 +36,10 @@ final class TenantSettingsSync: Sendable {
         if let last, latest <= last { return [] }
         var slugs: [String]?  // nil the first time: every tenant
         if let last { slugs = try await SettingsRevision.tenants(changedAfter: last, on: app.db) }
-        let changed = directory.apply(try await TenantSettingsStore.load(tenants: slugs, on: app.db).map {
-            ($0.slug, $0.overrides, $0.revision)
-        })
+        let changed = directory.apply(
+            try await TenantSettingsStore.load(tenants: slugs, on: app.db).map {
+                ($0.slug, $0.overrides, $0.revision)
+            })
         seen.withLockedValue { $0 = max($0 ?? latest, latest) }
         if !changed.isEmpty {
             app.publicPageCache?.removeAll()
@@ -50,9 +51,10 @@ final class TenantSettingsSync: Sendable {
     /// Reads these tenants' settings again now (after a change made here, or to show an admin the latest).
     func reload(_ slugs: [String], _ app: Application) async throws {
         guard let directory = app.tenantDirectory else { return }
-        let changed = directory.apply(try await TenantSettingsStore.load(tenants: slugs, on: app.db).map {
-            ($0.slug, $0.overrides, $0.revision)
-        })
+        let changed = directory.apply(
+            try await TenantSettingsStore.load(tenants: slugs, on: app.db).map {
+                ($0.slug, $0.overrides, $0.revision)
+            })
         if !changed.isEmpty { app.publicPageCache?.removeAll() }
     }
 

@@ -32,8 +32,9 @@ struct NewPasswordStepController {
         }
         let hash = try await Passwords.hash(form.password ?? "", on: req)
         try await StaffStore.updatePassword(account, hash: hash, on: req.db)
-        try await AuditLog.record(.passwordChanged, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
-                                  detail: "ตั้งรหัสผ่านใหม่เมื่อเข้าสู่ระบบครั้งแรก")
+        try await AuditLog.record(
+            .passwordChanged, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
+            detail: "ตั้งรหัสผ่านใหม่เมื่อเข้าสู่ระบบครั้งแรก")
         // With an authenticator the code came first: signed in now. Without, enrol one.
         if account.hasOTP { return req.redirect(to: try await StaffSignInFlow.complete(req, account: account), redirectType: .normal) }
         StaffSession.advance(req, to: .enrol, epoch: account.sessionEpoch)

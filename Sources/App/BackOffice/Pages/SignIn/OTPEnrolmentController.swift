@@ -27,8 +27,10 @@ struct OTPEnrolmentController {
         guard let step = totp.verify(form.code ?? "", at: now, window: 1) else {
             var e = FormErrors()
             e.add("code", (form.code ?? "").isEmpty ? "กรุณากรอกรหัส OTP 6 หลักจากแอป" : "รหัส OTP ไม่ถูกต้อง กรุณาตรวจสอบว่าเพิ่มบัญชีในแอปแล้ว และเวลาในโทรศัพท์ถูกต้อง")
-            try await AuditLog.record(.otpFailed, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil, detail: "ลงทะเบียน OTP: รหัสไม่ถูกต้อง")
-            return try await StaffSignInPages.render(req, StaffSignInPages.enrol(req, account: account, pending: pending, errors: e), status: .unprocessableEntity)
+            try await AuditLog.record(
+                .otpFailed, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil, detail: "ลงทะเบียน OTP: รหัสไม่ถูกต้อง")
+            return try await StaffSignInPages.render(
+                req, StaffSignInPages.enrol(req, account: account, pending: pending, errors: e), status: .unprocessableEntity)
         }
         let app = req.application
         let codes: [String]
@@ -41,8 +43,9 @@ struct OTPEnrolmentController {
             return try await refuse(req, account: account)
         }
         StaffSignInFlow.forgetPendingSecret(req)
-        try await AuditLog.record(.otpEnrolled, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
-                                  detail: "รอบเวลา \(pending.period) วินาที; ออกรหัสกู้คืน \(codes.count) รหัส")
+        try await AuditLog.record(
+            .otpEnrolled, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
+            detail: "รอบเวลา \(pending.period) วินาที; ออกรหัสกู้คืน \(codes.count) รหัส")
         let next = try await StaffSignInFlow.complete(req, account: account)
         return try await StaffSignInPages.render(req, StaffSignInPages.recoveryCodes(req, codes: codes, continueURL: next))
     }
@@ -50,8 +53,9 @@ struct OTPEnrolmentController {
     /// An authenticator that is already confirmed is never replaced by signing in again: the person signs in
     /// with its codes (or a recovery code).
     private func refuse(_ req: Request, account: StaffAccount) async throws -> Response {
-        try await AuditLog.record(.otpFailed, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
-                                  detail: "ลงทะเบียน OTP ซ้ำถูกปฏิเสธ: บัญชีมีแอปยืนยันตัวตนที่ยืนยันแล้ว")
+        try await AuditLog.record(
+            .otpFailed, on: req, actor: AuditActor(id: account.id, name: account.username), tenant: nil,
+            detail: "ลงทะเบียน OTP ซ้ำถูกปฏิเสธ: บัญชีมีแอปยืนยันตัวตนที่ยืนยันแล้ว")
         return try await StaffSignInPages.startAgain(req, problem: StaffSignInFlow.alreadyEnrolled, status: .conflict)
     }
 }

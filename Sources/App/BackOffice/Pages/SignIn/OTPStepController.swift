@@ -27,9 +27,12 @@ struct OTPStepController {
         guard !(form.code ?? "").isEmpty else { return try await problem("กรุณากรอกรหัส OTP", status: .unprocessableEntity) }
         let now = Date()
         let origin = try await StaffSignInFlow.origin(req, account: account, now: now)
-        guard try await StaffSignInFlow.withinLimits(req, addressKey: "otp-ip:\(req.clientAddress)",
-                                                     accountKey: origin.known ? nil : "otp-user:\(origin.staffID.uuidString.lowercased())",
-                                                     perAddress: SignInPolicy.codesPerAddress, perAccount: SignInPolicy.codesPerAccount, now: now) else {
+        guard
+            try await StaffSignInFlow.withinLimits(
+                req, addressKey: "otp-ip:\(req.clientAddress)",
+                accountKey: origin.known ? nil : "otp-user:\(origin.staffID.uuidString.lowercased())",
+                perAddress: SignInPolicy.codesPerAddress, perAccount: SignInPolicy.codesPerAccount, now: now)
+        else {
             try await AuditLog.record(.otpThrottled, on: req, actor: actor, tenant: nil, detail: "กรอก OTP เกินจำนวนครั้งที่กำหนด")
             return try await problem("มีการกรอกรหัส OTP ถี่เกินไป กรุณารอ 15 นาทีแล้วลองใหม่", status: .tooManyRequests)
         }
@@ -52,13 +55,16 @@ struct OTPStepController {
             if newly {
                 // The code was compared (and wrong): one failure, then the lock it closed.
                 try await AuditLog.record(.otpFailed, on: req, actor: actor, tenant: nil, detail: "รหัสไม่ถูกต้อง (ครั้งสุดท้ายที่ยอมให้)")
-                try await AuditLog.record(.otpThrottled, on: req, actor: actor, tenant: nil,
-                                          detail: "รหัสผ่านหรือรหัส OTP ผิด \(StaffSignInGuard.maxFailures) ครั้ง ระงับ 15 นาที\(StaffSignInGuard.lockAuditText)")
+                try await AuditLog.record(
+                    .otpThrottled, on: req, actor: actor, tenant: nil,
+                    detail: "รหัสผ่านหรือรหัส OTP ผิด \(StaffSignInGuard.maxFailures) ครั้ง ระงับ 15 นาที\(StaffSignInGuard.lockAuditText)")
             } else {
-                try await AuditLog.record(.otpThrottled, on: req, actor: actor, tenant: nil, detail: "ไม่ตรวจรหัส: บัญชีถูกระงับชั่วคราว\(StaffSignInGuard.lockAuditText)")
+                try await AuditLog.record(
+                    .otpThrottled, on: req, actor: actor, tenant: nil, detail: "ไม่ตรวจรหัส: บัญชีถูกระงับชั่วคราว\(StaffSignInGuard.lockAuditText)")
             }
-            return try await StaffSignInPages.startAgain(req, problem: "กรอกรหัส OTP ผิดหลายครั้ง บัญชีถูกระงับการเข้าสู่ระบบชั่วคราว 15 นาที",
-                                                         status: .tooManyRequests)
+            return try await StaffSignInPages.startAgain(
+                req, problem: "กรอกรหัส OTP ผิดหลายครั้ง บัญชีถูกระงับการเข้าสู่ระบบชั่วคราว 15 นาที",
+                status: .tooManyRequests)
         }
     }
 }

@@ -27,8 +27,11 @@ struct PasswordStepController {
         let username = form.username.clean.lowercased()
         let password = form.password ?? ""
         func answer(_ problem: String? = nil, errors: FormErrors = FormErrors(), status: HTTPStatus) async throws -> Response {
-            try await StaffSignInPages.render(req, StaffSignInPages.login(req, username: form.username.clean, next: form.next, errors: errors,
-                                                                          problem: problem), status: status)
+            try await StaffSignInPages.render(
+                req,
+                StaffSignInPages.login(
+                    req, username: form.username.clean, next: form.next, errors: errors,
+                    problem: problem), status: status)
         }
         var errors = FormErrors()
         if username.isEmpty { errors.add("username", "กรุณากรอกชื่อผู้ใช้งาน") }
@@ -43,9 +46,12 @@ struct PasswordStepController {
         // The account-wide limit does not apply at an address the account signed in from before: others' tries
         // cannot shut its owner out there.
         let accountKey = origin?.known == true ? nil : RateLimiter.key("signin-user", username, secret: req.application.settings.appSecret)
-        guard try await StaffSignInFlow.withinLimits(req, addressKey: "signin-ip:\(req.clientAddress)", accountKey: accountKey,
-                                                     perAddress: SignInPolicy.passwordsPerAddress, perAccount: SignInPolicy.passwordsPerAccount,
-                                                     now: now) else {
+        guard
+            try await StaffSignInFlow.withinLimits(
+                req, addressKey: "signin-ip:\(req.clientAddress)", accountKey: accountKey,
+                perAddress: SignInPolicy.passwordsPerAddress, perAccount: SignInPolicy.passwordsPerAccount,
+                now: now)
+        else {
             try await AuditLog.record(.signInThrottled, on: req, actor: actor, tenant: nil, detail: "เกินจำนวนครั้งที่กำหนด")
             return try await answer("มีการพยายามเข้าสู่ระบบถี่เกินไป กรุณารอ 15 นาทีแล้วลองใหม่", status: .tooManyRequests)
         }
@@ -60,8 +66,9 @@ struct PasswordStepController {
         }
         guard try await Passwords.verify(password, hash: account?.passwordHash, on: req), let account else {
             if let slot, try await StaffSignInGuard.failed(slot, now: now, on: req.db) {
-                try await AuditLog.record(.signInThrottled, on: req, actor: actor, tenant: nil,
-                                          detail: "รหัสผ่านหรือรหัส OTP ผิด \(StaffSignInGuard.maxFailures) ครั้ง ระงับ 15 นาที\(StaffSignInGuard.lockAuditText)")
+                try await AuditLog.record(
+                    .signInThrottled, on: req, actor: actor, tenant: nil,
+                    detail: "รหัสผ่านหรือรหัส OTP ผิด \(StaffSignInGuard.maxFailures) ครั้ง ระงับ 15 นาที\(StaffSignInGuard.lockAuditText)")
             }
             try await AuditLog.record(.signInFailed, on: req, actor: actor, tenant: nil, detail: "ชื่อผู้ใช้งานหรือรหัสผ่านไม่ถูกต้อง")
             return try await answer("ชื่อผู้ใช้งานหรือรหัสผ่านไม่ถูกต้อง", status: .unauthorized)

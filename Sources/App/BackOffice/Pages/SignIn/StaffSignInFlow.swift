@@ -13,7 +13,8 @@ enum StaffSignInFlow {
     private static let nextKey = "staff_next"
     private static let enrolKey = "staff_enrol"
 
-    static let alreadyEnrolled = "บัญชีนี้ลงทะเบียนแอปยืนยันตัวตน (OTP) ไว้แล้ว จึงลงทะเบียนใหม่แทนที่ไม่ได้ กรุณาเข้าสู่ระบบอีกครั้งด้วยรหัส OTP จากแอปเดิม หรือรหัสกู้คืน หากทำโทรศัพท์หาย กรุณาติดต่อผู้ดูแลระบบ"
+    static let alreadyEnrolled =
+        "บัญชีนี้ลงทะเบียนแอปยืนยันตัวตน (OTP) ไว้แล้ว จึงลงทะเบียนใหม่แทนที่ไม่ได้ กรุณาเข้าสู่ระบบอีกครั้งด้วยรหัส OTP จากแอปเดิม หรือรหัสกู้คืน หากทำโทรศัพท์หาย กรุณาติดต่อผู้ดูแลระบบ"
 
     /// The step after a right password. An account with an authenticator proves it before anything else, a new
     /// password included: a first password issued again (birth date, known to colleagues) must not let anyone
@@ -42,8 +43,9 @@ enum StaffSignInFlow {
     /// The account half-way through signing in at `stage`, or nil (start again).
     static func partial(_ req: Request, stage: StaffSession.Stage) async throws -> StaffAccount? {
         guard let state = StaffSession.state(req), state.stage == stage, StaffSession.touch(req, state: state),
-              let account = try await StaffAccount.find(state.staffID, on: req.db), account.status == .active,
-              account.sessionEpoch == state.epoch else { return nil }
+            let account = try await StaffAccount.find(state.staffID, on: req.db), account.status == .active,
+            account.sessionEpoch == state.epoch
+        else { return nil }
         return account
     }
 
@@ -68,13 +70,16 @@ enum StaffSignInFlow {
 
     /// The account and the address this request comes from (`req.clientAddress`, the one place that reads it).
     static func origin(_ req: Request, account: StaffAccount, now: Date = Date()) async throws -> StaffSignInGuard.Origin {
-        try await StaffSignInGuard.origin(staffID: try account.requireID(), address: req.clientAddress,
-                                          secret: req.application.settings.appSecret, now: now, on: req.db)
+        try await StaffSignInGuard.origin(
+            staffID: try account.requireID(), address: req.clientAddress,
+            secret: req.application.settings.appSecret, now: now, on: req.db)
     }
 
     /// Counts one try against the rate limits of a step (per address, and per account unless the address is known).
-    static func withinLimits(_ req: Request, addressKey: String, accountKey: String?, perAddress: RateRule, perAccount: RateRule,
-                             now: Date) async throws -> Bool {
+    static func withinLimits(
+        _ req: Request, addressKey: String, accountKey: String?, perAddress: RateRule, perAccount: RateRule,
+        now: Date
+    ) async throws -> Bool {
         let byAddress = try await RateLimiter.allow(addressKey, perAddress, now: now, on: req.db)
         let byAccount = try await accountKey.asyncMap { try await RateLimiter.allow($0, perAccount, now: now, on: req.db) } ?? true
         return byAddress && byAccount
@@ -87,7 +92,8 @@ enum StaffSignInFlow {
         guard let raw = req.session.data[enrolKey] else { return nil }
         let parts = raw.split(separator: ":")
         guard parts.count == 2, let period = Int(parts[0]), let sealed = parts.last,
-              let secret = try? StaffOTP.box(req.application).open(String(sealed)) else { return nil }
+            let secret = try? StaffOTP.box(req.application).open(String(sealed))
+        else { return nil }
         return (secret, period)
     }
 

@@ -56,36 +56,55 @@ enum StaffSignInPages {
 
     // MARK: Builders
 
-    static func login(_ req: Request, username: String, next: String?, errors: FormErrors = FormErrors(), notice: String? = nil,
-                      problem: String? = nil) -> LoginPage {
-        let sections = [FormSection(title: nil, fields: [
-            FieldView(name: "username", label: "ชื่อผู้ใช้งาน", kind: .text, value: username, autocomplete: "username", maxlength: 64),
-            FieldView(name: "password", label: "รหัสผ่าน", kind: .password, autocomplete: "current-password", maxlength: 200),
-        ])]
-        return LoginPage(page: PageChrome(request: req, title: title("เข้าสู่ระบบ – ระบบงานเจ้าหน้าที่", failed: !errors.isEmpty || problem != nil)),
-                         csrf: req.csrfToken(), action: BackOfficeURL.login.path, next: BackOfficeURL.safeNext(next),
-                         notice: notice, problem: problem, errors: errors.items, sections: errors.apply(to: sections))
+    static func login(
+        _ req: Request, username: String, next: String?, errors: FormErrors = FormErrors(), notice: String? = nil,
+        problem: String? = nil
+    ) -> LoginPage {
+        let sections = [
+            FormSection(
+                title: nil,
+                fields: [
+                    FieldView(name: "username", label: "ชื่อผู้ใช้งาน", kind: .text, value: username, autocomplete: "username", maxlength: 64),
+                    FieldView(name: "password", label: "รหัสผ่าน", kind: .password, autocomplete: "current-password", maxlength: 200),
+                ])
+        ]
+        return LoginPage(
+            page: PageChrome(request: req, title: title("เข้าสู่ระบบ – ระบบงานเจ้าหน้าที่", failed: !errors.isEmpty || problem != nil)),
+            csrf: req.csrfToken(), action: BackOfficeURL.login.path, next: BackOfficeURL.safeNext(next),
+            notice: notice, problem: problem, errors: errors.items, sections: errors.apply(to: sections))
     }
 
     static func newPassword(_ req: Request, errors: FormErrors) -> NewPasswordPage {
-        let sections = [FormSection(title: nil, fields: [
-            FieldView(name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: PasswordPolicy.ruleThai, autocomplete: "new-password",
-                      maxlength: PasswordPolicy.maxLength, meter: true),
-            FieldView(name: "confirm", label: "ยืนยันรหัสผ่านใหม่", kind: .password, autocomplete: "new-password", maxlength: PasswordPolicy.maxLength),
-        ])]
-        return NewPasswordPage(page: PageChrome(request: req, title: title("ตั้งรหัสผ่านใหม่", failed: !errors.isEmpty)), csrf: req.csrfToken(),
-                               action: BackOfficeURL.loginNewPassword.path, errors: errors.items, sections: errors.apply(to: sections),
-                               rule: PasswordPolicy.ruleThai)
+        let sections = [
+            FormSection(
+                title: nil,
+                fields: [
+                    FieldView(
+                        name: "password", label: "รหัสผ่านใหม่", kind: .password, hint: PasswordPolicy.ruleThai, autocomplete: "new-password",
+                        maxlength: PasswordPolicy.maxLength, meter: true),
+                    FieldView(name: "confirm", label: "ยืนยันรหัสผ่านใหม่", kind: .password, autocomplete: "new-password", maxlength: PasswordPolicy.maxLength),
+                ])
+        ]
+        return NewPasswordPage(
+            page: PageChrome(request: req, title: title("ตั้งรหัสผ่านใหม่", failed: !errors.isEmpty)), csrf: req.csrfToken(),
+            action: BackOfficeURL.loginNewPassword.path, errors: errors.items, sections: errors.apply(to: sections),
+            rule: PasswordPolicy.ruleThai)
     }
 
     static func otp(_ req: Request, account: StaffAccount, errors: FormErrors) -> CodePage {
-        let sections = [FormSection(title: nil, fields: [
-            FieldView(name: "code", label: "รหัส OTP", kind: .text, hint: "รหัส 6 หลักจากแอปยืนยันตัวตน หรือรหัสกู้คืน (เช่น abcd-efgh) หากไม่มีโทรศัพท์",
-                      autocomplete: "one-time-code", inputmode: "numeric", maxlength: 12),
-        ])]
-        return CodePage(page: PageChrome(request: req, title: title("กรอกรหัส OTP", failed: !errors.isEmpty)), csrf: req.csrfToken(),
-                        action: BackOfficeURL.loginOTP.path, errors: errors.items, sections: errors.apply(to: sections),
-                        periodSeconds: account.totpPeriod ?? 30, enrol: nil)
+        let sections = [
+            FormSection(
+                title: nil,
+                fields: [
+                    FieldView(
+                        name: "code", label: "รหัส OTP", kind: .text, hint: "รหัส 6 หลักจากแอปยืนยันตัวตน หรือรหัสกู้คืน (เช่น abcd-efgh) หากไม่มีโทรศัพท์",
+                        autocomplete: "one-time-code", inputmode: "numeric", maxlength: 12)
+                ])
+        ]
+        return CodePage(
+            page: PageChrome(request: req, title: title("กรอกรหัส OTP", failed: !errors.isEmpty)), csrf: req.csrfToken(),
+            action: BackOfficeURL.loginOTP.path, errors: errors.items, sections: errors.apply(to: sections),
+            periodSeconds: account.totpPeriod ?? 30, enrol: nil)
     }
 
     static func enrol(_ req: Request, account: StaffAccount, pending: (secret: [UInt8], period: Int), errors: FormErrors) -> CodePage {
@@ -94,14 +113,21 @@ enum StaffSignInPages {
         let qr = (try? QRCode(uri, correction: .medium).svg(moduleSize: 4, border: 4, label: "คิวอาร์โค้ดสำหรับเพิ่มบัญชีในแอปยืนยันตัวตน")) ?? ""
         let letters = Array(Base32.encode(pending.secret))
         let grouped = stride(from: 0, to: letters.count, by: 4).map { String(letters[$0..<min($0 + 4, letters.count)]) }.joined(separator: " ")
-        let sections = [FormSection(title: nil, fields: [
-            FieldView(name: "code", label: "รหัส OTP จากแอป", kind: .text, hint: "กรอกรหัส 6 หลักที่แอปแสดงหลังเพิ่มบัญชีแล้ว",
-                      autocomplete: "one-time-code", inputmode: "numeric", maxlength: 8),
-        ])]
-        return CodePage(page: PageChrome(request: req, title: title("ลงทะเบียนแอปยืนยันตัวตน (OTP)", failed: !errors.isEmpty)), csrf: req.csrfToken(),
-                        action: BackOfficeURL.loginEnrol.path, errors: errors.items, sections: errors.apply(to: sections), periodSeconds: pending.period,
-                        enrol: Enrolment(secret: grouped, uri: uri, qr: qr, periodSeconds: pending.period, issuer: StaffSignInFlow.issuer,
-                                         account: account.username))
+        let sections = [
+            FormSection(
+                title: nil,
+                fields: [
+                    FieldView(
+                        name: "code", label: "รหัส OTP จากแอป", kind: .text, hint: "กรอกรหัส 6 หลักที่แอปแสดงหลังเพิ่มบัญชีแล้ว",
+                        autocomplete: "one-time-code", inputmode: "numeric", maxlength: 8)
+                ])
+        ]
+        return CodePage(
+            page: PageChrome(request: req, title: title("ลงทะเบียนแอปยืนยันตัวตน (OTP)", failed: !errors.isEmpty)), csrf: req.csrfToken(),
+            action: BackOfficeURL.loginEnrol.path, errors: errors.items, sections: errors.apply(to: sections), periodSeconds: pending.period,
+            enrol: Enrolment(
+                secret: grouped, uri: uri, qr: qr, periodSeconds: pending.period, issuer: StaffSignInFlow.issuer,
+                account: account.username))
     }
 
     static func recoveryCodes(_ req: Request, codes: [String], continueURL: String) -> CodesPage {
