@@ -150,6 +150,15 @@ struct NoticePipelineTests {
             let kept = try await sql.raw("SELECT payload FROM outbox_jobs WHERE idempotency_key = \(bind: "event:" + key)").all()
                 .map { try $0.decode(column: "payload", as: String.self) }
             #expect(kept == ["{}"], "a handled event keeps its key, not its content (an officer's note, a reason)")
+            // The deliveries are due since the change, so in a backlog they go before newer changes' events.
+            func date(_ column: String, _ k: String) async throws -> Date {
+                try #require(
+                    try await sql.raw("SELECT \(ident: column) FROM outbox_jobs WHERE idempotency_key = \(bind: k)").first()?
+                        .decode(column: column, as: Date.self))
+            }
+            let changed = try await date("created_at", "event:" + key)
+            let emailDue = try await date("run_at", key), pushDue = try await date("run_at", "line:" + key)
+            #expect(abs(emailDue.timeIntervalSince(changed)) < 0.001 && abs(pushDue.timeIntervalSince(changed)) < 0.001)
             #expect(try await Self.jobs(app, key: key).count == 1, "one e-mail job")
             #expect(try await Self.jobs(app, key: "line:" + key).count == 1, "one push job")
             try await LineTestSupport.drain(app)

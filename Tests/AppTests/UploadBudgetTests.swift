@@ -117,7 +117,9 @@ struct UploadBudgetTests {
             }
             // The first 29 files of the hour (as if sent earlier), then the 30th through the page.
             let key = try UploadBudget.key(try await Self.account(app, c))
-            _ = try await RateLimiter.count(key, UploadBudget.filesPerAccount, hits: UploadBudget.filesPerAccount.limit - 1, on: app.db)
+            let rule = UploadBudget.filesPerAccount(app.settings)
+            #expect(rule.limit == 30, "the default budget")
+            _ = try await RateLimiter.count(key, rule, hits: rule.limit - 1, on: app.db)
             #expect(try await upload(c).status == .seeOther, "the 30th file is taken")
             #expect(try await IdentityImageRecord.query(on: app.db).count() == 1)
 

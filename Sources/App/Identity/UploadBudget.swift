@@ -3,31 +3,35 @@ import Vapor
 
 /// What one citizen account may upload, and the pages for an upload the server will not take now.
 /// Counted per file (identity images, profile photos, petition attachments) in the shared rate counters, so
-/// every instance sees the same count: `filesPerAccount` files an hour.
+/// every instance sees the same count: `UPLOAD_FILES_PER_HOUR` files an hour (default 30).
 enum UploadBudget {
-    static let filesPerAccount = RateLimiter.Rule(limit: 30, window: 60 * 60)
+    static func filesPerAccount(_ settings: Settings) -> RateLimiter.Rule {
+        RateLimiter.Rule(limit: settings.uploadFilesPerHour, window: 60 * 60)
+    }
 
     static func key(_ account: CitizenAccount) throws -> String { "upload-citizen:\(try account.requireID().uuidString)" }
 
     /// Before the body is read: the 429 page if the account has already used its files for this hour.
     static func spent(_ req: Request, _ account: CitizenAccount) async throws -> Response? {
-        let used = try await RateLimiter.count(try key(account), filesPerAccount, hits: 0, on: req.db)
-        return used >= filesPerAccount.limit ? try await throttledPage(req) : nil
+        let rule = filesPerAccount(req.application.settings)
+        let used = try await RateLimiter.count(try key(account), rule, hits: 0, on: req.db)
+        return used >= rule.limit ? try await throttledPage(req) : nil
     }
 
     /// After the body is read: counts its files; the 429 page if they take the account past its budget
     /// (nothing of the upload is kept then).
     static func spend(_ req: Request, _ account: CitizenAccount, files: Int) async throws -> Response? {
         guard files > 0 else { return nil }
-        let used = try await RateLimiter.count(try key(account), filesPerAccount, hits: files, on: req.db)
-        return used > filesPerAccount.limit ? try await throttledPage(req) : nil
+        let rule = filesPerAccount(req.application.settings)
+        let used = try await RateLimiter.count(try key(account), rule, hits: files, on: req.db)
+        return used > rule.limit ? try await throttledPage(req) : nil
     }
 
     static let busyHeading = "ระบบไม่ว่างชั่วคราว"
     static let busyMessage = "ระบบกำลังประมวลผลรูปภาพจำนวนมาก กรุณาลองใหม่ในอีกสักครู่"
     static let throttledHeading = "ส่งไฟล์ถี่เกินไป"
-    static var throttledMessage: String {
-        "บัญชีหนึ่งส่งไฟล์ได้ไม่เกิน \(filesPerAccount.limit) ไฟล์ต่อชั่วโมง ไฟล์ที่ส่งครั้งนี้ยังไม่ถูกบันทึก กรุณารอแล้วลองใหม่ภายหลัง"
+    static func throttledMessage(_ settings: Settings) -> String {
+        "บัญชีหนึ่งส่งไฟล์ได้ไม่เกิน \(settings.uploadFilesPerHour.formatted()) ไฟล์ต่อชั่วโมง ไฟล์ที่ส่งครั้งนี้ยังไม่ถูกบันทึก กรุณารอแล้วลองใหม่ภายหลัง"
     }
 
     /// The image queue is full (`ImageWorkPool.Busy`): 503 with `Retry-After`; the caller has stored nothing.
@@ -38,8 +42,10 @@ enum UploadBudget {
     }
 
     static func throttledPage(_ req: Request) async throws -> Response {
-        let response = try await page(req, status: .tooManyRequests, heading: throttledHeading, message: throttledMessage)
-        response.headers.replaceOrAdd(name: .retryAfter, value: String(Int(filesPerAccount.window)))
+        let response = try await page(
+            req, status: .tooManyRequests, heading: throttledHeading,
+            message: throttledMessage(req.application.settings))
+        response.headers.replaceOrAdd(name: .retryAfter, value: String(Int(filesPerAccount(req.application.settings).window)))
         return response
     }
 

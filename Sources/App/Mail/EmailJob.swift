@@ -34,8 +34,8 @@ public struct EmailOutbox {
 
     /// Writes a rendered mail as a job; call it inside the transaction of the change that causes it.
     @discardableResult
-    public static func enqueue(_ mail: RenderedMail, tenant: Tenant?, on db: any Database) async throws -> Bool {
-        try await OutboxStore.enqueue(tenant: tenant, kind: kind, payload: mail.mail, idempotencyKey: mail.idempotencyKey, on: db)
+    public static func enqueue(_ mail: RenderedMail, tenant: Tenant?, runAt: Date = Date(), on db: any Database) async throws -> Bool {
+        try await OutboxStore.enqueue(tenant: tenant, kind: kind, payload: mail.mail, idempotencyKey: mail.idempotencyKey, runAt: runAt, on: db)
     }
 
     /// Same key, same Message-ID: a receiver that sees a retried message twice can tell it is one message.

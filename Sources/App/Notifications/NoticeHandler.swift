@@ -22,8 +22,11 @@ struct NoticeHandler: OutboxHandler {
         default: throw OutboxFailure.unknownKind(job.kind)
         }
         guard !messages.isEmpty else { return }
+        // Due since the change: a backlog sends the older changes' notices before it runs the newer events, and
+        // the worker's network waits (SMTP, LINE) overlap the events' rendering instead of following it.
+        let due = min(job.createdAt, Date())
         try await app.db.writeTransaction { db in
-            for message in messages { try await message.enqueue(tenant: tenant, on: db) }
+            for message in messages { try await message.enqueue(tenant: tenant, runAt: due, on: db) }
         }
         app.outboxWakeUp.poke()
     }

@@ -1,13 +1,22 @@
 import Fluent
+import Foundation
 
 /// Something a change sends (an e-mail, a LINE push), written to the outbox in the change's transaction.
+/// `runAt` is when it is due: now, or for the notices of an earlier change the time of that change, so that
+/// the deliveries of older changes go out before the events of newer ones.
 public protocol OutboxMessage: Sendable {
-    func enqueue(tenant: Tenant?, on db: any Database) async throws
+    func enqueue(tenant: Tenant?, runAt: Date, on db: any Database) async throws
+}
+
+extension OutboxMessage {
+    public func enqueue(tenant: Tenant?, on db: any Database) async throws {
+        try await enqueue(tenant: tenant, runAt: Date(), on: db)
+    }
 }
 
 extension RenderedMail: OutboxMessage {
-    public func enqueue(tenant: Tenant?, on db: any Database) async throws {
-        try await EmailOutbox.enqueue(self, tenant: tenant, on: db)
+    public func enqueue(tenant: Tenant?, runAt: Date, on db: any Database) async throws {
+        try await EmailOutbox.enqueue(self, tenant: tenant, runAt: runAt, on: db)
     }
 }
 

@@ -41,6 +41,8 @@ public struct Settings: Sendable {
     /// How many more images may wait for a worker (`IMAGE_QUEUE`; default twice `IMAGE_WORKERS`); past that an
     /// upload is answered 503 with `Retry-After`.
     public var imageQueue: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
+    /// How many files one citizen account may upload in an hour (`UPLOAD_FILES_PER_HOUR`, 1–100,000; default 30).
+    public var uploadFilesPerHour: Int = 30
     /// The LINE Messaging API (`LINE_API_BASE_URL`, for every tenant): LINE's own unless a test server or a
     /// LINE-compatible gateway is named.
     public var lineAPIBase: URL = Settings.defaultLineAPIBase
@@ -174,6 +176,14 @@ public struct Settings: Sendable {
                 problems.append("IMAGE_QUEUE must be a number from 0 to 1024 (got '\(raw)')")
             }
         }
+        var uploadFilesPerHour = 30
+        if let raw = value("UPLOAD_FILES_PER_HOUR") {
+            if let n = Int(raw), (1...100_000).contains(n) {
+                uploadFilesPerHour = n
+            } else {
+                problems.append("UPLOAD_FILES_PER_HOUR must be a number from 1 to 100000 (got '\(raw)')")
+            }
+        }
 
         var lineAPIBase = Settings.defaultLineAPIBase
         if let raw = value("LINE_API_BASE_URL") {
@@ -207,6 +217,7 @@ public struct Settings: Sendable {
             publicDirectory: path(value("PUBLIC_DIR") ?? "Public"),
             webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg"),
             passwordHashCost: hashCost, staffOTPPeriod: otpPeriod, watermarkFont: watermarkFont, imageWorkers: imageWorkers, imageQueue: imageQueue,
+            uploadFilesPerHour: uploadFilesPerHour,
             lineAPIBase: lineAPIBase, lineAccessBase: lineAccessBase, environment: environment
         )
     }
