@@ -96,13 +96,21 @@ public struct SMTPMailer: Mailer {
                     try channel.pipeline.syncOperations.handler(type: SMTPReplyReader.self).tls = .startTLSSent
                 }.get()
                 try await conversation.command("STARTTLS", expect: [220])
-                try await channel.eventLoop.submit {
-                    let reader = try channel.pipeline.syncOperations.handler(type: SMTPReplyReader.self)
+                let open = try await channel.eventLoop.submit { () throws -> Bool in
+                    // Gone when the server has already closed the connection (its handlers are removed then).
+                    guard let reader = try? channel.pipeline.syncOperations.handler(type: SMTPReplyReader.self) else { return false }
                     guard reader.tls == .awaitingHandshake else { throw SMTPError.dataBeforeTLS }
                     try channel.pipeline.syncOperations.addHandler(
                         NIOSSLClientHandler(context: tls, serverHostname: host.isIPAddress ? nil : host), position: .first)
                     reader.tls = .plain
+                    return true
                 }.get()
+                if !open {
+                    // Closed right after its 220: the reader has said why (data before the handshake ends the
+                    // replies with `dataBeforeTLS`); anything it still holds was read in plain text.
+                    _ = try await conversation.next(stage: "STARTTLS")
+                    throw SMTPError.dataBeforeTLS
+                }
                 capabilities = try await conversation.ehlo(settings.heloName)
             } else if settings.security == .startTLS {
                 throw SMTPError.tlsRequiredButNotOffered
