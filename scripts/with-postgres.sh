@@ -43,10 +43,14 @@ as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres -E UTF8 --locale=C.UTF-8 \
   --auth-local=trust --auth-host=scram-sha-256 >"$TMP/initdb.log" 2>&1 \
   || { cat "$TMP/initdb.log" >&2; exit 1; }
 
+# The settings that vary come first, expanded by the shell; the rest is a quoted here-document, so nothing in
+# its comments is run (a backquoted command in them once ran at every start).
 cat >>"$PGDATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$PGDATA'
+CONF
+cat >>"$PGDATA/postgresql.conf" <<'CONF'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
