@@ -227,12 +227,8 @@ struct NoticePipelineTests {
     func templates() async throws {
         try await withApp(.sqlite) { app, _ in
             let t = try Tenant.named(Self.tenant, in: app)
-            let citizen = CitizenAccount()
-            citizen.title = "นาย"
-            citizen.firstName = "สมชาย"
-            citizen.lastName = "ใจดี"
-            citizen.email = "somchai@example.com"
-            let r = CitizenNotices.Recipient(citizen: citizen, lineUserID: nil)
+            let r = CitizenNotices.Recipient(
+                name: "นายสมชาย ใจดี", emailAddress: "somchai@example.com", choices: NotificationChoices(email: [], line: []), lineUserID: nil)
             let base = "https://bangkrathum.example.go.th"
             let at = Date(timeIntervalSince1970: 1_767_225_600)  // 1 ม.ค. 2569 07:00 Bangkok
             let petition = PetitionFacts(

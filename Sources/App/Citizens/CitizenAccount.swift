@@ -77,12 +77,9 @@ final class CitizenAccount: Model, @unchecked Sendable {
     /// What the citizen wants to be told, and how (the completion e-mail always goes).
     var noticeChoices: NotificationChoices {
         get {
-            let email: [(NoticeKind, Bool)] = [(.filed, notifyFiledEmail), (.statusChanged, notifyStatusChanges), (.identity, notifyIdentityEmail)]
-            let line: [(NoticeKind, Bool)] = [
-                (.filed, notifyFiledLine), (.statusChanged, notifyStatusLine), (.completed, notifyCompletedLine),
-                (.identity, notifyIdentityLine),
-            ]
-            return NotificationChoices(email: Set(email.filter(\.1).map(\.0)), line: Set(line.filter(\.1).map(\.0)))
+            Self.noticeChoices(
+                filedEmail: notifyFiledEmail, statusEmail: notifyStatusChanges, identityEmail: notifyIdentityEmail,
+                filedLine: notifyFiledLine, statusLine: notifyStatusLine, completedLine: notifyCompletedLine, identityLine: notifyIdentityLine)
         }
         set {
             notifyFiledEmail = newValue.wants(.filed, by: .email)
@@ -94,6 +91,15 @@ final class CitizenAccount: Model, @unchecked Sendable {
             notifyIdentityLine = newValue.wants(.identity, by: .line)
         }
     }
+    /// The choices from the seven stored flags (the `notify_*` columns), for the model and for rows read without it.
+    static func noticeChoices(
+        filedEmail: Bool, statusEmail: Bool, identityEmail: Bool, filedLine: Bool, statusLine: Bool, completedLine: Bool, identityLine: Bool
+    ) -> NotificationChoices {
+        let email: [(NoticeKind, Bool)] = [(.filed, filedEmail), (.statusChanged, statusEmail), (.identity, identityEmail)]
+        let line: [(NoticeKind, Bool)] = [(.filed, filedLine), (.statusChanged, statusLine), (.completed, completedLine), (.identity, identityLine)]
+        return NotificationChoices(email: Set(email.filter(\.1).map(\.0)), line: Set(line.filter(\.1).map(\.0)))
+    }
+
     /// "x-xxxx-xxxxx-12-3": what lists and anyone but the owner and the tenant's officers see.
     var maskedNationalID: String {
         let t = Array(nationalIDTail)

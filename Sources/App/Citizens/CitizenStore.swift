@@ -9,6 +9,34 @@ enum CitizenStore {
         try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == id).first()
     }
 
+    /// What a notice needs of a citizen, in one read: the name, e-mail and choices, and the LINE user linked to
+    /// the citizen if it follows the tenant's Official Account. Nil for a citizen that is gone.
+    static func noticeRecipient(_ id: UUID, tenant: Tenant, on db: any Database) async throws -> CitizenNotices.Recipient? {
+        guard
+            let row = try await sqlDatabase(db).raw(
+                """
+                SELECT c.title, c.first_name, c.last_name, c.email, c.notify_filed_email, c.notify_status_changes,
+                       c.notify_identity_email, c.notify_filed_line, c.notify_status_line, c.notify_completed_line,
+                       c.notify_identity_line, l.user_id AS line_user_id, l.following AS line_following
+                  FROM citizens c LEFT JOIN line_users l ON l.tenant_id = c.tenant_id AND l.citizen_id = c.id
+                 WHERE c.tenant_id = \(bind: tenant.id) AND c.id = \(bind: id)
+                """
+            ).first()
+        else { return nil }
+        func flag(_ column: String) throws -> Bool { try row.decode(column: column, as: Bool.self) }
+        let choices = CitizenAccount.noticeChoices(
+            filedEmail: try flag("notify_filed_email"), statusEmail: try flag("notify_status_changes"),
+            identityEmail: try flag("notify_identity_email"), filedLine: try flag("notify_filed_line"),
+            statusLine: try flag("notify_status_line"), completedLine: try flag("notify_completed_line"),
+            identityLine: try flag("notify_identity_line"))
+        let following = try row.decode(column: "line_following", as: Bool?.self) ?? false
+        return CitizenNotices.Recipient(
+            name: try row.decode(column: "title", as: String.self) + (try row.decode(column: "first_name", as: String.self)) + " "
+                + (try row.decode(column: "last_name", as: String.self)),
+            emailAddress: try row.decode(column: "email", as: String.self), choices: choices,
+            lineUserID: following ? try row.decode(column: "line_user_id", as: String?.self) : nil)
+    }
+
     static func byNationalIDHash(_ hash: String, tenant: Tenant, on db: any Database) async throws -> CitizenAccount? {
         try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$nationalIDHash == hash).first()
     }

@@ -21,14 +21,13 @@ struct LinePushMessage: OutboxMessage {
     /// Unique for what is told ("petition-filed:<id>"); the outbox keeps one job per key.
     var key: String
 
-    func enqueue(tenant: Tenant?, runAt: Date, on db: any Database) async throws {
+    func outboxJob() throws -> NewOutboxJob {
         struct Body: Encodable {
             var to: String
             var messages: [LineMessage]
         }
         let body = String(decoding: try JSONEncoder.line.encode(Body(to: to, messages: messages)), as: UTF8.self)
-        try await OutboxStore.enqueue(
-            tenant: tenant, kind: Self.kind, payload: Payload(to: to, body: body), idempotencyKey: "line:" + key, runAt: runAt, on: db)
+        return try NewOutboxJob(kind: Self.kind, payload: Payload(to: to, body: body), idempotencyKey: "line:" + key)
     }
 
     /// LINE's `X-Line-Retry-Key` for a job: a UUID made from its idempotency key, the same on every try.

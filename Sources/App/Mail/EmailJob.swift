@@ -35,7 +35,7 @@ public struct EmailOutbox {
     /// Writes a rendered mail as a job; call it inside the transaction of the change that causes it.
     @discardableResult
     public static func enqueue(_ mail: RenderedMail, tenant: Tenant?, runAt: Date = Date(), on db: any Database) async throws -> Bool {
-        try await OutboxStore.enqueue(tenant: tenant, kind: kind, payload: mail.mail, idempotencyKey: mail.idempotencyKey, runAt: runAt, on: db)
+        try await OutboxStore.enqueue([mail.outboxJob()], tenant: tenant, runAt: runAt, on: db) == 1
     }
 
     /// Same key, same Message-ID: a receiver that sees a retried message twice can tell it is one message.

@@ -7,25 +7,28 @@ import Vapor
 /// sent (the officer's confirmation), so both put the same inputs to the one rule, `NoticePolicy`.
 enum CitizenNotices {
     struct Recipient: Sendable {
-        var citizen: CitizenAccount
+        /// "นายสมชาย ใจดี", as the e-mails greet them.
+        var name: String
+        /// As stored (may be blank).
+        var emailAddress: String
+        var choices: NotificationChoices
         /// The linked LINE user, when it follows the tenant's Official Account.
         var lineUserID: String?
 
         var email: String? {
-            let e = citizen.email.trimmingCharacters(in: .whitespaces)
+            let e = emailAddress.trimmingCharacters(in: .whitespaces)
             return e.isEmpty ? nil : e
         }
 
         var audience: NoticePolicy.Audience {
-            .init(hasEmail: email != nil, followsOnLine: lineUserID != nil, choices: citizen.noticeChoices)
+            .init(hasEmail: email != nil, followsOnLine: lineUserID != nil, choices: choices)
         }
     }
 
     /// The citizen and their LINE link; nil for no citizen (an Open311 petition) or one that is gone.
     static func recipient(_ citizenID: UUID?, tenant: Tenant, on db: any Database) async throws -> Recipient? {
-        guard let citizenID, let citizen = try await CitizenStore.byID(citizenID, tenant: tenant, on: db) else { return nil }
-        let line = try await LineStore.linked(tenant: tenant.id, citizenID: citizenID, on: db)
-        return Recipient(citizen: citizen, lineUserID: line.flatMap { $0.following ? $0.userID : nil })
+        guard let citizenID else { return nil }
+        return try await CitizenStore.noticeRecipient(citizenID, tenant: tenant, on: db)
     }
 
     /// The channels `subject` reaches for this recipient (`NoticePolicy`'s rule, nothing of its own).

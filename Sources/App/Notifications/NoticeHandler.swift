@@ -5,8 +5,8 @@ import Vapor
 
 /// The notifier: runs every notice event (`NoticeEvents.kinds`) from the outbox. It reads the citizen and their
 /// LINE link, asks `NoticePolicy` once which channels this change reaches, renders the e-mail through the
-/// application's Leaf renderer and the LINE message (`LineNotices`), and writes the e-mail and push jobs in one
-/// transaction, keyed by the event's key: a retried event job writes nothing twice.
+/// application's Leaf renderer and the LINE message (`LineNotices`), and writes the e-mail and push jobs, each
+/// keyed by the event's key: a retried event job writes nothing twice.
 struct NoticeHandler: OutboxHandler {
     let app: Application
 
@@ -25,9 +25,8 @@ struct NoticeHandler: OutboxHandler {
         // Due since the change: a backlog sends the older changes' notices before it runs the newer events, and
         // the worker's network waits (SMTP, LINE) overlap the events' rendering instead of following it.
         let due = min(job.createdAt, Date())
-        try await app.db.writeTransaction { db in
-            for message in messages { try await message.enqueue(tenant: tenant, runAt: due, on: db) }
-        }
+        // One statement, no transaction: each job is written once by its key, so a retried event adds nothing twice.
+        try await OutboxStore.enqueue(try messages.map { try $0.outboxJob() }, tenant: tenant, runAt: due, on: app.db)
         app.outboxWakeUp.poke()
     }
 

@@ -102,7 +102,7 @@ enum NoticeMail {
     }
 
     private static func frame(_ r: CitizenNotices.Recipient, _ tenant: Tenant, link: String) -> Frame {
-        Frame(name: r.citizen.fullName, tenantName: tenant.thaiName, link: link)
+        Frame(name: r.name, tenantName: tenant.thaiName, link: link)
     }
 
     private static func render<Context: Encodable & Sendable>(

@@ -5,18 +5,19 @@ import Foundation
 /// `runAt` is when it is due: now, or for the notices of an earlier change the time of that change, so that
 /// the deliveries of older changes go out before the events of newer ones.
 public protocol OutboxMessage: Sendable {
-    func enqueue(tenant: Tenant?, runAt: Date, on db: any Database) async throws
+    /// The job that delivers it.
+    func outboxJob() throws -> NewOutboxJob
 }
 
 extension OutboxMessage {
-    public func enqueue(tenant: Tenant?, on db: any Database) async throws {
-        try await enqueue(tenant: tenant, runAt: Date(), on: db)
+    public func enqueue(tenant: Tenant?, runAt: Date = Date(), on db: any Database) async throws {
+        try await OutboxStore.enqueue([outboxJob()], tenant: tenant, runAt: runAt, on: db)
     }
 }
 
 extension RenderedMail: OutboxMessage {
-    public func enqueue(tenant: Tenant?, runAt: Date, on db: any Database) async throws {
-        try await EmailOutbox.enqueue(self, tenant: tenant, runAt: runAt, on: db)
+    public func outboxJob() throws -> NewOutboxJob {
+        try NewOutboxJob(kind: EmailOutbox.kind, payload: mail, idempotencyKey: idempotencyKey)
     }
 }
 

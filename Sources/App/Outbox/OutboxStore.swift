@@ -18,6 +18,22 @@ public struct ClaimedJob: Sendable {
     public var createdAt: Date
 }
 
+/// A job to write: what an `OutboxMessage` turns into.
+public struct NewOutboxJob: Sendable {
+    public var kind: String
+    /// The payload as JSON.
+    public var payload: String
+    public var idempotencyKey: String
+    public var maxAttempts: Int
+
+    public init(kind: String, payload: some Encodable, idempotencyKey: String, maxAttempts: Int = RetryPolicy().maxAttempts) throws {
+        self.kind = kind
+        self.payload = String(decoding: try JSONEncoder.outbox.encode(payload), as: UTF8.self)
+        self.idempotencyKey = idempotencyKey
+        self.maxAttempts = maxAttempts
+    }
+}
+
 public enum OutboxStatus: String, Sendable, Codable { case pending, running, done, failed }
 
 /// A row of `outbox_jobs` as read back for pages and tests.
@@ -41,20 +57,31 @@ public enum OutboxStore {
         tenant: Tenant?, kind: String, payload: some Encodable, idempotencyKey: String,
         maxAttempts: Int = RetryPolicy().maxAttempts, runAt: Date = Date(), on db: any Database
     ) async throws -> Bool {
-        let json = String(decoding: try JSONEncoder.outbox.encode(payload), as: UTF8.self)
-        let sql = try sqlDatabase(db)
+        let job = try NewOutboxJob(kind: kind, payload: payload, idempotencyKey: idempotencyKey, maxAttempts: maxAttempts)
+        return try await enqueue([job], tenant: tenant, runAt: runAt, on: db) == 1
+    }
+
+    /// Adds jobs in one statement; those whose idempotency key is already there are skipped. Returns how many were
+    /// added.
+    @discardableResult
+    public static func enqueue(_ jobs: [NewOutboxJob], tenant: Tenant?, runAt: Date, on db: any Database) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
         let now = Date()
-        let rows = try await sql.raw(
+        let rows: [SQLQueryString] = jobs.map { job in
+            """
+            (\(bind: UUID()), \(bind: tenant?.id), \(bind: job.kind), \(bind: job.payload), \(bind: job.idempotencyKey),
+             'pending', 0, \(bind: job.maxAttempts), \(bind: runAt), \(bind: now), \(bind: now))
+            """
+        }
+        return try await sqlDatabase(db).raw(
             """
             INSERT INTO outbox_jobs (id, tenant_id, kind, payload, idempotency_key, status, attempts, max_attempts,
                                      run_at, created_at, updated_at)
-            VALUES (\(bind: UUID()), \(bind: tenant?.id), \(bind: kind), \(bind: json), \(bind: idempotencyKey),
-                    'pending', 0, \(bind: maxAttempts), \(bind: runAt), \(bind: now), \(bind: now))
+            VALUES \(rows.joined(separator: ", "))
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id
             """
-        ).all()
-        return !rows.isEmpty
+        ).all().count
     }
 
     /// Claims up to `limit` due jobs for `worker` until `leaseUntil`. A job whose lease ran out
@@ -106,16 +133,27 @@ public enum OutboxStore {
     /// Marks a job done, if this worker still holds it.
     @discardableResult
     public static func complete(_ job: ClaimedJob, worker: String, now: Date, on db: any Database) async throws -> Bool {
-        let payload = emptiedOnDelivery.contains(where: job.idempotencyKey.hasPrefix) ? "{}" : job.payload
+        try await complete([job], worker: worker, now: now, on: db).contains(job.id)
+    }
+
+    /// Marks jobs done in one statement, those this worker still holds; returns the ids it marked. The worker
+    /// gathers the jobs that finished while its previous statement ran (`OutboxWorker`), so a batch of pushes
+    /// costs a few statements instead of one each.
+    @discardableResult
+    public static func complete(_ jobs: [ClaimedJob], worker: String, now: Date, on db: any Database) async throws -> Set<UUID> {
+        guard !jobs.isEmpty else { return [] }
+        let emptied = jobs.filter { job in emptiedOnDelivery.contains(where: job.idempotencyKey.hasPrefix) }.map(\.id)
+        let payload: SQLQueryString = emptied.isEmpty ? "payload" : "CASE WHEN id IN (\(binds: emptied)) THEN '{}' ELSE payload END"
         let rows = try await sqlDatabase(db).raw(
             """
             UPDATE outbox_jobs SET status = 'done', finished_at = \(bind: now), updated_at = \(bind: now),
-                   locked_until = NULL, last_error = NULL, payload = \(bind: payload)
-             WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND status = 'running'
+                   locked_until = NULL, last_error = NULL,
+                   payload = \(payload)
+             WHERE id IN (\(binds: jobs.map(\.id))) AND locked_by = \(bind: worker) AND status = 'running'
             RETURNING id
             """
         ).all()
-        return !rows.isEmpty
+        return Set(try rows.map { try $0.decode(column: "id", as: UUID.self) })
     }
 
     /// Records a failed try: back to pending at `retryAt`, or failed for good with the error kept.
