@@ -53,6 +53,38 @@ struct MailTests {
         #expect(sink.messages().count == 2, "AUTH LOGIN works too")
     }
 
+    @Test("mails one after another share a kept connection; one the server closed meanwhile is replaced, nothing sent twice")
+    func keptConnections() async throws {
+        func ports(_ sink: SMTPSink) throws -> [Int] {
+            try sink.messages().map { file in
+                let meta = try Data(contentsOf: file.deletingPathExtension().appendingPathExtension("json"))
+                return try #require((try JSONSerialization.jsonObject(with: meta) as? [String: Any])?["peer_port"] as? Int)
+            }
+        }
+        let sink = try SMTPSink()
+        let settings = try SMTPSettings(url: "smtp://127.0.0.1:\(sink.port)?starttls=off")
+        let mailer = SMTPMailer(settings: settings)
+        for _ in 0..<3 { try await mailer.send(Self.mail()) }
+        #expect(try ports(sink).count == 3)
+        #expect(Set(try ports(sink)).count == 1, "three mails, one connection")
+        #expect(mailer.idle.count == 1)
+
+        // Without keeping, each mail has its own connection (what the figure above is compared with).
+        let single = SMTPMailer(settings: settings, keepIdle: 0)
+        for _ in 0..<2 { try await single.send(Self.mail()) }
+        #expect(Set(try ports(sink).suffix(2)).count == 2 && single.idle.count == 0)
+
+        // The server goes away and another answers at the same address: the kept connection is dead, so the next
+        // mail goes over a new one, once.
+        sink.stop()
+        let again = try SMTPSink(port: sink.port)
+        defer { again.stop() }
+        let last = Self.mail()
+        try await mailer.send(last)
+        #expect(again.messages().count == 1)
+        try Self.checkDelivered(try #require(again.messages().first), last)
+    }
+
     @Test("STARTTLS is used when offered, and a wrong password is a permanent failure")
     func startTLS() async throws {
         let cert = try makeTestCertificate()

@@ -2,7 +2,7 @@
 """SMTP sink for tests (aiosmtpd).
 
 Saves each accepted message as DIR/<seq>.eml (raw bytes as received) and
-DIR/<seq>.json ({mail_from, rcpt_tos, auth_user}). Prints "READY <port>" once
+DIR/<seq>.json ({mail_from, rcpt_tos, auth_user, peer_port}). Prints "READY <port>" once
 listening and runs until SIGTERM/SIGINT.
 
   smtp_sink.py --host 127.0.0.1 --port P --dir D [--auth USER:PASS]
@@ -46,6 +46,8 @@ class SinkHandler:
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
             "auth_user": login,
+            # The client's port: messages with the same one came over one connection.
+            "peer_port": session.peer[1] if isinstance(session.peer, tuple) and len(session.peer) > 1 else None,
         }
         base = os.path.join(self.outdir, str(self.seq))
         # json first, then eml (atomically), so a visible .eml always has its .json

@@ -42,7 +42,11 @@ struct SMTPReply: Sendable {
 }
 
 /// Sends mail over SMTP with our own client on SwiftNIO: EHLO, STARTTLS (or implicit TLS), AUTH PLAIN or
-/// LOGIN, MAIL/RCPT/DATA. One connection per message keeps failures independent.
+/// LOGIN, MAIL/RCPT/DATA. A connection that delivered a message is kept for the next one for a few seconds
+/// (`IdleSessions`): a backlog of notices costs one greeting, EHLO and AUTH per connection instead of per
+/// message. A kept connection must answer RSET before anything of the next message is sent; if it does not (the
+/// server closed it), the message goes over a new connection, so nothing is sent twice. Any failure closes the
+/// connection it happened on.
 public struct SMTPMailer: Mailer {
     let settings: SMTPSettings
     let group: any EventLoopGroup
@@ -50,12 +54,17 @@ public struct SMTPMailer: Mailer {
     /// Built once (loading the system's trust store took a fifth of the server's CPU when it was built for every
     /// e-mail); none for a plain local relay (`starttls=off`).
     let tls: Result<NIOSSLContext, any Error>?
+    let idle: IdleSessions
 
-    public init(settings: SMTPSettings, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, timeout: TimeAmount = .seconds(60)) {
+    public init(
+        settings: SMTPSettings, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, timeout: TimeAmount = .seconds(60),
+        keepIdle: Int = 8, idleFor: Duration = .seconds(10)
+    ) {
         self.settings = settings
         self.group = group
         self.timeout = timeout
         tls = settings.security == .none ? nil : Result { try Self.makeTLSContext(settings) }
+        idle = IdleSessions(limit: keepIdle, idleFor: idleFor)
     }
 
     public func send(_ mail: OutgoingMail) async throws {
@@ -64,6 +73,58 @@ public struct SMTPMailer: Mailer {
         guard recipients.count == mail.to.count, !recipients.isEmpty else {
             throw SMTPError.reply(stage: "RCPT TO", code: 553, text: "bad recipient address")
         }
+        if let kept = idle.take() {
+            let deadline = kept.channel.eventLoop.scheduleTask(in: timeout) { kept.channel.close(promise: nil) }
+            // Nothing of this message has been sent until RSET is answered: a connection the server closed while
+            // it waited is dropped here and the message goes over a new one.
+            if (try? await kept.conversation.command("RSET", expect: [250])) != nil {
+                do {
+                    try await transfer(mail, from: from, to: recipients, on: &kept.conversation)
+                } catch {
+                    deadline.cancel()
+                    kept.channel.close(promise: nil)
+                    throw error
+                }
+                deadline.cancel()
+                finish(kept)
+                return
+            }
+            deadline.cancel()
+            kept.channel.close(promise: nil)
+        }
+        let session = try await connect()
+        let deadline = session.channel.eventLoop.scheduleTask(in: timeout) { session.channel.close(promise: nil) }
+        do {
+            try await open(session)
+            try await transfer(mail, from: from, to: recipients, on: &session.conversation)
+        } catch {
+            deadline.cancel()
+            session.channel.close(promise: nil)
+            throw error
+        }
+        deadline.cancel()
+        finish(session)
+    }
+
+    /// Keeps the connection for the next message, or says QUIT when enough are kept.
+    private func finish(_ session: Session) {
+        session.idleSince = .now
+        guard !idle.put(session) else { return }
+        Task {
+            try? await session.conversation.command("QUIT", expect: [221])
+            session.channel.close(promise: nil)
+        }
+    }
+
+    private func transfer(_ mail: OutgoingMail, from: MailAddress, to recipients: [MailAddress], on conversation: inout Conversation) async throws {
+        try await conversation.command("MAIL FROM:<\(from.address)>", expect: [250])
+        for rcpt in recipients { try await conversation.command("RCPT TO:<\(rcpt.address)>", expect: [250, 251]) }
+        try await conversation.command("DATA", expect: [354])
+        try await conversation.send(MIMEMessage.dotStuffed(MIMEMessage.render(mail)) + "\r\n.\r\n")
+        try await conversation.expect(250, stage: "end of DATA")
+    }
+
+    private func connect() async throws -> Session {
         let tls = try tls?.get()
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: SMTPReply.self)
         let host = settings.host
@@ -79,14 +140,17 @@ public struct SMTPMailer: Mailer {
                 }
             }
             .connect(host: host, port: settings.port).get()
-        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-        defer {
-            deadline.cancel()
-            channel.close(promise: nil)
-        }
-        var conversation = Conversation(channel: channel, replies: stream.makeAsyncIterator())
-        try await conversation.expect(220, stage: "greeting")
-        var capabilities = try await conversation.ehlo(settings.heloName)
+        return Session(Conversation(channel: channel, replies: stream.makeAsyncIterator()))
+    }
+
+    /// The greeting, EHLO, STARTTLS and AUTH: what a connection says once, before its first message.
+    private func open(_ session: Session) async throws {
+        let tls = try tls?.get()
+        let host = settings.host
+        let implicit = settings.security == .implicitTLS
+        let channel = session.channel
+        try await session.conversation.expect(220, stage: "greeting")
+        var capabilities = try await session.conversation.ehlo(settings.heloName)
         if !implicit && settings.security != .none {
             let offered = capabilities.contains { $0.uppercased() == "STARTTLS" }
             if offered, let tls {
@@ -95,7 +159,7 @@ public struct SMTPMailer: Mailer {
                 try await channel.eventLoop.submit {
                     try channel.pipeline.syncOperations.handler(type: SMTPReplyReader.self).tls = .startTLSSent
                 }.get()
-                try await conversation.command("STARTTLS", expect: [220])
+                try await session.conversation.command("STARTTLS", expect: [220])
                 let open = try await channel.eventLoop.submit { () throws -> Bool in
                     // Gone when the server has already closed the connection (its handlers are removed then).
                     guard let reader = try? channel.pipeline.syncOperations.handler(type: SMTPReplyReader.self) else { return false }
@@ -108,10 +172,10 @@ public struct SMTPMailer: Mailer {
                 if !open {
                     // Closed right after its 220: the reader has said why (data before the handshake ends the
                     // replies with `dataBeforeTLS`); anything it still holds was read in plain text.
-                    _ = try await conversation.next(stage: "STARTTLS")
+                    _ = try await session.conversation.next(stage: "STARTTLS")
                     throw SMTPError.dataBeforeTLS
                 }
-                capabilities = try await conversation.ehlo(settings.heloName)
+                capabilities = try await session.conversation.ehlo(settings.heloName)
             } else if settings.security == .startTLS {
                 throw SMTPError.tlsRequiredButNotOffered
             }
@@ -120,21 +184,69 @@ public struct SMTPMailer: Mailer {
             let auth = capabilities.first { $0.uppercased().hasPrefix("AUTH") }?.uppercased().split(separator: " ").map(String.init) ?? []
             if auth.contains("PLAIN") && !(settings.prefersLogin && auth.contains("LOGIN")) {
                 let token = Data(([0] + Array(user.utf8) + [0] + Array(password.utf8))).base64EncodedString()
-                try await conversation.command("AUTH PLAIN \(token)", expect: [235], stage: "AUTH")
+                try await session.conversation.command("AUTH PLAIN \(token)", expect: [235], stage: "AUTH")
             } else if auth.contains("LOGIN") {
-                try await conversation.command("AUTH LOGIN", expect: [334], stage: "AUTH")
-                try await conversation.command(Data(user.utf8).base64EncodedString(), expect: [334], stage: "AUTH")
-                try await conversation.command(Data(password.utf8).base64EncodedString(), expect: [235], stage: "AUTH")
+                try await session.conversation.command("AUTH LOGIN", expect: [334], stage: "AUTH")
+                try await session.conversation.command(Data(user.utf8).base64EncodedString(), expect: [334], stage: "AUTH")
+                try await session.conversation.command(Data(password.utf8).base64EncodedString(), expect: [235], stage: "AUTH")
             } else {
                 throw SMTPError.authNotSupported
             }
         }
-        try await conversation.command("MAIL FROM:<\(from.address)>", expect: [250])
-        for rcpt in recipients { try await conversation.command("RCPT TO:<\(rcpt.address)>", expect: [250, 251]) }
-        try await conversation.command("DATA", expect: [354])
-        try await conversation.send(MIMEMessage.dotStuffed(MIMEMessage.render(mail)) + "\r\n.\r\n")
-        try await conversation.expect(250, stage: "end of DATA")
-        try? await conversation.command("QUIT", expect: [221])
+    }
+
+    /// A connection past its greeting (and TLS and AUTH), used by one message at a time.
+    final class Session: @unchecked Sendable {
+        /// Kept apart from `conversation`, which a message holds across its awaits: the deadline closes the channel
+        /// from the event loop meanwhile.
+        let channel: any Channel
+        var conversation: Conversation
+        var idleSince = ContinuousClock.now
+
+        init(_ conversation: Conversation) {
+            channel = conversation.channel
+            self.conversation = conversation
+        }
+    }
+
+    /// Connections kept between messages: at most `limit`, each for at most `idleFor` (servers close idle
+    /// connections after minutes; a kept one that was closed fails its RSET and is replaced).
+    final class IdleSessions: @unchecked Sendable {
+        private let lock = NSLock()
+        private var sessions: [Session] = []
+        let limit: Int
+        let idleFor: Duration
+
+        init(limit: Int, idleFor: Duration) {
+            self.limit = limit
+            self.idleFor = idleFor
+        }
+
+        /// The most recently used connection still young enough; older ones are closed.
+        func take() -> Session? {
+            lock.lock()
+            defer { lock.unlock() }
+            while let session = sessions.popLast() {
+                if ContinuousClock.now - session.idleSince < idleFor, session.channel.isActive { return session }
+                session.channel.close(promise: nil)
+            }
+            return nil
+        }
+
+        /// Keeps it if there is room.
+        func put(_ session: Session) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            guard limit > 0, sessions.count < limit else { return false }
+            sessions.append(session)
+            return true
+        }
+
+        var count: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return sessions.count
+        }
     }
 
     private static func makeTLSContext(_ settings: SMTPSettings) throws -> NIOSSLContext {
