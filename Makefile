@@ -45,7 +45,8 @@ test: deps-test format-check
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-scaleout
 
-# Every database test runs on SQLite and on the throwaway PostgreSQL that with-postgres.sh starts.
+# Every database test runs on SQLite and on the throwaway PostgreSQL that with-postgres.sh starts; the file
+# store tests run on the local folder and on the throwaway S3 server (rclone serve s3) that with-s3.sh starts.
 test-swift:
 	REQUIRE_POSTGRES=1 REQUIRE_S3=1 scripts/with-postgres.sh scripts/with-s3.sh swift test --skip-build
 

@@ -42,6 +42,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.orgUnits = try OrgUnitsLoader.load(tenantsDirectory: settings.tenantsDirectory)
     app.storage[Application.SnifferKey.self] = try FileTypeSniffer()
+    app.storage[Application.FileStoreKey.self] = app.makeFileStore(settings.fileStorage)
     let imageWork = ImageWorkPool(threads: settings.imageWorkers, queue: settings.imageQueue)
     app.storage[Application.ImageWorkKey.self] = imageWork
     app.lifecycle.use(ImageWorkPoolLifecycle(pool: imageWork))
@@ -104,6 +105,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.asyncCommands.use(WorkerCommand(), as: "worker")
     app.asyncCommands.use(MigrateSchemaCommand(), as: "migrate")
+    app.asyncCommands.use(FilesCommand(), as: "files")
 
     try routes(app)
 }

@@ -329,7 +329,9 @@ struct PetitionOfficeTests {
             let p = try await PetitionFixtures.file(
                 app, citizen: citizen,
                 attachments: [
-                    .init(fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count, sha256: "x")
+                    .init(
+                        fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count,
+                        sha256: RandomToken.hex(SHA256Digest: samplePDF))
                 ])
             let mine = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
             let outsider = try await signedInStaff(app, tenant: "bangrak", role: .orgAdmin)

@@ -72,7 +72,9 @@ struct PrivacyHardeningTests {
             let p = try await PetitionFixtures.file(
                 app, citizen: account,
                 attachments: [
-                    .init(fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count, sha256: "x")
+                    .init(
+                        fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count,
+                        sha256: RandomToken.hex(SHA256Digest: samplePDF))
                 ])
             let fileID = try #require(try await PetitionStore.attachments(p, on: app.db).first?.id).uuidString.lowercased()
             for path in [

@@ -157,33 +157,24 @@ enum IdentityImages {
     }
 
     /// Files under `identity/` that no row names and that are older than `age`: what a crash between writing
-    /// the files and committing their rows leaves behind. Run in the background once the server is up (a crash means a restart).
+    /// the files and committing their rows leaves behind, in the local folder or the S3 bucket alike. Run in the
+    /// background once the server is up (a crash means a restart).
     @discardableResult
     static func sweepOrphans(app: Application, olderThan age: TimeInterval = 3600, now: Date = Date()) async throws -> Int {
-        let root = app.settings.fileStoreDirectory
-        let folder = root.appendingPathComponent("identity", isDirectory: true)
+        let store = app.fileStore
         let cutoff = now.addingTimeInterval(-age)
-        let candidates: [String] = try await app.threadPool.runIfActive {
-            guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.contentModificationDateKey, .isRegularFileKey]) else {
-                return []
-            }
-            var names: [String] = []
-            for case let url as URL in e {
-                let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .isRegularFileKey])
-                guard values?.isRegularFile == true, let modified = values?.contentModificationDate, modified < cutoff else { continue }
-                names.append(String(url.path.dropFirst(root.path.count).drop(while: { $0 == "/" })))
-            }
-            return names
-        }
         var removed = 0
-        for start in stride(from: 0, to: candidates.count, by: 500) {
-            let batch = Array(candidates[start..<min(start + 500, candidates.count)])
-            let known = Set(
-                try await IdentityImageRecord.crossTenantQuery(on: app.db, because: "the orphan sweep: which stored files have a record, in any tenant")
-                    .filter(\.$fileName ~~ batch).all().map(\.fileName))
-            for name in batch where !known.contains(name) {
-                await app.fileStore.delete(name)
-                removed += 1
+        try await store.list(prefix: "identity/") { page in
+            let candidates = page.filter { $0.modified < cutoff }.map(\.name)
+            for start in stride(from: 0, to: candidates.count, by: 500) {
+                let batch = Array(candidates[start..<min(start + 500, candidates.count)])
+                let known = Set(
+                    try await IdentityImageRecord.crossTenantQuery(on: app.db, because: "the orphan sweep: which stored files have a record, in any tenant")
+                        .filter(\.$fileName ~~ batch).all().map(\.fileName))
+                for name in batch where !known.contains(name) {
+                    await store.delete(name)
+                    removed += 1
+                }
             }
         }
         return removed
@@ -198,15 +189,16 @@ enum IdentityImages {
         try await IdentityImageRecord.query(on: db, tenant: tenant).filter(\.$id == id).filter(\.$citizenID == citizenID).first()
     }
 
-    /// The stored JPEG as a response only the caller has checked may see it: never cached, never sniffed.
+    /// The stored JPEG as a response only the caller has checked may see it: never cached, never sniffed, streamed
+    /// from the store with its SHA-256 checked (a changed file is never sent whole).
     static func response(_ record: IdentityImageRecord, app: Application) async throws -> Response {
-        let data = try await app.fileStore.read(record.fileName)
+        let body = try await app.fileStore.verifiedBody(record.fileName, sha256: record.sha256, logger: app.logger)
         var headers = HTTPHeaders()
         headers.contentType = .jpeg
         headers.replaceOrAdd(name: "Content-Disposition", value: "inline; filename=\"identity-\(record.slot + 1).jpg\"")
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
-        return Response(status: .ok, headers: headers, body: .init(data: data))
+        return Response(status: .ok, headers: headers, body: body)
     }
 }
 

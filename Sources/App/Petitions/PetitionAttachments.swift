@@ -105,18 +105,20 @@ enum PetitionAttachments {
                 if f.kind == .jpeg {
                     name = store.newName(folder: folder, ext: f.ext)
                     let file = f.file
+                    let clean: Data
                     do {
-                        stored = try await app.imageWork.run {
-                            let clean = try JPEGMetadata.cleaned(try file.readBlocking(), maxPixels: IdentityImages.maxPixels)
-                            try store.writeBlocking(clean, name: name)
-                            return (clean.count, SHA256.hash(data: clean).map { String(format: "%02x", $0) }.joined())
+                        clean = try await app.imageWork.run {
+                            Data(try JPEGMetadata.cleaned(try file.readBlocking(), maxPixels: IdentityImages.maxPixels))
                         }
                     } catch let error as ImagingError {
                         throw Refused(input: f.input, message: "ไฟล์ \(f.originalName): " + IdentityImages.message(for: error))
                     }
+                    try await store.put(clean, name: name)
+                    stored = (clean.count, RandomToken.hex(SHA256Digest: clean))
                 } else {
-                    name = try await store.adopt(f.file.path, folder: folder, ext: f.ext)
-                    stored = (f.file.size, try await store.sha256(name))
+                    let adopted = try await store.adoptHashed(f.file.path, folder: folder, ext: f.ext)
+                    name = adopted.name
+                    stored = (adopted.size, adopted.sha256)
                 }
                 saved.append(
                     .init(
@@ -136,11 +138,12 @@ enum PetitionAttachments {
 
     /// A stored file as a response for someone the caller has checked may see it.
     static func response(_ record: PetitionAttachmentRecord, download: Bool, app: Application) async throws -> Response {
-        let data = try await app.fileStore.read(record.fileName)
-        return fileResponse(data: data, mimeType: record.mimeType, name: record.originalName, download: download)
+        let body = try await app.fileStore.verifiedBody(record.fileName, sha256: record.sha256, logger: app.logger)
+        return fileResponse(body: body, mimeType: record.mimeType, name: record.originalName, download: download)
     }
 
-    static func fileResponse(data: Data, mimeType: String, name: String, download: Bool) -> Response {
+    /// The headers every stored file is sent with, around `body` (streamed from the store, its hash checked).
+    static func fileResponse(body: Response.Body, mimeType: String, name: String, download: Bool) -> Response {
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: mimeType)
         let ascii = String(name.unicodeScalars.map { $0.isASCII && $0.value >= 32 && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
@@ -154,7 +157,7 @@ enum PetitionAttachments {
         headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         // A PDF opened in the browser may not run script or reach anything.
         headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-        return Response(status: .ok, headers: headers, body: .init(data: data))
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     /// The name as the person chose it, without folders or control characters, at most 120 characters.

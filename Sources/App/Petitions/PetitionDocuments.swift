@@ -200,8 +200,8 @@ enum PetitionDocuments {
     /// The stored file, for someone the caller has already checked may see it: its own type, never sniffed by
     /// the browser, never cached, shown in the browser or (`download`) saved.
     static func fileResponse(_ req: Request, _ document: PetitionDocumentRecord, download: Bool) async throws -> Response {
-        let data = try await req.application.fileStore.read(document.fileName)
-        return PetitionAttachments.fileResponse(data: data, mimeType: document.mimeType, name: downloadName(document), download: download)
+        let body = try await req.application.fileStore.verifiedBody(document.fileName, sha256: document.sha256, logger: req.logger)
+        return PetitionAttachments.fileResponse(body: body, mimeType: document.mimeType, name: downloadName(document), download: download)
     }
 
     /// "licence-ABCD-EFGH-JKMN.pdf": ASCII only, nothing from what was uploaded.

@@ -43,6 +43,8 @@ public struct Settings: Sendable {
     public var imageQueue: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
     /// How many files one citizen account may upload in an hour (`UPLOAD_FILES_PER_HOUR`, 1–100,000; default 30).
     public var uploadFilesPerHour: Int = 30
+    /// Where uploaded files live (`STORAGE_URL`): the local folder `DATA_DIR/files` by default, or an S3 bucket.
+    public var storage: StorageLocation? = nil
     /// The LINE Messaging API (`LINE_API_BASE_URL`, for every tenant): LINE's own unless a test server or a
     /// LINE-compatible gateway is named.
     public var lineAPIBase: URL = Settings.defaultLineAPIBase
@@ -59,6 +61,8 @@ public struct Settings: Sendable {
     public var writesMailToFiles: Bool { smtp == nil }
     public var mailDirectory: URL { dataDirectory.appendingPathComponent("mail", isDirectory: true) }
     public var fileStoreDirectory: URL { dataDirectory.appendingPathComponent("files", isDirectory: true) }
+    /// The file store `STORAGE_URL` names (unset: the folder `fileStoreDirectory`).
+    public var fileStorage: StorageLocation { storage ?? .local(fileStoreDirectory) }
 
     public struct Problems: Error, CustomStringConvertible {
         public var items: [String]
@@ -203,6 +207,12 @@ public struct Settings: Sendable {
             }
         }
 
+        var storage: StorageLocation?
+        switch StorageLocation.parse(value("STORAGE_URL"), dataDirectory: dataDirectory, environment: environment) {
+        case .success(let location): storage = location
+        case .failure(let problem): problems.append(problem.description)
+        }
+
         guard problems.isEmpty else { throw Problems(items: problems) }
 
         if secret.isEmpty {
@@ -217,7 +227,7 @@ public struct Settings: Sendable {
             publicDirectory: path(value("PUBLIC_DIR") ?? "Public"),
             webFontsDirectory: path(value("WEB_FONTS_DIR") ?? "/usr/share/fonts/woff/tlwg"),
             passwordHashCost: hashCost, staffOTPPeriod: otpPeriod, watermarkFont: watermarkFont, imageWorkers: imageWorkers, imageQueue: imageQueue,
-            uploadFilesPerHour: uploadFilesPerHour,
+            uploadFilesPerHour: uploadFilesPerHour, storage: storage,
             lineAPIBase: lineAPIBase, lineAccessBase: lineAccessBase, environment: environment
         )
     }

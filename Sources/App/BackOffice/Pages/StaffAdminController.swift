@@ -153,12 +153,19 @@ struct StaffAdminController {
     func document(_ req: Request) async throws -> Response {
         let a = try await account(req)
         guard let file = a.documentFile, let kind = a.documentType.flatMap(FileKind.init(rawValue:)) else { throw Abort(.notFound) }
-        let data = try await req.application.fileStore.read(file)
+        let store = req.application.fileStore
+        // Registrations keep the document's SHA-256 (`documentSHA256`); one without it is sent unchecked.
+        let body: Response.Body
+        if let sha = a.documentSHA256 {
+            body = try await store.verifiedBody(file, sha256: sha, logger: req.logger)
+        } else {
+            body = .init(data: try await store.read(file, sha256: nil))
+        }
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType.fileExtension(kind == .jpeg ? "jpg" : kind.rawValue) ?? .binary
         headers.replaceOrAdd(name: .contentDisposition, value: "inline; filename=\"\(a.requestNumber).\(kind.rawValue)\"")
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return Response(status: .ok, headers: headers, body: .init(data: data))
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     // MARK: Accounts
