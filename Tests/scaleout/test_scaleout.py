@@ -266,6 +266,10 @@ def test_rate_limits_count_the_forwarded_address(stack):
     second = [contact(stack, "127.0.0.3", 0), contact(stack, "127.0.0.3", 1, spoof="127.0.0.2"),
               contact(stack, "127.0.0.3", 2, spoof="198.51.100.7, 127.0.0.1")]
     assert second == [303] * 3, "127.0.0.3 answered %s: counted with another address (nginx's, or the one it wrote itself)" % second
+    # The instances' access logs name the clients, not nginx.
+    logs = stack.instances["a"][0].log() + stack.instances["b"][0].log()
+    for address in ("127.0.0.2", "127.0.0.3"):
+        assert re.search(r"POST /t/:tenant/contact 303 .*client: %s\b" % re.escape(address), logs), "no access log line names %s" % address
 
 
 class Filer(threading.Thread):
