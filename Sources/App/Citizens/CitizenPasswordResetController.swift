@@ -31,7 +31,7 @@ struct CitizenPasswordResetController {
         FieldChecks.email(email, "email", example: "somchai@gmail.com", &errors)
         guard errors.isEmpty else { return try await renderForgot(req, email: email, errors: errors, notice: nil, status: .unprocessableEntity) }
         let now = Date()
-        guard try await RateLimiter.allow("citizen-reset-ip:\(req.clientAddress)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
+        guard try await RateLimiter.allow("citizen-reset-ip:\(req.clientNetwork)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
             try await RateLimiter.allow(
                 RateLimiter.key("citizen-reset-mail:\(t.tenant.slug)", email, secret: req.application.settings.appSecret), SignInPolicy.recoveryPerEmail,
                 now: now, on: req.db)

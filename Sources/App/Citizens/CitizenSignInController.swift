@@ -37,7 +37,7 @@ struct CitizenSignInController {
         }
         let id = try? ThaiNationalID(typed)
         let now = Date()
-        guard try await RateLimiter.allow("citizen-login-ip:\(req.clientAddress)", SignInPolicy.passwordsPerAddress, now: now, on: req.db),
+        guard try await RateLimiter.allow("citizen-login-ip:\(req.clientNetwork)", SignInPolicy.passwordsPerAddress, now: now, on: req.db),
             try await RateLimiter.allow(
                 RateLimiter.key("citizen-login:\(t.tenant.slug)", id?.digits ?? typed, secret: req.application.settings.appSecret),
                 SignInPolicy.passwordsPerAccount, now: now, on: req.db)

@@ -69,7 +69,7 @@ struct RegistrationController {
         guard let valid = form.validate(geography: geography, errors: &errors) else {
             return try await render(req, form: form, errors: errors, status: .unprocessableEntity)
         }
-        guard try await RateLimiter.allow("citizen-register-ip:\(req.clientAddress)", RateLimiter.registerPerAddress, on: req.db) else {
+        guard try await RateLimiter.allow("citizen-register-ip:\(req.clientNetwork)", RateLimiter.registerPerAddress, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
         let vault = try req.application.nationalIDs

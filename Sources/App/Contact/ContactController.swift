@@ -112,7 +112,7 @@ struct ContactController {
         }
         let tenant = t.tenant
         let toSend = mails
-        let addressKey = "contact-ip:\(req.clientAddress)"
+        let addressKey = "contact-ip:\(req.clientNetwork)"
         let recipientKey = RateLimiter.key("contact-to", message.email, secret: req.application.settings.appSecret)
         do {
             try await req.db.writeTransaction { db in

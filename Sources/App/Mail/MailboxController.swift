@@ -55,7 +55,9 @@ struct MailboxController {
 
 extension Request {
     /// The peer is on the loopback address (127.0.0.0/8, ::1, or 127.x mapped into IPv6) and the request names no
-    /// forwarding proxy (a proxy on the same machine would make every visitor look local).
+    /// forwarding proxy (a proxy on the same machine would make every visitor look local). It reads the TCP peer
+    /// itself, never `clientAddress`, and refuses forwarding headers whoever sent them: through a trusted proxy
+    /// (`TRUSTED_PROXIES`) the forwarded address could say 127.0.0.1 as well.
     var isFromThisMachine: Bool {
         guard headers[.xForwardedFor].isEmpty, headers[.forwarded].isEmpty, headers["X-Real-IP"].isEmpty else { return false }
         return Self.isLoopback(remoteAddress)

@@ -27,8 +27,9 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
     }
 }
 
-/// One log line per request, carrying the request id. It logs the route pattern
-/// (`/t/:tenant/contact/sent/:token`), never the raw path or query, so tokens stay out of logs.
+/// One log line per request, carrying the request id and the client's address (`req.clientAddress`: the one a
+/// trusted proxy forwards, not the proxy's). It logs the route pattern (`/t/:tenant/contact/sent/:token`), never
+/// the raw path or query, so tokens stay out of logs.
 struct AccessLogMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let start = ContinuousClock.now
@@ -36,7 +37,9 @@ struct AccessLogMiddleware: AsyncMiddleware {
         let pattern = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "(no route)"
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        request.logger.info("\(request.method) \(pattern) \(response.status.code)", metadata: ["ms": .string(String(format: "%.1f", ms))])
+        request.logger.info(
+            "\(request.method) \(pattern) \(response.status.code)",
+            metadata: ["ms": .string(String(format: "%.1f", ms)), "client": .string(request.clientAddress)])
         return response
     }
 }

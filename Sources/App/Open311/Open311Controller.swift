@@ -110,7 +110,7 @@ struct Open311Controller {
         default:
             guard let query = Open311Params(urlEncoded: req.url.query ?? "") else { throw Open311Error(.badRequest, "พารามิเตอร์ใน URL เข้ารหัสไม่ถูกต้อง") }
             try checkJurisdiction(query, t)
-            try await limit(req, "open311-read:\(req.clientAddress)", req.application.open311Limits.readsPerAddress)
+            try await limit(req, "open311-read:\(req.clientNetwork)", req.application.open311Limits.readsPerAddress)
             switch endpoint {
             case .services: body = try await services(req, t)
             case .service(let code): body = try await definition(req, t, code: code)
@@ -259,7 +259,7 @@ struct Open311Controller {
         guard let params = Open311Params(urlEncoded: text) else { throw Open311Error(.badRequest, "ข้อมูลที่ส่งมาเข้ารหัสไม่ถูกต้อง") }
         try checkJurisdiction(params, t)
         let limits = req.application.open311Limits
-        try await limit(req, "open311-write:\(req.clientAddress)", limits.writesPerAddress)
+        try await limit(req, "open311-write:\(req.clientNetwork)", limits.writesPerAddress)
 
         guard let apiKey = params["api_key"] else { throw Open311Error(.forbidden, "ต้องระบุ api_key (ขอได้จากผู้ดูแลระบบของหน่วยงาน)") }
         guard let key = try await Open311Keys.authenticate(apiKey, tenant: t.tenant, on: req.db) else {

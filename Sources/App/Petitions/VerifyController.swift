@@ -61,7 +61,7 @@ struct VerifyController {
 
     func show(_ req: Request) async throws -> Response {
         let raw = req.parameters.get("code") ?? ""
-        guard try await RateLimiter.allow("verify-ip:\(req.clientAddress)", Self.lookups, on: req.db) else { throw Abort(.tooManyRequests) }
+        guard try await RateLimiter.allow("verify-ip:\(req.clientNetwork)", Self.lookups, on: req.db) else { throw Abort(.tooManyRequests) }
         let shown = PetitionDocuments.normalizedCode(raw).map(PetitionDocuments.displayCode) ?? String(raw.prefix(64))
         let notFound = VerifyPage(page: Self.chrome(req), action: SiteURL.verifyForm.path, code: shown, state: "not-found")
         guard let document = try await PetitionDocuments.byCode(raw, on: req.db),

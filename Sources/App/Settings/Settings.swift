@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import Vapor
 
@@ -43,6 +44,9 @@ public struct Settings: Sendable {
     public var imageQueue: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
     /// How many files one citizen account may upload in an hour (`UPLOAD_FILES_PER_HOUR`, 1–100,000; default 30).
     public var uploadFilesPerHour: Int = 30
+    /// Proxies whose `X-Forwarded-For`/`Forwarded` name the client (`TRUSTED_PROXIES`; default: none, the peer is
+    /// the client).
+    public var trustedProxies: TrustedProxies = .none
     /// Where uploaded files live (`STORAGE_URL`): the local folder `DATA_DIR/files` by default, or an S3 bucket.
     public var storage: StorageLocation? = nil
     /// The LINE Messaging API (`LINE_API_BASE_URL`, for every tenant): LINE's own unless a test server or a
@@ -213,6 +217,16 @@ public struct Settings: Sendable {
         case .failure(let problem): problems.append(problem.description)
         }
 
+        var trustedProxies = TrustedProxies.none
+        if let raw = value("TRUSTED_PROXIES") {
+            switch TrustedProxies.parse(raw) {
+            case .success(let list): trustedProxies = list
+            case .failure(let error):
+                problems.append(
+                    "TRUSTED_PROXIES must be a comma-separated list of IPv4/IPv6 addresses and CIDR ranges such as 127.0.0.1,10.0.0.0/8,::1: \(error)")
+            }
+        }
+
         guard problems.isEmpty else { throw Problems(items: problems) }
 
         if secret.isEmpty {
@@ -220,7 +234,7 @@ public struct Settings: Sendable {
             secret = try LocalSecret.loadOrCreate(in: dataDirectory)
         }
 
-        return Settings(
+        var settings = Settings(
             mode: mode, dataDirectory: dataDirectory, tenantsDirectory: tenantsDirectory, databaseURL: databaseURL,
             publicBaseURL: publicBaseURL, smtp: smtp, mailFrom: mailFrom, runsOutboxWorker: runsWorker,
             appSecret: secret, viewsDirectory: path(value("VIEWS_DIR") ?? "Views"),
@@ -230,6 +244,8 @@ public struct Settings: Sendable {
             uploadFilesPerHour: uploadFilesPerHour, storage: storage,
             lineAPIBase: lineAPIBase, lineAccessBase: lineAccessBase, environment: environment
         )
+        settings.trustedProxies = trustedProxies
+        return settings
     }
 }
 

@@ -191,10 +191,3 @@ public enum AuditLog {
         }
     }
 }
-
-extension Request {
-    /// The peer's address (the proxy's `X-Forwarded-For` is not trusted by default).
-    public var clientAddress: String {
-        remoteAddress?.ipAddress ?? "-"
-    }
-}

@@ -50,7 +50,7 @@ struct AccountRecoveryController {
             return try await renderForgotPassword(req, form: form, errors: errors, done: nil).encodeResponse(status: .unprocessableEntity, for: req)
         }
         let now = Date()
-        guard try await RateLimiter.allow("reset-ip:\(req.clientAddress)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
+        guard try await RateLimiter.allow("reset-ip:\(req.clientNetwork)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
             try await RateLimiter.allow(
                 RateLimiter.key("reset-mail", email, secret: req.application.settings.appSecret), SignInPolicy.recoveryPerEmail, now: now, on: req.db)
         else {
@@ -135,7 +135,7 @@ struct AccountRecoveryController {
             return try await renderForgotUsername(req, form: form, errors: errors, done: nil).encodeResponse(status: .unprocessableEntity, for: req)
         }
         let now = Date()
-        guard try await RateLimiter.allow("reset-ip:\(req.clientAddress)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
+        guard try await RateLimiter.allow("reset-ip:\(req.clientNetwork)", SignInPolicy.recoveryPerAddress, now: now, on: req.db),
             try await RateLimiter.allow(
                 RateLimiter.key("username-mail", email, secret: req.application.settings.appSecret), SignInPolicy.recoveryPerEmail, now: now, on: req.db)
         else {

@@ -100,7 +100,7 @@ struct StaffRegistrationController {
         guard errors.isEmpty, let document else {
             return try await render(req, application, errors: errors).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        guard try await RateLimiter.allow("register-ip:\(req.clientAddress)", SignInPolicy.registrationsPerAddress, on: req.db) else {
+        guard try await RateLimiter.allow("register-ip:\(req.clientNetwork)", SignInPolicy.registrationsPerAddress, on: req.db) else {
             throw Abort(.tooManyRequests)
         }
 

@@ -29,7 +29,7 @@ struct OTPStepController {
         let origin = try await StaffSignInFlow.origin(req, account: account, now: now)
         guard
             try await StaffSignInFlow.withinLimits(
-                req, addressKey: "otp-ip:\(req.clientAddress)",
+                req, addressKey: "otp-ip:\(req.clientNetwork)",
                 accountKey: origin.known ? nil : "otp-user:\(origin.staffID.uuidString.lowercased())",
                 perAddress: SignInPolicy.codesPerAddress, perAccount: SignInPolicy.codesPerAccount, now: now)
         else {

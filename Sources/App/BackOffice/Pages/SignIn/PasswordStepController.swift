@@ -48,7 +48,7 @@ struct PasswordStepController {
         let accountKey = origin?.known == true ? nil : RateLimiter.key("signin-user", username, secret: req.application.settings.appSecret)
         guard
             try await StaffSignInFlow.withinLimits(
-                req, addressKey: "signin-ip:\(req.clientAddress)", accountKey: accountKey,
+                req, addressKey: "signin-ip:\(req.clientNetwork)", accountKey: accountKey,
                 perAddress: SignInPolicy.passwordsPerAddress, perAccount: SignInPolicy.passwordsPerAccount,
                 now: now)
         else {

@@ -68,10 +68,11 @@ enum StaffSignInFlow {
         return next
     }
 
-    /// The account and the address this request comes from (`req.clientAddress`, the one place that reads it).
+    /// The account and the address this request comes from (`req.clientNetwork`: the address, or an IPv6
+    /// client's /64, which it can roam within).
     static func origin(_ req: Request, account: StaffAccount, now: Date = Date()) async throws -> StaffSignInGuard.Origin {
         try await StaffSignInGuard.origin(
-            staffID: try account.requireID(), address: req.clientAddress,
+            staffID: try account.requireID(), address: req.clientNetwork,
             secret: req.application.settings.appSecret, now: now, on: req.db)
     }
 
