@@ -257,6 +257,27 @@ struct FileStoreTests {
         }
     }
 
+    @Test(
+        "a staff registration's document: streamed into the store, its hash recorded, shown to the platform admin", arguments: TestDatabase.all, TestStorage.all
+    )
+    func staffDocumentRoundTrip(database: TestDatabase, storage: TestStorage) async throws {
+        try await withApp(database, settings: storage.settings()) { app, _ in
+            let anon = try await BackOfficeAccessTests.anonymous(app)
+            var (headers, body) = StaffAccountTests.registration(nationalID: StaffFixtures.nationalID(), username: "store.test", csrf: anon.csrf)
+            headers.add(name: "Cookie", value: anon.cookie)
+            try await app.testing().test(.POST, "/backoffice/register", headers: headers, body: body) { res in #expect(res.status == .seeOther) }
+            let account = try #require(try await StaffStore.find(username: "store.test", on: app.db))
+            let file = try #require(account.documentFile)
+            #expect(account.documentSHA256 == SigV4Signer.hexSHA256(samplePDF))
+            #expect(try await app.fileStore.sha256(file) == SigV4Signer.hexSHA256(samplePDF))
+            #expect(StaffAccountTests.documentFiles(app).count == (storage == .local ? 1 : 0))
+            let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
+            try await get(app, "/backoffice/admin/registrations/\(try account.requireID().uuidString.lowercased())/document", platform) { res in
+                #expect(res.status == .ok && Data(buffer: res.body) == samplePDF)
+            }
+        }
+    }
+
     @Test("the orphan sweep removes an identity file without a record once it is an hour old, on either store", arguments: TestDatabase.all, TestStorage.all)
     func orphanSweep(database: TestDatabase, storage: TestStorage) async throws {
         try await withApp(database, settings: storage.settings()) { app, _ in

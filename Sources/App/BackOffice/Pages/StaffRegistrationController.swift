@@ -106,12 +106,14 @@ struct StaffRegistrationController {
 
         let hash = try await Passwords.hash(password, on: req)
         let store = req.application.fileStore
-        // Moved from the temporary file into the store (a rename), never read whole into memory.
-        let file = try await store.adopt(document.file.path, folder: "staff-documents", ext: document.kind.rawValue)
+        // Hashed once, then moved from the temporary file into the store (a rename; streamed up to S3), never read
+        // whole into memory.
+        let adopted = try await store.adoptHashed(document.file.path, folder: "staff-documents", ext: document.kind.rawValue)
+        let file = adopted.name
         let now = Date()
         let account: StaffAccount
         do {
-            let sha = try await store.sha256(file)
+            let sha = adopted.sha256
             let number = try await StaffStore.nextNumber(prefix: "SR", now: now, on: req.db)
             account = try StaffAccount(
                 application: application, number: number, passwordHash: hash, now: now, nationalIDs: try req.application.staffNationalIDs)
