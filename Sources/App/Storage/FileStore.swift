@@ -95,11 +95,6 @@ extension FileStore {
         return AdoptedFile(name: name, size: size, sha256: sha)
     }
 
-    /// `adoptHashed`, for callers that want the name only.
-    func adopt(_ path: String, folder: String, ext: String) async throws -> String {
-        try await adoptHashed(path, folder: folder, ext: ext).name
-    }
-
     /// The SHA-256 (hex) of a stored file, read as a stream.
     func sha256(_ name: String) async throws -> String {
         guard let chunks = try await chunks(name) else { throw Abort(.notFound) }
