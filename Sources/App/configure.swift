@@ -110,9 +110,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try routes(app)
 }
 
-/// What `serve` adds: the schema brought up to date before the first request, and the in-process worker.
+/// What `serve` adds: the schema brought up to date before the first request (once across instances; with
+/// `MIGRATE_ON_START=off` only checked, throwing `SchemaNotCurrent`), and the in-process worker.
 public func prepareToServe(_ app: Application, command: String = "serve") async throws {
-    try await app.autoMigrate()
+    if app.settings.migrateOnStart {
+        try await SchemaMigrations.migrate(app)
+    } else {
+        try await SchemaMigrations.requireCurrent(app)
+    }
     if command == "serve" { try await PlatformSetupLink.announceWhenListening(app) }
     if command == "serve" { app.lifecycle.use(OrphanSweep()) }
     if command == "serve", app.settings.runsOutboxWorker { app.lifecycle.use(InProcessOutboxWorker()) }

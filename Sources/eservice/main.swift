@@ -31,6 +31,10 @@ enum Entry {
             FileHandle.standardError.write(Data("\(failure)\n".utf8))
             try? await app.asyncShutdown()
             exit(78)
+        } catch let stale as SchemaNotCurrent {
+            FileHandle.standardError.write(Data("\(stale)\n".utf8))
+            try? await app.asyncShutdown()
+            exit(78)
         } catch {
             app.logger.report(error: error)
             try? await app.asyncShutdown()

@@ -149,21 +149,21 @@ struct ClientAddressTests {
         }
     }
 
-    @Test("TRUSTED_PROXIES is checked at start and named when bad")
+    @Test("TRUSTED_PROXIES and MIGRATE_ON_START are checked at start and named when bad")
     func settings() throws {
         let base = ["TENANTS_DIR": Repo.path("Tenants"), "APP_SECRET": String(repeating: "k", count: 40)]
         let good = try Settings.load(
-            from: base.merging(["TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8, ::1, fd00::/8"]) { $1 },
+            from: base.merging(["TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8, ::1, fd00::/8", "MIGRATE_ON_START": "off"]) { $1 },
             workingDirectory: Repo.root.path)
-        #expect(good.trustedProxies.networks.count == 4)
+        #expect(good.trustedProxies.networks.count == 4 && !good.migrateOnStart)
         let defaults = try Settings.load(from: base, workingDirectory: Repo.root.path)
-        #expect(defaults.trustedProxies.isEmpty)
+        #expect(defaults.trustedProxies.isEmpty && defaults.migrateOnStart)
         let error = try #require(throws: Settings.Problems.self) {
             try Settings.load(
-                from: base.merging(["TRUSTED_PROXIES": "127.0.0.1,nginx,10.0.0.1/8,::/129"]) { $1 },
+                from: base.merging(["TRUSTED_PROXIES": "127.0.0.1,nginx,10.0.0.1/8,::/129", "MIGRATE_ON_START": "later"]) { $1 },
                 workingDirectory: Repo.root.path)
         }
-        for part in ["TRUSTED_PROXIES", "'nginx'", "did you mean 10.0.0.0/8", "'::/129'"] {
+        for part in ["TRUSTED_PROXIES", "'nginx'", "did you mean 10.0.0.0/8", "'::/129'", "MIGRATE_ON_START"] {
             #expect(error.description.contains(part), "\(part) not named")
         }
     }

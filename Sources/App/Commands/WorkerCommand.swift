@@ -25,7 +25,9 @@ struct WorkerCommand: AsyncCommand {
     }
 }
 
-/// `eservice migrate [--revert]`: brings the schema up to date (`serve` and `worker` also do this at start-up).
+/// `eservice migrate [--revert]`: brings the schema up to date (`serve` and `worker` also do this at start-up
+/// unless `MIGRATE_ON_START=off`). On PostgreSQL under the migration lock (`SchemaMigrations`), so it may run
+/// while instances start.
 struct MigrateSchemaCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Flag(name: "revert", help: "Revert the last batch of migrations.")
@@ -36,10 +38,11 @@ struct MigrateSchemaCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         if signature.revert {
-            try await context.application.autoRevert()
+            // Only the last batch, as the help says (Fluent's `autoRevert` would revert every batch: the whole schema).
+            try await SchemaMigrations.revertLastBatch(context.application)
             context.console.print("Reverted the last batch of migrations.")
         } else {
-            try await context.application.autoMigrate()
+            try await SchemaMigrations.migrate(context.application)
             context.console.print("Database schema is up to date.")
         }
     }

@@ -47,6 +47,9 @@ public struct Settings: Sendable {
     /// Proxies whose `X-Forwarded-For`/`Forwarded` name the client (`TRUSTED_PROXIES`; default: none, the peer is
     /// the client).
     public var trustedProxies: TrustedProxies = .none
+    /// `serve` and `worker` bring the schema up to date at start (`MIGRATE_ON_START`, on by default); off, they
+    /// only check it is and refuse to start otherwise (the deploy runs `eservice migrate`).
+    public var migrateOnStart: Bool = true
     /// Where uploaded files live (`STORAGE_URL`): the local folder `DATA_DIR/files` by default, or an S3 bucket.
     public var storage: StorageLocation? = nil
     /// The LINE Messaging API (`LINE_API_BASE_URL`, for every tenant): LINE's own unless a test server or a
@@ -226,6 +229,14 @@ public struct Settings: Sendable {
                     "TRUSTED_PROXIES must be a comma-separated list of IPv4/IPv6 addresses and CIDR ranges such as 127.0.0.1,10.0.0.0/8,::1: \(error)")
             }
         }
+        var migrateOnStart = true
+        if let raw = value("MIGRATE_ON_START") {
+            switch raw.lowercased() {
+            case "on", "true", "1": migrateOnStart = true
+            case "off", "false", "0": migrateOnStart = false
+            default: problems.append("MIGRATE_ON_START must be on or off (got '\(raw)')")
+            }
+        }
 
         guard problems.isEmpty else { throw Problems(items: problems) }
 
@@ -245,6 +256,7 @@ public struct Settings: Sendable {
             lineAPIBase: lineAPIBase, lineAccessBase: lineAccessBase, environment: environment
         )
         settings.trustedProxies = trustedProxies
+        settings.migrateOnStart = migrateOnStart
         return settings
     }
 }
