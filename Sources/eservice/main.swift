@@ -35,6 +35,10 @@ enum Entry {
             FileHandle.standardError.write(Data("\(stale)\n".utf8))
             try? await app.asyncShutdown()
             exit(78)
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("\(failure)\n".utf8))
+            try? await app.asyncShutdown()
+            exit(failure.status)
         } catch {
             app.logger.report(error: error)
             try? await app.asyncShutdown()

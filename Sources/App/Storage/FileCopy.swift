@@ -134,23 +134,21 @@ struct FilesCopyCommand: AsyncCommand {
 
     var help: String { "Copies every stored file the database names to the --to store and checks every SHA-256." }
 
-    struct Failed: Error, CustomStringConvertible {
-        var description: String
-    }
-
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let settings = app.settings
         func location(_ raw: String) throws -> StorageLocation {
             switch StorageLocation.parse(raw, dataDirectory: settings.dataDirectory, environment: settings.environment) {
             case .success(let l): return l
-            case .failure(let problem): throw Failed(description: problem.description)
+            case .failure(let problem): throw CommandFailure(description: problem.description, status: 64)
             }
         }
-        guard let to = signature.to, !to.isEmpty else { throw Failed(description: "files copy: --to STORAGE_URL is required") }
+        guard let to = signature.to, !to.isEmpty else { throw CommandFailure(description: "files copy: --to STORAGE_URL is required", status: 64) }
         let targetLocation = try location(to)
         let sourceLocation = try signature.from.map(location) ?? settings.fileStorage
-        guard targetLocation != sourceLocation else { throw Failed(description: "files copy: the target is the source (\(sourceLocation))") }
+        guard targetLocation != sourceLocation else {
+            throw CommandFailure(description: "files copy: the target is the source (\(sourceLocation))", status: 64)
+        }
         let copier = FileCopier(
             source: app.makeFileStore(sourceLocation), target: app.makeFileStore(targetLocation), spoolDirectory: app.uploadSpoolDirectory)
         let refs = try await FileReferences.all(on: app.db)
@@ -162,7 +160,14 @@ struct FilesCopyCommand: AsyncCommand {
         for name in report.mismatches.prefix(50) { context.console.print("  mismatch: \(name)") }
         for name in report.missing.prefix(50) { context.console.print("  missing: \(name)") }
         guard report.succeeded else {
-            throw Failed(description: "files copy: \(report.mismatches.count) mismatches, \(report.missing.count) missing (\(report))")
+            throw CommandFailure(description: "files copy: \(report.mismatches.count) mismatches, \(report.missing.count) missing (\(report))", status: 1)
         }
     }
+}
+
+/// A command that failed for a reason it states (a usage mistake, a copy with mismatches): `eservice` prints the
+/// description and exits with `status` instead of reporting a crash.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var description: String
+    public var status: Int32
 }
