@@ -18,6 +18,10 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // connections keep one free for the holder. (A hang under load was seen once; this is the likely cause,
     // not a reproduced one.)
     app.threadPool = NIOThreadPool(numberOfThreads: Settings.blockingThreads(cores: System.coreCount))
+    // The shared HTTP client (S3 storage, the LINE API): a request's own timeout ends when its headers arrive, so
+    // a server that stalls in the middle of a body would hold the request and its connection for good; a read
+    // timeout bounds every wait for the next bytes.
+    app.http.client.configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
     try loadGeography(app)
     let started = ContinuousClock.now
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)

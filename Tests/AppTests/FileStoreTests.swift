@@ -437,6 +437,19 @@ struct FileStoreTests {
             #expect(problems.description.contains("S3_ACCESS_KEY_ID is required"))
             #expect(!problems.description.contains("very-secret"))
         }
+        // In production, images and licences cross the network only over TLS unless the store is on this machine.
+        let production = base.merging(keys) { $1 }.merging([
+            "APP_ENV": "production", "PUBLIC_BASE_URL": "https://e.example.go.th", "SMTP_URL": "smtp://127.0.0.1:25?starttls=off",
+            "MAIL_FROM": "no-reply@example.go.th",
+        ]) { $1 }
+        for (endpoint, accepted) in [("http://s3.example.go.th", false), ("https://s3.example.go.th", true), ("http://127.0.0.1:9000", true)] {
+            do {
+                _ = try Settings.load(from: production.merging(["STORAGE_URL": "s3://bucket?endpoint=\(endpoint)"]) { $1 })
+                #expect(accepted, "\(endpoint) was accepted in production")
+            } catch let problems as Settings.Problems {
+                #expect(!accepted && problems.description.contains("must be https://"), "\(endpoint): \(problems)")
+            }
+        }
         let ok = try Settings.load(from: base.merging(keys.merging(["STORAGE_URL": "s3://bucket?endpoint=http://h:1"]) { $1 }) { $1 })
         #expect(
             ok.fileStorage
@@ -463,6 +476,10 @@ struct FileStoreTests {
         #expect(abs(page.objects[1].lastModified.timeIntervalSince1970 - 1_796_605_324.12) < 0.001, "two fraction digits, as rclone writes them")
         #expect(page.nextToken == "tok&1")
         #expect(S3Client.parseList(xml.replacingOccurrences(of: "<IsTruncated>true", with: "<IsTruncated>false"), storePrefix: "p/").nextToken == nil)
+        // A time written some other way is not read as 1970: the orphan sweep must never take an object for old
+        // because its date could not be read (its row may still be committing).
+        let odd = S3Client.parseList(xml.replacingOccurrences(of: "2026-12-07T01:02:03.000Z", with: "2026-12-07T01:02:03+07:00"), storePrefix: "p/")
+        #expect(odd.objects[0].lastModified == .distantFuture)
     }
 }
 

@@ -219,6 +219,13 @@ public struct Settings: Sendable {
         case .success(let location): storage = location
         case .failure(let problem): problems.append(problem.description)
         }
+        // ID-card images and licences cross the network to the store: in production only over TLS, unless the
+        // store is on this machine.
+        if mode == .production, case .s3(let s3) = storage, s3.endpoint.scheme == "http",
+            !["127.0.0.1", "localhost", "::1", "[::1]"].contains(s3.endpoint.host ?? "")
+        {
+            problems.append("STORAGE_URL: in production the endpoint must be https:// unless it is on this machine (127.0.0.1, ::1)")
+        }
 
         var trustedProxies = TrustedProxies.none
         if let raw = value("TRUSTED_PROXIES") {

@@ -268,7 +268,7 @@ struct LocalFileStore: FileStore {
         return try await threadPool.runIfActive {
             guard let a = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
             return StoredObject(
-                name: name, size: (a[.size] as? NSNumber)?.intValue ?? 0, modified: a[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0))
+                name: name, size: (a[.size] as? NSNumber)?.intValue ?? 0, modified: a[.modificationDate] as? Date ?? .distantFuture)
         }
     }
 
@@ -293,7 +293,7 @@ struct LocalFileStore: FileStore {
                 guard let v = try? url.resourceValues(forKeys: Set(keys)), v.isRegularFile == true else { continue }
                 let name = String(url.path.dropFirst(rootPath.count).drop(while: { $0 == "/" }))
                 guard name.hasPrefix(prefix) else { continue }
-                found.append(StoredObject(name: name, size: v.fileSize ?? 0, modified: v.contentModificationDate ?? Date(timeIntervalSince1970: 0)))
+                found.append(StoredObject(name: name, size: v.fileSize ?? 0, modified: v.contentModificationDate ?? .distantFuture))
             }
             return found
         }

@@ -70,7 +70,9 @@ struct S3Client: Sendable {
         if response.status == .notFound { return nil }
         guard response.status == .ok else { throw Failure(operation: "HeadObject", status: response.status.code, code: "") }
         let size = response.headers.first(name: "Content-Length").flatMap(Int.init) ?? 0
-        let modified = response.headers.first(name: "Last-Modified").flatMap(Self.httpDate) ?? Date(timeIntervalSince1970: 0)
+        // A date we cannot read is never "old": the orphan sweep must not take an object whose row may still be
+        // committing.
+        let modified = response.headers.first(name: "Last-Modified").flatMap(Self.httpDate) ?? .distantFuture
         return ObjectInfo(name: name, size: size, lastModified: modified)
     }
 
@@ -109,6 +111,7 @@ struct S3Client: Sendable {
     ) async throws -> HTTPClientResponse {
         let now = Date()
         var host = location.endpoint.host ?? ""
+        if host.contains(":"), !host.hasPrefix("[") { host = "[\(host)]" }  // an IPv6 endpoint: Host carries brackets
         if let port = location.endpoint.port { host += ":\(port)" }
         let amzDate = SigV4Signer.amzDate(now)
         var headers = [("Host", host), ("x-amz-content-sha256", payloadHash), ("x-amz-date", amzDate)]
@@ -145,7 +148,7 @@ struct S3Client: Sendable {
             rest = rest[close.upperBound...]
             guard let key = element("Key", in: block), key.hasPrefix(storePrefix) else { continue }
             let size = element("Size", in: block).flatMap(Int.init) ?? 0
-            let modified = element("LastModified", in: block).flatMap(isoDate) ?? Date(timeIntervalSince1970: 0)
+            let modified = element("LastModified", in: block).flatMap(isoDate) ?? .distantFuture  // unreadable: never "old"
             objects.append(ObjectInfo(name: String(key.dropFirst(storePrefix.count)), size: size, lastModified: modified))
         }
         let truncated = element("IsTruncated", in: xml) == "true"

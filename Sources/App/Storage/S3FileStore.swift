@@ -42,10 +42,13 @@ struct S3FileStore: FileStore {
 
     func list(prefix: String, page: ([StoredObject]) async throws -> Void) async throws {
         var token: String?
+        var seen: Set<String> = []
         repeat {
             let p = try await client.listObjects(prefix: prefix, continuationToken: token)
             try await page(p.objects.map { StoredObject(name: $0.name, size: $0.size, modified: $0.lastModified) })
             token = p.nextToken
+            // A server that hands back a token it gave before would make this loop for ever.
+            if let t = token, !seen.insert(t).inserted { throw Abort(.badGateway, reason: "S3 ListObjectsV2 repeated a continuation token") }
         } while token != nil
     }
 }
