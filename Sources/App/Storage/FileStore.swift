@@ -127,6 +127,12 @@ extension FileStore {
     /// Memory: two pieces at a time, whatever the file's size.
     func verifiedBody(_ name: String, sha256 expected: String, logger: Logger) async throws -> Response.Body {
         guard Self.isValidName(name), let chunks = try await chunks(name) else { throw Abort(.notFound) }
+        // Only with a known length: a chunked response cut short could leave a keep-alive connection waiting for
+        // its last chunk; with Content-Length the client sees a short body and the connection is closed.
+        guard let count = chunks.count, count >= 0 else {
+            logger.error("stored file has no known length; not streamed", metadata: ["file": .string(name)])
+            throw Abort(.badGateway)
+        }
         let expected = expected.lowercased()
         return Response.Body(
             managedAsyncStream: { writer in
@@ -139,12 +145,12 @@ extension FileStore {
                     if let previous = held { try await writer.write(.buffer(previous)) }
                     held = piece
                 }
-                guard SigV4Signer.hex(hasher.finalize()) == expected, chunks.count == nil || chunks.count == total else {
+                guard SigV4Signer.hex(hasher.finalize()) == expected, count == total else {
                     logger.error("stored file does not match its recorded SHA-256; response cut short", metadata: ["file": .string(name)])
                     throw StoredFileMismatch(name: name)
                 }
                 if let held { try await writer.write(.buffer(held)) }
-            }, count: chunks.count ?? -1)
+            }, count: count)
     }
 
     /// Names the application makes: relative, no `..`, no empty segment.
