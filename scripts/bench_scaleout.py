@@ -59,9 +59,24 @@ def nginx_pids(stack):
     return out
 
 
+def s3_pids():
+    """The `rclone serve s3` of with-s3.sh (the one listening on TEST_S3_ENDPOINT's port)."""
+    port = os.environ.get("TEST_S3_ENDPOINT", "").rsplit(":", 1)[-1]
+    out = []
+    for d in pathlib.Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                argv = (d / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"serve" in argv and b"s3" in argv and any(a.endswith(b":" + port.encode()) for a in argv):
+                out.append(int(d.name))
+    return out
+
+
 def run(stack, url, cookie, content_type, head_file, tail_file, label):
     pids = {"instance a": [stack.instances["a"][0].pid], "instance b": [stack.instances["b"][0].pid], "nginx": nginx_pids(stack),
-            "PostgreSQL": bp.postgres_pids()}
+            "PostgreSQL": bp.postgres_pids(), "S3 (rclone)": s3_pids()}
     before = {k: bp.cpu_ticks(v) for k, v in pids.items()}
     t0 = time.time()
     r = bp.wrk(url, ["file", cookie, content_type, str(head_file), str(tail_file), label + os.urandom(6).hex()],
@@ -137,7 +152,7 @@ def main():
                 ("filing, %s: 303s / petitions / objects in S3 (non-303: %d, socket errors %d)"
                  % (title, r["s2xx"] + r["s4xx"] + r["s5xx"], r["errors"]), "equal", "%d / %d / %d" % (r["s3xx"], filed, stored), consistent),
             ]
-            notes.append("%s: CPU (%% of one core, %d cores): %s; wrk+bench and the rest of the machine: %.0f%%, %.0f%%"
+            notes.append("%s: CPU (%% of one core, %d cores): %s; wrk+bench %.0f%%; the rest of the machine (S3 included) %.0f%%"
                          % (title, os.cpu_count(), r["cpu"], r["bench_cpu"], r["other_cpu"]))
             bp.print_rows(rows[-3:])
         ratio = results["nginx"]["rps"] / results["direct"]["rps"] if results["direct"]["rps"] else 0.0
