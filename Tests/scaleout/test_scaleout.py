@@ -343,6 +343,8 @@ def test_kill_one_instance_while_eight_clients_file(stack):
     while answered() < 24 and time.time() < deadline:
         time.sleep(0.1)
     a_filed = log_a.read_text(errors="replace").count("services/:service/apply 303") - a_before
+    nginx_errors = stack.tmp / "nginx" / "eservice.error.log"
+    errors_before = nginx_errors.stat().st_size if nginx_errors.exists() else 0
     stack.kill9("a")
     killed_at = time.time()
     at_kill = answered()
@@ -363,6 +365,12 @@ def test_kill_one_instance_while_eight_clients_file(stack):
           % (len(results), len(results) - len(failed), len(failed),
              ", ".join(sorted({str(r["status"]) for r in failed})), a_filed, killed_at - min(r["t0"] for r in results)))
     assert a_filed > 0, "instance a filed nothing before it was killed: the kill tested nothing"
+    # nginx itself saw instance a go: a refused connection or a connection cut mid-request, naming a's address.
+    with open(nginx_errors, "rb") as f:
+        f.seek(errors_before)
+        seen = [line for line in f.read().decode(errors="replace").splitlines() if "127.0.0.1:%d" % stack.instances["a"][1] in line]
+    assert seen, "nginx logged no upstream error for instance a after the kill: the kill was not felt"
+    print("nginx's upstream errors for instance a after the kill: %d, first: %s" % (len(seen), seen[0][:200]))
     assert not [r for r in failed if r["status"] not in (None, 502, 503, 504)], failed
     # A browser's retry of each filing that got no 303: the same body, the same submission token.
     retried = [file_once(stack, c.cookie, head, tail, content_type, r["token"]) for r in failed]
