@@ -459,6 +459,34 @@ struct FileStoreTests {
                         secretAccessKey: "very-secret-key-123")))
     }
 
+    @Test("S3 answers 5xx are tried again (up to three tries), other failures are not")
+    func retries() async throws {
+        final class Count: @unchecked Sendable { var n = 0 }
+        let flaky = Count()
+        let value = try await S3Client.retrying(pause: 0.001) {
+            flaky.n += 1
+            if flaky.n == 1 { throw S3Client.Failure(operation: "PutObject", status: 500, code: "InternalError") }
+            return "stored"
+        }
+        #expect(value == "stored" && flaky.n == 2)
+        let down = Count()
+        await #expect(throws: S3Client.Failure.self) {
+            try await S3Client.retrying(pause: 0.001) { () async throws -> Int in
+                down.n += 1
+                throw S3Client.Failure(operation: "GetObject", status: 503, code: "SlowDown")
+            }
+        }
+        #expect(down.n == 3)
+        let denied = Count()
+        await #expect(throws: S3Client.Failure.self) {
+            try await S3Client.retrying(pause: 0.001) { () async throws -> Int in
+                denied.n += 1
+                throw S3Client.Failure(operation: "PutObject", status: 403, code: "AccessDenied")
+            }
+        }
+        #expect(denied.n == 1)
+    }
+
     @Test("ListObjectsV2 answers: keys under the store's prefix, sizes, times, the continuation token")
     func listParsing() {
         let xml = """

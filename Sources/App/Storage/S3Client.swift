@@ -30,6 +30,21 @@ struct S3Client: Sendable {
         var description: String { "S3 \(operation) failed: HTTP \(status)\(code.isEmpty ? "" : " \(code)")" }
     }
 
+    /// Runs `body` again when S3 answers 5xx: S3 asks clients to retry 500 (InternalError) and 503 (SlowDown), and
+    /// a filing should not fail on one such answer. Three tries at most, about 0.1 s and then 0.4 s apart. `body`
+    /// must be safe to repeat (each PUT re-reads its file from the start).
+    static func retrying<T: Sendable>(tries: Int = 3, pause: Double = 0.1, _ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch let failure as Failure where failure.status >= 500 && attempt < tries {
+                try await Task.sleep(for: .seconds(pause * Double(1 << (2 * (attempt - 1))) * Double.random(in: 0.5...1.5)))
+                attempt += 1
+            }
+        }
+    }
+
     /// What a listing or HEAD says of one object.
     struct ObjectInfo: Sendable, Equatable {
         /// The key without the store's prefix.

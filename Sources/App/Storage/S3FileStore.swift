@@ -15,36 +15,39 @@ struct S3FileStore: FileStore {
     var description: String { client.location.description }
 
     func put(_ data: Data, name: String) async throws {
-        try await client.putObject(name, body: .bytes(ByteBuffer(bytes: data)), sha256: SigV4Signer.hexSHA256(data))
+        let sha256 = SigV4Signer.hexSHA256(data)
+        try await S3Client.retrying { try await client.putObject(name, body: .bytes(ByteBuffer(bytes: data)), sha256: sha256) }
     }
 
     func putFile(at path: String, size: Int, sha256: String, name: String, consume: Bool) async throws {
-        guard let (reader, found) = try await FilePieceReader.open(path, pool: threadPool) else {
-            throw Abort(.internalServerError, reason: "upload file vanished")
+        try await S3Client.retrying {
+            guard let (reader, found) = try await FilePieceReader.open(path, pool: threadPool) else {
+                throw Abort(.internalServerError, reason: "upload file vanished")
+            }
+            guard found == size else { throw Abort(.internalServerError, reason: "upload file changed size") }
+            try await client.putObject(name, body: .stream(reader.chunks, length: .known(Int64(size))), sha256: sha256)
         }
-        guard found == size else { throw Abort(.internalServerError, reason: "upload file changed size") }
-        try await client.putObject(name, body: .stream(reader.chunks, length: .known(Int64(size))), sha256: sha256)
     }
 
     func chunks(_ name: String) async throws -> FileChunks? {
-        guard let response = try await client.getObject(name) else { return nil }
+        guard let response = try await S3Client.retrying({ try await client.getObject(name) }) else { return nil }
         let body = ResponseBodyReader(response.body)
         return FileChunks(count: response.headers.first(name: "Content-Length").flatMap(Int.init), pull: { try await body.next() })
     }
 
     func info(_ name: String) async throws -> StoredObject? {
-        try await client.headObject(name).map { StoredObject(name: $0.name, size: $0.size, modified: $0.lastModified) }
+        try await S3Client.retrying { try await client.headObject(name) }.map { StoredObject(name: $0.name, size: $0.size, modified: $0.lastModified) }
     }
 
     func remove(_ name: String) async throws {
-        try await client.deleteObject(name)
+        try await S3Client.retrying { try await client.deleteObject(name) }
     }
 
     func list(prefix: String, page: ([StoredObject]) async throws -> Void) async throws {
         var token: String?
         var seen: Set<String> = []
         repeat {
-            let p = try await client.listObjects(prefix: prefix, continuationToken: token)
+            let p = try await S3Client.retrying { [token] in try await client.listObjects(prefix: prefix, continuationToken: token) }
             try await page(p.objects.map { StoredObject(name: $0.name, size: $0.size, modified: $0.lastModified) })
             token = p.nextToken
             // A server that hands back a token it gave before would make this loop for ever.
