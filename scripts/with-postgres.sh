@@ -71,14 +71,5 @@ export TEST_POSTGRES_URL="postgres://eservice:eservice@127.0.0.1:$PORT/eservice_
 # psql -h "$TEST_POSTGRES_DATA" -p PORT -U postgres eservice_test (local socket, trust); the log is $TEST_POSTGRES_DATA/server.log.
 export TEST_POSTGRES_DATA="$PGDATA" TEST_POSTGRES_BIN="$PG_BIN"
 
-# Run CMD in the background (keeping stdin) so a signal stops it and cleanup runs at once.
-forward() { [ -n "$child" ] && kill "-$1" "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit "$2"; }
-trap 'forward INT 130' INT
-trap 'forward TERM 143' TERM
-"$@" <&0 &
-child=$!
-set +e
-wait "$child"
-rc=$?
-set -e
-exit $rc
+# Run CMD so a signal stops it and cleanup runs at once.
+. "$(dirname "${BASH_SOURCE[0]}")/run-child.sh"

@@ -77,14 +77,5 @@ export TEST_S3_URL="s3://$BUCKET?endpoint=$TEST_S3_ENDPOINT&region=us-east-1"
 export TEST_S3_ACCESS_KEY_ID="$KEY" TEST_S3_SECRET_ACCESS_KEY="$SECRET"
 export TEST_S3_DIR="$TMP/root"
 
-# Run CMD in the background (keeping stdin) so a signal stops it and cleanup runs at once.
-forward() { [ -n "$child" ] && kill "-$1" "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit "$2"; }
-trap 'forward INT 130' INT
-trap 'forward TERM 143' TERM
-"$@" <&0 &
-child=$!
-set +e
-wait "$child"
-rc=$?
-set -e
-exit $rc
+# Run CMD so a signal stops it and cleanup runs at once.
+. "$(dirname "${BASH_SOURCE[0]}")/run-child.sh"
