@@ -195,6 +195,10 @@ def test_nginx_serves_tls_http2_and_static_files(stack):
     status, h, body, _ = request(stack, "GET", "/fonts/tlwg/Loma.woff")
     assert status == 200 and body == pathlib.Path("/usr/share/fonts/woff/tlwg/Loma.woff").read_bytes()
     assert h.get("content-type") == "font/woff" and "x-request-id" not in h, h
+    # A body over nginx's limit for ordinary forms (12m) gets nginx's 413 in Thai.
+    status, h, body, _ = request(stack, "POST", "/t/%s/contact" % SLUG, body=b"x" * (13 << 20),
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 413 and "ขนาดใหญ่เกินกำหนด" in body.decode("utf-8", "replace"), (status, body[:300])
     # A page comes from an instance.
     status, h, _, _ = request(stack, "GET", "/t/%s/" % SLUG)
     assert status == 200 and "x-request-id" in h and h.get("strict-transport-security"), h
@@ -300,13 +304,14 @@ def file_once(s, cookie, head, tail, content_type, token, holder=None):
         holder[0].request("POST", "/t/%s/services/bench-complaint/apply" % SLUG, body=head + token.encode() + tail,
                           headers={"Cookie": cookie, "Content-Type": content_type})
         r = holder[0].getresponse()
-        r.read()
+        body = r.read()
         location = r.getheader("Location") or ""
         if r.getheader("Connection", "").lower() == "close":
             holder[0].close()
             holder[0] = None
         m = re.search(r"/account/petitions/([A-Z]+-\d{4}-\d+)/filed$", location)
-        return {"token": token, "status": r.status, "number": m.group(1) if m else None, "t0": t0, "t1": time.time()}
+        return {"token": token, "status": r.status, "number": m.group(1) if m else None, "t0": t0, "t1": time.time(),
+                "body": body.decode("utf-8", "replace") if r.status != 303 else ""}
     except (OSError, http.client.HTTPException) as e:
         if holder[0] is not None:
             holder[0].close()
@@ -372,6 +377,8 @@ def test_kill_one_instance_while_eight_clients_file(stack):
     assert seen, "nginx logged no upstream error for instance a after the kill: the kill was not felt"
     print("nginx's upstream errors for instance a after the kill: %d, first: %s" % (len(seen), seen[0][:200]))
     assert not [r for r in failed if r["status"] not in (None, 502, 503, 504)], failed
+    # What a citizen whose filing met the dying instance saw: nginx's page in Thai, not its English default.
+    assert all("ระบบขัดข้องชั่วคราว" in r["body"] for r in failed if r["status"]), [(r["status"], r["body"][:200]) for r in failed]
     # A browser's retry of each filing that got no 303: the same body, the same submission token.
     retried = [file_once(stack, c.cookie, head, tail, content_type, r["token"]) for r in failed]
     assert all(r["status"] == 303 for r in retried), retried
