@@ -46,7 +46,7 @@ struct FileStoreTests {
             try changed.write(to: local.url(name))
         } else {
             let s3 = try #require(store as? S3FileStore)
-            try await s3.client.putObject(name, body: .bytes(ByteBuffer(bytes: changed)), sha256: SigV4Signer.hexSHA256(changed))
+            try await s3.client.putObject(name, body: .bytes(ByteBuffer(bytes: changed)), sha256: Hex.sha256(changed))
         }
     }
 
@@ -62,7 +62,7 @@ struct FileStoreTests {
             #expect((store is S3FileStore) == (storage == .s3))
             let small = Self.content(1000)
             let a = try await store.save(small, folder: "petitions/bangkrathum", ext: "pdf")
-            #expect(try await store.read(a, sha256: SigV4Signer.hexSHA256(small)) == small)
+            #expect(try await store.read(a, sha256: Hex.sha256(small)) == small)
             #expect(try await store.info(a)?.size == 1000)
 
             // Three megabytes streamed from a temporary file (as a spooled upload is), hashed first.
@@ -70,7 +70,7 @@ struct FileStoreTests {
             let path = try Self.temporaryFile(big)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let adopted = try await store.adoptHashed(path, folder: "petitions/bangkrathum", ext: "pdf")
-            #expect(adopted.size == big.count && adopted.sha256 == SigV4Signer.hexSHA256(big))
+            #expect(adopted.size == big.count && adopted.sha256 == Hex.sha256(big))
             #expect(try await store.sha256(adopted.name) == adopted.sha256)
             let chunks = try #require(try await store.chunks(adopted.name))
             #expect(chunks.count == big.count)
@@ -110,7 +110,7 @@ struct FileStoreTests {
         try await withApp(.sqlite, settings: storage.settings()) { app, _ in
             let store = app.fileStore
             let data = Self.content(600_000)
-            let sha = SigV4Signer.hexSHA256(data)
+            let sha = Hex.sha256(data)
             let name = try await store.save(data, folder: "petitions/bangkrathum", ext: "pdf")
             app.get("test-stored", "**") { req async throws -> Response in
                 let name = req.parameters.getCatchall().joined(separator: "/")
@@ -187,7 +187,7 @@ struct FileStoreTests {
             try await client.shutdown()
             await app.server.shutdown()
             #expect(received == big.count)
-            #expect(SigV4Signer.hex(hasher.finalize()) == adopted.sha256)
+            #expect(Hex.string(hasher.finalize()) == adopted.sha256)
             #expect(largestPiece < 4 << 20, "it arrived in pieces (the largest \(largestPiece) bytes)")
             // A figure for the record, not a check (other suites share this process): what the whole process grew
             // by while the server streamed the 20 MB out of the store and the client read it.
@@ -209,7 +209,7 @@ struct FileStoreTests {
                 try await app.testing().test(.GET, "/t/bangkrathum/account/images/\(try image.requireID().uuidString.lowercased())", headers: owner.headers) {
                     res in
                     #expect(res.status == .ok)
-                    #expect(SigV4Signer.hexSHA256(Data(buffer: res.body)) == image.sha256, "the watermarked JPEG, as recorded")
+                    #expect(Hex.sha256(Data(buffer: res.body)) == image.sha256, "the watermarked JPEG, as recorded")
                 }
             }
             #expect(TestImages.storedFiles(env).count == (storage == .local ? 2 : 0), "on S3 nothing is kept on the local disk")
@@ -249,7 +249,7 @@ struct FileStoreTests {
                 let path = "\(c.base)/account/petitions/\(petition.number)/files/\(try s.requireID().uuidString.lowercased())?download=1"
                 try await app.testing().test(.GET, path, headers: c.headers) { res in
                     #expect(res.status == .ok)
-                    #expect(SigV4Signer.hexSHA256(Data(buffer: res.body)) == s.sha256)
+                    #expect(Hex.sha256(Data(buffer: res.body)) == s.sha256)
                     if s.mimeType == "application/pdf" { #expect(Data(buffer: res.body) == samplePDF) }
                 }
             }
@@ -268,8 +268,8 @@ struct FileStoreTests {
             try await app.testing().test(.POST, "/backoffice/register", headers: headers, body: body) { res in #expect(res.status == .seeOther) }
             let account = try #require(try await StaffStore.find(username: "store.test", on: app.db))
             let file = try #require(account.documentFile)
-            #expect(account.documentSHA256 == SigV4Signer.hexSHA256(samplePDF))
-            #expect(try await app.fileStore.sha256(file) == SigV4Signer.hexSHA256(samplePDF))
+            #expect(account.documentSHA256 == Hex.sha256(samplePDF))
+            #expect(try await app.fileStore.sha256(file) == Hex.sha256(samplePDF))
             #expect(StaffAccountTests.documentFiles(app).count == (storage == .local ? 1 : 0))
             let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
             try await get(app, "/backoffice/admin/registrations/\(try account.requireID().uuidString.lowercased())/document", platform) { res in
@@ -345,7 +345,7 @@ struct FileStoreTests {
             // Signed in again: sessions live in the database, so the same cookie still works.
             try await app.testing().test(.GET, "/t/bangkrathum/account/images/\(imageID)", headers: client.headers) { res in
                 #expect(res.status == .ok)
-                #expect(recorded.values.contains(SigV4Signer.hexSHA256(Data(buffer: res.body))))
+                #expect(recorded.values.contains(Hex.sha256(Data(buffer: res.body))))
             }
             for (name, sha) in recorded { #expect(try await app.fileStore.sha256(name) == sha) }
         }

@@ -168,7 +168,7 @@ struct PetitionFilingTests {
             #expect(Self.petitionFiles(env).count == 3)
             for s in stored {
                 let data = try Data(contentsOf: env.dataDirectory.appendingPathComponent("files/\(s.fileName)"))
-                #expect(RandomToken.hex(SHA256Digest: data) == s.sha256)
+                #expect(Hex.sha256(data) == s.sha256)
             }
             let mails = try await queuedMails(app)
             #expect(mails.count == 1 && mails[0].to == [c.email] && mails[0].subject.contains("BKT-\(year)-000001"))

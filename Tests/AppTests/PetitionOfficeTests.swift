@@ -331,7 +331,7 @@ struct PetitionOfficeTests {
                 attachments: [
                     .init(
                         fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count,
-                        sha256: RandomToken.hex(SHA256Digest: samplePDF))
+                        sha256: Hex.sha256(samplePDF))
                 ])
             let mine = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
             let outsider = try await signedInStaff(app, tenant: "bangrak", role: .orgAdmin)

@@ -74,7 +74,7 @@ struct PrivacyHardeningTests {
                 attachments: [
                     .init(
                         fieldKey: "photos", fileName: stored, originalName: "a.pdf", mimeType: "application/pdf", bytes: samplePDF.count,
-                        sha256: RandomToken.hex(SHA256Digest: samplePDF))
+                        sha256: Hex.sha256(samplePDF))
                 ])
             let fileID = try #require(try await PetitionStore.attachments(p, on: app.db).first?.id).uuidString.lowercased()
             for path in [

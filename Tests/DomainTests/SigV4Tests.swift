@@ -60,7 +60,7 @@ struct SigV4Tests {
     static func request(_ v: Vector) -> SigV4Signer.Request {
         SigV4Signer.Request(
             method: v.method, path: v.path, query: v.query, headers: base + v.extraHeaders,
-            payloadHash: SigV4Signer.hexSHA256(Data(v.body.utf8)))
+            payloadHash: Hex.sha256(Data(v.body.utf8)))
     }
 
     @Test("the suite's Authorization header", arguments: vectors)

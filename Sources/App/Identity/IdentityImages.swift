@@ -143,7 +143,7 @@ enum IdentityImages {
                     r.bytes = m.image.jpeg.count
                     r.width = m.image.width
                     r.height = m.image.height
-                    r.sha256 = RandomToken.hex(SHA256Digest: Data(m.image.jpeg))
+                    r.sha256 = Hex.sha256(Data(m.image.jpeg))
                     r.createdAt = now
                     try await r.create(on: db)
                 }

@@ -1,4 +1,5 @@
 import Crypto
+import Domain
 import Vapor
 
 /// Every form post must carry the session's CSRF token (field `_csrf`, or the `X-CSRF-Token` header).
@@ -61,17 +62,10 @@ public enum RandomToken {
 
     /// What the database keeps instead of the token.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.sha256(Data(token.utf8))
     }
 
     public static func looksValid(_ token: String) -> Bool {
         (20...100).contains(token.count) && token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-    }
-}
-
-extension RandomToken {
-    /// Hex SHA-256 of some bytes (documents' fingerprints).
-    public static func hex(SHA256Digest data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }

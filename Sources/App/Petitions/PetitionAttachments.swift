@@ -114,7 +114,7 @@ enum PetitionAttachments {
                         throw Refused(input: f.input, message: "ไฟล์ \(f.originalName): " + IdentityImages.message(for: error))
                     }
                     try await store.put(clean, name: name)
-                    stored = (clean.count, RandomToken.hex(SHA256Digest: clean))
+                    stored = (clean.count, Hex.sha256(clean))
                 } else {
                     let adopted = try await store.adoptHashed(f.file.path, folder: folder, ext: f.ext)
                     name = adopted.name

@@ -255,7 +255,7 @@ enum PetitionDocuments {
         let mime = try await PetitionAttachments.sniffer(app)(issue.bytes)
         guard let kind = FileKind.from(mimeType: mime), kinds.contains(kind) else { throw Refused.wrongType }
         let data = Data(issue.bytes)
-        let digest = RandomToken.hex(SHA256Digest: data)
+        let digest = Hex.sha256(data)
         let store = app.fileStore
         let name = try await store.save(data, folder: "\(folder)/\(tenant.id)", ext: kind.fileExtension)
         let petitionID = try petition.requireID()

@@ -105,7 +105,7 @@ struct FileCopier {
             try await pool.runIfActive { try file.handle.write(contentsOf: data) }
         }
         try await pool.runIfActive { try file.handle.close() }
-        return (size, SigV4Signer.hex(hasher.finalize()))
+        return (size, Hex.string(hasher.finalize()))
     }
 
     /// The spool file's handle, used from one task at a time (each write on the pool, one after another).

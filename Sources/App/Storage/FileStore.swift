@@ -100,7 +100,7 @@ extension FileStore {
         guard let chunks = try await chunks(name) else { throw Abort(.notFound) }
         var hasher = SHA256()
         for try await piece in chunks { hasher.update(data: piece.readableBytesView) }
-        return SigV4Signer.hex(hasher.finalize())
+        return Hex.string(hasher.finalize())
     }
 
     /// The whole file, for small files only; throws `StoredFileMismatch` when it does not match `sha256`.
@@ -112,7 +112,7 @@ extension FileStore {
             hasher.update(data: piece.readableBytesView)
             data.append(contentsOf: piece.readableBytesView)
         }
-        if let expected, SigV4Signer.hex(hasher.finalize()) != expected.lowercased() { throw StoredFileMismatch(name: name) }
+        if let expected, Hex.string(hasher.finalize()) != expected.lowercased() { throw StoredFileMismatch(name: name) }
         return data
     }
 
@@ -145,7 +145,7 @@ extension FileStore {
                     if let previous = held { try await writer.write(.buffer(previous)) }
                     held = piece
                 }
-                guard SigV4Signer.hex(hasher.finalize()) == expected, count == total else {
+                guard Hex.string(hasher.finalize()) == expected, count == total else {
                     logger.error("stored file does not match its recorded SHA-256; response cut short", metadata: ["file": .string(name)])
                     throw StoredFileMismatch(name: name)
                 }
@@ -173,7 +173,7 @@ enum FileDigest {
             hasher.update(data: piece)
             size += piece.count
         }
-        return (size, SigV4Signer.hex(hasher.finalize()))
+        return (size, Hex.string(hasher.finalize()))
     }
 }
 

@@ -15,7 +15,7 @@ struct S3FileStore: FileStore {
     var description: String { client.location.description }
 
     func put(_ data: Data, name: String) async throws {
-        let sha256 = SigV4Signer.hexSHA256(data)
+        let sha256 = Hex.sha256(data)
         try await S3Client.retrying { try await client.putObject(name, body: .bytes(ByteBuffer(bytes: data)), sha256: sha256) }
     }
 

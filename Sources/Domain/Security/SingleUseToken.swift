@@ -39,7 +39,7 @@ public struct SingleUseToken: Sendable {
 
     /// The stored form of a token: hex SHA-256.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.sha256(Data(token.utf8))
     }
 
     /// Whether text from a link could be a token at all (checked before any look-up).

@@ -121,7 +121,7 @@ public struct SigV4Signer: Sendable {
     }
 
     public func stringToSign(canonicalRequest: String, date: Date) -> String {
-        [Self.algorithm, Self.amzDate(date), scope(date), Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8)))].joined(separator: "\n")
+        [Self.algorithm, Self.amzDate(date), scope(date), Hex.string(SHA256.hash(data: Data(canonicalRequest.utf8)))].joined(separator: "\n")
     }
 
     public static func signingKey(secret: String, day: String, region: String, service: String) -> SymmetricKey {
@@ -135,25 +135,12 @@ public struct SigV4Signer: Sendable {
     public func signature(_ r: Request, date: Date) -> String {
         let key = Self.signingKey(secret: credentials.secretAccessKey, day: String(Self.amzDate(date).prefix(8)), region: region, service: service)
         let toSign = stringToSign(canonicalRequest: canonicalRequest(r), date: date)
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: key))
+        return Hex.string(HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: key))
     }
 
     /// The `Authorization` header's value for `r` sent at `date` (whose `x-amz-date` header must say the same).
     public func authorization(_ r: Request, date: Date) -> String {
         let signed = Self.canonicalHeaders(r.headers).signed
         return "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope(date)), SignedHeaders=\(signed), Signature=\(signature(r, date: date))"
-    }
-
-    /// The hex SHA-256 of `data` (a payload hash).
-    public static func hexSHA256(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
-
-    public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
