@@ -34,7 +34,33 @@ public struct NewOutboxJob: Sendable {
     }
 }
 
-public enum OutboxStatus: String, Sendable, Codable { case pending, running, done, failed }
+/// `discarded`: a failed job a platform admin set aside on the system page; it is not tried again and no longer
+/// counts as failed, and its idempotency key stays (a redelivered event is still recognised).
+public enum OutboxStatus: String, Sendable, Codable, CaseIterable { case pending, running, done, failed, discarded }
+
+/// The queue at one moment: jobs by kind and status, and per kind how long its oldest waiting job (pending or
+/// running, counted from when it was written) has waited. For the system page and the `/metrics` gauges.
+public struct OutboxQueueSummary: Sendable, Equatable {
+    public struct Kind: Sendable, Equatable {
+        public var kind: String
+        /// Jobs by status; a status with no job is absent (`count(_:)` gives 0).
+        public var counts: [OutboxStatus: Int]
+        /// When the oldest job still waiting (pending or running) was written; nil when none waits.
+        public var oldestWaiting: Date?
+        /// Seconds from `oldestWaiting` to the summary's `now` (never negative); nil when none waits.
+        public var oldestWaitingAge: Double?
+
+        public func count(_ status: OutboxStatus) -> Int { counts[status] ?? 0 }
+        /// Pending and running.
+        public var waiting: Int { count(.pending) + count(.running) }
+    }
+
+    public var now: Date
+    /// One entry per kind that has any job, sorted by kind.
+    public var kinds: [Kind]
+
+    public func total(_ status: OutboxStatus) -> Int { kinds.reduce(0) { $0 + $1.count(status) } }
+}
 
 /// A row of `outbox_jobs` as read back for pages and tests.
 public struct OutboxJobRecord: Sendable, Codable {
@@ -167,6 +193,33 @@ public enum OutboxStore {
              WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND status = 'running'
             """
         ).run()
+    }
+
+    // MARK: The whole queue, for operators (platform rows: no tenant scoping, every tenant's jobs together)
+
+    /// Jobs by kind and status and the oldest waiting job per kind, in one grouped query. Rows whose status is not
+    /// an `OutboxStatus` are left out.
+    public static func queueSummary(now: Date, on db: any Database) async throws -> OutboxQueueSummary {
+        let rows = try await sqlDatabase(db).raw(
+            """
+            SELECT kind, status, COUNT(*) AS n, MIN(created_at) AS oldest
+              FROM outbox_jobs GROUP BY kind, status
+            """
+        ).all()
+        var byKind: [String: OutboxQueueSummary.Kind] = [:]
+        for row in rows {
+            let kind = try row.decode(column: "kind", as: String.self)
+            guard let status = OutboxStatus(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
+            var entry = byKind[kind] ?? .init(kind: kind, counts: [:], oldestWaiting: nil, oldestWaitingAge: nil)
+            entry.counts[status, default: 0] += try row.decode(column: "n", as: Int.self)
+            if status == .pending || status == .running, let oldest = try row.decode(column: "oldest", as: Date?.self) {
+                let earliest = min(oldest, entry.oldestWaiting ?? oldest)
+                entry.oldestWaiting = earliest
+                entry.oldestWaitingAge = max(0, now.timeIntervalSince(earliest))
+            }
+            byKind[kind] = entry
+        }
+        return OutboxQueueSummary(now: now, kinds: byKind.values.sorted { $0.kind < $1.kind })
     }
 
     /// Jobs of one tenant (newest first), for its back office and tests.
