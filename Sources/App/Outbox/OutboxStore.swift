@@ -258,25 +258,106 @@ public enum OutboxStore {
 
     /// A job that failed for good: its key, LINE's or the mail server's reason, and when.
     public struct FailedJob: Sendable, Equatable {
+        public var id: UUID
+        /// nil: a platform job (to staff).
+        public var tenantID: String?
+        public var kind: String
         public var idempotencyKey: String
+        public var attempts: Int
         public var lastError: String?
         public var finishedAt: Date?
     }
 
     /// The tenant's latest jobs of `kind` that failed for good, newest first.
     public static func failed(tenant: Tenant, kind: String, limit: Int, on db: any Database) async throws -> [FailedJob] {
+        try await failedJobs(tenant: tenant.id, kind: kind, limit: limit, offset: 0, on: db)
+    }
+
+    /// Every tenant's jobs that failed for good (of `kind`, or all), newest first, `limit` from `offset`: the system
+    /// page's list for platform admins. Platform rows: no tenant scoping, on purpose.
+    public static func failed(kind: String?, limit: Int, offset: Int, on db: any Database) async throws -> [FailedJob] {
+        try await failedJobs(tenant: nil, kind: kind, limit: limit, offset: offset, on: db)
+    }
+
+    private static func failedJobs(tenant: String?, kind: String?, limit: Int, offset: Int, on db: any Database) async throws -> [FailedJob] {
+        let tenantCondition: SQLQueryString = tenant.map { "AND tenant_id = \(bind: $0)" } ?? ""
+        let kindCondition: SQLQueryString = kind.map { "AND kind = \(bind: $0)" } ?? ""
+        return try await sqlDatabase(db).raw(
+            """
+            SELECT id, tenant_id, kind, idempotency_key, attempts, last_error, finished_at FROM outbox_jobs
+            WHERE status = 'failed' \(tenantCondition) \(kindCondition)
+            ORDER BY finished_at DESC, id LIMIT \(literal: min(max(1, limit), 1000)) OFFSET \(literal: min(max(0, offset), 1_000_000))
+            """
+        ).all().map(failedJob)
+    }
+
+    private static func failedJob(_ row: any SQLRow) throws -> FailedJob {
+        FailedJob(
+            id: try row.decode(column: "id", as: UUID.self),
+            tenantID: try row.decode(column: "tenant_id", as: String?.self),
+            kind: try row.decode(column: "kind", as: String.self),
+            idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            lastError: try row.decode(column: "last_error", as: String?.self),
+            finishedAt: try row.decode(column: "finished_at", as: Date?.self))
+    }
+
+    // MARK: A platform admin's hand on failed jobs (platform rows: any tenant's job, on purpose)
+
+    /// Puts a job that failed for good back in the queue, due at `now`, with a fresh set of tries (`attempts` back
+    /// to 0, so the retry policy's backoff starts again); its last error stays until the next try. Only if it is
+    /// still failed: returns the job as it was, or nil when it is not failed (any more) or not there.
+    public static func retryFailed(_ id: UUID, now: Date, on db: any Database) async throws -> FailedJob? {
+        try await db.transaction { db in
+            guard let job = try await failedJob(id, on: db) else { return nil }
+            let changed = try await sqlDatabase(db).raw(
+                """
+                UPDATE outbox_jobs SET status = 'pending', attempts = 0, run_at = \(bind: now), finished_at = NULL,
+                       locked_by = NULL, locked_until = NULL, updated_at = \(bind: now)
+                 WHERE id = \(bind: id) AND status = 'failed'
+                RETURNING id
+                """
+            ).all()
+            return changed.isEmpty ? nil : job
+        }
+    }
+
+    /// Sets a job that failed for good aside: status `discarded`, never tried again, no longer counted as failed; its
+    /// payload (the message, maybe with a citizen's name and address) is emptied, its key kept. Only if it is still
+    /// failed: returns the job as it was, or nil when it is not failed (any more) or not there.
+    public static func discardFailed(_ id: UUID, now: Date, on db: any Database) async throws -> FailedJob? {
+        try await db.transaction { db in
+            guard let job = try await failedJob(id, on: db) else { return nil }
+            let changed = try await sqlDatabase(db).raw(
+                """
+                UPDATE outbox_jobs SET status = 'discarded', payload = '{}', finished_at = \(bind: now), updated_at = \(bind: now)
+                 WHERE id = \(bind: id) AND status = 'failed'
+                RETURNING id
+                """
+            ).all()
+            return changed.isEmpty ? nil : job
+        }
+    }
+
+    /// Puts every job of `kind` that failed for good back in the queue, as `retryFailed` does one; returns how many.
+    public static func retryFailed(kind: String, now: Date, on db: any Database) async throws -> Int {
         try await sqlDatabase(db).raw(
             """
-            SELECT idempotency_key, last_error, finished_at FROM outbox_jobs
-            WHERE tenant_id = \(bind: tenant.id) AND kind = \(bind: kind) AND status = 'failed'
-            ORDER BY finished_at DESC LIMIT \(unsafeRaw: String(max(1, limit)))
+            UPDATE outbox_jobs SET status = 'pending', attempts = 0, run_at = \(bind: now), finished_at = NULL,
+                   locked_by = NULL, locked_until = NULL, updated_at = \(bind: now)
+             WHERE kind = \(bind: kind) AND status = 'failed'
+            RETURNING id
             """
-        ).all().map { row in
-            FailedJob(
-                idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
-                lastError: try row.decode(column: "last_error", as: String?.self),
-                finishedAt: try row.decode(column: "finished_at", as: Date?.self))
-        }
+        ).all().count
+    }
+
+    private static func failedJob(_ id: UUID, on db: any Database) async throws -> FailedJob? {
+        try await sqlDatabase(db).raw(
+            """
+            SELECT id, tenant_id, kind, idempotency_key, attempts, last_error, finished_at FROM outbox_jobs
+            WHERE id = \(bind: id) AND status = 'failed'
+            """
+        ).first().map(failedJob)
     }
 
     private static func records(tenantID: String?, status: OutboxStatus?, limit: Int, on db: any Database) async throws -> [OutboxJobRecord] {
