@@ -110,6 +110,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.asyncCommands.use(WorkerCommand(), as: "worker")
     app.asyncCommands.use(MigrateSchemaCommand(), as: "migrate")
     app.asyncCommands.use(FilesCommand(), as: "files")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(RestoreCommand(), as: "restore")
 
     try routes(app)
 }
