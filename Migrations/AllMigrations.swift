@@ -56,6 +56,8 @@ public enum AllMigrations {
             UpdateSessionsAddExpiresAt(),
             // Staff and citizens' single-use links in one table, rows moved (038).
             CreateSingleUseToken(),
+            // Indexes for the retention sweeps (039).
+            CreateRetentionIndexes(),
         ]
     }
 }

@@ -106,4 +106,43 @@ enum CitizenStore {
         try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
             .set(\.$passwordHash, to: hash).set(\.$sessionEpoch, to: epoch).set(\.$updatedAt, to: now).update()
     }
+
+    // MARK: Retention (every tenant)
+
+    /// Deletes up to `limit` registrations abandoned before the identity step: accounts made before `createdBefore`
+    /// that never sent their identity images (still `awaiting_images`, nothing submitted) and have no petition, in
+    /// every tenant, oldest first. A pending, verified or rejected account, or one with any petition, is never taken.
+    /// Their identity-image rows (a profile photo), single-use links and LINE link nonces go with them (the schema's
+    /// cascades) and a LINE user linked to one is unlinked. Returns how many accounts went and the stored files their
+    /// image rows named, for the caller to delete from the file store once this has committed.
+    ///
+    /// One transaction per call. On PostgreSQL the accounts are locked as they are chosen (`FOR UPDATE SKIP LOCKED`),
+    /// so an upload or a filing of the same account at that moment waits for the commit (and then finds no account)
+    /// or, holding the row first, keeps the account out of this batch; the delete checks the conditions again. SQLite
+    /// runs writers one at a time.
+    static func sweepAbandoned(createdBefore: Date, limit: Int, on db: any Database) async throws -> (accounts: Int, files: [String]) {
+        try await db.writeTransaction { db in
+            let sql = try sqlDatabase(db)
+            let lock: SQLQueryString = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
+            let abandoned: SQLQueryString = """
+                verification_status = 'awaiting_images' AND images_submitted_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM petitions p WHERE p.tenant_id = citizens.tenant_id AND p.citizen_id = citizens.id)
+                """
+            let ids = try await sql.raw(
+                """
+                SELECT id FROM citizens WHERE created_at < \(bind: createdBefore) AND \(abandoned)
+                ORDER BY created_at LIMIT \(literal: max(1, limit)) \(lock)
+                """
+            ).all().map { try $0.decode(column: "id", as: UUID.self) }
+            guard !ids.isEmpty else { return (0, []) }
+            let images = try await sql.raw("SELECT citizen_id, file_name FROM identity_images WHERE citizen_id IN (\(binds: ids))").all().map {
+                (try $0.decode(column: "citizen_id", as: UUID.self), try $0.decode(column: "file_name", as: String.self))
+            }
+            let gone = Set(
+                try await sql.raw("DELETE FROM citizens WHERE id IN (\(binds: ids)) AND \(abandoned) RETURNING id").all().map {
+                    try $0.decode(column: "id", as: UUID.self)
+                })
+            return (gone.count, images.filter { gone.contains($0.0) }.map(\.1))
+        }
+    }
 }

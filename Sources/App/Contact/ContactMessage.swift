@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 
 /// A message a person sent to a municipality. Tenant-owned: every read goes through `ContactStore`
 /// with the tenant first.
@@ -69,6 +70,18 @@ public enum ContactStore {
         try await ContactMessageRecord.query(on: db, tenant: tenant)
             .sort(\.$createdAt, .descending)
             .all().map(\.value)
+    }
+
+    /// Retention: deletes up to `limit` messages received before `before`, oldest first, in every tenant; returns how
+    /// many went. The office had each by e-mail; after this the sender's receipt link finds nothing (404).
+    static func sweep(before: Date, limit: Int, on db: any Database) async throws -> Int {
+        try await sqlDatabase(db).raw(
+            """
+            DELETE FROM contact_messages WHERE id IN (
+              SELECT id FROM contact_messages WHERE created_at < \(bind: before) ORDER BY created_at LIMIT \(literal: max(1, limit)))
+            RETURNING id
+            """
+        ).all().count
     }
 
     /// "BKT-C2569-7K3M9Q": tenant code, Buddhist-era year, six characters that are easy to read aloud.

@@ -83,4 +83,16 @@ enum SingleUseTokens {
         }
         try await q.set(\.$usedAt, to: now).update()
     }
+
+    /// Retention: deletes up to `limit` links past their expiry (used or not: an expired link is never found again),
+    /// soonest expired first; returns how many went. Staff and every tenant's citizens at once.
+    static func sweep(now: Date, limit: Int, on db: any Database) async throws -> Int {
+        try await sqlDatabase(db).raw(
+            """
+            DELETE FROM single_use_tokens WHERE id IN (
+              SELECT id FROM single_use_tokens WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: max(1, limit)))
+            RETURNING id
+            """
+        ).all().count
+    }
 }

@@ -147,6 +147,36 @@ enum LineStore {
         return (count, try rows.first?.decode(column: "last_at", as: Date.self), try rows.first?.decode(column: "last_reason", as: String.self))
     }
 
+    // MARK: Retention
+
+    /// Refused webhook requests are shown for the last day (the channel page); kept a month for an operator who
+    /// looks into an attack or a wrong secret later. They hold counts and a reason, nothing a person sent.
+    static let rejectionsKeptFor: TimeInterval = 30 * 24 * 3600
+
+    /// Deletes up to `limit` link nonces past their expiry (used or not: the link itself is in `line_users`), in every
+    /// tenant; returns how many went.
+    static func sweepNonces(now: Date, limit: Int, on db: any Database) async throws -> Int {
+        try await sql(db).raw(
+            """
+            DELETE FROM line_link_nonces WHERE id IN (
+              SELECT id FROM line_link_nonces WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: max(1, limit)))
+            RETURNING id
+            """
+        ).all().count
+    }
+
+    /// Deletes up to `limit` hourly rejection counts from before `before`, in every tenant; returns how many went.
+    static func sweepRejections(before: Date, limit: Int, on db: any Database) async throws -> Int {
+        // Composite key (tenant, hour): a row value names each row, on both databases.
+        try await sql(db).raw(
+            """
+            DELETE FROM line_webhook_rejections WHERE (tenant_id, hour) IN (
+              SELECT tenant_id, hour FROM line_webhook_rejections WHERE hour < \(bind: before) ORDER BY hour LIMIT \(literal: max(1, limit)))
+            RETURNING tenant_id
+            """
+        ).all().count
+    }
+
     // MARK: Helpers
 
     private static func lineUser(_ row: any SQLRow) throws -> LineUser {

@@ -41,11 +41,15 @@ extension Application {
         (storage[HandlersKey.self] ?? [:]).mapValues { $0(self) }
     }
 
-    /// A worker with this application's job handlers; it also sweeps expired sessions now and then.
+    /// A worker with this application's job handlers; it also runs the retention sweeps now and then (`Retention`:
+    /// expired sessions, tokens and counters, old outbox jobs, abandoned registrations, …), each unless `options`
+    /// already has one of that name.
     public func makeOutboxWorker(id: String = "worker-\(UUID().uuidString.prefix(8))", options: OutboxWorker.Options = .init()) -> OutboxWorker {
         let app = self
         var options = options
-        if !options.sweeps.contains(where: { $0.name == SessionStore.periodicSweep.name }) { options.sweeps.append(SessionStore.periodicSweep) }
+        for sweep in Retention.sweeps(settings.retention, fileStore: fileStore) where !options.sweeps.contains(where: { $0.name == sweep.name }) {
+            options.sweeps.append(sweep)
+        }
         return OutboxWorker(id: id, database: { app.db }, handlers: outboxHandlers, options: options, logger: logger, wakeUp: outboxWakeUp)
     }
 }

@@ -222,6 +222,24 @@ public enum OutboxStore {
         return OutboxQueueSummary(now: now, kinds: byKind.values.sorted { $0.kind < $1.kind })
     }
 
+    /// Retention: deletes up to `limit` finished jobs, oldest first, and returns how many went. Done and discarded jobs
+    /// go once finished before `doneBefore`, jobs that failed for good once finished before `failedBefore`; a LINE
+    /// webhook event's job (`line-event:`, the key that makes a redelivered event a no-op) is kept at least until
+    /// `lineEventsBefore` too. Pending and running jobs are never touched. Platform rows: every tenant's jobs at once.
+    public static func sweep(doneBefore: Date, failedBefore: Date, lineEventsBefore: Date, limit: Int, on db: any Database) async throws -> Int {
+        try await sqlDatabase(db).raw(
+            """
+            DELETE FROM outbox_jobs WHERE id IN (
+              SELECT id FROM outbox_jobs
+               WHERE ((status IN ('done', 'discarded') AND finished_at < \(bind: doneBefore))
+                   OR (status = 'failed' AND finished_at < \(bind: failedBefore)))
+                 AND (idempotency_key NOT LIKE 'line-event:%' OR finished_at < \(bind: lineEventsBefore))
+               ORDER BY finished_at LIMIT \(literal: max(1, limit)))
+            RETURNING id
+            """
+        ).all().count
+    }
+
     /// Jobs of one tenant (newest first), for its back office and tests.
     public static func jobs(tenant: Tenant, status: OutboxStatus? = nil, limit: Int = 100, on db: any Database) async throws -> [OutboxJobRecord] {
         try await records(tenantID: tenant.id, status: status, limit: limit, on: db)

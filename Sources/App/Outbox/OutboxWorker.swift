@@ -114,7 +114,7 @@ public final class OutboxWorker: Sendable {
             do {
                 let n = try await sweep.run(database(), options.now())
                 removed[sweep.name] = n
-                if n > 0 { logger.debug("sweep done", metadata: ["sweep": .string(sweep.name), "removed": .stringConvertible(n)]) }
+                if n > 0 { logger.info("sweep done", metadata: ["sweep": .string(sweep.name), "removed": .stringConvertible(n)]) }
             } catch {
                 logger.warning("sweep failed", metadata: ["sweep": .string(sweep.name), "error": .string("\(error)")])
             }

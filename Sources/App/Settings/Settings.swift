@@ -50,6 +50,8 @@ public struct Settings: Sendable {
     /// `serve` and `worker` bring the schema up to date at start (`MIGRATE_ON_START`, on by default); off, they
     /// only check it is and refuse to start otherwise (the deploy runs `eservice migrate`).
     public var migrateOnStart: Bool = true
+    /// How long data that is no longer needed is kept before the workers' sweeps delete it (`OUTBOX_KEEP_DAYS`, …).
+    public var retention = RetentionSettings()
     /// Where uploaded files live (`STORAGE_URL`): the local folder `DATA_DIR/files` by default, or an S3 bucket.
     public var storage: StorageLocation? = nil
     /// The LINE Messaging API (`LINE_API_BASE_URL`, for every tenant): LINE's own unless a test server or a
@@ -245,6 +247,9 @@ public struct Settings: Sendable {
             }
         }
 
+        let (retention, retentionProblems) = RetentionSettings.read(value)
+        problems += retentionProblems
+
         guard problems.isEmpty else { throw Problems(items: problems) }
 
         if secret.isEmpty {
@@ -264,6 +269,7 @@ public struct Settings: Sendable {
         )
         settings.trustedProxies = trustedProxies
         settings.migrateOnStart = migrateOnStart
+        settings.retention = retention
         return settings
     }
 }

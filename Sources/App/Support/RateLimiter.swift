@@ -44,3 +44,23 @@ enum RateLimiter {
         return "\(kind):" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension RateLimiter {
+    /// The longest window of any rule (the contact form's acknowledgements to one address: a day). A counter whose
+    /// window started that long ago counts nothing any more: the next hit starts a new window. A rule with a longer
+    /// window must raise this, or its counts would be forgotten early.
+    static let longestWindow: TimeInterval = 24 * 3600
+
+    /// Deletes up to `limit` counters past every rule's window, oldest first; returns how many went. Counters span
+    /// every tenant (their keys name an address or a hashed account, never a tenant row).
+    static func sweep(now: Date, limit: Int, on db: any Database) async throws -> Int {
+        let cutoff = Int64(now.timeIntervalSince1970 - longestWindow)
+        return try await sqlDatabase(db).raw(
+            """
+            DELETE FROM rate_counters WHERE key IN (
+              SELECT key FROM rate_counters WHERE window_start <= \(bind: cutoff) ORDER BY window_start LIMIT \(literal: max(1, limit)))
+            RETURNING key
+            """
+        ).all().count
+    }
+}

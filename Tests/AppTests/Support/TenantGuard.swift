@@ -64,6 +64,23 @@ final class TenantGuard: @unchecked Sendable {
         Allowance(table: "petition_documents", reason: "the public verification page: a document's code is unique across tenants") {
             $0.contains("petition_documents.verification_code = ")
         },
+        // The workers' retention sweeps (`Retention`) delete what every tenant no longer needs, oldest first. They run
+        // outside requests, but a pooled connection first opened for a request logs with that request's id.
+        Allowance(table: "citizens", reason: "retention: registrations abandoned before the identity images, in every tenant") {
+            $0.contains("verification_status = 'awaiting_images' and images_submitted_at is null and not exists")
+        },
+        Allowance(table: "identity_images", reason: "retention: the files of the abandoned registrations being deleted") {
+            $0.hasPrefix("select citizen_id, file_name from identity_images where citizen_id in ")
+        },
+        Allowance(table: "contact_messages", reason: "retention: contact messages past CONTACT_KEEP_DAYS, in every tenant") {
+            $0.hasPrefix("delete from contact_messages where id in ( select id from contact_messages where created_at < ")
+        },
+        Allowance(table: "line_link_nonces", reason: "retention: expired LINE link nonces, in every tenant") {
+            $0.hasPrefix("delete from line_link_nonces where id in ( select id from line_link_nonces where expires_at <= ")
+        },
+        Allowance(table: "line_webhook_rejections", reason: "retention: old counts of refused webhook requests, in every tenant") {
+            $0.hasPrefix("delete from line_webhook_rejections where (tenant_id, hour) in ( select tenant_id, hour from line_webhook_rejections where hour < ")
+        },
     ]
 
     struct Violation: CustomStringConvertible {

@@ -133,15 +133,21 @@ enum StaffSignInGuard {
         try await sweep(now: now, on: db)
     }
 
-    /// Deletes addresses that are neither known nor locked and have not failed for a day.
-    static func sweep(now: Date = Date(), on db: any Database) async throws {
+    /// Deletes up to `limit` addresses that are neither known nor locked and have not failed for a day, oldest first;
+    /// returns how many went. Run after each sign-in and by the workers' retention sweeps (so addresses are forgotten
+    /// on time even when nobody signs in).
+    @discardableResult
+    static func sweep(now: Date = Date(), limit: Int = 500, on db: any Database) async throws -> Int {
         try await sql(db).raw(
             """
-            DELETE FROM staff_sign_in_addresses
-            WHERE updated_at < \(bind: now.addingTimeInterval(-keepFailures))
-              AND (known_until IS NULL OR known_until < \(bind: now)) AND (locked_until IS NULL OR locked_until < \(bind: now))
+            DELETE FROM staff_sign_in_addresses WHERE (staff_id, address_hash) IN (
+              SELECT staff_id, address_hash FROM staff_sign_in_addresses
+               WHERE updated_at < \(bind: now.addingTimeInterval(-keepFailures))
+                 AND (known_until IS NULL OR known_until < \(bind: now)) AND (locked_until IS NULL OR locked_until < \(bind: now))
+               ORDER BY updated_at LIMIT \(literal: max(1, limit)))
+            RETURNING staff_id
             """
-        ).run()
+        ).all().count
     }
 
     private static func date(_ row: any SQLRow, _ column: String) throws -> Date? {
