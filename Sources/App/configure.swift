@@ -47,7 +47,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.orgUnits = try OrgUnitsLoader.load(tenantsDirectory: settings.tenantsDirectory)
     app.storage[Application.SnifferKey.self] = try FileTypeSniffer()
     app.storage[Application.FileStoreKey.self] = app.makeFileStore(settings.fileStorage)
-    let imageWork = ImageWorkPool(threads: settings.imageWorkers, queue: settings.imageQueue)
+    let metrics = app.metrics
+    let imageWork = ImageWorkPool(threads: settings.imageWorkers, queue: settings.imageQueue) { metrics.recordImageWork($0) }
     app.storage[Application.ImageWorkKey.self] = imageWork
     app.lifecycle.use(ImageWorkPoolLifecycle(pool: imageWork))
     app.storage[Application.NationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret)
@@ -88,7 +89,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.routes.defaultMaxBodySize = "1mb"
     app.http.server.configuration.serverName = nil
     app.middleware = Middlewares()
-    app.middleware.use(AccessLogMiddleware())
+    app.middleware.use(AccessLogMiddleware(metrics: app.metrics))
     app.middleware.use(SecurityHeadersMiddleware(https: secure))
     let staticFiles = StaticFilesMiddleware(publicDirectory: settings.publicDirectory.path + "/")
     app.middleware.use(PersonalPagesMiddleware(cookieName: app.sessions.configuration.cookieName, staticPrefixes: staticFiles.prefixes))

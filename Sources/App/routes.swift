@@ -5,6 +5,8 @@ func routes(_ app: Application) throws {
     let health = HealthController()
     app.get("healthz", use: health.healthz)
     app.get("readyz", use: health.readyz)
+    // Prometheus, for METRICS_ALLOW only (no session, no cookie; on any host).
+    app.get("metrics", use: MetricsController().metrics)
     app.get("fonts", "tlwg", ":file", use: WebFontController(directory: app.settings.webFontsDirectory).font)
     GeographyController().register(on: app)
 

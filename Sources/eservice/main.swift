@@ -7,7 +7,7 @@ import Vapor
 enum Entry {
     static func main() async throws {
         var env = try Environment.detect()
-        try LoggingSystem.bootstrap(from: &env)
+        try LogFormat.bootstrap(from: &env)  // LOG_LEVEL and LOG_FORMAT (text, or one JSON object per line)
         // APP_ENV=production makes Vapor's environment production too when `--env`/VAPOR_ENV name none: in its
         // development environment Leaf turns the template cache off whatever configure asks, and every page
         // then reads and parses its templates again (a third of a list page's CPU). Logging is set up above, as before.

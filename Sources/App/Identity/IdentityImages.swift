@@ -215,6 +215,8 @@ final class ImageWorkPool: Sendable {
     let workers: Int
     let queue: Int
     private let admitted = NIOLockedValueBox(0)
+    /// Told how long each image took in a worker (the `/metrics` histogram).
+    private let workDone: @Sendable (Duration) -> Void
 
     /// The work was not started: `workers` images are in work and `queue` more are waiting.
     struct Busy: AbortError {
@@ -223,7 +225,8 @@ final class ImageWorkPool: Sendable {
         var headers: HTTPHeaders { ["Retry-After": String(ImageWorkPool.retryAfterSeconds)] }
     }
 
-    init(threads: Int, queue: Int) {
+    init(threads: Int, queue: Int, workDone: @escaping @Sendable (Duration) -> Void = { _ in }) {
+        self.workDone = workDone
         workers = max(1, threads)
         self.queue = max(0, queue)
         pool = NIOThreadPool(numberOfThreads: workers)
@@ -243,9 +246,12 @@ final class ImageWorkPool: Sendable {
             })
         else { throw Busy() }
         defer { admitted.withLockedValue { $0 -= 1 } }
+        let workDone = self.workDone
         return try await pool.runIfActive {
             // Per thread on Linux (`who` 0 is the calling thread); cheap, and idempotent.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, ImageWorkPool.niceness)
+            let start = ContinuousClock.now
+            defer { workDone(ContinuousClock.now - start) }
             return try work()
         }
     }

@@ -58,13 +58,19 @@ struct LinePushHandler: OutboxHandler {
         let (payload, channel) = try LineChannel.forJob(job, LinePushMessage.Payload.self, app: app)
         let tenant = channel.tenant
         guard let user = try await LineStore.user(tenant: tenant.id, userID: payload.to, on: app.db), user.following, user.citizenID != nil else {
+            app.metrics.recordDelivery(.line, .skipped)
             return  // unfollowed or unlinked since: nothing to send
         }
         do {
             _ = try await app.lineAPI.push(channel, body: Data(payload.body.utf8), retryKey: LinePushMessage.retryKey(for: job.idempotencyKey))
+            app.metrics.recordDelivery(.line, .sent)
         } catch let error as LineAPIError {
+            app.metrics.recordDelivery(.line, .failed)
             if !error.isRetryable { throw OutboxFailure.permanent(error.description) }
             if let seconds = error.retryAfterSeconds { throw OutboxRetryLater(seconds: seconds, reason: error.description) }
+            throw error
+        } catch {
+            app.metrics.recordDelivery(.line, .failed)
             throw error
         }
     }

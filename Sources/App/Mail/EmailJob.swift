@@ -55,8 +55,13 @@ public struct RenderedMail: Sendable {
 /// Delivers `email` jobs through the configured mailer.
 public struct EmailJobHandler: OutboxHandler {
     let mailer: any Mailer
+    /// Counts each e-mail sent or failed (`eservice_deliveries_total{channel="email"}`).
+    let metrics: AppMetrics?
 
-    public init(mailer: any Mailer) { self.mailer = mailer }
+    public init(mailer: any Mailer, metrics: AppMetrics? = nil) {
+        self.mailer = mailer
+        self.metrics = metrics
+    }
 
     public func handle(_ job: ClaimedJob) async throws {
         let mail: OutgoingMail
@@ -68,7 +73,12 @@ public struct EmailJobHandler: OutboxHandler {
         do {
             try await mailer.send(mail)
         } catch let error as SMTPError where error.isPermanent {
+            metrics?.recordDelivery(.email, .failed)
             throw OutboxFailure.permanent(error.description)
+        } catch {
+            metrics?.recordDelivery(.email, .failed)
+            throw error
         }
+        metrics?.recordDelivery(.email, .sent)
     }
 }

@@ -15,6 +15,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
+            request.application.metrics.noteFailure(error)  // a database pool timeout is counted for /metrics
             return await render(error, for: request)
         }
     }

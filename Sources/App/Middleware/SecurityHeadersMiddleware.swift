@@ -28,19 +28,45 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
 }
 
 /// One log line per request, carrying the request id and the client's address (`req.clientAddress`: the one a
-/// trusted proxy forwards, not the proxy's). It logs the route pattern (`/t/:tenant/contact/sent/:token`), never
-/// the raw path or query, so tokens stay out of logs.
+/// trusted proxy forwards, not the proxy's), and the request's count and time in `/metrics`. Both name the route
+/// pattern (`/t/:tenant/contact/sent/:token`), never the raw path or query, so tokens stay out of logs and the
+/// series stay few; a file from `Public/` is `(static)` and a request no route matched `(no route)`. The line's
+/// metadata has `route`, `status` and `duration_ms` (and `tenant`, which `TenantResolver` adds to the request's
+/// logger), so the JSON logs carry them as fields. A request that throws past `ErrorPageMiddleware` is still
+/// logged and counted, with the status its error would get.
 struct AccessLogMiddleware: AsyncMiddleware {
+    let metrics: AppMetrics
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let start = ContinuousClock.now
-        let response = try await next.respond(to: request)
-        let pattern = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "(no route)"
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            finish(request, status: (error as? any AbortError)?.status ?? .internalServerError, start: start)
+            throw error
+        }
+        finish(request, status: response.status, start: start)
+        return response
+    }
+
+    private func finish(_ request: Request, status: HTTPResponseStatus, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
+        let pattern = Self.routeLabel(request)
+        metrics.recordRequest(route: pattern, method: request.method, status: status.code, duration: elapsed)
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         request.logger.info(
-            "\(request.method) \(pattern) \(response.status.code)",
-            metadata: ["ms": .string(String(format: "%.1f", ms)), "client": .string(request.clientAddress)])
-        return response
+            "\(request.method) \(pattern) \(status.code)",
+            metadata: [
+                "route": .string(pattern), "status": .stringConvertible(status.code),
+                "duration_ms": .string(String(format: "%.1f", ms)), "client": .string(request.clientAddress),
+            ])
+    }
+
+    /// The registered route's pattern, `(static)` for a file from `Public/`, or `(no route)`.
+    static func routeLabel(_ request: Request) -> String {
+        if request.storage[StaticFilesMiddleware.ServedKey.self] == true { return AppMetrics.staticFile }
+        return request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? AppMetrics.noRoute
     }
 }
 
@@ -49,6 +75,8 @@ struct AccessLogMiddleware: AsyncMiddleware {
 struct StaticFilesMiddleware: AsyncMiddleware {
     let files: FileMiddleware
     let prefixes: [String]
+    /// Set on a request whose path is under a folder of `Public/` (the access log's `(static)`).
+    struct ServedKey: StorageKey { typealias Value = Bool }
 
     init(publicDirectory: String) {
         files = FileMiddleware(publicDirectory: publicDirectory, defaultFile: nil)
@@ -59,6 +87,7 @@ struct StaticFilesMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let path = request.url.path
         guard prefixes.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else { return try await next.respond(to: request) }
+        request.storage[ServedKey.self] = true
         return try await files.respond(to: request, chainingTo: next)
     }
 }

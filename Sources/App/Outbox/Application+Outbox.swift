@@ -50,6 +50,16 @@ extension Application {
         for sweep in Retention.sweeps(settings.retention, fileStore: fileStore) where !options.sweeps.contains(where: { $0.name == sweep.name }) {
             options.sweeps.append(sweep)
         }
+        let metrics = self.metrics
+        let observe = options.observe
+        options.observe = { kind, outcome, error in
+            switch outcome {
+            case .done: metrics.recordJobDone(kind: kind)
+            case .retry, .failed: metrics.recordJobFailed(kind: kind, final: outcome == .failed)
+            }
+            if let error { metrics.noteFailure(error) }
+            observe(kind, outcome, error)
+        }
         return OutboxWorker(id: id, database: { app.db }, handlers: outboxHandlers, options: options, logger: logger, wakeUp: outboxWakeUp)
     }
 }

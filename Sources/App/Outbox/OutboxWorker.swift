@@ -15,6 +15,9 @@ extension OutboxHandler {
     public func sequenceKey(for job: ClaimedJob) -> String? { nil }
 }
 
+/// How one run of a job ended: done, failed and to be tried again, or failed for good.
+public enum OutboxOutcome: Sendable { case done, retry, failed }
+
 public enum OutboxFailure: Error, CustomStringConvertible {
     case permanent(String)
     case unknownKind(String)
@@ -60,6 +63,8 @@ public final class OutboxWorker: Sendable {
         public var sweeps: [PeriodicSweep] = []
         /// Only jobs of these kinds are claimed; nil: every kind.
         public var kinds: [String]? = nil
+        /// Told how each job went (the `/metrics` counters): its kind, the outcome, and the error of a failure.
+        public var observe: @Sendable (_ kind: String, _ outcome: OutboxOutcome, _ error: (any Error)?) -> Void = { _, _, _ in }
         public init() {}
     }
 
@@ -159,6 +164,7 @@ public final class OutboxWorker: Sendable {
             return
         }
         await completions.add(job)
+        options.observe(job.kind, .done, nil)
         logger.debug("outbox job done", metadata: meta)
     }
 
@@ -197,6 +203,7 @@ public final class OutboxWorker: Sendable {
         var delay = options.retry.delay(afterAttempts: job.attempts, jitter: Double.random(in: 0...1))
         if let later = error as? OutboxRetryLater { delay = max(delay, later.seconds) }
         let retryAt = exhausted ? nil : options.now().addingTimeInterval(delay)
+        options.observe(job.kind, exhausted ? .failed : .retry, error)
         logger.warning(
             exhausted ? "outbox job failed for good" : "outbox job failed; will retry",
             metadata: meta.merging(["error": .string("\(error)")]) { $1 })

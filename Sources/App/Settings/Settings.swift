@@ -50,6 +50,13 @@ public struct Settings: Sendable {
     /// `serve` and `worker` bring the schema up to date at start (`MIGRATE_ON_START`, on by default); off, they
     /// only check it is and refuse to start otherwise (the deploy runs `eservice migrate`).
     public var migrateOnStart: Bool = true
+    /// Who may read `/metrics` (`METRICS_ALLOW`): the client address (`req.clientAddress`, so behind a trusted proxy
+    /// the forwarded one) must lie in one of these ranges. Default: loopback.
+    public var metricsAllow: [IPNetwork] = Settings.defaultMetricsAllow
+    public static let defaultMetricsAllow: [IPNetwork] = [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]
+    /// `LOG_FORMAT`: `text` (Vapor's console lines) or `json` (one object per line). Logging is set up from it in
+    /// `main` before the settings are read (`LogFormat.bootstrap`); it is read here too so a bad value stops start-up.
+    public var logFormat: LogFormat = .text
     /// How long data that is no longer needed is kept before the workers' sweeps delete it (`OUTBOX_KEEP_DAYS`, …).
     public var retention = RetentionSettings()
     /// Where uploaded files live (`STORAGE_URL`): the local folder `DATA_DIR/files` by default, or an S3 bucket.
@@ -250,6 +257,21 @@ public struct Settings: Sendable {
         let (retention, retentionProblems) = RetentionSettings.read(value)
         problems += retentionProblems
 
+        var metricsAllow = Settings.defaultMetricsAllow
+        if let raw = value("METRICS_ALLOW") {
+            switch TrustedProxies.parse(raw) {
+            case .success(let list) where !list.isEmpty: metricsAllow = list.networks
+            case .success: problems.append("METRICS_ALLOW must name at least one address or CIDR range")
+            case .failure(let error):
+                problems.append("METRICS_ALLOW must be a comma-separated list of IPv4/IPv6 addresses and CIDR ranges such as 127.0.0.1,10.0.0.0/8: \(error)")
+            }
+        }
+        var logFormat = LogFormat.text
+        switch LogFormat.parse(environment["LOG_FORMAT"]) {
+        case .success(let format): logFormat = format
+        case .failure(let problem): problems.append(problem.description)
+        }
+
         guard problems.isEmpty else { throw Problems(items: problems) }
 
         if secret.isEmpty {
@@ -269,6 +291,8 @@ public struct Settings: Sendable {
         )
         settings.trustedProxies = trustedProxies
         settings.migrateOnStart = migrateOnStart
+        settings.metricsAllow = metricsAllow
+        settings.logFormat = logFormat
         settings.retention = retention
         return settings
     }
