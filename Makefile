@@ -9,7 +9,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run build test test-swift test-e2e test-scaleout format format-check bench migrate worker deps-run deps-test deps-bench clean
+.PHONY: run build test test-swift test-e2e test-scaleout test-backup format format-check bench migrate worker deps-run deps-test deps-bench clean
 
 deps-run:
 	@scripts/install-deps.sh run
@@ -44,6 +44,7 @@ test: deps-test format-check
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-scaleout
+	$(MAKE) --no-print-directory test-backup
 
 # Every database test runs on SQLite and on the throwaway PostgreSQL that with-postgres.sh starts; the file
 # store tests run on the local folder and on the throwaway S3 server (rclone serve s3) that with-s3.sh starts.
@@ -56,6 +57,11 @@ test-e2e:
 # nginx (deploy/nginx/eservice.conf) in front of two instances and a worker on one PostgreSQL and rclone's S3: README "Deploying".
 test-scaleout:
 	scripts/scaleout.sh
+
+# eservice backup while citizens file, eservice restore into a new empty deployment, a server on it: SQLite with the
+# local folder, PostgreSQL with S3 (README "Backup and restore").
+test-backup:
+	scripts/backup-test.sh
 
 # swift-format (shipped with the Swift toolchain) with the checked-in .swift-format.
 SWIFT_SOURCES := Package.swift Sources Tests
