@@ -33,10 +33,12 @@ struct BackupTests {
 
     /// A deployment with a citizen and two identity images, backed up to a new folder. Returns the folder and what
     /// the source held: the citizens' IDs and each image's file name and SHA-256.
-    static func backedUp(_ database: TestDatabase) async throws -> (folder: URL, citizens: [UUID], files: [String: String]) {
+    static func backedUp(_ database: TestDatabase, settings: [String: String] = [:]) async throws -> (
+        folder: URL, citizens: [UUID], files: [String: String]
+    ) {
         let folder = folder()
         var result: (URL, [UUID], [String: String]) = (folder, [], [:])
-        try await withApp(database, settings: ["APP_SECRET": secret]) { app, _ in
+        try await withApp(database, settings: settings.merging(["APP_SECRET": secret]) { $1 }) { app, _ in
             let owner = try await CitizenFixtures.register(app)
             let photo = try TestImages.fixture("id-photo.jpg")
             let (h, b) = CitizenFixtures.identityUpload(owner, files: [("image_0", "a.jpg", photo), ("image_1", "b.jpg", photo)])
@@ -52,10 +54,11 @@ struct BackupTests {
 
     /// An application on a new, empty deployment (not migrated), as `eservice restore` has it.
     static func withEmptyTarget(
-        _ database: TestDatabase, secret: String = BackupTests.secret, _ body: (Application, TestEnvironment) async throws -> Void
+        _ database: TestDatabase, secret: String = BackupTests.secret, settings: [String: String] = [:],
+        _ body: (Application, TestEnvironment) async throws -> Void
     ) async throws {
         let env = try await TestEnvironment.make(database)
-        let app = try await MigrationLockTests.unmigratedApp(env, ["APP_SECRET": secret])
+        let app = try await MigrationLockTests.unmigratedApp(env, settings.merging(["APP_SECRET": secret]) { $1 })
         do {
             try await body(app, env)
         } catch {
@@ -180,6 +183,34 @@ struct BackupTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["notes.txt"])
             let (_, missing) = try await Self.run(BackupCommand(), app, ["backup"])
             #expect(missing?.status == 64)
+        }
+    }
+
+    @Test("on S3 the backup only lists the files; restore checks each listed object in the bucket and names a missing one", arguments: TestDatabase.all)
+    func s3ListOnly(database: TestDatabase) async throws {
+        guard TestS3.check() else { return }
+        let bucket = TestS3.settings()
+        let (folder, _, files) = try await Self.backedUp(database, settings: bucket)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manifest = try BackupManifest.decode(try Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+        #expect(manifest.storage.kind == "s3" && !manifest.storage.filesCopied && manifest.storage.count == 2)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("files").path), "no copies of the bucket's files")
+        #expect(!manifest.storage.location.contains(bucket["S3_ACCESS_KEY_ID"] ?? "-"), "no key in the manifest")
+
+        // Against the same bucket: restored, and the files are the ones listed.
+        try await Self.withEmptyTarget(database, settings: bucket) { app, _ in
+            let (_, failure) = try await Self.run(RestoreCommand(), app, ["restore", "--from", folder.path])
+            #expect(failure == nil, "\(failure?.description ?? "")")
+            #expect(try await Self.hasTables(app))
+            for (name, sha) in files { #expect(try await app.fileStore.sha256(name) == sha) }
+            // One object gone from the bucket: a restore elsewhere is refused, naming it, its database left empty.
+            let gone = try #require(files.keys.sorted().first)
+            try await app.fileStore.remove(gone)
+            try await Self.withEmptyTarget(database, settings: bucket) { other, _ in
+                let (_, failure) = try await Self.run(RestoreCommand(), other, ["restore", "--from", folder.path])
+                #expect(failure?.status == 1 && failure?.description.contains("missing: \(gone)") == true, "\(failure?.description ?? "restored")")
+                #expect(try await !Self.hasTables(other))
+            }
         }
     }
 
