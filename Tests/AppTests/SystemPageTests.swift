@@ -152,3 +152,302 @@ struct SystemPageStoreTests {
         }
     }
 }
+
+/// The system page in the back office: who sees it, what it shows, and retry and discard through its forms.
+@Suite("System page")
+struct SystemPageTests {
+    static let page = "/backoffice/admin/system"
+
+    /// One job, failed for good with `error`, for `tenant` (nil: a platform job).
+    static func failedJob(_ app: Application, kind: String = "email", tenant: Tenant? = nil, error: String) async throws -> UUID {
+        let now = Date()
+        let key = "\(kind)-\(UUID())"
+        try await OutboxStore.enqueue(tenant: tenant, kind: kind, payload: Note(text: "x"), idempotencyKey: key, runAt: now, on: app.db)
+        let claimed = try await OutboxStore.claim(worker: "w", limit: 100, now: now, leaseUntil: now.addingTimeInterval(60), kinds: [kind], on: app.db)
+        let job = try #require(claimed.first { $0.idempotencyKey == key })
+        try await OutboxStore.fail(job, worker: "w", error: error, retryAt: nil, now: now, on: app.db)
+        for other in claimed where other.id != job.id {
+            try await OutboxStore.fail(other, worker: "w", error: "-", retryAt: now, now: now, on: app.db)
+        }
+        return job.id
+    }
+
+    static func job(_ app: Application, _ id: UUID) async throws -> OutboxJobRecord {
+        try #require(try await OutboxStore.allJobs(on: app.db).first { $0.id == id })
+    }
+
+    /// The text of the queue table's cell `label` in the row of `kind`.
+    static func cell(_ html: String, kind: String, _ label: String) -> String? {
+        guard let row = html.range(of: "<tr id=\"kind-\(kind)\">"), let end = html.range(of: "</tr>", range: row.upperBound..<html.endIndex) else {
+            return nil
+        }
+        let body = String(html[row.upperBound..<end.lowerBound])
+        guard let start = body.range(of: "data-label=\"\(label)\">"), let close = body.range(of: "</td>", range: start.upperBound..<body.endIndex)
+        else { return nil }
+        return String(body[start.upperBound..<close.lowerBound]).replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
+    }
+
+    @Test("only platform admins see it; officers and org admins are refused, the signed-out sent to sign in", arguments: TestDatabase.all)
+    func access(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let id = try await Self.failedJob(app, error: "boom")
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let orgAdmin = try await signedInStaff(app, tenant: "bangkrathum", role: .orgAdmin)
+            let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
+            for client in [officer, orgAdmin] {
+                try await get(app, Self.page, client) { res in
+                    #expect(res.status == .forbidden)
+                    #expect(!res.body.string.contains("งานที่ล้มเหลว"))
+                }
+                try await get(app, "/backoffice/", client) { #expect(!$0.body.string.contains(Self.page)) }
+                for action in ["jobs/retry", "jobs/discard"] {
+                    try await post(app, "\(Self.page)/\(action)", client, ["id": id.uuidString]) { #expect($0.status == .forbidden) }
+                }
+                try await post(app, "\(Self.page)/kinds/retry", client, ["kind": "email"]) { #expect($0.status == .forbidden) }
+            }
+            try await app.testing().test(.GET, Self.page) { res in
+                #expect(res.status == .seeOther && res.headers.first(name: .location)?.hasPrefix("/backoffice/login") == true)
+            }
+            #expect(try await Self.job(app, id).status == .failed, "nothing changed")
+            // The platform admin has the page in the back office's menu.
+            try await get(app, "/backoffice/", platform) { res in
+                #expect(res.body.string.contains("href=\"\(Self.page)\"") && res.body.string.contains("สถานะระบบ"))
+            }
+            try await get(app, Self.page, platform) { res in
+                #expect(res.status == .ok)
+                #expect(res.headers.first(name: .cacheControl) == "no-store")
+            }
+        }
+    }
+
+    @Test("the queue's counts, the failed jobs with their escaped and masked errors, and the deployment", arguments: TestDatabase.all)
+    func rendered(database: TestDatabase) async throws {
+        try await withApp(database, settings: ["APP_REVISION": "a1b2c3d"]) { app, _ in
+            let tenant = try Tenant.named("bangkrathum", in: app)
+            let now = Date()
+            try await SystemPageJobs.write(kind: "email", count: 5, failing: 2, now: now, on: app.db)
+            let push = try await Self.failedJob(
+                app, kind: LinePushMessage.kind, tenant: tenant, error: "SMTP RCPT TO: 550 <somchai.j@example.com> <script>alert(1)</script>")
+            try await sqlDatabase(app.db).raw("UPDATE outbox_jobs SET created_at = \(bind: now.addingTimeInterval(-7_500)) WHERE kind = 'email'").run()
+            let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
+            try await get(app, Self.page, platform) { res in
+                #expect(res.status == .ok)
+                let html = res.body.string
+                // The queue: the e-mail row counts 3 waiting and 2 failed; the oldest waited 2 hours 5 minutes.
+                #expect(Self.cell(html, kind: "email", "ประเภทงาน")?.contains("ส่งอีเมล") == true)
+                #expect(Self.cell(html, kind: "email", "รอส่ง") == "3")
+                #expect(Self.cell(html, kind: "email", "ล้มเหลว")?.hasPrefix("2") == true)
+                #expect(Self.cell(html, kind: "email", "ส่งแล้ว") == "0")
+                #expect(Self.cell(html, kind: "email", "รอนานที่สุด")?.hasPrefix("2 ชั่วโมง 5 นาที") == true)
+                #expect(Self.cell(html, kind: "line.push", "ล้มเหลว")?.hasPrefix("1") == true)
+                #expect(Self.cell(html, kind: "line.push", "รอนานที่สุด") == "-")
+                #expect(html.contains("รอส่ง 3 งาน · ล้มเหลว 3 งาน"))
+                // The failed jobs: three cards, the LINE one with its tenant, its error escaped and its address masked.
+                #expect(html.components(separatedBy: "class=\"card failed-job\"").count - 1 == 3)
+                #expect(html.contains("id=\"job-\(push.uuidString.lowercased())\""))
+                #expect(html.contains("เทศบาลตำบลบางกระทุ่ม") && html.contains("ระบบกลาง (ถึงเจ้าหน้าที่)"))
+                #expect(html.contains("s***@example.com") && !html.contains("somchai.j@example.com"))
+                #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>alert(1)"))
+                #expect(html.contains("550 mailbox &lt;unavailable&gt;"))
+                #expect(html.contains("พยายามแล้ว</dt><dd>1 ครั้ง"))
+                // Each card's forms carry the CSRF token and the job's id.
+                #expect(html.contains("name=\"id\" value=\"\(push.uuidString.lowercased())\""))
+                #expect(html.contains("name=\"_csrf\" value=\"\(platform.csrf)\""))
+                // The deployment, and never a secret or a URL with one.
+                #expect(html.contains("0.15.0 (a1b2c3d)"))
+                #expect(html.contains(database.description == "SQLite" ? "<dd>SQLite</dd>" : "<dd>PostgreSQL</dd>"))
+                #expect(html.contains("โฟลเดอร์ในเครื่อง"))
+                #expect(html.contains("\(app.tenants.all.count) หน่วยงาน"))
+                #expect(html.contains("ไม่ทำงานในโปรเซสนี้"), "the tests run with OUTBOX_WORKER=off")
+                #expect(html.contains("ทำงานมาแล้ว"))
+                if let url = app.settings.databaseURL { #expect(!html.contains(url) && !html.contains("postgres://")) }
+            }
+            // Narrowed to one kind: its failed jobs only, with "retry all of them".
+            try await get(app, Self.page + "?kind=email", platform) { res in
+                let html = res.body.string
+                #expect(res.status == .ok && html.components(separatedBy: "class=\"card failed-job\"").count - 1 == 2)
+                #expect(html.contains("ส่งใหม่ทุกงานประเภท ส่งอีเมล ที่ล้มเหลว") && html.contains("name=\"kind\" value=\"email\""))
+                #expect(!html.contains(push.uuidString.lowercased()))
+            }
+        }
+    }
+
+    @Test("failed jobs come in pages of 25", arguments: TestDatabase.all)
+    func paging(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            try await SystemPageJobs.write(kind: "email", count: 27, failing: 27, now: Date(), on: app.db)
+            let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
+            try await get(app, Self.page, platform) { res in
+                let html = res.body.string
+                #expect(html.components(separatedBy: "class=\"card failed-job\"").count - 1 == 25)
+                #expect(html.contains("หน้า 1 จาก 2") && html.contains("page=2"))
+            }
+            try await get(app, Self.page + "?page=2", platform) { res in
+                #expect(res.body.string.components(separatedBy: "class=\"card failed-job\"").count - 1 == 2)
+            }
+        }
+    }
+
+    @Test("retry puts the job back and is audited; a second retry or a discard of it gets a Thai message, not a 5xx", arguments: TestDatabase.all)
+    func retry(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let tenant = try Tenant.named("bangkrathum", in: app)
+            let id = try await Self.failedJob(app, kind: LinePushMessage.kind, tenant: tenant, error: "LINE API HTTP 500: oops")
+            let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
+            try await post(app, Self.page + "/jobs/retry", platform, ["id": id.uuidString.lowercased()]) { res in
+                #expect(res.status == .seeOther && res.headers.first(name: .location) == Self.page)
+            }
+            let job = try await Self.job(app, id)
+            #expect(job.status == .pending && job.attempts == 0)
+            let events = try await AuditLog.list(.init(action: .outboxJobRetried), on: app.db)
+            #expect(events.count == 1)
+            #expect(events.first?.tenantID == "bangkrathum" && events.first?.actorName == platform.username)
+            #expect(events.first?.detail.contains(id.uuidString.lowercased()) == true && events.first?.detail.contains("oops") == false)
+            try await get(app, Self.page, platform) { res in
+                #expect(res.body.string.contains("สั่งส่งงาน “ส่งข้อความ LINE” ใหม่แล้ว"))
+                #expect(!res.body.string.contains("id=\"job-\(id.uuidString.lowercased())\""))
+            }
+            // Someone else was first: the job is no longer failed.
+            for action in ["retry", "discard"] {
+                try await post(app, Self.page + "/jobs/\(action)", platform, ["id": id.uuidString]) { res in
+                    #expect(res.status == .conflict)
+                    #expect(res.body.string.contains("งานนี้ไม่ได้อยู่ในสถานะล้มเหลวแล้ว"))
+                }
+            }
+            #expect(try await Self.job(app, id).status == .pending)
+            #expect(try await AuditLog.list(.init(action: .outboxJobRetried), on: app.db).count == 1)
+            #expect(try await AuditLog.list(.init(action: .outboxJobDiscarded), on: app.db).isEmpty)
+        }
+    }
+
+    @Test("discard sets the job aside, audited; it no longer counts as failed", arguments: TestDatabase.all)
+    func discard(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let id = try await Self.failedJob(app, error: "SMTP RCPT TO: 550 no such user")
+            let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
+            try await post(app, Self.page + "/jobs/discard", platform, ["id": id.uuidString]) { res in
+                #expect(res.status == .seeOther)
+            }
+            #expect(try await Self.job(app, id).status == .discarded)
+            let events = try await AuditLog.list(.init(action: .outboxJobDiscarded), on: app.db)
+            #expect(events.count == 1 && events.first?.tenantID == nil && events.first?.actorName == platform.username)
+            try await get(app, Self.page, platform) { res in
+                let html = res.body.string
+                #expect(html.contains("ยกเลิกงาน “ส่งอีเมล” แล้ว"))
+                #expect(html.contains("id=\"no-failed\""))
+                #expect(Self.cell(html, kind: "email", "ล้มเหลว") == "0" && Self.cell(html, kind: "email", "ยกเลิกแล้ว") == "1")
+            }
+        }
+    }
+
+    @Test("retry all failed jobs of a kind, audited once; with none left, a Thai message", arguments: TestDatabase.all)
+    func retryKind(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            try await SystemPageJobs.write(kind: "email", count: 3, failing: 3, now: Date(), on: app.db)
+            let other = try await Self.failedJob(app, kind: LinePushMessage.kind, error: "x")
+            let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
+            try await post(app, Self.page + "/kinds/retry", platform, ["kind": "email"]) { res in #expect(res.status == .seeOther) }
+            let summary = try await OutboxStore.queueSummary(now: Date(), on: app.db)
+            #expect(summary.kinds.first { $0.kind == "email" }?.count(.pending) == 3)
+            #expect(try await Self.job(app, other).status == .failed)
+            let events = try await AuditLog.list(.init(action: .outboxJobsRetried), on: app.db)
+            #expect(events.count == 1 && events.first?.detail.contains("3") == true)
+            try await post(app, Self.page + "/kinds/retry", platform, ["kind": "email"]) { res in
+                #expect(res.status == .conflict && res.body.string.contains("ไม่ได้อยู่ในสถานะล้มเหลวแล้ว"))
+            }
+        }
+    }
+
+    @Test("without the CSRF token nothing changes; a bad id, kind or page is a 400 Thai page", arguments: TestDatabase.all)
+    func badInput(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let id = try await Self.failedJob(app, error: "x")
+            let platform = try await signedInStaff(app, tenant: nil, role: nil, platformAdmin: true)
+            for action in ["jobs/retry", "jobs/discard"] {
+                try await app.testing().test(
+                    .POST, "\(Self.page)/\(action)", headers: ["Cookie": platform.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "id=\(id.uuidString)")
+                ) { #expect($0.status == .forbidden, "no CSRF token") }
+            }
+            try await app.testing().test(
+                .POST, "\(Self.page)/kinds/retry", headers: ["Cookie": platform.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "kind=email")
+            ) { #expect($0.status == .forbidden, "no CSRF token") }
+            #expect(try await Self.job(app, id).status == .failed)
+
+            for bad in ["", "nope", id.uuidString + "0", " " + id.uuidString, "{\(id.uuidString)}", "' OR 1=1 --"] {
+                for action in ["jobs/retry", "jobs/discard"] {
+                    try await post(app, "\(Self.page)/\(action)", platform, ["id": bad]) { res in
+                        #expect(res.status == .badRequest, "\(action) with '\(bad)'")
+                        #expect(res.body.string.contains("รหัสงานไม่ถูกต้อง"))
+                    }
+                }
+            }
+            try await post(app, "\(Self.page)/jobs/retry", platform, [:]) { #expect($0.status == .badRequest) }
+            for bad in ["", "e mail", "<b>", String(repeating: "k", count: 65)] {
+                try await post(app, "\(Self.page)/kinds/retry", platform, ["kind": bad]) { res in
+                    #expect(res.status == .badRequest && res.body.string.contains("ประเภทงานไม่ถูกต้อง"), "kind '\(bad)'")
+                }
+            }
+            for query in ["page=0", "page=abc", "page=99999999999999999999", "kind=%3Cb%3E"] {
+                try await get(app, "\(Self.page)?\(query)", platform) { res in
+                    #expect(res.status == .badRequest, "\(query)")
+                    #expect(res.body.string.contains("ไม่ถูกต้อง"))
+                }
+            }
+            #expect(try await Self.job(app, id).status == .failed)
+            #expect(try await AuditLog.list(.init(action: .outboxJobRetried), on: app.db).isEmpty)
+        }
+    }
+}
+
+@Suite("System page: pieces")
+struct SystemPagePiecesTests {
+    @Test("durations in Thai words, to the two largest units")
+    func durations() {
+        #expect(ThaiDuration.short(seconds: 0) == "0 วินาที")
+        #expect(ThaiDuration.short(seconds: 45.7) == "45 วินาที")
+        #expect(ThaiDuration.short(seconds: 180) == "3 นาที")
+        #expect(ThaiDuration.short(seconds: 7_500) == "2 ชั่วโมง 5 นาที")
+        #expect(ThaiDuration.short(seconds: 7_200) == "2 ชั่วโมง")
+        #expect(ThaiDuration.short(seconds: 4 * 86_400 + 6 * 3_600 + 59) == "4 วัน 6 ชั่วโมง")
+        #expect(ThaiDuration.short(seconds: -5) == "0 วินาที")
+        #expect(ThaiDuration.short(seconds: .nan) == "0 วินาที")
+        #expect(ThaiDuration.short(seconds: .infinity) == "0 วินาที")
+        #expect(ThaiDuration.short(seconds: 1e300).hasSuffix("วัน") || ThaiDuration.short(seconds: 1e300).contains("วัน"))
+    }
+
+    @Test("a job's error is shown with e-mail addresses masked and clipped to 500 characters")
+    func errors() {
+        #expect(SystemController.shown(error: nil) == "-")
+        #expect(
+            SystemController.shown(error: "SMTP RCPT TO: 550 5.1.1 <a.b+c@mail.example.co.th>: no") == "SMTP RCPT TO: 550 5.1.1 <a***@mail.example.co.th>: no")
+        #expect(SystemController.shown(error: "LINE API HTTP 400: The request body has 1 error(s)") == "LINE API HTTP 400: The request body has 1 error(s)")
+        let long = SystemController.shown(error: String(repeating: "x", count: 900))
+        #expect(long.count == 501 && long.hasSuffix("…"))
+    }
+
+    @Test("APP_REVISION: a plain word of at most 64 characters, shown with the release; anything else stops start-up")
+    func revision() throws {
+        #expect(AppVersion.revision("a1b2c3d") == "a1b2c3d" && AppVersion.revision("v0.15.0+build.7") == "v0.15.0+build.7")
+        for bad in ["", "a b", "<b>", "ก", String(repeating: "a", count: 65), "x;rm"] { #expect(AppVersion.revision(bad) == nil, "'\(bad)'") }
+        #expect(AppVersion.describe(revision: nil) == AppVersion.release)
+        let base = ["TENANTS_DIR": Repo.path("Tenants"), "APP_SECRET": String(repeating: "k", count: 40)]
+        #expect(try Settings.load(from: base, workingDirectory: Repo.root.path).revision == nil)
+        #expect(try Settings.load(from: base.merging(["APP_REVISION": "0123abc"]) { $1 }, workingDirectory: Repo.root.path).revision == "0123abc")
+        let error = try #require(throws: Settings.Problems.self) {
+            try Settings.load(from: base.merging(["APP_REVISION": "not a revision"]) { $1 }, workingDirectory: Repo.root.path)
+        }
+        #expect(error.description.contains("APP_REVISION"))
+    }
+
+    @Test("the storage is named by folder or bucket and host, never with the keys or a password in the endpoint")
+    func storage() throws {
+        let s3 = S3Location(
+            endpoint: try #require(URL(string: "https://user:hunter2@s3.example.internal:9000/")), bucket: "files", prefix: "bkt/", region: "th",
+            accessKeyID: "AKIAEXAMPLE", secretAccessKey: "secret-key")
+        let shown = SystemFacts.describe(.s3(s3))
+        #expect(shown == "S3 bucket files/bkt/ ที่ s3.example.internal:9000")
+        #expect(SystemFacts.describe(.local(URL(fileURLWithPath: "/var/lib/eservice/files"))) == "โฟลเดอร์ในเครื่อง /var/lib/eservice/files")
+    }
+}

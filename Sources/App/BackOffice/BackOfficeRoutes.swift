@@ -54,6 +54,7 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     OfficerPetitionRoutes.register(router)
     Open311KeysRoutes.register(router)
     LineChannelRoutes.register(router)
+    SystemRoutes.register(router)
 }
 
 /// Registers back-office routes by pattern: the pattern gives the path and who may use it (`BackOfficeAccess`),

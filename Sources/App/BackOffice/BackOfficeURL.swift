@@ -25,6 +25,7 @@ public enum BackOfficeURL: Sendable, Equatable {
     case petitionDocumentWithdraw(String, String, UUID)
     case tenantOpen311(String), tenantOpen311Revoke(String, UUID)
     case tenantLine(String)
+    case system, systemJobRetry, systemJobDiscard, systemKindRetry
 
     /// A route: its path components under `/backoffice` and who may use it.
     public enum Pattern: String, CaseIterable, Sendable {
@@ -47,6 +48,7 @@ public enum BackOfficeURL: Sendable, Equatable {
         case petitionDocumentWithdraw
         case tenantOpen311, tenantOpen311Revoke
         case tenantLine
+        case system, systemJobRetry, systemJobDiscard, systemKindRetry
 
         /// Under `/backoffice`; `:name` is a parameter the handler reads by that name.
         public var components: [String] {
@@ -98,6 +100,10 @@ public enum BackOfficeURL: Sendable, Equatable {
             case .tenantOpen311: return tenant + ["open311"]
             case .tenantOpen311Revoke: return tenant + ["open311", ":id", "revoke"]
             case .tenantLine: return tenant + ["line"]
+            case .system: return ["admin", "system"]
+            case .systemJobRetry: return ["admin", "system", "jobs", "retry"]
+            case .systemJobDiscard: return ["admin", "system", "jobs", "discard"]
+            case .systemKindRetry: return ["admin", "system", "kinds", "retry"]
             }
         }
 
@@ -110,7 +116,8 @@ public enum BackOfficeURL: Sendable, Equatable {
             case .home, .profile, .profilePassword, .requests: return .signedIn
             case .approvals, .audit: return .approver
             case .adminRegistrations, .adminRegistration, .adminRegistrationDocument, .adminStaff, .adminStaffNew,
-                .adminStaffMember, .adminStaffStatus, .adminStaffRevoke, .adminStaffInitialPassword:
+                .adminStaffMember, .adminStaffStatus, .adminStaffRevoke, .adminStaffInitialPassword, .system, .systemJobRetry,
+                .systemJobDiscard, .systemKindRetry:
                 return .platformAdmin
             case .tenantHome, .identityQueue, .identityReview, .identityImage, .petitionQueue, .petition, .petitionStatus,
                 .petitionAttachment, .petitionDocuments, .petitionDocument, .petitionDocumentQR, .petitionDocumentWithdraw:
@@ -172,6 +179,10 @@ public enum BackOfficeURL: Sendable, Equatable {
         case .tenantOpen311(let t): return (.tenantOpen311, [t])
         case .tenantOpen311Revoke(let t, let k): return (.tenantOpen311Revoke, [t, id(k)])
         case .tenantLine(let t): return (.tenantLine, [t])
+        case .system: return (.system, [])
+        case .systemJobRetry: return (.systemJobRetry, [])
+        case .systemJobDiscard: return (.systemJobDiscard, [])
+        case .systemKindRetry: return (.systemKindRetry, [])
         }
     }
 

@@ -48,6 +48,7 @@ struct BackOfficeChrome: Encodable {
         if staff.isPlatformAdmin {
             links.append(Link(url: BackOfficeURL.adminRegistrations.path, title: "อนุมัติบัญชี"))
             links.append(Link(url: BackOfficeURL.adminStaff.path, title: "บัญชีเจ้าหน้าที่"))
+            links.append(Link(url: BackOfficeURL.system.path, title: "สถานะระบบ"))
         }
         if staff.isPlatformAdmin || staff.grants.values.contains(.orgAdmin) {
             links.append(Link(url: BackOfficeURL.audit.path, title: "บันทึกการใช้งาน"))

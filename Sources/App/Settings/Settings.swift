@@ -50,6 +50,9 @@ public struct Settings: Sendable {
     /// `serve` and `worker` bring the schema up to date at start (`MIGRATE_ON_START`, on by default); off, they
     /// only check it is and refuse to start otherwise (the deploy runs `eservice migrate`).
     public var migrateOnStart: Bool = true
+    /// The deployment's revision (`APP_REVISION`, e.g. the git commit it was built from), shown with
+    /// `AppVersion.release` on the back office's system page; nil when the deploy does not set it.
+    public var revision: String? = nil
     /// Who may read `/metrics` (`METRICS_ALLOW`): the client address (`req.clientAddress`, so behind a trusted proxy
     /// the forwarded one) must lie in one of these ranges. Default: loopback.
     public var metricsAllow: [IPNetwork] = Settings.defaultMetricsAllow
@@ -253,6 +256,13 @@ public struct Settings: Sendable {
             default: problems.append("MIGRATE_ON_START must be on or off (got '\(raw)')")
             }
         }
+        var revision: String?
+        if let raw = value("APP_REVISION") {
+            revision = AppVersion.revision(raw)
+            if revision == nil {
+                problems.append("APP_REVISION must be 1 to \(AppVersion.revisionMaxLength) letters, digits, '.', '_', '-' or '+' (a git commit or tag)")
+            }
+        }
 
         let (retention, retentionProblems) = RetentionSettings.read(value)
         problems += retentionProblems
@@ -291,6 +301,7 @@ public struct Settings: Sendable {
         )
         settings.trustedProxies = trustedProxies
         settings.migrateOnStart = migrateOnStart
+        settings.revision = revision
         settings.metricsAllow = metricsAllow
         settings.logFormat = logFormat
         settings.retention = retention

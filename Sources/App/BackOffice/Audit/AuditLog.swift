@@ -46,6 +46,10 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case lineLinked = "line_linked"
     case lineUnlinked = "line_unlinked"
     case lineSettingsChanged = "line_settings_changed"
+    // The system page (platform admins): failed outbox jobs.
+    case outboxJobRetried = "outbox_job_retried"
+    case outboxJobDiscarded = "outbox_job_discarded"
+    case outboxJobsRetried = "outbox_jobs_retried"
 
     public var thai: String {
         switch self {
@@ -89,6 +93,9 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
         case .lineLinked: "ประชาชนเชื่อมบัญชี LINE"
         case .lineUnlinked: "ประชาชนยกเลิกการเชื่อมบัญชี LINE"
         case .lineSettingsChanged: "แก้ไขการตั้งค่าช่องทาง LINE"
+        case .outboxJobRetried: "สั่งส่งงานที่ล้มเหลวใหม่"
+        case .outboxJobDiscarded: "ยกเลิกงานที่ล้มเหลว"
+        case .outboxJobsRetried: "สั่งส่งงานที่ล้มเหลวใหม่ทั้งประเภท"
         }
     }
 }
