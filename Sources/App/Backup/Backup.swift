@@ -56,6 +56,9 @@ struct BackupWriter {
     func run() async throws -> BackupManifest {
         let settings = app.settings
         let kind = DatabaseCopy.kind(settings)
+        guard try await SchemaMigrations.hasMigrationLog(app.db) else {
+            throw CommandFailure(description: "backup: the database has no schema yet (no migration has run): nothing to back up", status: 1)
+        }
         let databaseFile = directory.appendingPathComponent(DatabaseCopy.fileName(kind: kind))
         say("Copying the \(kind) database to \(databaseFile.path)")
         let snapshot = try await DatabaseCopy.take(app, to: databaseFile)
@@ -107,7 +110,8 @@ struct BackupWriter {
         case .s3(let s3): location = s3.description
         }
         let manifest = BackupManifest(
-            format: BackupManifest.formatName, version: BackupManifest.currentVersion, created: Date(), migrations: snapshot.migrations,
+            format: BackupManifest.formatName, version: BackupManifest.currentVersion, created: Date(),
+            app: AppVersion.describe(revision: settings.revision), migrations: snapshot.migrations,
             database: .init(kind: kind, file: databaseFile.lastPathComponent, bytes: databaseBytes, sha256: databaseSHA),
             storage: .init(
                 kind: copyFiles ? "local" : "s3", location: location, filesCopied: copyFiles, list: Self.listName, listSHA256: Hex.sha256(list),

@@ -14,6 +14,8 @@ struct BackupManifest: Codable, Sendable, Equatable {
     var format: String
     var version: Int
     var created: Date
+    /// The release that made it (`AppVersion.describe`: "0.15.0 (APP_REVISION)"); restore goes by `migrations`.
+    var app: String?
     /// The migrations recorded in the copied database, in the order they ran: the schema the copy has.
     var migrations: [String]
     var database: DatabasePart
