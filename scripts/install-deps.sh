@@ -95,7 +95,7 @@ if [ $want_test -eq 1 ] || [ $want_bench -eq 1 ]; then
     echo "ok: .venv exists"
   fi
   need=()
-  for spec in aiosmtpd:aiosmtpd selenium:selenium pytest:pytest yaml:pyyaml qrcode:qrcode pyotp:pyotp linebot:line-bot-sdk aiohttp:aiohttp schemathesis:schemathesis; do
+  for spec in aiosmtpd:aiosmtpd selenium:selenium pytest:pytest yaml:pyyaml qrcode:qrcode pyotp:pyotp linebot:line-bot-sdk aiohttp:aiohttp schemathesis:schemathesis prometheus_client:prometheus-client; do
     mod="${spec%%:*}" pkg="${spec#*:}"
     if .venv/bin/python -c "import $mod" >/dev/null 2>&1; then echo "ok: python $pkg"; else need+=("$pkg"); fi
   done
