@@ -206,6 +206,18 @@ def test_staff_journey(driver):  # noqa: F811
     shot(d, "registrations-table")
     approve_all(d, "pending-registrations", "/backoffice/admin/registrations")
     wait_for_text(d, "ไม่มีคำขอลงทะเบียนรอตรวจสอบ")
+
+    # 5b. The platform admin's system page, from the menu: the deployment and the outbox queue (the staff
+    # e-mails sent so far), on the phone without sideways scrolling.
+    d.find_element(By.LINK_TEXT, "สถานะระบบ").click()
+    wait_for_text(d, "คิวงาน (outbox)")
+    facts = d.find_element(By.ID, "facts").text
+    assert "SQLite" in facts or "PostgreSQL" in facts, facts
+    assert "ทำงานมาแล้ว" in facts and "หน่วยงานที่โหลด" in facts, facts
+    queue = d.find_element(By.ID, "outbox-queue").text
+    assert "ส่งอีเมล" in queue, queue
+    assert_no_horizontal_scroll(d)
+    shot(d, "system-page")
     sign_out(d)
 
     # 6. The staff member's first sign-in enrols OTP; they ask for Officer rights in bangkrathum.
