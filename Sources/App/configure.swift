@@ -49,6 +49,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.storage[Application.SnifferKey.self] = try FileTypeSniffer()
     app.storage[Application.FileStoreKey.self] = app.makeFileStore(settings.fileStorage)
     let metrics = app.metrics
+    metrics.setBuildInfo(revision: settings.revision)
     let imageWork = ImageWorkPool(threads: settings.imageWorkers, queue: settings.imageQueue) { metrics.recordImageWork($0) }
     app.storage[Application.ImageWorkKey.self] = imageWork
     app.lifecycle.use(ImageWorkPoolLifecycle(pool: imageWork))

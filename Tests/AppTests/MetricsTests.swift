@@ -129,6 +129,7 @@ struct MetricsTests {
             #expect(!text.contains("secret-token") && !text.contains("no-such-town"), "never a raw path")
             #expect(Self.sample(text, "eservice_tenants_loaded") == Double(app.tenants.all.count))
             #expect((Self.sample(text, "eservice_start_time_seconds") ?? 0) > 1_700_000_000)
+            #expect(Self.sample(text, "eservice_build_info", ["release": AppVersion.release, "revision": "-"]) == 1)
         }
     }
 

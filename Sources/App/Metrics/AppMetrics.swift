@@ -1,3 +1,4 @@
+import Domain
 import FluentPostgresDriver  // AsyncKit's ConnectionPoolTimeoutError, re-exported through PostgresKit
 import Foundation
 import NIOConcurrencyHelpers
@@ -153,6 +154,15 @@ public final class AppMetrics: Sendable {
     static let startTime = MetricNameDescriptor(
         namespace: "eservice", subsystem: "", metricName: "start_time", unitName: "seconds",
         helpText: "When this process started, in seconds since 1970")
+    static let buildInfo = MetricNameDescriptor(
+        namespace: "eservice", subsystem: "", metricName: "build_info", unitName: "",
+        helpText: "Always 1; the labels name the release and the deploy's APP_REVISION (- when unset) this process runs")
+
+    /// `AppVersion.release` and the checked `APP_REVISION` (plain letters, digits and `._-+`: safe as labels).
+    func setBuildInfo(revision: String?, release: String = AppVersion.release) {
+        registry.makeGauge(descriptor: Self.buildInfo, labels: [("release", release), ("revision", revision ?? "-")]).set(to: 1)
+    }
+
     /// A kind as a label: job kinds are fixed words in code, but a row written by an older or newer release could
     /// hold anything, so only plain short words pass.
     static func label(_ kind: String) -> String {
