@@ -185,6 +185,8 @@ struct BackupRestorer {
         }
         let entries = try readList(manifest)
 
+        if kind == "postgresql" { _ = try PostgresTools.find("pg_restore") }  // before anything is written
+
         // The target is empty.
         let hasTables = kind == "sqlite" ? try await DatabaseCopy.sqliteHasTables(app) : try await DatabaseCopy.postgresHasTables(app)
         guard !hasTables else {
