@@ -247,8 +247,10 @@ def test_backup_while_filing_restores_elsewhere(kind, tmp):
         # 2. The backup, while a citizen keeps filing.
         filer = Filer(citizens[0], forms[citizens[0].id])
         filer.start()
-        while sum(1 for r in list(filer.results) if r["status"] == 303) < 3:
+        deadline = time.time() + 60
+        while sum(1 for r in list(filer.results) if r["status"] == 303) < 3 and time.time() < deadline:
             time.sleep(0.05)
+        assert filer.is_alive() and all(r["status"] == 303 for r in filer.results), filer.results[:3]
         folder = tmp / "backup"
         b0 = time.time()
         backup = source.eservice("backup", "--to", str(folder))
