@@ -80,6 +80,27 @@ struct MetricsTests {
         }
     }
 
+    @Test("eservice worker's listener answers /metrics (with its worker's counters) to METRICS_ALLOW and nothing else")
+    func workerListener() async throws {
+        try await withApp(.sqlite) { app, _ in
+            let mail = OutgoingMail(from: "a@example.com", to: ["b@example.com"], subject: "s", text: "t", html: "<p>t</p>", messageID: "w@example.com")
+            try await OutboxStore.enqueue(tenant: nil, kind: EmailOutbox.kind, payload: mail, idempotencyKey: "worker-mail", on: app.db)
+            #expect(try await app.makeOutboxWorker().runOnce() == 1)
+            let responder = MetricsOnlyResponder(app: app)
+            func ask(_ path: String, peer: String) async throws -> Response {
+                let request = Request(
+                    application: app, method: .GET, url: URI(string: path), remoteAddress: try SocketAddress(ipAddress: peer, port: 40_000),
+                    logger: app.logger, on: app.eventLoopGroup.next())
+                return try await responder.respond(to: request).get()
+            }
+            let ok = try await ask("/metrics", peer: "127.0.0.1")
+            #expect(ok.status == .ok)
+            #expect(Self.sample(ok.body.string ?? "", "eservice_deliveries_total", ["channel": "email", "result": "sent"]) == 1)
+            #expect(try await ask("/metrics", peer: "203.0.113.5").status == .notFound)
+            #expect(try await ask("/t/bangkrathum/contact", peer: "127.0.0.1").status == .notFound, "no pages from a worker")
+        }
+    }
+
     @Test("a connection-pool timeout is counted; other errors are not")
     func poolTimeouts() {
         let metrics = AppMetrics()
