@@ -232,7 +232,9 @@ struct HostileInputTests {
         if site.starts(with: ["open311", "v2"]) { return .open311 }
         if site == ["line", "webhook"] { return .line }
         if p.first == SiteURL.tenantPrefix { return .citizen }
-        if ["", "healthz", "readyz", "fonts", "verify", "dev", "geo", "geography", "address"].contains(p.first ?? "") || p.isEmpty { return .anonymous }
+        if ["", "healthz", "readyz", "metrics", "fonts", "verify", "dev", "geo", "geography", "address"].contains(p.first ?? "") || p.isEmpty {
+            return .anonymous
+        }
         // A tenant's pages on its own host name.
         if TenantURL.Pattern.allCases.contains(where: { $0.components.map(\.description) == p }) { return .citizen }
         if p.first.map({ ["api", "data"].contains($0) }) == true { return .anonymous }
@@ -250,7 +252,7 @@ struct HostileInputTests {
         return ("/" + parts.joined(separator: "/"), hostRoute ? tenantHost : nil)
     }
 
-    static let platformRoots: Set<String> = ["", "backoffice", "healthz", "readyz", "fonts", "verify", "dev", "geo", "geography", "address"]
+    static let platformRoots: Set<String> = ["", "backoffice", "healthz", "readyz", "metrics", "fonts", "verify", "dev", "geo", "geography", "address"]
 
     static func headers(_ p: Principal, host: String?, extra: HTTPHeaders = [:]) -> HTTPHeaders {
         var h = p.headers
