@@ -21,7 +21,7 @@ struct FailingHandler: OutboxHandler {
     struct Boom: Error, CustomStringConvertible { var description: String { "receiver said no" } }
     let permanent: Bool
     func handle(_ job: ClaimedJob) async throws {
-        if permanent { throw OutboxFailure.permanent("400 bad request") }
+        if permanent { throw OutboxFailure.permanent("400 bad request: 550 <somchai.r@example.co.th> mailbox unavailable") }
         throw Boom()
     }
 }
@@ -149,6 +149,9 @@ struct OutboxTests {
             let job = try #require(try await OutboxStore.allJobs(on: app.db).first)
             #expect(job.status == .failed && job.attempts == 1)
             #expect(job.lastError?.contains("400 bad request") == true)
+            // The receiver's answer quoted an address: the stored error (shown on the system page) has it masked.
+            #expect(job.lastError?.contains("s***@example.co.th") == true)
+            #expect(job.lastError?.contains("somchai") == false)
         }
     }
 

@@ -204,11 +204,13 @@ public final class OutboxWorker: Sendable {
         if let later = error as? OutboxRetryLater { delay = max(delay, later.seconds) }
         let retryAt = exhausted ? nil : options.now().addingTimeInterval(delay)
         options.observe(job.kind, exhausted ? .failed : .retry, error)
+        // A mail server's reply may quote the recipient's address: the log and the stored error get it masked.
+        let reason = EmailMask.masking("\(error)")
         logger.warning(
             exhausted ? "outbox job failed for good" : "outbox job failed; will retry",
-            metadata: meta.merging(["error": .string("\(error)")]) { $1 })
+            metadata: meta.merging(["error": .string(reason)]) { $1 })
         do {
-            try await OutboxStore.fail(job, worker: id, error: "\(error)", retryAt: retryAt, now: options.now(), on: database())
+            try await OutboxStore.fail(job, worker: id, error: reason, retryAt: retryAt, now: options.now(), on: database())
         } catch {
             // The lease runs out and another try picks the job up; nothing is lost.
             logger.error("outbox could not record a failure", metadata: meta.merging(["error": .string("\(error)")]) { $1 })

@@ -186,12 +186,7 @@ struct SystemController {
     static func shown(error: String?) -> String {
         guard let error, !error.isEmpty else { return "-" }
         let clipped = error.count > 500 ? String(error.prefix(500)) + "…" : error
-        return maskEmails(clipped)
-    }
-
-    static func maskEmails(_ text: String) -> String {
-        let pattern = /([A-Za-z0-9._%+\-]+)@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})/
-        return text.replacing(pattern) { match in "\(match.output.1.prefix(1))***@\(match.output.2)" }
+        return EmailMask.masking(clipped)
     }
 
     static func facts(_ f: SystemFacts) -> [Fact] {
