@@ -143,7 +143,7 @@ class Stack:
         self.tls = tls_context(self.cert)
         self.https_port, self.http_port = free_port(), free_port()
         self.base = "https://127.0.0.1:%d" % self.https_port
-        self.ports = {"a": free_port(), "b": free_port()}
+        self.ports = {"a": free_port(), "b": free_port(), "worker-metrics": free_port()}
         self.secret = "scaleout-" + os.urandom(24).hex()
         self.upload_budget = clients_rate_budget
         self.smtp = None
@@ -211,6 +211,8 @@ class Stack:
         service = unit(DEPLOY / "systemd" / unit_name)
         argv = shlex.split(service["ExecStart"])
         argv = [self.binary if a == RELEASE_BIN else a.replace("%i", str(port)) for a in argv]
+        # The worker's /metrics port: a free one here, so a busy 9464 on the machine cannot fail the run.
+        argv = [str(self.ports["worker-metrics"]) if i and argv[i - 1] == "--metrics-port" else a for i, a in enumerate(argv)]
         return argv, int(service.get("Nice", "0"))
 
     # ---- the product

@@ -435,5 +435,13 @@ def test_kill_one_instance_while_eight_clients_file(stack):
     for n in numbers:
         got = [s for s in subjects if n in s]
         assert len(got) == 1, "petition %s: %d e-mails" % (n, len(got))
+    # The worker's own /metrics (its unit's --metrics-port) counted those e-mails; nginx never serves /metrics.
+    status, _, body, _ = request(stack, "GET", "/metrics", base="http://127.0.0.1:%d" % stack.ports["worker-metrics"])
+    assert status == 200, status
+    sent = sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
+               if line.startswith('eservice_deliveries_total{') and 'channel="email"' in line and 'result="sent"' in line)
+    assert sent >= len(numbers), "worker counted %s e-mails sent, %d petitions mailed" % (sent, len(numbers))
+    status, _, _, _ = request(stack, "GET", "/metrics")
+    assert status == 404, "nginx answered /metrics with %d" % status
     STATE["kill"] = {"sent": len(results), "not_303": len(failed), "petitions": total, "orphans": len(orphans), "mails": len(subjects)}
     print("kill test: %s" % json.dumps(STATE["kill"]))
