@@ -121,14 +121,14 @@ struct RetentionTests {
         #expect(defaults == RetentionSettings())
         let days: [Int] = [
             defaults.outboxKeepDays, defaults.outboxFailedKeepDays, defaults.lineEventKeepDays, defaults.abandonedRegistrationDays,
-            defaults.contactKeepDays,
+            defaults.contactKeepDays, defaults.rejectedStaffKeepDays,
         ]
-        #expect(days == [7, 30, 30, 30, 90])
+        #expect(days == [7, 30, 30, 30, 90, 90])
         let set = try Settings.load(from: env.variables(["OUTBOX_KEEP_DAYS": "14", "CONTACT_KEEP_DAYS": "365"]), workingDirectory: Repo.root.path)
         #expect(set.retention.outboxKeepDays == 14 && set.retention.contactKeepDays == 365)
         let bad = [
             "OUTBOX_KEEP_DAYS": "0", "OUTBOX_FAILED_KEEP_DAYS": "99999999999999999999", "LINE_EVENT_KEEP_DAYS": "1",
-            "ABANDONED_REGISTRATION_DAYS": "-3", "CONTACT_KEEP_DAYS": "a month",
+            "ABANDONED_REGISTRATION_DAYS": "-3", "CONTACT_KEEP_DAYS": "a month", "REJECTED_STAFF_KEEP_DAYS": "3651",
         ]
         do {
             _ = try Settings.load(from: env.variables(bad), workingDirectory: Repo.root.path)
@@ -145,7 +145,7 @@ struct RetentionTests {
             #expect(
                 names == [
                     "expired sessions", "rate counters", "outbox jobs", "single-use links", "LINE link nonces", "LINE webhook rejections",
-                    "staff sign-in addresses", "contact messages", "abandoned registrations",
+                    "staff sign-in addresses", "contact messages", "abandoned registrations", "refused staff registrations",
                 ])
             #expect(app.makeOutboxWorker().options.sweeps.first { $0.name == "expired sessions" }?.interval == 60, "sessions keep their minute")
         }
@@ -320,6 +320,45 @@ struct RetentionTests {
             #expect(lineUser != nil && lineUser?.citizenID == nil, "the LINE user stays, unlinked")
             for table in kept { #expect(try await RetentionRows.count(app, table) == before[table], "\(table) untouched") }
             #expect(before["petitions"] == 1 && before["petition_documents"] == 1 && (before["audit_events"] ?? 0) >= 1)
+        }
+    }
+
+    @Test(
+        "refused staff registrations go REJECTED_STAFF_KEEP_DAYS after the decision, with their uploaded document; other accounts and the audit log stay",
+        arguments: TestDatabase.all)
+    func refusedStaff(database: TestDatabase) async throws {
+        try await withApp(database, settings: ["REJECTED_STAFF_KEEP_DAYS": "90"]) { app, _ in
+            let clock = TestClock()
+            let now = clock.now()
+            func account(_ name: String, _ status: StaffAccountStatus, decided: Date?, document: String? = nil) async throws -> UUID {
+                let (a, _) = try await StaffFixtures.account(app, username: name, status: status, otp: false)
+                a.decidedAt = decided
+                a.documentFile = document
+                try await a.save(on: app.db)
+                return try a.requireID()
+            }
+            let document = try await app.fileStore.save(Data("%PDF-1.4 บัตรเจ้าหน้าที่".utf8), folder: "staff-documents", ext: "pdf")
+            let past = now.addingTimeInterval(-90 * Self.day - Self.minute)
+            let inside = now.addingTimeInterval(-90 * Self.day + Self.minute)
+            let refused = try await account("refused.long.ago", .rejected, decided: past, document: document)
+            let kept = [
+                try await account("refused.lately", .rejected, decided: inside),
+                try await account("approved.long.ago", .active, decided: past),
+                try await account("disabled.long.ago", .disabled, decided: past),
+                try await account("still.waiting", .pending, decided: nil),
+            ]
+            try await AuditLog.record(
+                .staffRejected, actor: AuditActor(id: nil, name: "ผู้ดูแลระบบ"), tenant: nil, detail: "SR-2569-000001 refused.long.ago",
+                ip: "127.0.0.1", at: past, on: app.db)
+            let audit = try await RetentionRows.count(app, "audit_events")
+
+            let removed = await Self.sweep(app, Self.worker(app, clock))
+
+            #expect(removed["refused staff registrations"] == 1)
+            #expect(try await StaffAccount.find(refused, on: app.db) == nil)
+            #expect(try await app.fileStore.info(document) == nil, "the uploaded document is deleted from the store")
+            for id in kept { #expect(try await StaffAccount.find(id, on: app.db) != nil) }
+            #expect(try await RetentionRows.count(app, "audit_events") == audit, "the decision stays in the audit log")
         }
     }
 

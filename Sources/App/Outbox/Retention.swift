@@ -15,6 +15,9 @@ public struct RetentionSettings: Sendable, Equatable {
     public var abandonedRegistrationDays = 30
     /// Messages sent through a tenant's contact form (the office got them by e-mail; the sender's receipt page reads them).
     public var contactKeepDays = 90
+    /// A staff registration a platform admin refused (names, sealed national ID, the uploaded document): the applicant
+    /// was told and may apply again; the audit log keeps the decision.
+    public var rejectedStaffKeepDays = 90
 
     public init() {}
 
@@ -25,6 +28,7 @@ public struct RetentionSettings: Sendable, Equatable {
         ("LINE_EVENT_KEEP_DAYS", 2...3650, \.lineEventKeepDays),
         ("ABANDONED_REGISTRATION_DAYS", 1...3650, \.abandonedRegistrationDays),
         ("CONTACT_KEEP_DAYS", 1...3650, \.contactKeepDays),
+        ("REJECTED_STAFF_KEEP_DAYS", 1...3650, \.rejectedStaffKeepDays),
     ]
 
     /// The settings from the environment (`value` gives a trimmed, non-empty variable or nil), and a message for
@@ -72,8 +76,8 @@ struct SweepBound: Sendable, Equatable {
 /// Retention of personal data and housekeeping: every periodic sweep an outbox worker runs, in one list. Each sweep's
 /// query lives in the store of its table; each deletes in bounded batches (`SweepBound`) and is safe with several
 /// workers at once (a row two workers both pick is deleted once; the other's statement skips it). Records the
-/// municipality must keep (petitions, their events, attachments and documents, the audit log, staff accounts and
-/// rights, tenant settings) are never swept: README "Retention" lists every table and why.
+/// municipality must keep (petitions, their events, attachments and documents, the audit log, staff accounts other
+/// than refused registrations, rights, tenant settings) are never swept: README "Retention" lists every table and why.
 enum Retention {
     /// How often each worker runs the sweeps below (sessions keep their own minute).
     static let interval: TimeInterval = 300
@@ -91,6 +95,7 @@ enum Retention {
         let lineEvents = Double(settings.lineEventKeepDays) * day
         let abandoned = Double(settings.abandonedRegistrationDays) * day
         let contact = Double(settings.contactKeepDays) * day
+        let rejectedStaff = Double(settings.rejectedStaffKeepDays) * day
         return [
             SessionStore.periodicSweep,
             PeriodicSweep(name: "rate counters", interval: interval) { db, now in
@@ -123,6 +128,13 @@ enum Retention {
                     // The rows are gone (committed); now their files. One that cannot be deleted is left to the
                     // orphan sweep, which removes `identity/` files no row names.
                     for name in gone.files { await fileStore.delete(name) }
+                    return gone.accounts
+                }
+            },
+            PeriodicSweep(name: "refused staff registrations", interval: accountsInterval) { db, now in
+                try await accountsBound.run { limit in
+                    let gone = try await StaffStore.sweepRejected(decidedBefore: now - rejectedStaff, limit: limit, on: db)
+                    for name in gone.files { await fileStore.delete(name) }  // after the commit, as above
                     return gone.accounts
                 }
             },

@@ -70,6 +70,28 @@ enum StaffStore {
         return try await StaffAccount.query(on: db).filter(\.$id ~~ ids).filter(\.$statusRaw == StaffAccountStatus.pending.rawValue).all()
     }
 
+    /// Retention: deletes registrations a platform admin refused before `decidedBefore`, at most `limit`, with what
+    /// hangs off them (the schema's cascades); returns how many went and their uploaded documents' file names, for the
+    /// caller to delete once this has committed. The applicant was told; the audit log keeps the decision.
+    static func sweepRejected(decidedBefore: Date, limit: Int, on db: any Database) async throws -> (accounts: Int, files: [String]) {
+        try await db.writeTransaction { db in
+            let sql = try sqlDatabase(db)
+            let lock: SQLQueryString = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
+            let refused: SQLQueryString = "status = 'rejected' AND is_platform_admin = \(bind: false) AND decided_at < \(bind: decidedBefore)"
+            let rows = try await sql.raw(
+                "SELECT id, document_file FROM staff_accounts WHERE \(refused) ORDER BY decided_at LIMIT \(literal: max(1, limit)) \(lock)"
+            ).all()
+            let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
+            guard !ids.isEmpty else { return (0, []) }
+            let files = try Dictionary(
+                uniqueKeysWithValues: rows.map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "document_file", as: String?.self)) })
+            let gone = try await sql.raw("DELETE FROM staff_accounts WHERE id IN (\(binds: ids)) AND \(refused) RETURNING id").all().map {
+                try $0.decode(column: "id", as: UUID.self)
+            }
+            return (gone.count, gone.compactMap { files[$0] ?? nil })
+        }
+    }
+
     static func all(on db: any Database) async throws -> [StaffAccount] {
         try await StaffAccount.query(on: db).sort(\.$username).all()
     }
