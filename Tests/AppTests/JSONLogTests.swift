@@ -10,6 +10,7 @@ final class WrittenLines: @unchecked Sendable {
     private let lock = NSLock()
     private var text = ""
     func write(_ line: String) { lock.withLock { text += line } }
+    var raw: String { lock.withLock { text } }
     /// Every line, each parsed as one JSON object (a line that is not one fails the test).
     func objects() throws -> [[String: Any]] {
         let all = lock.withLock { text }
@@ -37,7 +38,7 @@ struct JSONLogTests {
             "\(awkward)",
             metadata: [
                 "nested": .dictionary(["a": .array([.string("x\ny"), .dictionary(["ไทย": "ค่า"])]), "b": .stringConvertible(42)]),
-                "time": "not the time", "level": "not the level", "message": "not the message",
+                "time": "not the time", "level": "not the level", "message": "not the message", "meta.time": "a key of its own",
                 "status": .stringConvertible(200), "duration_ms": .string("12.5"), "odd_status": .stringConvertible(7),
             ])
         logger.warning("second")
@@ -50,7 +51,14 @@ struct JSONLogTests {
         #expect(first["message"] as? String == awkward, "round-trips exactly, Thai and controls included")
         #expect(first["level"] as? String == "info")
         #expect(first["request-id"] as? String == "R-1")
-        #expect(first["meta.time"] as? String == "not the time")
+        #expect(first["meta.meta.time"] as? String == "not the time", "a renamed key does not repeat a key the line has")
+        #expect(first["meta.time"] as? String == "a key of its own")
+        // Each key once (JSONSerialization would keep either of two equal keys without a word).
+        let firstLine = try #require(lines.raw.split(separator: "\n").first)
+        #expect(firstLine.ranges(of: "\"meta.time\":").count == 1)
+        // U+2028 and U+2029 are escaped, not written raw (a JSON parser accepts them raw; JavaScript log viewers do not).
+        #expect(!lines.raw.unicodeScalars.contains { $0.value == 0x2028 || $0.value == 0x2029 })
+        #expect(lines.raw.contains("\\u2028"))
         #expect(first["meta.level"] as? String == "not the level")
         #expect(first["meta.message"] as? String == "not the message")
         #expect(first["status"] as? Int == 200)

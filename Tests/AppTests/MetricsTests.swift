@@ -32,7 +32,7 @@ struct MetricsTests {
         try await respond(app, .GET, "/metrics", peer: peer, headers: headers)
     }
 
-    @Test("served to loopback by default, 404 to anyone else and to an outside client forwarded by a trusted proxy; no cookie")
+    @Test("served to loopback by default, 404 to anyone else and to anything forwarded, even by a trusted proxy; no cookie")
     func access() async throws {
         try await withApp(.sqlite, settings: ["TRUSTED_PROXIES": "127.0.0.1,::1"]) { app, _ in
             for peer in ["127.0.0.1", "127.8.9.10", "::1"] {
@@ -52,6 +52,9 @@ struct MetricsTests {
                 #expect(!res.text.contains("eservice_"), "the refusal is the ordinary 404 page")
             }
             #expect(try await Self.scrape(app, headers: ["Forwarded": "for=198.51.100.8"]).status == .notFound)
+            // A trusted proxy's forwarding header naming loopback is still not a scrape: Prometheus comes direct.
+            #expect(try await Self.scrape(app, headers: ["X-Forwarded-For": "127.0.0.1"]).status == .notFound)
+            #expect(try await Self.scrape(app, headers: ["X-Real-IP": "127.0.0.1"]).status == .notFound)
             // A forwarding header from a peer that is not a trusted proxy is ignored: still refused.
             #expect(try await Self.scrape(app, peer: "203.0.113.5", headers: ["X-Forwarded-For": "127.0.0.1"]).status == .notFound)
             // The in-memory test client has no address at all.
@@ -61,7 +64,7 @@ struct MetricsTests {
         }
     }
 
-    @Test("METRICS_ALLOW names the monitoring network; behind a trusted proxy the forwarded address must be in it")
+    @Test("METRICS_ALLOW names the monitoring network (the TCP peer); a forwarded request is refused whatever it names")
     func allowList() async throws {
         try await withApp(.sqlite, settings: ["METRICS_ALLOW": "10.20.0.0/16, 2001:db8:9::/48", "TRUSTED_PROXIES": "127.0.0.1"]) { app, _ in
             let cases: [(peer: String, forwarded: String?, expected: HTTPStatus, why: String)] = [
@@ -69,7 +72,8 @@ struct MetricsTests {
                 ("2001:db8:9:1::2", nil, .ok, "in the listed IPv6 range"),
                 ("10.21.0.1", nil, .notFound, "outside the range"),
                 ("127.0.0.1", nil, .notFound, "loopback is no longer listed"),
-                ("127.0.0.1", "10.20.0.9", .ok, "forwarded from the listed network"),
+                ("127.0.0.1", "10.20.0.9", .notFound, "forwarded, even naming the listed network"),
+                ("10.20.3.4", "10.20.0.9", .notFound, "a listed peer forwarding"),
                 ("127.0.0.1", "10.99.0.9", .notFound, "forwarded from elsewhere"),
             ]
             for c in cases {

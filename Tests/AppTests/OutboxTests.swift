@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import NIOPosix
 import Testing
 import Vapor
 
@@ -205,7 +206,7 @@ struct WorkerProcessTests {
         #expect(clock.now - start < .seconds(1), "a poke that came first is not lost")
     }
 
-    @Test("`eservice worker` delivers jobs other processes wrote and stops on SIGTERM")
+    @Test("`eservice worker` delivers jobs other processes wrote and stops on SIGTERM, even when its --metrics-port is taken")
     func separateWorker() async throws {
         let binary = Repo.path(".build/debug/eservice")
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the eservice product first")
@@ -218,7 +219,11 @@ struct WorkerProcessTests {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["worker"]
+        // Something else already listens on the port asked for /metrics: the worker delivers without it.
+        let busy = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { busy.close(promise: nil) }
+        let port = try #require(busy.localAddress?.port)
+        process.arguments = ["worker", "--metrics-port", "\(port)"]
         process.environment = ProcessInfo.processInfo.environment.merging(env.variables(["LOG_LEVEL": "warning"])) { $1 }
         process.currentDirectoryURL = Repo.root
         try process.run()

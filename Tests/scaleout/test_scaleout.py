@@ -441,7 +441,8 @@ def test_kill_one_instance_while_eight_clients_file(stack):
     sent = sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
                if line.startswith('eservice_deliveries_total{') and 'channel="email"' in line and 'result="sent"' in line)
     assert sent >= len(numbers), "worker counted %s e-mails sent, %d petitions mailed" % (sent, len(numbers))
-    status, _, _, _ = request(stack, "GET", "/metrics")
-    assert status == 404, "nginx answered /metrics with %d" % status
+    for path in ("/metrics", "/metrics/", "//metrics", "/metrics?x=1"):
+        status, _, _, _ = request(stack, "GET", path)
+        assert status == 404, "nginx answered %s with %d" % (path, status)
     STATE["kill"] = {"sent": len(results), "not_303": len(failed), "petitions": total, "orphans": len(orphans), "mails": len(subjects)}
     print("kill test: %s" % json.dumps(STATE["kill"]))

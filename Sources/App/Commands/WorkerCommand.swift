@@ -20,8 +20,16 @@ struct WorkerCommand: AsyncCommand {
                 throw CommandFailure(description: "--metrics-port must be a port number from 1 to 65535 (got '\(raw.prefix(20))')", status: 64)
             }
             app.responder.use { MetricsOnlyResponder(app: $0) }
-            try await app.server.start(address: .hostname(signature.metricsHostname ?? "127.0.0.1", port: port))
-            listening = true
+            do {
+                try await app.server.start(address: .hostname(signature.metricsHostname ?? "127.0.0.1", port: port))
+                listening = true
+            } catch {
+                // Delivering e-mails and LINE pushes matters more than counting them: a busy port costs the counters,
+                // not the deliveries (and exiting would only have systemd restart it into the same busy port).
+                app.logger.error(
+                    "worker: /metrics could not listen; delivering without it",
+                    metadata: ["port": .stringConvertible(port), "error": .string("\(error)")])
+            }
         }
         let worker = app.makeOutboxWorker(id: "worker-\(ProcessInfo.processInfo.processIdentifier)")
         let task = Task { await worker.run() }

@@ -93,7 +93,7 @@ public struct JSONLogHandler: LogHandler {
         appendString(event.message.description, to: &out)
         for key in metadata.keys.sorted() {
             out += ","
-            appendString(reserved.contains(key) ? "meta." + key : key, to: &out)
+            appendString(reserved.contains(key) ? renamed(key, among: metadata) : key, to: &out)
             out += ":"
             let value = metadata[key]!
             if numericKeys.contains(key), let number = number(value) {
@@ -104,6 +104,14 @@ public struct JSONLogHandler: LogHandler {
         }
         out += "}\n"
         return out
+    }
+
+    /// `meta.time` for a metadata key `time`, or `meta.meta.time` if `meta.time` is a key too, and so on: every key
+    /// of a line is written once.
+    static func renamed(_ key: String, among metadata: Logger.Metadata) -> String {
+        var name = "meta." + key
+        while metadata[name] != nil { name = "meta." + name }
+        return name
     }
 
     /// A plain decimal number (digits, at most one point, no sign or exponent) as written, for `numericKeys`.
@@ -209,14 +217,21 @@ enum StandardOutputLines {
         lock.withLock {
             bytes.withUnsafeMutableBytes { buffer in
                 var offset = 0
+                var waits = 0
                 while offset < buffer.count {
                     let n = Foundation.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
                     if n > 0 {
                         offset += n
                     } else if n < 0 && errno == EINTR {
                         continue
+                    } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && waits < 100 {
+                        waits += 1  // a non-blocking pipe that is full: up to 100 ms for the reader
+                        usleep(1000)
                     } else {
-                        return  // standard output is gone or full: the line is dropped, the server goes on
+                        // Standard output is gone or stays full: the rest of the line is dropped, the server goes on.
+                        // A line cut short still ends, so the next one is not glued onto it.
+                        if offset > 0 { _ = "\n".withCString { Foundation.write(STDOUT_FILENO, $0, 1) } }
+                        return
                     }
                 }
             }

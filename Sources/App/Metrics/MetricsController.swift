@@ -3,13 +3,16 @@ import Fluent
 import Foundation
 import Vapor
 
-/// `GET /metrics`: the Prometheus text, only for clients in `METRICS_ALLOW` (by `req.clientAddress`, so a client
-/// forwarded by a trusted proxy is judged by its own address, not the proxy's); anyone else gets the ordinary 404.
+/// `GET /metrics`: the Prometheus text, only when the TCP peer is in `METRICS_ALLOW` and the request carries no
+/// forwarding header; anyone else gets the ordinary 404. Prometheus scrapes each instance directly, so a request that
+/// came through a proxy (nginx adds `X-Forwarded-For`) is never a scrape: judging the forwarded address instead would
+/// let any host inside a broad `TRUSTED_PROXIES` range claim `X-Forwarded-For: 127.0.0.1`, and judging nginx's own
+/// loopback address would let the world in.
 /// No session, no cookie. The outbox gauges come from one grouped query (`OutboxStore.queueSummary`), read at
 /// most every `AppMetrics.databaseGaugeTTL`; scrapes in between reuse the values.
 struct MetricsController {
     func metrics(req: Request) async throws -> Response {
-        guard Self.allows(req.clientAddress, req.application.settings.metricsAllow) else { throw Abort(.notFound) }
+        guard Self.allows(req, req.application.settings.metricsAllow) else { throw Abort(.notFound) }
         let app = req.application
         let metrics = app.metrics
         metrics.setProcessGauges(tenants: app.tenants.all.count, imageQueue: (try? app.imageWork.load) ?? 0)
@@ -22,8 +25,11 @@ struct MetricsController {
         return Response(status: .ok, headers: headers, body: .init(string: metrics.exposition()))
     }
 
-    static func allows(_ client: String, _ networks: [IPNetwork]) -> Bool {
-        guard let address = IPAddress(client) else { return false }
+    static func allows(_ req: Request, _ networks: [IPNetwork]) -> Bool {
+        guard !req.headers.contains(name: .xForwardedFor), !req.headers.contains(name: .forwarded),
+            !req.headers.contains(name: "X-Real-IP"),
+            let address = req.remoteAddress.flatMap(IPAddress.init(socketAddress:))
+        else { return false }
         return networks.contains { $0.contains(address) }
     }
 

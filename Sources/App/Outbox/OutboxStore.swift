@@ -198,12 +198,15 @@ public enum OutboxStore {
     // MARK: The whole queue, for operators (platform rows: no tenant scoping, every tenant's jobs together)
 
     /// Jobs by kind and status and the oldest waiting job per kind, in one grouped query. Rows whose status is not
-    /// an `OutboxStatus` are left out.
-    public static func queueSummary(now: Date, on db: any Database) async throws -> OutboxQueueSummary {
+    /// an `OutboxStatus` are left out. Without `finished`, only waiting and failed jobs are read (the `/metrics`
+    /// gauges, every few seconds per instance: the few rows of the status index, not a week of delivered ones); the
+    /// system page asks for the done and discarded counts too.
+    public static func queueSummary(now: Date, finished: Bool = false, on db: any Database) async throws -> OutboxQueueSummary {
+        let filter: SQLQueryString = finished ? "" : "WHERE status IN ('pending', 'running', 'failed')"
         let rows = try await sqlDatabase(db).raw(
             """
             SELECT kind, status, COUNT(*) AS n, MIN(created_at) AS oldest
-              FROM outbox_jobs GROUP BY kind, status
+              FROM outbox_jobs \(filter) GROUP BY kind, status
             """
         ).all()
         var byKind: [String: OutboxQueueSummary.Kind] = [:]
@@ -226,15 +229,19 @@ public enum OutboxStore {
     /// go once finished before `doneBefore`, jobs that failed for good once finished before `failedBefore`; a LINE
     /// webhook event's job (`line-event:`, the key that makes a redelivered event a no-op) is kept at least until
     /// `lineEventsBefore` too. Pending and running jobs are never touched. Platform rows: every tenant's jobs at once.
+    /// The conditions stand in the outer WHERE as well as in the sub-select: PostgreSQL (READ COMMITTED) re-checks only
+    /// the outer WHERE on a row it had to wait for, so a job retried meanwhile (`retryFailed`, now pending) is kept.
     public static func sweep(doneBefore: Date, failedBefore: Date, lineEventsBefore: Date, limit: Int, on db: any Database) async throws -> Int {
-        try await sqlDatabase(db).raw(
+        let finished: SQLQueryString = """
+            ((status IN ('done', 'discarded') AND finished_at < \(bind: doneBefore))
+                OR (status = 'failed' AND finished_at < \(bind: failedBefore)))
+              AND (idempotency_key NOT LIKE 'line-event:%' OR finished_at < \(bind: lineEventsBefore))
+            """
+        return try await sqlDatabase(db).raw(
             """
             DELETE FROM outbox_jobs WHERE id IN (
-              SELECT id FROM outbox_jobs
-               WHERE ((status IN ('done', 'discarded') AND finished_at < \(bind: doneBefore))
-                   OR (status = 'failed' AND finished_at < \(bind: failedBefore)))
-                 AND (idempotency_key NOT LIKE 'line-event:%' OR finished_at < \(bind: lineEventsBefore))
-               ORDER BY finished_at LIMIT \(literal: max(1, limit)))
+              SELECT id FROM outbox_jobs WHERE \(finished) ORDER BY finished_at LIMIT \(literal: max(1, limit)))
+              AND \(finished)
             RETURNING id
             """
         ).all().count
@@ -357,16 +364,20 @@ public enum OutboxStore {
         }
     }
 
-    /// Puts every job of `kind` that failed for good back in the queue, as `retryFailed` does one; returns how many.
-    public static func retryFailed(kind: String, now: Date, on db: any Database) async throws -> Int {
-        try await sqlDatabase(db).raw(
+    /// Puts every job of `kind` that failed for good back in the queue, as `retryFailed` does one; returns how many per
+    /// tenant (nil: platform jobs).
+    public static func retryFailed(kind: String, now: Date, on db: any Database) async throws -> [String?: Int] {
+        let rows = try await sqlDatabase(db).raw(
             """
             UPDATE outbox_jobs SET status = 'pending', attempts = 0, run_at = \(bind: now), finished_at = NULL,
                    locked_by = NULL, locked_until = NULL, updated_at = \(bind: now)
              WHERE kind = \(bind: kind) AND status = 'failed'
-            RETURNING id
+            RETURNING tenant_id
             """
-        ).all().count
+        ).all()
+        var byTenant: [String?: Int] = [:]
+        for row in rows { byTenant[try row.decode(column: "tenant_id", as: String?.self), default: 0] += 1 }
+        return byTenant
     }
 
     private static func failedJob(_ id: UUID, on db: any Database) async throws -> FailedJob? {

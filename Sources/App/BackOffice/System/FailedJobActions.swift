@@ -28,14 +28,16 @@ enum FailedJobActions {
         }
     }
 
-    /// Every failed job of `kind` back in the queue; how many (0: nothing was failed, and nothing is audited).
+    /// Every failed job of `kind` back in the queue; how many (0: nothing was failed, and nothing is audited). One
+    /// audit event per tenant whose jobs went back (and one for platform jobs), so each tenant's admins see theirs.
     static func retryAll(kind: String, by actor: AuditActor, ip: String, now: Date, on db: any Database) async throws -> Int {
         try await db.transaction { db in
-            let count = try await OutboxStore.retryFailed(kind: kind, now: now, on: db)
-            if count > 0 {
-                try await AuditLog.record(.outboxJobsRetried, actor: actor, tenant: nil, detail: "งานประเภท \(kind) จำนวน \(count) งาน", ip: ip, at: now, on: db)
+            let byTenant = try await OutboxStore.retryFailed(kind: kind, now: now, on: db)
+            for (tenant, count) in byTenant.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
+                try await AuditLog.record(
+                    .outboxJobsRetried, actor: actor, tenant: tenant, detail: "งานประเภท \(kind) จำนวน \(count) งาน", ip: ip, at: now, on: db)
             }
-            return count
+            return byTenant.values.reduce(0, +)
         }
     }
 }

@@ -74,7 +74,7 @@ struct SystemController {
             return try await Self.message(req, .badRequest, "เลขหน้าไม่ถูกต้อง", "เลขหน้าต้องเป็นตัวเลขตั้งแต่ 1 ถึง \(Self.maxPage.formatted())")
         }
         let now = Date()
-        let summary = try await OutboxStore.queueSummary(now: now, on: req.db)
+        let summary = try await OutboxStore.queueSummary(now: now, finished: true, on: req.db)
         let failedCount = kind.map { k in summary.kinds.first { $0.kind == k }?.count(.failed) ?? 0 } ?? summary.total(.failed)
         let pageCount = max(1, (failedCount + Self.pageSize - 1) / Self.pageSize)
         let jobs = try await OutboxStore.failed(kind: kind, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize, on: req.db)
