@@ -417,4 +417,86 @@ struct RetentionTests {
             #expect(try await RetentionRows.count(app, "single_use_tokens") == 0)
         }
     }
+
+    static var postgres: [TestDatabase] { TestDatabase.all.filter { if case .postgres = $0 { true } else { false } } }
+
+    /// Runs `change` in a transaction that stays open until `sweep` (on another connection) is seen waiting for a row
+    /// lock, then commits it; returns what the sweep deleted once it went on. PostgreSQL only (it reads
+    /// `pg_stat_activity`); SQLite runs one writer at a time, so a sweep there never meets a row changing under it.
+    static func sweepWaiting(
+        _ app: Application, change: @escaping @Sendable (any Database) async throws -> Void, sweep: @escaping @Sendable () async throws -> Int
+    ) async throws -> Int {
+        let running: Task<Int, any Error> = try await app.db.transaction { db in
+            try await change(db)
+            let task = Task { try await sweep() }
+            var waiting = false
+            for _ in 0..<400 where !waiting {
+                let n =
+                    try await RetentionRows.sql(app).raw(
+                        """
+                        SELECT COUNT(*) AS n FROM pg_stat_activity
+                         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %'
+                        """
+                    ).first()?.decode(column: "n", as: Int.self) ?? 0
+                waiting = n > 0
+                if !waiting { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(waiting, "the sweep waited for the row being changed")
+            return task
+        }
+        return try await running.value
+    }
+
+    @Test(
+        "a row that changes while a sweep waits for it is kept: a failed job retried, a counter hit again, an address signed in from (PostgreSQL only)",
+        arguments: RetentionTests.postgres)
+    func changedMeanwhile(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let now = TestClock().now()
+            let sql = try RetentionRows.sql(app)
+
+            // A job that failed 31 days ago is retried (pending again) while the sweep waits; one beside it goes.
+            let finished = now.addingTimeInterval(-31 * Self.day)
+            try await RetentionRows.outbox(app, key: "failed-retried", status: "failed", finishedAt: finished, createdAt: finished)
+            try await RetentionRows.outbox(
+                app, key: "failed-left", status: "failed", finishedAt: finished.addingTimeInterval(-Self.minute), createdAt: finished)
+            let retried = try #require(
+                try await sql.raw("SELECT id FROM outbox_jobs WHERE idempotency_key = 'failed-retried'").first()?.decode(column: "id", as: UUID.self))
+            let jobs = try await Self.sweepWaiting(app) { db in
+                let job = try await OutboxStore.retryFailed(retried, now: now, on: db)
+                #expect(job != nil)
+            } sweep: {
+                try await OutboxStore.sweep(doneBefore: now - 7 * Self.day, failedBefore: now - 30 * Self.day, lineEventsBefore: now, limit: 500, on: app.db)
+            }
+            #expect(jobs == 1)
+            #expect(try await OutboxStore.allJobs(on: app.db).map { "\($0.idempotencyKey) \($0.status.rawValue)" } == ["failed-retried pending"])
+
+            // A counter past every window is hit (its window starts again) while the sweep waits; one beside it goes.
+            try await RetentionRows.counter(app, key: "citizen-login-ip:hit-again", windowStart: now.addingTimeInterval(-2 * Self.day))
+            try await RetentionRows.counter(app, key: "citizen-login-ip:left", windowStart: now.addingTimeInterval(-3 * Self.day))
+            let counters = try await Self.sweepWaiting(app) { db in
+                let hits = try await RateLimiter.count("citizen-login-ip:hit-again", SignInPolicy.passwordsPerAddress, now: now, on: db)
+                #expect(hits == 1)
+            } sweep: {
+                try await RateLimiter.sweep(now: now, limit: 500, on: app.db)
+            }
+            #expect(counters == 1)
+            #expect(try await RetentionRows.column(app, "key", from: "rate_counters") == ["citizen-login-ip:hit-again"])
+
+            // An address forgotten long ago that the staff member signs in from again while the sweep waits (the
+            // sign-in's own sweep, in its transaction, takes the other one).
+            let (staff, _) = try await StaffFixtures.account(app, username: "retention.race")
+            let staffID = try staff.requireID()
+            let old = now.addingTimeInterval(-SignInPolicy.staffKeepFailures - Self.day)
+            try await RetentionRows.signInAddress(app, staffID: staffID, hash: "signed-in-again", updatedAt: old, knownUntil: nil)
+            try await RetentionRows.signInAddress(app, staffID: staffID, hash: "left", updatedAt: old.addingTimeInterval(-Self.minute), knownUntil: nil)
+            let addresses = try await Self.sweepWaiting(app) { db in
+                try await StaffSignInGuard.succeeded(.init(staffID: staffID, addressHash: "signed-in-again", known: false), now: now, on: db)
+            } sweep: {
+                try await StaffSignInGuard.sweep(now: now, limit: 500, on: app.db)
+            }
+            #expect(addresses == 0)
+            #expect(try await RetentionRows.column(app, "address_hash", from: "staff_sign_in_addresses") == ["signed-in-again"])
+        }
+    }
 }

@@ -74,11 +74,13 @@ public enum ContactStore {
 
     /// Retention: deletes up to `limit` messages received before `before`, oldest first, in every tenant; returns how
     /// many went. The office had each by e-mail; after this the sender's receipt link finds nothing (404).
+    /// The date is checked in the outer WHERE too, as every retention sweep does.
     static func sweep(before: Date, limit: Int, on db: any Database) async throws -> Int {
         try await sqlDatabase(db).raw(
             """
             DELETE FROM contact_messages WHERE id IN (
               SELECT id FROM contact_messages WHERE created_at < \(bind: before) ORDER BY created_at LIMIT \(literal: max(1, limit)))
+              AND created_at < \(bind: before)
             RETURNING id
             """
         ).all().count

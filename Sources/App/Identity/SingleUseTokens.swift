@@ -85,12 +85,14 @@ enum SingleUseTokens {
     }
 
     /// Retention: deletes up to `limit` links past their expiry (used or not: an expired link is never found again),
-    /// soonest expired first; returns how many went. Staff and every tenant's citizens at once.
+    /// soonest expired first; returns how many went. Staff and every tenant's citizens at once. The expiry is checked
+    /// in the outer WHERE too, as every retention sweep does (PostgreSQL re-checks only that on a row it waited for).
     static func sweep(now: Date, limit: Int, on db: any Database) async throws -> Int {
         try await sqlDatabase(db).raw(
             """
             DELETE FROM single_use_tokens WHERE id IN (
               SELECT id FROM single_use_tokens WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: max(1, limit)))
+              AND expires_at <= \(bind: now)
             RETURNING id
             """
         ).all().count

@@ -154,12 +154,14 @@ enum LineStore {
     static let rejectionsKeptFor: TimeInterval = 30 * 24 * 3600
 
     /// Deletes up to `limit` link nonces past their expiry (used or not: the link itself is in `line_users`), in every
-    /// tenant; returns how many went.
+    /// tenant; returns how many went. Like every retention sweep, the condition stands in the outer WHERE too
+    /// (PostgreSQL re-checks only that on a row it waited for).
     static func sweepNonces(now: Date, limit: Int, on db: any Database) async throws -> Int {
         try await sql(db).raw(
             """
             DELETE FROM line_link_nonces WHERE id IN (
               SELECT id FROM line_link_nonces WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: max(1, limit)))
+              AND expires_at <= \(bind: now)
             RETURNING id
             """
         ).all().count
@@ -172,6 +174,7 @@ enum LineStore {
             """
             DELETE FROM line_webhook_rejections WHERE (tenant_id, hour) IN (
               SELECT tenant_id, hour FROM line_webhook_rejections WHERE hour < \(bind: before) ORDER BY hour LIMIT \(literal: max(1, limit)))
+              AND hour < \(bind: before)
             RETURNING tenant_id
             """
         ).all().count

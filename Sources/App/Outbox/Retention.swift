@@ -75,7 +75,10 @@ struct SweepBound: Sendable, Equatable {
 
 /// Retention of personal data and housekeeping: every periodic sweep an outbox worker runs, in one list. Each sweep's
 /// query lives in the store of its table; each deletes in bounded batches (`SweepBound`) and is safe with several
-/// workers at once (a row two workers both pick is deleted once; the other's statement skips it). Records the
+/// workers at once (a row two workers both pick is deleted once; the other's statement skips it). Each statement
+/// states its conditions in its outer WHERE as well as in the sub-select that picks the batch: PostgreSQL (READ
+/// COMMITTED) re-checks only the outer WHERE of a row it had to wait for, so a row that changed meanwhile (a failed job
+/// retried, a counter hit again, an address just signed in from) is kept (`RetentionTests.changedMeanwhile`). Records the
 /// municipality must keep (petitions, their events, attachments and documents, the audit log, staff accounts other
 /// than refused registrations, rights, tenant settings) are never swept: README "Retention" lists every table and why.
 enum Retention {

@@ -52,13 +52,16 @@ extension RateLimiter {
     static let longestWindow: TimeInterval = 24 * 3600
 
     /// Deletes up to `limit` counters past every rule's window, oldest first; returns how many went. Counters span
-    /// every tenant (their keys name an address or a hashed account, never a tenant row).
+    /// every tenant (their keys name an address or a hashed account, never a tenant row). The window is checked in the
+    /// outer WHERE too: PostgreSQL re-checks only that on a row it waited for, so a counter whose window `count` has just
+    /// started again (a hit at that moment) is kept.
     static func sweep(now: Date, limit: Int, on db: any Database) async throws -> Int {
         let cutoff = Int64(now.timeIntervalSince1970 - longestWindow)
         return try await sqlDatabase(db).raw(
             """
             DELETE FROM rate_counters WHERE key IN (
               SELECT key FROM rate_counters WHERE window_start <= \(bind: cutoff) ORDER BY window_start LIMIT \(literal: max(1, limit)))
+              AND window_start <= \(bind: cutoff)
             RETURNING key
             """
         ).all().count

@@ -72,7 +72,9 @@ struct SessionStore: SessionDriver {
     }
 
     /// Deletes expired rows, oldest expiry first, at most `sweepBatch` per statement and `sweepBatchesPerRun`
-    /// statements; returns how many went. The sub-select walks the `expires_at` index on both databases.
+    /// statements; returns how many went. The sub-select walks the `expires_at` index on both databases. The expiry is
+    /// checked in the outer WHERE too: PostgreSQL re-checks only that on a row it waited for, so a session a request
+    /// extended at that moment is kept.
     @discardableResult
     static func sweep(on db: any Database, now: Date = Date()) async throws -> Int {
         guard let sql = db as? any SQLDatabase else { return 0 }
@@ -82,6 +84,7 @@ struct SessionStore: SessionDriver {
                 """
                 DELETE FROM _fluent_sessions WHERE id IN (
                   SELECT id FROM _fluent_sessions WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: sweepBatch))
+                  AND expires_at <= \(bind: now)
                 RETURNING id
                 """
             ).all()

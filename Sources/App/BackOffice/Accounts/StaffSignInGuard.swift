@@ -135,16 +135,19 @@ enum StaffSignInGuard {
 
     /// Deletes up to `limit` addresses that are neither known nor locked and have not failed for a day, oldest first;
     /// returns how many went. Run after each sign-in and by the workers' retention sweeps (so addresses are forgotten
-    /// on time even when nobody signs in).
+    /// on time even when nobody signs in). The conditions stand in the outer WHERE too: PostgreSQL re-checks only that
+    /// on a row it waited for, so an address a sign-in marks known (or a failure locks) at that moment is kept.
     @discardableResult
     static func sweep(now: Date = Date(), limit: Int = 500, on db: any Database) async throws -> Int {
-        try await sql(db).raw(
+        let forgotten: SQLQueryString = """
+            updated_at < \(bind: now.addingTimeInterval(-keepFailures))
+              AND (known_until IS NULL OR known_until < \(bind: now)) AND (locked_until IS NULL OR locked_until < \(bind: now))
+            """
+        return try await sql(db).raw(
             """
             DELETE FROM staff_sign_in_addresses WHERE (staff_id, address_hash) IN (
-              SELECT staff_id, address_hash FROM staff_sign_in_addresses
-               WHERE updated_at < \(bind: now.addingTimeInterval(-keepFailures))
-                 AND (known_until IS NULL OR known_until < \(bind: now)) AND (locked_until IS NULL OR locked_until < \(bind: now))
-               ORDER BY updated_at LIMIT \(literal: max(1, limit)))
+              SELECT staff_id, address_hash FROM staff_sign_in_addresses WHERE \(forgotten) ORDER BY updated_at LIMIT \(literal: max(1, limit)))
+              AND \(forgotten)
             RETURNING staff_id
             """
         ).all().count
