@@ -7,13 +7,32 @@ import Vapor
 /// written to the store before their rows commit, so every file a row of the copy names was already in the store
 /// when the copy was taken; files stored after it are not needed (an extra file is harmless, a missing one is not).
 ///
-/// The folder: `database.sqlite` or `database.pgdump`, `files/` (a local store's files, each hash-checked) or
-/// nothing (S3: the bucket keeps the files; each listed object is checked to exist), `files.json` (every file the
-/// copy names, with its size and SHA-256) and, written last, `manifest.json`.
+/// The folder: `database.sqlite` or `database.pgdump`, `files/` (a local store's files, or an S3 store's with
+/// `withFiles`, each hash-checked) or nothing (S3: the bucket keeps the files; each listed object is checked to
+/// exist), `files.json` (every file the copy names, with its size and SHA-256) and, written last, `manifest.json`.
+///
+/// A file the copy names may be deleted before it is copied (identity images replaced, a registration swept): when
+/// the live database no longer names it either, it is recorded in the manifest as deleted after the snapshot and
+/// the backup goes on; when the live database still names it, the file is lost and the backup fails.
 struct BackupWriter {
     let app: Application
     let directory: URL
+    /// Copy an S3 store's files into the folder too (a local store's always are).
+    let withFiles: Bool
+    /// Runs after the database copy is taken and before its files are copied or checked (tests delete a file there).
+    let afterSnapshot: @Sendable () async throws -> Void
     let say: (String) -> Void
+
+    init(
+        app: Application, directory: URL, withFiles: Bool = false, afterSnapshot: @escaping @Sendable () async throws -> Void = {},
+        say: @escaping (String) -> Void
+    ) {
+        self.app = app
+        self.directory = directory
+        self.withFiles = withFiles
+        self.afterSnapshot = afterSnapshot
+        self.say = say
+    }
 
     static let listName = "files.json"
     static let filesFolder = "files"
@@ -65,14 +84,16 @@ struct BackupWriter {
         let (databaseBytes, databaseSHA) = try await app.threadPool.runIfActive { try FileDigest.sha256(path: databaseFile.path) }
 
         let store = app.fileStore
-        let copyFiles: Bool
-        if case .local = settings.fileStorage { copyFiles = true } else { copyFiles = false }
+        let isLocal: Bool
+        if case .local = settings.fileStorage { isLocal = true } else { isLocal = false }
+        let copyFiles = isLocal || withFiles
+        try await afterSnapshot()
         say(
             copyFiles
                 ? "Copying the \(snapshot.references.count) files it names from \(store) to \(directory.appendingPathComponent(Self.filesFolder).path)"
                 : "Listing the \(snapshot.references.count) files it names in \(store) (the bucket keeps the files)")
         var entries: [BackupFileEntry] = []
-        var missing: [String] = []
+        var gone: [String] = []
         var mismatches: [String] = []
         let target = LocalFileStore(root: directory.appendingPathComponent(Self.filesFolder, isDirectory: true), threadPool: app.threadPool)
         let copier = FileCopier(source: store, target: target, spoolDirectory: app.uploadSpoolDirectory)
@@ -81,18 +102,32 @@ struct BackupWriter {
             if copyFiles {
                 switch try await copier.copy(ref) {
                 case .copied, .alreadyThere: break
-                case .missing: missing.append(ref.name); continue
+                case .missing: gone.append(ref.name); continue
                 case .mismatch: mismatches.append(ref.name); continue
                 }
             }
             guard LocalFileStore.isValidName(ref.name), let info = try await holder.info(ref.name) else {
-                missing.append(ref.name)
+                gone.append(ref.name)
                 continue
             }
             let sha: String
             if let recorded = ref.sha256?.lowercased() { sha = recorded } else { sha = try await holder.sha256(ref.name) }
             entries.append(BackupFileEntry(name: ref.name, bytes: info.size, sha256: sha))
             if (i + 1) % 500 == 0 { say("  \(i + 1) of \(snapshot.references.count)") }
+        }
+        // A missing file the live database no longer names was deleted after the snapshot, with its row: not needed
+        // by the live deployment, and recorded. One it still names is lost.
+        var missing: [String] = []
+        var deletedAfterSnapshot: [String] = []
+        if !gone.isEmpty {
+            let live = Set(try await FileReferences.all(on: app.db).map(\.name))
+            for name in gone {
+                if live.contains(name) { missing.append(name) } else { deletedAfterSnapshot.append(name) }
+            }
+        }
+        if !deletedAfterSnapshot.isEmpty {
+            say("\(deletedAfterSnapshot.count) files the copy names were deleted after the snapshot, with their rows (recorded in the manifest):")
+            for name in deletedAfterSnapshot { say("  deleted after the snapshot: \(name)") }
         }
         guard missing.isEmpty, mismatches.isEmpty else {
             let names = (missing.prefix(20).map { "missing: \($0)" } + mismatches.prefix(20).map { "mismatch: \($0)" }).joined(separator: "\n  ")
@@ -114,8 +149,8 @@ struct BackupWriter {
             app: AppVersion.describe(revision: settings.revision), migrations: snapshot.migrations,
             database: .init(kind: kind, file: databaseFile.lastPathComponent, bytes: databaseBytes, sha256: databaseSHA),
             storage: .init(
-                kind: copyFiles ? "local" : "s3", location: location, filesCopied: copyFiles, list: Self.listName, listSHA256: Hex.sha256(list),
-                count: entries.count, bytes: entries.reduce(0) { $0 + $1.bytes }),
+                kind: isLocal ? "local" : "s3", location: location, filesCopied: copyFiles, list: Self.listName, listSHA256: Hex.sha256(list),
+                count: entries.count, bytes: entries.reduce(0) { $0 + $1.bytes }, deletedAfterSnapshot: deletedAfterSnapshot),
             keyCheck: BackupKeyCheck.value(appSecret: settings.appSecret))
         // Last, and whole or not at all: a folder without a manifest is not a backup.
         let part = directory.appendingPathComponent(".\(BackupManifest.fileName).part")
@@ -139,12 +174,35 @@ struct BackupWriter {
 /// go into the store (each hash-checked) and the database last, in one step (SQLite: a rename; PostgreSQL:
 /// pg_restore in one transaction). A restore stopped half-way leaves only this backup's files in the store, which a
 /// second run accepts.
+///
+/// A listed file that is missing (from the bucket, for a list-only S3 backup; from the folder's `files/`) refuses
+/// the restore, naming it, unless `allowMissing`: then it is printed and the rows that name it stay without their
+/// file (downloading it answers 404). Files the backup recorded as deleted after its snapshot are printed likewise.
 struct BackupRestorer {
     let app: Application
     let directory: URL
+    var allowMissing = false
     let say: (String) -> Void
 
-    func run() async throws -> BackupManifest {
+    init(app: Application, directory: URL, allowMissing: Bool = false, say: @escaping (String) -> Void) {
+        self.app = app
+        self.directory = directory
+        self.allowMissing = allowMissing
+        self.say = say
+    }
+
+    struct Outcome {
+        var manifest: BackupManifest
+        /// The rows of the restored database whose file is not in the store: missing files (with `allowMissing`)
+        /// and those deleted after the backup's snapshot.
+        var withoutFile: [String]
+    }
+
+    static func missingAdvice(_ store: any FileStore) -> String {
+        "Point STORAGE_URL at the store the backup was made from (or its replica); with bucket versioning, a deleted object comes back by removing its delete marker: aws s3api list-object-versions --bucket BUCKET --prefix KEY, then aws s3api delete-object --bucket BUCKET --key KEY --version-id ID-OF-THE-DELETE-MARKER. Or run again with --allow-missing to restore without them (their rows stay; downloading such a file answers 404). The database was not restored."
+    }
+
+    func run() async throws -> Outcome {
         let fm = FileManager.default
         let settings = app.settings
         var isDirectory: ObjCBool = false
@@ -209,6 +267,15 @@ struct BackupRestorer {
         }
 
         // The files, then the database.
+        var withoutFile: [String] = []
+        let deletedAfterSnapshot = manifest.storage.deletedAfterSnapshot ?? []
+        if !deletedAfterSnapshot.isEmpty {
+            say(
+                "\(deletedAfterSnapshot.count) files the database names were deleted after the backup's snapshot, with their rows; here their rows stay without them (downloads answer 404):"
+            )
+            for name in deletedAfterSnapshot { say("  deleted after the snapshot: \(name)") }
+            withoutFile += deletedAfterSnapshot
+        }
         let refs = entries.map { FileReferences.Reference(name: $0.name, sha256: $0.sha256) }
         if manifest.storage.filesCopied {
             say("Copying \(entries.count) files to \(store), checking each SHA-256")
@@ -216,10 +283,18 @@ struct BackupRestorer {
             let report = try await FileCopier(source: source, target: store, spoolDirectory: app.uploadSpoolDirectory).copy(refs) { done in
                 if done % 500 == 0 { say("  \(done) of \(entries.count)") }
             }
-            guard report.succeeded else {
-                let names = (report.missing.prefix(20).map { "missing from the backup: \($0)" } + report.mismatches.prefix(20).map { "mismatch: \($0)" })
+            guard report.mismatches.isEmpty, report.missing.isEmpty || allowMissing else {
+                let names = (report.missing.prefix(50).map { "missing from the backup: \($0)" } + report.mismatches.prefix(20).map { "mismatch: \($0)" })
+                let advice =
+                    report.mismatches.isEmpty
+                    ? " Run again with --allow-missing to restore without the missing files (their rows stay; downloading such a file answers 404)." : ""
                 throw CommandFailure(
-                    description: "restore: \(report); the database was not restored\n  \(names.joined(separator: "\n  "))", status: 1)
+                    description: "restore: \(report); the database was not restored.\(advice)\n  \(names.joined(separator: "\n  "))", status: 1)
+            }
+            if !report.missing.isEmpty {
+                say("\(report.missing.count) listed files are missing from the backup; restored without them (--allow-missing):")
+                for name in report.missing { say("  missing: \(name)") }
+                withoutFile += report.missing
             }
         } else {
             say("Checking the \(entries.count) listed files in \(store) (the backup holds only their list)")
@@ -232,12 +307,17 @@ struct BackupRestorer {
                 }
                 if try await store.sha256(entry.name) != entry.sha256 { mismatches.append(entry.name) }
             }
-            guard missing.isEmpty, mismatches.isEmpty else {
-                let names = (missing.prefix(20).map { "missing: \($0)" } + mismatches.prefix(20).map { "mismatch: \($0)" }).joined(separator: "\n  ")
+            guard mismatches.isEmpty, missing.isEmpty || allowMissing else {
+                let names = (missing.prefix(50).map { "missing: \($0)" } + mismatches.prefix(20).map { "mismatch: \($0)" }).joined(separator: "\n  ")
                 throw CommandFailure(
                     description:
-                        "restore: \(missing.count) listed files are missing from \(store) and \(mismatches.count) do not match their SHA-256; point STORAGE_URL at the bucket the backup was made from (or its replica). The database was not restored.\n  \(names)",
+                        "restore: \(missing.count) listed files are missing from \(store) and \(mismatches.count) do not match their SHA-256. \(mismatches.isEmpty ? Self.missingAdvice(store) : "Point STORAGE_URL at the bucket the backup was made from (or its replica). The database was not restored.")\n  \(names)",
                     status: 1)
+            }
+            if !missing.isEmpty {
+                say("\(missing.count) listed files are missing from \(store); restored without them (--allow-missing):")
+                for name in missing { say("  missing: \(name)") }
+                withoutFile += missing
             }
         }
         say("Restoring the \(kind) database")
@@ -246,7 +326,7 @@ struct BackupRestorer {
         } else {
             try await DatabaseCopy.restorePostgres(app, from: databaseFile)
         }
-        return manifest
+        return Outcome(manifest: manifest, withoutFile: withoutFile)
     }
 
     private func readManifest() throws -> BackupManifest {

@@ -33,7 +33,8 @@ struct BackupManifest: Codable, Sendable, Equatable {
     }
 
     struct StoragePart: Codable, Sendable, Equatable {
-        /// `local` (every file copied under `files/`) or `s3` (only the list: the bucket keeps the files).
+        /// The store the backup was made from: `local` (its files always copied under `files/`) or `s3` (only the
+        /// list, the bucket keeping the files, unless made with `--with-files`).
         var kind: String
         /// The store the backup was made from (a folder or `s3://bucket/prefix at endpoint`; never a key).
         var location: String
@@ -44,6 +45,9 @@ struct BackupManifest: Codable, Sendable, Equatable {
         var listSHA256: String
         var count: Int
         var bytes: Int
+        /// Files the copied database names that were deleted, with their rows, between the snapshot and their copy
+        /// (not in the list; restore names them). nil in a backup made before this was recorded.
+        var deletedAfterSnapshot: [String]? = nil
     }
 
     static func decode(_ data: Data) throws -> BackupManifest {

@@ -31,6 +31,10 @@ public enum StorageLocation: Sendable, Equatable, CustomStringConvertible {
             return .failure(Problem("STORAGE_URL must be file: or s3://bucket?endpoint=http://host:port&region=us-east-1"))
         }
         var problems: [String] = []
+        // Keys in the address would be printed wherever the store is described (console, a backup's manifest).
+        if c.user != nil || c.password != nil {
+            problems.append("STORAGE_URL: no user name or password before the bucket; the keys go in S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY")
+        }
         let bucketChars = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789.-")
         if !(3...63).contains(bucket.count) || bucket.unicodeScalars.contains(where: { !bucketChars.contains($0) }) {
             problems.append("STORAGE_URL: the bucket name must be 3–63 characters of a–z, 0–9, '.' and '-'")
@@ -49,7 +53,12 @@ public enum StorageLocation: Sendable, Equatable, CustomStringConvertible {
         var endpoint: URL?
         if let e = item("endpoint") {
             let trimmed = e.hasSuffix("/") ? String(e.dropLast()) : e
-            if let u = URL(string: trimmed), ["http", "https"].contains(u.scheme ?? ""), u.host != nil, u.path.isEmpty, u.query == nil {
+            if let u = URL(string: trimmed), u.user != nil || u.password != nil || trimmed.contains("@") {
+                problems.append(
+                    "STORAGE_URL: the endpoint must not carry a user name or password; the keys go in S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY")
+            } else if let u = URL(string: trimmed), ["http", "https"].contains(u.scheme ?? ""), u.host != nil, u.path.isEmpty, u.query == nil,
+                u.fragment == nil
+            {
                 endpoint = u
             } else {
                 problems.append("STORAGE_URL: endpoint must be an http(s) address without a path, such as http://127.0.0.1:9000")
@@ -90,5 +99,12 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
     /// Never printed (see `description`).
     public var secretAccessKey: String
 
-    public var description: String { "s3://\(bucket)/\(prefix) at \(endpoint.absoluteString) (\(region))" }
+    public var description: String { "s3://\(bucket)/\(prefix) at \(endpointDescription) (\(region))" }
+
+    /// The endpoint as scheme://host[:port] only: whatever else an address could carry is never printed.
+    public var endpointDescription: String {
+        var host = endpoint.host ?? "?"
+        if host.contains(":"), !host.hasPrefix("[") { host = "[\(host)]" }
+        return "\(endpoint.scheme ?? "?")://\(host)\(endpoint.port.map { ":\($0)" } ?? "")"
+    }
 }
