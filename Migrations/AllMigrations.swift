@@ -58,6 +58,8 @@ public enum AllMigrations {
             CreateSingleUseToken(),
             // Indexes for the retention sweeps (039).
             CreateRetentionIndexes(),
+            // A citizen's last sign-in, so an account in use is never taken for abandoned (040).
+            UpdateCitizenAddSignedInAt(),
         ]
     }
 }

@@ -243,7 +243,7 @@ struct RetentionTests {
     }
 
     @Test(
-        "abandoned registrations: an account that never sent its images goes after ABANDONED_REGISTRATION_DAYS with its rows and files; accounts with petitions, images sent, verified or rejected, or younger, stay, and so do petitions, documents and the audit log",
+        "abandoned registrations: an account that never sent its images goes after ABANDONED_REGISTRATION_DAYS with its rows and files; accounts with petitions, images sent, verified or rejected, younger, changed or signed in since, stay, and so do petitions, documents and the audit log",
         arguments: TestDatabase.all)
     func abandoned(database: TestDatabase) async throws {
         try await withApp(database, settings: ["ABANDONED_REGISTRATION_DAYS": "30"]) { app, env in
@@ -253,12 +253,14 @@ struct RetentionTests {
             let inside = now.addingTimeInterval(-30 * Self.day + Self.minute)
             let longAgo = now.addingTimeInterval(-400 * Self.day)
             let sql = try RetentionRows.sql(app)
+            // An account registered (and so signed in) at `createdAt`, untouched since.
             func account(status: String, createdAt: Date) async throws -> CitizenAccount {
                 let c = try await PetitionFixtures.citizen(app)
                 let submitted: Date? = status == "awaiting_images" ? nil : createdAt
                 try await sql.raw(
                     """
-                    UPDATE citizens SET verification_status = \(bind: status), images_submitted_at = \(bind: submitted), created_at = \(bind: createdAt)
+                    UPDATE citizens SET verification_status = \(bind: status), images_submitted_at = \(bind: submitted), created_at = \(bind: createdAt),
+                      updated_at = \(bind: createdAt), signed_in_at = \(bind: createdAt)
                     WHERE id = \(bind: c.id)
                     """
                 ).run()
@@ -270,6 +272,21 @@ struct RetentionTests {
             let verified = try await account(status: "verified", createdAt: past)
             let rejected = try await account(status: "rejected", createdAt: past)
             let young = try await account(status: "awaiting_images", createdAt: inside)
+            // Made long ago but changed lately (a profile photo, a password): in use.
+            let changed = try await account(status: "awaiting_images", createdAt: past)
+            try await sql.raw("UPDATE citizens SET updated_at = \(bind: inside) WHERE id = \(bind: changed.id)").run()
+            // Made long ago and signed in just now on the real page: it may be filing a petition (services that need no
+            // verified identity take an account still awaiting its images), so it must stay.
+            let returning = try await CitizenFixtures.register(app)
+            try await sql.raw(
+                """
+                UPDATE citizens SET created_at = \(bind: past), updated_at = \(bind: past), signed_in_at = \(bind: past)
+                WHERE national_id_tail = \(bind: String(returning.nationalID.suffix(3))) AND email = \(bind: returning.email)
+                """
+            ).run()
+            #expect(try await CitizenFixtures.signIn(app, nationalID: returning.nationalID) != nil)
+            let signedIn = try #require(try await CitizenAccount.query(on: app.db).filter(\.$email == returning.email).first())
+            #expect(try #require(signedIn.signedInAt) > inside, "the sign-in is noted on the account")
             let abandonedID = try abandoned.requireID()
 
             // The abandoned account's profile photo (a row and a stored file), a link, a LINE nonce and a linked LINE user.
@@ -310,7 +327,9 @@ struct RetentionTests {
             #expect(removed["abandoned registrations"] == 1)
             let left = Set(try await CitizenAccount.query(on: app.db).all().compactMap(\.id))
             #expect(!left.contains(abandonedID))
-            for c in [filed, pending, verified, rejected, young] { #expect(left.contains(try c.requireID()), "\(c.verificationStatusRaw) stays") }
+            for c in [filed, pending, verified, rejected, young, changed, signedIn] {
+                #expect(left.contains(try c.requireID()), "\(c.verificationStatusRaw) stays")
+            }
             #expect(try await RetentionRows.count(app, "identity_images") == 0)
             #expect(try await app.fileStore.info(photo) == nil, "the profile photo's file is deleted from the store")
             #expect(TestImages.storedFiles(env).isEmpty)
@@ -377,8 +396,9 @@ struct RetentionTests {
             }
             for _ in 0..<3 {
                 let c = try await PetitionFixtures.citizen(app)
+                let longAgo = now.addingTimeInterval(-60 * Self.day)
                 try await RetentionRows.sql(app).raw(
-                    "UPDATE citizens SET created_at = \(bind: now.addingTimeInterval(-60 * Self.day)) WHERE id = \(bind: c.id)"
+                    "UPDATE citizens SET created_at = \(bind: longAgo), updated_at = \(bind: longAgo), signed_in_at = \(bind: longAgo) WHERE id = \(bind: c.id)"
                 ).run()
             }
 

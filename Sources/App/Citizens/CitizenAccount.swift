@@ -68,6 +68,8 @@ final class CitizenAccount: Model, @unchecked Sendable {
     @Field(key: "notify_identity_line") var notifyIdentityLine: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// The last sign-in (registering signs in too); the abandoned-registration sweep keeps an account used lately.
+    @OptionalField(key: "signed_in_at") var signedInAt: Date?
 
     init() {}
 

@@ -46,7 +46,11 @@ struct CitizenSignInController {
         }
         var account: CitizenAccount?
         if let id { account = try await CitizenStore.byNationalIDHash(try req.application.nationalIDs.lookupHash(id), tenant: t.tenant, on: req.db) }
-        guard try await Passwords.verify(password, hash: account?.passwordHash, on: req), let account else {
+        // The sign-in is noted on the account (the abandoned-registration sweep keeps an account used lately); an account
+        // that sweep deleted a moment ago is not found here.
+        guard try await Passwords.verify(password, hash: account?.passwordHash, on: req), let account,
+            try await CitizenStore.signedIn(account, now: now, on: req.db)
+        else {
             return try await renderLogin(req, nationalID: typed, next: next, notice: nil, problem: Self.badCredentials, status: .unauthorized)
         }
         try await CitizenSession.begin(req, tenant: t.tenant, account: account, now: now)

@@ -107,30 +107,44 @@ enum CitizenStore {
             .set(\.$passwordHash, to: hash).set(\.$sessionEpoch, to: epoch).set(\.$updatedAt, to: now).update()
     }
 
+    /// Notes a sign-in on the account (`signed_in_at`); `false` when the account is gone (the abandoned-registration
+    /// sweep took it a moment ago).
+    static func signedIn(_ account: CitizenAccount, now: Date, on db: any Database) async throws -> Bool {
+        let id = try account.requireID()
+        return try await db.claim(
+            "UPDATE citizens SET signed_in_at = \(bind: now) WHERE id = \(bind: id) AND tenant_id = \(bind: account.tenantID) RETURNING id")
+    }
+
     // MARK: Retention (every tenant)
 
-    /// Deletes up to `limit` registrations abandoned before the identity step: accounts made before `createdBefore`
-    /// that never sent their identity images (still `awaiting_images`, nothing submitted) and have no petition, in
-    /// every tenant, oldest first. A pending, verified or rejected account, or one with any petition, is never taken.
+    /// Deletes up to `limit` registrations abandoned before the identity step: accounts that never sent their identity
+    /// images (still `awaiting_images`, nothing submitted), have no petition, and on which nothing happened since
+    /// `before` (made, changed — a profile photo, a password, notice choices — and last signed in before it), in every
+    /// tenant, oldest first. A pending, verified or rejected account, or one with any petition, is never taken. Nor is
+    /// one in use: a citizen session ends at most 12 hours after its sign-in (`SignInPolicy.citizenSession`), and
+    /// `before` is at least a day back (`ABANDONED_REGISTRATION_DAYS`), so an account last signed in before it has no
+    /// live session and nobody can be filing a petition or uploading images with it (an `awaiting_images` account may
+    /// file for services that need no verified identity).
     /// Their identity-image rows (a profile photo), single-use links and LINE link nonces go with them (the schema's
     /// cascades) and a LINE user linked to one is unlinked. Returns how many accounts went and the stored files their
     /// image rows named, for the caller to delete from the file store once this has committed.
     ///
     /// One transaction per call. On PostgreSQL the accounts are locked as they are chosen (`FOR UPDATE SKIP LOCKED`),
-    /// so an upload or a filing of the same account at that moment waits for the commit (and then finds no account)
-    /// or, holding the row first, keeps the account out of this batch; the delete checks the conditions again. SQLite
-    /// runs writers one at a time.
-    static func sweepAbandoned(createdBefore: Date, limit: Int, on db: any Database) async throws -> (accounts: Int, files: [String]) {
+    /// so a sign-in of the same account at that moment waits for the commit (and then finds no account: the wrong
+    /// password answer) or, holding the row first, keeps the account out of this batch; the delete checks every
+    /// condition again. SQLite runs writers one at a time.
+    static func sweepAbandoned(before: Date, limit: Int, on db: any Database) async throws -> (accounts: Int, files: [String]) {
         try await db.writeTransaction { db in
             let sql = try sqlDatabase(db)
             let lock: SQLQueryString = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
             let abandoned: SQLQueryString = """
                 verification_status = 'awaiting_images' AND images_submitted_at IS NULL
                 AND NOT EXISTS (SELECT 1 FROM petitions p WHERE p.tenant_id = citizens.tenant_id AND p.citizen_id = citizens.id)
+                AND created_at < \(bind: before) AND updated_at < \(bind: before) AND (signed_in_at IS NULL OR signed_in_at < \(bind: before))
                 """
             let ids = try await sql.raw(
                 """
-                SELECT id FROM citizens WHERE created_at < \(bind: createdBefore) AND \(abandoned)
+                SELECT id FROM citizens WHERE \(abandoned)
                 ORDER BY created_at LIMIT \(literal: max(1, limit)) \(lock)
                 """
             ).all().map { try $0.decode(column: "id", as: UUID.self) }

@@ -107,6 +107,7 @@ struct RegistrationController {
         account.termsAcceptedAt = Date(timeIntervalSince1970: accepted)
         account.createdAt = now
         account.updatedAt = now
+        account.signedInAt = now  // registering signs in (below)
         do {
             try await account.create(on: req.db)
         } catch let error as any DatabaseError where error.isConstraintFailure {

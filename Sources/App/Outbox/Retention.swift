@@ -11,7 +11,8 @@ public struct RetentionSettings: Sendable, Equatable {
     /// LINE webhook events' jobs, whose idempotency key (`line-event:{tenant}:{webhookEventId}`) makes an event LINE
     /// delivers again a no-op: kept well past LINE's redelivery. Their payload is emptied once handled.
     public var lineEventKeepDays = 30
-    /// A citizen account that never sent its identity images (and filed nothing) is deleted this long after it was made.
+    /// A citizen account that never sent its identity images (and filed nothing) is deleted once this long has passed
+    /// since it was made, last changed and last signed in.
     public var abandonedRegistrationDays = 30
     /// Messages sent through a tenant's contact form (the office got them by e-mail; the sender's receipt page reads them).
     public var contactKeepDays = 90
@@ -127,7 +128,7 @@ enum Retention {
             },
             PeriodicSweep(name: "abandoned registrations", interval: accountsInterval) { db, now in
                 try await accountsBound.run { limit in
-                    let gone = try await CitizenStore.sweepAbandoned(createdBefore: now - abandoned, limit: limit, on: db)
+                    let gone = try await CitizenStore.sweepAbandoned(before: now - abandoned, limit: limit, on: db)
                     // The rows are gone (committed); now their files. One that cannot be deleted is left to the
                     // orphan sweep, which removes `identity/` files no row names.
                     for name in gone.files { await fileStore.delete(name) }
