@@ -358,6 +358,19 @@ class Client:
         assert "ยืนยันตัวตน" in html, html[:1500]
 
 
+def multipart(boundary, parts):
+    """A multipart/form-data body: `parts` are (name, value) pairs, a value being text or (filename, type, bytes)."""
+    out = b""
+    for name, value in parts:
+        if isinstance(value, tuple):
+            filename, ctype, data = value
+            out += ('--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\nContent-Type: %s\r\n\r\n'
+                    % (boundary, name, filename, ctype)).encode() + data + b"\r\n"
+        else:
+            out += ('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, name, value)).encode()
+    return out + ("--%s--\r\n" % boundary).encode()
+
+
 def form_of(html, index=0):
     """The action and CSRF token of the page's form number `index`, not counting the header's sign-out form."""
     forms = [(m.group(1), m.group(2)) for m in re.finditer(r'<form([^>]*method="post"[^>]*)>(.*?)</form>', html, re.S)

@@ -117,15 +117,7 @@ class Deployment:
 
 def multipart(parts):
     boundary = "----backuptest" + os.urandom(8).hex()
-    out = b""
-    for name, value in parts:
-        if isinstance(value, tuple):
-            filename, ctype, data = value
-            out += ('--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\nContent-Type: %s\r\n\r\n'
-                    % (boundary, name, filename, ctype)).encode() + data + b"\r\n"
-        else:
-            out += ('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, name, value)).encode()
-    return out + ("--%s--\r\n" % boundary).encode(), "multipart/form-data; boundary=" + boundary
+    return bp.multipart(boundary, parts), "multipart/form-data; boundary=" + boundary
 
 
 def post(base, path, cookie, body, content_type):

@@ -93,16 +93,7 @@ def cookies_of(set_cookie, jar):
     return "; ".join("%s=%s" % kv for kv in jar.items())
 
 
-def multipart(boundary, parts):
-    out = b""
-    for name, value in parts:
-        if isinstance(value, tuple):
-            filename, ctype, data = value
-            out += ('--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\nContent-Type: %s\r\n\r\n'
-                    % (boundary, name, filename, ctype)).encode() + data + b"\r\n"
-        else:
-            out += ('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, name, value)).encode()
-    return out + ("--%s--\r\n" % boundary).encode()
+multipart = bp.multipart
 
 
 def setup_link(s):

@@ -76,14 +76,8 @@ public enum ContactStore {
     /// many went. The office had each by e-mail; after this the sender's receipt link finds nothing (404).
     /// The date is checked in the outer WHERE too, as every retention sweep does.
     static func sweep(before: Date, limit: Int, on db: any Database) async throws -> Int {
-        try await sqlDatabase(db).raw(
-            """
-            DELETE FROM contact_messages WHERE id IN (
-              SELECT id FROM contact_messages WHERE created_at < \(bind: before) ORDER BY created_at LIMIT \(literal: max(1, limit)))
-              AND created_at < \(bind: before)
-            RETURNING id
-            """
-        ).all().count
+        try await OldestRows.delete(
+            from: "contact_messages", key: ["id"], where: "created_at < \(bind: before)", orderBy: "created_at", limit: limit, on: sqlDatabase(db))
     }
 
     /// "BKT-C2569-7K3M9Q": tenant code, Buddhist-era year, six characters that are easy to read aloud.

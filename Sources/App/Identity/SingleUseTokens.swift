@@ -88,13 +88,7 @@ enum SingleUseTokens {
     /// soonest expired first; returns how many went. Staff and every tenant's citizens at once. The expiry is checked
     /// in the outer WHERE too, as every retention sweep does (PostgreSQL re-checks only that on a row it waited for).
     static func sweep(now: Date, limit: Int, on db: any Database) async throws -> Int {
-        try await sqlDatabase(db).raw(
-            """
-            DELETE FROM single_use_tokens WHERE id IN (
-              SELECT id FROM single_use_tokens WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: max(1, limit)))
-              AND expires_at <= \(bind: now)
-            RETURNING id
-            """
-        ).all().count
+        try await OldestRows.delete(
+            from: "single_use_tokens", key: ["id"], where: "expires_at <= \(bind: now)", orderBy: "expires_at", limit: limit, on: sqlDatabase(db))
     }
 }

@@ -157,27 +157,15 @@ enum LineStore {
     /// tenant; returns how many went. Like every retention sweep, the condition stands in the outer WHERE too
     /// (PostgreSQL re-checks only that on a row it waited for).
     static func sweepNonces(now: Date, limit: Int, on db: any Database) async throws -> Int {
-        try await sql(db).raw(
-            """
-            DELETE FROM line_link_nonces WHERE id IN (
-              SELECT id FROM line_link_nonces WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: max(1, limit)))
-              AND expires_at <= \(bind: now)
-            RETURNING id
-            """
-        ).all().count
+        try await OldestRows.delete(
+            from: "line_link_nonces", key: ["id"], where: "expires_at <= \(bind: now)", orderBy: "expires_at", limit: limit, on: sql(db))
     }
 
     /// Deletes up to `limit` hourly rejection counts from before `before`, in every tenant; returns how many went.
     static func sweepRejections(before: Date, limit: Int, on db: any Database) async throws -> Int {
         // Composite key (tenant, hour): a row value names each row, on both databases.
-        try await sql(db).raw(
-            """
-            DELETE FROM line_webhook_rejections WHERE (tenant_id, hour) IN (
-              SELECT tenant_id, hour FROM line_webhook_rejections WHERE hour < \(bind: before) ORDER BY hour LIMIT \(literal: max(1, limit)))
-              AND hour < \(bind: before)
-            RETURNING tenant_id
-            """
-        ).all().count
+        try await OldestRows.delete(
+            from: "line_webhook_rejections", key: ["tenant_id", "hour"], where: "hour < \(bind: before)", orderBy: "hour", limit: limit, on: sql(db))
     }
 
     // MARK: Helpers

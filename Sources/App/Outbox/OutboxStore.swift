@@ -237,14 +237,7 @@ public enum OutboxStore {
                 OR (status = 'failed' AND finished_at < \(bind: failedBefore)))
               AND (idempotency_key NOT LIKE 'line-event:%' OR finished_at < \(bind: lineEventsBefore))
             """
-        return try await sqlDatabase(db).raw(
-            """
-            DELETE FROM outbox_jobs WHERE id IN (
-              SELECT id FROM outbox_jobs WHERE \(finished) ORDER BY finished_at LIMIT \(literal: max(1, limit)))
-              AND \(finished)
-            RETURNING id
-            """
-        ).all().count
+        return try await OldestRows.delete(from: "outbox_jobs", key: ["id"], where: finished, orderBy: "finished_at", limit: limit, on: sqlDatabase(db))
     }
 
     /// Jobs of one tenant (newest first), for its back office and tests.

@@ -57,13 +57,8 @@ extension RateLimiter {
     /// started again (a hit at that moment) is kept.
     static func sweep(now: Date, limit: Int, on db: any Database) async throws -> Int {
         let cutoff = Int64(now.timeIntervalSince1970 - longestWindow)
-        return try await sqlDatabase(db).raw(
-            """
-            DELETE FROM rate_counters WHERE key IN (
-              SELECT key FROM rate_counters WHERE window_start <= \(bind: cutoff) ORDER BY window_start LIMIT \(literal: max(1, limit)))
-              AND window_start <= \(bind: cutoff)
-            RETURNING key
-            """
-        ).all().count
+        return try await OldestRows.delete(
+            from: "rate_counters", key: ["key"], where: "window_start <= \(bind: cutoff)", orderBy: "window_start", limit: limit,
+            on: sqlDatabase(db))
     }
 }

@@ -80,16 +80,10 @@ struct SessionStore: SessionDriver {
         guard let sql = db as? any SQLDatabase else { return 0 }
         var total = 0
         for _ in 0..<sweepBatchesPerRun {
-            let rows = try await sql.raw(
-                """
-                DELETE FROM _fluent_sessions WHERE id IN (
-                  SELECT id FROM _fluent_sessions WHERE expires_at <= \(bind: now) ORDER BY expires_at LIMIT \(literal: sweepBatch))
-                  AND expires_at <= \(bind: now)
-                RETURNING id
-                """
-            ).all()
-            total += rows.count
-            if rows.count < sweepBatch { break }
+            let n = try await OldestRows.delete(
+                from: "_fluent_sessions", key: ["id"], where: "expires_at <= \(bind: now)", orderBy: "expires_at", limit: sweepBatch, on: sql)
+            total += n
+            if n < sweepBatch { break }
         }
         return total
     }

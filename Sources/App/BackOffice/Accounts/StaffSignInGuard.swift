@@ -143,14 +143,8 @@ enum StaffSignInGuard {
             updated_at < \(bind: now.addingTimeInterval(-keepFailures))
               AND (known_until IS NULL OR known_until < \(bind: now)) AND (locked_until IS NULL OR locked_until < \(bind: now))
             """
-        return try await sql(db).raw(
-            """
-            DELETE FROM staff_sign_in_addresses WHERE (staff_id, address_hash) IN (
-              SELECT staff_id, address_hash FROM staff_sign_in_addresses WHERE \(forgotten) ORDER BY updated_at LIMIT \(literal: max(1, limit)))
-              AND \(forgotten)
-            RETURNING staff_id
-            """
-        ).all().count
+        return try await OldestRows.delete(
+            from: "staff_sign_in_addresses", key: ["staff_id", "address_hash"], where: forgotten, orderBy: "updated_at", limit: limit, on: sql(db))
     }
 
     private static func date(_ row: any SQLRow, _ column: String) throws -> Date? {
