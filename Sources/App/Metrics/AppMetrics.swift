@@ -166,10 +166,7 @@ public final class AppMetrics: Sendable {
     /// A kind as a label: job kinds are fixed words in code, but a row written by an older or newer release could
     /// hold anything, so only plain short words pass.
     static func label(_ kind: String) -> String {
-        let ok =
-            kind.utf8.count <= 64
-            && kind.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
-        return ok && !kind.isEmpty ? kind : "other"
+        JobKind.isPlain(kind) ? kind : "other"
     }
 
     // MARK: Values read when scraped

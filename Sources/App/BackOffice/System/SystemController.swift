@@ -156,10 +156,7 @@ struct SystemController {
     /// `line.push`); `.some(kind)`: it.
     static func kindParameter(_ raw: String?) -> String?? {
         guard let raw, !raw.isEmpty else { return nil }
-        let ok =
-            raw.utf8.count <= 64
-            && raw.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
-        return .some(ok ? raw : nil)
+        return .some(JobKind.isPlain(raw) ? raw : nil)
     }
 
     // MARK: What is shown
