@@ -11,7 +11,7 @@ import Vapor
 /// mail and the outbox. Reads nothing from the environment itself.
 public func configure(_ app: Application, settings: Settings) async throws {
     app.settings = settings
-    app.startedAt = Date()  // the system page's uptime
+    _ = app.metrics  // made first: its start time is the process's (/metrics and the system page's uptime)
     // The blocking thread pool runs SQLite's statements and file reads and writes. SQLiteNIO waits for a
     // locked database on the thread it runs on (its busy handler retries without giving the thread back), so
     // with NIO's default of one thread per core, connections waiting for the lock could in principle hold

@@ -455,7 +455,7 @@ struct SystemPagePiecesTests {
             endpoint: try #require(URL(string: "https://user:hunter2@s3.example.internal:9000/")), bucket: "files", prefix: "bkt/", region: "th",
             accessKeyID: "AKIAEXAMPLE", secretAccessKey: "secret-key")
         let shown = SystemFacts.describe(.s3(s3))
-        #expect(shown == "S3 bucket files/bkt/ ที่ s3.example.internal:9000")
+        #expect(shown == "S3 bucket files/bkt/ ที่ https://s3.example.internal:9000")
         #expect(SystemFacts.describe(.local(URL(fileURLWithPath: "/var/lib/eservice/files"))) == "โฟลเดอร์ในเครื่อง /var/lib/eservice/files")
     }
 }

@@ -11,7 +11,8 @@ import Vapor
 /// token, so the series stay few. The names and what they mean are in README's "Metrics".
 public final class AppMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    /// When this application was made, for `eservice_start_time_seconds`.
+    /// When this application was made (at the top of `configure`): `eservice_start_time_seconds` and the system page's
+    /// uptime.
     public let started = Date()
 
     public init() {

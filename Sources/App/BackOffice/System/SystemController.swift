@@ -80,7 +80,7 @@ struct SystemController {
         let jobs = try await OutboxStore.failed(kind: kind, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize, on: req.db)
         let tenants = req.application.tenants
         let app = req.application
-        let facts = SystemFacts(settings: app.settings, startedAt: app.startedAt, tenantsLoaded: tenants.all.count, now: now)
+        let facts = SystemFacts(settings: app.settings, startedAt: app.metrics.started, tenantsLoaded: tenants.all.count, now: now)
         func listURL(_ kind: String?, page: Int) -> String {
             var query: [String] = []
             if let kind { query.append("kind=" + (kind.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")) }

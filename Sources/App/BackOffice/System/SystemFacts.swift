@@ -2,16 +2,6 @@ import Domain
 import Foundation
 import Vapor
 
-extension Application {
-    struct StartedAtKey: StorageKey { typealias Value = Date }
-
-    /// When this application was set up (`configure`): the system page's uptime.
-    var startedAt: Date {
-        get { storage[StartedAtKey.self] ?? Date() }
-        set { storage[StartedAtKey.self] = newValue }
-    }
-}
-
 /// What this deployment runs, as the system page shows it: facts an operator needs, never a URL with its password, a
 /// key or a secret.
 struct SystemFacts: Equatable {
@@ -42,10 +32,8 @@ struct SystemFacts: Equatable {
         case .local(let folder):
             return "โฟลเดอร์ในเครื่อง \(folder.path)"
         case .s3(let s3):
-            // Host and port only: an endpoint written with user:password@ must not show them.
-            let host = s3.endpoint.host ?? "?"
-            let port = s3.endpoint.port.map { ":\($0)" } ?? ""
-            return "S3 bucket \(s3.bucket)\(s3.prefix.isEmpty ? "" : "/" + s3.prefix) ที่ \(host)\(port)"
+            // Scheme, host and port only (`endpointDescription`): never a user or password written into the endpoint.
+            return "S3 bucket \(s3.bucket)\(s3.prefix.isEmpty ? "" : "/" + s3.prefix) ที่ \(s3.endpointDescription)"
         }
     }
 }
