@@ -330,8 +330,7 @@ public enum OutboxStore {
             guard let job = try await failedJob(id, on: db) else { return nil }
             let changed = try await sqlDatabase(db).raw(
                 """
-                UPDATE outbox_jobs SET status = 'pending', attempts = 0, run_at = \(bind: now), finished_at = NULL,
-                       locked_by = NULL, locked_until = NULL, updated_at = \(bind: now)
+                UPDATE outbox_jobs SET \(requeued(now: now))
                  WHERE id = \(bind: id) AND status = 'failed'
                 RETURNING id
                 """
@@ -362,8 +361,7 @@ public enum OutboxStore {
     public static func retryFailed(kind: String, now: Date, on db: any Database) async throws -> [String?: Int] {
         let rows = try await sqlDatabase(db).raw(
             """
-            UPDATE outbox_jobs SET status = 'pending', attempts = 0, run_at = \(bind: now), finished_at = NULL,
-                   locked_by = NULL, locked_until = NULL, updated_at = \(bind: now)
+            UPDATE outbox_jobs SET \(requeued(now: now))
              WHERE kind = \(bind: kind) AND status = 'failed'
             RETURNING tenant_id
             """
@@ -371,6 +369,11 @@ public enum OutboxStore {
         var byTenant: [String?: Int] = [:]
         for row in rows { byTenant[try row.decode(column: "tenant_id", as: String?.self), default: 0] += 1 }
         return byTenant
+    }
+
+    /// What a retry sets: pending, due at `now`, a fresh set of tries, no lease.
+    private static func requeued(now: Date) -> SQLQueryString {
+        "status = 'pending', attempts = 0, run_at = \(bind: now), finished_at = NULL, locked_by = NULL, locked_until = NULL, updated_at = \(bind: now)"
     }
 
     private static func failedJob(_ id: UUID, on db: any Database) async throws -> FailedJob? {
