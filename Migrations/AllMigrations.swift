@@ -60,6 +60,11 @@ public enum AllMigrations {
             CreateRetentionIndexes(),
             // A citizen's last sign-in, so an account in use is never taken for abandoned (040).
             UpdateCitizenAddSignedInAt(),
+            // Divisions, assignment, waiting for the citizen, SLA reminders; timeline kinds; a service's division (041–044).
+            CreateDivision(),
+            UpdatePetitionAddAssignment(),
+            UpdatePetitionEventAddKind(),
+            UpdateTenantServiceAddDivision(),
         ]
     }
 }

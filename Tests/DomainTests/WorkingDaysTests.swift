@@ -31,4 +31,42 @@ struct WorkingDaysTests {
     func negative() {
         #expect(WorkingDays.due(filed: Self.bkk(2026, 12, 2), days: -3) == Self.bkk(2026, 12, 2, 23, 59, 59))
     }
+
+    @Test(
+        "working days between two moments count the days after the first up to the second",
+        arguments: [
+            (bkk(2026, 12, 7), bkk(2026, 12, 7, 16), 0),  // same Monday
+            (bkk(2026, 12, 7), bkk(2026, 12, 11), 4),  // Mon → Fri
+            (bkk(2026, 12, 11), bkk(2026, 12, 14), 1),  // Fri → Mon
+            (bkk(2026, 12, 12), bkk(2026, 12, 13), 0),  // Sat → Sun
+            (bkk(2026, 12, 11), bkk(2026, 12, 7), 0),  // backwards
+        ])
+    func between(from: Date, to: Date, expected: Int) {
+        #expect(WorkingDays.between(from, to) == expected)
+    }
+
+    @Test("the SLA clock stops while waiting for the citizen and the due date moves by the days waited")
+    func slaPause() {
+        let due = Self.bkk(2026, 12, 10, 23, 59, 59)  // Thursday
+        let waiting = SLAClock(dueAt: due, waitingSince: Self.bkk(2026, 12, 7), isOpen: true)
+        // Waiting since Monday; on Wednesday two working days have passed: due moves from Thursday to Monday.
+        #expect(waiting.due(at: Self.bkk(2026, 12, 9)) == Self.bkk(2026, 12, 14, 23, 59, 59))
+        // A petition that waits is never overdue, even past its stored due date.
+        #expect(!waiting.isOverdue(at: Self.bkk(2026, 12, 20)))
+        let resumed = waiting.resumed(at: Self.bkk(2026, 12, 9))
+        #expect(resumed.pausedDays == 2)
+        #expect(resumed.dueAt == Self.bkk(2026, 12, 14, 23, 59, 59))
+        let running = SLAClock(dueAt: due, waitingSince: nil, isOpen: true)
+        #expect(running.isOverdue(at: Self.bkk(2026, 12, 11)))
+        #expect(!running.isOverdue(at: Self.bkk(2026, 12, 10, 12)))
+        #expect(!SLAClock(dueAt: due, waitingSince: nil, isOpen: false).isOverdue(at: Self.bkk(2026, 12, 11)))
+    }
+
+    @Test("a huge number of days is capped, not looped through")
+    func capped() {
+        let far = WorkingDays.due(filed: Self.bkk(2026, 12, 2), days: Int.max)
+        #expect(far > Self.bkk(2060, 1, 1))
+        // 10,000 calendar days at most: about five in seven of them are working days.
+        #expect((7_100...7_200).contains(WorkingDays.between(Self.bkk(2026, 12, 2), .distantFuture)))
+    }
 }

@@ -120,9 +120,12 @@ struct PetitionTimelineEntry: Encodable, Equatable {
     }
 
     /// The timeline oldest first (the filing at the top); moves made in the same instant keep their stored order.
+    /// The citizen's timeline leaves out what only staff see (internal notes, assignments).
     static func timeline(_ events: [PetitionEventRecord], audience: PetitionAudience) -> [PetitionTimelineEntry] {
-        events.enumerated().sorted { ($0.element.createdAt, $0.offset) < ($1.element.createdAt, $1.offset) }
-            .map { PetitionTimelineEntry($0.element, audience: audience) }
+        events.filter { audience == .officer || $0.kind.citizenSees }.enumerated().sorted {
+            ($0.element.createdAt, $0.offset) < ($1.element.createdAt, $1.offset)
+        }
+        .map { PetitionTimelineEntry($0.element, audience: audience) }
     }
 }
 

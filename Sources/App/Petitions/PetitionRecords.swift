@@ -27,17 +27,28 @@ final class PetitionRecord: Model, @unchecked Sendable {
     @OptionalField(key: "api_key_id") var apiKeyID: UUID?
     /// Contact details an API client sent with the request (JSON); private, never returned by the API.
     @OptionalField(key: "requester") var requesterJSON: String?
+    /// The code of the division it was routed to (the service's division when filed); nil when none.
+    @OptionalField(key: "division") var division: String?
+    /// The officer who holds it, and their name as it was then.
+    @OptionalField(key: "assignee_id") var assigneeID: UUID?
+    @OptionalField(key: "assignee_name") var assigneeName: String?
+    /// Waiting for the citizen's answer to a request for more since then (the SLA clock is stopped).
+    @OptionalField(key: "waiting_since") var waitingSince: Date?
+    /// Working days spent waiting for the citizen, already added to `dueAt`.
+    @Field(key: "paused_days") var pausedDays: Int
+    /// When it reached ดำเนินการสำเร็จ or ไม่สามารถดำเนินการได้, and the working days it took (less the days waited).
+    @OptionalField(key: "closed_at") var closedAt: Date?
+    @OptionalField(key: "work_days") var workDays: Int?
+    /// The assignee's reminder one working day before the due date, and the escalations once overdue.
+    @OptionalField(key: "reminded_at") var remindedAt: Date?
+    @OptionalField(key: "escalated_head_at") var escalatedHeadAt: Date?
+    @OptionalField(key: "escalated_admins_at") var escalatedAdminsAt: Date?
 
     init() {}
 
     var channel: PetitionChannel { PetitionChannel(rawValue: channelRaw) ?? .web }
     var status: PetitionStatus { PetitionStatus(rawValue: statusRaw) ?? .submitted }
-}
-
-/// Where a petition came from.
-enum PetitionChannel: String, Sendable, Codable {
-    case web
-    case open311
+    var sla: SLAClock { SLAClock(dueAt: dueAt, waitingSince: waitingSince, isOpen: status.isOpen) }
 }
 
 final class PetitionEventRecord: Model, @unchecked Sendable {
@@ -53,8 +64,11 @@ final class PetitionEventRecord: Model, @unchecked Sendable {
     @OptionalField(key: "actor_id") var actorID: UUID?
     @Field(key: "actor_name") var actorName: String
     @Field(key: "created_at") var createdAt: Date
+    @Field(key: "kind") var kindRaw: String
 
     init() {}
+
+    var kind: PetitionEventKind { PetitionEventKind(rawValue: kindRaw) ?? .status }
 }
 
 final class PetitionAttachmentRecord: Model, @unchecked Sendable {
@@ -70,6 +84,8 @@ final class PetitionAttachmentRecord: Model, @unchecked Sendable {
     @Field(key: "bytes") var bytes: Int
     @Field(key: "sha256") var sha256: String
     @Field(key: "created_at") var createdAt: Date
+    /// The citizen's answer to a request for more that brought the file; nil for a file sent with the filing.
+    @OptionalField(key: "event_id") var eventID: UUID?
 
     init() {}
 }

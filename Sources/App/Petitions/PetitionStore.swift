@@ -75,6 +75,8 @@ enum PetitionStore {
                 p.channelRaw = f.channel.rawValue
                 p.apiKeyID = f.apiKeyID
                 p.requesterJSON = f.requesterJSON
+                p.division = f.service.division
+                p.pausedDays = 0
                 p.version = 1
                 p.createdAt = now
                 p.updatedAt = now
@@ -126,12 +128,16 @@ enum PetitionStore {
         let transition = try PetitionStatus.transition(from: petition.status, to: status, note: note)
         let id = try petition.requireID()
         let cleanNote = transition.note.map { String($0.prefix(2000)) }
+        // Closing stops the clock for good: the close is stamped for the dashboard and any wait for the citizen ends.
+        let waited = petition.pausedDays + petition.sla.resumed(at: now).pausedDays
+        let workDays = max(0, WorkingDays.between(petition.createdAt, now) - waited)
+        let closing: SQLQueryString = status.isFinal ? ", closed_at = \(bind: now), work_days = \(bind: workDays), waiting_since = NULL" : ""
         return try await db.writeTransaction { db -> MoveOutcome in
             guard
                 try await db.claim(
                     """
                     UPDATE petitions SET status = \(bind: status.rawValue), status_changed_at = \(bind: now), updated_at = \(bind: now),
-                      version = version + 1
+                      version = version + 1\(closing)
                     WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: expectedVersion) RETURNING id
                     """)
             else { return .conflict }
@@ -161,6 +167,7 @@ enum PetitionStore {
         e.actorID = actor.id
         e.actorName = String(actor.name.prefix(120))
         e.createdAt = now
+        e.kindRaw = PetitionEventKind.status.rawValue
         try await e.create(on: db)
     }
 

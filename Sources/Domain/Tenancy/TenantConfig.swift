@@ -190,17 +190,20 @@ public struct Service: Codable, Sendable, Hashable {
     public var slaDays: Int
     public var fields: [FormField]
     public var attachments: [AttachmentRule]?
+    /// The code of the division (กอง / สำนัก) that handles it; petitions are routed there.
+    public var division: String?
 
     enum CodingKeys: String, CodingKey {
-        case slug, name, description, fields, attachments
+        case slug, name, description, fields, attachments, division
         case verifiedIdentity = "verified_identity"
         case slaDays = "sla_days"
     }
 
     public init(
         slug: String, name: String, description: String, verifiedIdentity: Bool?, slaDays: Int, fields: [FormField],
-        attachments: [AttachmentRule]?
+        attachments: [AttachmentRule]?, division: String? = nil
     ) {
+        self.division = division
         self.slug = slug
         self.name = name
         self.description = description
