@@ -43,36 +43,8 @@ struct PetitionQueueController {
         let now = Date()
         let q = QueueQuery(req)
         var errors = FormErrors()
-        var filter = PetitionQueue.Filter()
-        filter.tab = q.status.flatMap(PetitionQueue.Tab.init(key:)) ?? .open
+        let filter = Self.filter(q, scope: scope, errors: &errors)
         let services = Self.services(of: t)
-        if let s = q.service, services.contains(where: { $0.slug == s }) { filter.service = s }
-        switch BuddhistDateInput.parse(q.from, label: "วันที่ยื่นตั้งแต่") {
-        case .success(let d)?: filter.from = d
-        case .failure(let p)?: errors.add("from", p.message)
-        case nil: break
-        }
-        switch BuddhistDateInput.parse(q.to, label: "วันที่ยื่นถึง") {
-        case .success(let d)?: filter.until = d.addingTimeInterval(86_400)
-        case .failure(let p)?: errors.add("to", p.message)
-        case nil: break
-        }
-        if let from = filter.from, let until = filter.until, from >= until {
-            errors.add("to", "วันที่ยื่นถึงต้องไม่ก่อนวันที่ยื่นตั้งแต่")
-            filter.until = nil
-        }
-        filter.overdue = q.overdue == "1"
-        let search = PetitionQueue.normalizedSearch(q.q ?? "")
-        filter.search = search.isEmpty ? nil : search
-        filter.newestFirst = q.sort != "oldest"
-        filter.size = min(max(q.size ?? PetitionQueue.defaultSize, 1), PetitionQueue.maxSize)
-        filter.page = max(q.page ?? 1, 1)
-        if let n = PetitionQueue.Cursor.number(q.after) {
-            filter.cursor = .after(n)
-            filter.page = max(filter.page, 2)
-        } else if let n = PetitionQueue.Cursor.number(q.before) {
-            filter.cursor = .before(n)
-        }
 
         let counts = try await PetitionQueue.counts(tenant: t, filter: filter, now: now, on: req.db)
         let (rows, more) = try await PetitionQueue.page(tenant: t, filter: filter, now: now, on: req.db)
@@ -134,6 +106,42 @@ struct PetitionQueueController {
             notice: req.takeFlash())
         return try await req.view.render("backoffice/petitions/queue", context)
             .encodeResponse(status: errors.isEmpty ? .ok : .badRequest, for: req)
+    }
+
+    /// The queue's filter from its query string, with a message per bad field: the queue and its export
+    /// (`PetitionExportController`) read the same filter from the same query, for the same officer.
+    static func filter(_ q: QueueQuery, scope: BackOfficeScope, errors: inout FormErrors) -> PetitionQueue.Filter {
+        let tenant = scope.tenant
+        var filter = PetitionQueue.Filter()
+        filter.tab = q.status.flatMap(PetitionQueue.Tab.init(key:)) ?? .open
+        if let s = q.service, Self.services(of: tenant).contains(where: { $0.slug == s }) { filter.service = s }
+        switch BuddhistDateInput.parse(q.from, label: "วันที่ยื่นตั้งแต่") {
+        case .success(let d)?: filter.from = d
+        case .failure(let p)?: errors.add("from", p.message)
+        case nil: break
+        }
+        switch BuddhistDateInput.parse(q.to, label: "วันที่ยื่นถึง") {
+        case .success(let d)?: filter.until = d.addingTimeInterval(86_400)
+        case .failure(let p)?: errors.add("to", p.message)
+        case nil: break
+        }
+        if let from = filter.from, let until = filter.until, from >= until {
+            errors.add("to", "วันที่ยื่นถึงต้องไม่ก่อนวันที่ยื่นตั้งแต่")
+            filter.until = nil
+        }
+        filter.overdue = q.overdue == "1"
+        let search = PetitionQueue.normalizedSearch(q.q ?? "")
+        filter.search = search.isEmpty ? nil : search
+        filter.newestFirst = q.sort != "oldest"
+        filter.size = min(max(q.size ?? PetitionQueue.defaultSize, 1), PetitionQueue.maxSize)
+        filter.page = max(q.page ?? 1, 1)
+        if let n = PetitionQueue.Cursor.number(q.after) {
+            filter.cursor = .after(n)
+            filter.page = max(filter.page, 2)
+        } else if let n = PetitionQueue.Cursor.number(q.before) {
+            filter.cursor = .before(n)
+        }
+        return filter
     }
 
     /// The queue's query string.
