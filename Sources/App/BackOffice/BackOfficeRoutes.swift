@@ -52,6 +52,8 @@ func registerBackOffice(on pages: any RoutesBuilder, app: Application) {
     TenantSettingsRoutes.register(router)
     IdentityReviewRoutes.register(router)
     OfficerPetitionRoutes.register(router)
+    PetitionExportRoutes.register(router)
+    DashboardRoutes.register(router)
     Open311KeysRoutes.register(router)
     LineChannelRoutes.register(router)
     SystemRoutes.register(router)

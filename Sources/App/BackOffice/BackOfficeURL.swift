@@ -23,8 +23,12 @@ public enum BackOfficeURL: Sendable, Equatable {
     case petitionAttachment(String, String, UUID), petitionDocuments(String, String)
     case petitionDocument(String, String, UUID), petitionDocumentQR(String, String, UUID)
     case petitionDocumentWithdraw(String, String, UUID)
+    case petitionAssign(String, String), petitionNotes(String, String)
+    case petitionInfoRequest(String, String)
+    case petitionNew(String), petitionNewFile(String), petitionReceipt(String, String), petitionReceiptSlip(String, String)
     case tenantOpen311(String), tenantOpen311Revoke(String, UUID)
     case tenantLine(String)
+    case tenantDashboard(String), adminDashboard, petitionExportCSV(String), petitionExportXLSX(String)
     case system, systemJobRetry, systemJobDiscard, systemKindRetry
 
     /// A route: its path components under `/backoffice` and who may use it.
@@ -46,8 +50,12 @@ public enum BackOfficeURL: Sendable, Equatable {
         case petitionAttachment, petitionDocuments
         case petitionDocument, petitionDocumentQR
         case petitionDocumentWithdraw
+        case petitionAssign, petitionNotes
+        case petitionInfoRequest
+        case petitionNew, petitionNewFile, petitionReceipt, petitionReceiptSlip
         case tenantOpen311, tenantOpen311Revoke
         case tenantLine
+        case tenantDashboard, adminDashboard, petitionExportCSV, petitionExportXLSX
         case system, systemJobRetry, systemJobDiscard, systemKindRetry
 
         /// Under `/backoffice`; `:name` is a parameter the handler reads by that name.
@@ -97,9 +105,20 @@ public enum BackOfficeURL: Sendable, Equatable {
             case .petitionDocument: return document
             case .petitionDocumentQR: return document + ["qr.svg"]
             case .petitionDocumentWithdraw: return document + ["withdraw"]
+            case .petitionAssign: return petition + ["assignment"]
+            case .petitionNotes: return petition + ["notes"]
+            case .petitionNew: return tenant + ["petitions", "new"]
+            case .petitionNewFile: return tenant + ["petitions", "new", "file"]
+            case .petitionReceipt: return petition + ["receipt"]
+            case .petitionReceiptSlip: return petition + ["receipt", "80mm"]
+            case .petitionInfoRequest: return petition + ["info-request"]
             case .tenantOpen311: return tenant + ["open311"]
             case .tenantOpen311Revoke: return tenant + ["open311", ":id", "revoke"]
             case .tenantLine: return tenant + ["line"]
+            case .tenantDashboard: return tenant + ["dashboard"]
+            case .adminDashboard: return ["admin", "dashboard"]
+            case .petitionExportCSV: return tenant + ["petitions", "export.csv"]
+            case .petitionExportXLSX: return tenant + ["petitions", "export.xlsx"]
             case .system: return ["admin", "system"]
             case .systemJobRetry: return ["admin", "system", "jobs", "retry"]
             case .systemJobDiscard: return ["admin", "system", "jobs", "discard"]
@@ -117,10 +136,13 @@ public enum BackOfficeURL: Sendable, Equatable {
             case .approvals, .audit: return .approver
             case .adminRegistrations, .adminRegistration, .adminRegistrationDocument, .adminStaff, .adminStaffNew,
                 .adminStaffMember, .adminStaffStatus, .adminStaffRevoke, .adminStaffInitialPassword, .system, .systemJobRetry,
-                .systemJobDiscard, .systemKindRetry:
+                .systemJobDiscard, .systemKindRetry, .adminDashboard:
                 return .platformAdmin
+            case .tenantDashboard, .petitionExportCSV, .petitionExportXLSX: return .tenant(.officer)
             case .tenantHome, .identityQueue, .identityReview, .identityImage, .petitionQueue, .petition, .petitionStatus,
-                .petitionAttachment, .petitionDocuments, .petitionDocument, .petitionDocumentQR, .petitionDocumentWithdraw:
+                .petitionAttachment, .petitionDocuments, .petitionDocument, .petitionDocumentQR, .petitionDocumentWithdraw,
+                .petitionAssign, .petitionNotes,
+                .petitionInfoRequest, .petitionNew, .petitionNewFile, .petitionReceipt, .petitionReceiptSlip:
                 return .tenant(.officer)
             case .tenantStaff, .tenantStaffRevoke, .tenantSettings, .tenantOpen311, .tenantOpen311Revoke, .tenantLine:
                 return .tenant(.orgAdmin)
@@ -176,9 +198,20 @@ public enum BackOfficeURL: Sendable, Equatable {
         case .petitionDocument(let t, let n, let d): return (.petitionDocument, [t, n, id(d)])
         case .petitionDocumentQR(let t, let n, let d): return (.petitionDocumentQR, [t, n, id(d)])
         case .petitionDocumentWithdraw(let t, let n, let d): return (.petitionDocumentWithdraw, [t, n, id(d)])
+        case .petitionAssign(let t, let n): return (.petitionAssign, [t, n])
+        case .petitionNotes(let t, let n): return (.petitionNotes, [t, n])
+        case .petitionNew(let t): return (.petitionNew, [t])
+        case .petitionNewFile(let t): return (.petitionNewFile, [t])
+        case .petitionReceipt(let t, let n): return (.petitionReceipt, [t, n])
+        case .petitionReceiptSlip(let t, let n): return (.petitionReceiptSlip, [t, n])
+        case .petitionInfoRequest(let t, let n): return (.petitionInfoRequest, [t, n])
         case .tenantOpen311(let t): return (.tenantOpen311, [t])
         case .tenantOpen311Revoke(let t, let k): return (.tenantOpen311Revoke, [t, id(k)])
         case .tenantLine(let t): return (.tenantLine, [t])
+        case .tenantDashboard(let t): return (.tenantDashboard, [t])
+        case .adminDashboard: return (.adminDashboard, [])
+        case .petitionExportCSV(let t): return (.petitionExportCSV, [t])
+        case .petitionExportXLSX(let t): return (.petitionExportXLSX, [t])
         case .system: return (.system, [])
         case .systemJobRetry: return (.systemJobRetry, [])
         case .systemJobDiscard: return (.systemJobDiscard, [])
