@@ -63,6 +63,8 @@ public enum TenantURL {
     case petitionFile(String, UUID)
     case petitionDocument(String, UUID)
     case petitionDocumentQR(String, UUID)
+    /// The citizen's answer to a request for more (ขอข้อมูลเพิ่มเติม): a streamed form of text and files.
+    case petitionAnswer(String)
     case notifications
     /// LINE's account link: the confirmation page (GET, with `linkToken`) and its form (POST).
     case lineLink
@@ -72,7 +74,7 @@ public enum TenantURL {
     enum Pattern: CaseIterable {
         case service, terms, contact, contactSent, theme, logo
         case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
-        case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, notifications
+        case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, petitionAnswer, notifications
         case lineLink, lineUnlink
 
         var components: [PathComponent] {
@@ -102,6 +104,7 @@ public enum TenantURL {
             case .petitionFile: ["account", "petitions", ":number", "files", ":file"]
             case .petitionDocument: ["account", "petitions", ":number", "documents", ":document"]
             case .petitionDocumentQR: ["account", "petitions", ":number", "documents", ":document", "qr.svg"]
+            case .petitionAnswer: ["account", "petitions", ":number", "answer"]
             case .notifications: ["account", "profile", "notifications"]
             case .lineLink: ["line", "link"]
             case .lineUnlink: ["account", "profile", "line", "unlink"]
@@ -137,6 +140,7 @@ public enum TenantURL {
         case .petitionFile(let number, let id): "/account/petitions/\(number)/files/\(id.uuidString.lowercased())"
         case .petitionDocument(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())"
         case .petitionDocumentQR(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
+        case .petitionAnswer(let number): "/account/petitions/\(number)/answer"
         case .notifications: "/account/profile/notifications"
         case .lineLink: "/line/link"
         case .lineUnlink: "/account/profile/line/unlink"

@@ -102,6 +102,7 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .petitionFile: citizen.get(path, use: petitions.file)
         case .petitionDocument: citizen.get(path, use: petitions.document)
         case .petitionDocumentQR: citizen.get(path, use: petitions.documentQR)
+        case .petitionAnswer: citizenUploads.on(.POST, path, body: .stream, use: PetitionInfoAnswerController().submit)
         case .notifications: citizen.post(path, use: notifications.save)
         case .lineLink:
             citizen.get(path, use: line.confirmPage)

@@ -78,6 +78,17 @@ enum LineNotices {
                 buttons: [.uri(label: "ดูคำร้องและเอกสาร", uri: link)]))
     }
 
+    /// An officer asks for more information or a document: the message and where to answer.
+    static func infoRequested(tenant: Tenant, number: String, serviceName: String, at: Date, message: String, link: String) -> LineMessage {
+        let rows = [("เลขที่คำร้อง", number), ("บริการ", serviceName), ("เมื่อ", ThaiDate.shortWithTime(at)), ("สิ่งที่ขอ", String(message.prefix(500)))]
+        return .flex(
+            altText: "ขอข้อมูลเพิ่มเติม คำร้อง \(number) – \(tenant.thaiName)",
+            contents: bubble(
+                tenant: tenant, heading: "ขอข้อมูล/เอกสารเพิ่มเติม", rows: rows,
+                note: "กรุณาส่งข้อมูลหรือเอกสารที่หน้าคำร้อง ระหว่างรอ ระบบหยุดนับระยะเวลาดำเนินการ",
+                buttons: [.uri(label: "ตอบและแนบเอกสาร", uri: link)]))
+    }
+
     // MARK: Replies
 
     static func greeting(tenant: Tenant) -> LineMessage {

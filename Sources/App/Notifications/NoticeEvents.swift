@@ -25,7 +25,10 @@ extension NoticeEvent {
 
 /// Every notice event kind, for the notifier's registration.
 enum NoticeEvents {
-    static let all: [any NoticeEvent.Type] = [PetitionFiled.self, PetitionMoved.self, DocumentIssued.self, DocumentWithdrawn.self, IdentityDecided.self]
+    static let all: [any NoticeEvent.Type] = [
+        PetitionFiled.self, PetitionMoved.self, DocumentIssued.self, DocumentWithdrawn.self, IdentityDecided.self,
+        PetitionInfoRequested.self,
+    ]
     static var kinds: [String] { all.map { $0.kind } }
 }
 
@@ -140,4 +143,19 @@ struct IdentityDecided: NoticeEvent {
     var linkBase: String
 
     var key: String { "identity-decision:\(citizenID.uuidString):\(identityVersion)" }
+}
+
+/// `petition.info_requested`: an officer asked the citizen for more information or a missing document; the
+/// petition waits (the SLA clock stops) until the citizen answers on the petition page.
+struct PetitionInfoRequested: NoticeEvent {
+    static let kind = "petition.info_requested"
+    var petition: PetitionFacts
+    /// The timeline entry of the request: one notice per request.
+    var eventID: UUID
+    /// The officer's message, for the citizen.
+    var message: String
+    var at: Date
+    var linkBase: String
+
+    var key: String { "petition-info-requested:\(eventID.uuidString.lowercased())" }
 }

@@ -19,6 +19,7 @@ struct NoticeHandler: OutboxHandler {
         case DocumentIssued.kind: messages = []  // no notice of its own (`NoticePolicy`); the event is there for what comes next
         case DocumentWithdrawn.kind: messages = try await withdrawn(try Self.decode(job), tenant: tenant)
         case IdentityDecided.kind: messages = try await identity(try Self.decode(job), tenant: tenant)
+        case PetitionInfoRequested.kind: messages = try await infoRequested(try Self.decode(job), tenant: tenant)
         default: throw OutboxFailure.unknownKind(job.kind)
         }
         guard !messages.isEmpty else { return }
@@ -80,6 +81,18 @@ struct NoticeHandler: OutboxHandler {
                 LineNotices.documentWithdrawn(
                     tenant: tenant, kind: d.kind, title: d.title, code: d.code, number: p.number,
                     at: e.withdrawnAt, reason: e.reason,
+                    link: TenantURL.petition(p.number).path(base: e.linkBase))
+            })
+    }
+
+    private func infoRequested(_ e: PetitionInfoRequested, tenant: Tenant) async throws -> [any OutboxMessage] {
+        let p = e.petition
+        return try await fanOut(
+            .infoRequested, to: try await CitizenNotices.recipient(p.citizenID, tenant: tenant, on: app.db), key: e.key,
+            email: { try await NoticeMail.infoRequested(e, tenant: tenant, to: $0, app: app) },
+            line: {
+                LineNotices.infoRequested(
+                    tenant: tenant, number: p.number, serviceName: p.serviceName, at: e.at, message: e.message,
                     link: TenantURL.petition(p.number).path(base: e.linkBase))
             })
     }

@@ -58,6 +58,26 @@ enum NoticeMail {
         var reason: String?
     }
 
+    /// `emails/petition-info-requested`: what the officer asks for, and where to answer.
+    struct InfoRequestMail: Encodable, Sendable {
+        var frame: Frame
+        var number: String
+        var serviceName: String
+        var at: String
+        var message: String
+        var contactPhone: String
+    }
+
+    static func infoRequested(_ e: PetitionInfoRequested, tenant: Tenant, to r: CitizenNotices.Recipient, app: Application) async throws -> RenderedMail {
+        let p = e.petition
+        return try await render(
+            app, "petition-info-requested",
+            InfoRequestMail(
+                frame: frame(r, tenant, link: TenantURL.petition(p.number).path(base: e.linkBase)), number: p.number, serviceName: p.serviceName,
+                at: ThaiDate.shortWithTime(e.at), message: e.message, contactPhone: tenant.config.contact.phone),
+            to: r, subject: "ขอข้อมูลเพิ่มเติม คำร้องเลขที่ \(p.number) – \(tenant.thaiName)", key: e.key)
+    }
+
     static func filed(_ e: PetitionFiled, tenant: Tenant, to r: CitizenNotices.Recipient, app: Application) async throws -> RenderedMail {
         let p = e.petition
         return try await render(

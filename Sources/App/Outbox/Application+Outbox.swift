@@ -50,6 +50,9 @@ extension Application {
         for sweep in Retention.sweeps(settings.retention, fileStore: fileStore) where !options.sweeps.contains(where: { $0.name == sweep.name }) {
             options.sweeps.append(sweep)
         }
+        // Petitions' SLA reminders and escalations (e-mails through the outbox, each once).
+        let sla = SLAEscalation.sweep(self)
+        if !options.sweeps.contains(where: { $0.name == sla.name }) { options.sweeps.append(sla) }
         let metrics = self.metrics
         let observe = options.observe
         options.observe = { kind, outcome, error in

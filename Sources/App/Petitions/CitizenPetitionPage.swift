@@ -19,6 +19,9 @@ struct CitizenPetitionPage: Encodable {
     var filed: String
     var due: String
     var overdue: Bool
+    /// Waiting for the citizen's answer to a request for more (the clock is stopped), and the form to answer it.
+    var waiting: Bool
+    var answer: PetitionAnswerPanel?
     var answers: [Item]
     var files: [PetitionAttachmentItem]
     var events: [PetitionTimelineEntry]
@@ -53,8 +56,12 @@ struct CitizenPetitionPageBuilder {
     var now: Date
     /// The public verification page of a document (absolute, from the request's base address).
     var verifyURL: (PetitionDocumentRecord) -> String
+    /// The answer form's CSRF token.
+    var csrf = ""
 
-    func build(_ r: CitizenPetitionPage.Records, chrome: PageChrome, notice: String? = nil) -> CitizenPetitionPage {
+    func build(
+        _ r: CitizenPetitionPage.Records, chrome: PageChrome, notice: String? = nil, answer: PetitionAnswerState = .init()
+    ) -> CitizenPetitionPage {
         let p = r.petition
         let t = tenant
         let number = p.number
@@ -64,11 +71,14 @@ struct CitizenPetitionPageBuilder {
         let answers = (try? StoredJSON.decode(PetitionAnswers.self, from: p.answersJSON))?.answers ?? []
         return CitizenPetitionPage(
             page: chrome, number: number, serviceName: p.serviceName, status: p.status.thai, statusKey: p.status.rawValue,
-            isOpen: p.status.isOpen, filed: ThaiDate.shortWithTime(p.createdAt), due: ThaiDate.long(p.dueAt),
-            overdue: p.status.isOpen && p.dueAt < now,
+            isOpen: p.status.isOpen, filed: ThaiDate.shortWithTime(p.createdAt), due: ThaiDate.long(p.sla.due(at: now)),
+            overdue: p.sla.isOverdue(at: now), waiting: p.waitingSince != nil && p.status.isOpen,
+            answer: PetitionAnswerPanel.make(p, events: r.events, action: t.url(.petitionAnswer(number)), csrf: csrf, state: answer),
             answers: answers.map { .init(label: $0.label, value: $0.display(in: geography)) },
-            files: PetitionAttachmentItem.items(r.attachments, labels: r.attachmentLabels, audience: .citizen, links: links),
-            events: PetitionTimelineEntry.timeline(r.events, audience: .citizen),
+            files: PetitionAttachmentItem.items(
+                r.attachments.filter { $0.eventID == nil }, labels: r.attachmentLabels, audience: .citizen, links: links),
+            events: PetitionTimelineEntry.timeline(
+                r.events, audience: .citizen, files: PetitionAttachmentItem.answerFiles(r.attachments, audience: .citizen, links: links)),
             documents: PetitionDocumentCard.cards(r.documents, audience: .citizen, links: links, now: now),
             receiptURL: t.url(.petitionReceipt(number)), petitionsURL: t.url(.petitions), notice: notice)
     }

@@ -98,7 +98,7 @@ struct CitizenPetitionsController {
         let records = try await CitizenPetitionPage.Records.load(petition, tenant: t.tenant, on: req.db)
         let builder = CitizenPetitionPageBuilder(
             tenant: t, geography: req.application.geography, now: Date(),
-            verifyURL: { PetitionDocuments.verifyURL(req, $0) })
+            verifyURL: { PetitionDocuments.verifyURL(req, $0) }, csrf: req.csrfToken())
         return try await req.view.render(
             "tenant/petition",
             builder.build(

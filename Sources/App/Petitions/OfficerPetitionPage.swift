@@ -52,6 +52,9 @@ struct OfficerPetitionPage: Encodable {
     var upload: PetitionUploadForm
     var reasonMaxLength: Int
     var notice: String?
+    /// Waiting for the citizen's answer (the due date shown has moved by the days so far), and the request form.
+    var waiting: Bool
+    var infoRequest: PetitionInfoRequestPanel
 
     /// Who filed it, as far as the officer may know.
     enum Applicant {
@@ -133,6 +136,8 @@ struct OfficerPetitionPageState {
     /// The document whose withdrawal form is answered, and the reason typed.
     var withdrawing: UUID?
     var reason = ""
+    /// The request for more's message as typed.
+    var infoMessage = ""
 }
 
 /// The petition (and document) named in an officer's path, within the signed-in scope's tenant; 404 otherwise.

@@ -31,12 +31,14 @@ struct OfficerPetitionPageBuilder {
         return OfficerPetitionPage(
             page: chrome, queueURL: BackOfficeURL.petitionQueue(slug).path, selfURL: BackOfficeURL.petition(slug, number).path,
             number: number, service: p.serviceName, status: status.thai, statusKey: status.rawValue,
-            filed: ThaiDate.shortWithTime(p.createdAt), due: ThaiDate.long(p.dueAt), overdue: status.isOpen && p.dueAt < now,
+            filed: ThaiDate.shortWithTime(p.createdAt), due: ThaiDate.long(p.sla.due(at: now)), overdue: p.sla.isOverdue(at: now),
             channel: p.channel == .open311 ? "Open311 API" : "เว็บไซต์ (ผู้ยื่นเข้าสู่ระบบ)",
             citizen: applicantRows(r.applicant, petition: p), answers: answers, answersProblem: answersProblem,
             noAnswers: answers.isEmpty && answersProblem == nil,
-            attachments: PetitionAttachmentItem.items(r.attachments, labels: r.attachmentLabels, audience: .officer, links: links),
-            timeline: PetitionTimelineEntry.timeline(r.events, audience: .officer),
+            attachments: PetitionAttachmentItem.items(
+                r.attachments.filter { $0.eventID == nil }, labels: r.attachmentLabels, audience: .officer, links: links),
+            timeline: PetitionTimelineEntry.timeline(
+                r.events, audience: .officer, files: PetitionAttachmentItem.answerFiles(r.attachments, audience: .officer, links: links)),
             statusForm: PetitionStatusForm(
                 status: status, version: p.version, action: BackOfficeURL.petitionStatus(slug, number).path,
                 chosen: state.chosen, note: state.note, errors: state.errors),
@@ -47,7 +49,9 @@ struct OfficerPetitionPageBuilder {
             upload: PetitionUploadForm(
                 action: BackOfficeURL.petitionDocuments(slug, number).path, submission: state.submission ?? RandomToken.make(),
                 kind: state.kind, title: state.title, validUntil: state.validUntil, errors: state.uploadErrors),
-            reasonMaxLength: PetitionDocuments.reasonMaxLength, notice: notice)
+            reasonMaxLength: PetitionDocuments.reasonMaxLength, notice: notice, waiting: p.waitingSince != nil && status.isOpen,
+            infoRequest: PetitionInfoRequestPanel(
+                p, action: BackOfficeURL.petitionInfoRequest(slug, number).path, message: state.infoMessage, errors: state.errors))
     }
 
     /// A card, with the withdrawal form while the document stands (keeping the reason typed and its error when

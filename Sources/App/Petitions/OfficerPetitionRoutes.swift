@@ -11,5 +11,6 @@ enum OfficerPetitionRoutes {
         r.post(.petitionStatus, use: commands.move)
         r.upload(.petitionDocuments, use: commands.upload)
         r.post(.petitionDocumentWithdraw, use: commands.withdraw)
+        r.post(.petitionInfoRequest, use: PetitionInfoRequestController().request)
     }
 }

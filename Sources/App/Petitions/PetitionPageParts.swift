@@ -102,6 +102,8 @@ struct PetitionTimelineEntry: Encodable, Equatable {
     /// Officers: "เจ้าหน้าที่ สมชาย ใจดี", "ระบบ … (Open311)", "ผู้ยื่น …"; the citizen: "เจ้าหน้าที่" or "ผู้ยื่นคำร้อง".
     var actor: String
     var note: String?
+    /// The files the citizen sent with an answer to a request for more (linked for this audience).
+    var files: [PetitionAttachmentItem] = []
 
     init(_ e: PetitionEventRecord, audience: PetitionAudience) {
         when = ThaiDate.shortWithTime(e.createdAt)
@@ -109,6 +111,11 @@ struct PetitionTimelineEntry: Encodable, Equatable {
         status = to?.thai ?? e.toStatus
         statusKey = e.toStatus
         from = e.fromStatus.flatMap(PetitionStatus.init(rawValue:))?.thai
+        if e.kind == .infoRequested || e.kind == .infoAnswered {
+            // A request for more and its answer: named by what they are (the status stays as it was).
+            status = e.kind.thai
+            from = nil
+        }
         switch (audience, e.actorKind) {
         case (.officer, PetitionStore.Actor.Kind.staff.rawValue): actor = "เจ้าหน้าที่ \(e.actorName)"
         case (.officer, "api"): actor = "ระบบ \(e.actorName) (Open311)"
@@ -121,11 +128,18 @@ struct PetitionTimelineEntry: Encodable, Equatable {
 
     /// The timeline oldest first (the filing at the top); moves made in the same instant keep their stored order.
     /// The citizen's timeline leaves out what only staff see (internal notes, assignments).
-    static func timeline(_ events: [PetitionEventRecord], audience: PetitionAudience) -> [PetitionTimelineEntry] {
+    /// `files`: the answer files of each event (by the event's id).
+    static func timeline(
+        _ events: [PetitionEventRecord], audience: PetitionAudience, files: [UUID: [PetitionAttachmentItem]] = [:]
+    ) -> [PetitionTimelineEntry] {
         events.filter { audience == .officer || $0.kind.citizenSees }.enumerated().sorted {
             ($0.element.createdAt, $0.offset) < ($1.element.createdAt, $1.offset)
         }
-        .map { PetitionTimelineEntry($0.element, audience: audience) }
+        .map {
+            var entry = PetitionTimelineEntry($0.element, audience: audience)
+            if let id = $0.element.id { entry.files = files[id] ?? [] }
+            return entry
+        }
     }
 }
 

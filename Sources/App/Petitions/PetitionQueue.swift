@@ -170,7 +170,7 @@ enum PetitionQueue {
 
     /// The open petitions per status under the filter's service, dates and search (and due date, overdue).
     static func countsSQL(tenant: Tenant, filter: Filter, now: Date) -> SQLQueryString {
-        let late: SQLQueryString = filter.overdue ? "AND p.due_at < \(bind: now)" : ""
+        let late: SQLQueryString = filter.overdue ? "AND p.due_at < \(bind: now) AND p.waiting_since IS NULL" : ""
         return """
             SELECT p.status AS status, COUNT(*) AS n
             FROM petitions p WHERE \(conditions(tenant: tenant, filter: filter, now: now, withStatus: false))
@@ -246,7 +246,7 @@ enum PetitionQueue {
             } else if statuses.count < PetitionStatus.allCases.count {
                 parts.append("p.status IN (\(binds: statuses.map(\.rawValue)))")
             }
-            if filter.overdue { parts.append("p.due_at < \(bind: now)") }
+            if filter.overdue { parts.append("p.due_at < \(bind: now) AND p.waiting_since IS NULL") }
         }
         if let service = filter.service { parts.append("p.service = \(bind: service)") }
         if let from = filter.from { parts.append("p.created_at >= \(bind: from)") }

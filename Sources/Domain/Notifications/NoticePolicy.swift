@@ -9,6 +9,8 @@
 ///   `notifiesAlways` is true (ดำเนินการสำเร็จ) is always e-mailed, as the seed requires.
 /// - A withdrawn document is always e-mailed (a document the citizen may be holding no longer counts), and
 ///   goes to LINE when the citizen takes any petition notice there.
+/// - A request for more information (ขอข้อมูล/เอกสารเพิ่มเติม) is always e-mailed (the petition waits for the
+///   citizen's answer), and goes to LINE when the citizen takes status changes there.
 /// - An issued document has no notice of its own: the completion notice already points to the documents.
 public enum NoticePolicy {
     /// What happened, as far as the rules care.
@@ -18,6 +20,7 @@ public enum NoticePolicy {
         case documentIssued
         case documentWithdrawn
         case identity
+        case infoRequested
     }
 
     /// The citizen as the rules see them.
@@ -50,6 +53,8 @@ public enum NoticePolicy {
             wanted = (true, [NoticeKind.filed, .statusChanged, .completed].contains { audience.choices.wants($0, by: .line) })
         case .identity:
             wanted = (audience.choices.wants(.identity, by: .email), audience.choices.wants(.identity, by: .line))
+        case .infoRequested:
+            wanted = (true, audience.choices.wants(.statusChanged, by: .line))
         }
         var out: [NoticeChannel] = []
         if wanted.email, audience.hasEmail { out.append(.email) }
