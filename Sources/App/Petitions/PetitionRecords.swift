@@ -68,7 +68,8 @@ final class PetitionEventRecord: Model, @unchecked Sendable {
 
     init() {}
 
-    var kind: PetitionEventKind { PetitionEventKind(rawValue: kindRaw) ?? .status }
+    /// A record made in memory without its kind (the column's default) is a status entry.
+    var kind: PetitionEventKind { PetitionEventKind(rawValue: $kindRaw.value ?? "") ?? .status }
 }
 
 final class PetitionAttachmentRecord: Model, @unchecked Sendable {
