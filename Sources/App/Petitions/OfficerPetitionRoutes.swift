@@ -11,6 +11,13 @@ enum OfficerPetitionRoutes {
         r.post(.petitionStatus, use: commands.move)
         r.upload(.petitionDocuments, use: commands.upload)
         r.post(.petitionDocumentWithdraw, use: commands.withdraw)
+        let counter = CounterFilingController()
+        r.get(.petitionNew, use: counter.start)
+        r.post(.petitionNew, use: counter.choose)
+        r.upload(.petitionNewFile, use: counter.submit)
+        let receipt = PetitionReceiptController()
+        r.get(.petitionReceipt, use: receipt.a4)
+        r.get(.petitionReceiptSlip, use: receipt.slip)
         r.post(.petitionInfoRequest, use: PetitionInfoRequestController().request)
     }
 }

@@ -36,6 +36,8 @@ enum PetitionStore {
         var attachments: [StoredAttachment]
         /// One per rendering of the form: a second submit of the same page gives back the first petition.
         var submissionKey: String
+        /// Who the timeline names as filing it, when not the filer itself (an officer filing at the counter).
+        var actor: Actor? = nil
     }
 
     /// Who changed a petition.
@@ -84,7 +86,8 @@ enum PetitionStore {
                 let id = try p.requireID()
                 try await event(
                     tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
-                    actor: Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName), now: now, on: db)
+                    actor: f.actor ?? Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName),
+                    now: now, on: db)
                 for a in f.attachments {
                     let r = PetitionAttachmentRecord()
                     r.tenantID = f.tenant.id
