@@ -52,6 +52,8 @@ struct OfficerPetitionPage: Encodable {
     var upload: PetitionUploadForm
     var reasonMaxLength: Int
     var notice: String?
+    /// Who holds it, the assignment form and the internal-note form (`PetitionWorkPanel`).
+    var work: PetitionWorkPanel?
     /// Waiting for the citizen's answer (the due date shown has moved by the days so far), and the request form.
     var waiting: Bool
     var infoRequest: PetitionInfoRequestPanel
@@ -97,9 +99,10 @@ struct OfficerPetitionPage: Encodable {
         let builder = OfficerPetitionPageBuilder(
             tenant: t, geography: req.application.geography, now: Date(), csrf: req.csrfToken(),
             verifyURL: { PetitionDocuments.verifyURL(req, $0) })
-        let page = builder.build(
+        var page = builder.build(
             records, state: state, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.thaiName)"),
             notice: req.takeFlash())
+        page.work = try await PetitionWorkPanel.load(req, petition: petition, state: state)
         return try await req.view.render("backoffice/petitions/petition", page).encodeResponse(status: status, for: req)
     }
 
@@ -138,6 +141,8 @@ struct OfficerPetitionPageState {
     var reason = ""
     /// The request for more's message as typed.
     var infoMessage = ""
+    /// The assignment and internal-note forms.
+    var work = PetitionWorkState()
 }
 
 /// The petition (and document) named in an officer's path, within the signed-in scope's tenant; 404 otherwise.

@@ -18,6 +18,9 @@ enum OfficerPetitionRoutes {
         let receipt = PetitionReceiptController()
         r.get(.petitionReceipt, use: receipt.a4)
         r.get(.petitionReceiptSlip, use: receipt.slip)
+        let work = PetitionAssignmentController()
+        r.post(.petitionAssign, use: work.assign)
+        r.post(.petitionNotes, use: work.note)
         r.post(.petitionInfoRequest, use: PetitionInfoRequestController().request)
     }
 }

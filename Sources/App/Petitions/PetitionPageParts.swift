@@ -102,6 +102,9 @@ struct PetitionTimelineEntry: Encodable, Equatable {
     /// Officers: "เจ้าหน้าที่ สมชาย ใจดี", "ระบบ … (Open311)", "ผู้ยื่น …"; the citizen: "เจ้าหน้าที่" or "ผู้ยื่นคำร้อง".
     var actor: String
     var note: String?
+    /// The event's kind (`PetitionEventKind`), and whether only staff see it (officers' timeline marks it).
+    var kind: String
+    var staffOnly: Bool
     /// The files the citizen sent with an answer to a request for more (linked for this audience).
     var files: [PetitionAttachmentItem] = []
 
@@ -111,6 +114,13 @@ struct PetitionTimelineEntry: Encodable, Equatable {
         status = to?.thai ?? e.toStatus
         statusKey = e.toStatus
         from = e.fromStatus.flatMap(PetitionStatus.init(rawValue:))?.thai
+        kind = e.kind.rawValue
+        staffOnly = !e.kind.citizenSees
+        if staffOnly {
+            // An internal note or an assignment: named by what it is, not by the status it left unchanged.
+            status = e.kind.thai
+            from = nil
+        }
         if e.kind == .infoRequested || e.kind == .infoAnswered {
             // A request for more and its answer: named by what they are (the status stays as it was).
             status = e.kind.thai

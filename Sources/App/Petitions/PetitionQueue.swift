@@ -72,6 +72,15 @@ enum PetitionQueue {
         var overdue = false
         /// A tracking number (whole, or its last digits) or part of the citizen's name.
         var search: String?
+        /// Only petitions routed to these divisions (codes); nil: every division and none.
+        var divisions: [String]?
+        /// Only petitions this officer holds.
+        var assignee: UUID?
+        /// Only petitions nobody holds yet.
+        var unassigned = false
+
+        /// A filter by division or holder: the kept counts (per service and status) cannot answer it.
+        var narrowsByWork: Bool { divisions != nil || assignee != nil || unassigned }
         /// Newest first (default), or oldest first (the order to work through).
         var newestFirst = true
         /// 1-based; with a cursor, only the page's label.
@@ -112,6 +121,9 @@ enum PetitionQueue {
         var channel: String
         /// "นางสาวสมศรี ใจดี"; nil for a petition filed through Open311.
         var citizenName: String?
+        /// The division's code, and the name of the officer who holds it.
+        var division: String?
+        var assigneeName: String?
 
         /// Column by column: `decode(model:)` went through a keyed decoder per row, a fifth of a 200-row page's
         /// server time.
@@ -123,6 +135,8 @@ enum PetitionQueue {
             dueAt = try row.decode(column: "due_at", as: Date.self)
             channel = try row.decode(column: "channel", as: String.self)
             citizenName = try row.decode(column: "citizen_name", as: String?.self)
+            division = (try? row.decode(column: "division", as: String?.self)) ?? nil
+            assigneeName = (try? row.decode(column: "assignee_name", as: String?.self)) ?? nil
         }
     }
 
@@ -151,7 +165,7 @@ enum PetitionQueue {
     static func counts(tenant: Tenant, filter: Filter, now: Date, on db: any Database) async throws -> Counts {
         guard let sql = db as? any SQLDatabase else { return Counts() }
         var counts = Counts()
-        if !filter.overdue, filter.from == nil, filter.until == nil, filter.search == nil {
+        if !filter.overdue, filter.from == nil, filter.until == nil, filter.search == nil, !filter.narrowsByWork {
             counts.all = try await PetitionCounts.read(tenant: tenant.id, service: filter.service, on: db)
             counts.counted = Set(PetitionStatus.allCases)
             return counts
@@ -217,7 +231,7 @@ enum PetitionQueue {
         // each with its citizen's name looked up by key.
         return """
             SELECT p.number AS number, p.service_name AS service_name, p.status AS status, p.created_at AS created_at,
-              p.due_at AS due_at, p.channel AS channel,
+              p.due_at AS due_at, p.channel AS channel, p.division AS division, p.assignee_name AS assignee_name,
               (SELECT COALESCE(c.title, '') || c.first_name || ' ' || c.last_name FROM citizens c
                WHERE c.id = p.citizen_id AND c.tenant_id = p.tenant_id) AS citizen_name
             FROM petitions p JOIN (SELECT p.id FROM petitions p WHERE \(clause)
@@ -249,6 +263,11 @@ enum PetitionQueue {
             if filter.overdue { parts.append("p.due_at < \(bind: now) AND p.waiting_since IS NULL") }
         }
         if let service = filter.service { parts.append("p.service = \(bind: service)") }
+        if let divisions = filter.divisions {
+            parts.append(divisions.isEmpty ? "1 = 0" : divisions.count == 1 ? "p.division = \(bind: divisions[0])" : "p.division IN (\(binds: divisions))")
+        }
+        if let assignee = filter.assignee { parts.append("p.assignee_id = \(bind: assignee)") }
+        if filter.unassigned { parts.append("p.assignee_id IS NULL") }
         if let from = filter.from { parts.append("p.created_at >= \(bind: from)") }
         if let until = filter.until { parts.append("p.created_at < \(bind: until)") }
         if let search = filter.search.map(normalizedSearch), !search.isEmpty {

@@ -35,6 +35,32 @@ struct PetitionQueueController {
         var nextURL: String?
         var order: String
         var notice: String?
+        /// The export links with the page's query (its filters; `PetitionExport.link` drops the paging).
+        var exportCSVURL = ""
+        var exportXLSXURL = ""
+        /// "แสดงเฉพาะคำร้องของกองช่าง" when the queue opened on the officer's own divisions, and the link to all.
+        var divisionNote: String?
+        var allDivisionsURL: String?
+    }
+
+    /// The tenant's divisions (code, Thai name) and those the officer works in: the queue opens on the latter.
+    struct QueueDivisions: Sendable {
+        var all: [(code: String, name: String)] = []
+        var mine: [String] = []
+
+        static func load(_ req: Request) async throws -> QueueDivisions {
+            let scope = try req.backOffice
+            let (all, mine) = try await DivisionStore.withMine(scope.staff.id, tenant: scope.tenant, on: req.db)
+            return QueueDivisions(all: all.map { ($0.code, $0.name) }, mine: mine)
+        }
+
+        /// The `division` value that names this filter's choice in links ("all", "mine", a code); nil: no divisions.
+        func key(_ filter: PetitionQueue.Filter) -> String? {
+            guard !all.isEmpty else { return nil }
+            guard let chosen = filter.divisions else { return "all" }
+            if chosen == mine { return "mine" }
+            return chosen.first
+        }
     }
 
     func queue(_ req: Request) async throws -> Response {
@@ -43,7 +69,9 @@ struct PetitionQueueController {
         let now = Date()
         let q = QueueQuery(req)
         var errors = FormErrors()
-        let filter = Self.filter(q, scope: scope, errors: &errors)
+        let divisions = try await QueueDivisions.load(req)
+        let filter = Self.filter(q, scope: scope, errors: &errors, divisions: divisions)
+        let divisionKey = divisions.key(filter)
         let services = Self.services(of: t)
 
         let counts = try await PetitionQueue.counts(tenant: t, filter: filter, now: now, on: req.db)
@@ -56,6 +84,9 @@ struct PetitionQueueController {
         func link(tab: PetitionQueue.Tab? = nil, page: Int? = nil, cursor: PetitionQueue.Cursor? = nil) -> String {
             var items: [URLQueryItem] = [URLQueryItem(name: "status", value: (tab ?? filter.tab).key)]
             if let s = filter.service { items.append(.init(name: "service", value: s)) }
+            if let d = divisionKey { items.append(.init(name: "division", value: d)) }
+            if filter.assignee != nil { items.append(.init(name: "assigned", value: "me")) }
+            if filter.unassigned { items.append(.init(name: "assigned", value: "none")) }
             if filter.from != nil, let v = q.from { items.append(.init(name: "from", value: v)) }
             if filter.until != nil, let v = q.to { items.append(.init(name: "to", value: v)) }
             if filter.overdue { items.append(.init(name: "overdue", value: "1")) }
@@ -89,9 +120,12 @@ struct PetitionQueueController {
                     current: tab == filter.tab)
             },
             tab: filter.tab.key, tabTitle: filter.tab.thai + (filter.overdue ? " (เกินกำหนด)" : ""),
-            sections: errors.apply(to: [FormSection(title: nil, fields: Self.filterFields(q, services: services, filter: filter))]),
+            sections: errors.apply(to: [
+                FormSection(
+                    title: nil, fields: Self.filterFields(q, services: services, filter: filter) + Self.workFields(divisions, key: divisionKey, filter: filter))
+            ]),
             errors: errors.items, action: base, clearURL: base + "?status=\(filter.tab.key)",
-            rowsHTML: PetitionQueueRows.html(rows, tenant: t, now: now),
+            rowsHTML: PetitionQueueRows.html(rows, tenant: t, now: now, divisions: Dictionary(divisions.all.map { ($0.code, $0.name) }) { a, _ in a }),
             showing: showing, pageNumber: filter.page,
             pageLabel: "หน้า \(filter.page.formatted())" + (pages.map { " จาก \($0.formatted())" } ?? ""), showList: !rows.isEmpty || filter.page > 1,
             // Next and previous walk from the page's last and first rows (a cursor), so a deep page costs what
@@ -103,16 +137,35 @@ struct PetitionQueueController {
                     : backwards && !more ? link(page: 1) : link(page: filter.page - 1, cursor: rows.first.map { .before($0.number) }),
             nextURL: (backwards ? !rows.isEmpty : more) ? link(page: filter.page + 1, cursor: rows.last.map { .after($0.number) }) : nil,
             order: filter.newestFirst ? "เรียงจากยื่นล่าสุดก่อน" : "เรียงจากยื่นก่อนก่อน (ลำดับงานที่ต้องทำ)",
-            notice: req.takeFlash())
-        return try await req.view.render("backoffice/petitions/queue", context)
+            notice: req.takeFlash(),
+            divisionNote: q.division == nil && filter.divisions != nil
+                ? "แสดงเฉพาะคำร้องของ" + divisions.all.filter { filter.divisions?.contains($0.code) == true }.map(\.name).joined(separator: " ") : nil,
+            allDivisionsURL: q.division == nil && filter.divisions != nil ? base + "?status=\(filter.tab.key)&division=all" : nil)
+        var withExports = context
+        withExports.exportCSVURL = PetitionExport.link(.petitionExportCSV(t.slug), query: req.url.query)
+        withExports.exportXLSXURL = PetitionExport.link(.petitionExportXLSX(t.slug), query: req.url.query)
+        return try await req.view.render("backoffice/petitions/queue", withExports)
             .encodeResponse(status: errors.isEmpty ? .ok : .badRequest, for: req)
     }
 
     /// The queue's filter from its query string, with a message per bad field: the queue and its export
     /// (`PetitionExportController`) read the same filter from the same query, for the same officer.
-    static func filter(_ q: QueueQuery, scope: BackOfficeScope, errors: inout FormErrors) -> PetitionQueue.Filter {
+    /// With no `division` in the query, an officer who works in divisions sees theirs ("all" shows every one).
+    static func filter(
+        _ q: QueueQuery, scope: BackOfficeScope, errors: inout FormErrors, divisions: QueueDivisions = QueueDivisions()
+    ) -> PetitionQueue.Filter {
         let tenant = scope.tenant
         var filter = PetitionQueue.Filter()
+        switch q.division {
+        case "all"?: filter.divisions = nil
+        case let code? where divisions.all.contains { $0.code == code }: filter.divisions = [code]
+        default: filter.divisions = divisions.mine.isEmpty ? nil : divisions.mine
+        }
+        switch q.assigned {
+        case "me"?: filter.assignee = scope.staff.id
+        case "none"?: filter.unassigned = true
+        default: break
+        }
         filter.tab = q.status.flatMap(PetitionQueue.Tab.init(key:)) ?? .open
         if let s = q.service, Self.services(of: tenant).contains(where: { $0.slug == s }) { filter.service = s }
         switch BuddhistDateInput.parse(q.from, label: "วันที่ยื่นตั้งแต่") {
@@ -146,7 +199,7 @@ struct PetitionQueueController {
 
     /// The queue's query string.
     struct QueueQuery {
-        var status, service, from, to, overdue, q, sort, after, before: String?
+        var status, service, from, to, overdue, q, sort, after, before, division, assigned: String?
         var page, size: Int?
 
         init(_ req: Request) {
@@ -156,7 +209,7 @@ struct PetitionQueueController {
             }
             status = text("status"); service = text("service"); from = text("from"); to = text("to")
             overdue = text("overdue"); q = text("q"); sort = text("sort")
-            after = text("after"); before = text("before")
+            after = text("after"); before = text("before"); division = text("division"); assigned = text("assigned")
             page = text("page").map { BoundedNumber.page($0, last: 1_000_000) }
             size = BoundedNumber.int(text("size"), in: 1...PetitionQueue.maxSize)
         }
@@ -167,6 +220,25 @@ struct PetitionQueueController {
         var seen = Set<String>()
         var out: [(String, String)] = []
         for (_, s) in t.config.menus.all + t.retired.all where seen.insert(s.slug).inserted { out.append((s.slug, s.name)) }
+        return out
+    }
+
+    /// "กอง/ฝ่าย" (when the tenant has divisions) and "ผู้รับผิดชอบ".
+    static func workFields(_ divisions: QueueDivisions, key: String?, filter: PetitionQueue.Filter) -> [FieldView] {
+        var out: [FieldView] = []
+        if !divisions.all.isEmpty {
+            var options: [FieldView.Option] = [.init(value: "all", label: "ทุกกอง", selected: key == "all")]
+            if !divisions.mine.isEmpty { options.append(.init(value: "mine", label: "กองของฉัน", selected: key == "mine")) }
+            options += divisions.all.map { .init(value: $0.code, label: $0.name, selected: key == $0.code) }
+            out.append(FieldView(name: "division", label: "กอง/ฝ่าย", kind: .select, options: options))
+        }
+        out.append(
+            FieldView(
+                name: "assigned", label: "ผู้รับผิดชอบ", kind: .select,
+                options: [
+                    .init(value: "me", label: "มอบหมายให้ฉัน", selected: filter.assignee != nil),
+                    .init(value: "none", label: "ยังไม่มีผู้รับผิดชอบ", selected: filter.unassigned),
+                ]))
         return out
     }
 

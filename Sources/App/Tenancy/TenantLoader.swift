@@ -192,7 +192,7 @@ enum TenantFileShape {
     indirect enum Shape: Sendable { case scalar, list(Shape), map([String: Shape]) }
 
     static let service: Shape = .map([
-        "slug": .scalar, "name": .scalar, "description": .scalar, "verified_identity": .scalar, "sla_days": .scalar,
+        "slug": .scalar, "name": .scalar, "description": .scalar, "verified_identity": .scalar, "sla_days": .scalar, "division": .scalar,
         "fields": .list(
             .map([
                 "key": .scalar, "type": .scalar, "label": .scalar, "required": .scalar,
@@ -219,6 +219,7 @@ enum TenantFileShape {
         "line": .map(["channel_id": .scalar, "secret_env": .scalar, "token_env": .scalar]),
         "catalogue": .scalar,
         "menus": menus,
+        "divisions": .list(.map(["code": .scalar, "name": .scalar])),
     ])
 
     static let catalogue: Shape = .map(["menus": menus])

@@ -51,8 +51,11 @@ public struct TenantConfig: Codable, Sendable, Hashable {
     public var menus: Menus
     /// The tenant's LINE Official Account; nil: none.
     public var line: LineChannelSettings?
+    /// The divisions (กอง / สำนัก) a tenant starts with; services name them by code. Written to the database
+    /// once, for a tenant that has none yet: from then on the back office keeps them.
+    public var divisions: [DivisionConfig]
 
-    enum CodingKeys: String, CodingKey { case name, code, hosts, contact, colors, logo, terms, identity, catalogue, menus, line }
+    enum CodingKeys: String, CodingKey { case name, code, hosts, contact, colors, logo, terms, identity, catalogue, menus, line, divisions }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -67,6 +70,7 @@ public struct TenantConfig: Codable, Sendable, Hashable {
         catalogue = try c.decodeIfPresent(String.self, forKey: .catalogue)
         menus = try c.decodeIfPresent(Menus.self, forKey: .menus) ?? Menus()
         line = try c.decodeIfPresent(LineChannelSettings.self, forKey: .line)
+        divisions = try c.decodeIfPresent([DivisionConfig].self, forKey: .divisions) ?? []
     }
 
     public init(
@@ -84,6 +88,23 @@ public struct TenantConfig: Codable, Sendable, Hashable {
         self.catalogue = catalogue
         self.menus = menus
         self.line = line
+        self.divisions = []
+    }
+}
+
+/// A division as a tenant folder names it: `{code: ENG, name: กองช่าง}`.
+public struct DivisionConfig: Codable, Sendable, Hashable {
+    public var code: String
+    public var name: String
+
+    public init(code: String, name: String) {
+        self.code = code
+        self.name = name
+    }
+
+    /// `[A-Z0-9]{2,10}`.
+    public static func isCode(_ s: String) -> Bool {
+        (2...10).contains(s.count) && s.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
     }
 }
 

@@ -53,10 +53,12 @@ public struct CatalogueEntry: Sendable, Hashable {
     public var slaDays: Int
     public var verifiedIdentity: Bool?
     public var retired: Bool
+    /// The code of the division that handles it; nil: none.
+    public var division: String?
 
     public init(
         slug: String, menu: MenuKey, position: Int, name: String, description: String, slaDays: Int,
-        verifiedIdentity: Bool?, retired: Bool
+        verifiedIdentity: Bool?, retired: Bool, division: String? = nil
     ) {
         self.slug = slug
         self.menu = menu
@@ -66,12 +68,13 @@ public struct CatalogueEntry: Sendable, Hashable {
         self.slaDays = slaDays
         self.verifiedIdentity = verifiedIdentity
         self.retired = retired
+        self.division = division
     }
 
     public init(_ service: Service, menu: MenuKey, position: Int, retired: Bool = false) {
         self.init(
             slug: service.slug, menu: menu, position: position, name: service.name, description: service.description,
-            slaDays: service.slaDays, verifiedIdentity: service.verifiedIdentity, retired: retired)
+            slaDays: service.slaDays, verifiedIdentity: service.verifiedIdentity, retired: retired, division: service.division)
     }
 
     /// Whether citizens must have a verified identity before filing (the menu's default when not set).
@@ -86,7 +89,7 @@ public struct CatalogueEntry: Sendable, Hashable {
     public func service(form: ServiceForm) -> Service {
         Service(
             slug: slug, name: name, description: description, verifiedIdentity: verifiedIdentity, slaDays: slaDays,
-            fields: form.fields, attachments: form.attachments.isEmpty ? nil : form.attachments)
+            fields: form.fields, attachments: form.attachments.isEmpty ? nil : form.attachments, division: division)
     }
 }
 

@@ -49,6 +49,20 @@ public enum TenantRules {
 
         if config.menus.isEmpty { add("menus", "no services: list some, or name a catalogue") }
         out += serviceProblems(in: config.menus)
+        var codes = Set<String>()
+        for (i, d) in config.divisions.enumerated() {
+            if !DivisionConfig.isCode(d.code) { add("divisions[\(i)].code", "'\(d.code)' must be 2–10 uppercase letters or digits") }
+            if !codes.insert(d.code).inserted { add("divisions[\(i)].code", "'\(d.code)' is used twice") }
+            if d.name.trimmed.isEmpty || d.name.count > 200 { add("divisions[\(i)].name", "must be 1–200 characters") }
+        }
+        for menu in MenuKey.allCases {
+            for (i, service) in config.menus[menu].enumerated() {
+                guard let division = service.division, !codes.contains(division) else { continue }
+                add(
+                    "menus.\(menu.rawValue)[\(i)].division",
+                    "service '\(service.slug)' names division '\(division)', which this tenant's divisions do not list")
+            }
+        }
         return out
     }
 

@@ -103,6 +103,7 @@ enum CatalogueStore {
         record.slaDays = e.slaDays
         record.verifiedIdentity = e.verifiedIdentity
         record.retired = e.retired
+        record.division = e.division
         record.updatedAt = now
         try await record.save(on: db)
     }
@@ -111,7 +112,7 @@ enum CatalogueStore {
         guard let menu = MenuKey(rawValue: r.menu) else { return nil }
         return CatalogueEntry(
             slug: r.slug, menu: menu, position: r.position, name: r.name, description: r.description,
-            slaDays: r.slaDays, verifiedIdentity: r.verifiedIdentity, retired: r.retired)
+            slaDays: r.slaDays, verifiedIdentity: r.verifiedIdentity, retired: r.retired, division: r.division)
     }
 }
 

@@ -11,6 +11,8 @@ struct ServiceEntryController {
         var description: String?
         var sla_days: String?
         var verified_identity: String?
+        /// A division code, or empty: ไม่ระบุ.
+        var division: String?
 
         init(_ e: CatalogueEntry?) {
             menu = e?.menu.rawValue ?? MenuKey.online.rawValue
@@ -19,13 +21,14 @@ struct ServiceEntryController {
             description = e?.description
             sla_days = e.map { String($0.slaDays) } ?? "15"
             verified_identity = (e?.needsIdentity ?? true) ? "1" : nil
+            division = e?.division
         }
 
         func entry(slug fixed: String?) -> CatalogueEntry {
             CatalogueEntry(
                 slug: fixed ?? slug.clean.lowercased(), menu: MenuKey(rawValue: menu.clean) ?? .online, position: 0,
                 name: name.clean, description: description.clean, slaDays: BoundedNumber.int(sla_days, in: 0...100_000) ?? 0,
-                verifiedIdentity: verified_identity == "1", retired: false)
+                verifiedIdentity: verified_identity == "1", retired: false, division: division.clean.isEmpty ? nil : division.clean)
         }
     }
 
@@ -39,7 +42,8 @@ struct ServiceEntryController {
         let form = try req.content.decode(EntryForm.self)
         let entry = form.entry(slug: nil)
         let taken = Set(try await CatalogueStore.entries(tenant: tenant, folder: folder, on: req.db).map(\.slug))
-        let problems = check(form, entry, newSlug: true, taken: taken)
+        let divisions = try await DivisionStore.all(tenant: tenant, on: req.db)
+        let problems = check(form, entry, newSlug: true, taken: taken, divisions: divisions)
         guard problems.isEmpty else {
             return try await render(req, tenant, form, slug: nil, FormErrors(problems)).encodeResponse(status: .unprocessableEntity, for: req)
         }
@@ -78,11 +82,12 @@ struct ServiceEntryController {
         var entry = form.entry(slug: service.slug)
         entry.position = old.position
         entry.retired = old.retired
-        let problems = check(form, entry, newSlug: false, taken: [])
+        let divisions = try await DivisionStore.all(tenant: tenant, on: req.db)
+        let problems = check(form, entry, newSlug: false, taken: [], divisions: divisions)
         guard problems.isEmpty else {
             return try await render(req, tenant, form, slug: service.slug, FormErrors(problems)).encodeResponse(status: .unprocessableEntity, for: req)
         }
-        let changed = !entry.sameOffer(as: old)
+        let changed = !entry.sameOffer(as: old) || entry.division != old.division
         if changed {
             let entry = entry
             try await SettingsWrite.perform(req.application, tenant: tenant) { ctx in
@@ -95,8 +100,13 @@ struct ServiceEntryController {
             flash: changed ? "บันทึกบริการ “\(entry.name)” แล้ว" : "ไม่มีข้อมูลที่เปลี่ยนแปลง")
     }
 
-    private func check(_ form: EntryForm, _ entry: CatalogueEntry, newSlug: Bool, taken: Set<String>) -> [TenantFieldProblem] {
+    private func check(
+        _ form: EntryForm, _ entry: CatalogueEntry, newSlug: Bool, taken: Set<String>, divisions: [DivisionRecord]
+    ) -> [TenantFieldProblem] {
         var problems = TenantRules.entryProblems(entry, newSlug: newSlug, taken: taken)
+        if let code = entry.division, !divisions.contains(where: { $0.code == code }) {
+            problems.append(.init(field: "division", message: "กรุณาเลือกกอง/ฝ่ายจากรายการ"))
+        }
         if MenuKey(rawValue: form.menu.clean) == nil { problems.insert(.init(field: "menu", message: "กรุณาเลือกเมนูของบริการ"), at: 0) }
         return problems
     }
@@ -127,6 +137,14 @@ struct ServiceEntryController {
                 name: "verified_identity", label: "ต้องยืนยันตัวตนด้วยภาพบัตรประจำตัวประชาชนก่อนยื่นคำร้อง", kind: .checkbox,
                 checked: f.verified_identity == "1"),
         ]
+        let divisions = try await DivisionStore.all(tenant: tenant, on: req.db)
+        fields.append(
+            FieldView(
+                name: "division", label: "กอง/ฝ่ายที่รับผิดชอบ", kind: .select,
+                hint: divisions.isEmpty
+                    ? "หน่วยงานยังไม่มีกอง/ฝ่าย เพิ่มได้ที่ “จัดการกอง/ฝ่าย” ในหน้าตั้งค่า"
+                    : "คำร้องใหม่ของบริการนี้เข้าคิวของกอง/ฝ่ายที่เลือก เลือก “— เลือก —” หากไม่ระบุ",
+                options: divisions.map { .init(value: $0.code, label: "\($0.name) (\($0.code))", selected: $0.code == f.division) }))
         let heading = slug == nil ? "เพิ่มบริการ" : "แก้ไขบริการ"
         return try await req.view.render(
             "backoffice/settings/edit",

@@ -34,6 +34,8 @@ final class TenantServiceRecord: Model, @unchecked Sendable {
     @Field(key: "sla_days") var slaDays: Int
     @OptionalField(key: "verified_identity") var verifiedIdentity: Bool?
     @Field(key: "retired") var retired: Bool
+    /// The code of the division that handles it; nil: none.
+    @OptionalField(key: "division") var division: String?
     @Field(key: "origin") var origin: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date

@@ -32,5 +32,14 @@ enum TenantSettingsRoutes {
         service.post(":service", "form", use: forms.submit)
         service.get(":service", "versions", use: forms.history)
         service.get(":service", "versions", ":version", use: forms.version)
+
+        let divisions = DivisionSettingsController()
+        let division = routes.grouped("divisions")
+        division.get(use: divisions.list)
+        division.get("new", use: divisions.newPage)
+        division.post("new", use: divisions.add)
+        division.get(":division", use: divisions.editPage)
+        division.post(":division", use: divisions.save)
+        division.post(":division", "delete", use: divisions.delete)
     }
 }

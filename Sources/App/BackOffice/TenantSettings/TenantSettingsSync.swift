@@ -35,7 +35,7 @@ final class TenantSettingsSync: Sendable {
         let last = seen.withLockedValue { $0 }
         if let last, latest <= last { return [] }
         var slugs: [String]?  // nil the first time: every tenant
-        if let last { slugs = try await SettingsRevision.tenants(changedAfter: last, on: app.db) }
+        if let last { slugs = try await SettingsRevision.tenants(changedAfter: last, on: app.db) } else { try await DivisionSeed.run(app) }
         let changed = directory.apply(
             try await TenantSettingsStore.load(tenants: slugs, on: app.db).map {
                 ($0.slug, $0.overrides, $0.revision)

@@ -14,6 +14,10 @@ enum TenantSettingsURL: Sendable {
     case form(String)
     case versions(String)
     case version(String, Int)
+    case divisions
+    case newDivision
+    case division(String)
+    case deleteDivision(String)
 
     func path(_ tenant: String) -> String {
         let base = BackOfficeURL.tenantSettings(tenant).path
@@ -29,6 +33,10 @@ enum TenantSettingsURL: Sendable {
         case .form(let s): return base + "/services/\(s)/form"
         case .versions(let s): return base + "/services/\(s)/versions"
         case .version(let s, let n): return base + "/services/\(s)/versions/\(n)"
+        case .divisions: return base + "/divisions"
+        case .newDivision: return base + "/divisions/new"
+        case .division(let c): return base + "/divisions/\(c)"
+        case .deleteDivision(let c): return base + "/divisions/\(c)/delete"
         }
     }
 }
