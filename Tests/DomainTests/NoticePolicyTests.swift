@@ -12,7 +12,9 @@ struct NoticePolicyTests {
 
     @Test("nobody to tell (Open311, a citizen gone): no channel for anything")
     func nobody() {
-        let subjects: [NoticePolicy.Subject] = [.filed, .moved(to: .accepted), .moved(to: .completed), .documentIssued, .documentWithdrawn, .identity, .infoRequested]
+        let subjects: [NoticePolicy.Subject] = [
+            .filed, .moved(to: .accepted), .moved(to: .completed), .documentIssued, .documentWithdrawn, .identity, .infoRequested,
+        ]
         for subject in subjects { #expect(NoticePolicy.channels(for: subject, to: nil).isEmpty) }
     }
 
