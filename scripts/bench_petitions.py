@@ -77,6 +77,8 @@ PASSWORD = "Bench#Citizen2569"
 TARGET_FILED_PER_S = 50.0
 TARGET_FILE_P95_MS = 300.0
 TARGET_LIST_P95_MS = 50.0
+TARGET_DASHBOARD_P95_MS = 100.0
+TARGET_CSV_S, TARGET_XLSX_S, TARGET_EXPORT_RSS_MB = 5.0, 15.0, 50.0
 PDF_BYTES = 1 << 20
 ONLY = os.environ.get("ONLY")
 
@@ -441,15 +443,29 @@ SELECT seeded.*, row_number() OVER (PARTITION BY year ORDER BY created, i)
   + COALESCE((SELECT value FROM sequences WHERE scope = 'petition:' || :'tenant' AND sequences.year = seeded.year), 0) AS seq
 FROM seeded;
 
+-- The tenant's divisions; each service is handled by one (its petitions carry its code).
+INSERT INTO divisions (id, tenant_id, code, name, head_staff_id, position, created_at, updated_at)
+VALUES (md5(:'tenant' || '-division-works')::uuid, :'tenant', 'works', 'กองช่าง', NULL, 1, now(), now()),
+       (md5(:'tenant' || '-division-health')::uuid, :'tenant', 'health', 'กองสาธารณสุขและสิ่งแวดล้อม', NULL, 2, now(), now()),
+       (md5(:'tenant' || '-division-finance')::uuid, :'tenant', 'finance', 'กองคลัง', NULL, 3, now(), now())
+ON CONFLICT DO NOTHING;
+
+-- Finished petitions carry their close time and the working days taken (about 5 of every 7 calendar days);
+-- the channels: Open311 for the petitions without a citizen, and some LINE, counter and phone filings.
 INSERT INTO petitions (id, tenant_id, number, citizen_id, menu, service, service_name, form_version, answers, status,
-  status_changed_at, due_at, submission_key, version, created_at, updated_at, channel, api_key_id, requester)
+  status_changed_at, due_at, submission_key, version, created_at, updated_at, channel, api_key_id, requester,
+  division, closed_at, work_days)
 SELECT md5(:'tenant' || '-petition-' || i)::uuid, :'tenant', :'code' || '-' || year || '-' || lpad(seq::text, 6, '0'), citizen,
   menu, service, service_name, 1, :'answers', status,
   LEAST(now(), created + CASE WHEN status = 'submitted' THEN interval '0' ELSE (1 + i % 20) * interval '1 day' END),
   created + sla * interval '1 day', 'seed:' || i, CASE WHEN status = 'submitted' THEN 1 ELSE 2 END,
   created, created,
-  CASE WHEN citizen IS NULL THEN 'open311' ELSE 'web' END, NULL,
-  CASE WHEN citizen IS NULL THEN '{"first_name":"ผู้แจ้ง","last_name":"ผ่านระบบ"}' END
+  CASE WHEN citizen IS NULL THEN 'open311' WHEN i % 10 = 3 THEN 'line' WHEN i % 10 = 5 THEN 'counter'
+       WHEN i % 10 = 7 THEN 'phone' ELSE 'web' END, NULL,
+  CASE WHEN citizen IS NULL THEN '{"first_name":"ผู้แจ้ง","last_name":"ผ่านระบบ"}' END,
+  CASE WHEN service = 'bench-permit' THEN 'works' WHEN service = 'bench-complaint' THEN 'health' ELSE 'finance' END,
+  CASE WHEN status IN ('completed', 'cannot_proceed') THEN LEAST(now(), created + (1 + i % 20) * interval '1 day') END,
+  CASE WHEN status IN ('completed', 'cannot_proceed') THEN ((1 + i % 20) * 5) / 7 END
 FROM numbered;
 
 INSERT INTO petition_events (id, tenant_id, petition_id, from_status, to_status, note, actor_kind, actor_id, actor_name, created_at)
@@ -759,9 +775,21 @@ def main():
             ("officer queue: search a whole number", queue_base + "?status=all&q=BEN-2568-000123"),
             ("officer queue: search a number's end", queue_base + "?status=all&q=000123"),
         ]
+        dash_base = "/backoffice/t/%s/dashboard" % SLUG
+        dashboard_pages = [
+            ("dashboard: a year of the tenant", dash_base),
+            ("dashboard: one month", dash_base + "?from=%s&to=%s" % (be_month(0), be_month(0))),
+            ("dashboard: 36 months", dash_base + "?from=%s&to=%s" % (be_month(-35), be_month(0))),
+        ]
+        export_runs = [
+            ("export: CSV of every petition", queue_base + "/export.csv?status=all", TARGET_CSV_S),
+            ("export: XLSX of every petition", queue_base + "/export.xlsx?status=all", TARGET_XLSX_S),
+        ]
         if ONLY:
             citizen_pages = [p for p in citizen_pages if re.search(ONLY, p[0])]
             queue_pages = [p for p in queue_pages if re.search(ONLY, p[0])]
+            dashboard_pages = [p for p in dashboard_pages if re.search(ONLY, p[0])]
+            export_runs = [p for p in export_runs if re.search(ONLY, p[0])]
         queue_status = officer.status(queue_base)
         has_queue = queue_status == 200
         if has_queue:
@@ -792,11 +820,42 @@ def main():
                 print_rows([row])
                 details.append("%s: %s; %.1f ms of server CPU a page" % (title, cpu_note(r), r["server_cpu"] * 10 / r["rps"]))
 
+        # ---- the dashboard (p95 for a year of the tenant) and the exports (time, rows, server memory growth)
+        dash_rows = []
+        for title, path in dashboard_pages if officer.status(dash_base) == 200 else []:
+            html, _ = officer.get(path)
+            assert 'id="dashboard-totals"' in html, html[:2000]
+            if title != "dashboard: a year of the tenant":
+                continue
+            r = wrk(base + path, ["get", officer.cookie], threads=2, connections=4, seconds=LIST_SECONDS, server_pid=server.pid)
+            ok = r["p95"] / 1e3 <= TARGET_DASHBOARD_P95_MS and r["s2xx"] == r["requests"] and r["errors"] == 0
+            row = ("%s (%.0f req/s, p50 %.1f, p99 %.1f ms)" % (title, r["rps"], r["p50"] / 1e3, r["p99"] / 1e3),
+                   "<= %.0f ms" % TARGET_DASHBOARD_P95_MS, "%.1f ms" % (r["p95"] / 1e3), ok)
+            dash_rows.append(row)
+            print_rows([row])
+            details.append("%s: %s" % (title, cpu_note(r)))
+        total_rows = int(psql("SELECT count(*) FROM petitions WHERE tenant_id = '%s';" % SLUG))
+        for title, path, target in export_runs:
+            export_once(officer, base + path.replace("status=all", "status=all&service=bench-tax&from=1/1/2569&to=31/1/2569"))  # warm
+            e = export_once(officer, base + path, server.pid)
+            ok_rows = e["rows"] == total_rows
+            rows_out = [
+                ("%s (%s rows, %.1f MB, HTTP %d)" % (title, format(e["rows"], ","), e["bytes"] / 1e6, e["status"]),
+                 "<= %.0f s" % target, "%.2f s" % e["seconds"], e["seconds"] <= target and ok_rows and e["status"] == 200),
+                ("%s: server RSS growth (from %.0f MB, peak %.0f MB)" % (title, e["rss0"], e["rss_peak"]),
+                 "<= %.0f MB" % TARGET_EXPORT_RSS_MB, "%.1f MB" % e["growth"], e["growth"] <= TARGET_EXPORT_RSS_MB),
+            ]
+            if not ok_rows:
+                details.append("%s: %d rows exported, %d in the tenant" % (title, e["rows"], total_rows))
+            dash_rows += rows_out
+            print_rows(rows_out)
+
         # ---- queries per page, and the database's share of each page
         query_rows = []
         if PG_DATA:
             with StatementLog() as log:
                 groups = [("my petitions", reader, citizen_pages)] + ([("officer queue", officer, queue_pages)] if has_queue else [])
+                groups.append(("dashboard", officer, dashboard_pages))
                 groups = [g for g in groups if g[2]]
                 for name, who, pages in groups:
                     seen = []
@@ -840,8 +899,8 @@ def main():
             " petitions filed by the bench are not vacuumed" % (vm_visible, vm_pages),
             "",
         ]
-        table = format_rows(file_rows + list_rows + query_rows)
-        verdict = all(r[3] for r in file_rows + list_rows + query_rows)
+        table = format_rows(file_rows + list_rows + dash_rows + query_rows)
+        verdict = all(r[3] for r in file_rows + list_rows + dash_rows + query_rows)
         text = "\n".join(header + table + ["", "overall: %s%s" % ("PASS" if verdict else "FAIL",
                                                                  "" if has_queue else " (officer queue not measured)"), ""]
                          + ["notes:"] + ["  " + d for d in details]) + "\n"
@@ -907,6 +966,75 @@ def sign_in_officer(base, tmp):
     root.post("/backoffice/approvals", {"_csrf": csrf, "ids[]": ids, "action": "approve", "reason": ""})
     assert officer.status("/backoffice/t/%s/" % SLUG) == 200, "the officer cannot open the tenant's back office"
     return officer
+
+
+def be_month(offset):
+    """This month (offset 0) or one `offset` months from it, in Bangkok, as the dashboard's "MM/YYYY" (Buddhist year)."""
+    now = time.gmtime(time.time() + 7 * 3600)
+    index = now.tm_year * 12 + now.tm_mon - 1 + offset
+    return "%02d/%d" % (index % 12 + 1, index // 12 + 543)
+
+
+def vm_rss_mb(pid):
+    try:
+        for line in pathlib.Path("/proc/%d/status" % pid).read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def export_once(client, url, pid=None):
+    """Downloads an export as the officer, to the last byte: seconds, bytes, data rows (CSV lines after the header,
+    or the sheet's <row> elements less the header), and the server's VmRSS sampled every 20 ms while it ran."""
+    import threading
+    import zipfile
+    peak = [vm_rss_mb(pid) if pid else 0.0]
+    rss0 = peak[0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], vm_rss_mb(pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if pid:
+        sampler.start()
+    t0 = time.time()
+    req = urllib.request.Request(url, headers={"Cookie": client.cookie})
+    size, lines = 0, 0
+    body = tempfile.TemporaryFile()
+    with urllib.request.urlopen(req, timeout=120) as r:
+        status = r.status
+        while True:
+            chunk = r.read(1 << 16)
+            if not chunk:
+                break
+            size += len(chunk)
+            lines += chunk.count(b"\r\n")
+            body.write(chunk)
+    seconds = time.time() - t0
+    done.set()
+    if pid:
+        sampler.join()
+    if url.split("?")[0].endswith(".xlsx"):
+        body.seek(0)
+        with zipfile.ZipFile(body) as z, z.open("xl/worksheets/sheet1.xml") as sheet:
+            rows, tail = 0, b""
+            while True:
+                chunk = sheet.read(1 << 20)
+                if not chunk:
+                    break
+                rows += (tail + chunk).count(b"<row ")
+                tail = chunk[-4:]
+        rows -= 1
+    else:
+        rows = lines - 1
+    body.close()
+    return {"seconds": seconds, "bytes": size, "rows": rows, "status": status, "rss0": rss0, "rss_peak": peak[0],
+            "growth": max(0.0, peak[0] - rss0)}
 
 
 def cpu_note(r):

@@ -115,8 +115,9 @@ enum DashboardStore {
 
     /// The month (0-based) a column's instant falls in: a CASE over the boundaries (rows are already within them).
     static func bucket(_ column: String, bounds: [Date]) -> SQLQueryString {
+        // One WHEN per inner boundary; at least one, so a single month is still a CASE.
         var s: SQLQueryString = "CASE"
-        for i in 1..<max(bounds.count - 1, 1) {
+        for i in 1..<max(bounds.count - 1, 2) {
             s = "\(s) WHEN \(unsafeRaw: column) < \(bind: bounds[i]) THEN \(literal: i - 1)"
         }
         return "\(s) ELSE \(literal: max(bounds.count - 2, 0)) END"

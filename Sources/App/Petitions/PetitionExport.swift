@@ -88,6 +88,17 @@ enum PetitionExport {
         return total
     }
 
+    /// An export path with the queue's query string, less its paging (an export holds every page).
+    static func link(_ url: BackOfficeURL, query: String?) -> String {
+        // Read through `URLComponents(string:)`, which refuses a malformed query (the setter would trap).
+        let given = query.flatMap { URLComponents(string: "?" + $0)?.queryItems } ?? []
+        let items = given.filter { !["page", "after", "before", "size"].contains($0.name) }
+        var c = URLComponents()
+        c.path = url.path
+        c.queryItems = items.isEmpty ? nil : items
+        return c.string ?? url.path
+    }
+
     // MARK: CSV (RFC 4180)
 
     static let bom = "\u{FEFF}"

@@ -86,10 +86,10 @@ public struct BarChart: Sendable {
         return "chart-\(String(h, radix: 36))"
     }
 
-    /// The smallest of 1, 2, 5 × 10ⁿ (times 4, for four grid steps) at or above the value.
+    /// The smallest of 1, 2, 4, 5, 8 × 10ⁿ at or above the value (10ⁿ the largest power of ten at or below it).
     static func niceCeiling(_ value: Int) -> Int {
         var magnitude = 1
-        while magnitude <= value / 10 { magnitude *= 10 }
+        while magnitude <= value / 10 { magnitude *= 10 }  // the largest power of ten at or below the value
         for m in [1, 2, 4, 5, 8, 10] where m * magnitude >= value { return m * magnitude }
         return 10 * magnitude
     }

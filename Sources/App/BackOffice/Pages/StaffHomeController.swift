@@ -27,6 +27,7 @@ struct StaffHomeController {
         var requestsURL = BackOfficeURL.requests.path
         var approvalsURL = BackOfficeURL.approvals.path
         var registrationsURL = BackOfficeURL.adminRegistrations.path
+        var dashboardURL = BackOfficeURL.adminDashboard.path
         var pendingRegistrations: Int?
     }
 
@@ -46,6 +47,7 @@ struct StaffHomeController {
         var siteURL: String
         var petitionsURL = ""
         var openPetitions = 0
+        var dashboardURL = ""
     }
 
     static let pageSize = 50
@@ -97,6 +99,7 @@ struct StaffHomeController {
             siteURL: TenantURL.home.path(base: TenantURL.base(slug: t.slug)))
         page.petitionsURL = BackOfficeURL.petitionQueue(t.slug).path
         page.openPetitions = try await PetitionQueue.openCount(tenant: t, on: req.db)
+        page.dashboardURL = BackOfficeURL.tenantDashboard(t.slug).path
         return try await req.view.render("backoffice/tenant", page)
     }
 }
