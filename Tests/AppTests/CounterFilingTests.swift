@@ -156,6 +156,7 @@ struct CounterFilingTests {
             // Officers see the person; the Open311 API and the public site never do.
             let (_, page) = try await PetitionFixtures.page(app, officer, "/backoffice/t/bangkrathum/petitions/\(p.number)")
             #expect(page.contains("ป้าสมใจ รักถิ่น") && page.contains("081-234-5678"))
+            #expect(page.contains("ทางโทรศัพท์ (เจ้าหน้าที่ยื่นแทน)") && page.contains("เจ้าหน้าที่ยื่นแทนผู้ไม่มีบัญชี") && !page.contains("ยื่นผ่านระบบอื่นทาง Open311 API"))
             for path in ["requests.json", "requests.xml", "requests/\(p.number).json", "requests/\(p.number).xml"] {
                 try await app.testing().test(.GET, "/t/bangkrathum/open311/v2/\(path)") { res in
                     let body = res.body.string

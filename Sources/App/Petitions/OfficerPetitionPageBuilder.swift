@@ -32,7 +32,8 @@ struct OfficerPetitionPageBuilder {
             page: chrome, queueURL: BackOfficeURL.petitionQueue(slug).path, selfURL: BackOfficeURL.petition(slug, number).path,
             number: number, service: p.serviceName, status: status.thai, statusKey: status.rawValue,
             filed: ThaiDate.shortWithTime(p.createdAt), due: ThaiDate.long(p.sla.due(at: now)), overdue: p.sla.isOverdue(at: now),
-            channel: p.channel == .open311 ? "Open311 API" : "เว็บไซต์ (ผู้ยื่นเข้าสู่ระบบ)",
+            channel: p.channel == .open311
+                ? "Open311 API" : p.channel.isAssisted ? "\(p.channel.thai) (เจ้าหน้าที่ยื่นแทน)" : "\(p.channel.thai) (ผู้ยื่นเข้าสู่ระบบ)",
             citizen: applicantRows(r.applicant, petition: p), answers: answers, answersProblem: answersProblem,
             noAnswers: answers.isEmpty && answersProblem == nil,
             attachments: PetitionAttachmentItem.items(
@@ -80,7 +81,11 @@ struct OfficerPetitionPageBuilder {
         case .missingAccount:
             [.init(label: "ผู้ยื่น", value: "ไม่พบบัญชีผู้ยื่นแล้ว")]
         case .open311:
-            [.init(label: "ช่องทาง", value: "ยื่นผ่านระบบอื่นทาง Open311 API")] + OfficerPetitionPage.requesterRows(p.requesterJSON)
+            [
+                .init(
+                    label: "ช่องทาง",
+                    value: p.channel.isAssisted ? "เจ้าหน้าที่ยื่นแทนผู้ไม่มีบัญชี (\(p.channel.thai))" : "ยื่นผ่านระบบอื่นทาง Open311 API")
+            ] + OfficerPetitionPage.requesterRows(p.requesterJSON)
         }
     }
 }
