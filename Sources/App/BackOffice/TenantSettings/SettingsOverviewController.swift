@@ -82,7 +82,8 @@ struct SettingsOverviewController {
                 watermark: config.identity.watermarkText(agencyName: config.name.th),
                 maxFileMB: config.identity.maxFileMB ?? IdentityPolicy.defaultMaxFileMB, menus: menus, retired: retired,
                 displayURL: TenantSettingsURL.display.path(slug), identityURL: TenantSettingsURL.identity.path(slug),
-                newServiceURL: TenantSettingsURL.newService.path(slug), divisionsURL: TenantSettingsURL.divisions.path(slug), siteURL: TenantURL.home.path(base: TenantURL.base(slug: slug))))
+                newServiceURL: TenantSettingsURL.newService.path(slug), divisionsURL: TenantSettingsURL.divisions.path(slug),
+                siteURL: TenantURL.home.path(base: TenantURL.base(slug: slug))))
     }
 
     struct MoveForm: Content {
