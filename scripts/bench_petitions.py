@@ -1004,7 +1004,7 @@ def export_once(client, url, pid=None):
         sampler.start()
     t0 = time.time()
     req = urllib.request.Request(url, headers={"Cookie": client.cookie})
-    size, lines = 0, 0
+    size, lines, last = 0, 0, b""
     body = tempfile.TemporaryFile()
     with urllib.request.urlopen(req, timeout=120) as r:
         status = r.status
@@ -1013,7 +1013,8 @@ def export_once(client, url, pid=None):
             if not chunk:
                 break
             size += len(chunk)
-            lines += chunk.count(b"\r\n")
+            lines += chunk.count(b"\r\n") + (1 if last == b"\r" and chunk[:1] == b"\n" else 0)  # a CRLF split across chunks
+            last = chunk[-1:]
             body.write(chunk)
     seconds = time.time() - t0
     done.set()
