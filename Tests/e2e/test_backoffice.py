@@ -28,6 +28,8 @@ step_no = [0]
 used_steps = {}
 # The officer this journey creates, for the journeys that need one after it (test_citizen.py).
 OFFICER = {}
+# bangkrathum's Organization admin, for the officers' work journey (test_officer_work.py).
+ORG_ADMIN = {}
 
 
 def shot(d, name):
@@ -245,6 +247,7 @@ def test_staff_journey(driver):  # noqa: F811
     shot(d, "approvals-table")
     approve_all(d, "pending-requests", "/backoffice/approvals")
     wait_for_text(d, "อนุมัติ 1 รายการแล้ว")
+    ORG_ADMIN.update(user="wilai.d", password="Tambon#Admin2569", secret=wilai_secret)
     sign_out(d)
 
     # 8. The officer reaches the tenant's back office.
