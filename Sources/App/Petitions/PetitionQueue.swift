@@ -124,6 +124,8 @@ enum PetitionQueue {
         /// The division's code, and the name of the officer who holds it.
         var division: String?
         var assigneeName: String?
+        /// Waiting for the citizen's answer since then (the SLA clock is stopped: never overdue meanwhile).
+        var waitingSince: Date?
 
         /// Column by column: `decode(model:)` went through a keyed decoder per row, a fifth of a 200-row page's
         /// server time.
@@ -137,6 +139,7 @@ enum PetitionQueue {
             citizenName = try row.decode(column: "citizen_name", as: String?.self)
             division = (try? row.decode(column: "division", as: String?.self)) ?? nil
             assigneeName = (try? row.decode(column: "assignee_name", as: String?.self)) ?? nil
+            waitingSince = (try? row.decode(column: "waiting_since", as: Date?.self)) ?? nil
         }
     }
 
@@ -232,6 +235,7 @@ enum PetitionQueue {
         return """
             SELECT p.number AS number, p.service_name AS service_name, p.status AS status, p.created_at AS created_at,
               p.due_at AS due_at, p.channel AS channel, p.division AS division, p.assignee_name AS assignee_name,
+              p.waiting_since AS waiting_since,
               (SELECT COALESCE(c.title, '') || c.first_name || ' ' || c.last_name FROM citizens c
                WHERE c.id = p.citizen_id AND c.tenant_id = p.tenant_id) AS citizen_name
             FROM petitions p JOIN (SELECT p.id FROM petitions p WHERE \(clause)

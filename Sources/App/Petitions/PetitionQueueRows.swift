@@ -11,10 +11,17 @@ enum PetitionQueueRows {
         out.reserveCapacity(rows.count * 900)
         for r in rows {
             let status = PetitionStatus(rawValue: r.status) ?? .submitted
-            let citizen = r.citizenName ?? (r.channel == PetitionChannel.open311.rawValue ? "ยื่นผ่าน Open311" : "–")
+            let channel = PetitionChannel(rawValue: r.channel) ?? .web
+            let citizen =
+                r.citizenName
+                ?? (channel == .open311 ? "ยื่นผ่าน Open311" : channel.isAssisted ? "ผู้ไม่มีบัญชี (\(channel.thai))" : "–")
             let division = r.division.map { divisions[$0] ?? $0 } ?? "ไม่ระบุกอง"
             let holder = r.assigneeName.map { HTMLText.escaped($0) } ?? "<span class=\"muted\">ยังไม่มีผู้รับผิดชอบ</span>"
-            let overdue = status.isOpen && r.dueAt < now ? " <strong class=\"overdue\">เกินกำหนด</strong>" : ""
+            let sla = SLAClock(dueAt: r.dueAt, waitingSince: r.waitingSince, isOpen: status.isOpen)
+            let overdue =
+                sla.isOverdue(at: now)
+                ? " <strong class=\"overdue\">เกินกำหนด</strong>"
+                : r.waitingSince != nil ? " <span class=\"muted\">รอข้อมูลจากผู้ยื่น (หยุดนับเวลา)</span>" : ""
             out += """
                 <tr class="petition-row">
                     <td data-label="เลขที่คำร้อง"><a href="\(HTMLText.escaped(BackOfficeURL.petition(tenant.slug, r.number).path))" \
@@ -23,7 +30,7 @@ enum PetitionQueueRows {
                     <td data-label="ผู้ยื่น">\(HTMLText.escaped(citizen))</td>
                     <td data-label="กอง/ผู้รับผิดชอบ">\(HTMLText.escaped(division))<br>\(holder)</td>
                     <td data-label="ยื่นเมื่อ">\(HTMLText.escaped(ThaiDate.shortWithTime(r.createdAt)))</td>
-                    <td data-label="กำหนดเสร็จ">\(HTMLText.escaped(ThaiDate.long(r.dueAt)))\(overdue)</td>
+                    <td data-label="กำหนดเสร็จ">\(HTMLText.escaped(ThaiDate.long(sla.due(at: now))))\(overdue)</td>
                     <td data-label="สถานะ"><span class="status-badge petition-status-\(status.rawValue)">\(HTMLText.escaped(status.thai))</span></td>
                   </tr>
 
