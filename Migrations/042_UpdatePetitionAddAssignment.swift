@@ -1,4 +1,6 @@
 import Fluent
+import Foundation
+import SQLKit
 
 /// Officers' work on a petition: the division it was routed to (a division code), the officer who holds it,
 /// the moment the petition began waiting for the citizen's answer (the SLA clock stops then), the working days
@@ -32,6 +34,17 @@ struct UpdatePetitionAddAssignment: AsyncMigration {
         try await database.schema("petitions").field("work_days", .int).update()
         for index in Self.indexes {
             try await SQLIndex.create(index.name, on: "petitions", columns: index.columns, database: database)
+        }
+        // Petitions already overdue when this ships are not escalated all at once: the first sweep would otherwise
+        // e-mail every Organization admin once per old overdue petition.
+        if let sql = database as? any SQLDatabase {
+            let now = Date()
+            try await sql.raw(
+                """
+                UPDATE petitions SET reminded_at = \(bind: now), escalated_head_at = \(bind: now), escalated_admins_at = \(bind: now)
+                WHERE due_at < \(bind: now) AND status IN ('submitted', 'accepted', 'in_progress')
+                """
+            ).run()
         }
     }
 

@@ -139,4 +139,10 @@ extension DivisionStore {
         let ids = Set(try await DivisionMemberRecord.query(on: db, tenant: tenant).filter(\.$staffID == staffID).all().map(\.divisionID))
         return (all, all.filter { d in d.headStaffID == staffID || d.id.map(ids.contains) == true }.map(\.code))
     }
+
+    /// Someone who no longer holds any right in the tenant leaves its divisions, and heads none of them.
+    static func forget(staffID: UUID, tenantID: String, on db: any Database) async throws {
+        try await DivisionMemberRecord.query(on: db, tenant: tenantID).filter(\.$staffID == staffID).delete()
+        try await DivisionRecord.query(on: db, tenant: tenantID).filter(\.$headStaffID == staffID).set(\.$headStaffID, to: nil).update()
+    }
 }

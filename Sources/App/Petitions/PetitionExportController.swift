@@ -9,11 +9,14 @@ import ZIPFoundation
 /// temporary sheet file that is zipped, streamed and deleted). Each export is audited with its filter and
 /// row count.
 struct PetitionExportController {
-    /// The queue's filter from the same query string, parsed by the queue's own function; a bad filter is a
-    /// 400 with the queue's Thai messages.
-    static func filter(_ req: Request, scope: BackOfficeScope) throws -> PetitionQueue.Filter {
+    /// The queue's filter from the same query string, parsed by the queue's own function with the officer's
+    /// divisions (no `division`: the officer's own, as the queue opens); a bad filter is a 400 with the queue's
+    /// Thai messages.
+    static func filter(_ req: Request, scope: BackOfficeScope) async throws -> PetitionQueue.Filter {
         var errors = FormErrors()
-        let filter = PetitionQueueController.filter(PetitionQueueController.QueueQuery(req), scope: scope, errors: &errors)
+        let divisions = try await PetitionQueueController.QueueDivisions.load(req)
+        let filter = PetitionQueueController.filter(
+            PetitionQueueController.QueueQuery(req), scope: scope, errors: &errors, divisions: divisions)
         if !errors.isEmpty { throw Abort(.badRequest, reason: errors.items.map(\.message).joined(separator: " ")) }
         return filter
     }
@@ -34,25 +37,25 @@ struct PetitionExportController {
     func csv(_ req: Request) async throws -> Response {
         let scope = try req.backOffice
         let t = scope.tenant
-        let filter = try Self.filter(req, scope: scope)
+        let filter = try await Self.filter(req, scope: scope)
         let now = Date()
         let divisions = try await Self.divisionNames(t, req)
         let actor = AuditActor(scope.staff)
         let ip = req.clientAddress
         let detail = Self.describe(req)
         let db = req.db
+        // Recorded before the first row leaves, so an export cut off half-way is on record too.
+        try await AuditLog.record(.petitionsExported, actor: actor, tenant: t.slug, detail: "CSV · \(detail)", ip: ip, on: db)
         let body = Response.Body(asyncStream: { writer in
             var buffer = ByteBuffer()
             buffer.writeString(PetitionExport.bom + PetitionExport.csvLine(PetitionExport.headers))
             try await writer.write(.buffer(buffer))
-            let total = try await PetitionExport.forEachBatch(tenant: t, filter: filter, now: now, on: db) { rows in
+            _ = try await PetitionExport.forEachBatch(tenant: t, filter: filter, now: now, on: db) { rows in
                 var out = ByteBuffer()
                 out.reserveCapacity(rows.count * 256)
                 for row in rows { out.writeString(PetitionExport.csvLine(row.cells(divisions: divisions))) }
                 try await writer.write(.buffer(out))
             }
-            try await AuditLog.record(
-                .petitionsExported, actor: actor, tenant: t.slug, detail: "CSV \(total.formatted()) รายการ · \(detail)", ip: ip, on: db)
             try await writer.write(.end)
         })
         let response = Response(status: .ok, body: body)
@@ -65,7 +68,7 @@ struct PetitionExportController {
     func xlsx(_ req: Request) async throws -> Response {
         let scope = try req.backOffice
         let t = scope.tenant
-        let filter = try Self.filter(req, scope: scope)
+        let filter = try await Self.filter(req, scope: scope)
         let now = Date()
         let divisions = try await Self.divisionNames(t, req)
         let dir = FileManager.default.temporaryDirectory
@@ -101,13 +104,13 @@ struct PetitionExportController {
                 try archive.addEntry(with: "xl/worksheets/sheet1.xml", fileURL: sheetURL, compressionMethod: .deflate)
             }
             try? FileManager.default.removeItem(at: sheetURL)
+            try await AuditLog.record(
+                .petitionsExported, on: req, tenant: t.slug, detail: "Excel \(total.formatted()) รายการ · \(Self.describe(req))")
         } catch {
             try? FileManager.default.removeItem(at: sheetURL)
             try? FileManager.default.removeItem(at: zipURL)
             throw error
         }
-        try await AuditLog.record(
-            .petitionsExported, on: req, tenant: t.slug, detail: "Excel \(total.formatted()) รายการ · \(Self.describe(req))")
         let response = try await req.fileio.asyncStreamFile(
             at: zipURL.path,
             mediaType: HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

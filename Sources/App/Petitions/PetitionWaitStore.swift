@@ -99,7 +99,9 @@ enum PetitionWaitStore {
     ) async throws -> AnswerOutcome {
         let id = try petition.requireID()
         return try await db.writeTransaction { db -> AnswerOutcome in
-            // Read again inside the transaction: the version and the wait are what the claim checks.
+            // Read again inside the transaction. The claim needs the wait still on and the petition open, not the
+            // same version: an officer assigning it meanwhile must not lose the citizen's answer. The due date moved
+            // here is a new one, so the reminder and escalations may be sent again for it.
             guard let fresh = try await PetitionStore.byID(id, tenant: tenant, on: db), fresh.waitingSince != nil, fresh.status.isOpen,
                 try await latestRequest(fresh, on: db)?.id == requestID
             else { return .alreadyAnswered }
@@ -108,9 +110,10 @@ enum PetitionWaitStore {
                 try await db.claim(
                     """
                     UPDATE petitions SET waiting_since = NULL, due_at = \(bind: resumed.dueAt), paused_days = paused_days + \(bind: resumed.pausedDays),
+                      reminded_at = NULL, escalated_head_at = NULL, escalated_admins_at = NULL,
                       updated_at = \(bind: now), version = version + 1
-                    WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: fresh.version)
-                      AND waiting_since IS NOT NULL RETURNING id
+                    WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND waiting_since IS NOT NULL
+                      AND status IN (\(binds: PetitionStatus.allCases.filter(\.isOpen).map(\.rawValue))) RETURNING id
                     """)
             else { return .alreadyAnswered }
             let eventID = try await addEvent(

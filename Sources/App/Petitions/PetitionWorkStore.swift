@@ -116,9 +116,9 @@ enum PetitionWorkStore {
         if let division { members = try await DivisionStore.members(of: division, on: db) }
         var staff = try await StaffStore.members(tenant: tenant, on: db).map(\.0).filter { $0.statusRaw == StaffAccountStatus.active.rawValue }
         if !members.isEmpty {
+            // Only members who still hold a right in the tenant: someone whose right was removed is not offered.
             let inDivision = Set(members)
-            let accounts = try await StaffStore.byID(members, on: db)
-            staff = accounts.values.filter { inDivision.contains($0.id ?? UUID()) && $0.statusRaw == StaffAccountStatus.active.rawValue }
+            staff = staff.filter { inDivision.contains($0.id ?? UUID()) }
         }
         var seen = Set<UUID>()
         let out = staff.compactMap { a -> Assignee? in

@@ -136,6 +136,9 @@ enum StaffStore {
         let found = try await StaffGrantRecord.query(on: db, tenant: tenantID).filter(\.$staffID == staffID)
             .filter(\.$roleRaw == role.rawValue).all()
         for g in found { try await g.delete(on: db) }
+        if !found.isEmpty, try await StaffGrantRecord.query(on: db, tenant: tenantID).filter(\.$staffID == staffID).count() == 0 {
+            try await DivisionStore.forget(staffID: staffID, tenantID: tenantID, on: db)
+        }
         return !found.isEmpty
     }
 }
