@@ -346,7 +346,9 @@ struct CitizenRegistrationTests {
                 }
             }
             let routes = app.routes.all.filter { r in r.path.contains { $0.description == "account" } }
-            #expect(routes.count == 2 * 15, "fifteen account routes (seven of the account, eight of petitions), by path and by host name")
+            #expect(
+                routes.count == 2 * 16,
+                "sixteen account routes (seven of the account, nine of petitions with the answer to a request for more), by path and by host name")
             for route in routes {
                 let path = route.path.map { c -> String in
                     switch c.description {
