@@ -65,6 +65,10 @@ public enum AllMigrations {
             UpdatePetitionAddAssignment(),
             UpdatePetitionEventAddKind(),
             UpdateTenantServiceAddDivision(),
+            // Petitions received and completed per month, kept for the dashboard (045).
+            CreatePetitionMonthCount(),
+            // Which tenants got their folder's divisions, so deleted ones are not written again (046).
+            CreateDivisionSeed(),
         ]
     }
 }

@@ -477,11 +477,46 @@ INSERT INTO sequences (scope, year, value)
 SELECT 'petition:' || :'tenant', year, max(seq) FROM numbered GROUP BY year
 ON CONFLICT (scope, year) DO UPDATE SET value = GREATEST(sequences.value, EXCLUDED.value);
 
--- The kept counts per service and status, as the filings and moves would have left them.
+-- The kept counts per service and status, and per month (Bangkok) for the dashboard, as the filings and
+-- moves would have left them.
 INSERT INTO petition_counts (tenant_id, service, status, n)
 SELECT :'tenant', service, status, count(*) FROM numbered GROUP BY service, status
 ON CONFLICT (tenant_id, service, status) DO UPDATE SET n = petition_counts.n + EXCLUDED.n;
+INSERT INTO petition_month_received (tenant_id, month, channel, n, open_n)
+SELECT tenant_id, (extract(year FROM created_at AT TIME ZONE 'Asia/Bangkok')::int * 12
+    + extract(month FROM created_at AT TIME ZONE 'Asia/Bangkok')::int - 1), channel,
+  count(*), count(*) FILTER (WHERE status IN ('submitted', 'accepted', 'in_progress'))
+FROM petitions WHERE tenant_id = :'tenant' AND submission_key LIKE 'seed:%' GROUP BY 1, 2, 3
+ON CONFLICT (tenant_id, month, channel) DO UPDATE
+  SET n = petition_month_received.n + EXCLUDED.n, open_n = petition_month_received.open_n + EXCLUDED.open_n;
+INSERT INTO petition_month_completed (tenant_id, month, service, division, work_days, n)
+SELECT tenant_id, (extract(year FROM closed_at AT TIME ZONE 'Asia/Bangkok')::int * 12
+    + extract(month FROM closed_at AT TIME ZONE 'Asia/Bangkok')::int - 1), service, COALESCE(division, ''), work_days, count(*)
+FROM petitions WHERE tenant_id = :'tenant' AND submission_key LIKE 'seed:%' AND status = 'completed' GROUP BY 1, 2, 3, 4, 5
+ON CONFLICT (tenant_id, month, service, division, work_days) DO UPDATE SET n = petition_month_completed.n + EXCLUDED.n;
 COMMIT;
+"""
+
+
+MONTHS_CHECK_SQL = """
+WITH fresh_received AS (
+  SELECT (extract(year FROM created_at AT TIME ZONE 'Asia/Bangkok')::int * 12
+      + extract(month FROM created_at AT TIME ZONE 'Asia/Bangkok')::int - 1) AS month, channel,
+    count(*) AS n, count(*) FILTER (WHERE status IN ('submitted', 'accepted', 'in_progress')) AS open_n
+  FROM petitions WHERE tenant_id = :tenant GROUP BY 1, 2),
+kept_received AS (
+  SELECT month, channel, n::bigint, open_n::bigint FROM petition_month_received WHERE tenant_id = :tenant AND (n <> 0 OR open_n <> 0)),
+fresh_completed AS (
+  SELECT (extract(year FROM closed_at AT TIME ZONE 'Asia/Bangkok')::int * 12
+      + extract(month FROM closed_at AT TIME ZONE 'Asia/Bangkok')::int - 1) AS month, service, COALESCE(division, '') AS division,
+    work_days, count(*) AS n
+  FROM petitions WHERE tenant_id = :tenant AND status = 'completed' GROUP BY 1, 2, 3, 4),
+kept_completed AS (
+  SELECT month, service, division, work_days, n::bigint FROM petition_month_completed WHERE tenant_id = :tenant AND n <> 0)
+SELECT (SELECT count(*) FROM (SELECT * FROM fresh_received EXCEPT SELECT * FROM kept_received) a)
+     + (SELECT count(*) FROM (SELECT * FROM kept_received EXCEPT SELECT * FROM fresh_received) b)
+     + (SELECT count(*) FROM (SELECT * FROM fresh_completed EXCEPT SELECT * FROM kept_completed) c)
+     + (SELECT count(*) FROM (SELECT * FROM kept_completed EXCEPT SELECT * FROM fresh_completed) d);
 """
 
 
@@ -834,6 +869,13 @@ def main():
             dash_rows.append(row)
             print_rows([row])
             details.append("%s: %s" % (title, cpu_note(r)))
+        if dashboard_pages:
+            # The month counts the dashboard reads, after the seeding and every filing and move of this run, against
+            # a fresh count over the petitions.
+            mismatched = int(psql(MONTHS_CHECK_SQL.replace(":tenant", "'%s'" % SLUG)))
+            row = ("dashboard: kept month counts differing from a fresh count", "0 rows", "%d rows" % mismatched, mismatched == 0)
+            dash_rows.append(row)
+            print_rows([row])
         total_rows = int(psql("SELECT count(*) FROM petitions WHERE tenant_id = '%s';" % SLUG))
         for title, path, target in export_runs:
             export_once(officer, base + path.replace("status=all", "status=all&service=bench-tax&from=1/1/2569&to=31/1/2569"))  # warm

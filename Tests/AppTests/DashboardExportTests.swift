@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import Migrations
 import SQLKit
 import Testing
 import Vapor
@@ -27,30 +28,38 @@ struct DashboardExportTests {
         return c.date(from: DateComponents(year: y, month: m, day: d, hour: hour))!
     }
 
-    /// What a petition becomes after filing, written straight to its row.
+    /// A petition filed on `filed` through the store, then moved to `status` (closed on `closed`) through it, so
+    /// the kept month counts are what filings and moves leave. The division and the wait for the citizen are
+    /// written to the row before the move.
     struct Spec {
         var filed: Date
         var service = "street-light"
         var status: PetitionStatus = .submitted
         var closed: Date?
-        var workDays: Int?
         var division: String?
         var channel: PetitionChannel = .web
         var waiting = false
+
+        /// The working days the move records (nothing was waited).
+        var workDays: Int? { closed.map { WorkingDays.between(filed, $0) } }
     }
 
     static func make(_ app: Application, _ specs: [Spec], citizen: CitizenAccount) async throws -> [PetitionRecord] {
         var out: [PetitionRecord] = []
         let sql = try #require(app.db as? any SQLDatabase)
         for s in specs {
-            let p = try await PetitionFixtures.file(app, citizen: citizen, service: s.service, at: s.filed)
+            var p = try await PetitionFixtures.file(app, citizen: citizen, service: s.service, at: s.filed, channel: s.channel)
+            let id = try p.requireID()
             try await sql.raw(
                 """
-                UPDATE petitions SET status = \(bind: s.status.rawValue), closed_at = \(bind: s.closed), work_days = \(bind: s.workDays),
-                  division = \(bind: s.division), channel = \(bind: s.channel.rawValue), waiting_since = \(bind: s.waiting ? s.filed : nil)
-                WHERE id = \(bind: try p.requireID())
+                UPDATE petitions SET division = \(bind: s.division), waiting_since = \(bind: s.waiting ? s.filed : nil) WHERE id = \(bind: id)
                 """
             ).run()
+            p = try #require(try await PetitionStore.byID(id, tenant: try Tenant.named(p.tenantID, in: app), on: app.db))
+            if s.status != .submitted {
+                let note = s.status == .cannotProceed ? "เอกสารไม่ครบ" : nil
+                p = try await PetitionFixtures.move(app, p, to: s.status, note: note, at: s.closed ?? s.filed.addingTimeInterval(3600))
+            }
             out.append(p)
         }
         return out
@@ -77,18 +86,18 @@ struct DashboardExportTests {
             func b(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 10) -> Date { Self.bangkok(y, m, d, hour: h) }
             // January to March 2569 (2026), and one petition either side of them.
             let specs: [Spec] = [
-                Spec(filed: b(2026, 1, 1, 0), status: .completed, closed: b(2026, 1, 20), workDays: 3, division: "works"),
-                Spec(filed: b(2026, 1, 15), status: .completed, closed: b(2026, 2, 2), workDays: 10, division: "works", channel: .line),
-                Spec(filed: b(2026, 1, 31, 23), service: "road-repair", status: .completed, closed: b(2026, 3, 31, 23), workDays: 1),
-                Spec(filed: b(2026, 2, 10), service: "road-repair", status: .completed, closed: b(2026, 3, 1), workDays: 4, channel: .counter),
-                Spec(filed: b(2026, 2, 11), status: .completed, closed: b(2026, 2, 25), workDays: 7, division: "works", channel: .phone),
-                Spec(filed: b(2026, 2, 12), status: .cannotProceed, closed: b(2026, 2, 13), workDays: 1),
+                Spec(filed: b(2026, 1, 1, 0), status: .completed, closed: b(2026, 1, 20), division: "works"),
+                Spec(filed: b(2026, 1, 15), status: .completed, closed: b(2026, 2, 2), division: "works", channel: .line),
+                Spec(filed: b(2026, 1, 31, 23), service: "road-repair", status: .completed, closed: b(2026, 3, 31, 23)),
+                Spec(filed: b(2026, 2, 10), service: "road-repair", status: .completed, closed: b(2026, 3, 1), channel: .counter),
+                Spec(filed: b(2026, 2, 11), status: .completed, closed: b(2026, 2, 25), division: "works", channel: .phone),
+                Spec(filed: b(2026, 2, 12), status: .cannotProceed, closed: b(2026, 2, 13)),
                 Spec(filed: b(2026, 3, 3), status: .inProgress, division: "works"),
                 Spec(filed: b(2026, 3, 4), status: .submitted, channel: .open311),
                 Spec(filed: b(2026, 3, 5), status: .accepted, waiting: true),
-                Spec(filed: b(2025, 12, 31, 23), status: .completed, closed: b(2026, 1, 5), workDays: 2),
+                Spec(filed: b(2025, 12, 31, 23), status: .completed, closed: b(2026, 1, 5)),
                 Spec(filed: b(2026, 4, 1, 0), status: .submitted),
-                Spec(filed: b(2026, 3, 20), status: .completed, closed: b(2026, 4, 2), workDays: 30),
+                Spec(filed: b(2026, 3, 20), status: .completed, closed: b(2026, 4, 2)),
             ]
             _ = try await Self.make(app, specs, citizen: citizen)
             // Another tenant's petition in the same months counts nowhere here.
@@ -156,6 +165,53 @@ struct DashboardExportTests {
                     #expect(res.body.string.contains("error-summary") || res.body.string.contains("เดือน"))
                 }
             }
+        }
+    }
+
+    @Test(
+        "the month counts the dashboard reads are what filings and moves leave, equal to a fresh count; a database with petitions gets them from its petitions",
+        arguments: TestDatabase.all)
+    func keptMonths(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let citizen = try await PetitionFixtures.citizen(app)
+            func b(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 10) -> Date { Self.bangkok(y, m, d, hour: h) }
+            let t = try Tenant.named("bangkrathum", in: app)
+            // Month edges in Bangkok time (23:00 on the last day, 00:00 on the first), every channel, both closes.
+            var petitions: [PetitionRecord] = []
+            let filed = [b(2025, 12, 31, 23), b(2026, 1, 1, 0), b(2026, 1, 31, 23), b(2026, 2, 1, 0), b(2026, 2, 28, 12), b(2026, 3, 15)]
+            for (i, at) in filed.enumerated() {
+                let channel = PetitionChannel.allCases[i % PetitionChannel.allCases.count]
+                let service = i % 2 == 0 ? "street-light" : "road-repair"
+                petitions.append(try await PetitionFixtures.file(app, citizen: citizen, service: service, at: at, channel: channel))
+            }
+            #expect(try await PetitionCounts.storedMonths(tenant: t.id, on: app.db) == PetitionCounts.recountMonths(tenant: t.id, on: app.db))
+            petitions[0] = try await PetitionFixtures.move(app, petitions[0], to: .completed, at: b(2026, 1, 31, 23))
+            petitions[1] = try await PetitionFixtures.move(app, petitions[1], to: .accepted, at: b(2026, 1, 2))
+            petitions[1] = try await PetitionFixtures.move(app, petitions[1], to: .completed, at: b(2026, 2, 1, 0))
+            petitions[2] = try await PetitionFixtures.move(app, petitions[2], to: .cannotProceed, note: "ซ้ำ", at: b(2026, 2, 3))
+            petitions[3] = try await PetitionFixtures.move(app, petitions[3], to: .inProgress, at: b(2026, 2, 3))
+            petitions[4] = try await PetitionFixtures.move(app, petitions[4], to: .completed, at: b(2026, 3, 31, 23))
+            let kept = try await PetitionCounts.storedMonths(tenant: t.id, on: app.db)
+            #expect(kept == (try await PetitionCounts.recountMonths(tenant: t.id, on: app.db)), "\(kept)")
+            // The two closed on 31 January 23:00 and 1 February 00:00 fall in January and February.
+            let january = DashboardMonths.index(of: b(2026, 1, 15)), february = january + 1
+            #expect(kept.filter { $0.key.hasPrefix("completed|\(january)|") }.values.reduce(0, +) == 1)
+            #expect(kept.filter { $0.key.hasPrefix("completed|\(february)|") }.values.reduce(0, +) == 1)
+            #expect(kept.filter { $0.key.hasPrefix("open|") }.values.reduce(0, +) == 2)
+            let months = try DashboardMonths.parse(from: "12/2568", to: "03/2569", now: Date()).get()
+            let before = try await DashboardStore.figures(tenant: t, months: months, now: Date(), on: app.db)
+            #expect(before.received == 6 && before.completed == 3 && before.open == 2 && before.overdue == 2)
+            #expect(before.receivedPerMonth == [1, 2, 2, 1] && before.completedPerMonth == [0, 1, 1, 1])
+
+            // A database that had petitions before the month counts existed gets them from its petitions.
+            let migration = try #require(
+                AllMigrations.list(staffNationalIDs: try app.staffNationalIDs).first { String(describing: type(of: $0)) == "CreatePetitionMonthCount" })
+            try await migration.revert(on: app.db).get()
+            try await migration.prepare(on: app.db).get()
+            #expect(try await PetitionCounts.storedMonths(tenant: t.id, on: app.db) == kept)
+            let after = try await DashboardStore.figures(tenant: t, months: months, now: Date(), on: app.db)
+            #expect(after.receivedPerMonth == before.receivedPerMonth && after.completedPerMonth == before.completedPerMonth)
+            #expect(after.all == before.all && after.byChannel == before.byChannel && after.open == before.open)
         }
     }
 
@@ -257,7 +313,9 @@ struct DashboardExportTests {
                 try await PetitionFixtures.file(app, citizen: account, service: "road-repair"),
                 try await PetitionFixtures.file(app, citizen: somsri, service: "road-repair"),
             ]
-            let lights = [try await PetitionFixtures.file(app, citizen: somsri), try await PetitionFixtures.file(app, citizen: account)]
+            let walkIn = try await PetitionFixtures.file(
+                app, citizen: nil, requester: #"{"first_name":"มานี มีนา","phone":"0812345678","client":"เคาน์เตอร์"}"#, channel: .counter)
+            let lights = [try await PetitionFixtures.file(app, citizen: somsri), try await PetitionFixtures.file(app, citizen: account), walkIn]
             let done = try await PetitionFixtures.move(app, try await PetitionFixtures.file(app, citizen: account, service: "road-repair"), to: .completed)
             let foreign = try await PetitionFixtures.file(
                 app, citizen: try await PetitionFixtures.citizen(app, tenant: "bangrak"), tenant: "bangrak", service: "general-complaint")
@@ -316,8 +374,12 @@ struct DashboardExportTests {
             #expect(reader.rows.contains { $0.contains("ดำเนินการสำเร็จ") })
             #expect(reader.rows.contains { $0.last == "นางสาว=HYPERLINK(\"http://x\",\"คลิก\") ใจดี, มาก" })
             #expect(reader.rows.contains { $0[8] == "=cmd|' /C calc'!A0" }, "an inline string is never a formula, so it stays as typed")
+            #expect(
+                reader.rows.contains { $0[0] == walkIn.number && $0.last == "มานี มีนา" && $0[4] == "ยื่นที่เคาน์เตอร์" },
+                "a person without an account: the name they gave")
             let sheetText = String(decoding: sheet, as: UTF8.self)
             #expect(!sheetText.contains(client.nationalID) && !sheetText.contains(foreign.number) && !sheetText.contains("<f>"))
+            #expect(!sheetText.contains("0812345678"), "no contact details")
             #expect(try !FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).contains { $0.hasPrefix("export-") && $0.hasSuffix(".xml") })
 
             // A bad filter: the queue's Thai message, 400.
@@ -328,7 +390,7 @@ struct DashboardExportTests {
             let events = try await AuditEventRecord.query(on: app.db).filter(\.$action == AuditAction.petitionsExported.rawValue).all()
             #expect(events.count == 2)
             #expect(events.contains { $0.detail.hasPrefix("CSV") && $0.detail.contains("service=road-repair") })
-            #expect(events.contains { $0.detail.contains("Excel 5 รายการ") })
+            #expect(events.contains { $0.detail.contains("Excel 6 รายการ") })
         }
     }
 }

@@ -41,13 +41,13 @@ enum PetitionFixtures {
     static func file(
         _ app: Application, citizen: CitizenAccount?, tenant: String = "bangkrathum", service: String = "street-light",
         at now: Date = Date(), attachments: [PetitionStore.StoredAttachment] = [],
-        requester: String? = nil
+        requester: String? = nil, channel: PetitionChannel? = nil
     ) async throws -> PetitionRecord {
         let t = try Tenant.named(tenant, in: app)
         let (menu, s) = try #require(t.service(service))
         let filing = PetitionStore.Filing(
             tenant: t, citizenID: try citizen?.requireID(), citizenName: citizen?.fullName ?? "ระบบแจ้งเหตุ",
-            channel: citizen == nil ? .open311 : .web, requesterJSON: requester, menu: menu, service: s, formVersion: 1,
+            channel: channel ?? (citizen == nil ? .open311 : .web), requesterJSON: requester, menu: menu, service: s, formVersion: 1,
             answersJSON: try answersJSON(), attachments: attachments, submissionKey: UUID().uuidString)
         // A fixture tells nobody: its notice event is dropped before anything runs it.
         let p = try await PetitionStore.file(filing, linkBase: NoticeTestSupport.linkBase(tenant), now: now, on: app.db).petition
@@ -57,13 +57,15 @@ enum PetitionFixtures {
 
     /// Moves a petition as some officer, straight through the store.
     @discardableResult
-    static func move(_ app: Application, _ p: PetitionRecord, to status: PetitionStatus, note: String? = nil) async throws -> PetitionRecord {
+    static func move(
+        _ app: Application, _ p: PetitionRecord, to status: PetitionStatus, note: String? = nil, at now: Date = Date()
+    ) async throws -> PetitionRecord {
         let t = try Tenant.named(p.tenantID, in: app)
         guard
             case .moved(let moved) = try await PetitionStore.move(
                 p, to: status, note: note, expectedVersion: p.version,
                 actor: .init(kind: .staff, id: nil, name: "fixture"), tenant: t,
-                linkBase: NoticeTestSupport.linkBase(p.tenantID), on: app.db)
+                linkBase: NoticeTestSupport.linkBase(p.tenantID), now: now, on: app.db)
         else {
             throw TestFailure("fixture move refused")
         }

@@ -144,6 +144,7 @@ struct PetitionStoreTests {
             #expect(try await PetitionStore.byID(try fresh.requireID(), tenant: t, on: app.db)?.status == .submitted)
             // The kept counts agree with the petitions after the race, the refusals and the stale moves.
             #expect(try await PetitionCounts.stored(tenant: t.id, on: app.db) == PetitionCounts.recount(tenant: t.id, on: app.db))
+            #expect(try await PetitionCounts.storedMonths(tenant: t.id, on: app.db) == PetitionCounts.recountMonths(tenant: t.id, on: app.db))
             #expect(try await PetitionCounts.read(tenant: t.id, service: nil, on: app.db) == [.completed: 1, .submitted: 1])
         }
     }
@@ -166,6 +167,9 @@ struct PetitionStoreTests {
             let t = try Tenant.named("bangkrathum", in: app)
             #expect(try await PetitionCounts.read(tenant: t.id, service: nil, on: app.db) == [.submitted: 16], "no filing lost its count")
             #expect(try await PetitionCounts.stored(tenant: t.id, on: app.db) == PetitionCounts.recount(tenant: t.id, on: app.db))
+            let months = try await PetitionCounts.storedMonths(tenant: t.id, on: app.db)
+            #expect(months == (try await PetitionCounts.recountMonths(tenant: t.id, on: app.db)), "no filing lost its month")
+            #expect(months.filter { $0.key.hasPrefix("received|") }.values.reduce(0, +) == 16)
 
             // A database that had petitions before the counts existed gets them from its petitions.
             let counts = try #require(

@@ -329,6 +329,10 @@ struct PetitionWorkTests {
             try await DivisionStore.delete(eng, on: app.db)
             #expect(try await DivisionSeed.run(app).isEmpty)
             #expect(try await DivisionStore.byCode("ENG", tenant: t, on: app.db) == nil)
+            // Every one of them deleted: a restart does not bring the folder's back.
+            for d in try await DivisionStore.all(tenant: t, on: app.db) { try await DivisionStore.delete(d, on: app.db) }
+            #expect(try await DivisionSeed.run(app).isEmpty)
+            #expect(try await DivisionStore.all(tenant: t, on: app.db).isEmpty)
         }
     }
 

@@ -3,17 +3,18 @@ import Fluent
 import Foundation
 import Vapor
 
-/// At start-up, a tenant whose folder names divisions and who has none in the database yet gets the folder's:
-/// one query finds the tenants that already have divisions (whatever their number), then only the others are
-/// written, each in its own transaction. Two instances starting at once: the unique (tenant_id, code) lets one
-/// of them write a tenant's divisions, the other's transaction is rolled back and it moves on.
+/// At start-up, a tenant whose folder names divisions gets the folder's once: one query finds the tenants
+/// already seeded (`division_seeds`, whatever their number), then only the others are written, each in its own
+/// transaction with its mark. Divisions an Organization admin deletes later, all of them included, are not
+/// written again. Two instances starting at once: the mark's key lets one of them write a tenant's divisions,
+/// the other's transaction is rolled back and it moves on.
 enum DivisionSeed {
     @discardableResult
     static func run(_ app: Application, now: Date = Date()) async throws -> [String] {
         guard let directory = app.tenantDirectory else { return [] }
         let wanting = directory.folder.all.filter { !$0.config.divisions.isEmpty }
         guard !wanting.isEmpty else { return [] }
-        let have = try await DivisionStore.tenantsWithDivisions(on: app.db)
+        let have = try await DivisionStore.seededTenants(on: app.db)
         var seeded: [String] = []
         for tenant in wanting where !have.contains(tenant.id) {
             let drafts = tenant.config.divisions.enumerated().map { i, d in

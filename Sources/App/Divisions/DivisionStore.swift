@@ -109,22 +109,25 @@ extension DivisionStore {
         try await r.delete(on: db)
     }
 
-    /// The tenants among `tenantIDs` that have at least one division: one query whatever their number.
-    static func tenantsWithDivisions(on db: any Database) async throws -> Set<String> {
+    /// The tenants that already got their folder's divisions (`division_seeds`), in one query.
+    static func seededTenants(on db: any Database) async throws -> Set<String> {
         guard let sql = db as? any SQLDatabase else { return [] }
-        let rows = try await sql.raw("SELECT DISTINCT tenant_id FROM divisions").all()
+        let rows = try await sql.raw("SELECT tenant_id FROM division_seeds").all()
         return Set(try rows.map { try $0.decode(column: "tenant_id", as: String.self) })
     }
 
-    /// Writes a folder's divisions for a tenant that has none yet. Two instances starting at once: the unique
-    /// (tenant_id, code) refuses the second's rows, and its transaction is rolled back whole.
+    /// Writes a folder's divisions for a tenant once: the tenant is marked in the same transaction, and a tenant
+    /// that has divisions already (made by hand before its folder named any) only gets the mark. Two instances
+    /// starting at once: the mark's key refuses the second, and its transaction is rolled back whole.
     static func seed(_ divisions: [Draft], tenant: Tenant, now: Date, on db: any Database) async throws -> Bool {
         do {
-            try await db.writeTransaction { db in
-                guard try await DivisionRecord.query(on: db, tenant: tenant).count() == 0 else { return }
+            return try await db.writeTransaction { db in
+                guard let sql = db as? any SQLDatabase else { return false }
+                try await sql.raw("INSERT INTO division_seeds (tenant_id, seeded_at) VALUES (\(bind: tenant.id), \(bind: now))").run()
+                guard try await DivisionRecord.query(on: db, tenant: tenant).count() == 0 else { return false }
                 for d in divisions { try await add(d, tenant: tenant, now: now, on: db) }
+                return true
             }
-            return true
         } catch let error as any DatabaseError where error.isConstraintFailure {
             return false
         }

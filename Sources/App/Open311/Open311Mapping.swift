@@ -233,6 +233,17 @@ struct Open311Requester: Codable, Sendable {
     /// The key's label, so officers know which system filed it.
     var client: String
 
+    /// "first last" as given; nil when neither was.
+    var fullName: String? {
+        let name = [firstName, lastName].compactMap { $0 }.joined(separator: " ")
+        return name.isEmpty ? nil : name
+    }
+
+    /// The name in a petition's stored requester details (nil without details or a name).
+    static func name(in json: String?) -> String? {
+        json.flatMap { try? StoredJSON.decode(Open311Requester.self, from: $0) }?.fullName
+    }
+
     enum CodingKeys: String, CodingKey {
         case email, phone, description, lat, long, client
         case firstName = "first_name"

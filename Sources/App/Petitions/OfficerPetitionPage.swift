@@ -109,9 +109,8 @@ struct OfficerPetitionPage: Encodable {
     /// Contact details an Open311 client sent (private to officers), as `Open311Requester` keeps them.
     static func requesterRows(_ json: String?) -> [OfficerPetitionPage.Row] {
         guard let json, let r = try? StoredJSON.decode(Open311Requester.self, from: json) else { return [] }
-        let name = [r.firstName, r.lastName].compactMap { $0 }.joined(separator: " ")
         let rows: [(String, String?)] = [
-            ("ระบบที่ยื่น", r.client), ("ชื่อผู้แจ้ง", name.isEmpty ? nil : name), ("อีเมล", r.email), ("โทรศัพท์", r.phone),
+            ("ระบบที่ยื่น", r.client), ("ชื่อผู้แจ้ง", r.fullName), ("อีเมล", r.email), ("โทรศัพท์", r.phone),
             ("รายละเอียดที่แจ้ง", r.description), ("ตำแหน่งที่แจ้ง", r.addressString),
             ("พิกัด", r.lat.flatMap { lat in r.long.map { "\(lat), \($0)" } }), ("ลิงก์ภาพที่ระบบอื่นแนบมา (ไม่ได้ดึงมาเก็บ)", r.mediaURL),
             ("รหัสที่อยู่", r.addressID), ("รหัสอุปกรณ์", r.deviceID), ("รหัสบัญชีในระบบอื่น", r.accountID),

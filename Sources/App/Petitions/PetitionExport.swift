@@ -35,7 +35,10 @@ enum PetitionExport {
             dueAt = try row.decode(column: "due_at", as: Date.self)
             closedAt = try row.decode(column: "closed_at", as: Date?.self)
             assignee = try row.decode(column: "assignee_name", as: String?.self)
-            citizenName = try row.decode(column: "citizen_name", as: String?.self)
+            // A person without an account (at the counter, by phone, through Open311): the name they gave.
+            citizenName =
+                try row.decode(column: "citizen_name", as: String?.self)
+                ?? Open311Requester.name(in: try row.decode(column: "requester", as: String?.self))
         }
 
         /// The cells in the headers' order, as people read them (Thai status and channel, Buddhist dates).
@@ -61,7 +64,7 @@ enum PetitionExport {
         return """
             SELECT p.number AS number, p.service_name AS service_name, p.division AS division, p.status AS status,
               p.channel AS channel, p.created_at AS created_at, p.due_at AS due_at, p.closed_at AS closed_at,
-              p.assignee_name AS assignee_name,
+              p.assignee_name AS assignee_name, p.requester AS requester,
               (SELECT COALESCE(c.title, '') || c.first_name || ' ' || c.last_name FROM citizens c
                WHERE c.id = p.citizen_id AND c.tenant_id = p.tenant_id) AS citizen_name
             FROM petitions p WHERE \(clause)

@@ -46,8 +46,7 @@ struct PetitionReceiptController {
             applicant = account.map { "\($0.fullName) (\($0.maskedNationalID))" } ?? "ผู้ยื่นคำร้อง"
             tracking = CitizenMail.link(req, tenant: t, .petition(p.number))
         } else {
-            let requester = p.requesterJSON.flatMap { try? StoredJSON.decode(Open311Requester.self, from: $0) }
-            applicant = [requester?.firstName, requester?.lastName].compactMap { $0 }.joined(separator: " ").nilIfEmpty ?? "ผู้ยื่นคำร้อง"
+            applicant = Open311Requester.name(in: p.requesterJSON) ?? "ผู้ยื่นคำร้อง"
         }
         // Who received it: the officer who filed it on the person's behalf, else the one printing.
         let first = try await PetitionStore.timeline(p, on: req.db).first

@@ -102,8 +102,8 @@ enum PetitionStore {
                     try await r.create(on: db)
                 }
                 try await PetitionFiled(petition: try PetitionFacts(p), linkBase: linkBase).record(tenant: f.tenant, on: db)
-                // Last: the count's row is shared by every filing of the service, so it is held only until the commit.
-                try await PetitionCounts.filed(tenant: f.tenant.id, service: f.service.slug, status: .submitted, on: db)
+                // Last: the counts' rows are shared by every filing of the service and month, so they are held only until the commit.
+                try await PetitionCounts.filed(p, on: db)
                 return (p, true)
             }
         } catch {
@@ -151,7 +151,7 @@ enum PetitionStore {
                 note: cleanNote, version: updated.version, linkBase: linkBase
             ).record(tenant: tenant, on: db)
             // Last: every move of the service changes these rows, so they are held only until the commit.
-            try await PetitionCounts.moved(tenant: tenant.id, service: petition.service, from: petition.status, to: status, on: db)
+            try await PetitionCounts.moved(petition, to: updated, on: db)
             return .moved(updated)
         }
     }
