@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CGD", "CMagic"], path: "Sources/Imaging"),
         .target(
             name: "Migrations",
-            dependencies: ["Domain", .product(name: "Fluent", package: "fluent"), .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: [.product(name: "Fluent", package: "fluent"), .product(name: "SQLKit", package: "sql-kit")],
             path: "Migrations"
         ),
         .target(

@@ -1,7 +1,6 @@
 import Domain
 import Fluent
 import Foundation
-import Migrations
 import SQLKit
 import Testing
 import Vapor
@@ -203,12 +202,26 @@ struct DashboardExportTests {
             #expect(before.received == 6 && before.completed == 3 && before.open == 2 && before.overdue == 2)
             #expect(before.receivedPerMonth == [1, 2, 2, 1] && before.completedPerMonth == [0, 1, 1, 1])
 
-            // A database that had petitions before the month counts existed gets them from its petitions.
-            let migration = try #require(
-                AllMigrations.list(staffNationalIDs: try app.staffNationalIDs).first { String(describing: type(of: $0)) == "CreatePetitionMonthCount" })
-            try await migration.revert(on: app.db).get()
-            try await migration.prepare(on: app.db).get()
+            // Nothing to do when the rows agree.
+            #expect(try await PetitionMonthRecount.run(on: app.db).isEmpty)
+            // A database that had petitions before the month counts existed (045 creates them empty), or whose
+            // petitions an instance of the previous release filed or closed during an upgrade, gets them counted
+            // at the next start; a tenant whose rows agree is left alone.
+            let sql = try #require(app.db as? any SQLDatabase)
+            try await PetitionFixtures.file(
+                app, citizen: try await PetitionFixtures.citizen(app, tenant: "bangrak"), tenant: "bangrak", service: "general-complaint")
+            let otherRows = try await PetitionCounts.storedMonths(tenant: "bangrak", on: app.db)
+            try await sql.raw("DELETE FROM petition_month_received WHERE tenant_id = \(bind: t.id)").run()
+            try await sql.raw("DELETE FROM petition_month_completed WHERE tenant_id = \(bind: t.id)").run()
+            #expect(try await PetitionMonthRecount.run(on: app.db) == [t.id])
             #expect(try await PetitionCounts.storedMonths(tenant: t.id, on: app.db) == kept)
+            // The previous release closed one without touching the month rows: still open there.
+            try await sql.raw(
+                "UPDATE petition_month_received SET open_n = open_n + 1 WHERE tenant_id = \(bind: t.id) AND month = \(bind: january + 2)"
+            ).run()
+            #expect(try await PetitionMonthRecount.run(on: app.db) == [t.id])
+            #expect(try await PetitionCounts.storedMonths(tenant: t.id, on: app.db) == kept)
+            #expect(try await PetitionCounts.storedMonths(tenant: "bangrak", on: app.db) == otherRows && !otherRows.isEmpty)
             let after = try await DashboardStore.figures(tenant: t, months: months, now: Date(), on: app.db)
             #expect(after.receivedPerMonth == before.receivedPerMonth && after.completedPerMonth == before.completedPerMonth)
             #expect(after.all == before.all && after.byChannel == before.byChannel && after.open == before.open)

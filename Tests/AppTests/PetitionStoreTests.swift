@@ -151,6 +151,26 @@ struct PetitionStoreTests {
 
     /// Many writers at once on one SQLite file: each waits for the lock on a thread of the blocking pool, so
     /// the pool must keep a thread for the one holding it (see `configure`); before, this hung until timeouts.
+    @Test("a move from a record whose status is behind the row is refused, even with the row's version", arguments: TestDatabase.all)
+    func staleStatus(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let a = try await Self.citizen(app)
+            let t = try Tenant.named("bangkrathum", in: app)
+            let filed = try await PetitionStore.file(try Self.filing(app, a, key: "stale"), linkBase: NoticeTestSupport.linkBase, on: app.db).petition
+            let accepted = try await PetitionFixtures.move(app, filed, to: .accepted)
+            // `filed` still says submitted; the row is accepted at version 2.
+            let outcome = try await PetitionStore.move(
+                filed, to: .completed, note: nil, expectedVersion: accepted.version, actor: .init(kind: .staff, id: nil, name: "x"), tenant: t,
+                linkBase: NoticeTestSupport.linkBase, on: app.db)
+            guard case .conflict = outcome else {
+                Issue.record("a stale record moved the petition")
+                return
+            }
+            #expect(try await PetitionStore.byID(try filed.requireID(), tenant: t, on: app.db)?.status == .accepted)
+            #expect(try await PetitionCounts.stored(tenant: t.id, on: app.db) == PetitionCounts.recount(tenant: t.id, on: app.db))
+        }
+    }
+
     @Test("sixteen filings at the same moment all complete, with sixteen numbers", arguments: TestDatabase.all)
     func manyWritersAtOnce(database: TestDatabase) async throws {
         try await withApp(database) { app, _ in

@@ -43,7 +43,7 @@ enum DashboardStore {
             let n = try row.decode(column: "n", as: Int.self)
             f.received += n
             if f.receivedPerMonth.indices.contains(m) { f.receivedPerMonth[m] += n }
-            f.open += try row.decode(column: "open_n", as: Int.self)
+            f.open += max(0, try row.decode(column: "open_n", as: Int.self))
             if let channel = PetitionChannel(rawValue: try row.decode(column: "channel", as: String.self)) {
                 f.byChannel[channel, default: 0] += n
             } else {
