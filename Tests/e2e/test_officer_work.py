@@ -162,6 +162,15 @@ def test_officers_work_journey(driver):  # noqa: F811
     assert d.find_elements(By.CSS_SELECTOR, "main table"), "the charts' numbers are in tables"
     assert_no_horizontal_scroll(d)
     shot(d, "dashboard")
+    # On a phone: the totals two a row, the charts as wide as the screen, nothing wider than it.
+    size(d, PHONE)
+    d.get(TENANT + "/dashboard")
+    wait_for_text(d, "รับคำร้อง")
+    assert_no_horizontal_scroll(d)
+    chart = d.find_element(By.CSS_SELECTOR, "main svg[role=img]")
+    assert chart.size["width"] <= d.execute_script("return document.documentElement.clientWidth"), "the chart is wider than the phone"
+    shot(d, "dashboard-phone")
+    size(d, DESKTOP)
     d.get(TENANT + "/petitions?division=HLT")
     export = d.find_element(By.PARTIAL_LINK_TEXT, "CSV").get_attribute("href")
     headers, body = fetch(d, export)
