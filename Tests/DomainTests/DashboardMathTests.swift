@@ -60,6 +60,22 @@ struct DashboardMathTests {
         func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
     }
 
+    @Test("a month's index and its start are inverses: midnight on the first in Bangkok begins the month, a second before ends the last")
+    func monthIndex() {
+        for index in [1970 * 12, 2025 * 12 + 11, 2026 * 12, 2026 * 12 + 1, 2028 * 12 + 1, 2100 * 12 + 5] {
+            let start = DashboardMonths.start(ofIndex: index)
+            #expect(DashboardMonths.index(of: start) == index, "\(index)")
+            #expect(DashboardMonths.index(of: start.addingTimeInterval(-1)) == index - 1, "\(index)")
+            #expect(DashboardMonths.index(of: DashboardMonths.start(ofIndex: index + 1).addingTimeInterval(-0.001)) == index)
+        }
+        // 17:00 UTC on 31 January is midnight on 1 February in Bangkok.
+        #expect(DashboardMonths.index(of: Date(timeIntervalSince1970: 1_769_878_800)) == 2026 * 12 + 1)
+        #expect(DashboardMonths.index(of: Date(timeIntervalSince1970: 1_769_878_799)) == 2026 * 12)
+        let m = DashboardMonths(year: 2025, month: 11, count: 3)
+        #expect(m.indexRange == (2025 * 12 + 10)..<(2026 * 12 + 1))
+        #expect(DashboardMonths.start(ofIndex: m.indexRange.lowerBound) == m.start && DashboardMonths.start(ofIndex: m.indexRange.upperBound) == m.end)
+    }
+
     @Test("the chart is well-formed XML with role=img, a title, one bar per value and escaped labels")
     func chart() throws {
         let chart = BarChart(

@@ -111,22 +111,10 @@ public struct DashboardMonths: Equatable, Sendable {
     }
 
     /// The month an instant falls in, in Bangkok, as a Gregorian month index (year × 12 + month − 1): the key of
-    /// the kept monthly counts. Whole-second arithmetic on the seconds since 1970, bounded first, so no date a
-    /// database can hold traps.
+    /// the kept monthly counts, and the inverse of `start(ofIndex:)` (midnight on the first is the new month).
     public static func index(of date: Date) -> Int {
-        let seconds = date.timeIntervalSince1970
-        let bounded = seconds.isFinite ? min(max(seconds, -1e13), 1e13) : 0
-        let days = Int(((bounded + 7 * 3600) / 86_400).rounded(.down))
-        // Civil date from days since 1970-01-01 (H. Hinnant's civil_from_days).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return year * 12 + month - 1
+        let p = ThaiDate.parts(date)
+        return (p.year ?? 1970) * 12 + (p.month ?? 1) - 1
     }
 
     /// Midnight on the first of the month with this index (year × 12 + month − 1) in Bangkok.
