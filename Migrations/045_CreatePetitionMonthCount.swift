@@ -8,8 +8,8 @@ import Fluent
 /// - `petition_month_completed`: per tenant, month completed, service, division ("" for none) and working days
 ///   taken, the petitions completed (ดำเนินการสำเร็จ): the histogram the medians and 90th percentiles come from.
 ///
-/// Created empty: `PetitionMonthRecount` fills them from the petitions at the next start of `serve` or `worker`
-/// (and again after a rolling upgrade, for what instances of the previous release filed or closed meanwhile).
+/// Created empty: the workers' sweep `PetitionMonthRecount` fills them from the petitions within minutes (and
+/// mends them after a rolling upgrade, for what instances of the previous release filed or closed meanwhile).
 struct CreatePetitionMonthCount: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema("petition_month_received")

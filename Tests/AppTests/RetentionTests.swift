@@ -146,7 +146,7 @@ struct RetentionTests {
                 names == [
                     "expired sessions", "rate counters", "outbox jobs", "single-use links", "LINE link nonces", "LINE webhook rejections",
                     "staff sign-in addresses", "contact messages", "abandoned registrations", "refused staff registrations",
-                    "SLA reminders and escalations",
+                    "SLA reminders and escalations", "dashboard month counts",
                 ])
             #expect(app.makeOutboxWorker().options.sweeps.first { $0.name == "expired sessions" }?.interval == 60, "sessions keep their minute")
         }

@@ -105,7 +105,7 @@ enum DashboardStore {
         for row in try await sql.raw(received).all() {
             let t = try row.decode(column: "tenant_id", as: String.self)
             out[t, default: TenantFigures()].received += try row.decode(column: "n", as: Int.self)
-            out[t, default: TenantFigures()].open += try row.decode(column: "open_n", as: Int.self)
+            out[t, default: TenantFigures()].open += max(0, try row.decode(column: "open_n", as: Int.self))
         }
         let overdue: SQLQueryString = """
             SELECT p.tenant_id AS tenant_id, COUNT(*) AS n FROM petitions p

@@ -51,8 +51,10 @@ extension Application {
             options.sweeps.append(sweep)
         }
         // Petitions' SLA reminders and escalations (e-mails through the outbox, each once).
-        let sla = SLAEscalation.sweep(self)
-        if !options.sweeps.contains(where: { $0.name == sla.name }) { options.sweeps.append(sla) }
+        // The dashboard's month counts of any tenant they miss (after migration 045, or a rolling upgrade).
+        for sweep in [SLAEscalation.sweep(self), PetitionMonthRecount.sweep()] where !options.sweeps.contains(where: { $0.name == sweep.name }) {
+            options.sweeps.append(sweep)
+        }
         let metrics = self.metrics
         let observe = options.observe
         options.observe = { kind, outcome, error in

@@ -4,16 +4,28 @@ import Foundation
 import SQLKit
 
 /// Brings the month rows the dashboard reads (`petition_month_received`, `petition_month_completed`) in line with
-/// the petitions, at every start of `serve` and `worker`. Three grouped queries over the kept counts find the
-/// tenants whose received and open totals per month rows differ from `petition_counts` (which every release
-/// has kept): petitions that were there before migration 045, and those an instance of the previous release
-/// filed or closed during a rolling upgrade. Only those tenants are counted again from their petitions, each in
-/// one transaction that first takes the tenant's `petition_counts` rows (PostgreSQL), which every filing and
-/// move of the tenant also takes, so none of them runs half before and half after the count.
+/// the petitions: a worker sweep every 5 minutes (the first within half a minute of the worker's start). Two
+/// grouped queries over the kept counts find the tenants whose received and open totals in the month rows
+/// differ from `petition_counts` (which every release has kept): petitions that were there before migration 045
+/// created the month tables empty, and those an instance of the previous release filed or closed during a
+/// rolling upgrade (any completion changes the open total, so none is missed). Only those tenants are counted
+/// again from their petitions, each in one transaction that first takes the tenant's `petition_counts` rows
+/// (PostgreSQL), which every filing and move of the tenant also takes; a filing of a service with no count row
+/// yet can still add a month row meanwhile, and the clash of keys sends the count round again. One sweep stops
+/// starting new tenants after `budget` seconds, so the first sweep after an upgrade on a large platform does
+/// not hold up the worker's e-mails; the next sweep goes on.
 enum PetitionMonthRecount {
-    /// Recounts the tenants whose totals differ; returns their ids.
+    static let interval: TimeInterval = 300
+
+    static func sweep() -> PeriodicSweep {
+        PeriodicSweep(name: "dashboard month counts", interval: interval) { db, _ in
+            try await run(on: db).count
+        }
+    }
+
+    /// Recounts the tenants whose totals differ, for up to `budget` seconds; returns the ids recounted.
     @discardableResult
-    static func run(on db: any Database) async throws -> [String] {
+    static func run(on db: any Database, budget: TimeInterval = 10) async throws -> [String] {
         guard let sql = db as? any SQLDatabase else { return [] }
         let open = PetitionStatus.allCases.filter(\.isOpen).map(\.rawValue)
         var want: [String: [Int]] = [:]
@@ -37,12 +49,28 @@ enum PetitionMonthRecount {
         }
         func zero(_ v: [Int]?) -> [Int] { v ?? [0, 0] }
         let off = Set(want.keys).union(have.keys).filter { zero(want[$0]) != zero(have[$0]) }.sorted()
-        for tenant in off { try await recount(tenant: tenant, on: db) }
-        return off
+        let deadline = Date().addingTimeInterval(budget)
+        var done: [String] = []
+        for tenant in off where Date() < deadline {
+            try await recount(tenant: tenant, on: db)
+            done.append(tenant)
+        }
+        return done
     }
 
     /// Counts one tenant's month rows again from its petitions, in one transaction.
     static func recount(tenant: String, on db: any Database) async throws {
+        var attempt = 0
+        while true {
+            do {
+                return try await recountOnce(tenant: tenant, on: db)
+            } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func recountOnce(tenant: String, on db: any Database) async throws {
         try await db.writeTransaction { db in
             guard let sql = db as? any SQLDatabase else { return }
             if sql.dialect.name == "postgresql" {

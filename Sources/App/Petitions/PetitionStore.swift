@@ -142,7 +142,7 @@ enum PetitionStore {
                     UPDATE petitions SET status = \(bind: status.rawValue), status_changed_at = \(bind: now), updated_at = \(bind: now),
                       version = version + 1\(closing)
                     WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: expectedVersion)
-                      AND status = \(bind: petition.status.rawValue) RETURNING id
+                      AND status = \(bind: petition.statusRaw) RETURNING id
                     """)
             else { return .conflict }
             try await event(tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)

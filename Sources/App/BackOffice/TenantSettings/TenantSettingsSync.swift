@@ -35,16 +35,7 @@ final class TenantSettingsSync: Sendable {
         let last = seen.withLockedValue { $0 }
         if let last, latest <= last { return [] }
         var slugs: [String]?  // nil the first time: every tenant
-        if let last {
-            slugs = try await SettingsRevision.tenants(changedAfter: last, on: app.db)
-        } else {
-            // Start-up: the folders' divisions, and the dashboard's month counts of any tenant they miss.
-            try await DivisionSeed.run(app)
-            let recounted = try await PetitionMonthRecount.run(on: app.db)
-            if !recounted.isEmpty {
-                app.logger.info("dashboard month counts recounted", metadata: ["tenants": .string(recounted.joined(separator: ","))])
-            }
-        }
+        if let last { slugs = try await SettingsRevision.tenants(changedAfter: last, on: app.db) } else { try await DivisionSeed.run(app) }
         let changed = directory.apply(
             try await TenantSettingsStore.load(tenants: slugs, on: app.db).map {
                 ($0.slug, $0.overrides, $0.revision)
