@@ -226,7 +226,7 @@ struct MailTests {
         for split in [false, true] {
             let server = try await InjectingSMTPServer.start(splitInjection: split)
             let settings = try SMTPSettings(url: "smtp://mailer:secret@127.0.0.1:\(server.port)", caFile: cert.cert)
-            let error = try await #require(throws: (any Error).self) { try await SMTPMailer(settings: settings, timeout: .seconds(10)).send(Self.mail()) }
+            let error = try await #require(throws: (any Error).self) { try await SMTPMailer(settings: settings, timeout: .seconds(60)).send(Self.mail()) }
             let commands = await server.stop()
             #expect(commands.contains("STARTTLS"), "\(commands)")
             #expect(

@@ -305,9 +305,13 @@ struct PetitionWorkTests {
             app.middleware.use(QueryCounter.Middleware(counter: counter))
             var counts: [String: Int] = [:]
             for query in ["?division=all", "", "?division=ENG&assigned=none", "?division=all&assigned=me&q=42"] {
-                counter.start()
-                _ = try await rows(query)
-                counts[query] = counter.stop().count
+                // The fewer of two loads: on a loaded machine a minute can pass, and the session's refresh then adds
+                // a write to whichever page comes first.
+                for _ in 0..<2 {
+                    counter.start()
+                    _ = try await rows(query)
+                    counts[query] = min(counts[query] ?? .max, counter.stop().count)
+                }
             }
             #expect(Set(counts.values).count == 1, "statements: \(counts)")
         }
