@@ -394,7 +394,10 @@ struct DashboardExportTests {
             let sheetText = String(decoding: sheet, as: UTF8.self)
             #expect(!sheetText.contains(client.nationalID) && !sheetText.contains(foreign.number) && !sheetText.contains("<f>"))
             #expect(!sheetText.contains("0812345678"), "no contact details")
-            #expect(try !FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).contains { $0.hasPrefix("export-") && $0.hasSuffix(".xml") })
+            // Assembled in the deployment's private folder (not the shared /tmp); the sheet is gone once sent (the
+            // workbook goes when its streaming ends).
+            let spool = try FileManager.default.contentsOfDirectory(atPath: app.exportSpoolDirectory.path)
+            #expect(!spool.contains { $0.hasSuffix(".xml") }, "\(spool)")
 
             // A bad filter: the queue's Thai message, 400.
             try await get(app, Self.queue + "/export.csv?from=31/02/2569", officer) { res in

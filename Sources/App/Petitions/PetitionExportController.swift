@@ -71,7 +71,9 @@ struct PetitionExportController {
         let filter = try await Self.filter(req, scope: scope)
         let now = Date()
         let divisions = try await Self.divisionNames(t, req)
-        let dir = FileManager.default.temporaryDirectory
+        // Assembled in the deployment's own private folder, not the machine's shared /tmp: the sheet holds names.
+        let dir = req.application.exportSpoolDirectory
+        try PrivateFiles.directory(dir)
         let id = UUID().uuidString
         let sheetURL = dir.appendingPathComponent("export-\(id).xml")
         let zipURL = dir.appendingPathComponent("export-\(id).xlsx")
@@ -132,5 +134,13 @@ enum PetitionExportRoutes {
         let export = PetitionExportController()
         r.get(.petitionExportCSV, use: export.csv)
         r.get(.petitionExportXLSX, use: export.xlsx)
+    }
+}
+
+extension Application {
+    /// Where an XLSX export is assembled before it is sent: `DATA_DIR/tmp/exports/` (private, as the data is); each
+    /// file is removed once sent or when the export fails.
+    var exportSpoolDirectory: URL {
+        settings.dataDirectory.appendingPathComponent("tmp/exports", isDirectory: true)
     }
 }
