@@ -68,6 +68,25 @@ final class PetitionEventRecord: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A timeline entry by `actor` (its name cut to 120 characters), the one way the stores make them.
+    convenience init(
+        id: UUID? = nil, tenantID: String, petitionID: UUID, from: String?, to: String, note: String?, actor: PetitionStore.Actor,
+        at createdAt: Date, kind: PetitionEventKind
+    ) {
+        self.init()
+        self.id = id
+        self.tenantID = tenantID
+        self.petitionID = petitionID
+        fromStatus = from
+        toStatus = to
+        self.note = note
+        actorKind = actor.kind.rawValue
+        actorID = actor.id
+        actorName = String(actor.name.prefix(120))
+        self.createdAt = createdAt
+        kindRaw = kind.rawValue
+    }
+
     /// A record made in memory without its kind (the column's default) is a status entry.
     var kind: PetitionEventKind { PetitionEventKind(rawValue: $kindRaw.value ?? "") ?? .status }
 }

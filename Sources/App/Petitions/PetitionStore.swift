@@ -161,18 +161,9 @@ enum PetitionStore {
         tenant: Tenant, petitionID: UUID, from: PetitionStatus?, to: PetitionStatus, note: String?, actor: Actor,
         now: Date, on db: any Database
     ) async throws {
-        let e = PetitionEventRecord()
-        e.tenantID = tenant.id
-        e.petitionID = petitionID
-        e.fromStatus = from?.rawValue
-        e.toStatus = to.rawValue
-        e.note = note
-        e.actorKind = actor.kind.rawValue
-        e.actorID = actor.id
-        e.actorName = String(actor.name.prefix(120))
-        e.createdAt = now
-        e.kindRaw = PetitionEventKind.status.rawValue
-        try await e.create(on: db)
+        try await PetitionEventRecord(
+            tenantID: tenant.id, petitionID: petitionID, from: from?.rawValue, to: to.rawValue, note: note, actor: actor, at: now, kind: .status
+        ).create(on: db)
     }
 
     static func byID(_ id: UUID, tenant: Tenant, on db: any Database) async throws -> PetitionRecord? {

@@ -148,19 +148,10 @@ enum PetitionWaitStore {
         _ kind: PetitionEventKind, petition: PetitionRecord, note: String?, actor: PetitionStore.Actor, id: UUID = UUID(), now: Date,
         on db: any Database
     ) async throws -> UUID {
-        let e = PetitionEventRecord()
-        e.id = id
-        e.tenantID = petition.tenantID
-        e.petitionID = try petition.requireID()
-        e.fromStatus = petition.statusRaw
-        e.toStatus = petition.statusRaw
-        e.note = note
-        e.actorKind = actor.kind.rawValue
-        e.actorID = actor.id
-        e.actorName = String(actor.name.prefix(120))
-        e.createdAt = now
-        e.kindRaw = kind.rawValue
-        try await e.create(on: db)
+        try await PetitionEventRecord(
+            id: id, tenantID: petition.tenantID, petitionID: try petition.requireID(), from: petition.statusRaw, to: petition.statusRaw,
+            note: note, actor: actor, at: now, kind: kind
+        ).create(on: db)
         return id
     }
 }

@@ -68,18 +68,10 @@ enum PetitionWorkStore {
         _ petition: PetitionRecord, kind: PetitionEventKind, note: String, actor: PetitionStore.Actor, tenant: Tenant, now: Date,
         on db: any Database
     ) async throws {
-        let e = PetitionEventRecord()
-        e.tenantID = tenant.id
-        e.petitionID = try petition.requireID()
-        e.fromStatus = nil
-        e.toStatus = petition.status.rawValue
-        e.note = note
-        e.actorKind = actor.kind.rawValue
-        e.actorID = actor.id
-        e.actorName = String(actor.name.prefix(120))
-        e.createdAt = now
-        e.kindRaw = kind.rawValue
-        try await e.create(on: db)
+        try await PetitionEventRecord(
+            tenantID: tenant.id, petitionID: try petition.requireID(), from: nil, to: petition.status.rawValue, note: note, actor: actor,
+            at: now, kind: kind
+        ).create(on: db)
     }
 
     // MARK: Who may do what
