@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import Vapor
 
@@ -6,6 +7,11 @@ import Vapor
 
 @Suite("E-mail")
 struct MailTests {
+    /// How long the tests' mailers wait for a conversation: the deadline guards against a server that stops
+    /// answering, which these tests do not exercise, and the whole suite on two cores has held one exchange with a
+    /// local server for over a minute (the default), closing the channel under it.
+    static let patience: TimeAmount = .seconds(300)
+
     static let subject = "เทศบาลตำบลบางกระทุ่ม แจ้งผลคำร้อง: ดำเนินการสำเร็จ ✔ (BKT-2569-000042)"
 
     static func mail(key: String = "test-\(UUID().uuidString)") -> OutgoingMail {
@@ -40,7 +46,7 @@ struct MailTests {
         defer { sink.stop() }
         let settings = try SMTPSettings(url: "smtp://mailer:pa%20ss%40word@127.0.0.1:\(sink.port)?starttls=off")
         let mail = Self.mail()
-        try await SMTPMailer(settings: settings).send(mail)
+        try await SMTPMailer(settings: settings, timeout: Self.patience).send(mail)
         let files = sink.messages()
         #expect(files.count == 1)
         try Self.checkDelivered(try #require(files.first), mail)
@@ -49,7 +55,7 @@ struct MailTests {
 
         let login = try SMTPSettings(url: "smtp://mailer:pa%20ss%40word@127.0.0.1:\(sink.port)?starttls=off&auth=login")
         #expect(login.prefersLogin)
-        try await SMTPMailer(settings: login).send(Self.mail())
+        try await SMTPMailer(settings: login, timeout: Self.patience).send(Self.mail())
         #expect(sink.messages().count == 2, "AUTH LOGIN works too")
     }
 
@@ -63,14 +69,14 @@ struct MailTests {
         }
         let sink = try SMTPSink()
         let settings = try SMTPSettings(url: "smtp://127.0.0.1:\(sink.port)?starttls=off")
-        let mailer = SMTPMailer(settings: settings)
+        let mailer = SMTPMailer(settings: settings, timeout: Self.patience)
         for _ in 0..<3 { try await mailer.send(Self.mail()) }
         #expect(try ports(sink).count == 3)
         #expect(Set(try ports(sink)).count == 1, "three mails, one connection")
         #expect(mailer.idle.count == 1)
 
         // Without keeping, each mail has its own connection (what the figure above is compared with).
-        let single = SMTPMailer(settings: settings, keepIdle: 0)
+        let single = SMTPMailer(settings: settings, timeout: Self.patience, keepIdle: 0)
         for _ in 0..<2 { try await single.send(Self.mail()) }
         #expect(Set(try ports(sink).suffix(2)).count == 2 && single.idle.count == 0)
 
@@ -93,11 +99,11 @@ struct MailTests {
         let good = try SMTPSettings(url: "smtp://mailer:secret@127.0.0.1:\(sink.port)", caFile: cert.cert)
         #expect(good.security == .startTLS)
         let mail = Self.mail()
-        try await SMTPMailer(settings: good).send(mail)
+        try await SMTPMailer(settings: good, timeout: Self.patience).send(mail)
         try Self.checkDelivered(try #require(sink.messages().first), mail)
 
         let wrong = try SMTPSettings(url: "smtp://mailer:wrong@127.0.0.1:\(sink.port)", caFile: cert.cert)
-        let error = try await #require(throws: SMTPError.self) { try await SMTPMailer(settings: wrong).send(Self.mail()) }
+        let error = try await #require(throws: SMTPError.self) { try await SMTPMailer(settings: wrong, timeout: Self.patience).send(Self.mail()) }
         #expect(error.isPermanent)
         #expect(sink.messages().count == 1)
     }
@@ -108,7 +114,7 @@ struct MailTests {
         let sink = try SMTPSink(auth: "mailer:secret", tls: cert)
         defer { sink.stop() }
         let settings = try SMTPSettings(url: "smtp://mailer:secret@127.0.0.1:\(sink.port)")
-        let error = try await #require(throws: (any Error).self) { try await SMTPMailer(settings: settings).send(Self.mail()) }
+        let error = try await #require(throws: (any Error).self) { try await SMTPMailer(settings: settings, timeout: Self.patience).send(Self.mail()) }
         #expect(!(error is SMTPError), "the TLS handshake is what fails: \(error)")
         #expect(sink.messages().isEmpty)
     }
@@ -226,7 +232,7 @@ struct MailTests {
         for split in [false, true] {
             let server = try await InjectingSMTPServer.start(splitInjection: split)
             let settings = try SMTPSettings(url: "smtp://mailer:secret@127.0.0.1:\(server.port)", caFile: cert.cert)
-            let error = try await #require(throws: (any Error).self) { try await SMTPMailer(settings: settings, timeout: .seconds(60)).send(Self.mail()) }
+            let error = try await #require(throws: (any Error).self) { try await SMTPMailer(settings: settings, timeout: Self.patience).send(Self.mail()) }
             let commands = await server.stop()
             #expect(commands.contains("STARTTLS"), "\(commands)")
             #expect(
