@@ -69,6 +69,8 @@ public enum AllMigrations {
             CreatePetitionMonthCount(),
             // Which tenants got their folder's divisions, so deleted ones are not written again (046).
             CreateDivisionSeed(),
+            // The citizen's rating of a finished petition and their reopenings; ratings per month (047).
+            UpdatePetitionAddFeedback(),
         ]
     }
 }

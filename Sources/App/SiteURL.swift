@@ -65,6 +65,9 @@ public enum TenantURL {
     case petitionDocumentQR(String, UUID)
     /// The citizen's answer to a request for more (ขอข้อมูลเพิ่มเติม): a streamed form of text and files.
     case petitionAnswer(String)
+    /// The citizen's rating of a finished petition, and "ยังไม่ได้รับการแก้ไข" (reopening a completed one).
+    case petitionRate(String)
+    case petitionReopen(String)
     case notifications
     /// LINE's account link: the confirmation page (GET, with `linkToken`) and its form (POST).
     case lineLink
@@ -74,7 +77,8 @@ public enum TenantURL {
     enum Pattern: CaseIterable {
         case service, terms, contact, contactSent, theme, logo
         case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
-        case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, petitionAnswer, notifications
+        case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, petitionAnswer,
+            petitionRate, petitionReopen, notifications
         case lineLink, lineUnlink
 
         var components: [PathComponent] {
@@ -105,6 +109,8 @@ public enum TenantURL {
             case .petitionDocument: ["account", "petitions", ":number", "documents", ":document"]
             case .petitionDocumentQR: ["account", "petitions", ":number", "documents", ":document", "qr.svg"]
             case .petitionAnswer: ["account", "petitions", ":number", "answer"]
+            case .petitionRate: ["account", "petitions", ":number", "rating"]
+            case .petitionReopen: ["account", "petitions", ":number", "reopen"]
             case .notifications: ["account", "profile", "notifications"]
             case .lineLink: ["line", "link"]
             case .lineUnlink: ["account", "profile", "line", "unlink"]
@@ -141,6 +147,8 @@ public enum TenantURL {
         case .petitionDocument(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())"
         case .petitionDocumentQR(let number, let id): "/account/petitions/\(number)/documents/\(id.uuidString.lowercased())/qr.svg"
         case .petitionAnswer(let number): "/account/petitions/\(number)/answer"
+        case .petitionRate(let number): "/account/petitions/\(number)/rating"
+        case .petitionReopen(let number): "/account/petitions/\(number)/reopen"
         case .notifications: "/account/profile/notifications"
         case .lineLink: "/line/link"
         case .lineUnlink: "/account/profile/line/unlink"

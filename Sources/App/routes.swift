@@ -103,6 +103,8 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .petitionDocument: citizen.get(path, use: petitions.document)
         case .petitionDocumentQR: citizen.get(path, use: petitions.documentQR)
         case .petitionAnswer: citizenUploads.on(.POST, path, body: .stream, use: PetitionInfoAnswerController().submit)
+        case .petitionRate: citizen.post(path, use: PetitionFeedbackController().rate)
+        case .petitionReopen: citizen.post(path, use: PetitionFeedbackController().reopen)
         case .notifications: citizen.post(path, use: notifications.save)
         case .lineLink:
             citizen.get(path, use: line.confirmPage)

@@ -123,6 +123,20 @@ struct StaffMessagesTests {
                 subject: "ชื่อผู้ใช้งานระบบงานเจ้าหน้าที่ e-Service", heading: "ชื่อผู้ใช้งานของท่าน",
                 ["ชื่อผู้ใช้งานของท่านคือ somying.j", "สถานะบัญชี: \(StaffAccountStatus.active.thai)"],
                 link: ("เข้าสู่ระบบ", login))
+            let petitionLink = "https://eservice.example.go.th/backoffice/t/bangkrathum/petitions/BKT-2569-000042"
+            check(
+                try await render(
+                    SLAMessages.Reopened(
+                        frame: .init(name: name, link: petitionLink), number: "BKT-2569-000042", serviceName: "แจ้งไฟฟ้าสาธารณะชำรุด",
+                        tenantName: "เทศบาลตำบลบางกระทุ่ม", at: at, due: "15 มกราคม 2570",
+                        role: PetitionFeedbackStore.Recipient.divisionHead.thai)),
+                subject: "ผู้ยื่นแจ้งว่ายังไม่ได้รับการแก้ไข คำร้อง BKT-2569-000042", heading: "ผู้ยื่นแจ้งว่ายังไม่ได้รับการแก้ไข คำร้อง BKT-2569-000042",
+                [
+                    "ผู้ยื่นคำร้องเลขที่ BKT-2569-000042 (แจ้งไฟฟ้าสาธารณะชำรุด) ของเทศบาลตำบลบางกระทุ่ม แจ้งเมื่อ \(at) ว่ายังไม่ได้รับการแก้ไข คำร้องจึงกลับมาอยู่ในสถานะ “กำลังดำเนินการ”",
+                    PetitionFeedbackStore.Recipient.divisionHead.thai,
+                    "กำหนดเสร็จใหม่: ภายใน 15 มกราคม 2570 กรุณาอ่านเหตุผลของผู้ยื่นในคำร้องและดำเนินการต่อ",
+                ],
+                link: ("เปิดคำร้อง", petitionLink))
         }
     }
 }

@@ -28,6 +28,13 @@ struct DashboardController {
         var p90: String
     }
 
+    struct RatingRow: Encodable {
+        var name: String
+        var count: String
+        var average: String
+        var unhappy: String
+    }
+
     struct TenantPage: Encodable {
         var page: PageChrome
         var tenantName: String
@@ -42,6 +49,7 @@ struct DashboardController {
         var channels: [CountRow]
         var services: [DaysRow]
         var divisions: [DaysRow]
+        var ratings: [RatingRow]
         var queueURL: String
         var overdueURL: String
     }
@@ -98,6 +106,12 @@ struct DashboardController {
         return labels.count == 1 ? labels[0] : "\(labels[0]) – \(labels[labels.count - 1])"
     }
 
+    /// "4.2 จาก 5 (37 ความเห็น)", or "–" with none.
+    static func rating(_ r: RatingTally) -> String {
+        guard let average = r.averageText else { return "–" }
+        return "\(average) จาก \(PetitionRating.stars.upperBound) (\(r.total.formatted()) ความเห็น)"
+    }
+
     static func days(_ value: Int?) -> String { value.map { "\($0.formatted()) วันทำการ" } ?? "–" }
 
     func tenant(_ req: Request) async throws -> Response {
@@ -138,6 +152,7 @@ struct DashboardController {
                 Stat(label: "เกินกำหนดและยังไม่ปิด", value: f.overdue.formatted()),
                 Stat(label: "มัธยฐานวันทำการจนสำเร็จ", value: Self.days(f.all.median)),
                 Stat(label: "เปอร์เซ็นไทล์ที่ 90", value: Self.days(f.all.p90)),
+                Stat(label: "ความพึงพอใจเฉลี่ยของผู้ยื่น", value: Self.rating(f.ratings)),
             ],
             trendSVG: trend.svg,
             months: long.indices.map {
@@ -146,6 +161,9 @@ struct DashboardController {
             channelSVG: channels.svg, channels: channelRows,
             services: rows(f.byService) { serviceNames[$0] ?? $0 },
             divisions: rows(f.byDivision) { $0.isEmpty ? "ไม่ระบุกอง" : (f.divisions[$0] ?? $0) },
+            ratings: f.ratingsByService.map { (name: serviceNames[$0.key] ?? $0.key, r: $0.value) }
+                .sorted { $0.r.total != $1.r.total ? $0.r.total > $1.r.total : $0.name < $1.name }
+                .map { RatingRow(name: $0.name, count: $0.r.total.formatted(), average: $0.r.averageText ?? "–", unhappy: $0.r.unhappy.formatted()) },
             queueURL: BackOfficeURL.petitionQueue(t.slug).path,
             overdueURL: BackOfficeURL.petitionQueue(t.slug).path + "?status=open&overdue=1")
         return try await req.view.render("backoffice/dashboard", context).encodeResponse(status: errors.isEmpty ? .ok : .badRequest, for: req)

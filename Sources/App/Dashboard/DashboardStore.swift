@@ -25,6 +25,9 @@ enum DashboardStore {
         var byDivision: [String: WorkDaysHistogram] = [:]
         var divisions: [String: String] = [:]
         var all = WorkDaysHistogram()
+        /// Citizens' ratings given in the months, in all and per service.
+        var ratings = RatingTally()
+        var ratingsByService: [String: RatingTally] = [:]
     }
 
     /// One tenant's figures for the months.
@@ -66,6 +69,17 @@ enum DashboardStore {
             f.byService[service, default: WorkDaysHistogram()].add(days: days, count: n)
             f.byDivision[division, default: WorkDaysHistogram()].add(days: days, count: n)
             f.all.add(days: days, count: n)
+        }
+        let rated: SQLQueryString = """
+            SELECT service, stars, CAST(SUM(n) AS BIGINT) AS n FROM petition_month_rating
+            WHERE tenant_id = \(bind: tenant.id) AND month >= \(bind: range.lowerBound) AND month < \(bind: range.upperBound)
+            GROUP BY service, stars
+            """
+        for row in try await sql.raw(rated).all() {
+            let stars = try row.decode(column: "stars", as: Int.self)
+            let n = try row.decode(column: "n", as: Int.self)
+            f.ratings.add(stars: stars, count: n)
+            f.ratingsByService[try row.decode(column: "service", as: String.self), default: RatingTally()].add(stars: stars, count: n)
         }
         let overdue: SQLQueryString = """
             SELECT COUNT(*) AS n FROM petitions p

@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import Vapor
 
 /// The citizen's page of one of their petitions: status, expected completion, the documents issued (the same
 /// cards the officer sees, without the officers' names), the timeline, the answers and attached files.
@@ -22,6 +23,8 @@ struct CitizenPetitionPage: Encodable {
     /// Waiting for the citizen's answer to a request for more (the clock is stopped), and the form to answer it.
     var waiting: Bool
     var answer: PetitionAnswerPanel?
+    /// Once finished: the rating (form or what was given) and "ยังไม่ได้รับการแก้ไข" while it may be said.
+    var feedback: PetitionFeedbackPanel?
     var answers: [Item]
     var files: [PetitionAttachmentItem]
     var events: [PetitionTimelineEntry]
@@ -49,6 +52,21 @@ struct CitizenPetitionPage: Encodable {
     }
 }
 
+extension CitizenPetitionPage {
+    /// The page again with a form's errors (the answer to a request for more, the rating, the reopening).
+    static func respond(
+        _ req: Request, _ t: ResolvedTenant, _ petition: PetitionRecord, answer: PetitionAnswerState = .init(),
+        feedback: PetitionFeedbackState = .init(), status: HTTPStatus
+    ) async throws -> Response {
+        let records = try await Records.load(petition, tenant: t.tenant, on: req.db)
+        let builder = CitizenPetitionPageBuilder(
+            tenant: t, geography: req.application.geography, now: Date(), verifyURL: { PetitionDocuments.verifyURL(req, $0) }, csrf: req.csrfToken())
+        let page = builder.build(
+            records, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"), answer: answer, feedback: feedback)
+        return try await req.view.render("tenant/petition", page).encodeResponse(status: status, for: req)
+    }
+}
+
 /// Builds the citizen's petition page from its records (no request, no database).
 struct CitizenPetitionPageBuilder {
     var tenant: ResolvedTenant
@@ -60,7 +78,8 @@ struct CitizenPetitionPageBuilder {
     var csrf = ""
 
     func build(
-        _ r: CitizenPetitionPage.Records, chrome: PageChrome, notice: String? = nil, answer: PetitionAnswerState = .init()
+        _ r: CitizenPetitionPage.Records, chrome: PageChrome, notice: String? = nil, answer: PetitionAnswerState = .init(),
+        feedback: PetitionFeedbackState = .init()
     ) -> CitizenPetitionPage {
         let p = r.petition
         let t = tenant
@@ -74,11 +93,14 @@ struct CitizenPetitionPageBuilder {
             isOpen: p.status.isOpen, filed: ThaiDate.shortWithTime(p.createdAt), due: ThaiDate.long(p.sla.due(at: now)),
             overdue: p.sla.isOverdue(at: now), waiting: p.waitingSince != nil && p.status.isOpen,
             answer: PetitionAnswerPanel.make(p, events: r.events, action: t.url(.petitionAnswer(number)), csrf: csrf, state: answer),
+            feedback: PetitionFeedbackPanel.make(
+                p, rateAction: t.url(.petitionRate(number)), reopenAction: t.url(.petitionReopen(number)), csrf: csrf, now: now, state: feedback),
             answers: answers.map { .init(label: $0.label, value: $0.display(in: geography)) },
             files: PetitionAttachmentItem.items(
                 r.attachments.filter { $0.eventID == nil }, labels: r.attachmentLabels, audience: .citizen, links: links),
             events: PetitionTimelineEntry.timeline(
-                r.events, audience: .citizen, files: PetitionAttachmentItem.answerFiles(r.attachments, audience: .citizen, links: links)),
+                r.events, audience: .citizen, files: PetitionAttachmentItem.answerFiles(r.attachments, audience: .citizen, links: links),
+                rating: p.rating),
             documents: PetitionDocumentCard.cards(r.documents, audience: .citizen, links: links, now: now),
             receiptURL: t.url(.petitionReceipt(number)), petitionsURL: t.url(.petitions), notice: notice)
     }

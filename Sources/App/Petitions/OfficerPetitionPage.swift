@@ -57,6 +57,11 @@ struct OfficerPetitionPage: Encodable {
     /// Waiting for the citizen's answer (the due date shown has moved by the days so far), and the request form.
     var waiting: Bool
     var infoRequest: PetitionInfoRequestPanel
+    /// The citizen's rating ("4 จาก 5 (พอใจมาก)"), its comment and when; how often they reopened it (ยังไม่ได้รับการแก้ไข).
+    var rating: String?
+    var ratingComment: String?
+    var ratedAt: String?
+    var reopened: String?
 
     /// Who filed it, as far as the officer may know.
     enum Applicant {

@@ -39,7 +39,8 @@ struct OfficerPetitionPageBuilder {
             attachments: PetitionAttachmentItem.items(
                 r.attachments.filter { $0.eventID == nil }, labels: r.attachmentLabels, audience: .officer, links: links),
             timeline: PetitionTimelineEntry.timeline(
-                r.events, audience: .officer, files: PetitionAttachmentItem.answerFiles(r.attachments, audience: .officer, links: links)),
+                r.events, audience: .officer, files: PetitionAttachmentItem.answerFiles(r.attachments, audience: .officer, links: links),
+                rating: p.rating),
             statusForm: PetitionStatusForm(
                 status: status, version: p.version, action: BackOfficeURL.petitionStatus(slug, number).path,
                 chosen: state.chosen, note: state.note, errors: state.errors),
@@ -52,7 +53,10 @@ struct OfficerPetitionPageBuilder {
                 kind: state.kind, title: state.title, validUntil: state.validUntil, errors: state.uploadErrors),
             reasonMaxLength: PetitionDocuments.reasonMaxLength, notice: notice, waiting: p.waitingSince != nil && status.isOpen,
             infoRequest: PetitionInfoRequestPanel(
-                p, action: BackOfficeURL.petitionInfoRequest(slug, number).path, message: state.infoMessage, errors: state.errors))
+                p, action: BackOfficeURL.petitionInfoRequest(slug, number).path, message: state.infoMessage, errors: state.errors),
+            rating: p.rating.map { "\($0) จาก \(PetitionRating.stars.upperBound) (\(PetitionRating.thai($0)))" }, ratingComment: p.ratingComment,
+            ratedAt: p.ratedAt.map(ThaiDate.shortWithTime),
+            reopened: p.reopenedCount > 0 ? "ผู้ยื่นแจ้งว่ายังไม่ได้รับการแก้ไข \(p.reopenedCount) ครั้ง" : nil)
     }
 
     /// A card, with the withdrawal form while the document stands (keeping the reason typed and its error when

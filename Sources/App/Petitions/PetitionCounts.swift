@@ -1,13 +1,14 @@
 import Domain
 import Fluent
+import Foundation
 import SQLKit
 
 /// Petitions per tenant, service and status (`petition_counts`), and per month for the dashboard
 /// (`petition_month_received`: filed per month and channel, and how many of them are still open;
 /// `petition_month_completed`: completed per month, service, division and working days taken), changed by the
 /// same transactions that file and move petitions, so the officers' queue reads its tab counts, and the
-/// dashboard a year, from a few rows instead of counting 100,000. Only `PetitionStore` writes petitions'
-/// statuses; anything else that does must go through here.
+/// dashboard a year, from a few rows instead of counting 100,000. Only `PetitionStore` (and the citizen's reopening in
+/// `PetitionFeedbackStore`) writes petitions' statuses; anything else that does must go through here.
 ///
 /// Rows are taken in one order in every transaction (the status counts sorted, then the month received, then
 /// the month completed), so two filings or moves at once cannot wait for each other's rows.
@@ -34,6 +35,18 @@ enum PetitionCounts {
         if to == .completed, let closed = after.closedAt, let days = after.workDays {
             try await completed(after, month: DashboardMonths.index(of: closed), workDays: days, delta: 1, on: db)
         }
+    }
+
+    /// A petition rated (once): its stars in the month rated, by service and division.
+    static func rated(_ p: PetitionRecord, stars: Int, at now: Date, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw(
+            """
+            INSERT INTO petition_month_rating (tenant_id, month, service, division, stars, n)
+            VALUES (\(bind: p.tenantID), \(bind: DashboardMonths.index(of: now)), \(bind: p.service), \(bind: p.division ?? ""), \(bind: stars), 1)
+            ON CONFLICT (tenant_id, month, service, division, stars) DO UPDATE SET n = petition_month_rating.n + excluded.n
+            """
+        ).run()
     }
 
     private static func received(_ p: PetitionRecord, n: Int, open: Int, on db: any Database) async throws {

@@ -250,11 +250,6 @@ struct PetitionInfoAnswerController {
     /// The citizen's page again, with the answer form's errors.
     static func render(_ req: Request, _ t: ResolvedTenant, _ petition: PetitionRecord, state: PetitionAnswerState, status: HTTPStatus) async throws -> Response
     {
-        let records = try await CitizenPetitionPage.Records.load(petition, tenant: t.tenant, on: req.db)
-        let builder = CitizenPetitionPageBuilder(
-            tenant: t, geography: req.application.geography, now: Date(), verifyURL: { PetitionDocuments.verifyURL(req, $0) }, csrf: req.csrfToken())
-        let page = builder.build(
-            records, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.tenant.thaiName)"), answer: state)
-        return try await req.view.render("tenant/petition", page).encodeResponse(status: status, for: req)
+        try await CitizenPetitionPage.respond(req, t, petition, answer: state, status: status)
     }
 }

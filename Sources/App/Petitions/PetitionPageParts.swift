@@ -121,10 +121,14 @@ struct PetitionTimelineEntry: Encodable, Equatable {
             status = e.kind.thai
             from = nil
         }
-        if e.kind == .infoRequested || e.kind == .infoAnswered {
-            // A request for more and its answer: named by what they are (the status stays as it was).
+        if e.kind == .infoRequested || e.kind == .infoAnswered || e.kind == .rated {
+            // A request for more, its answer, a rating: named by what they are (the status stays as it was).
             status = e.kind.thai
             from = nil
+        }
+        if e.kind == .reopened {
+            // Back to กำลังดำเนินการ by the citizen: named by what happened; `from` says it left ดำเนินการสำเร็จ.
+            status = "\(e.kind.thai) (กลับไปที่ “\(status)”)"
         }
         switch (audience, e.actorKind) {
         case (.officer, PetitionStore.Actor.Kind.staff.rawValue): actor = "เจ้าหน้าที่ \(e.actorName)"
@@ -139,8 +143,9 @@ struct PetitionTimelineEntry: Encodable, Equatable {
     /// The timeline oldest first (the filing at the top); moves made in the same instant keep their stored order.
     /// The citizen's timeline leaves out what only staff see (internal notes, assignments).
     /// `files`: the answer files of each event (by the event's id).
+    /// `rating`: the petition's rating, which its `rated` entry names ("… 4 จาก 5 (พอใจมาก)").
     static func timeline(
-        _ events: [PetitionEventRecord], audience: PetitionAudience, files: [UUID: [PetitionAttachmentItem]] = [:]
+        _ events: [PetitionEventRecord], audience: PetitionAudience, files: [UUID: [PetitionAttachmentItem]] = [:], rating: Int? = nil
     ) -> [PetitionTimelineEntry] {
         events.filter { audience == .officer || $0.kind.citizenSees }.enumerated().sorted {
             ($0.element.createdAt, $0.offset) < ($1.element.createdAt, $1.offset)
@@ -148,6 +153,9 @@ struct PetitionTimelineEntry: Encodable, Equatable {
         .map {
             var entry = PetitionTimelineEntry($0.element, audience: audience)
             if let id = $0.element.id { entry.files = files[id] ?? [] }
+            if $0.element.kind == .rated, let rating {
+                entry.status += " \(rating) จาก \(PetitionRating.stars.upperBound) (\(PetitionRating.thai(rating)))"
+            }
             return entry
         }
     }

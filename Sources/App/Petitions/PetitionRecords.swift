@@ -43,6 +43,11 @@ final class PetitionRecord: Model, @unchecked Sendable {
     @OptionalField(key: "reminded_at") var remindedAt: Date?
     @OptionalField(key: "escalated_head_at") var escalatedHeadAt: Date?
     @OptionalField(key: "escalated_admins_at") var escalatedAdminsAt: Date?
+    /// The citizen's rating (1–5) of the finished petition, their comment and when (once); how often they reopened it.
+    @OptionalField(key: "rating") var rating: Int?
+    @OptionalField(key: "rating_comment") var ratingComment: String?
+    @OptionalField(key: "rated_at") var ratedAt: Date?
+    @Field(key: "reopened_count") var reopenedCount: Int
 
     init() {}
 

@@ -79,6 +79,7 @@ enum PetitionStore {
                 p.requesterJSON = f.requesterJSON
                 p.division = f.service.division
                 p.pausedDays = 0
+                p.reopenedCount = 0
                 p.version = 1
                 p.createdAt = now
                 p.updatedAt = now

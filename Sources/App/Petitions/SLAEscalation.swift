@@ -18,6 +18,20 @@ enum SLAMessages {
         var subject: String { "ผู้ยื่นส่งข้อมูลเพิ่มเติมแล้ว คำร้อง \(number)" }
     }
 
+    /// `emails/staff-petition-reopened`: the citizen said the completed petition was not settled (ยังไม่ได้รับการแก้ไข).
+    struct Reopened: StaffMessage {
+        static let template = "staff-petition-reopened"
+        var frame: StaffMessages.Frame
+        var number: String
+        var serviceName: String
+        var tenantName: String
+        var at: String
+        var due: String
+        /// Why this officer is told: they hold it, they head its division, or they are an Organization admin.
+        var role: String
+        var subject: String { "ผู้ยื่นแจ้งว่ายังไม่ได้รับการแก้ไข คำร้อง \(number)" }
+    }
+
     /// `emails/staff-petition-reminder`: one working day left.
     struct Reminder: StaffMessage {
         static let template = "staff-petition-reminder"
@@ -111,7 +125,7 @@ enum SLAEscalation {
         for row in reminders {
             guard let p = try await PetitionStore.byID(row.id, tenant: t, on: db) else { continue }
             var mails: [RenderedMail] = []
-            if let id = p.assigneeID, let staff = try await activeStaff([id], on: db).first {
+            if let id = p.assigneeID, let staff = try await StaffStore.reachable([id], on: db).first {
                 mails.append(
                     try await StaffMail.render(
                         c.views(), from: c.mailFrom, to: staff.email,
@@ -139,7 +153,7 @@ enum SLAEscalation {
         for row in overdue {
             guard let p = try await PetitionStore.byID(row.id, tenant: t, on: db) else { continue }
             let division = try await p.division.asyncFlatMap { try await DivisionStore.byCode($0, tenant: t, on: db) }
-            let head = try await division?.headStaffID.asyncFlatMap { try await activeStaff([$0], on: db).first }
+            let head = try await division?.headStaffID.asyncFlatMap { try await StaffStore.reachable([$0], on: db).first }
             if let head {
                 let mail = try await overdueMail(
                     c, p, tenant: t, to: head, division: division?.name, admins: false, key: "sla-head:\(row.id.uuidString.lowercased())")
@@ -221,23 +235,15 @@ enum SLAEscalation {
 
     /// One e-mail to each active Organization admin of the tenant with an address.
     private static func adminMails(_ c: Context, _ p: PetitionRecord, tenant t: Tenant, division: String?, on db: any Database) async throws -> [RenderedMail] {
-        let ids = try await StaffGrantRecord.query(on: db, tenant: t).filter(\.$roleRaw == StaffRole.orgAdmin.rawValue).all().map(\.staffID)
+        let ids = try await StaffStore.orgAdminIDs(tenant: t, on: db)
         let pid = try p.requireID().uuidString.lowercased()
         var out: [RenderedMail] = []
-        for staff in try await activeStaff(ids, on: db) {
+        for staff in try await StaffStore.reachable(ids, on: db) {
             out.append(
                 try await overdueMail(
                     c, p, tenant: t, to: staff, division: division, admins: true, key: "sla-admins:\(pid):\(try staff.requireID().uuidString.lowercased())"))
         }
         return out
-    }
-
-    /// The active accounts among `ids` that have an e-mail address.
-    private static func activeStaff(_ ids: [UUID], on db: any Database) async throws -> [StaffAccount] {
-        guard !ids.isEmpty else { return [] }
-        return try await StaffStore.byID(ids, on: db).values
-            .filter { $0.status == .active && !$0.email.trimmingCharacters(in: .whitespaces).isEmpty }
-            .sorted { $0.username < $1.username }
     }
 
     /// The start (Bangkok) of the last working day on or before `now`'s day: a moment before it is at least one working

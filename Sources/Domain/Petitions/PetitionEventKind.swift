@@ -10,11 +10,16 @@ public enum PetitionEventKind: String, Codable, Sendable, CaseIterable {
     case infoRequested = "info_requested"
     /// The citizen answered a request for more, with text and files.
     case infoAnswered = "info_answered"
+    /// The citizen rated the finished petition (the note is their comment; the stars are on the petition).
+    case rated
+    /// The citizen said a completed petition was not really settled (ยังไม่ได้รับการแก้ไข): it went back to
+    /// กำลังดำเนินการ, with their reason as the note.
+    case reopened
 
     /// Whether the citizen's own page (and anything sent to the citizen) may show it.
     public var citizenSees: Bool {
         switch self {
-        case .status, .infoRequested, .infoAnswered: true
+        case .status, .infoRequested, .infoAnswered, .rated, .reopened: true
         case .internalNote, .assigned: false
         }
     }
@@ -26,6 +31,8 @@ public enum PetitionEventKind: String, Codable, Sendable, CaseIterable {
         case .assigned: "มอบหมายผู้รับผิดชอบ"
         case .infoRequested: "ขอข้อมูล/เอกสารเพิ่มเติม"
         case .infoAnswered: "ผู้ยื่นส่งข้อมูลเพิ่มเติม"
+        case .rated: "ผู้ยื่นให้คะแนนความพึงพอใจ"
+        case .reopened: "ผู้ยื่นแจ้งว่ายังไม่ได้รับการแก้ไข"
         }
     }
 }

@@ -9,7 +9,8 @@ import Foundation
 ///   officer settles on the spot should not need three clicks, and the timeline records the moves that were
 ///   actually made, so nothing is hidden by a skip.
 /// - Any open status may close as `cannotProceed`, and that move needs a reason (the note).
-/// - `completed` and `cannotProceed` are final: nothing moves out of them.
+/// - `completed` and `cannotProceed` are final: no officer moves them. The one way out is the citizen's own
+///   "ยังไม่ได้รับการแก้ไข" within 14 days of `completed` (`PetitionReopening`), back to `inProgress`.
 public enum PetitionStatus: String, Codable, Sendable, CaseIterable {
     case submitted
     case accepted

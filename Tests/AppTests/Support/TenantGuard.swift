@@ -24,7 +24,8 @@ final class TenantGuard: @unchecked Sendable {
     static let tenantTables: Set<String> = [
         "access_requests", "citizens", "contact_messages", "division_members", "division_seeds", "divisions", "form_versions", "identity_images",
         "line_link_nonces", "line_users", "line_webhook_rejections", "open311_keys", "petition_attachments",
-        "petition_counts", "petition_documents", "petition_events", "petition_month_completed", "petition_month_received", "petitions", "service_forms",
+        "petition_counts", "petition_documents", "petition_events", "petition_month_completed", "petition_month_rating", "petition_month_received",
+        "petitions", "service_forms",
         "staff_grants",
         "tenant_services", "tenant_settings",
     ]

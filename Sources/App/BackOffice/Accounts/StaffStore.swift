@@ -32,6 +32,19 @@ enum StaffStore {
         return Dictionary(uniqueKeysWithValues: accounts.compactMap { a in a.id.map { ($0, a) } })
     }
 
+    /// The active accounts among `ids` that have an e-mail address, by username: whom a petition's e-mails reach.
+    static func reachable(_ ids: [UUID], on db: any Database) async throws -> [StaffAccount] {
+        guard !ids.isEmpty else { return [] }
+        return try await byID(ids, on: db).values
+            .filter { $0.status == .active && !$0.email.trimmingCharacters(in: .whitespaces).isEmpty }
+            .sorted { $0.username < $1.username }
+    }
+
+    /// The ids of the tenant's Organization admins.
+    static func orgAdminIDs(tenant: Tenant, on db: any Database) async throws -> [UUID] {
+        try await StaffGrantRecord.query(on: db, tenant: tenant).filter(\.$roleRaw == StaffRole.orgAdmin.rawValue).all().map(\.staffID)
+    }
+
     static func count(on db: any Database) async throws -> Int {
         try await StaffAccount.query(on: db).count()
     }
