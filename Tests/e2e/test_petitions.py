@@ -1,8 +1,8 @@
 """A petition from filing to licence, on a phone (390×844): the verified citizen from test_citizen.py opens
 บริการออนไลน์ ▾ → ขอรับถังขยะ → ยื่นคำร้องออนไลน์, fills the form and attaches a PDF, sees "สำเร็จ" with the
 tracking number and the ใบรับคำร้อง; bangkrathum's officer (test_backoffice.py) finds it in the queue, moves it
-through every status and issues a licence; the citizen sees ดำเนินการสำเร็จ, downloads the licence, and the
-QR code on the officer's page (decoded with zbarimg) opens the public verification page, whose SHA-256 is the
+through every status and issues a licence; the citizen sees ดำเนินการสำเร็จ, downloads the licence, rates the
+result and then says it is not settled (back to กำลังดำเนินการ), and the QR code on the officer's page (decoded with zbarimg) opens the public verification page, whose SHA-256 is the
 downloaded file's. Screenshots go to test-artifacts/screenshots/petition-*.png.
 """
 import hashlib
@@ -221,6 +221,33 @@ def test_petition_from_filing_to_verified_licence(driver):  # noqa: F811
     assert headers["Content-Disposition"].startswith("attachment")
     assert body == licence.read_bytes(), "the citizen downloads the file the officer issued"
     digest = hashlib.sha256(body).hexdigest()
+
+    # The citizen rates the result (a choice is required: the error links to the group), then says it is not settled.
+    d.execute_script("arguments[0].scrollIntoView({block: 'start'})", d.find_element(By.ID, "feedback"))
+    submit(d, "ส่งคะแนน")
+    wait_for_text(d, "กรุณาเลือกระดับความพึงพอใจ 1 ถึง 5")
+    assert d.find_elements(By.CSS_SELECTOR, "#feedback .error-summary a[href='#rating-stars']"), "the summary links to the choices"
+    for radio in d.find_elements(By.CSS_SELECTOR, "#rating-form input[type=radio]"):
+        assert d.find_elements(By.CSS_SELECTOR, 'label[for="%s"]' % radio.get_attribute("id"))
+        assert radio.rect["height"] >= 20
+    assert_no_horizontal_scroll(d)
+    d.execute_script("arguments[0].click()", d.find_element(By.ID, "rating-5"))
+    d.find_element(By.ID, "rating-comment").send_keys("ได้ถังขยะเร็วมาก ขอบคุณครับ")
+    shot(d, "citizen-rating")
+    submit(d, "ส่งคะแนน")
+    wait_for_text(d, "ขอบคุณที่ให้คะแนน")
+    assert "5 จาก 5 (พอใจมากที่สุด)" in d.find_element(By.ID, "rating-given").text
+    assert not d.find_elements(By.ID, "rating-form"), "rated once: no second form"
+    submit(d, "แจ้งว่ายังไม่ได้รับการแก้ไข")
+    wait_for_text(d, "กรุณาบอกว่ายังไม่ได้รับการแก้ไขอย่างไร")
+    d.find_element(By.ID, "reopen-reason").send_keys("ได้ถังแล้วแต่ฝาถังแตก ใช้งานไม่ได้")
+    submit(d, "แจ้งว่ายังไม่ได้รับการแก้ไข")
+    wait_for_text(d, "แจ้งแล้วว่ายังไม่ได้รับการแก้ไข")
+    assert_status_badge(d, d.find_element(By.CSS_SELECTOR, "main p.status-badge"), "in_progress")
+    wait_for_text(d, "ฝาถังแตก")
+    assert not d.find_elements(By.ID, "reopen-form")
+    assert_no_horizontal_scroll(d)
+    shot(d, "citizen-reopened")
 
     # The QR code's page, with no sign-in: the tenant, the kind, the number and the file's SHA-256.
     d.delete_all_cookies()
