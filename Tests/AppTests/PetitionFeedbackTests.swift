@@ -158,7 +158,11 @@ struct PetitionFeedbackTests {
             p.assigneeID = officer.id
             p.assigneeName = "ผู้รับผิดชอบ"
             try await p.save(on: app.db)
+            // The assignee is reminded one working day before the first due date.
+            let sweep = try await SLAEscalation.run(PetitionInfoRequestTests.context(app), now: p.dueAt.addingTimeInterval(-3600), on: app.db)
+            #expect(sweep.reminders == 1)
             p = try await PetitionFixtures.move(app, p, to: .completed, note: "ซ่อมแล้ว")
+            #expect(p.closedAt != nil && p.workDays != nil)
             #expect(try await PetitionCounts.storedMonths(tenant: "bangkrathum", on: app.db).keys.contains { $0.hasPrefix("completed|") })
 
             // No reason, too long, a stale page, junk versions: nothing moves.
@@ -181,6 +185,15 @@ struct PetitionFeedbackTests {
             let reopened = try await Self.fresh(app, p)
             #expect(reopened.status == .inProgress && reopened.reopenedCount == 1 && reopened.version == p.version + 1)
             #expect(reopened.dueAt > before && reopened.remindedAt == nil && reopened.escalatedHeadAt == nil)
+            #expect(reopened.closedAt == nil && reopened.workDays == nil, "no close date while it is in progress again")
+            // A new due date is a new cycle: the assignee is reminded again (not taken for a repeat of the first).
+            let again1 = try await SLAEscalation.run(
+                PetitionInfoRequestTests.context(app), now: reopened.dueAt.addingTimeInterval(-3600), on: app.db)
+            #expect(again1.reminders == 1)
+            let reminders = try await OutboxStore.allJobs(on: app.db).filter {
+                $0.idempotencyKey.hasPrefix("sla-reminder:\(try p.requireID().uuidString.lowercased())")
+            }
+            #expect(reminders.count == 2)
             let entry = try #require(try await PetitionStore.timeline(reopened, on: app.db).last)
             #expect(entry.kind == .reopened && entry.note == "ไฟยังดับอยู่ทุกคืน" && entry.fromStatus == "completed" && entry.toStatus == "in_progress")
             try await Self.countsAgree(app)
@@ -194,6 +207,8 @@ struct PetitionFeedbackTests {
             #expect(payload.contains(staffEmail))
             (status, _) = try await Self.send(app, client, "\(p.number)/reopen", ["reason": "ไฟยังดับอยู่ทุกคืน", "version": "\(p.version)"])
             #expect(status == .seeOther)
+            (_, html) = try await Self.citizenPage(app, client, p.number)
+            #expect(html.contains("แบบฟอร์มนี้ถูกส่งซ้ำ ไม่ได้บันทึกซ้ำ"))
             #expect(try await OutboxStore.allJobs(on: app.db).filter { $0.idempotencyKey.hasPrefix("petition-reopened:") }.count == 1)
             #expect(try await Self.fresh(app, p).reopenedCount == 1)
 
@@ -263,4 +278,86 @@ struct PetitionFeedbackTests {
             #expect(who.map { $0.0.id } == [head.id])
         }
     }
+
+    static func statusBody(_ officer: StaffClient, csrf: String? = nil, fields: [String: String], photos: [(String, Data)]) -> (HTTPHeaders, ByteBuffer) {
+        var m = Multipart()
+        m.field("_csrf", csrf ?? officer.csrf)
+        for (k, v) in fields.sorted(by: { $0.key < $1.key }) { m.field(k, v) }
+        for (name, data) in photos { m.file(PetitionCommandsController.resultInput, filename: name, type: "image/jpeg", data: data) }
+        var (h, b) = m.finished()
+        h.add(name: "Cookie", value: officer.cookie)
+        return (h, b)
+    }
+
+    @Test(
+        "before and after: a complaint is completed with photos of the result (no EXIF kept), the citizen sees them beside their own; refused files keep nothing",
+        arguments: TestDatabase.all)
+    func beforeAndAfter(database: TestDatabase) async throws {
+        try await withApp(database) { app, env in
+            let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
+            let client = try await CitizenFixtures.register(app)
+            let account = try await Self.account(app, client)
+            let p = try await PetitionFixtures.file(app, citizen: account)
+            let photo = try TestImages.fixture("id-photo.jpg")
+            #expect(photo.range(of: Data("Exif".utf8)) != nil, "the fixture carries EXIF")
+            let url = "\(Self.queue)/\(p.number)/status/photos"
+
+            // A complaint's status form is multipart, with the photo field.
+            var (status, html) = try await PetitionFixtures.page(app, officer, "\(Self.queue)/\(p.number)")
+            #expect(html.contains("action=\"\(url)\" class=\"decision-form move-form\" novalidate enctype=\"multipart/form-data\""))
+            #expect(html.contains("name=\"\(PetitionCommandsController.resultInput)\""))
+            let version = PetitionFixtures.version(html)
+
+            // Refused: without the CSRF token; photos with a status other than ดำเนินการสำเร็จ; a file that is not an image.
+            var (h, b) = Self.statusBody(officer, csrf: "wrong", fields: ["status": "completed", "version": version], photos: [("after.jpg", photo)])
+            try await app.testing().test(.POST, url, headers: h, body: b) { #expect($0.status == .forbidden) }
+            (h, b) = Self.statusBody(officer, fields: ["status": "in_progress", "version": version], photos: [("after.jpg", photo)])
+            try await app.testing().test(.POST, url, headers: h, body: b) { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("แนบรูปผลการดำเนินการได้เมื่อเลือกสถานะ “ดำเนินการสำเร็จ” เท่านั้น"))
+            }
+            (h, b) = Self.statusBody(officer, fields: ["status": "completed", "version": version], photos: [("after.jpg", samplePDF)])
+            try await app.testing().test(.POST, url, headers: h, body: b) { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("ไม่ใช่ไฟล์ประเภทที่รับ"))
+            }
+            (h, b) = Self.statusBody(officer, fields: ["status": "completed", "version": "99999999999999999999999"], photos: [])
+            try await app.testing().test(.POST, url, headers: h, body: b) { #expect($0.status == .badRequest) }
+            #expect(try await Self.fresh(app, p).status == .submitted)
+            #expect(PetitionFilingTests.petitionFiles(env).isEmpty, "nothing kept from a refused form")
+
+            (h, b) = Self.statusBody(
+                officer, fields: ["status": "completed", "note": "เปลี่ยนหลอดใหม่แล้ว", "version": version],
+                photos: [("after-1.jpg", photo), ("after-2.jpg", photo)])
+            try await app.testing().test(.POST, url, headers: h, body: b) { #expect($0.status == .seeOther) }
+            let done = try await Self.fresh(app, p)
+            #expect(done.status == .completed)
+            let files = try await PetitionStore.attachments(done, on: app.db)
+            let completion = try #require(try await PetitionStore.timeline(done, on: app.db).last)
+            #expect(completion.toStatus == "completed" && completion.note == "เปลี่ยนหลอดใหม่แล้ว")
+            #expect(files.count == 2 && files.allSatisfy { $0.fieldKey == "_result" && $0.eventID == completion.id && $0.mimeType == "image/jpeg" })
+            for f in PetitionFilingTests.petitionFiles(env) {
+                #expect(try Data(contentsOf: f).range(of: Data("Exif".utf8)) == nil, "stored without EXIF: \(f.lastPathComponent)")
+            }
+            #expect(PetitionFilingTests.petitionFiles(env).count == 2)
+            // A stale form with photos: 409, and the photos are not kept.
+            (h, b) = Self.statusBody(officer, fields: ["status": "completed", "version": version], photos: [("late.jpg", photo)])
+            try await app.testing().test(.POST, url, headers: h, body: b) { #expect($0.status == .conflict) }
+            #expect(PetitionFilingTests.petitionFiles(env).count == 2)
+
+            // The citizen: ก่อนและหลัง with the result's photos (their own filing had none), and in the timeline.
+            (status, html) = try await Self.citizenPage(app, client, p.number)
+            #expect(status == .ok && html.contains("id=\"before-after\"") && html.contains("ท่านไม่ได้แนบรูปไว้"))
+            let first = try #require(files.first?.id).uuidString.lowercased()
+            #expect(html.contains("<img src=\"\(client.base)/account/petitions/\(p.number)/files/\(first)\" alt=\"รูปผลการดำเนินการ 1: after-1.jpg\""))
+            #expect(html.contains("รูปผลการดำเนินการ"))
+            try await app.testing().test(.GET, "\(client.base)/account/petitions/\(p.number)/files/\(first)", headers: client.headers) { res in
+                #expect(res.status == .ok && res.headers.contentType?.description == "image/jpeg")
+            }
+
+            // A petition that is not a complaint keeps the plain status form.
+            let bin = try await PetitionFixtures.file(app, citizen: account, service: "waste-bin")
+            (_, html) = try await PetitionFixtures.page(app, officer, "\(Self.queue)/\(bin.number)")
+            #expect(!html.contains("multipart/form-data\"><input type=\"hidden\" name=\"_csrf\"") && !html.contains(PetitionCommandsController.resultInput))
+        }
+    }
+
 }

@@ -19,7 +19,7 @@ public enum BackOfficeURL: Sendable, Equatable {
     case tenantHome(String), tenantStaff(String), tenantStaffRevoke(String)
     case tenantSettings(String)
     case identityQueue(String), identityReview(String, UUID), identityImage(String, UUID, UUID)
-    case petitionQueue(String), petition(String, String), petitionStatus(String, String)
+    case petitionQueue(String), petition(String, String), petitionStatus(String, String), petitionStatusPhotos(String, String)
     case petitionAttachment(String, String, UUID), petitionDocuments(String, String)
     case petitionDocument(String, String, UUID), petitionDocumentQR(String, String, UUID)
     case petitionDocumentWithdraw(String, String, UUID)
@@ -46,7 +46,7 @@ public enum BackOfficeURL: Sendable, Equatable {
         case tenantHome, tenantStaff, tenantStaffRevoke
         case tenantSettings
         case identityQueue, identityReview, identityImage
-        case petitionQueue, petition, petitionStatus
+        case petitionQueue, petition, petitionStatus, petitionStatusPhotos
         case petitionAttachment, petitionDocuments
         case petitionDocument, petitionDocumentQR
         case petitionDocumentWithdraw
@@ -100,6 +100,7 @@ public enum BackOfficeURL: Sendable, Equatable {
             case .petitionQueue: return tenant + ["petitions"]
             case .petition: return petition
             case .petitionStatus: return petition + ["status"]
+            case .petitionStatusPhotos: return petition + ["status", "photos"]
             case .petitionAttachment: return petition + ["attachments", ":attachment"]
             case .petitionDocuments: return petition + ["documents"]
             case .petitionDocument: return document
@@ -139,7 +140,7 @@ public enum BackOfficeURL: Sendable, Equatable {
                 .systemJobDiscard, .systemKindRetry, .adminDashboard:
                 return .platformAdmin
             case .tenantDashboard, .petitionExportCSV, .petitionExportXLSX: return .tenant(.officer)
-            case .tenantHome, .identityQueue, .identityReview, .identityImage, .petitionQueue, .petition, .petitionStatus,
+            case .tenantHome, .identityQueue, .identityReview, .identityImage, .petitionQueue, .petition, .petitionStatus, .petitionStatusPhotos,
                 .petitionAttachment, .petitionDocuments, .petitionDocument, .petitionDocumentQR, .petitionDocumentWithdraw,
                 .petitionAssign, .petitionNotes,
                 .petitionInfoRequest, .petitionNew, .petitionNewFile, .petitionReceipt, .petitionReceiptSlip:
@@ -193,6 +194,7 @@ public enum BackOfficeURL: Sendable, Equatable {
         case .petitionQueue(let t): return (.petitionQueue, [t])
         case .petition(let t, let n): return (.petition, [t, n])
         case .petitionStatus(let t, let n): return (.petitionStatus, [t, n])
+        case .petitionStatusPhotos(let t, let n): return (.petitionStatusPhotos, [t, n])
         case .petitionAttachment(let t, let n, let a): return (.petitionAttachment, [t, n, id(a)])
         case .petitionDocuments(let t, let n): return (.petitionDocuments, [t, n])
         case .petitionDocument(let t, let n, let d): return (.petitionDocument, [t, n, id(d)])

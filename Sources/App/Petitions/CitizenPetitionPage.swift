@@ -27,6 +27,8 @@ struct CitizenPetitionPage: Encodable {
     var feedback: PetitionFeedbackPanel?
     var answers: [Item]
     var files: [PetitionAttachmentItem]
+    /// The citizen's photos beside the photos of the result, once an officer completed it with some.
+    var beforeAfter: PetitionBeforeAfter?
     var events: [PetitionTimelineEntry]
     var documents: [PetitionDocumentCard]
     var receiptURL: String
@@ -98,6 +100,7 @@ struct CitizenPetitionPageBuilder {
             answers: answers.map { .init(label: $0.label, value: $0.display(in: geography)) },
             files: PetitionAttachmentItem.items(
                 r.attachments.filter { $0.eventID == nil }, labels: r.attachmentLabels, audience: .citizen, links: links),
+            beforeAfter: PetitionBeforeAfter.make(r.attachments) { t.url(.petitionFile(number, $0)) },
             events: PetitionTimelineEntry.timeline(
                 r.events, audience: .citizen, files: PetitionAttachmentItem.answerFiles(r.attachments, audience: .citizen, links: links),
                 rating: p.rating),

@@ -43,6 +43,7 @@ struct OfficerPetitionPageBuilder {
                 rating: p.rating),
             statusForm: PetitionStatusForm(
                 status: status, version: p.version, action: BackOfficeURL.petitionStatus(slug, number).path,
+                photosAction: p.menu == MenuKey.complaints.rawValue ? BackOfficeURL.petitionStatusPhotos(slug, number).path : nil,
                 chosen: state.chosen, note: state.note, errors: state.errors),
             csrf: csrf, conflict: state.conflict, errors: state.errors.items,
             documents: PetitionDocumentCard.cards(r.documents, audience: .officer, links: links, now: now).map { card in

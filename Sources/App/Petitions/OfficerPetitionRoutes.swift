@@ -9,6 +9,7 @@ enum OfficerPetitionRoutes {
         r.get(.petitionDocumentQR, use: petition.documentQR)
         let commands = PetitionCommandsController()
         r.post(.petitionStatus, use: commands.move)
+        r.upload(.petitionStatusPhotos, use: commands.moveWithPhotos)
         r.upload(.petitionDocuments, use: commands.upload)
         r.post(.petitionDocumentWithdraw, use: commands.withdraw)
         let counter = CounterFilingController()

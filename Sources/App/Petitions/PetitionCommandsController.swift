@@ -16,12 +16,48 @@ struct PetitionCommandsController {
     static let conflictMessage =
         "ยังไม่ได้บันทึก: มีเจ้าหน้าที่ท่านอื่นเปลี่ยนสถานะหรือแก้ไขคำร้องนี้ระหว่างที่ท่านเปิดหน้านี้อยู่ ด้านล่างคือข้อมูลล่าสุด กรุณาตรวจสอบสถานะและลำดับเหตุการณ์แล้วดำเนินการอีกครั้งหากยังจำเป็น"
 
+    /// Photos of the result a complaint may be completed with (ก่อนและหลัง: the citizen sees them beside their own):
+    /// JPEG or PNG, checked by content and stored without metadata, as citizens' files are.
+    static let resultRule = AttachmentRule(
+        key: "_result", label: "รูปผลการดำเนินการ", required: false, types: [.jpeg, .png], maxMB: AttachmentRule.defaultMaxMB, maxCount: 5)
+    static var resultInput: String { PetitionForm.fileInput(resultRule) }
+
     func move(_ req: Request) async throws -> Response {
+        let petition = try await load(req)
+        return try await perform(req, petition, try req.content.decode(MoveForm.self), state: OfficerPetitionPageState())
+    }
+
+    /// A complaint's status form: the same move, a streamed multipart form (the CSRF token first) that may carry
+    /// photos of the result when it moves to ดำเนินการสำเร็จ.
+    func moveWithPhotos(_ req: Request) async throws -> Response {
+        let petition = try await load(req)
+        let rule = Self.resultRule
+        var state = OfficerPetitionPageState()
+        let upload: StreamedUpload
+        do {
+            upload = try await StreamedUpload.read(
+                req, maxFileBytes: PetitionAttachments.maxFileBytes([rule]), files: [Self.resultInput],
+                maxTotalBytes: PetitionAttachments.maxTotalBytes([rule]) + 16 << 10, maxParts: 16 + rule.effectiveMaxCount,
+                maxTextBytes: 16 << 10)
+        } catch StreamedUpload.Problem.fileTooLarge, StreamedUpload.Problem.bodyTooLarge {
+            state.errors.add(Self.resultInput, PetitionAttachments.tooLarge(rule))
+            return try await render(req, petition: petition, state: state, status: .payloadTooLarge)
+        } catch StreamedUpload.Problem.csrf {
+            throw Abort(.forbidden, reason: "csrf")
+        } catch is StreamedUpload.Problem {
+            throw Abort(.badRequest, reason: "แบบฟอร์มไม่ถูกต้อง กรุณาเปิดหน้าคำร้องใหม่แล้วส่งอีกครั้ง")
+        }
+        let form = MoveForm(
+            status: upload.fields["status"], note: upload.fields["note"], version: upload.fields["version"].flatMap { Int($0) })
+        return try await perform(req, petition, form, state: state, upload: upload)
+    }
+
+    private func perform(
+        _ req: Request, _ petition: PetitionRecord, _ form: MoveForm, state: OfficerPetitionPageState, upload: StreamedUpload? = nil
+    ) async throws -> Response {
         let scope = try req.backOffice
         let t = scope.tenant
-        let petition = try await load(req)
-        let form = try req.content.decode(MoveForm.self)
-        var state = OfficerPetitionPageState()
+        var state = state
         state.note = (form.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         state.chosen = form.status
         guard let version = form.version else { throw Abort(.badRequest) }
@@ -41,6 +77,28 @@ struct PetitionCommandsController {
             state.errors.add("note", "หมายเหตุยาวได้ไม่เกิน 2,000 ตัวอักษร (ตอนนี้ \(state.note.count.formatted()) ตัวอักษร)")
             return try await render(req, petition: petition, state: state, status: .unprocessableEntity)
         }
+        var photos: [PetitionStore.StoredAttachment] = []
+        if let upload {
+            let checked = try await PetitionAttachments.check(
+                [Self.resultRule], files: upload.fileLists, sniffer: try PetitionAttachments.fileSniffer(req.application), errors: &state.errors)
+            if !checked.isEmpty, target != .completed {
+                state.errors.add(Self.resultInput, "แนบรูปผลการดำเนินการได้เมื่อเลือกสถานะ “\(PetitionStatus.completed.thai)” เท่านั้น")
+            }
+            guard state.errors.isEmpty else {
+                return try await render(req, petition: petition, state: state, status: .unprocessableEntity)
+            }
+            do {
+                photos = try await PetitionAttachments.save(checked, tenant: t, app: req.application)
+            } catch let refused as PetitionAttachments.Refused {
+                state.errors.add(Self.resultInput, refused.message)
+                return try await render(req, petition: petition, state: state, status: .unprocessableEntity)
+            } catch is ImageWorkPool.Busy {
+                state.errors.add(Self.resultInput, "ระบบกำลังประมวลผลรูปจำนวนมาก กรุณาส่งอีกครั้งในอีกสักครู่")
+                return try await render(req, petition: petition, state: state, status: .serviceUnavailable)
+            }
+        }
+        let kept = photos
+        let app = req.application
         let recipient = try await CitizenNotices.recipient(petition.citizenID, tenant: t, on: req.db)
         let linkBase = CitizenMail.linkBase(req, tenant: t)
         let staff = scope.staff
@@ -54,7 +112,7 @@ struct PetitionCommandsController {
             outcome = try await req.db.writeTransaction { db in
                 let outcome = try await PetitionStore.move(
                     petition, to: target, note: note, expectedVersion: version, actor: actor, tenant: t,
-                    linkBase: linkBase, on: db)
+                    linkBase: linkBase, files: kept, on: db)
                 if case .moved = outcome {
                     try await AuditLog.record(
                         .petitionStatusChanged, actor: AuditActor(staff), tenant: t.slug,
@@ -64,11 +122,16 @@ struct PetitionCommandsController {
                 return outcome
             }
         } catch let error as PetitionStatus.TransitionError {
+            await PetitionAttachments.delete(kept, app: app)
             state.errors.add(error == .reasonRequired ? "note" : "status", error.thai)
             return try await render(req, petition: petition, state: state, status: .unprocessableEntity)
+        } catch {
+            await PetitionAttachments.delete(kept, app: app)
+            throw error
         }
         switch outcome {
         case .conflict:
+            await PetitionAttachments.delete(kept, app: app)
             state.conflict = Self.conflictMessage
             let fresh = try await PetitionStore.byID(try petition.requireID(), tenant: t, on: req.db) ?? petition
             return try await render(req, petition: fresh, state: state, status: .conflict)

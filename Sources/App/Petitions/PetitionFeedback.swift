@@ -78,6 +78,9 @@ struct PetitionFeedbackController {
         var version: Int?
     }
 
+    static let repeated = "ระบบได้รับแจ้งของท่านไว้แล้ว คำร้องอยู่ในสถานะ “\(PetitionStatus.inProgress.thai)” (แบบฟอร์มนี้ถูกส่งซ้ำ ไม่ได้บันทึกซ้ำ)"
+    static let changedMeanwhile = "คำร้องนี้มีการเปลี่ยนแปลงระหว่างที่ท่านกรอกแบบฟอร์ม กรุณาตรวจสอบสถานะล่าสุดด้านล่าง"
+
     func rate(_ req: Request) async throws -> Response {
         let (t, account, petition) = try await OwnPetition.load(req)
         let pageURL = t.url(.petition(petition.number))
@@ -87,7 +90,8 @@ struct PetitionFeedbackController {
             return req.redirect(to: pageURL + "#feedback", redirectType: .normal)
         }
         var state = PetitionFeedbackState()
-        state.stars = BoundedNumber.int(form.stars, in: PetitionRating.stars)
+        // Ticked again only for what `parse` takes (exactly "1"…"5").
+        state.stars = form.stars.flatMap { $0.count == 1 ? Int($0) : nil }.flatMap { PetitionRating.stars.contains($0) ? $0 : nil }
         state.comment = String((form.comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(PetitionRating.commentMaxLength * 2))
         let rating: PetitionRating
         do {
@@ -98,6 +102,7 @@ struct PetitionFeedbackController {
         }
         switch try await PetitionFeedbackStore.rate(petition, rating, citizenName: account.fullName, tenant: t.tenant, on: req.db) {
         case .alreadyRated: req.flash(PetitionRating.Problem.alreadyRated.thai)
+        case .notFinished: req.flash(PetitionRating.Problem.notFinished.thai)
         case .rated: req.flash("ขอบคุณที่ให้คะแนน ความเห็นของท่านช่วยให้หน่วยงานปรับปรุงการให้บริการ")
         }
         return req.redirect(to: pageURL + "#feedback", redirectType: .normal)
@@ -108,6 +113,11 @@ struct PetitionFeedbackController {
         let pageURL = t.url(.petition(petition.number))
         guard let form = try? req.content.decode(ReopenForm.self), let version = form.version else {
             throw Abort(.badRequest, reason: "แบบฟอร์มไม่ถูกต้อง")
+        }
+        // The same form sent twice: the first one reopened it (the petition is one version on, back in progress).
+        if petition.status == .inProgress, petition.reopenedCount > 0, version == petition.version - 1 {
+            req.flash(Self.repeated)
+            return req.redirect(to: pageURL + "#timeline", redirectType: .normal)
         }
         let now = Date()
         var state = PetitionFeedbackState()
@@ -126,7 +136,7 @@ struct PetitionFeedbackController {
             }
         }
         guard version == petition.version else {
-            req.flash("คำร้องนี้มีการเปลี่ยนแปลงระหว่างที่ท่านกรอกแบบฟอร์ม กรุณาตรวจสอบสถานะล่าสุดด้านล่าง")
+            req.flash(Self.changedMeanwhile)
             return req.redirect(to: pageURL + "#feedback", redirectType: .normal)
         }
         // The service's time again from now; for a service no longer offered, the time the petition was first given.
@@ -151,12 +161,23 @@ struct PetitionFeedbackController {
             staffMails: mails, now: now, on: req.db)
         switch outcome {
         case .conflict:
-            req.flash("คำร้องนี้มีการเปลี่ยนแปลงระหว่างที่ท่านกรอกแบบฟอร์ม กรุณาตรวจสอบสถานะล่าสุดด้านล่าง")
+            // The same form sent twice: the first one reopened it.
+            let fresh = try await PetitionStore.byID(try petition.requireID(), tenant: t.tenant, on: req.db)
+            if let fresh, fresh.reopenedCount > petition.reopenedCount, fresh.status == .inProgress {
+                req.flash(Self.repeated)
+            } else {
+                req.flash(Self.changedMeanwhile)
+            }
         case .reopened:
             req.application.outboxWakeUp.poke()
+            if mails.isEmpty {
+                req.logger.warning(
+                    "petition reopened with no officer to tell", metadata: ["petition": .string(petition.number), "tenant": .string(t.tenant.slug)])
+            }
             req.flash(
-                "แจ้งแล้วว่ายังไม่ได้รับการแก้ไข คำร้องกลับมาอยู่ในสถานะ “\(PetitionStatus.inProgress.thai)” และแจ้งเจ้าหน้าที่แล้ว คาดว่าจะแล้วเสร็จภายใน \(ThaiDate.long(due))"
-            )
+                "แจ้งแล้วว่ายังไม่ได้รับการแก้ไข คำร้องกลับมาอยู่ในสถานะ “\(PetitionStatus.inProgress.thai)”"
+                    + (mails.isEmpty ? " เจ้าหน้าที่จะเห็นในรายการคำร้อง" : " และแจ้งเจ้าหน้าที่ทางอีเมลแล้ว")
+                    + " คาดว่าจะแล้วเสร็จภายใน \(ThaiDate.long(due))")
         }
         return req.redirect(to: pageURL + "#timeline", redirectType: .normal)
     }

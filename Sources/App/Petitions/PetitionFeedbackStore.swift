@@ -12,10 +12,13 @@ enum PetitionFeedbackStore {
         case rated(PetitionRecord)
         /// Rated already (a second submit, or another tab): nothing was written.
         case alreadyRated
+        /// No longer finished (reopened meanwhile): nothing was written.
+        case notFinished
     }
 
-    /// Rates the petition once: the rating on the petition (its version stays: an officer's form on the page is not
-    /// made stale by it), a `rated` entry with the comment, and the month's rating count.
+    /// Rates the petition once: the rating on the petition (its version and `updated_at` stay: an officer's form is not
+    /// made stale by it, and Open311 clients are not told of a change), a `rated` entry with the comment, and the
+    /// month's rating count.
     static func rate(
         _ petition: PetitionRecord, _ rating: PetitionRating, citizenName: String, tenant: Tenant, now: Date = Date(), on db: any Database
     ) async throws -> RateOutcome {
@@ -25,12 +28,15 @@ enum PetitionFeedbackStore {
             guard
                 try await db.claim(
                     """
-                    UPDATE petitions SET rating = \(bind: rating.stars), rating_comment = \(bind: rating.comment), rated_at = \(bind: now),
-                      updated_at = \(bind: now)
+                    UPDATE petitions SET rating = \(bind: rating.stars), rating_comment = \(bind: rating.comment), rated_at = \(bind: now)
                     WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND rating IS NULL AND citizen_id IS NOT NULL
                       AND status IN (\(binds: final)) RETURNING id
                     """)
-            else { return .alreadyRated }
+            else {
+                // Why not: rated meanwhile (another tab), or no longer finished (reopened meanwhile).
+                let fresh = try await PetitionStore.byID(id, tenant: tenant, on: db)
+                return fresh?.rating != nil || fresh?.status.isFinal == true ? .alreadyRated : .notFinished
+            }
             try await PetitionWaitStore.addEvent(
                 .rated, petition: petition, note: rating.comment, actor: .init(kind: .citizen, id: petition.citizenID, name: citizenName), now: now,
                 on: db)
@@ -62,6 +68,7 @@ enum PetitionFeedbackStore {
                     """
                     UPDATE petitions SET status = \(bind: transition.to.rawValue), status_changed_at = \(bind: now), updated_at = \(bind: now),
                       due_at = \(bind: due), reminded_at = NULL, escalated_head_at = NULL, escalated_admins_at = NULL, waiting_since = NULL,
+                      closed_at = NULL, work_days = NULL,
                       reopened_count = reopened_count + 1, version = version + 1
                     WHERE id = \(bind: id) AND tenant_id = \(bind: tenant.id) AND version = \(bind: expectedVersion)
                       AND status = \(bind: transition.from.rawValue) AND status_changed_at >= \(bind: windowStart) AND citizen_id IS NOT NULL

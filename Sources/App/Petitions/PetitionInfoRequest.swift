@@ -80,7 +80,7 @@ extension PetitionAttachmentItem {
             guard let event = f.eventID else { continue }
             out[event, default: []] += items([f], labels: [:], audience: audience, links: links).map { item in
                 var item = item
-                item.label = "ไฟล์แนบ"
+                item.label = f.fieldKey == PetitionCommandsController.resultRule.key ? PetitionCommandsController.resultRule.label : "ไฟล์แนบ"
                 return item
             }
         }

@@ -190,6 +190,32 @@ struct PetitionAttachmentItem: Encodable, Equatable {
     }
 }
 
+/// "ก่อนและหลัง" on the citizen's page: the photos they filed beside the photos of the result an officer completed the
+/// complaint with (shown once there is a result photo).
+struct PetitionBeforeAfter: Encodable, Equatable {
+    struct Photo: Encodable, Equatable {
+        var url: String
+        var alt: String
+    }
+
+    var before: [Photo]
+    var after: [Photo]
+
+    /// Kinds a browser shows in an `<img>` (a HEIC is linked in the file list instead).
+    static let shown: Set<FileKind> = [.jpeg, .png, .webp]
+
+    static func make(_ files: [PetitionAttachmentRecord], link: (UUID) -> String) -> PetitionBeforeAfter? {
+        func photos(_ records: [PetitionAttachmentRecord], _ alt: String) -> [Photo] {
+            records.filter { FileKind.from(mimeType: $0.mimeType).map(shown.contains) == true }.enumerated().compactMap { i, r in
+                r.id.map { Photo(url: link($0), alt: "\(alt) \(i + 1): \(r.originalName)") }
+            }
+        }
+        let after = photos(files.filter { $0.fieldKey == PetitionCommandsController.resultRule.key }, "รูปผลการดำเนินการ")
+        guard !after.isEmpty else { return nil }
+        return PetitionBeforeAfter(before: photos(files.filter { $0.eventID == nil }, "รูปที่แจ้ง"), after: after)
+    }
+}
+
 /// The officer's status form: the moves the petition's status allows (none once final), the note, errors.
 struct PetitionStatusForm: Encodable, Equatable {
     struct Move: Encodable, Equatable {
@@ -207,9 +233,24 @@ struct PetitionStatusForm: Encodable, Equatable {
     var note: String
     var statusError: String?
     var noteError: String?
+    /// A complaint's form is multipart and takes photos of the result with ดำเนินการสำเร็จ (nil for other petitions).
+    var photos: Photos?
 
-    init(status: PetitionStatus, version: Int, action: String, chosen: String? = nil, note: String = "", errors: FormErrors = FormErrors()) {
-        self.action = action
+    struct Photos: Encodable, Equatable {
+        var input = PetitionCommandsController.resultInput
+        var maxFiles = PetitionCommandsController.resultRule.effectiveMaxCount
+        var maxMB = PetitionCommandsController.resultRule.effectiveMaxMB
+        var accept = PetitionCommandsController.resultRule.types.flatMap(\.mimeTypes).joined(separator: ",")
+        var error: String?
+    }
+
+    /// `photosAction`: the multipart route of a complaint's form (nil: the plain form).
+    init(
+        status: PetitionStatus, version: Int, action: String, photosAction: String? = nil, chosen: String? = nil, note: String = "",
+        errors: FormErrors = FormErrors()
+    ) {
+        self.action = photosAction ?? action
+        photos = photosAction.map { _ in Photos(error: errors[PetitionCommandsController.resultInput]) }
         self.version = version
         isFinal = status.isFinal
         moves = status.allowedMoves.map {

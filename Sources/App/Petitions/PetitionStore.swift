@@ -90,17 +90,7 @@ enum PetitionStore {
                     actor: f.actor ?? Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName),
                     now: now, on: db)
                 for a in f.attachments {
-                    let r = PetitionAttachmentRecord()
-                    r.tenantID = f.tenant.id
-                    r.petitionID = id
-                    r.fieldKey = a.fieldKey
-                    r.fileName = a.fileName
-                    r.originalName = String(a.originalName.prefix(200))
-                    r.mimeType = a.mimeType
-                    r.bytes = a.bytes
-                    r.sha256 = a.sha256
-                    r.createdAt = now
-                    try await r.create(on: db)
+                    try await attach(a, tenant: f.tenant, petitionID: id, eventID: nil, now: now, on: db)
                 }
                 try await PetitionFiled(petition: try PetitionFacts(p), linkBase: linkBase).record(tenant: f.tenant, on: db)
                 // Last: the counts' rows are shared by every filing of the service and month, so they are held only until the commit.
@@ -125,9 +115,11 @@ enum PetitionStore {
     /// Moves the petition to `status` if it is still at `expectedVersion`, with a timeline entry and the
     /// `petition.moved` event (with the note, for the notifier), in one transaction. The rule itself (forward
     /// only, a reason to close) is `PetitionStatus`'s.
+    /// `files`: photos of the result, already in the file store, recorded with the move's timeline entry (the caller
+    /// deletes them again when the move is not made).
     static func move(
         _ petition: PetitionRecord, to status: PetitionStatus, note: String?, expectedVersion: Int, actor: Actor,
-        tenant: Tenant, linkBase: String, now: Date = Date(), on db: any Database
+        tenant: Tenant, linkBase: String, files: [StoredAttachment] = [], now: Date = Date(), on db: any Database
     ) async throws -> MoveOutcome {
         let transition = try PetitionStatus.transition(from: petition.status, to: status, note: note)
         let id = try petition.requireID()
@@ -146,7 +138,9 @@ enum PetitionStore {
                       AND status = \(bind: petition.statusRaw) RETURNING id
                     """)
             else { return .conflict }
-            try await event(tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)
+            let eventID = try await event(
+                tenant: tenant, petitionID: id, from: petition.status, to: status, note: cleanNote, actor: actor, now: now, on: db)
+            for file in files { try await attach(file, tenant: tenant, petitionID: id, eventID: eventID, now: now, on: db) }
             guard let updated = try await byID(id, tenant: tenant, on: db) else { return .conflict }
             try await PetitionMoved(
                 petition: try PetitionFacts(updated), from: petition.status, to: status, at: updated.statusChangedAt,
@@ -158,13 +152,33 @@ enum PetitionStore {
         }
     }
 
+    @discardableResult
     private static func event(
         tenant: Tenant, petitionID: UUID, from: PetitionStatus?, to: PetitionStatus, note: String?, actor: Actor,
         now: Date, on db: any Database
-    ) async throws {
+    ) async throws -> UUID {
+        let id = UUID()
         try await PetitionEventRecord(
-            tenantID: tenant.id, petitionID: petitionID, from: from?.rawValue, to: to.rawValue, note: note, actor: actor, at: now, kind: .status
+            id: id, tenantID: tenant.id, petitionID: petitionID, from: from?.rawValue, to: to.rawValue, note: note, actor: actor, at: now,
+            kind: .status
         ).create(on: db)
+        return id
+    }
+
+    /// Records a stored file with the petition (`eventID`: the timeline entry that brought it; nil for the filing's).
+    static func attach(_ a: StoredAttachment, tenant: Tenant, petitionID: UUID, eventID: UUID?, now: Date, on db: any Database) async throws {
+        let r = PetitionAttachmentRecord()
+        r.tenantID = tenant.id
+        r.petitionID = petitionID
+        r.fieldKey = a.fieldKey
+        r.fileName = a.fileName
+        r.originalName = String(a.originalName.prefix(200))
+        r.mimeType = a.mimeType
+        r.bytes = a.bytes
+        r.sha256 = a.sha256
+        r.createdAt = now
+        r.eventID = eventID
+        try await r.create(on: db)
     }
 
     static func byID(_ id: UUID, tenant: Tenant, on db: any Database) async throws -> PetitionRecord? {

@@ -120,18 +120,9 @@ enum PetitionWaitStore {
                 .infoAnswered, petition: fresh, note: text.isEmpty ? nil : String(text.prefix(messageMaxLength)),
                 actor: .init(kind: .citizen, id: fresh.citizenID, name: citizenName), id: answerID, now: now, on: db)
             for a in files {
-                let r = PetitionAttachmentRecord()
-                r.tenantID = tenant.id
-                r.petitionID = id
-                r.fieldKey = answerFieldKey
-                r.fileName = a.fileName
-                r.originalName = String(a.originalName.prefix(200))
-                r.mimeType = a.mimeType
-                r.bytes = a.bytes
-                r.sha256 = a.sha256
-                r.createdAt = now
-                r.eventID = eventID
-                try await r.create(on: db)
+                var a = a
+                a.fieldKey = answerFieldKey
+                try await PetitionStore.attach(a, tenant: tenant, petitionID: id, eventID: eventID, now: now, on: db)
             }
             if let assigneeMail { try await assigneeMail.enqueue(tenant: tenant, on: db) }
             guard let updated = try await PetitionStore.byID(id, tenant: tenant, on: db) else { return .alreadyAnswered }

@@ -132,7 +132,7 @@ enum SLAEscalation {
                         SLAMessages.Reminder(
                             frame: .init(name: staff.fullNameTH, link: c.link(BackOfficeURL.petition(t.slug, p.number).path)), number: p.number,
                             serviceName: p.serviceName, tenantName: t.thaiName, due: ThaiDate.shortWithTime(p.dueAt)),
-                        key: "sla-reminder:\(row.id.uuidString.lowercased())"))
+                        key: "sla-reminder:\(cycle(p))"))
             }
             if try await claim(
                 "reminded_at", petition: row.id, now: now, extra: "AND waiting_since IS NULL AND due_at > \(bind: now)", mails: mails, tenant: t,
@@ -156,7 +156,7 @@ enum SLAEscalation {
             let head = try await division?.headStaffID.asyncFlatMap { try await StaffStore.reachable([$0], on: db).first }
             if let head {
                 let mail = try await overdueMail(
-                    c, p, tenant: t, to: head, division: division?.name, admins: false, key: "sla-head:\(row.id.uuidString.lowercased())")
+                    c, p, tenant: t, to: head, division: division?.name, admins: false, key: "sla-head:\(cycle(p))")
                 if try await claim("escalated_head_at", petition: row.id, now: now, extra: overdueCheck(now), mails: [mail], tenant: t, on: db) {
                     sent.heads += 1
                 }
@@ -191,6 +191,13 @@ enum SLAEscalation {
             }
         }
         return sent
+    }
+
+    /// The petition and its version, the e-mails' key: the steps start again only when the citizen's answer or reopening
+    /// sets a new due date, which also moves the version, so each cycle's reminder and escalations are new e-mails, not
+    /// taken by the outbox for repeats of the last cycle's (a new due date may fall on the same day as the old one).
+    static func cycle(_ p: PetitionRecord) -> String {
+        "\(p.id?.uuidString.lowercased() ?? ""):v\(p.version)"
     }
 
     private struct Row: Decodable {
@@ -241,7 +248,8 @@ enum SLAEscalation {
         for staff in try await StaffStore.reachable(ids, on: db) {
             out.append(
                 try await overdueMail(
-                    c, p, tenant: t, to: staff, division: division, admins: true, key: "sla-admins:\(pid):\(try staff.requireID().uuidString.lowercased())"))
+                    c, p, tenant: t, to: staff, division: division, admins: true,
+                    key: "sla-admins:\(pid):\(try staff.requireID().uuidString.lowercased()):v\(p.version)"))
         }
         return out
     }
