@@ -105,5 +105,13 @@ if [ $want_test -eq 1 ] || [ $want_bench -eq 1 ]; then
     echo "pip: installing ${need[*]} into .venv"
     .venv/bin/python -m pip install -q --disable-pip-version-check "${need[@]}"
   fi
+  # axe-core for the browser journeys' accessibility checks: only its bundled axe.min.js is used, so the package
+  # goes in without its Playwright dependency (and its browsers).
+  if .venv/bin/python -c "import axe_playwright_python" >/dev/null 2>&1; then
+    echo "ok: python axe-playwright-python"
+  else
+    echo "pip: installing axe-playwright-python (without dependencies) into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "axe-playwright-python==0.1.8"
+  fi
 fi
 echo "install-deps: done"

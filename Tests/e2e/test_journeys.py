@@ -22,6 +22,9 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.events import EventFiringWebDriver  # noqa: E402
+
+import a11y  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -60,7 +63,11 @@ def driver():
     opts.add_experimental_option("prefs", {"intl.accept_languages": "th-TH,th"})
     d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     d.set_page_load_timeout(60)
-    yield d
+    d.set_script_timeout(60)
+    # Every page the journeys reach is checked with axe-core (a11y.py).
+    checked = EventFiringWebDriver(d, a11y.AxeListener())
+    yield checked
+    a11y.report()
     d.quit()
 
 
