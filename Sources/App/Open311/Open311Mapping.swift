@@ -164,7 +164,8 @@ struct Open311Form: Sendable {
 /// by a client that files public reports, and only for services that are reports about public places
 /// (services in the ร้องเรียนร้องทุกข์ออนไลน์ menu that need no verified identity). Even then only two answers
 /// are used: the first `location` answer (its coordinates and description, as `lat`/`long`/`address`) and the
-/// first multi-line text answer (as `description`). A petition a citizen filed on the website shows the
+/// first multi-line text answer (as `description`), and the photo address the client filed with (`media_url`). A
+/// petition a citizen filed on the website (or in LINE) shows the
 /// number, service, status and dates only: a person writing to the municipality did not publish what they
 /// wrote or where they live. Officers' notes are written to the filer and are never published;
 /// `status_notes` is the Thai status alone.
@@ -209,7 +210,7 @@ enum Open311RequestView {
             ("zipcode", .null),
             ("lat", .number(place?.lat)),
             ("long", .number(place?.lng)),
-            ("media_url", .null),
+            ("media_url", .string(publishes ? Open311Requester.publicMedia(in: p.requesterJSON) : nil)),
         ])
     }
 }
@@ -237,6 +238,16 @@ struct Open311Requester: Codable, Sendable {
     var fullName: String? {
         let name = [firstName, lastName].compactMap { $0 }.joined(separator: " ")
         return name.isEmpty ? nil : name
+    }
+
+    /// The photo an API client filed with (`media_url`: an http(s) address it chose to give, where it published the
+    /// photo), for the published view of a request; nil without one. Only requests whose content is published
+    /// (`Open311RequestView.publishesContent`) show it; nothing filed on the website or in LINE has one.
+    static func publicMedia(in json: String?) -> String? {
+        guard let url = json.flatMap({ try? StoredJSON.decode(Open311Requester.self, from: $0) })?.mediaURL,
+            let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil
+        else { return nil }
+        return url
     }
 
     /// The name in a petition's stored requester details (nil without details or a name).
