@@ -69,6 +69,9 @@ public enum TenantURL {
     case petitionRate(String)
     case petitionReopen(String)
     case notifications
+    /// Changing the password while signed in, and "ดาวน์โหลดข้อมูลของฉัน" (a ZIP).
+    case password
+    case myData
     /// LINE's account link: the confirmation page (GET, with `linkToken`) and its form (POST).
     case lineLink
     case lineUnlink
@@ -78,7 +81,7 @@ public enum TenantURL {
         case service, terms, contact, contactSent, theme, logo
         case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
         case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, petitionAnswer,
-            petitionRate, petitionReopen, notifications
+            petitionRate, petitionReopen, notifications, password, myData
         case lineLink, lineUnlink
 
         var components: [PathComponent] {
@@ -112,6 +115,8 @@ public enum TenantURL {
             case .petitionRate: ["account", "petitions", ":number", "rating"]
             case .petitionReopen: ["account", "petitions", ":number", "reopen"]
             case .notifications: ["account", "profile", "notifications"]
+            case .password: ["account", "profile", "password"]
+            case .myData: ["account", "profile", "my-data.zip"]
             case .lineLink: ["line", "link"]
             case .lineUnlink: ["account", "profile", "line", "unlink"]
             }
@@ -150,6 +155,8 @@ public enum TenantURL {
         case .petitionRate(let number): "/account/petitions/\(number)/rating"
         case .petitionReopen(let number): "/account/petitions/\(number)/reopen"
         case .notifications: "/account/profile/notifications"
+        case .password: "/account/profile/password"
+        case .myData: "/account/profile/my-data.zip"
         case .lineLink: "/line/link"
         case .lineUnlink: "/account/profile/line/unlink"
         }

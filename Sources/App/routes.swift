@@ -106,6 +106,10 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .petitionRate: citizen.post(path, use: PetitionFeedbackController().rate)
         case .petitionReopen: citizen.post(path, use: PetitionFeedbackController().reopen)
         case .notifications: citizen.post(path, use: notifications.save)
+        case .password:
+            citizen.get(path, use: CitizenPasswordChangeController().page)
+            citizen.post(path, use: CitizenPasswordChangeController().change)
+        case .myData: citizen.get(path, use: CitizenDataController().download)
         case .lineLink:
             citizen.get(path, use: line.confirmPage)
             citizen.post(path, use: line.confirm)

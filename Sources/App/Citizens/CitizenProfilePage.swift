@@ -42,6 +42,9 @@ struct CitizenProfilePage: Encodable {
     var photoError: String?
     var upload: ImageUploadLimits
     var accountURL: String
+    /// The account's own actions: change the password, download my data.
+    var passwordURL: String
+    var dataURL: String
     var notices: [NoticeRow]
     var notificationsAction: String
     var line: LineLink
@@ -76,7 +79,8 @@ struct CitizenProfilePageBuilder {
             page: chrome, notice: notice, rows: CitizenDetailRow.rows(r.account, nationalID: r.nationalID, geography: geography),
             photo: r.images.first { $0.slot == IdentityImages.profileSlot }.flatMap(\.id).map { t.url(.accountImage($0)) },
             csrf: csrf, photoAction: t.url(.profilePhoto), photoError: photoError, upload: ImageUploadLimits(tenant: t.tenant),
-            accountURL: t.url(.account), notices: CitizenProfilePage.NoticeRow.rows(r.account.noticeChoices),
+            accountURL: t.url(.account), passwordURL: t.url(.password), dataURL: t.url(.myData),
+            notices: CitizenProfilePage.NoticeRow.rows(r.account.noticeChoices),
             notificationsAction: t.url(.notifications),
             line: .init(
                 available: t.tenant.config.line != nil, linked: r.line?.citizenID != nil,

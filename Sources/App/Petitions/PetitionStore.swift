@@ -227,6 +227,11 @@ enum PetitionStore {
     }
 
     /// The timeline, oldest first.
+    /// The citizen's petitions, newest first, at most `limit` (for "ดาวน์โหลดข้อมูลของฉัน").
+    static func all(citizenID: UUID, tenant: Tenant, limit: Int, on db: any Database) async throws -> [PetitionRecord] {
+        try await PetitionRecord.query(on: db, tenant: tenant).filter(\.$citizenID == citizenID).sort(\.$createdAt, .descending).limit(limit).all()
+    }
+
     static func timeline(_ petition: PetitionRecord, on db: any Database) async throws -> [PetitionEventRecord] {
         try await PetitionEventRecord.query(on: db, tenant: petition.tenantID).filter(\.$petitionID == (try petition.requireID()))
             .sort(\.$createdAt, .ascending).all()
