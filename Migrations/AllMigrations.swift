@@ -71,6 +71,8 @@ public enum AllMigrations {
             CreateDivisionSeed(),
             // The citizen's rating of a finished petition and their reopenings; ratings per month (047).
             UpdatePetitionAddFeedback(),
+            // A citizen's new e-mail address until its confirmation link is followed (048).
+            UpdateCitizenAddPendingEmail(),
         ]
     }
 }

@@ -72,6 +72,9 @@ public enum TenantURL {
     /// Changing the password while signed in, and "ดาวน์โหลดข้อมูลของฉัน" (a ZIP).
     case password
     case myData
+    /// "แก้ไขข้อมูลติดต่อ" (mobile, e-mail, address), and the link confirming a new e-mail address.
+    case contactDetails
+    case confirmEmail(String)
     /// LINE's account link: the confirmation page (GET, with `linkToken`) and its form (POST).
     case lineLink
     case lineUnlink
@@ -81,7 +84,7 @@ public enum TenantURL {
         case service, terms, contact, contactSent, theme, logo
         case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
         case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, petitionAnswer,
-            petitionRate, petitionReopen, notifications, password, myData
+            petitionRate, petitionReopen, notifications, password, myData, contactDetails, confirmEmail
         case lineLink, lineUnlink
 
         var components: [PathComponent] {
@@ -117,6 +120,8 @@ public enum TenantURL {
             case .notifications: ["account", "profile", "notifications"]
             case .password: ["account", "profile", "password"]
             case .myData: ["account", "profile", "my-data.zip"]
+            case .contactDetails: ["account", "profile", "contact"]
+            case .confirmEmail: ["confirm-email", ":token"]
             case .lineLink: ["line", "link"]
             case .lineUnlink: ["account", "profile", "line", "unlink"]
             }
@@ -157,6 +162,8 @@ public enum TenantURL {
         case .notifications: "/account/profile/notifications"
         case .password: "/account/profile/password"
         case .myData: "/account/profile/my-data.zip"
+        case .contactDetails: "/account/profile/contact"
+        case .confirmEmail(let token): "/confirm-email/\(token)"
         case .lineLink: "/line/link"
         case .lineUnlink: "/account/profile/line/unlink"
         }

@@ -110,6 +110,12 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
             citizen.get(path, use: CitizenPasswordChangeController().page)
             citizen.post(path, use: CitizenPasswordChangeController().change)
         case .myData: citizen.get(path, use: CitizenDataController().download)
+        case .contactDetails:
+            citizen.get(path, use: CitizenContactController().page)
+            citizen.post(path, use: CitizenContactController().save)
+        case .confirmEmail:
+            routes.get(path, use: CitizenContactController().confirmPage)
+            routes.post(path, use: CitizenContactController().confirm)
         case .lineLink:
             citizen.get(path, use: line.confirmPage)
             citizen.post(path, use: line.confirm)

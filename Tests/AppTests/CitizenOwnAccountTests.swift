@@ -166,10 +166,101 @@ struct CitizenOwnAccountTests {
                 let text = String(decoding: bytes, as: UTF8.self)
                 for foreign in [theirs.number, "สมหมาย", "คนอื่น", stranger.email] { #expect(!text.contains(foreign), "\(entry.path) has \(foreign)") }
             }
+            // A stored file gone missing: the rest still comes, the missing one is said to be.
+            let image = try #require(
+                try await IdentityImages.list(citizenID: try account.requireID(), tenant: try Tenant.named("bangkrathum", in: app), on: app.db).first)
+            await app.fileStore.delete(image.fileName)
+            try await app.testing().test(.GET, "\(c.base)/account/profile/my-data.zip", headers: c.headers) { res in
+                #expect(res.status == .ok)
+                let again = try Archive(data: Data(res.body.readableBytesView), accessMode: .read)
+                let entry = try #require(again["my-data.json"])
+                var bytes = Data()
+                _ = try again.extract(entry) { bytes.append($0) }
+                #expect(String(decoding: bytes, as: UTF8.self).contains("อ่านจากที่จัดเก็บไม่ได้"))
+            }
             // The assembled file is gone once sent.
             let spool = env.dataDirectory.appendingPathComponent("tmp/exports")
             let left = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
             #expect(left.filter { $0.hasPrefix("my-data-") }.isEmpty, "\(left)")
         }
     }
+
+    static func contact(_ app: Application, _ c: CitizenClient, _ fields: [String: String]) async throws -> (HTTPStatus, String) {
+        let (h, b) = c.form(fields)
+        var out: (HTTPStatus, String) = (.ok, "")
+        try await app.testing().test(.POST, "\(c.base)/account/profile/contact", headers: h, body: b) { out = ($0.status, $0.body.string) }
+        return out
+    }
+
+    @Test(
+        "contact details: mobile and address saved at once; a new e-mail waits for its link, the old one keeps the notices until then",
+        arguments: TestDatabase.all)
+    func contactDetails(database: TestDatabase) async throws {
+        try await withApp(database) { app, _ in
+            let c = try await CitizenFixtures.register(app)
+            let before = try await Self.account(app, c)
+            var page = ""
+            try await app.testing().test(.GET, "\(c.base)/account/profile/contact", headers: c.headers) { res in
+                #expect(res.status == .ok)
+                page = res.body.string
+            }
+            var fields = FormSession.hidden(page).filter { $0.key != "_csrf" }
+            for (k, v) in [
+                "mobile": before.mobile, "email": before.email, "address_house": before.house, "address_province": before.provinceCode,
+                "address_district": before.districtCode, "address_subdistrict": before.subdistrictCode, "address_postcode": before.postcode,
+            ] { fields[k] = v }
+            // Refused, with the reason on the field.
+            var (status, html) = try await Self.contact(app, c, fields.merging(["mobile": "12"]) { $1 })
+            #expect(status == .unprocessableEntity && html.contains("id=\"mobile-error\""))
+            (status, html) = try await Self.contact(app, c, fields.merging(["email": "not-an-address"]) { $1 })
+            #expect(status == .unprocessableEntity && html.contains("รูปแบบอีเมลไม่ถูกต้อง"))
+            (status, html) = try await Self.contact(app, c, fields.merging(["address_province": "99"]) { $1 })
+            #expect(status == .unprocessableEntity)
+            #expect(try await Self.account(app, c).mobile == before.mobile)
+
+            // The mobile number: saved at once, no e-mail.
+            (status, _) = try await Self.contact(app, c, fields.merging(["mobile": "089-111-2222", "address_road": "ถนนพิษณุโลก-บางกระทุ่ม"]) { $1 })
+            #expect(status == .seeOther)
+            var now = try await Self.account(app, c)
+            #expect(now.mobile == "0891112222" && now.road == "ถนนพิษณุโลก-บางกระทุ่ม" && now.pendingEmail == nil)
+            #expect(try await OutboxStore.allJobs(on: app.db).filter { $0.idempotencyKey.contains("citizen-email-") }.isEmpty)
+
+            // A new e-mail: waiting; the link goes to it, a notice to the current one.
+            (status, _) = try await Self.contact(app, c, fields.merging(["mobile": "0891112222", "email": "Somsri.New@Example.com"]) { $1 })
+            #expect(status == .seeOther)
+            now = try await Self.account(app, c)
+            #expect(now.email == before.email && now.pendingEmail == "somsri.new@example.com")
+            let jobs = try await OutboxStore.allJobs(on: app.db).filter { $0.idempotencyKey.contains("citizen-email-") }
+            #expect(jobs.count == 2)
+            let confirmJob = try #require(jobs.first { $0.idempotencyKey.hasPrefix(OutboxStore.secretKeyPrefix + "citizen-email-confirm:") })
+            let confirmMail = try await PetitionInfoRequestTests.payload(app, key: confirmJob.idempotencyKey)
+            #expect(confirmMail.contains("somsri.new@example.com"))
+            let notice = try await PetitionInfoRequestTests.payload(
+                app, key: try #require(jobs.first { $0.idempotencyKey.hasPrefix("citizen-email-change:") }).idempotencyKey)
+            #expect(notice.contains(before.email) && !notice.contains("confirm-email"), "the old address is told, without the link")
+            let match = try #require(confirmMail.firstMatch(of: /confirm-email\\?\/([A-Za-z0-9_-]{20,})/))
+            let token = String(match.output.1)
+
+            // Someone else's tenant, a wrong token: nothing.
+            try await app.testing().test(.GET, "/t/bangrak/confirm-email/\(token)") { #expect($0.status == .gone) }
+            try await app.testing().test(.GET, "\(c.base)/confirm-email/\(token)x") { #expect($0.status == .gone) }
+            // The link opens a page with a button (opening it changes nothing); the button confirms, once.
+            var confirmPage = FormSession(cookie: "", csrf: "", fields: [:])
+            try await app.testing().test(.GET, "\(c.base)/confirm-email/\(token)") { res in
+                #expect(res.status == .ok && res.body.string.contains("somsri.new@example.com"))
+                confirmPage = try FormSession.from(res)
+            }
+            #expect(try await Self.account(app, c).pendingEmail == "somsri.new@example.com")
+            for expected in [HTTPStatus.seeOther, .gone] {
+                try await app.testing().test(
+                    .POST, "\(c.base)/confirm-email/\(token)",
+                    headers: ["Cookie": confirmPage.cookie, "Content-Type": "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: formBody(["_csrf": confirmPage.csrf]))
+                ) { #expect($0.status == expected) }
+            }
+            now = try #require(try await CitizenAccount.find(try before.requireID(), on: app.db))
+            #expect(now.email == "somsri.new@example.com" && now.pendingEmail == nil)
+        }
+    }
+
 }

@@ -382,6 +382,12 @@ struct Open311Tests {
             try Self.checkErrors(
                 try await Self.call(app, .POST, path, form: Self.streetLight(key: key) + [("media_url", "file:///etc/passwd")]), .badRequest,
                 mentioning: "media_url")
+            // An address is published with the report, so only a clean one is taken: no characters a parser must escape
+            // (a quote, markup), no user or password, no backslash.
+            for bad in ["https://example.com/a\"><script>alert(1)</script>", "https://user:secret@example.com/p.jpg", "https://example.com\\@evil.example/"] {
+                try Self.checkErrors(
+                    try await Self.call(app, .POST, path, form: Self.streetLight(key: key) + [("media_url", bad)]), .badRequest, mentioning: "media_url")
+            }
             // Several problems at once: one error each, in XML too.
             let many = try await Self.call(app, .POST, "\(Self.base)/requests.xml", form: without(["attribute[problem]", "attribute[lamp_count]"]))
             try Self.checkErrors(many, .badRequest, mentioning: "attribute[lamp_count]", xml: true)

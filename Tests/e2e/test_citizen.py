@@ -5,7 +5,11 @@ journey in test_backoffice.py) opens the queue, looks at the watermarked images 
 citizen signs in again and sees "ยืนยันตัวตนแล้ว". Screenshots go to test-artifacts/screenshots/citizen-*.png,
 and the watermarked image itself to test-artifacts/screenshots/citizen-watermarked.jpg.
 """
+import io
+import json
 import os
+import urllib.request
+import zipfile
 import pathlib
 import random
 import urllib.request
@@ -146,6 +150,38 @@ def test_citizen_registers_and_is_verified(driver):  # noqa: F811
     wait_for_text(d, "ยืนยันตัวตนแล้ว")
     assert_no_horizontal_scroll(d)
     shot(d, "welcome-verified")
+
+    # Their own account on the phone: contact details (a new mobile number), the password page, their data as a ZIP.
+    d.get(BASE + "/t/bangkrathum/account/profile")
+    d.find_element(By.ID, "edit-contact").click()
+    wait_for_text(d, "แก้ไขข้อมูลติดต่อ")
+    mobile = d.find_element(By.ID, "mobile")
+    mobile.clear()
+    mobile.send_keys("12")
+    submit(d, "บันทึก")
+    wait_for_text(d, "กรุณาแก้ไขข้อมูลต่อไปนี้")
+    mobile = d.find_element(By.ID, "mobile")
+    mobile.clear()
+    mobile.send_keys("081-555-0101")
+    assert_no_horizontal_scroll(d)
+    shot(d, "contact-details")
+    submit(d, "บันทึก")
+    wait_for_text(d, "บันทึกข้อมูลติดต่อแล้ว")
+    wait_for_text(d, "0815550101")
+    d.find_element(By.ID, "change-password").click()
+    wait_for_text(d, "รหัสผ่านปัจจุบัน")
+    assert_no_horizontal_scroll(d)
+    shot(d, "change-password")
+    d.get(BASE + "/t/bangkrathum/account/profile")
+    href = d.find_element(By.ID, "my-data").get_attribute("href")
+    cookie = "; ".join("%s=%s" % (c["name"], c["value"]) for c in d.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": cookie})) as r:
+        assert r.headers["Content-Type"] == "application/zip"
+        data = r.read()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        mine = json.loads(z.read("my-data.json"))
+    assert mine["account"]["nationalID"] == nid and mine["account"]["mobile"] == "0815550101"
+    assert len(mine["account"]["images"]) >= 2, "the identity images are in the ZIP"
     CITIZEN.update({"nid": nid, "password": password, "email": "malee@example.com"})
 
     # Nothing personal reached the server's log: not the national ID, the password, the e-mail or the name.

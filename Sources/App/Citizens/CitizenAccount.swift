@@ -39,6 +39,8 @@ final class CitizenAccount: Model, @unchecked Sendable {
     @Field(key: "birth_date") var birthDate: String
     @Field(key: "mobile") var mobile: String
     @Field(key: "email") var email: String
+    /// A new address asked for, until its confirmation link is followed (notices go to `email` meanwhile).
+    @OptionalField(key: "pending_email") var pendingEmail: String?
     @Field(key: "address_house") var house: String
     @OptionalField(key: "address_moo") var moo: String?
     @OptionalField(key: "address_village") var village: String?

@@ -35,10 +35,11 @@ enum CitizenDataExport {
         struct File: Encodable {
             var label: String
             var name: String
-            /// Where the file is in this ZIP.
-            var path: String
+            /// Where the file is in this ZIP; nil when the stored file could not be read (`unavailable` says so).
+            var path: String?
             var bytes: Int
             var sha256: String
+            var unavailable: String?
         }
 
         struct Item: Encodable {
@@ -98,15 +99,24 @@ enum CitizenDataExport {
     static func write(_ account: CitizenAccount, tenant t: Tenant, app: Application, on db: any Database, now: Date = Date()) async throws -> URL {
         let dir = app.exportSpoolDirectory
         try PrivateFiles.directory(dir)
+        sweep(dir, now: now)
         let zipURL = dir.appendingPathComponent("my-data-\(UUID().uuidString).zip")
         do {
             let archive = ArchiveBox(try Archive(url: zipURL, accessMode: .create))
             let pool = app.threadPool
             let store = app.fileStore
             /// Adds a stored file (read whole: identity images and attachments are at most a few MB each) and describes it.
+            /// A file missing from the store or not matching its hash is left out and said to be (the rest still goes).
             func add(_ name: String, sha256: String, as path: String, label: String, shownName: String) async throws -> MyData.File {
-                let data = try await store.read(name, sha256: sha256)
-                try await pool.runIfActive { try archive.add(path, data) }
+                guard let data = try? await store.read(name, sha256: sha256) else {
+                    app.logger.warning("data export: a stored file could not be read", metadata: ["file": .string(name)])
+                    return MyData.File(
+                        label: label, name: shownName, path: nil, bytes: 0, sha256: sha256,
+                        unavailable: "ไฟล์นี้อ่านจากที่จัดเก็บไม่ได้ในขณะส่งออก กรุณาติดต่อหน่วยงาน")
+                }
+                // Photos and PDFs are compressed already: stored as they are.
+                let stored = ["jpg", "png", "pdf", "heic", "webp"].contains(path.split(separator: ".").last.map(String.init) ?? "")
+                try await pool.runIfActive { try archive.add(path, data, compress: !stored) }
                 return MyData.File(label: label, name: shownName, path: path, bytes: data.count, sha256: sha256)
             }
             let citizenID = try account.requireID()
@@ -178,10 +188,21 @@ enum CitizenDataExport {
         let archive: Archive
         init(_ archive: Archive) { self.archive = archive }
 
-        func add(_ path: String, _ data: Data) throws {
+        func add(_ path: String, _ data: Data, compress: Bool = true) throws {
             try archive.addEntry(
-                with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+                with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: compress ? .deflate : .none,
                 provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
+        }
+    }
+
+    /// Exports older than an hour in `dir` (a download that never started or was cut off left them): removed.
+    static func sweep(_ dir: URL, now: Date, olderThan age: TimeInterval = 3600) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
+            let url = dir.appendingPathComponent(name)
+            if let modified = (try? fm.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date, now.timeIntervalSince(modified) > age {
+                try? fm.removeItem(at: url)
+            }
         }
     }
 }
@@ -191,16 +212,29 @@ struct CitizenDataController {
     func download(_ req: Request) async throws -> Response {
         let t = try req.tenant
         let account = try req.citizen
+        // A HEAD would build the file and send none of it.
+        guard req.method == .GET else { throw Abort(.methodNotAllowed) }
         let key = RateLimiter.key("citizen-data:\(t.tenant.slug)", try account.requireID().uuidString, secret: req.application.settings.appSecret)
         guard try await RateLimiter.allow(key, CitizenDataExport.perHour, on: req.db) else {
             req.flash("ดาวน์โหลดข้อมูลได้ไม่เกิน \(CitizenDataExport.perHour.limit) ครั้งต่อชั่วโมง กรุณาลองใหม่ภายหลัง")
             return req.redirect(to: t.url(.profile) + "#account-title")
         }
         let now = Date()
+        // The whole file, once: no partial range or "not modified" answer, under which the file would never be sent
+        // and so never removed.
+        req.headers.remove(name: .range)
+        req.headers.remove(name: .ifNoneMatch)
+        req.headers.remove(name: .ifRange)
         let zip = try await CitizenDataExport.write(account, tenant: t.tenant, app: req.application, on: req.db, now: now)
-        let response = try await req.fileio.asyncStreamFile(
-            at: zip.path, mediaType: HTTPMediaType(type: "application", subType: "zip"),
-            onCompleted: { _ in try? FileManager.default.removeItem(at: zip) })
+        let response: Response
+        do {
+            response = try await req.fileio.asyncStreamFile(
+                at: zip.path, mediaType: HTTPMediaType(type: "application", subType: "zip"),
+                onCompleted: { _ in try? FileManager.default.removeItem(at: zip) })
+        } catch {
+            try? FileManager.default.removeItem(at: zip)
+            throw error
+        }
         let name = "my-data-\(t.tenant.slug)-\(Int(now.timeIntervalSince1970)).zip"
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")

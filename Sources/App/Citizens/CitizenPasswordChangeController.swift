@@ -34,9 +34,11 @@ struct CitizenPasswordChangeController {
         var errors = FormErrors()
         let now = Date()
         // Guessing the current password here is guessing a sign-in: the same limits, per address and per account.
+        // The very keys a sign-in counts (the national ID's), so the two forms share one budget.
+        let digits = try (try? req.application.nationalIDs.open(account.nationalIDSealed).digits) ?? account.requireID().uuidString
         guard try await RateLimiter.allow("citizen-login-ip:\(req.clientNetwork)", SignInPolicy.passwordsPerAddress, now: now, on: req.db),
             try await RateLimiter.allow(
-                RateLimiter.key("citizen-password-change:\(t.tenant.slug)", try account.requireID().uuidString, secret: req.application.settings.appSecret),
+                RateLimiter.key("citizen-login:\(t.tenant.slug)", digits, secret: req.application.settings.appSecret),
                 SignInPolicy.passwordsPerAccount, now: now, on: req.db)
         else {
             errors.add("currentPassword", "ลองรหัสผ่านปัจจุบันผิดหลายครั้งเกินไป กรุณารอสักครู่แล้วลองใหม่")
@@ -62,11 +64,20 @@ struct CitizenPasswordChangeController {
                 maskedNationalID: account.maskedNationalID, changedAt: ThaiDate.shortWithTime(now)),
             to: [account.email], subject: CitizenPasswordChangedMail.subject(tenant: t.tenant),
             idempotencyKey: "citizen-password-changed:\(citizenID.uuidString.lowercased()):\(account.sessionEpoch + 1)")
-        try await req.db.writeTransaction { db in
+        let changed = try await req.db.writeTransaction { db -> Bool in
             // A new epoch ends every session of this account, on every device; this one is begun again below.
-            try await CitizenStore.setPassword(
-                citizenID: citizenID, tenant: t.tenant, hash: hash, epoch: account.sessionEpoch + 1, now: now, on: db)
+            guard
+                try await CitizenStore.changePassword(
+                    citizenID: citizenID, tenant: t.tenant, from: account.passwordHash, epoch: account.sessionEpoch, to: hash, now: now, on: db)
+            else { return false }
             _ = try await EmailOutbox.enqueue(mail, tenant: t.tenant, on: db)
+            return true
+        }
+        guard changed else {
+            // Reset or changed elsewhere meanwhile: that one stands, and this session is not carried on past it.
+            CitizenSession.end(req, tenant: t.tenant)
+            req.flash("มีการเปลี่ยนรหัสผ่านของบัญชีนี้จากที่อื่นระหว่างที่ท่านกรอกแบบฟอร์ม กรุณาเข้าสู่ระบบด้วยรหัสผ่านล่าสุด")
+            return req.redirect(to: t.url(.login))
         }
         account.passwordHash = hash
         account.sessionEpoch += 1

@@ -45,6 +45,9 @@ struct CitizenProfilePage: Encodable {
     /// The account's own actions: change the password, download my data.
     var passwordURL: String
     var dataURL: String
+    var contactURL: String
+    /// A new e-mail address waiting for its confirmation.
+    var pendingEmail: String?
     var notices: [NoticeRow]
     var notificationsAction: String
     var line: LineLink
@@ -80,6 +83,7 @@ struct CitizenProfilePageBuilder {
             photo: r.images.first { $0.slot == IdentityImages.profileSlot }.flatMap(\.id).map { t.url(.accountImage($0)) },
             csrf: csrf, photoAction: t.url(.profilePhoto), photoError: photoError, upload: ImageUploadLimits(tenant: t.tenant),
             accountURL: t.url(.account), passwordURL: t.url(.password), dataURL: t.url(.myData),
+            contactURL: t.url(.contactDetails), pendingEmail: r.account.pendingEmail,
             notices: CitizenProfilePage.NoticeRow.rows(r.account.noticeChoices),
             notificationsAction: t.url(.notifications),
             line: .init(

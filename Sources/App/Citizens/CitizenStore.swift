@@ -102,6 +102,44 @@ enum CitizenStore {
     }
 
     /// A new password: the session epoch moves on, which ends every session of the account on every device.
+    /// A signed-in change of password: the new hash and the next epoch (ending every other session), only if the account
+    /// still has the hash and epoch the change was checked against (a reset or another change meanwhile wins); false then.
+    static func changePassword(
+        citizenID: UUID, tenant: Tenant, from oldHash: String, epoch: Int, to hash: String, now: Date, on db: any Database
+    ) async throws -> Bool {
+        try await db.claim(
+            """
+            UPDATE citizens SET password_hash = \(bind: hash), session_epoch = session_epoch + 1, updated_at = \(bind: now)
+            WHERE id = \(bind: citizenID) AND tenant_id = \(bind: tenant.id) AND session_epoch = \(bind: epoch)
+              AND password_hash = \(bind: oldHash) RETURNING id
+            """)
+    }
+
+    /// The mobile number and address the citizen changed on "แก้ไขข้อมูลติดต่อ".
+    static func updateContact(citizenID: UUID, tenant: Tenant, mobile: String, address a: AddressSelection, now: Date, on db: any Database) async throws {
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
+            .set(\.$mobile, to: mobile).set(\.$house, to: a.houseNumber).set(\.$moo, to: a.moo.isEmpty ? nil : a.moo)
+            .set(\.$village, to: a.village.isEmpty ? nil : a.village).set(\.$soi, to: a.soi.isEmpty ? nil : a.soi)
+            .set(\.$road, to: a.road.isEmpty ? nil : a.road).set(\.$provinceCode, to: a.provinceCode).set(\.$districtCode, to: a.districtCode)
+            .set(\.$subdistrictCode, to: a.subdistrictCode).set(\.$postcode, to: a.postcode).set(\.$updatedAt, to: now).update()
+    }
+
+    /// A new address waiting for its confirmation (nil: none waiting).
+    static func setPendingEmail(citizenID: UUID, tenant: Tenant, email: String?, now: Date, on db: any Database) async throws {
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
+            .set(\.$pendingEmail, to: email).set(\.$updatedAt, to: now).update()
+    }
+
+    /// The waiting address becomes the account's e-mail, if it is still `email` (a later change asked for another);
+    /// false otherwise.
+    static func confirmEmail(citizenID: UUID, tenant: Tenant, email: String, now: Date, on db: any Database) async throws -> Bool {
+        try await db.claim(
+            """
+            UPDATE citizens SET email = pending_email, pending_email = NULL, updated_at = \(bind: now)
+            WHERE id = \(bind: citizenID) AND tenant_id = \(bind: tenant.id) AND pending_email = \(bind: email) RETURNING id
+            """)
+    }
+
     static func setPassword(citizenID: UUID, tenant: Tenant, hash: String, epoch: Int, now: Date, on db: any Database) async throws {
         try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
             .set(\.$passwordHash, to: hash).set(\.$sessionEpoch, to: epoch).set(\.$updatedAt, to: now).update()

@@ -225,6 +225,8 @@ struct Open311Requester: Codable, Sendable {
     var deviceID: String?
     var accountID: String?
     var mediaURL: String?
+    /// Filed since `media_url` is published with the request (older requests were promised it stayed private).
+    var mediaPublished: Bool?
     var addressID: String?
     /// `description`, `lat`, `long` and `address_string` when the form has no field for them.
     var description: String?
@@ -243,11 +245,21 @@ struct Open311Requester: Codable, Sendable {
     /// The photo an API client filed with (`media_url`: an http(s) address it chose to give, where it published the
     /// photo), for the published view of a request; nil without one. Only requests whose content is published
     /// (`Open311RequestView.publishesContent`) show it; nothing filed on the website or in LINE has one.
+    /// Requests filed before `mediaPublished` was kept were promised their `media_url` stayed private: they keep it so.
     static func publicMedia(in json: String?) -> String? {
-        guard let url = json.flatMap({ try? StoredJSON.decode(Open311Requester.self, from: $0) })?.mediaURL,
-            let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil
+        guard let r = json.flatMap({ try? StoredJSON.decode(Open311Requester.self, from: $0) }), r.mediaPublished == true,
+            let url = r.mediaURL, isPublishable(url)
         else { return nil }
         return url
+    }
+
+    /// An http(s) address exactly as a URL parser writes it back (no character it would have to escape, so no quote or
+    /// markup for a consumer to trip on), with a host, without a user or password and without backslashes.
+    static func isPublishable(_ url: String) -> Bool {
+        guard !url.contains("\\"), let u = URL(string: url), u.absoluteString == url,
+            ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host?.isEmpty == false, u.user == nil, u.password == nil
+        else { return false }
+        return true
     }
 
     /// The name in a petition's stored requester details (nil without details or a name).
@@ -262,6 +274,7 @@ struct Open311Requester: Codable, Sendable {
         case deviceID = "device_id"
         case accountID = "account_id"
         case mediaURL = "media_url"
+        case mediaPublished = "media_published"
         case addressID = "address_id"
         case addressString = "address_string"
     }
@@ -288,10 +301,11 @@ struct Open311Requester: Codable, Sendable {
         r.accountID = text("account_id")
         r.addressID = text("address_id")
         if let url = text("media_url", max: 2000) {
-            if let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil {
+            if Open311Requester.isPublishable(url) {
                 r.mediaURL = url
+                r.mediaPublished = true
             } else {
-                problems.append("media_url: ต้องเป็น URL แบบ http หรือ https")
+                problems.append("media_url: ต้องเป็น URL แบบ http หรือ https ที่เข้ารหัสอักขระถูกต้อง ไม่มีชื่อผู้ใช้หรือรหัสผ่าน")
             }
         }
         if form.descriptionField == nil { r.description = text("description", max: PetitionAnswers.textareaMaxLength) }

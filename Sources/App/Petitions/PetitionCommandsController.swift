@@ -31,6 +31,8 @@ struct PetitionCommandsController {
     /// photos of the result when it moves to ดำเนินการสำเร็จ.
     func moveWithPhotos(_ req: Request) async throws -> Response {
         let petition = try await load(req)
+        // Only a complaint's form takes photos (the page offers this route for complaints only).
+        guard petition.menu == MenuKey.complaints.rawValue else { throw Abort(.notFound) }
         let rule = Self.resultRule
         var state = OfficerPetitionPageState()
         let upload: StreamedUpload
@@ -77,6 +79,8 @@ struct PetitionCommandsController {
             state.errors.add("note", "หมายเหตุยาวได้ไม่เกิน 2,000 ตัวอักษร (ตอนนี้ \(state.note.count.formatted()) ตัวอักษร)")
             return try await render(req, petition: petition, state: state, status: .unprocessableEntity)
         }
+        // Read before any photo is stored: a failure here leaves nothing behind.
+        let recipient = try await CitizenNotices.recipient(petition.citizenID, tenant: t, on: req.db)
         var photos: [PetitionStore.StoredAttachment] = []
         if let upload {
             let checked = try await PetitionAttachments.check(
@@ -99,7 +103,6 @@ struct PetitionCommandsController {
         }
         let kept = photos
         let app = req.application
-        let recipient = try await CitizenNotices.recipient(petition.citizenID, tenant: t, on: req.db)
         let linkBase = CitizenMail.linkBase(req, tenant: t)
         let staff = scope.staff
         let note = state.note.isEmpty ? nil : state.note

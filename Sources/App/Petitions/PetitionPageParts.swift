@@ -210,7 +210,8 @@ struct PetitionBeforeAfter: Encodable, Equatable {
                 r.id.map { Photo(url: link($0), alt: "\(alt) \(i + 1): \(r.originalName)") }
             }
         }
-        let after = photos(files.filter { $0.fieldKey == PetitionCommandsController.resultRule.key }, "รูปผลการดำเนินการ")
+        // An officer's result photos came with a timeline entry (a form's own `_result` field could not pass for them).
+        let after = photos(files.filter { $0.fieldKey == PetitionCommandsController.resultRule.key && $0.eventID != nil }, "รูปผลการดำเนินการ")
         guard !after.isEmpty else { return nil }
         return PetitionBeforeAfter(before: photos(files.filter { $0.eventID == nil }, "รูปที่แจ้ง"), after: after)
     }

@@ -12,12 +12,15 @@ public struct SingleUseToken: Sendable {
         case staffSetup = "staff.setup"
         /// A citizen's "เปลี่ยนรหัสผ่าน" link; the seed says 10 minutes.
         case citizenReset = "citizen.reset"
+        /// A citizen's link confirming a new e-mail address (24 hours).
+        case citizenEmail = "citizen.email"
 
         public var lifetime: TimeInterval {
             switch self {
             case .staffReset: 30 * 60
             case .staffSetup: 24 * 3600
             case .citizenReset: 10 * 60
+            case .citizenEmail: 24 * 3600
             }
         }
     }
