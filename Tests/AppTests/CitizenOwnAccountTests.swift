@@ -238,8 +238,23 @@ struct CitizenOwnAccountTests {
             let notice = try await PetitionInfoRequestTests.payload(
                 app, key: try #require(jobs.first { $0.idempotencyKey.hasPrefix("citizen-email-change:") }).idempotencyKey)
             #expect(notice.contains(before.email) && !notice.contains("confirm-email"), "the old address is told, without the link")
-            let match = try #require(confirmMail.firstMatch(of: /confirm-email\\?\/([A-Za-z0-9_-]{20,})/))
-            let token = String(match.output.1)
+            let first = String(try #require(confirmMail.firstMatch(of: /confirm-email\\?\/([A-Za-z0-9_-]{20,})/)).output.1)
+            // The same new address sent again (the link was lost): a new link, the first one no longer works.
+            try await Task.sleep(for: .seconds(1.1))  // the mails' keys carry the second they were asked for
+            (status, _) = try await Self.contact(app, c, fields.merging(["mobile": "0891112222", "email": "somsri.new@example.com"]) { $1 })
+            #expect(status == .seeOther)
+            let resent = try await OutboxStore.allJobs(on: app.db).filter {
+                $0.idempotencyKey.hasPrefix(OutboxStore.secretKeyPrefix + "citizen-email-confirm:")
+            }
+            #expect(resent.count == 2)
+            let newest = try #require(resent.first { $0.idempotencyKey != confirmJob.idempotencyKey })
+            let token = String(
+                try #require(
+                    try await PetitionInfoRequestTests.payload(app, key: newest.idempotencyKey).firstMatch(of: /confirm-email\\?\/([A-Za-z0-9_-]{20,})/)
+                )
+                .output.1)
+            #expect(token != first)
+            try await app.testing().test(.GET, "\(c.base)/confirm-email/\(first)") { #expect($0.status == .gone) }
 
             // Someone else's tenant, a wrong token: nothing.
             try await app.testing().test(.GET, "/t/bangrak/confirm-email/\(token)") { #expect($0.status == .gone) }

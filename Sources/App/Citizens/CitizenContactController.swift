@@ -42,7 +42,8 @@ struct CitizenContactController {
         let now = Date()
         let citizenID = try account.requireID()
         let newEmail = email.lowercased()
-        let changing = newEmail != account.email.lowercased() && newEmail != account.pendingEmail
+        // The waiting address sent again is a request for a new link (the old one is revoked below).
+        let changing = newEmail != account.email.lowercased()
         let checked = address
         try await req.db.writeTransaction { db in
             try await CitizenStore.updateContact(

@@ -91,7 +91,7 @@ struct PetitionFeedbackController {
         }
         var state = PetitionFeedbackState()
         // Ticked again only for what `parse` takes (exactly "1"…"5").
-        state.stars = form.stars.flatMap { $0.count == 1 ? Int($0) : nil }.flatMap { PetitionRating.stars.contains($0) ? $0 : nil }
+        state.stars = (try? PetitionRating.parse(stars: form.stars, comment: nil))?.stars
         state.comment = String((form.comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(PetitionRating.commentMaxLength * 2))
         let rating: PetitionRating
         do {
