@@ -9,6 +9,7 @@ func routes(_ app: Application) throws {
     app.get("metrics", use: MetricsController().metrics)
     app.get("fonts", "tlwg", ":file", use: WebFontController(directory: app.settings.webFontsDirectory).font)
     GeographyController().register(on: app)
+    LeafletController(directory: app.settings.map.leafletDirectory).register(on: app)
 
     // Pages people use: sessions (stored in the database) and CSRF checks on every form post.
     let pages = app.grouped(app.sessions.middleware, CSRFMiddleware())
