@@ -24,6 +24,8 @@ build: deps-run
 	swift build --product eservice
 
 # Migrations also run at start-up; `serve` then listens on http://$(HOST):$(PORT)/
+# The demo's maps use OpenStreetMap's tiles (MAP_TILE_URL; a deployment names its own tile server, or none).
+run: export MAP_TILE_URL ?= https://tile.openstreetmap.org/{z}/{x}/{y}.png
 run: build
 	@echo "Portal: http://$(HOST):$(PORT)/   Tenants: http://bangkrathum.localhost:$(PORT)/  (or /t/bangkrathum/)"
 	@echo "Mails are written to DATA_DIR/mail and listed at http://$(HOST):$(PORT)/dev/mailbox"

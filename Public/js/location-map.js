@@ -3,8 +3,9 @@
 // stay on the page and the server checks them, so a phone without JavaScript, location or tiles still files.
 // - A location field's map: tap the map or drag the pin, and the latitude and longitude inputs follow; typing
 //   in them moves the pin. "ใช้ตำแหน่งปัจจุบัน" asks the phone for its position.
-// - A photo chosen in the same form that carries a GPS position in its EXIF (JPEG, HEIC, WebP, PNG) suggests
-//   the pin when none is set yet. The position is read here only; the server stores photos without EXIF.
+// - A photo chosen in the same form that carries a GPS position in its EXIF (JPEG, HEIC, WebP, PNG) offers
+//   "ใช้ตำแหน่งจากรูปนี้": the pin moves there only if the citizen presses it. The position is read here only;
+//   the server stores photos without EXIF.
 // - A read-only map shows pins (data-pins), each linking to its petition.
 (function () {
   "use strict";
@@ -195,21 +196,47 @@
         }, { enableHighAccuracy: true, timeout: 15000 });
       });
     }
-    // A photo's GPS position suggests the pin while none is set.
+    // A photo's GPS position is offered as the pin: the citizen chooses to use it (a button), nothing is filled
+    // without them. The photo itself is stored without its EXIF.
+    var offer = document.createElement("p");
+    offer.className = "photo-position";
+    offer.hidden = true;
+    var use = document.createElement("button");
+    use.type = "button";
+    use.className = "button button-secondary";
+    use.setAttribute("data-photo-position", "");
+    var note = document.createElement("span");
+    note.className = "hint";
+    offer.appendChild(note);
+    offer.appendChild(document.createTextNode(" "));
+    offer.appendChild(use);
+    block.insertBefore(offer, block.firstChild);
+    var suggested = null;
+    use.addEventListener("click", function () {
+      if (!suggested) return;
+      fill(suggested.lat, suggested.lng, true);
+      say("ใช้ตำแหน่งจากรูป " + suggested.name + " แล้ว กรุณาตรวจสอบ ลากหมุดหรือแตะแผนที่เพื่อแก้ไขได้");
+      offer.hidden = true;
+    });
     form.querySelectorAll("input[type=file]").forEach(function (input) {
       input.addEventListener("change", function () {
         var files = Array.prototype.slice.call(input.files || []);
         (function next() {
           var f = files.shift();
-          if (!f || current()) return;
+          if (!f) return;
           photoPosition(f, function (p) {
             if (!p) return next();
             if (!inside(area, p.lat, p.lng)) {
-              say("รูป " + f.name + " ถ่ายนอกพื้นที่ให้บริการ จึงไม่ได้ใช้ตำแหน่งของรูป กรุณาปักหมุดเอง");
+              suggested = null;
+              offer.hidden = true;
+              say("รูป " + f.name + " ถ่ายนอกพื้นที่ให้บริการ จึงไม่เสนอตำแหน่งของรูป กรุณาปักหมุดเอง");
               return;
             }
-            fill(p.lat, p.lng, true);
-            say("ใช้ตำแหน่งจากรูป " + f.name + " เป็นตำแหน่งเริ่มต้น กรุณาตรวจสอบ ลากหมุดเพื่อแก้ไขได้ (ระบบไม่เก็บข้อมูลตำแหน่งในรูป)");
+            suggested = { lat: p.lat, lng: p.lng, name: f.name };
+            note.textContent = "รูป " + f.name + " บันทึกตำแหน่งที่ถ่ายไว้ (" + p.lat.toFixed(5) + ", " + p.lng.toFixed(5) +
+              ") ระบบจะลบข้อมูลตำแหน่งออกจากไฟล์รูปก่อนเก็บ";
+            use.textContent = "ใช้ตำแหน่งจากรูปนี้";
+            offer.hidden = false;
           });
         })();
       });

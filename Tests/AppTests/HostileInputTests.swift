@@ -232,7 +232,7 @@ struct HostileInputTests {
         if site.starts(with: ["open311", "v2"]) { return .open311 }
         if site == ["line", "webhook"] { return .line }
         if p.first == SiteURL.tenantPrefix { return .citizen }
-        if ["", "healthz", "readyz", "metrics", "fonts", "verify", "dev", "geo", "geography", "address"].contains(p.first ?? "") || p.isEmpty {
+        if ["", "healthz", "readyz", "metrics", "fonts", "vendor", "verify", "dev", "geo", "geography", "address"].contains(p.first ?? "") || p.isEmpty {
             return .anonymous
         }
         // A tenant's pages on its own host name.
@@ -252,7 +252,9 @@ struct HostileInputTests {
         return ("/" + parts.joined(separator: "/"), hostRoute ? tenantHost : nil)
     }
 
-    static let platformRoots: Set<String> = ["", "backoffice", "healthz", "readyz", "metrics", "fonts", "verify", "dev", "geo", "geography", "address"]
+    static let platformRoots: Set<String> = [
+        "", "backoffice", "healthz", "readyz", "metrics", "fonts", "vendor", "verify", "dev", "geo", "geography", "address",
+    ]
 
     static func headers(_ p: Principal, host: String?, extra: HTTPHeaders = [:]) -> HTTPHeaders {
         var h = p.headers

@@ -14,6 +14,7 @@ import VaporTesting
 struct LocationMapTests {
     static let service = "street-light"
     static let queue = "/backoffice/t/bangkrathum/petitions"
+    static let osm = ["MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png"]
 
     static func imaging(_ name: String) throws -> Data {
         try Data(contentsOf: Repo.root.appendingPathComponent("Tests/ImagingTests/Fixtures/\(name)"))
@@ -29,7 +30,7 @@ struct LocationMapTests {
         "the form draws the map over inputs that work without it; a pin outside the tenant's area is refused naming it, one inside is filed",
         arguments: TestDatabase.all)
     func areaOnPlainPost(database: TestDatabase) async throws {
-        try await withApp(database) { app, env in
+        try await withApp(database, settings: Self.osm) { app, env in
             let c = try await CitizenFixtures.register(app)
             let page = try await PetitionFilingTests.open(app, c, service: Self.service)
             for needle in [
@@ -108,7 +109,7 @@ struct LocationMapTests {
         "officers see the pin on the petition page and the queue's petitions on a map, with the list kept below",
         arguments: TestDatabase.all)
     func officerMaps(database: TestDatabase) async throws {
-        try await withApp(database) { app, _ in
+        try await withApp(database, settings: Self.osm) { app, _ in
             let officer = try await signedInStaff(app, tenant: "bangkrathum", role: .officer)
             let citizen = try await PetitionFixtures.citizen(app)
             let pinned = try await PetitionFixtures.file(app, citizen: citizen)
@@ -147,9 +148,11 @@ struct LocationMapTests {
         }
     }
 
-    @Test("MAP_TILE_URL=off: no map and no tiles in the policy; the field keeps its inputs and ใช้ตำแหน่งปัจจุบัน; officers get lists")
-    func mapsOff() async throws {
-        try await withApp(.sqlite, settings: ["MAP_TILE_URL": "off"]) { app, _ in
+    @Test(
+        "maps are off unless MAP_TILE_URL names a tile server: no map, no tiles in the policy; the field keeps its inputs and ใช้ตำแหน่งปัจจุบัน; officers get lists",
+        arguments: [[:], ["MAP_TILE_URL": "off"]])
+    func mapsOff(settings: [String: String]) async throws {
+        try await withApp(.sqlite, settings: settings) { app, _ in
             let c = try await CitizenFixtures.register(app)
             let page = try await PetitionFilingTests.open(app, c, service: Self.service)
             #expect(page.html.contains("data-geolocate") && page.html.contains(#"name="light_location_lat""#))
@@ -165,6 +168,28 @@ struct LocationMapTests {
             try await app.testing().test(.GET, "\(Self.queue)?view=map", headers: officer.headers) { res in
                 #expect(res.status == .ok && !res.body.string.contains("data-map ") && !res.body.string.contains("ดูบนแผนที่"))
             }
+        }
+    }
+
+    @Test("MAP_TILE_URL: a tile template with {z}, {x}, {y}; {s} only as a whole first label; nothing that could widen the policy")
+    func tileSettings() throws {
+        func load(_ url: String) throws -> MapSettings {
+            try Settings.load(
+                from: ["TENANTS_DIR": Repo.path("Tenants"), "DATA_DIR": NSTemporaryDirectory() + "map-settings-test", "MAP_TILE_URL": url],
+                workingDirectory: Repo.root.path
+            ).map
+        }
+        let osm = try load("https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        #expect(osm.tileSource == "https://tile.openstreetmap.org" && osm.attribution.contains("OpenStreetMap"))
+        #expect(try load("https://{s}.tile.example.org:8443/t/{z}/{x}/{y}.png").tileSource == "https://*.tile.example.org:8443")
+        #expect(try load("http://127.0.0.1:9999/{z}/{x}/{y}.png").tileSource == "http://127.0.0.1:9999")
+        for bad in [
+            "https://{s}/{z}/{x}/{y}.png", "https://tile{s}.example.org/{z}/{x}/{y}.png", "https://{s}.org/{z}/{x}/{y}.png",
+            "https://tiles.example.org/{z}/{x}.png", "javascript:alert(1)//{z}{x}{y}", "https://a.org/{z}/{x}/{y}.png; script-src *",
+            "https://a.org/{z}/{x}/{y}.png 'unsafe-inline'", "https://user@a.org/{z}/{x}/{y}.png", "https://*.org/{z}/{x}/{y}.png",
+            "https://a..org/{z}/{x}/{y}.png",
+        ] {
+            #expect(throws: Settings.Problems.self, "\(bad)") { try load(bad) }
         }
     }
 

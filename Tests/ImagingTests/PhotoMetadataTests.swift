@@ -105,6 +105,10 @@ struct PhotoMetadataTests {
         return Array("RIFF".utf8) + Build.le32(4 + chunks.count) + Array("WEBP".utf8) + chunks
     }
 
+    static func offset(of needle: [UInt8], in b: [UInt8]) -> Int? {
+        (0...(b.count - needle.count)).first { b[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
     static func close(_ a: (lat: Double, lng: Double)?) -> Bool {
         guard let a else { return false }
         return abs(a.lat - lat) < 1e-3 && abs(a.lng - lng) < 1e-3
@@ -137,6 +141,29 @@ struct PhotoMetadataTests {
         #expect(out.format == .jpeg && Self.tiffOffsets(out.bytes).isEmpty)
         let upright = try GDImage.load(out.bytes, as: .jpeg)
         #expect(upright.width == 64 && upright.height == 48, "turned once: \(upright.width)×\(upright.height)")
+    }
+
+    @Test("a HEIC grid (as phones write) is sized by its own description: 8000 × 6000 behind a 48 × 64 ispe is refused before decoding")
+    func heicGridSize() throws {
+        for name in ["plain.heic", "irot-exif6.heic"] {
+            var heic = try Fixture.bytes(name)
+            let stored = try ImageHeader.dimensions(of: heic, format: .heif)
+            let idat = try #require(Self.offset(of: Array("idat".utf8), in: heic), "\(name) keeps its grid in idat")
+            let grid = idat + 4  // version 0, flags 0 (16-bit sizes), rows − 1, columns − 1, output width, output height
+            #expect(heic[grid] == 0 && heic[grid + 1] & 1 == 0)
+            let output = (Int(heic[grid + 4]) << 8 | Int(heic[grid + 5]), Int(heic[grid + 6]) << 8 | Int(heic[grid + 7]))
+            #expect(output.0 * output.1 == stored.width * stored.height, "\(name): the grid and ispe agree (\(output) vs \(stored))")
+            heic.replaceSubrange((grid + 4)..<(grid + 8), with: Build.be16(8000) + Build.be16(6000))
+            let claimed = try ImageHeader.dimensions(of: heic, format: .heif)
+            #expect(claimed.width == 8000 && claimed.height == 6000)
+            #expect(throws: ImagingError.tooManyPixels(width: 8000, height: 6000)) {
+                try PhotoMetadata.cleaned(heic, format: .heif, maxPixels: 40_000_000)
+            }
+            // A grid description cut short is refused too, never decoded at an unknown size.
+            var cut = try Fixture.bytes(name)
+            cut.replaceSubrange((idat - 4)..<idat, with: Build.be32(8 + 3))
+            #expect(throws: ImagingError.self) { try ImageHeader.check(cut, format: .heif, maxPixels: 40_000_000) }
+        }
     }
 
     @Test("what is not a picture of its format is refused, never stored")
