@@ -295,7 +295,8 @@ struct Open311Controller {
         var problems = inputProblems + contactProblems
         var answers = PetitionAnswers(answers: [])
         switch PetitionAnswers.validate(
-            fields: version.fields, input: input, geography: req.application.geography, area: t.tenant.config.serviceArea) {
+            fields: version.fields, input: input, geography: req.application.geography, area: t.tenant.config.serviceArea)
+        {
         case .success(let a): answers = a
         case .failure(let invalid): problems += invalid.problems.map { "\(form.apiName(ofInput: $0.input)): \($0.message)" }
         }
