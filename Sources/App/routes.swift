@@ -117,6 +117,11 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .confirmEmail:
             routes.get(path, use: CitizenContactController().confirmPage)
             routes.post(path, use: CitizenContactController().confirm)
+        case .resendEmailConfirmation: citizen.post(path, use: CitizenContactController().resend)
+        case .closeAccount:
+            citizen.get(path, use: CitizenClosingController().page)
+            citizen.post(path, use: CitizenClosingController().request)
+        case .closeAccountWithdraw: citizen.post(path, use: CitizenClosingController().withdraw)
         case .lineLink:
             citizen.get(path, use: line.confirmPage)
             citizen.post(path, use: line.confirm)

@@ -120,7 +120,7 @@ struct HostileInputTests {
                 "citizen": try account.requireID().uuidString.lowercased(), "id": try staff.id.uuidString.lowercased(),
                 "token": RandomToken.make(), "version": "1", "file": "Loma.woff", "code": "ABCD2345",
                 "image": UUID().uuidString.lowercased(), "attachment": UUID().uuidString.lowercased(),
-                "document": UUID().uuidString.lowercased(),
+                "document": UUID().uuidString.lowercased(), "request": UUID().uuidString.lowercased(),
             ]
 
             let access = Dictionary(app.backOfficeRoutes.map { ("\($0.method) \($0.path)", $0.access) }) { a, _ in a }

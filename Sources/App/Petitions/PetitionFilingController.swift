@@ -206,7 +206,7 @@ struct PetitionFilingController {
                 number: petition.number, serviceName: petition.serviceName, received: ThaiDate.shortWithTime(petition.createdAt),
                 due: ThaiDate.long(petition.dueAt), receiptURL: t.url(.petitionReceipt(petition.number)),
                 petitionURL: t.url(.petition(petition.number)), petitionsURL: t.url(.petitions),
-                email: account.email.isEmpty ? nil : account.email))
+                email: account.confirmedEmail))
     }
 
     /// The acknowledgement of receipt: a page laid out to print or save as PDF (the print style hides the site).
