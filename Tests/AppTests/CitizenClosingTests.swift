@@ -115,7 +115,19 @@ struct CitizenClosingTests {
         let (ph, pb) = CitizenFixtures.identityUpload(c, files: [("profile_photo", "me.jpg", try TestImages.fixture("id-photo.jpg"))])
         try await app.testing().test(.POST, "\(c.base)/account/profile/photo", headers: ph, body: pb) { #expect($0.status == .seeOther) }
         let account = try await Self.account(app, c)
-        var p = try await PetitionFixtures.file(app, citizen: account)
+        // A photo of the matter (kept) and a document of the person (removed), stored as filing stores them.
+        var files: [PetitionStore.StoredAttachment] = []
+        for (name, mime, data) in [
+            ("petitions/bangkrathum/closing-photo.jpg", "image/jpeg", try TestImages.fixture("id-photo.jpg")),
+            ("petitions/bangkrathum/closing-house.pdf", "application/pdf", samplePDF),
+        ] {
+            try await app.fileStore.put(data, name: name)
+            files.append(
+                .init(
+                    fieldKey: "photos", fileName: name, originalName: String(name.split(separator: "/").last!), mimeType: mime,
+                    bytes: data.count, sha256: Hex.sha256(data)))
+        }
+        var p = try await PetitionFixtures.file(app, citizen: account, attachments: files)
         var answers = try JSONDecoder().decode(PetitionAnswers.self, from: Data(p.answersJSON.utf8))
         answers.answers += [
             Answer(key: "contact_phone", label: "โทรศัพท์ติดต่อ", type: .tel, value: .text("0812345678")),
@@ -198,6 +210,11 @@ struct CitizenClosingTests {
             #expect(kept.number == petition.number && kept.citizenID == citizenID && kept.rating == 4)
             let answers = try JSONDecoder().decode(PetitionAnswers.self, from: Data(kept.answersJSON.utf8))
             #expect(answers["problem"] != nil && answers["light_location"]?.type == .location, "the matter stays")
+            #expect(kept.ratingComment == nil, "the citizen's own words go; the rating stays")
+            let attachments = try await PetitionStore.attachments(kept, on: app.db)
+            #expect(attachments.map(\.fileName) == ["petitions/bangkrathum/closing-photo.jpg"], "the photo of the matter stays, the document goes")
+            #expect(FileManager.default.fileExists(atPath: env.dataDirectory.appendingPathComponent("files/petitions/bangkrathum/closing-photo.jpg").path))
+            #expect(!FileManager.default.fileExists(atPath: env.dataDirectory.appendingPathComponent("files/petitions/bangkrathum/closing-house.pdf").path))
             for key in ["contact_phone", "contact_email", "owner_name"] {
                 #expect(answers[key]?.value == .text(PetitionAnswers.removedOnClosing), "\(key) removed")
             }

@@ -159,11 +159,38 @@ enum CitizenClosing {
                 "UPDATE petitions SET answers = \(bind: scrubbed), requester = NULL WHERE tenant_id = \(bind: t) AND id = \(bind: id)"
             ).run()
         }
+        // Files the person sent go (house registration, card copies, bank books, answers to requests for more
+        // documents); photos of a complaint's matter and the officers' result photos stay.
+        let attachmentScope: SQLQueryString = """
+            FROM petition_attachments a WHERE a.tenant_id = \(bind: t) AND a.field_key <> '_result'
+              AND a.petition_id IN (SELECT p.id FROM petitions p WHERE p.tenant_id = \(bind: t) AND p.citizen_id = \(bind: citizenID))
+              AND NOT (a.event_id IS NULL AND a.mime_type LIKE 'image/%'
+                       AND a.petition_id IN (SELECT p.id FROM petitions p WHERE p.tenant_id = \(bind: t) AND p.menu = 'complaints'))
+            """
+        let attachmentFiles = try await sql.raw("SELECT a.file_name AS file_name \(attachmentScope)").all()
+            .map { try $0.decode(column: "file_name", as: String.self) }
+        try await sql.raw(
+            "DELETE FROM petition_attachments WHERE tenant_id = \(bind: t) AND id IN (SELECT a.id \(attachmentScope))"
+        ).run()
         try await sql.raw(
             """
             UPDATE petition_events SET actor_name = \(bind: placeholderName)
             WHERE tenant_id = \(bind: t) AND actor_kind = 'citizen' AND actor_id = \(bind: citizenID)
             """
+        ).run()
+        // What the person wrote in their own words: answers to requests for more information, reopening reasons,
+        // the rating's comment, the reasons of their earlier closing requests.
+        try await sql.raw(
+            """
+            UPDATE petition_events SET note = \(bind: PetitionAnswers.removedOnClosing)
+            WHERE tenant_id = \(bind: t) AND actor_kind = 'citizen' AND actor_id = \(bind: citizenID) AND note IS NOT NULL
+            """
+        ).run()
+        try await sql.raw(
+            "UPDATE petitions SET rating_comment = NULL WHERE tenant_id = \(bind: t) AND citizen_id = \(bind: citizenID)"
+        ).run()
+        try await sql.raw(
+            "UPDATE citizen_closing_requests SET reason = NULL WHERE tenant_id = \(bind: t) AND citizen_id = \(bind: citizenID)"
         ).run()
         // The account row stays, empty: the petitions point at it. A random lookup hash frees the national ID.
         try await sql.raw(
@@ -180,6 +207,6 @@ enum CitizenClosing {
             WHERE tenant_id = \(bind: t) AND id = \(bind: citizenID)
             """
         ).run()
-        return files
+        return files + attachmentFiles
     }
 }

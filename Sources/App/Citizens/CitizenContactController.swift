@@ -50,6 +50,15 @@ struct CitizenContactController {
         // The waiting address sent again is a request for a new link (the old one is revoked).
         let changing = confirmed ? newEmail != account.email.lowercased() : newEmail != current
         let checked = address
+        // Each new address gets a link: as many as the resend button allows (per account, an hour), so the form
+        // cannot send a stranger's inbox a mail a second.
+        if changing,
+            !(try await RateLimiter.allow(Self.linkKey(citizenID), CitizenEmailConfirmation.resendRule, on: req.db))
+        {
+            var limited = FormErrors()
+            limited.add("email", "เปลี่ยนอีเมลหรือขอลิงก์ยืนยันบ่อยเกินไป กรุณาตรวจสอบกล่องจดหมาย หรือรอประมาณ 1 ชั่วโมงแล้วลองใหม่")
+            return try await render(req, mobile: mobile, email: email, address: address, errors: limited, status: .tooManyRequests)
+        }
         try await req.db.writeTransaction { db in
             try await CitizenStore.updateContact(
                 citizenID: citizenID, tenant: t.tenant, mobile: mobile.arabicDigits.filter(\.isNumber), address: checked, now: now, on: db)
@@ -84,6 +93,9 @@ struct CitizenContactController {
 
     /// "ส่งลิงก์ยืนยันอีกครั้ง" on the profile page: a new link to the address waiting for confirmation (the earlier
     /// links stop working), a few an hour per account.
+    /// The rate key of the links one account has sent (the resend button and new addresses share it).
+    static func linkKey(_ citizenID: UUID) -> String { "citizen-email-resend:\(citizenID.uuidString.lowercased())" }
+
     func resend(_ req: Request) async throws -> Response {
         let t = try req.tenant
         let account = try req.citizen
@@ -92,7 +104,7 @@ struct CitizenContactController {
             return req.redirect(to: t.url(.profile))
         }
         let citizenID = try account.requireID()
-        guard try await RateLimiter.allow("citizen-email-resend:\(citizenID.uuidString.lowercased())", CitizenEmailConfirmation.resendRule, on: req.db)
+        guard try await RateLimiter.allow(Self.linkKey(citizenID), CitizenEmailConfirmation.resendRule, on: req.db)
         else {
             req.flash("ขอส่งลิงก์ยืนยันบ่อยเกินไป กรุณาตรวจสอบกล่องจดหมายและจดหมายขยะ หรือรอประมาณ 1 ชั่วโมงแล้วลองใหม่")
             return req.redirect(to: t.url(.profile))

@@ -124,7 +124,8 @@ enum CitizenStore {
 
     /// The mobile number and address the citizen changed on "แก้ไขข้อมูลติดต่อ".
     static func updateContact(citizenID: UUID, tenant: Tenant, mobile: String, address a: AddressSelection, now: Date, on db: any Database) async throws {
-        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
+        // Never onto a closed account (a form sent while an officer approved its closing).
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID).filter(\.$closedAt == nil)
             .set(\.$mobile, to: mobile).set(\.$house, to: a.houseNumber).set(\.$moo, to: a.moo.isEmpty ? nil : a.moo)
             .set(\.$village, to: a.village.isEmpty ? nil : a.village).set(\.$soi, to: a.soi.isEmpty ? nil : a.soi)
             .set(\.$road, to: a.road.isEmpty ? nil : a.road).set(\.$provinceCode, to: a.provinceCode).set(\.$districtCode, to: a.districtCode)
@@ -133,7 +134,7 @@ enum CitizenStore {
 
     /// A new address waiting for its confirmation (nil: none waiting).
     static func setPendingEmail(citizenID: UUID, tenant: Tenant, email: String?, now: Date, on db: any Database) async throws {
-        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID).filter(\.$closedAt == nil)
             .set(\.$pendingEmail, to: email).set(\.$updatedAt, to: now).update()
     }
 
@@ -141,7 +142,7 @@ enum CitizenStore {
     /// `CitizenEmailConfirmation`, `pending_email`); it stays unconfirmed until the new link is followed.
     static func setUnconfirmedEmail(citizenID: UUID, tenant: Tenant, email: String, now: Date, on db: any Database) async throws {
         try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID).filter(\.$emailConfirmedAt == nil)
-            .set(\.$email, to: email).set(\.$updatedAt, to: now).update()
+            .filter(\.$closedAt == nil).set(\.$email, to: email).set(\.$updatedAt, to: now).update()
     }
 
     /// The waiting address becomes the account's e-mail, if it is still `email` (a later change asked for another);

@@ -9,8 +9,11 @@ extension PetitionAnswers {
     public static let personalKeys: Set<String> = [
         "name", "first_name", "last_name", "full_name", "birth_date", "national_id", "bank_account_name", "bank_account_number",
         "monthly_income", "marital_status", "disabled_person_name", "disability_card_number", "house_number", "phone", "mobile",
-        "email", "address", "land_owner", "occupation",
+        "email", "address", "land_owner", "occupation", "customer_number", "witnesses",
     ]
+
+    /// Key beginnings that are about the person (health: a disability's type, card and expiry).
+    public static let personalPrefixes = ["disability", "disabled"]
 
     /// Whether the answer is the person's own data: an e-mail, a phone number or an address field, or a field whose
     /// key is a personal one (`personalKeys`, or ending in `_name` other than a business's, shop's or bank's name).
@@ -20,7 +23,7 @@ extension PetitionAnswers {
         default: break
         }
         let key = answer.key.lowercased()
-        if personalKeys.contains(key) { return true }
+        if personalKeys.contains(key) || personalPrefixes.contains(where: key.hasPrefix) { return true }
         if key.hasSuffix("_name"), !["business_name", "shop_name", "bank_name"].contains(key) { return true }
         return false
     }
