@@ -77,9 +77,11 @@ struct HostileInputTests {
     static let tenant = "bangkrathum"
     static let tenantHost = "bangkrathum.localhost"
 
+    // The limit only stops a hang: with 240 routes the walk took just over 20 minutes inside the whole suite on
+    // the 2-core machine (it runs beside every other suite); alone, it and schemathesis took 14 on both databases.
     @Test(
         "every route answers hostile values with a 4xx or a page, never a 5xx, and the server stays up",
-        .timeLimit(.minutes(20)), arguments: TestDatabase.all)
+        .timeLimit(.minutes(40)), arguments: TestDatabase.all)
     func walk(database: TestDatabase) async throws {
         let secret = "0123456789abcdef0123456789abcdef"
         try await withApp(
