@@ -57,13 +57,13 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.storage[Application.StaffNationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret, purpose: "staff-national-id")
 
     try PrivateFiles.directory(settings.dataDirectory)
-    // A request waits up to 30 s for a connection on PostgreSQL, 60 s on SQLite (the drivers' default is 10 s):
+    // A request waits up to 60 s for a connection (the drivers' default is 10 s):
     // in a burst of filings for one tenant, each holds the tenant's number row until it commits, and on SQLite
     // every write of every tenant takes the one writer's turn, so on a slow or busy machine (a disk slow to
     // sync, a backup) the last of a burst is answered late rather than with an error. A 10 s wait failed
-    // sixteen filings at once on a loaded CI machine, and 30 s on SQLite once did too.
+    // sixteen filings at once on a loaded CI machine, and 30 s did too (SQLite once, PostgreSQL twice).
     if let url = settings.databaseURL {
-        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30)), as: .psql)
+        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(60)), as: .psql)
     } else {
         let file = settings.dataDirectory.appendingPathComponent("eservice.sqlite").path
         try PrivateFiles.file(URL(fileURLWithPath: file))  // 0600 before SQLite opens it (its -wal and -shm follow)
