@@ -87,12 +87,13 @@ enum PetitionStore {
                 let id = try p.requireID()
                 try await event(
                     tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
-                    actor: f.actor ?? Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName),
+                    actor: f.actor ?? Actor(kind: [.web, .line].contains(f.channel) ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName),
                     now: now, on: db)
                 for a in f.attachments {
                     try await attach(a, tenant: f.tenant, petitionID: id, eventID: nil, now: now, on: db)
                 }
-                try await PetitionFiled(petition: try PetitionFacts(p), linkBase: linkBase).record(tenant: f.tenant, on: db)
+                try await PetitionFiled(petition: try PetitionFacts(p), linkBase: linkBase, inLineChat: f.channel == .line ? true : nil).record(
+                    tenant: f.tenant, on: db)
                 // Last: the counts' rows are shared by every filing of the service and month, so they are held only until the commit.
                 try await PetitionCounts.filed(p, on: db)
                 return (p, true)
