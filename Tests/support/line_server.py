@@ -13,15 +13,20 @@ LINE endpoints (all need "Authorization: Bearer <one of --token>", else 401):
   POST /v2/bot/message/reply           X-Line-Retry-Key not allowed (as LINE)
   POST /v2/bot/user/{userId}/linkToken
   GET  /v2/bot/info
+  GET  /v2/bot/message/{messageId}/content   (LINE_DATA_BASE_URL's endpoint: bytes set by /_test/content)
 Test control (no auth):
   GET  /_test/requests      every API request, in order
   GET  /_test/delivered     accepted pushes and replies only
   GET  /_test/link-tokens   {linkToken: userId}
   POST /_test/script        {"push":[{"status":500},...], "reply":[...], "hang_seconds":N}
+  POST /_test/content       {"messageId": "...", "base64": "..."} or {"messageId": "...", "size": N}
+                            (N bytes: a JPEG start, then filler) : what the content endpoint serves;
+                            messageId "*" serves every id not set on its own
   POST /_test/reset         forget everything (tokens and options stay)
 """
 import argparse
 import asyncio
+import base64
 import hashlib
 import json
 import re
@@ -88,6 +93,7 @@ class State:
         self.link_tokens = {}     # linkToken -> userId
         self.retry_keys = {}      # normalized key -> (request_id, sentMessages)
         self.used_reply_tokens = set()
+        self.contents = {}        # messageId -> bytes
         self.script = {"push": [], "reply": []}
         self.hang_seconds = 0.0
 
@@ -342,6 +348,32 @@ class Server:
         }
         return self._finish(entry, _json(200, info, rid))
 
+    # -- GET /v2/bot/message/{messageId}/content (api-data.line.me)
+    async def content(self, request):
+        raw, body, entry = await self._intake(request)
+        rid = entry["request_id"]
+        data = self.s.contents.get(request.match_info["messageId"], self.s.contents.get("*"))
+        if not entry["auth_ok"]:
+            return self._finish(entry, _json(401, {"message": AUTH_FAILED}, rid))
+        if data is None:
+            return self._finish(entry, _json(404, {"message": "Not found"}, rid))
+        self._finish(entry, web.Response(status=200))
+        return web.Response(status=200, body=data, content_type="image/jpeg", headers={"x-line-request-id": rid})
+
+    async def t_content(self, request):
+        try:
+            spec = json.loads((await request.read()).decode("utf-8") or "{}")
+            mid = str(spec["messageId"])
+            if "base64" in spec:
+                data = base64.b64decode(spec["base64"])
+            else:
+                size = int(spec["size"])
+                data = (b"\xff\xd8\xff\xe0" + b"\0" * size)[:size]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        self.s.contents[mid] = data
+        return web.json_response({"messageId": mid, "bytes": len(data)})
+
     async def not_found(self, request):
         raw, body, entry = await self._intake(request)
         return self._finish(entry, _json(404, {"message": "Not found"}, entry["request_id"]))
@@ -386,11 +418,13 @@ class Server:
 
 def make_app(state):
     srv = Server(state)
-    app = web.Application(client_max_size=8 * 1024 * 1024)
+    app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/v2/bot/message/push", srv.push)
     app.router.add_post("/v2/bot/message/reply", srv.reply)
     app.router.add_post("/v2/bot/user/{userId}/linkToken", srv.link_token)
     app.router.add_get("/v2/bot/info", srv.bot_info)
+    app.router.add_get("/v2/bot/message/{messageId}/content", srv.content)
+    app.router.add_post("/_test/content", srv.t_content)
     app.router.add_get("/_test/requests", srv.t_requests)
     app.router.add_get("/_test/delivered", srv.t_delivered)
     app.router.add_get("/_test/link-tokens", srv.t_link_tokens)

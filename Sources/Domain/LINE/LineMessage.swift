@@ -5,11 +5,17 @@ public enum LineMessage: Encodable, Sendable, Equatable {
     /// `altText` is what notifications and old clients show: plain text, at most 400 UTF-16 units (LINE counts
     /// Thai vowel and tone marks one by one).
     case flex(altText: String, contents: FlexBubble)
+    /// A message with quick-reply buttons under it (at most 13; LINE shows them until the next message).
+    indirect case quickReply(LineMessage, [LineQuickReply])
 
-    enum CodingKeys: String, CodingKey { case type, text, altText, contents }
+    enum CodingKeys: String, CodingKey { case type, text, altText, contents, quickReply }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try encode(into: &c)
+    }
+
+    private func encode(into c: inout KeyedEncodingContainer<CodingKeys>) throws {
         switch self {
         case .text(let text):
             try c.encode("text", forKey: .type)
@@ -18,7 +24,17 @@ public enum LineMessage: Encodable, Sendable, Equatable {
             try c.encode("flex", forKey: .type)
             try c.encode(altText.linePrefix(utf16: 400), forKey: .altText)
             try c.encode(contents, forKey: .contents)
+        case .quickReply(let message, let items):
+            try message.encode(into: &c)
+            struct Items: Encodable { var items: [LineQuickReply] }
+            if !items.isEmpty { try c.encode(Items(items: Array(items.prefix(13))), forKey: .quickReply) }
         }
+    }
+
+    /// The quick-reply buttons under the message, if any.
+    public var quickReplies: [LineQuickReply] {
+        if case .quickReply(_, let items) = self { return items }
+        return []
     }
 
     /// What a person reads: the text, or the Flex message's alternative text.
@@ -26,6 +42,7 @@ public enum LineMessage: Encodable, Sendable, Equatable {
         switch self {
         case .text(let t): t
         case .flex(let alt, _): alt
+        case .quickReply(let message, _): message.plainText
         }
     }
 }
@@ -199,6 +216,49 @@ public enum LineAction: Encodable, Sendable, Equatable {
             try c.encode(String(label.prefix(40)), forKey: .label)
             try c.encode(String(data.prefix(300)), forKey: .data)
             try c.encodeIfPresent(displayText.map { String($0.prefix(300)) }, forKey: .displayText)
+        }
+    }
+}
+
+/// A quick-reply button: a postback, a text sent as if typed, or LINE's camera, photo roll and location pickers.
+public struct LineQuickReply: Encodable, Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case postback(data: String, displayText: String)
+        case message(text: String)
+        case camera
+        case cameraRoll
+        case location
+    }
+
+    public var label: String
+    public var action: Action
+
+    public init(_ label: String, _ action: Action) {
+        self.label = label
+        self.action = action
+    }
+
+    enum CodingKeys: String, CodingKey { case type, action }
+    enum ActionKeys: String, CodingKey { case type, label, data, displayText, text }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("action", forKey: .type)
+        var a = c.nestedContainer(keyedBy: ActionKeys.self, forKey: .action)
+        // LINE takes at most 20 characters on a quick-reply button.
+        let shown = label.count > 20 ? String(label.prefix(19)) + "…" : label
+        try a.encode(shown, forKey: .label)
+        switch action {
+        case .postback(let data, let displayText):
+            try a.encode("postback", forKey: .type)
+            try a.encode(String(data.prefix(300)), forKey: .data)
+            try a.encode(String(displayText.prefix(300)), forKey: .displayText)
+        case .message(let text):
+            try a.encode("message", forKey: .type)
+            try a.encode(String(text.prefix(300)), forKey: .text)
+        case .camera: try a.encode("camera", forKey: .type)
+        case .cameraRoll: try a.encode("cameraRoll", forKey: .type)
+        case .location: try a.encode("location", forKey: .type)
         }
     }
 }
