@@ -73,6 +73,8 @@ public enum AllMigrations {
             UpdatePetitionAddFeedback(),
             // A citizen's new e-mail address until its confirmation link is followed (048).
             UpdateCitizenAddPendingEmail(),
+            // Registration's e-mail confirmed by its link; asking to close the account, reviewed by an officer (049).
+            UpdateCitizenAddEmailConfirmedAndClosing(),
             // A complaint being filed in a LINE chat, per tenant and LINE user (050).
             CreateLineConversation(),
         ]

@@ -19,8 +19,10 @@ LOG="$WORK/server.log"
 SERVER_PID=""
 
 LINE_PID=""
+TILE_PID=""
 cleanup() {
   if [ -n "$LINE_PID" ]; then kill -TERM "$LINE_PID" 2>/dev/null || true; fi
+  if [ -n "$TILE_PID" ]; then kill -TERM "$TILE_PID" 2>/dev/null || true; fi
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -51,6 +53,12 @@ export LINE_BANGKRATHUM_CHANNEL_SECRET="e2e-channel-secret-$RANDOM$RANDOM" LINE_
 "$PY" Tests/support/line_server.py --host 127.0.0.1 --port "$LINE_PORT" --token "$LINE_BANGKRATHUM_ACCESS_TOKEN" >"$WORK/line.log" 2>&1 &
 LINE_PID=$!
 
+# Map tiles without the internet (Tests/support/tile_server.py): the maps load real tiles from it.
+TILE_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+export MAP_TILE_URL="http://127.0.0.1:$TILE_PORT/{z}/{x}/{y}.png" MAP_TILE_ATTRIBUTION="แผนที่ทดสอบ"
+python3 Tests/support/tile_server.py --host 127.0.0.1 --port "$TILE_PORT" >"$WORK/tiles.log" 2>&1 &
+TILE_PID=$!
+
 echo "e2e: starting $BIN on 127.0.0.1:$PORT (DATA_DIR=$DATA_DIR)"
 "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >>"$LOG" 2>&1 &
 SERVER_PID=$!
@@ -69,7 +77,7 @@ echo "e2e: server ready"
 
 set +e
 E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_PORT="$PORT" E2E_SERVER_LOG="$LOG" \
-  E2E_LINE_URL="$LINE_API_BASE_URL" E2E_LINE_SECRET="$LINE_BANGKRATHUM_CHANNEL_SECRET" "$PY" -m pytest -q Tests/e2e "$@"
+  E2E_TILE_URL="http://127.0.0.1:$TILE_PORT" E2E_LINE_URL="$LINE_API_BASE_URL" E2E_LINE_SECRET="$LINE_BANGKRATHUM_CHANNEL_SECRET" "$PY" -m pytest -q Tests/e2e "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

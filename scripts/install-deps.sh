@@ -47,7 +47,7 @@ available() {
 }
 
 pkgs=()
-[ $want_run -eq 1 ] && pkgs+=(libgd-dev libmagic-dev pkg-config fonts-thai-tlwg fonts-thai-tlwg-web curl)
+[ $want_run -eq 1 ] && pkgs+=(libgd-dev libmagic-dev pkg-config fonts-thai-tlwg fonts-thai-tlwg-web libjs-leaflet curl)
 [ $want_test -eq 1 ] && pkgs+=(postgresql chromium chromium-driver python3-venv openssl zbar-tools oathtool nginx-light curl systemd)  # nginx, systemd-analyze: the scale-out test
 [ $want_bench -eq 1 ] && pkgs+=(wrk nginx-light curl libvips-tools imagemagick time gcc postgresql python3-venv)
 

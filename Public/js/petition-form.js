@@ -1,5 +1,4 @@
 // Petition form helpers; the form works without them.
-// - "ใช้ตำแหน่งปัจจุบัน" fills a location field's latitude and longitude from the phone's GPS.
 // - Files over the form's size limit are refused before sending (the server checks again).
 // - The submit button is disabled after the first press (the server files one petition anyway).
 // - The receipt page's print button.
@@ -7,24 +6,6 @@
   "use strict";
   var form = document.querySelector("[data-petition-form]");
   if (form) {
-    var geo = form.querySelector(".geolocate");
-    var lat = form.querySelector("input[name$='_lat']");
-    var lng = form.querySelector("input[name$='_lng']");
-    if (geo && lat && lng && navigator.geolocation) {
-      geo.hidden = false;
-      lng.closest(".field").after(geo);
-      var status = geo.querySelector("[data-geolocate-status]");
-      geo.querySelector("[data-geolocate]").addEventListener("click", function () {
-        status.textContent = "กำลังหาตำแหน่ง…";
-        navigator.geolocation.getCurrentPosition(function (p) {
-          lat.value = p.coords.latitude.toFixed(6);
-          lng.value = p.coords.longitude.toFixed(6);
-          status.textContent = "กรอกตำแหน่งให้แล้ว (คลาดเคลื่อนประมาณ " + Math.round(p.coords.accuracy) + " เมตร)";
-        }, function () {
-          status.textContent = "หาตำแหน่งไม่ได้ กรุณาอนุญาตให้เบราว์เซอร์ใช้ตำแหน่ง หรือบอกจุดสังเกตแทน";
-        }, { enableHighAccuracy: true, timeout: 15000 });
-      });
-    }
     var maxBytes = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
     form.addEventListener("submit", function (event) {
       var tooBig = null;

@@ -75,6 +75,11 @@ public enum TenantURL {
     /// "แก้ไขข้อมูลติดต่อ" (mobile, e-mail, address), and the link confirming a new e-mail address.
     case contactDetails
     case confirmEmail(String)
+    /// "ส่งลิงก์ยืนยันอีกครั้ง": the link again to the address waiting for confirmation.
+    case resendEmailConfirmation
+    /// "ขอปิดบัญชี": the page and the request (current password), and withdrawing a waiting request.
+    case closeAccount
+    case closeAccountWithdraw
     /// LINE's account link: the confirmation page (GET, with `linkToken`) and its form (POST).
     case lineLink
     case lineUnlink
@@ -84,7 +89,8 @@ public enum TenantURL {
         case service, terms, contact, contactSent, theme, logo
         case register, registerDetails, login, logout, forgotPassword, resetPassword, account, identity, profile, profilePhoto, accountImage
         case apply, petitions, petition, petitionFiled, petitionReceipt, petitionFile, petitionDocument, petitionDocumentQR, petitionAnswer,
-            petitionRate, petitionReopen, notifications, password, myData, contactDetails, confirmEmail
+            petitionRate, petitionReopen, notifications, password, myData, contactDetails, confirmEmail, resendEmailConfirmation, closeAccount,
+            closeAccountWithdraw
         case lineLink, lineUnlink
 
         var components: [PathComponent] {
@@ -122,6 +128,9 @@ public enum TenantURL {
             case .myData: ["account", "profile", "my-data.zip"]
             case .contactDetails: ["account", "profile", "contact"]
             case .confirmEmail: ["confirm-email", ":token"]
+            case .resendEmailConfirmation: ["account", "profile", "contact", "resend"]
+            case .closeAccount: ["account", "profile", "close"]
+            case .closeAccountWithdraw: ["account", "profile", "close", "withdraw"]
             case .lineLink: ["line", "link"]
             case .lineUnlink: ["account", "profile", "line", "unlink"]
             }
@@ -164,6 +173,9 @@ public enum TenantURL {
         case .myData: "/account/profile/my-data.zip"
         case .contactDetails: "/account/profile/contact"
         case .confirmEmail(let token): "/confirm-email/\(token)"
+        case .resendEmailConfirmation: "/account/profile/contact/resend"
+        case .closeAccount: "/account/profile/close"
+        case .closeAccountWithdraw: "/account/profile/close/withdraw"
         case .lineLink: "/line/link"
         case .lineUnlink: "/account/profile/line/unlink"
         }

@@ -93,7 +93,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.http.server.configuration.serverName = nil
     app.middleware = Middlewares()
     app.middleware.use(AccessLogMiddleware(metrics: app.metrics))
-    app.middleware.use(SecurityHeadersMiddleware(https: secure))
+    app.middleware.use(SecurityHeadersMiddleware(https: secure, tileSource: app.settings.map.tileSource))
     let staticFiles = StaticFilesMiddleware(publicDirectory: settings.publicDirectory.path + "/")
     app.middleware.use(PersonalPagesMiddleware(cookieName: app.sessions.configuration.cookieName, staticPrefixes: staticFiles.prefixes))
     app.middleware.use(ErrorPageMiddleware())

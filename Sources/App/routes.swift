@@ -9,6 +9,7 @@ func routes(_ app: Application) throws {
     app.get("metrics", use: MetricsController().metrics)
     app.get("fonts", "tlwg", ":file", use: WebFontController(directory: app.settings.webFontsDirectory).font)
     GeographyController().register(on: app)
+    LeafletController(directory: app.settings.map.leafletDirectory).register(on: app)
 
     // Pages people use: sessions (stored in the database) and CSRF checks on every form post.
     let pages = app.grouped(app.sessions.middleware, CSRFMiddleware())
@@ -116,6 +117,11 @@ private func registerTenantSite(on routes: any RoutesBuilder, uploads: any Route
         case .confirmEmail:
             routes.get(path, use: CitizenContactController().confirmPage)
             routes.post(path, use: CitizenContactController().confirm)
+        case .resendEmailConfirmation: citizen.post(path, use: CitizenContactController().resend)
+        case .closeAccount:
+            citizen.get(path, use: CitizenClosingController().page)
+            citizen.post(path, use: CitizenClosingController().request)
+        case .closeAccountWithdraw: citizen.post(path, use: CitizenClosingController().withdraw)
         case .lineLink:
             citizen.get(path, use: line.confirmPage)
             citizen.post(path, use: line.confirm)

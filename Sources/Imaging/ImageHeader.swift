@@ -3,7 +3,9 @@
 /// Every read is bounds-checked; garbage gives `ImagingError.badHeader`, never a trap.
 public enum ImageHeader {
     /// The stored width and height, before any orientation is applied. HEIF/AVIF: the primary item's `ispe`
-    /// property (else the largest `ispe`); libheif rotates by `irot` on decode, which keeps the pixel count.
+    /// property (else the largest `ispe`); for a grid or overlay primary (phones write grids) the larger of that
+    /// and its own output size, which is what libheif decodes to. libheif rotates by `irot` on decode, which keeps
+    /// the pixel count.
     public static func dimensions(of bytes: [UInt8], format: ImageFormat) throws -> (width: Int, height: Int) {
         guard !bytes.isEmpty else { throw ImagingError.empty }
         let size: (width: Int, height: Int)?
@@ -172,15 +174,120 @@ public enum ImageHeader {
             return (w, h)
         }
 
+        func larger(_ a: (width: Int, height: Int)?, _ c: (width: Int, height: Int)?) -> (width: Int, height: Int)? {
+            guard let a else { return c }
+            guard let c else { return a }
+            return Double(a.width) * Double(a.height) >= Double(c.width) * Double(c.height) ? a : c
+        }
+        let largest = properties.compactMap(ispe).reduce(nil, larger)
         // The primary item's ispe, through pitm and ipma.
-        if let pitm = inMeta.first(where: { $0.type == "pitm" }), let primary = primaryItem(b, pitm) {
-            for ipma in inIprp where ipma.type == "ipma" {
-                for index in associations(b, ipma, item: primary) ?? [] where index >= 1 && index <= properties.count {
-                    if let size = ispe(properties[index - 1]) { return size }
+        guard let pitm = inMeta.first(where: { $0.type == "pitm" }), let primary = primaryItem(b, pitm) else { return largest }
+        var primarySize: (width: Int, height: Int)?
+        for ipma in inIprp where ipma.type == "ipma" && primarySize == nil {
+            for index in associations(b, ipma, item: primary) ?? [] where index >= 1 && index <= properties.count {
+                if let size = ispe(properties[index - 1]) {
+                    primarySize = size
+                    break
                 }
             }
         }
-        return properties.compactMap(ispe).max { Double($0.width) * Double($0.height) < Double($1.width) * Double($1.height) }
+        // A grid or overlay (what phones write) is decoded at the size its own description gives, which need not
+        // match its ispe (libheif decodes the tiles one at a time into that picture): the larger of the two counts,
+        // and a description that cannot be read refuses the file.
+        if let type = itemType(b, inMeta, item: primary), type == "grid" || type == "iovl" {
+            guard let data = itemData(b, inMeta, item: primary), let output = derivedSize(b, data, type: type) else { return nil }
+            return larger(primarySize, output)
+        }
+        if let primarySize { return primarySize }
+        return largest
+    }
+
+    /// The item's type from `iinf` (infe version 2 or 3); nil if it is not listed.
+    private static func itemType(_ b: [UInt8], _ inMeta: [Box], item: Int) -> String? {
+        guard let iinf = inMeta.first(where: { $0.type == "iinf" }), iinf.payload.count >= 6 else { return nil }
+        let start = iinf.payload.lowerBound
+        let header = b[start] == 0 ? 6 : 8
+        guard iinf.payload.count >= header, let entries = boxes(b, in: (start + header)..<iinf.payload.upperBound) else { return nil }
+        for infe in entries where infe.type == "infe" && infe.payload.count >= 4 {
+            let p = infe.payload.lowerBound
+            let version = b[p]
+            guard version >= 2 else { continue }
+            let idSize = version == 2 ? 2 : 4
+            guard let id = idSize == 2 ? b.be16(p + 4) : b.be32(p + 4), id == item,
+                let type = b.tag(p + 4 + idSize + 2), p + 4 + idSize + 6 <= infe.payload.upperBound
+            else { continue }
+            return type
+        }
+        return nil
+    }
+
+    /// The bytes of the item's first extent (a grid or overlay description is small), from `idat` or the file,
+    /// located through `iloc`; nil when anything is out of bounds.
+    private static func itemData(_ b: [UInt8], _ inMeta: [Box], item: Int) -> Range<Int>? {
+        guard let iloc = inMeta.first(where: { $0.type == "iloc" }), iloc.payload.count >= 8 else { return nil }
+        let end = iloc.payload.upperBound
+        var i = iloc.payload.lowerBound
+        let version = b[i]
+        guard version <= 2 else { return nil }
+        let offsetSize = Int(b[i + 4] >> 4), lengthSize = Int(b[i + 4] & 0xF), baseSize = Int(b[i + 5] >> 4)
+        let indexSize = version >= 1 ? Int(b[i + 5] & 0xF) : 0
+        guard [offsetSize, lengthSize, baseSize, indexSize].allSatisfy({ [0, 4, 8].contains($0) }) else { return nil }
+        i += 6
+        func read(_ n: Int) -> Int? {
+            guard end - i >= n else { return nil }
+            defer { i += n }
+            switch n {
+            case 0: return 0
+            case 2: return b.be16(i)
+            case 4: return b.be32(i)
+            case 8: return b.be64(i)
+            default: return nil
+            }
+        }
+        guard let count = read(version < 2 ? 2 : 4), count <= 100_000 else { return nil }
+        for _ in 0..<count {
+            guard let id = read(version < 2 ? 2 : 4) else { return nil }
+            var method = 0
+            if version >= 1 {
+                guard let m = read(2) else { return nil }
+                method = m & 0xF
+            }
+            guard read(2) != nil, let base = read(baseSize), let extents = read(2), extents <= 10_000 else { return nil }
+            var first: (offset: Int, length: Int)?
+            for _ in 0..<extents {
+                if indexSize > 0 { guard read(indexSize) != nil else { return nil } }
+                guard let offset = read(offsetSize), let length = read(lengthSize) else { return nil }
+                if first == nil { first = (offset, length) }
+            }
+            guard id == item, let first else { continue }
+            let (start, overflow) = base.addingReportingOverflow(first.offset)
+            guard !overflow, first.length >= 0 else { return nil }
+            let origin: Range<Int>
+            switch method {
+            case 0: origin = 0..<b.count
+            case 1:
+                guard let idat = inMeta.first(where: { $0.type == "idat" }) else { return nil }
+                origin = idat.payload
+            default: return nil
+            }
+            let length = first.length == 0 ? origin.count - start : first.length
+            guard start >= 0, length >= 0, start <= origin.count - length else { return nil }
+            return (origin.lowerBound + start)..<(origin.lowerBound + start + length)
+        }
+        return nil
+    }
+
+    /// The output size a grid (`ImageGrid`) or overlay (`ImageOverlay`) description gives.
+    private static func derivedSize(_ b: [UInt8], _ data: Range<Int>, type: String) -> (width: Int, height: Int)? {
+        let p = data.lowerBound
+        guard data.count >= 2, b[p] == 0 else { return nil }
+        let wide = b[p + 1] & 1 == 1
+        let at = p + (type == "grid" ? 4 : 2 + 4 * (wide ? 4 : 2))
+        let field = wide ? 4 : 2
+        guard at + 2 * field <= data.upperBound,
+            let w = wide ? b.be32(at) : b.be16(at), let h = wide ? b.be32(at + field) : b.be16(at + field)
+        else { return nil }
+        return (w, h)
     }
 
     private static func primaryItem(_ b: [UInt8], _ pitm: Box) -> Int? {

@@ -347,9 +347,11 @@ struct CitizenRegistrationTests {
             }
             let routes = app.routes.all.filter { r in r.path.contains { $0.description == "account" } }
             #expect(
-                routes.count == 2 * 23,
+                routes.count == 2 * 27,
                 """
-                twenty-three account routes (twelve of the account: the password's and contact details' pages and forms and the data                 download among them; eleven of petitions: the answer to a request for more, the rating and the reopening), by path and                 by host name
+                twenty-seven account routes (sixteen of the account: the password's and contact details' pages and forms, the data \
+                download, the confirmation link sent again, and the closing request's page, form and withdrawal among them; eleven of \
+                petitions: the answer to a request for more, the rating and the reopening), by path and by host name
                 """)
             for route in routes {
                 let path = route.path.map { c -> String in
@@ -364,7 +366,8 @@ struct CitizenRegistrationTests {
                 try await app.testing().test(route.method, "/" + path, headers: ["Host": host]) { res in
                     // A plain form post without a session has no CSRF token either: refused before it gets that far.
                     if route.method == .POST, res.status == .forbidden,
-                        ["notifications", "unlink", "rating", "reopen", "password", "contact"].contains(route.path.last?.description ?? "")
+                        ["notifications", "unlink", "rating", "reopen", "password", "contact", "resend", "close", "withdraw"].contains(
+                            route.path.last?.description ?? "")
                     {
                         return
                     }

@@ -77,9 +77,11 @@ struct HostileInputTests {
     static let tenant = "bangkrathum"
     static let tenantHost = "bangkrathum.localhost"
 
+    // The limit only stops a hang: with 240 routes the walk took just over 20 minutes inside the whole suite on
+    // the 2-core machine (it runs beside every other suite); alone, it and schemathesis took 14 on both databases.
     @Test(
         "every route answers hostile values with a 4xx or a page, never a 5xx, and the server stays up",
-        .timeLimit(.minutes(20)), arguments: TestDatabase.all)
+        .timeLimit(.minutes(40)), arguments: TestDatabase.all)
     func walk(database: TestDatabase) async throws {
         let secret = "0123456789abcdef0123456789abcdef"
         try await withApp(
@@ -120,7 +122,7 @@ struct HostileInputTests {
                 "citizen": try account.requireID().uuidString.lowercased(), "id": try staff.id.uuidString.lowercased(),
                 "token": RandomToken.make(), "version": "1", "file": "Loma.woff", "code": "ABCD2345",
                 "image": UUID().uuidString.lowercased(), "attachment": UUID().uuidString.lowercased(),
-                "document": UUID().uuidString.lowercased(),
+                "document": UUID().uuidString.lowercased(), "request": UUID().uuidString.lowercased(),
             ]
 
             let access = Dictionary(app.backOfficeRoutes.map { ("\($0.method) \($0.path)", $0.access) }) { a, _ in a }
@@ -232,7 +234,7 @@ struct HostileInputTests {
         if site.starts(with: ["open311", "v2"]) { return .open311 }
         if site == ["line", "webhook"] { return .line }
         if p.first == SiteURL.tenantPrefix { return .citizen }
-        if ["", "healthz", "readyz", "metrics", "fonts", "verify", "dev", "geo", "geography", "address"].contains(p.first ?? "") || p.isEmpty {
+        if ["", "healthz", "readyz", "metrics", "fonts", "vendor", "verify", "dev", "geo", "geography", "address"].contains(p.first ?? "") || p.isEmpty {
             return .anonymous
         }
         // A tenant's pages on its own host name.
@@ -252,7 +254,9 @@ struct HostileInputTests {
         return ("/" + parts.joined(separator: "/"), hostRoute ? tenantHost : nil)
     }
 
-    static let platformRoots: Set<String> = ["", "backoffice", "healthz", "readyz", "metrics", "fonts", "verify", "dev", "geo", "geography", "address"]
+    static let platformRoots: Set<String> = [
+        "", "backoffice", "healthz", "readyz", "metrics", "fonts", "vendor", "verify", "dev", "geo", "geography", "address",
+    ]
 
     static func headers(_ p: Principal, host: String?, extra: HTTPHeaders = [:]) -> HTTPHeaders {
         var h = p.headers
@@ -586,10 +590,11 @@ struct Open311SchemathesisTests {
                 // JSON Schema's date-time in corners no client sends (offsets beyond ±14:00, year 0306).
                 "--exclude-checks", "negative_data_rejection,positive_data_acceptance",
                 // Speed is measured in `make bench`: here the server shares two cores with ~50 suites
-                // (a 403 once took 10.9 s, past schemathesis's default 10 s limit).
+                // (a 403 once took 10.9 s, past schemathesis's default 10 s limit; a 404 once waited past 20 s).
+                // A hang still fails: after 60 s it is a "Network Error".
                 "--max-response-time", "120",
                 "--max-examples", "60", "--workers", "1", "--phases", "examples,coverage,fuzzing",
-                "--suppress-health-check", "all", "--no-color", "--request-timeout", "20",
+                "--suppress-health-check", "all", "--no-color", "--request-timeout", "60",
                 "--header", "Accept: application/json",
             ]
             // A fixed seed keeps CI repeatable; SCHEMATHESIS_SEED=random explores (or give another number).

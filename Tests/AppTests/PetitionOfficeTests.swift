@@ -41,14 +41,14 @@ enum PetitionFixtures {
     static func file(
         _ app: Application, citizen: CitizenAccount?, tenant: String = "bangkrathum", service: String = "street-light",
         at now: Date = Date(), attachments: [PetitionStore.StoredAttachment] = [],
-        requester: String? = nil, channel: PetitionChannel? = nil
+        requester: String? = nil, channel: PetitionChannel? = nil, answersJSON answers: String? = nil
     ) async throws -> PetitionRecord {
         let t = try Tenant.named(tenant, in: app)
         let (menu, s) = try #require(t.service(service))
         let filing = PetitionStore.Filing(
             tenant: t, citizenID: try citizen?.requireID(), citizenName: citizen?.fullName ?? "ระบบแจ้งเหตุ",
             channel: channel ?? (citizen == nil ? .open311 : .web), requesterJSON: requester, menu: menu, service: s, formVersion: 1,
-            answersJSON: try answersJSON(), attachments: attachments, submissionKey: UUID().uuidString)
+            answersJSON: try answers ?? answersJSON(), attachments: attachments, submissionKey: UUID().uuidString)
         // A fixture tells nobody: its notice event is dropped before anything runs it.
         let p = try await PetitionStore.file(filing, linkBase: NoticeTestSupport.linkBase(tenant), now: now, on: app.db).petition
         try await NoticeTestSupport.forget(PetitionFiled(petition: try PetitionFacts(p), linkBase: "").key, app)

@@ -40,6 +40,8 @@ struct TenantLoadingTests {
             ("sla_days:", "sla_dayz:", "sla_dayz"),
             ("primary: \"#0b5d3b\"", "primary: \"#ffff00\"", "colors.primary"),
             ("type: date", "type: calendar", "type"),
+            ("polygon: [[16.70, 100.22]", "polygon: [[61.70, 100.22]", "area"),
+            ("polygon: [[16.70, 100.22]", "polygon: [[16.70, 100.22], [16.70]", "area"),
         ])
     func malformed(original: String, replacement: String, field: String) throws {
         let dir = try copyOfTenants()
@@ -102,10 +104,10 @@ struct SettingsTests {
             try Settings.load(
                 from: [
                     "APP_ENV": "production", "DATABASE_URL": "mysql://x", "OUTBOX_WORKER": "maybe",
-                    "TENANTS_DIR": Repo.path("Tenants"),
+                    "TENANTS_DIR": Repo.path("Tenants"), "MAP_TILE_URL": "https://tiles.example.org/\"onload=x/{z}/{x}/{y}.png",
                 ], workingDirectory: Repo.root.path)
         }
-        for name in ["DATABASE_URL", "PUBLIC_BASE_URL", "SMTP_URL", "MAIL_FROM", "OUTBOX_WORKER", "APP_SECRET"] {
+        for name in ["DATABASE_URL", "PUBLIC_BASE_URL", "SMTP_URL", "MAIL_FROM", "OUTBOX_WORKER", "APP_SECRET", "MAP_TILE_URL"] {
             #expect(error.description.contains(name), "\(name) not named")
         }
     }

@@ -12,6 +12,7 @@ import urllib.request
 import zipfile
 import pathlib
 import random
+import re
 import urllib.request
 
 import pytest
@@ -151,6 +152,27 @@ def test_citizen_registers_and_is_verified(driver):  # noqa: F811
     assert_no_horizontal_scroll(d)
     shot(d, "welcome-verified")
 
+    # The registration's e-mail waits for the link sent to it (nothing else goes to it until then): the profile
+    # says so; the link from the mailbox, then its button, confirms it.
+    d.get(BASE + "/t/bangkrathum/account/profile")
+    wait_for_text(d, "รอการยืนยัน")
+    assert d.find_element(By.ID, "resend-email").is_displayed()
+    assert_no_horizontal_scroll(d)
+    shot(d, "email-unconfirmed")
+
+    def confirmation_mail(drv):
+        drv.get(BASE + "/dev/mailbox")
+        rows = [r for r in drv.find_elements(By.CSS_SELECTOR, "main table tbody tr")
+                if "malee@example.com" in r.text and "ยืนยันอีเมล" in r.text]
+        return rows[0].find_element(By.TAG_NAME, "a").get_attribute("href") if rows else False
+    message = wait(d).until(confirmation_mail)
+    d.get(message)
+    found = re.search(r"(https?://[^\s\"<>]+/confirm-email/[A-Za-z0-9_-]+)", d.page_source)
+    assert found, "no confirmation link in the mail"
+    d.get(found.group(1))
+    submit(d, "ยืนยันอีเมลนี้")
+    wait_for_text(d, "ยืนยันอีเมลแล้ว")
+
     # Their own account on the phone: contact details (a new mobile number), the password page, their data as a ZIP.
     d.get(BASE + "/t/bangkrathum/account/profile")
     d.find_element(By.ID, "edit-contact").click()
@@ -172,6 +194,14 @@ def test_citizen_registers_and_is_verified(driver):  # noqa: F811
     wait_for_text(d, "รหัสผ่านปัจจุบัน")
     assert_no_horizontal_scroll(d)
     shot(d, "change-password")
+    # "ขอปิดบัญชี": what goes, what the municipality keeps and why, then the form (not sent: the petition journey
+    # that follows uses this citizen).
+    d.get(BASE + "/t/bangkrathum/account/profile")
+    d.find_element(By.ID, "close-account").click()
+    wait_for_text(d, "ข้อมูลที่หน่วยงานเก็บไว้")
+    assert d.find_element(By.ID, "currentPassword").is_displayed()
+    assert_no_horizontal_scroll(d)
+    shot(d, "close-account")
     d.get(BASE + "/t/bangkrathum/account/profile")
     href = d.find_element(By.ID, "my-data").get_attribute("href")
     cookie = "; ".join("%s=%s" % (c["name"], c["value"]) for c in d.get_cookies())

@@ -19,6 +19,7 @@ public enum BackOfficeURL: Sendable, Equatable {
     case tenantHome(String), tenantStaff(String), tenantStaffRevoke(String)
     case tenantSettings(String)
     case identityQueue(String), identityReview(String, UUID), identityImage(String, UUID, UUID)
+    case closingQueue(String), closingReview(String, UUID)
     case petitionQueue(String), petition(String, String), petitionStatus(String, String), petitionStatusPhotos(String, String)
     case petitionAttachment(String, String, UUID), petitionDocuments(String, String)
     case petitionDocument(String, String, UUID), petitionDocumentQR(String, String, UUID)
@@ -46,6 +47,7 @@ public enum BackOfficeURL: Sendable, Equatable {
         case tenantHome, tenantStaff, tenantStaffRevoke
         case tenantSettings
         case identityQueue, identityReview, identityImage
+        case closingQueue, closingReview
         case petitionQueue, petition, petitionStatus, petitionStatusPhotos
         case petitionAttachment, petitionDocuments
         case petitionDocument, petitionDocumentQR
@@ -97,6 +99,8 @@ public enum BackOfficeURL: Sendable, Equatable {
             case .identityQueue: return tenant + ["identity"]
             case .identityReview: return tenant + ["identity", ":citizen"]
             case .identityImage: return tenant + ["identity", ":citizen", "images", ":image"]
+            case .closingQueue: return tenant + ["account-closing"]
+            case .closingReview: return tenant + ["account-closing", ":request"]
             case .petitionQueue: return tenant + ["petitions"]
             case .petition: return petition
             case .petitionStatus: return petition + ["status"]
@@ -140,7 +144,8 @@ public enum BackOfficeURL: Sendable, Equatable {
                 .systemJobDiscard, .systemKindRetry, .adminDashboard:
                 return .platformAdmin
             case .tenantDashboard, .petitionExportCSV, .petitionExportXLSX: return .tenant(.officer)
-            case .tenantHome, .identityQueue, .identityReview, .identityImage, .petitionQueue, .petition, .petitionStatus, .petitionStatusPhotos,
+            case .tenantHome, .identityQueue, .identityReview, .identityImage, .closingQueue, .closingReview, .petitionQueue, .petition, .petitionStatus,
+                .petitionStatusPhotos,
                 .petitionAttachment, .petitionDocuments, .petitionDocument, .petitionDocumentQR, .petitionDocumentWithdraw,
                 .petitionAssign, .petitionNotes,
                 .petitionInfoRequest, .petitionNew, .petitionNewFile, .petitionReceipt, .petitionReceiptSlip:
@@ -191,6 +196,8 @@ public enum BackOfficeURL: Sendable, Equatable {
         case .identityQueue(let t): return (.identityQueue, [t])
         case .identityReview(let t, let c): return (.identityReview, [t, id(c)])
         case .identityImage(let t, let c, let i): return (.identityImage, [t, id(c), id(i)])
+        case .closingQueue(let t): return (.closingQueue, [t])
+        case .closingReview(let t, let r): return (.closingReview, [t, id(r)])
         case .petitionQueue(let t): return (.petitionQueue, [t])
         case .petition(let t, let n): return (.petition, [t, n])
         case .petitionStatus(let t, let n): return (.petitionStatus, [t, n])

@@ -13,6 +13,8 @@ enum VerificationStatus: String, Codable, Sendable, CaseIterable {
     case pending
     case verified
     case rejected
+    /// The account was closed at the citizen's request and anonymised (`CitizenClosing`); it cannot sign in.
+    case closed
 
     var thai: String {
         switch self {
@@ -20,6 +22,7 @@ enum VerificationStatus: String, Codable, Sendable, CaseIterable {
         case .pending: "กำลังตรวจสอบการยืนยันตัวตน"
         case .verified: "ยืนยันตัวตนแล้ว"
         case .rejected: "ไม่ผ่านการยืนยันตัวตน"
+        case .closed: "ปิดบัญชีแล้ว"
         }
     }
 }
@@ -41,6 +44,11 @@ final class CitizenAccount: Model, @unchecked Sendable {
     @Field(key: "email") var email: String
     /// A new address asked for, until its confirmation link is followed (notices go to `email` meanwhile).
     @OptionalField(key: "pending_email") var pendingEmail: String?
+    /// When `email` was confirmed by its link (049). A new registration's address waits as `pending_email` with
+    /// this empty: nothing but the link is sent to it until then.
+    @OptionalField(key: "email_confirmed_at") var emailConfirmedAt: Date?
+    /// When the account was closed and anonymised at the citizen's request (049).
+    @OptionalField(key: "closed_at") var closedAt: Date?
     @Field(key: "address_house") var house: String
     @OptionalField(key: "address_moo") var moo: String?
     @OptionalField(key: "address_village") var village: String?
@@ -77,6 +85,14 @@ final class CitizenAccount: Model, @unchecked Sendable {
 
     var verificationStatus: VerificationStatus { VerificationStatus(rawValue: verificationStatusRaw) ?? .awaitingImages }
     var fullName: String { "\(title)\(firstName) \(lastName)" }
+
+    /// The address notices, password resets and account mails go to: the account's e-mail once it was confirmed
+    /// by its link, nil before (a registration not yet confirmed) and for a closed account.
+    var confirmedEmail: String? {
+        guard emailConfirmedAt != nil, closedAt == nil else { return nil }
+        let e = email.trimmingCharacters(in: .whitespaces)
+        return e.isEmpty ? nil : e
+    }
 
     /// What the citizen wants to be told, and how (the completion e-mail always goes).
     var noticeChoices: NotificationChoices {

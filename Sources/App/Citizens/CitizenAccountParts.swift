@@ -35,7 +35,7 @@ struct VerificationBanner: Encodable, Equatable {
             case .awaitingImages: .attach
             case .pending: .replace
             case .rejected: .resend
-            case .verified: nil
+            case .verified, .closed: nil
             }
         self.identityURL = identityURL
     }

@@ -42,47 +42,79 @@ struct CitizenContactController {
         let now = Date()
         let citizenID = try account.requireID()
         let newEmail = email.lowercased()
-        // The waiting address sent again is a request for a new link (the old one is revoked below).
-        let changing = newEmail != account.email.lowercased()
+        // Confirmed: a new address waits for its link while notices keep going to the current one, which is told.
+        // Not confirmed yet (a registration whose link was not followed): nothing was ever sent to the address but
+        // the link, so a new one simply replaces it and gets the link.
+        let confirmed = account.confirmedEmail != nil
+        let current = (account.pendingEmail ?? account.email).lowercased()
+        // The waiting address sent again is a request for a new link (the old one is revoked).
+        let changing = confirmed ? newEmail != account.email.lowercased() : newEmail != current
         let checked = address
+        // Each new address gets a link: as many as the resend button allows (per account, an hour), so the form
+        // cannot send a stranger's inbox a mail a second.
+        if changing,
+            !(try await RateLimiter.allow(Self.linkKey(citizenID), CitizenEmailConfirmation.resendRule, on: req.db))
+        {
+            var limited = FormErrors()
+            limited.add("email", "เปลี่ยนอีเมลหรือขอลิงก์ยืนยันบ่อยเกินไป กรุณาตรวจสอบกล่องจดหมาย หรือรอประมาณ 1 ชั่วโมงแล้วลองใหม่")
+            return try await render(req, mobile: mobile, email: email, address: address, errors: limited, status: .tooManyRequests)
+        }
         try await req.db.writeTransaction { db in
             try await CitizenStore.updateContact(
                 citizenID: citizenID, tenant: t.tenant, mobile: mobile.arabicDigits.filter(\.isNumber), address: checked, now: now, on: db)
-            if newEmail == account.email.lowercased(), account.pendingEmail != nil {
+            if confirmed, newEmail == account.email.lowercased(), account.pendingEmail != nil {
                 // Back to the current address: the waiting one is dropped, its link no longer works.
                 try await CitizenStore.setPendingEmail(citizenID: citizenID, tenant: t.tenant, email: nil, now: now, on: db)
                 try await SingleUseTokens.revokeAll(.citizenEmail, for: .citizen(tenantID: t.tenant.id, citizenID: citizenID), now: now, on: db)
             }
             guard changing else { return }
-            try await SingleUseTokens.revokeAll(.citizenEmail, for: .citizen(tenantID: t.tenant.id, citizenID: citizenID), now: now, on: db)
-            let issued = try await SingleUseTokens.issue(.citizenEmail, for: .citizen(tenantID: t.tenant.id, citizenID: citizenID), now: now, on: db)
-            try await CitizenStore.setPendingEmail(citizenID: citizenID, tenant: t.tenant, email: newEmail, now: now, on: db)
-            let views = EmailOutbox(views: req.view, from: req.application.settings.mailFrom)
-            var mails: [RenderedMail] = []
-            let hours = Int(SingleUseToken.Kind.citizenEmail.lifetime / 3600)
-            let context = CitizenEmailChangeMail(
-                frame: .init(name: account.fullName, tenantName: t.tenant.thaiName, link: CitizenMail.link(req, tenant: t.tenant, .confirmEmail(issued))),
-                maskedNationalID: account.maskedNationalID, requestedAt: ThaiDate.shortWithTime(now), hours: hours,
-                newEmail: EmailMask.masking(newEmail))
-            mails.append(
-                try await views.render(
-                    template: "citizen-email-confirm", context: context, to: [newEmail], subject: "ยืนยันอีเมลใหม่ e-Service \(t.tenant.thaiName)",
-                    idempotencyKey: OutboxStore.secretKeyPrefix + "citizen-email-confirm:\(citizenID.uuidString.lowercased()):\(Int(now.timeIntervalSince1970))"
-                ))
-            var notice = context
-            notice.frame.link = CitizenMail.link(req, tenant: t.tenant, .login)
-            mails.append(
-                try await views.render(
-                    template: "citizen-email-change", context: notice, to: [account.email],
-                    subject: "มีการขอเปลี่ยนอีเมลของบัญชี e-Service \(t.tenant.thaiName)",
-                    idempotencyKey: "citizen-email-change:\(citizenID.uuidString.lowercased()):\(Int(now.timeIntervalSince1970))"))
-            for mail in mails { _ = try await EmailOutbox.enqueue(mail, tenant: t.tenant, on: db) }
+            if !confirmed { try await CitizenStore.setUnconfirmedEmail(citizenID: citizenID, tenant: t.tenant, email: newEmail, now: now, on: db) }
+            try await CitizenEmailConfirmation.send(req, account: account, tenant: t.tenant, to: newEmail, now: now, on: db)
+            guard let old = account.confirmedEmail else { return }
+            let notice = CitizenEmailChangeMail(
+                frame: .init(name: account.fullName, tenantName: t.tenant.thaiName, link: CitizenMail.link(req, tenant: t.tenant, .login)),
+                maskedNationalID: account.maskedNationalID, requestedAt: ThaiDate.shortWithTime(now),
+                hours: Int(SingleUseToken.Kind.citizenEmail.lifetime / 3600), newEmail: EmailMask.masking(newEmail))
+            let mail = try await EmailOutbox(views: req.view, from: req.application.settings.mailFrom).render(
+                template: "citizen-email-change", context: notice, to: [old],
+                subject: "มีการขอเปลี่ยนอีเมลของบัญชี e-Service \(t.tenant.thaiName)",
+                idempotencyKey: "citizen-email-change:\(citizenID.uuidString.lowercased()):\(Int(now.timeIntervalSince1970))")
+            _ = try await EmailOutbox.enqueue(mail, tenant: t.tenant, on: db)
         }
         req.application.outboxWakeUp.poke()
         req.flash(
-            changing
-                ? "บันทึกแล้ว ระบบส่งลิงก์ยืนยันไปที่ \(EmailMask.masking(newEmail)) (ใช้ได้ภายใน 24 ชั่วโมง) จนกว่าจะยืนยัน การแจ้งเตือนยังส่งไปที่อีเมลเดิม"
-                : "บันทึกข้อมูลติดต่อแล้ว")
+            !changing
+                ? "บันทึกข้อมูลติดต่อแล้ว"
+                : confirmed
+                    ? "บันทึกแล้ว ระบบส่งลิงก์ยืนยันไปที่ \(EmailMask.masking(newEmail)) (ใช้ได้ภายใน 24 ชั่วโมง) จนกว่าจะยืนยัน การแจ้งเตือนยังส่งไปที่อีเมลเดิม"
+                    : "บันทึกแล้ว ระบบส่งลิงก์ยืนยันไปที่ \(EmailMask.masking(newEmail)) (ใช้ได้ภายใน 24 ชั่วโมง) ระบบจะส่งการแจ้งเตือนทางอีเมลหลังจากยืนยันแล้ว")
+        return req.redirect(to: t.url(.profile))
+    }
+
+    /// "ส่งลิงก์ยืนยันอีกครั้ง" on the profile page: a new link to the address waiting for confirmation (the earlier
+    /// links stop working), a few an hour per account.
+    /// The rate key of the links one account has sent (the resend button and new addresses share it).
+    static func linkKey(_ citizenID: UUID) -> String { "citizen-email-resend:\(citizenID.uuidString.lowercased())" }
+
+    func resend(_ req: Request) async throws -> Response {
+        let t = try req.tenant
+        let account = try req.citizen
+        guard let waiting = account.pendingEmail else {
+            req.flash("ไม่มีอีเมลที่รอการยืนยัน")
+            return req.redirect(to: t.url(.profile))
+        }
+        let citizenID = try account.requireID()
+        guard try await RateLimiter.allow(Self.linkKey(citizenID), CitizenEmailConfirmation.resendRule, on: req.db)
+        else {
+            req.flash("ขอส่งลิงก์ยืนยันบ่อยเกินไป กรุณาตรวจสอบกล่องจดหมายและจดหมายขยะ หรือรอประมาณ 1 ชั่วโมงแล้วลองใหม่")
+            return req.redirect(to: t.url(.profile))
+        }
+        let now = Date()
+        try await req.db.writeTransaction { db in
+            try await CitizenEmailConfirmation.send(req, account: account, tenant: t.tenant, to: waiting, now: now, on: db)
+        }
+        req.application.outboxWakeUp.poke()
+        req.flash("ส่งลิงก์ยืนยันไปที่ \(EmailMask.masking(waiting)) อีกครั้งแล้ว (ใช้ได้ภายใน 24 ชั่วโมง ลิงก์ที่ส่งก่อนหน้านี้ใช้ไม่ได้แล้ว)")
         return req.redirect(to: t.url(.profile))
     }
 
@@ -94,7 +126,7 @@ struct CitizenContactController {
             let id = record.citizenID, let account = try await CitizenStore.byID(id, tenant: t.tenant, on: req.db), let pending = account.pendingEmail
         else { return try await expired(req) }
         let context = CitizenFormPage(
-            page: PageChrome(request: req, title: "ยืนยันอีเมล – \(t.tenant.thaiName)"), heading: "ยืนยันอีเมลใหม่",
+            page: PageChrome(request: req, title: "ยืนยันอีเมล – \(t.tenant.thaiName)"), heading: "ยืนยันอีเมล",
             lead: "ใช้ \(pending) เป็นอีเมลของบัญชี \(account.maskedNationalID) สำหรับรับแจ้งผลและลิงก์เปลี่ยนรหัสผ่าน",
             csrf: req.csrfToken(), action: t.url(.confirmEmail(token)), button: "ยืนยันอีเมลนี้")
         return try await req.renderCitizenForm(context, status: .ok).withNoStore()
@@ -139,7 +171,9 @@ struct CitizenContactController {
                     inputmode: "tel", maxlength: 12),
                 FieldView(
                     name: "email", label: "อีเมล", kind: .email, value: email,
-                    hint: account.pendingEmail.map { "รอการยืนยัน \($0) (อีเมลที่ใช้อยู่: \(account.email))" }
+                    hint: account.pendingEmail.map {
+                        account.confirmedEmail == nil ? "รอการยืนยัน \($0): กดลิงก์ในอีเมลที่ระบบส่งไป" : "รอการยืนยัน \($0) (อีเมลที่ใช้อยู่: \(account.email))"
+                    }
                         ?? "หากเปลี่ยน ระบบจะส่งลิงก์ยืนยันไปที่อีเมลใหม่ และใช้อีเมลเดิมจนกว่าจะยืนยัน",
                     autocomplete: "email", maxlength: 254),
             ])

@@ -57,20 +57,26 @@ struct CitizenPasswordChangeController {
         guard errors.isEmpty else { return try await render(req, errors: errors, status: .unprocessableEntity) }
         let hash = try await Passwords.hash(password, on: req)
         let citizenID = try account.requireID()
-        let mail = try await EmailOutbox(views: req.view, from: req.application.settings.mailFrom).render(
-            template: "citizen-password-changed",
-            context: CitizenPasswordChangedMail(
-                frame: .init(name: account.fullName, tenantName: t.tenant.thaiName, link: CitizenMail.link(req, tenant: t.tenant, .login)),
-                maskedNationalID: account.maskedNationalID, changedAt: ThaiDate.shortWithTime(now)),
-            to: [account.email], subject: CitizenPasswordChangedMail.subject(tenant: t.tenant),
-            idempotencyKey: "citizen-password-changed:\(citizenID.uuidString.lowercased()):\(account.sessionEpoch + 1)")
+        // The notice goes to a confirmed address only (a registration whose link was not followed gets none).
+        let mail: RenderedMail?
+        if let address = account.confirmedEmail {
+            mail = try await EmailOutbox(views: req.view, from: req.application.settings.mailFrom).render(
+                template: "citizen-password-changed",
+                context: CitizenPasswordChangedMail(
+                    frame: .init(name: account.fullName, tenantName: t.tenant.thaiName, link: CitizenMail.link(req, tenant: t.tenant, .login)),
+                    maskedNationalID: account.maskedNationalID, changedAt: ThaiDate.shortWithTime(now)),
+                to: [address], subject: CitizenPasswordChangedMail.subject(tenant: t.tenant),
+                idempotencyKey: "citizen-password-changed:\(citizenID.uuidString.lowercased()):\(account.sessionEpoch + 1)")
+        } else {
+            mail = nil
+        }
         let changed = try await req.db.writeTransaction { db -> Bool in
             // A new epoch ends every session of this account, on every device; this one is begun again below.
             guard
                 try await CitizenStore.changePassword(
                     citizenID: citizenID, tenant: t.tenant, from: account.passwordHash, epoch: account.sessionEpoch, to: hash, now: now, on: db)
             else { return false }
-            _ = try await EmailOutbox.enqueue(mail, tenant: t.tenant, on: db)
+            if let mail { _ = try await EmailOutbox.enqueue(mail, tenant: t.tenant, on: db) }
             return true
         }
         guard changed else {

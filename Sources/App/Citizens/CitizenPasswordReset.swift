@@ -35,7 +35,7 @@ struct CitizenResetRequestHandler: OutboxHandler {
         let p = try JSONDecoder.outbox.decode(CitizenPasswordReset.Payload.self, from: Data(job.payload.utf8))
         guard let tenant = app.tenants.tenant(slug: p.tenant) else { throw OutboxFailure.permanent("unknown tenant") }
         let now = Date()
-        for account in try await CitizenStore.byEmail(p.email, tenant: tenant, on: app.db) {
+        for account in try await CitizenStore.byConfirmedEmail(p.email, tenant: tenant, on: app.db) {
             let accountID = try account.requireID()
             do {
                 try await app.db.writeTransaction { db in

@@ -48,6 +48,10 @@ struct CitizenProfilePage: Encodable {
     var contactURL: String
     /// A new e-mail address waiting for its confirmation.
     var pendingEmail: String?
+    /// The account has no confirmed address yet (a registration whose link was not followed): no e-mail is sent.
+    var emailUnconfirmed: Bool
+    var resendAction: String
+    var closeURL: String
     var notices: [NoticeRow]
     var notificationsAction: String
     var line: LineLink
@@ -83,7 +87,8 @@ struct CitizenProfilePageBuilder {
             photo: r.images.first { $0.slot == IdentityImages.profileSlot }.flatMap(\.id).map { t.url(.accountImage($0)) },
             csrf: csrf, photoAction: t.url(.profilePhoto), photoError: photoError, upload: ImageUploadLimits(tenant: t.tenant),
             accountURL: t.url(.account), passwordURL: t.url(.password), dataURL: t.url(.myData),
-            contactURL: t.url(.contactDetails), pendingEmail: r.account.pendingEmail,
+            contactURL: t.url(.contactDetails), pendingEmail: r.account.pendingEmail, emailUnconfirmed: r.account.confirmedEmail == nil,
+            resendAction: t.url(.resendEmailConfirmation), closeURL: t.url(.closeAccount),
             notices: CitizenProfilePage.NoticeRow.rows(r.account.noticeChoices),
             notificationsAction: t.url(.notifications),
             line: .init(

@@ -15,7 +15,7 @@ enum CitizenStore {
         guard
             let row = try await sqlDatabase(db).raw(
                 """
-                SELECT c.title, c.first_name, c.last_name, c.email, c.notify_filed_email, c.notify_status_changes,
+                SELECT c.title, c.first_name, c.last_name, c.email, c.email_confirmed_at, c.closed_at, c.notify_filed_email, c.notify_status_changes,
                        c.notify_identity_email, c.notify_filed_line, c.notify_status_line, c.notify_completed_line,
                        c.notify_identity_line, l.user_id AS line_user_id, l.following AS line_following
                   FROM citizens c LEFT JOIN line_users l ON l.tenant_id = c.tenant_id AND l.citizen_id = c.id
@@ -30,10 +30,14 @@ enum CitizenStore {
             statusLine: try flag("notify_status_line"), completedLine: try flag("notify_completed_line"),
             identityLine: try flag("notify_identity_line"))
         let following = try row.decode(column: "line_following", as: Bool?.self) ?? false
+        let confirmed = try row.decode(column: "email_confirmed_at", as: Date?.self) != nil
+        let closed = try row.decode(column: "closed_at", as: Date?.self) != nil
         return CitizenNotices.Recipient(
             name: try row.decode(column: "title", as: String.self) + (try row.decode(column: "first_name", as: String.self)) + " "
                 + (try row.decode(column: "last_name", as: String.self)),
-            emailAddress: try row.decode(column: "email", as: String.self), choices: choices,
+            // Only a confirmed address gets notices: a registration whose link was not followed yet gets none by e-mail.
+            emailAddress: confirmed && !closed ? try row.decode(column: "email", as: String.self) : "",
+            choices: choices,
             lineUserID: following ? try row.decode(column: "line_user_id", as: String?.self) : nil)
     }
 
@@ -41,8 +45,11 @@ enum CitizenStore {
         try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$nationalIDHash == hash).first()
     }
 
-    static func byEmail(_ email: String, tenant: Tenant, on db: any Database) async throws -> [CitizenAccount] {
-        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$email == email.lowercased()).limit(10).all()
+    /// The open accounts whose confirmed address is `email` (a family may share one); an address not confirmed yet
+    /// finds nothing, so a password reset is never sent to it.
+    static func byConfirmedEmail(_ email: String, tenant: Tenant, on db: any Database) async throws -> [CitizenAccount] {
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$email == email.lowercased())
+            .filter(\.$emailConfirmedAt != nil).filter(\.$closedAt == nil).limit(10).all()
     }
 
     /// How many accounts of the tenant are in each verification status.
@@ -69,7 +76,7 @@ enum CitizenStore {
         switch status {
         case .pending: q.sort(\.$imagesSubmittedAt, .ascending).sort(\.$createdAt, .ascending)
         case .awaitingImages: q.sort(\.$createdAt, .ascending)
-        case .verified, .rejected: q.sort(\.$verifiedAt, .descending)
+        case .verified, .rejected, .closed: q.sort(\.$verifiedAt, .descending)
         }
         return try await q.limit(limit).all()
     }
@@ -117,7 +124,8 @@ enum CitizenStore {
 
     /// The mobile number and address the citizen changed on "แก้ไขข้อมูลติดต่อ".
     static func updateContact(citizenID: UUID, tenant: Tenant, mobile: String, address a: AddressSelection, now: Date, on db: any Database) async throws {
-        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
+        // Never onto a closed account (a form sent while an officer approved its closing).
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID).filter(\.$closedAt == nil)
             .set(\.$mobile, to: mobile).set(\.$house, to: a.houseNumber).set(\.$moo, to: a.moo.isEmpty ? nil : a.moo)
             .set(\.$village, to: a.village.isEmpty ? nil : a.village).set(\.$soi, to: a.soi.isEmpty ? nil : a.soi)
             .set(\.$road, to: a.road.isEmpty ? nil : a.road).set(\.$provinceCode, to: a.provinceCode).set(\.$districtCode, to: a.districtCode)
@@ -126,8 +134,15 @@ enum CitizenStore {
 
     /// A new address waiting for its confirmation (nil: none waiting).
     static func setPendingEmail(citizenID: UUID, tenant: Tenant, email: String?, now: Date, on db: any Database) async throws {
-        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID)
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID).filter(\.$closedAt == nil)
             .set(\.$pendingEmail, to: email).set(\.$updatedAt, to: now).update()
+    }
+
+    /// An account whose address was never confirmed takes a new one as it is typed (both `email` and, by
+    /// `CitizenEmailConfirmation`, `pending_email`); it stays unconfirmed until the new link is followed.
+    static func setUnconfirmedEmail(citizenID: UUID, tenant: Tenant, email: String, now: Date, on db: any Database) async throws {
+        try await CitizenAccount.query(on: db, tenant: tenant).filter(\.$id == citizenID).filter(\.$emailConfirmedAt == nil)
+            .filter(\.$closedAt == nil).set(\.$email, to: email).set(\.$updatedAt, to: now).update()
     }
 
     /// The waiting address becomes the account's e-mail, if it is still `email` (a later change asked for another);
@@ -135,8 +150,8 @@ enum CitizenStore {
     static func confirmEmail(citizenID: UUID, tenant: Tenant, email: String, now: Date, on db: any Database) async throws -> Bool {
         try await db.claim(
             """
-            UPDATE citizens SET email = pending_email, pending_email = NULL, updated_at = \(bind: now)
-            WHERE id = \(bind: citizenID) AND tenant_id = \(bind: tenant.id) AND pending_email = \(bind: email) RETURNING id
+            UPDATE citizens SET email = pending_email, pending_email = NULL, email_confirmed_at = \(bind: now), updated_at = \(bind: now)
+            WHERE id = \(bind: citizenID) AND tenant_id = \(bind: tenant.id) AND pending_email = \(bind: email) AND closed_at IS NULL RETURNING id
             """)
     }
 

@@ -90,6 +90,9 @@ struct RegistrationController {
         account.birthDate = valid.birthDate
         account.mobile = valid.mobile
         account.email = valid.email
+        // Unconfirmed until the link sent to it is followed (`CitizenEmailConfirmation`): no notice or reset goes to it before.
+        account.pendingEmail = valid.email
+        account.emailConfirmedAt = nil
         account.house = valid.address.houseNumber
         account.moo = valid.address.moo.nilIfEmpty
         account.village = valid.address.village.nilIfEmpty
@@ -109,7 +112,10 @@ struct RegistrationController {
         account.updatedAt = now
         account.signedInAt = now  // registering signs in (below)
         do {
-            try await account.create(on: req.db)
+            try await req.db.writeTransaction { db in
+                try await account.create(on: db)
+                try await CitizenEmailConfirmation.send(req, account: account, tenant: t.tenant, to: valid.email, now: now, on: db)
+            }
         } catch let error as any DatabaseError where error.isConstraintFailure {
             // The same person registering twice at once: the unique index lets one through.
             errors.add("nationalID", Self.alreadyRegistered(t.tenant))
@@ -117,7 +123,9 @@ struct RegistrationController {
         }
         req.session.data[Self.termsKey(t.tenant)] = nil
         try await CitizenSession.begin(req, tenant: t.tenant, account: account, now: now)
-        req.flash("ลงทะเบียนสำเร็จ ขั้นตอนสุดท้าย: แนบภาพเพื่อยืนยันตัวตน")
+        req.application.outboxWakeUp.poke()
+        req.flash(
+            "ลงทะเบียนสำเร็จ ระบบส่งลิงก์ยืนยันอีเมลไปที่ \(EmailMask.masking(valid.email)) (ใช้ได้ภายใน 24 ชั่วโมง) ขั้นตอนสุดท้าย: แนบภาพเพื่อยืนยันตัวตน")
         return req.redirect(to: t.url(.identity))
     }
 

@@ -125,7 +125,7 @@ enum IdentityImages {
                             """
                             UPDATE citizens SET verification_status = 'pending', verification_reason = NULL,
                               images_submitted_at = \(bind: now), identity_version = identity_version + 1, updated_at = \(bind: now)
-                            WHERE id = \(bind: citizenID) AND tenant_id = \(bind: account.tenantID) AND verification_status <> 'verified' RETURNING id
+                            WHERE id = \(bind: citizenID) AND tenant_id = \(bind: account.tenantID) AND verification_status NOT IN ('verified', 'closed') RETURNING id
                             """)
                     else { throw AlreadyVerified() }
                 } else {

@@ -168,12 +168,13 @@ struct IdentityReviewController {
         let account = try await load(req)
         let id = try account.requireID()
         // Officers of the tenant see the full national ID: they compare it with the card in the image.
-        let nationalID = try req.application.nationalIDs.open(account.nationalIDSealed)
+        // A closed account keeps no national ID (`CitizenClosing`).
+        let nationalID = account.closedAt == nil ? try req.application.nationalIDs.open(account.nationalIDSealed).formatted : "-"
         let images = try await IdentityImages.list(citizenID: id, tenant: t, on: req.db)
         let s = account.verificationStatus
         let context = ReviewPage(
             page: PageChrome(request: req, title: "ตรวจสอบการยืนยันตัวตน – \(account.fullName)"), name: account.fullName,
-            rows: CitizenDetailRow.rows(account, nationalID: nationalID.formatted, geography: req.application.geography),
+            rows: CitizenDetailRow.rows(account, nationalID: nationalID, geography: req.application.geography),
             images: images.compactMap { r in
                 r.id.map {
                     .init(

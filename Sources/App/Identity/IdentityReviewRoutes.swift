@@ -6,5 +6,10 @@ enum IdentityReviewRoutes {
         r.get(.identityReview, use: identity.review)
         r.post(.identityReview, use: identity.decide)
         r.get(.identityImage, use: identity.image)
+        // Requests to close an account: the same officers decide them.
+        let closing = ClosingReviewController()
+        r.get(.closingQueue, use: closing.queue)
+        r.get(.closingReview, use: closing.review)
+        r.post(.closingReview, use: closing.decide)
     }
 }

@@ -4,17 +4,30 @@ import Vapor
 /// HSTS over HTTPS, and the request id for matching a report with the logs.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
     let https: Bool
+    /// The policy every page gets: `contentSecurityPolicy` with the map tiles' origin (`MapSettings.tileSource`)
+    /// allowed as images.
+    let policy: String
 
-    static let contentSecurityPolicy = [
-        "default-src 'self'", "img-src 'self' data: blob:", "style-src 'self'", "script-src 'self'", "font-src 'self'",
-        "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
-    ].joined(separator: "; ")
+    init(https: Bool, tileSource: String? = nil) {
+        self.https = https
+        policy = Self.policy(tileSource: tileSource)
+    }
+
+    static let contentSecurityPolicy = policy(tileSource: nil)
+
+    static func policy(tileSource: String?) -> String {
+        [
+            "default-src 'self'", "img-src 'self' data: blob:" + (tileSource.map { " " + $0 } ?? ""), "style-src 'self'",
+            "script-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+            "frame-ancestors 'none'",
+        ].joined(separator: "; ")
+    }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
         let h = response.headers
         var headers = h
-        if !h.contains(name: "Content-Security-Policy") { headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.contentSecurityPolicy) }
+        if !h.contains(name: "Content-Security-Policy") { headers.replaceOrAdd(name: "Content-Security-Policy", value: policy) }
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         if !h.contains(name: "Referrer-Policy") { headers.replaceOrAdd(name: "Referrer-Policy", value: "strict-origin-when-cross-origin") }
         headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")

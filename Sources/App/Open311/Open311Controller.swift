@@ -294,7 +294,9 @@ struct Open311Controller {
         let (requester, contactProblems) = Open311Requester.read(params, form: form, client: key.label)
         var problems = inputProblems + contactProblems
         var answers = PetitionAnswers(answers: [])
-        switch PetitionAnswers.validate(fields: version.fields, input: input, geography: req.application.geography) {
+        switch PetitionAnswers.validate(
+            fields: version.fields, input: input, geography: req.application.geography, area: t.tenant.config.serviceArea)
+        {
         case .success(let a): answers = a
         case .failure(let invalid): problems += invalid.problems.map { "\(form.apiName(ofInput: $0.input)): \($0.message)" }
         }

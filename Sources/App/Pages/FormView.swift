@@ -78,6 +78,8 @@ struct FieldView: Encodable, Sendable {
 struct FormSection: Encodable, Sendable {
     var title: String?
     var fields: [FieldView]
+    /// A location field's map, drawn after its inputs.
+    var map: MapView? = nil
 }
 
 /// The error summary at the top of a form: each message links to its field.
@@ -101,6 +103,6 @@ struct FormErrors: Sendable {
 
     /// The sections with each field's error filled in.
     func apply(to sections: [FormSection]) -> [FormSection] {
-        sections.map { FormSection(title: $0.title, fields: $0.fields.map { $0.with(error: self[$0.name]) }) }
+        sections.map { FormSection(title: $0.title, fields: $0.fields.map { $0.with(error: self[$0.name]) }, map: $0.map) }
     }
 }

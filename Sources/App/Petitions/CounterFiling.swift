@@ -118,5 +118,8 @@ struct CounterFilingFormPage: Encodable {
     var notice: String?
     var hasFiles: Bool
     var hasAddress: Bool
+    /// A location field: the page loads its map script (and Leaflet when tiles are set).
+    var hasLocation: Bool
+    var mapTiles: Bool
     var maxBytes: Int
 }

@@ -126,7 +126,9 @@ struct CounterFilingController {
             errors.add(Self.identityField, "บริการนี้ต้องยืนยันตัวตน กรุณาตรวจสอบบัตรประจำตัวประชาชนของผู้ยื่นแล้วทำเครื่องหมายในช่องนี้")
         }
         var answers: PetitionAnswers?
-        switch PetitionAnswers.validate(fields: current.fields, input: input, geography: req.application.geography) {
+        switch PetitionAnswers.validate(
+            fields: current.fields, input: input, geography: req.application.geography, area: t.config.serviceArea)
+        {
         case .success(let a): answers = a
         case .failure(let invalid): for p in invalid.problems { errors.add(p.input, p.message) }
         }
@@ -256,7 +258,8 @@ struct CounterFilingController {
         let t = try req.backOffice.tenant
         let rules = version.attachments
         var sections = PetitionForm.sections(
-            fields: version.fields, attachments: rules, input: input, errors: errors, geography: req.application.geography)
+            fields: version.fields, attachments: rules, input: input, errors: errors, geography: req.application.geography,
+            maps: (req.application.settings.map, t.config.area))
         if Self.needsIdentityCheck(service, applicant) {
             var tick = FieldView(
                 name: Self.identityField, label: "ตรวจสอบบัตรประจำตัวประชาชนแล้ว", kind: .checkbox,
@@ -272,7 +275,8 @@ struct CounterFilingController {
             csrf: req.csrfToken(), token: token, formVersion: version.number, channel: channel.rawValue, channelLabel: channel.thai,
             service: service.service.slug, serviceName: service.service.name, slaDays: service.service.slaDays, person: applicant.rows,
             hidden: applicant.hidden, sections: sections, errors: errors.items, notice: notice, hasFiles: !rules.isEmpty,
-            hasAddress: version.fields.contains { $0.type == .address }, maxBytes: PetitionAttachments.maxFileBytes(rules))
+            hasAddress: version.fields.contains { $0.type == .address }, hasLocation: version.fields.contains { $0.type == .location },
+            mapTiles: req.application.settings.map.drawsMaps, maxBytes: PetitionAttachments.maxFileBytes(rules))
         return try await req.view.render("backoffice/petitions/counter-form", context).encodeResponse(status: status, for: req)
     }
 }

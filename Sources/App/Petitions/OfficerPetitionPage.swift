@@ -62,6 +62,9 @@ struct OfficerPetitionPage: Encodable {
     var ratingComment: String?
     var ratedAt: String?
     var reopened: String?
+    /// The answers' locations on a map (`MapView`), when they carry coordinates and tiles are set.
+    var map: MapView?
+    var mapTiles: Bool
 
     /// Who filed it, as far as the officer may know.
     enum Applicant {
@@ -103,7 +106,7 @@ struct OfficerPetitionPage: Encodable {
         let records = try await Records.load(petition, tenant: t, on: req.db)
         let builder = OfficerPetitionPageBuilder(
             tenant: t, geography: req.application.geography, now: Date(), csrf: req.csrfToken(),
-            verifyURL: { PetitionDocuments.verifyURL(req, $0) })
+            verifyURL: { PetitionDocuments.verifyURL(req, $0) }, maps: req.application.settings.map)
         var page = builder.build(
             records, state: state, chrome: PageChrome(request: req, title: "คำร้อง \(petition.number) – \(t.thaiName)"),
             notice: req.takeFlash())

@@ -10,6 +10,8 @@ struct OfficerPetitionPageBuilder {
     var csrf: String
     /// The public verification page of a document (absolute, from the request's base address).
     var verifyURL: (PetitionDocumentRecord) -> String
+    /// Map tiles for the answers' pins (none drawn when `MAP_TILE_URL` is off).
+    var maps: MapSettings = .default
 
     func build(_ r: OfficerPetitionPage.Records, state: OfficerPetitionPageState = .init(), chrome: PageChrome, notice: String? = nil) -> OfficerPetitionPage {
         let p = r.petition
@@ -22,8 +24,13 @@ struct OfficerPetitionPageBuilder {
             verify: verifyURL)
         var answers: [OfficerPetitionPage.Row] = []
         var answersProblem: String?
+        var map: MapView?
         if let decoded = try? StoredJSON.decode(PetitionAnswers.self, from: p.answersJSON) {
             answers = decoded.answers.map { .init(label: $0.label, value: $0.display(in: geography)) }
+            let pins = MapView.pins(decoded)
+            if maps.drawsMaps, !pins.isEmpty {
+                map = MapView(settings: maps, area: tenant.config.area, pins: pins, label: "แผนที่ตำแหน่งที่ระบุในคำร้อง \(number)")
+            }
         } else {
             answersProblem = "แสดงคำตอบในรูปแบบปกติไม่ได้ ข้อมูลที่บันทึกไว้: \(p.answersJSON.prefix(2000))"
         }
@@ -57,7 +64,8 @@ struct OfficerPetitionPageBuilder {
                 p, action: BackOfficeURL.petitionInfoRequest(slug, number).path, message: state.infoMessage, errors: state.errors),
             rating: p.rating.map { "\($0) จาก \(PetitionRating.stars.upperBound) (\(PetitionRating.thai($0)))" }, ratingComment: p.ratingComment,
             ratedAt: p.ratedAt.map(ThaiDate.shortWithTime),
-            reopened: p.reopenedCount > 0 ? "ผู้ยื่นแจ้งว่ายังไม่ได้รับการแก้ไข \(p.reopenedCount) ครั้ง" : nil)
+            reopened: p.reopenedCount > 0 ? "ผู้ยื่นแจ้งว่ายังไม่ได้รับการแก้ไข \(p.reopenedCount) ครั้ง" : nil,
+            map: map, mapTiles: map != nil)
     }
 
     /// A card, with the withdrawal form while the document stands (keeping the reason typed and its error when

@@ -7,8 +7,8 @@ import Vapor
 /// Files a citizen attaches to a petition: checked against the form's rules (how many, how large, what
 /// type, read from the content with libmagic and never from the name), written to the file store before
 /// the petition's transaction, and deleted again if the petition is not written. They arrive spooled to disk
-/// (`StreamedUpload`) and are moved into the store, never held whole in memory; a JPEG is stored without its
-/// EXIF (GPS position), XMP and other metadata (`JPEGMetadata`), in the image work queue.
+/// (`StreamedUpload`) and are moved into the store, never held whole in memory; a photo (JPEG, PNG, HEIC, WebP)
+/// is stored without its EXIF (GPS position), XMP and other metadata (`PhotoMetadata`), in the image work queue.
 enum PetitionAttachments {
     struct Checked: Sendable {
         var fieldKey: String
@@ -91,8 +91,9 @@ enum PetitionAttachments {
         return { file in magic.mimeType(of: try await file.head(IdentityImages.sniffBytes, app)) }
     }
 
-    /// Moves the files under `petitions/<tenant>/`; a JPEG is written again without its metadata instead (in
-    /// the image work: `ImageWorkPool.Busy` when the queue is full, `Refused` when it cannot be read). On any
+    /// Moves the files under `petitions/<tenant>/`; a photo is written again without its metadata instead
+    /// (`PhotoMetadata`: HEIC and WebP become JPEG, PNG stays PNG; in the image work: `ImageWorkPool.Busy` when
+    /// the queue is full, `Refused` when it cannot be read). On any
     /// failure the ones already stored are deleted, so nothing is left without a petition.
     static func save(_ files: [Checked], tenant: Tenant, app: Application) async throws -> [PetitionStore.StoredAttachment] {
         var saved: [PetitionStore.StoredAttachment] = []
@@ -102,19 +103,26 @@ enum PetitionAttachments {
             for f in files {
                 let name: String
                 let stored: (bytes: Int, sha256: String)
-                if f.kind == .jpeg {
-                    name = store.newName(folder: folder, ext: f.ext)
+                var (kind, mimeType, originalName) = (f.kind, f.mimeType, f.originalName)
+                if let format = Self.photoFormat(f.kind) {
                     let file = f.file
-                    let clean: Data
+                    let clean: (bytes: [UInt8], format: ImageFormat)
                     do {
                         clean = try await app.imageWork.run {
-                            Data(try JPEGMetadata.cleaned(try file.readBlocking(), maxPixels: IdentityImages.maxPixels))
+                            try PhotoMetadata.cleaned(try file.readBlocking(), format: format, maxPixels: IdentityImages.maxPixels)
                         }
                     } catch let error as ImagingError {
                         throw Refused(input: f.input, message: "ไฟล์ \(f.originalName): " + IdentityImages.message(for: error))
                     }
-                    try await store.put(clean, name: name)
-                    stored = (clean.count, Hex.sha256(clean))
+                    if clean.format == .jpeg, kind != .jpeg {
+                        // A HEIC or WebP photo is kept as the JPEG every browser shows; its name says so.
+                        (kind, mimeType) = (.jpeg, "image/jpeg")
+                        originalName = Self.renamed(originalName, ext: "jpg")
+                    }
+                    name = store.newName(folder: folder, ext: kind.fileExtension)
+                    let data = Data(clean.bytes)
+                    try await store.put(data, name: name)
+                    stored = (data.count, Hex.sha256(data))
                 } else {
                     let adopted = try await store.adoptHashed(f.file.path, folder: folder, ext: f.ext)
                     name = adopted.name
@@ -122,7 +130,7 @@ enum PetitionAttachments {
                 }
                 saved.append(
                     .init(
-                        fieldKey: f.fieldKey, fileName: name, originalName: f.originalName, mimeType: f.mimeType,
+                        fieldKey: f.fieldKey, fileName: name, originalName: originalName, mimeType: mimeType,
                         bytes: stored.bytes, sha256: stored.sha256))
             }
         } catch {
@@ -130,6 +138,23 @@ enum PetitionAttachments {
             throw error
         }
         return saved
+    }
+
+    /// The image format of a photo kind: every photo is stored cleaned (`PhotoMetadata`); nil for PDF.
+    static func photoFormat(_ kind: FileKind) -> ImageFormat? {
+        switch kind {
+        case .jpeg: .jpeg
+        case .png: .png
+        case .heic: .heif
+        case .webp: .webp
+        case .pdf: nil
+        }
+    }
+
+    /// "IMG_0001.HEIC" → "IMG_0001.jpg"; a name without an ending gets one.
+    static func renamed(_ name: String, ext: String) -> String {
+        let base = name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name
+        return (base.isEmpty ? "photo" : base) + "." + ext
     }
 
     static func delete(_ files: [PetitionStore.StoredAttachment], app: Application) async {

@@ -17,9 +17,9 @@ struct PetitionCommandsController {
         "ยังไม่ได้บันทึก: มีเจ้าหน้าที่ท่านอื่นเปลี่ยนสถานะหรือแก้ไขคำร้องนี้ระหว่างที่ท่านเปิดหน้านี้อยู่ ด้านล่างคือข้อมูลล่าสุด กรุณาตรวจสอบสถานะและลำดับเหตุการณ์แล้วดำเนินการอีกครั้งหากยังจำเป็น"
 
     /// Photos of the result a complaint may be completed with (ก่อนและหลัง: the citizen sees them beside their own):
-    /// JPEG or PNG, checked by content and stored without metadata, as citizens' files are.
+    /// JPEG, PNG, HEIC or WebP, checked by content and stored without metadata, as citizens' files are.
     static let resultRule = AttachmentRule(
-        key: "_result", label: "รูปผลการดำเนินการ", required: false, types: [.jpeg, .png], maxMB: AttachmentRule.defaultMaxMB, maxCount: 5)
+        key: "_result", label: "รูปผลการดำเนินการ", required: false, types: [.jpeg, .png, .heic, .webp], maxMB: AttachmentRule.defaultMaxMB, maxCount: 5)
     static var resultInput: String { PetitionForm.fileInput(resultRule) }
 
     func move(_ req: Request) async throws -> Response {

@@ -22,7 +22,9 @@ struct PetitionFilingController {
         var errors: [ErrorLink]
         var notice: String?
         var hasFiles: Bool
+        /// A location field: the page loads its map script (and Leaflet when tiles are set).
         var hasLocation: Bool
+        var mapTiles: Bool
         var hasAddress: Bool
         var maxBytes: Int
     }
@@ -139,7 +141,9 @@ struct PetitionFilingController {
 
         var errors = FormErrors()
         var answers: PetitionAnswers?
-        switch PetitionAnswers.validate(fields: current.fields, input: input, geography: req.application.geography) {
+        switch PetitionAnswers.validate(
+            fields: current.fields, input: input, geography: req.application.geography, area: t.tenant.config.serviceArea)
+        {
         case .success(let a): answers = a
         case .failure(let invalid): for p in invalid.problems { errors.add(p.input, p.message) }
         }
@@ -193,7 +197,7 @@ struct PetitionFilingController {
                 number: petition.number, serviceName: petition.serviceName, received: ThaiDate.shortWithTime(petition.createdAt),
                 due: ThaiDate.long(petition.dueAt), receiptURL: t.url(.petitionReceipt(petition.number)),
                 petitionURL: t.url(.petition(petition.number)), petitionsURL: t.url(.petitions),
-                email: account.email.isEmpty ? nil : account.email))
+                email: account.confirmedEmail))
     }
 
     /// The acknowledgement of receipt: a page laid out to print or save as PDF (the print style hides the site).
@@ -246,9 +250,10 @@ struct PetitionFilingController {
             formVersion: version.number,
             sections: PetitionForm.sections(
                 fields: version.fields, attachments: rules, input: input, errors: errors,
-                geography: req.application.geography),
+                geography: req.application.geography, maps: (req.application.settings.map, t.tenant.config.area)),
             errors: errors.items, notice: notice, hasFiles: !rules.isEmpty,
-            hasLocation: version.fields.contains { $0.type == .location }, hasAddress: version.fields.contains { $0.type == .address },
+            hasLocation: version.fields.contains { $0.type == .location }, mapTiles: req.application.settings.map.drawsMaps,
+            hasAddress: version.fields.contains { $0.type == .address },
             maxBytes: PetitionAttachments.maxFileBytes(rules))
         return try await req.view.render("tenant/petition-form", context).encodeResponse(status: status, for: req)
     }

@@ -8,10 +8,11 @@ enum PetitionForm {
     static func fileInput(_ rule: AttachmentRule) -> String { "file_\(rule.key)" }
 
     /// Sections in the form's order: plain fields gather in untitled sections; a date, a location and an
-    /// address each get a titled group (`<fieldset>` with the field's label as legend).
+    /// address each get a titled group (`<fieldset>` with the field's label as legend). With `maps`, a location's
+    /// group ends with a map whose pin sets its coordinates (opening on the tenant's `area`).
     static func sections(
         fields: [FormField], attachments: [AttachmentRule], input: [String: [String]],
-        errors: FormErrors, geography: ThaiGeography
+        errors: FormErrors, geography: ThaiGeography, maps: (settings: MapSettings, area: TenantArea?)? = nil
     ) -> [FormSection] {
         var sections: [FormSection] = []
         var plain: [FieldView] = []
@@ -72,11 +73,17 @@ enum PetitionForm {
                                 hint: f.help ?? "เช่น หน้าบ้านเลขที่ 12 ซอย 3 ใกล้ร้านค้า", maxlength: PetitionAnswers.locationMaxLength),
                             FieldView(
                                 name: "\(f.key)_lat", label: "ละติจูด (ถ้าทราบ)", kind: .text, value: value("\(f.key)_lat"),
-                                hint: "เช่น 13.7563 กดปุ่ม ใช้ตำแหน่งปัจจุบัน เพื่อกรอกให้อัตโนมัติ", inputmode: "decimal", maxlength: 20),
+                                hint: "เช่น 13.7563 ปักหมุดบนแผนที่หรือกดปุ่ม ใช้ตำแหน่งปัจจุบัน เพื่อกรอกให้อัตโนมัติ", inputmode: "decimal",
+                                maxlength: 20),
                             FieldView(
                                 name: "\(f.key)_lng", label: "ลองจิจูด (ถ้าทราบ)", kind: .text, value: value("\(f.key)_lng"),
                                 hint: "เช่น 100.5018", inputmode: "decimal", maxlength: 20),
-                        ]))
+                        ],
+                        map: maps.map {
+                            MapView(
+                                settings: $0.settings, area: $0.area, field: f.key,
+                                label: "แผนที่สำหรับเลือก\(f.label): แตะบนแผนที่หรือลากหมุด ช่องละติจูดและลองจิจูดจะเปลี่ยนตาม")
+                        }))
             case .address:
                 flush()
                 var a = AddressSelection()

@@ -89,6 +89,8 @@ enum PetitionQueue {
         /// a page deep in the list costs what the first does, where skipping rows would read them all.
         var cursor: Cursor?
         var size = PetitionQueue.defaultSize
+        /// Read each row's answers too (the map view's pins).
+        var withAnswers = false
     }
 
     enum Cursor: Equatable, Sendable {
@@ -126,6 +128,8 @@ enum PetitionQueue {
         var assigneeName: String?
         /// Waiting for the citizen's answer since then (the SLA clock is stopped: never overdue meanwhile).
         var waitingSince: Date?
+        /// The stored answers, read only for the map view (`Filter.withAnswers`).
+        var answersJSON: String?
 
         /// Column by column: `decode(model:)` went through a keyed decoder per row, a fifth of a 200-row page's
         /// server time.
@@ -138,6 +142,7 @@ enum PetitionQueue {
             channel = try row.decode(column: "channel", as: String.self)
             citizenName = try row.decode(column: "citizen_name", as: String?.self)
             division = (try? row.decode(column: "division", as: String?.self)) ?? nil
+            answersJSON = (try? row.decode(column: "answers_json", as: String?.self)) ?? nil
             assigneeName = (try? row.decode(column: "assignee_name", as: String?.self)) ?? nil
             waitingSince = (try? row.decode(column: "waiting_since", as: Date?.self)) ?? nil
         }
@@ -235,7 +240,7 @@ enum PetitionQueue {
         return """
             SELECT p.number AS number, p.service_name AS service_name, p.status AS status, p.created_at AS created_at,
               p.due_at AS due_at, p.channel AS channel, p.division AS division, p.assignee_name AS assignee_name,
-              p.waiting_since AS waiting_since,
+              p.waiting_since AS waiting_since,\(unsafeRaw: filter.withAnswers ? " p.answers AS answers_json," : "")
               (SELECT COALESCE(c.title, '') || c.first_name || ' ' || c.last_name FROM citizens c
                WHERE c.id = p.citizen_id AND c.tenant_id = p.tenant_id) AS citizen_name
             FROM petitions p JOIN (SELECT p.id FROM petitions p WHERE \(clause)

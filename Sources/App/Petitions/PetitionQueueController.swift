@@ -41,6 +41,14 @@ struct PetitionQueueController {
         /// "แสดงเฉพาะคำร้องของกองช่าง" when the queue opened on the officer's own divisions, and the link to all.
         var divisionNote: String?
         var allDivisionsURL: String?
+        /// The map view (`view=map`): the page's petitions as pins, the list below for keyboards and readers.
+        var mapView = false
+        var map: MapView?
+        var mapTiles = false
+        var mapNote: String?
+        /// The same filter as a map, or as the list.
+        var mapURL = ""
+        var listURL = ""
     }
 
     /// The tenant's divisions (code, Thai name) and those the officer works in: the queue opens on the latter.
@@ -70,7 +78,13 @@ struct PetitionQueueController {
         let q = QueueQuery(req)
         var errors = FormErrors()
         let divisions = try await QueueDivisions.load(req)
-        let filter = Self.filter(q, scope: scope, errors: &errors, divisions: divisions)
+        var filter = Self.filter(q, scope: scope, errors: &errors, divisions: divisions)
+        let mapView = q.view == "map" && req.application.settings.map.drawsMaps
+        if mapView {
+            // A map shows as many petitions as a page may hold, unless the officer asked for fewer.
+            filter.withAnswers = true
+            if q.size == nil { filter.size = PetitionQueue.maxSize }
+        }
         let divisionKey = divisions.key(filter)
         let services = Self.services(of: t)
 
@@ -92,7 +106,8 @@ struct PetitionQueueController {
             if filter.overdue { items.append(.init(name: "overdue", value: "1")) }
             if let s = filter.search { items.append(.init(name: "q", value: s)) }
             if !filter.newestFirst { items.append(.init(name: "sort", value: "oldest")) }
-            if filter.size != PetitionQueue.defaultSize { items.append(.init(name: "size", value: String(filter.size))) }
+            if filter.size != PetitionQueue.defaultSize, !(mapView && q.size == nil) { items.append(.init(name: "size", value: String(filter.size))) }
+            if mapView { items.append(.init(name: "view", value: "map")) }
             if let page, page > 1 {
                 items.append(.init(name: "page", value: String(page)))
                 switch cursor {
@@ -144,6 +159,25 @@ struct PetitionQueueController {
         var withExports = context
         withExports.exportCSVURL = PetitionExport.link(.petitionExportCSV(t.slug), query: req.url.query)
         withExports.exportXLSXURL = PetitionExport.link(.petitionExportXLSX(t.slug), query: req.url.query)
+        if req.application.settings.map.drawsMaps {
+            let here = link()
+            withExports.mapURL = mapView ? here : here + "&view=map"
+            withExports.listURL = here.replacingOccurrences(of: "&view=map", with: "")
+        }
+        if mapView {
+            let pins = rows.flatMap { row -> [MapView.Pin] in
+                guard let json = row.answersJSON, let answers = try? StoredJSON.decode(PetitionAnswers.self, from: json) else { return [] }
+                return MapView.pins(answers, url: BackOfficeURL.petition(t.slug, row.number).path, prefix: "\(row.number) \(row.serviceName) – ")
+            }
+            let placed = Set(pins.compactMap { $0.url }).count
+            withExports.mapView = true
+            withExports.mapTiles = true
+            withExports.map = MapView(
+                settings: req.application.settings.map, area: t.config.area, pins: pins, label: "แผนที่คำร้องในหน้านี้ \(placed) เรื่อง")
+            withExports.mapNote =
+                "แผนที่แสดง \(placed.formatted()) จาก \(rows.count.formatted()) เรื่องในหน้านี้"
+                + (placed < rows.count ? " (เรื่องที่ไม่ได้ระบุพิกัดไม่แสดงบนแผนที่ ดูได้ในตารางด้านล่าง)" : "")
+        }
         return try await req.view.render("backoffice/petitions/queue", withExports)
             .encodeResponse(status: errors.isEmpty ? .ok : .badRequest, for: req)
     }
@@ -199,7 +233,7 @@ struct PetitionQueueController {
 
     /// The queue's query string.
     struct QueueQuery {
-        var status, service, from, to, overdue, q, sort, after, before, division, assigned: String?
+        var status, service, from, to, overdue, q, sort, after, before, division, assigned, view: String?
         var page, size: Int?
 
         init(_ req: Request) {
@@ -210,6 +244,7 @@ struct PetitionQueueController {
             status = text("status"); service = text("service"); from = text("from"); to = text("to")
             overdue = text("overdue"); q = text("q"); sort = text("sort")
             after = text("after"); before = text("before"); division = text("division"); assigned = text("assigned")
+            view = text("view")
             page = text("page").map { BoundedNumber.page($0, last: 1_000_000) }
             size = BoundedNumber.int(text("size"), in: 1...PetitionQueue.maxSize)
         }

@@ -74,6 +74,9 @@ public struct Settings: Sendable {
     /// Where LINE's account-link dialog is (`LINE_ACCESS_BASE_URL`): LINE's own unless a test server is named.
     public var lineAccessBase: URL = Settings.defaultLineAccessBase
     public static let defaultLineAccessBase = URL(string: "https://access.line.me")!
+    /// Map tiles for the location field and the officers' maps (`MAP_TILE_URL`, `MAP_TILE_ATTRIBUTION`,
+    /// `LEAFLET_DIR`): OpenStreetMap's by default; `MAP_TILE_URL=off` draws no map (the fields still work).
+    public var map = MapSettings.default
     /// The environment the settings were read from: tenants name the variables that hold their LINE secrets.
     public var environment: [String: String] = [:]
     public static let defaultWatermarkFont = "/usr/share/fonts/truetype/tlwg/Loma.ttf"
@@ -276,6 +279,9 @@ public struct Settings: Sendable {
             }
         }
 
+        let (map, mapProblems) = MapSettings.read(value, path: path)
+        problems += mapProblems
+
         let (retention, retentionProblems) = RetentionSettings.read(value)
         problems += retentionProblems
 
@@ -318,6 +324,7 @@ public struct Settings: Sendable {
         settings.metricsAllow = metricsAllow
         settings.logFormat = logFormat
         settings.retention = retention
+        settings.map = map
         return settings
     }
 }

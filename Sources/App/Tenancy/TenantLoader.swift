@@ -220,6 +220,7 @@ enum TenantFileShape {
         "catalogue": .scalar,
         "menus": menus,
         "divisions": .list(.map(["code": .scalar, "name": .scalar])),
+        "area": .map(["polygon": .list(.list(.scalar)), "box": .map(["south": .scalar, "west": .scalar, "north": .scalar, "east": .scalar])]),
     ])
 
     static let catalogue: Shape = .map(["menus": menus])

@@ -148,9 +148,11 @@ public struct PetitionAnswers: Codable, Sendable, Hashable {
     /// `<key>_month` (1–12 or a Thai month name) and `<key>_year` (พ.ศ.), or one `<key>` as "YYYY-MM-DD"
     /// (Gregorian, from a date input); a location as `<key>` (description) with optional `<key>_lat` and
     /// `<key>_lng`; an address as `<key>_<AddressSelection.Field>`. Thai digits (๐–๙) count as digits in
-    /// numbers, dates, phone numbers and coordinates.
-    public static func validate(fields: [FormField], input: [String: [String]], geography: ThaiGeography) -> Result<PetitionAnswers, Invalid> {
-        var checker = Checker(input: input, geography: geography)
+    /// numbers, dates, phone numbers and coordinates. With `area`, a location's coordinates must fall inside it.
+    public static func validate(
+        fields: [FormField], input: [String: [String]], geography: ThaiGeography, area: ServiceArea? = nil
+    ) -> Result<PetitionAnswers, Invalid> {
+        var checker = Checker(input: input, geography: geography, area: area)
         let answers = fields.compactMap { field in
             checker.answer(field).map { Answer(key: field.key, label: field.label, type: field.type, value: $0) }
         }
@@ -162,6 +164,7 @@ public struct PetitionAnswers: Codable, Sendable, Hashable {
 private struct Checker {
     let input: [String: [String]]
     let geography: ThaiGeography
+    let area: ServiceArea?
     var problems: [PetitionAnswers.Problem] = []
 
     mutating func fail(_ name: String, _ message: String) {
@@ -369,6 +372,12 @@ private struct Checker {
             lng = Self.coordinate(lngText, in: PetitionAnswers.longitudes)
             if lat == nil { fail(latName, "ละติจูดต้องเป็นตัวเลขระหว่าง 5.0 ถึง 21.0 (ในประเทศไทย)") }
             if lng == nil { fail(lngName, "ลองจิจูดต้องเป็นตัวเลขระหว่าง 97.0 ถึง 106.0 (ในประเทศไทย)") }
+            if let lat, let lng, let area, !area.area.contains(lat: lat, lng: lng) {
+                fail(
+                    latName,
+                    "ตำแหน่งที่ระบุ (\(AnswerValue.coordinate(lat)), \(AnswerValue.coordinate(lng))) อยู่นอกเขต\(area.ownerName) "
+                        + "กรุณาปักหมุดในเขต\(area.ownerName) หรือแจ้งหน่วยงานที่ดูแลพื้นที่นั้น")
+            }
         }
         return problems.count == before ? .location(description: description, lat: lat, lng: lng) : nil
     }

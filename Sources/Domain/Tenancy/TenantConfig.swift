@@ -54,8 +54,10 @@ public struct TenantConfig: Codable, Sendable, Hashable {
     /// The divisions (กอง / สำนัก) a tenant starts with; services name them by code. Written to the database
     /// once, for a tenant that has none yet: from then on the back office keeps them.
     public var divisions: [DivisionConfig]
+    /// Where the municipality serves: a complaint's pin must fall inside. nil: anywhere in Thailand.
+    public var area: TenantArea?
 
-    enum CodingKeys: String, CodingKey { case name, code, hosts, contact, colors, logo, terms, identity, catalogue, menus, line, divisions }
+    enum CodingKeys: String, CodingKey { case name, code, hosts, contact, colors, logo, terms, identity, catalogue, menus, line, divisions, area }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -71,7 +73,11 @@ public struct TenantConfig: Codable, Sendable, Hashable {
         menus = try c.decodeIfPresent(Menus.self, forKey: .menus) ?? Menus()
         line = try c.decodeIfPresent(LineChannelSettings.self, forKey: .line)
         divisions = try c.decodeIfPresent([DivisionConfig].self, forKey: .divisions) ?? []
+        area = try c.decodeIfPresent(TenantArea.self, forKey: .area)
     }
+
+    /// The area location answers must fall in, named for refusals.
+    public var serviceArea: ServiceArea? { area.map { ServiceArea(area: $0, ownerName: name.th) } }
 
     public init(
         name: Names, code: String, hosts: [String], contact: Contact, colors: Colors, logo: String, terms: String,
@@ -89,6 +95,7 @@ public struct TenantConfig: Codable, Sendable, Hashable {
         self.menus = menus
         self.line = line
         self.divisions = []
+        self.area = nil
     }
 }
 

@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -41,10 +42,12 @@ enum CitizenFixtures {
         ]
     }
 
-    /// Terms → details → signed in on the identity step. Returns the client with the rotated cookie.
+    /// Terms → details → signed in on the identity step, then (`confirmEmail`, as most tests want a citizen who gets
+    /// e-mails) the confirmation link the registration sent, followed as the citizen would. Returns the client with
+    /// the rotated cookie.
     static func register(
         _ app: Application, tenant: String = "bangkrathum", nationalID: String? = nil,
-        email: String? = nil
+        email: String? = nil, confirmEmail: Bool = true
     ) async throws -> CitizenClient {
         let id = nationalID ?? StaffFixtures.nationalID()
         let mail = email ?? "citizen\(Int.random(in: 100_000...999_999))@example.com"
@@ -76,7 +79,46 @@ enum CitizenFixtures {
             #expect(res.status == .ok)
             csrf = try #require(FormSession.hidden(res.body.string)["_csrf"])
         }
-        return CitizenClient(tenant: tenant, cookie: cookie, csrf: csrf, nationalID: id, password: password, email: mail)
+        let client = CitizenClient(tenant: tenant, cookie: cookie, csrf: csrf, nationalID: id, password: password, email: mail)
+        if confirmEmail { try await confirm(app, client, forget: true) }
+        return client
+    }
+
+    /// The token of the newest confirmation link sent to `address`.
+    static func confirmationToken(_ app: Application, to address: String) async throws -> String? {
+        let jobs = try await OutboxStore.allJobs(on: app.db).filter { $0.idempotencyKey.hasPrefix(OutboxStore.secretKeyPrefix + "citizen-email-confirm:") }
+        for job in jobs {  // newest first
+            let payload = try await PetitionInfoRequestTests.payload(app, key: job.idempotencyKey)
+            guard payload.contains(address.lowercased()) else { continue }
+            if let m = payload.firstMatch(of: /confirm-email\\?\/([A-Za-z0-9_-]{20,})/) { return String(m.output.1) }
+        }
+        return nil
+    }
+
+    /// Follows the newest confirmation link sent to the client's address: the page, then its button. With `forget`
+    /// (a fixture's registration), the confirmation mail's job and the used link are then deleted, so a test that
+    /// counts mails or tokens starts from those its own steps make.
+    static func confirm(_ app: Application, _ client: CitizenClient, forget: Bool = false) async throws {
+        let token = try #require(try await confirmationToken(app, to: client.email), "a confirmation link was sent to \(client.email)")
+        let (h, b) = client.form([:])
+        try await app.testing().test(.POST, "\(client.base)/confirm-email/\(token)", headers: h, body: b) { res in
+            #expect(res.status == .seeOther, "confirm: \(res.status)")
+        }
+        guard forget else { return }
+        let sql = try #require(app.db as? any SQLDatabase)
+        for job in try await OutboxStore.allJobs(on: app.db)
+        where job.idempotencyKey.hasPrefix(OutboxStore.secretKeyPrefix + "citizen-email-confirm:") {
+            let payload = try await PetitionInfoRequestTests.payload(app, key: job.idempotencyKey)
+            if payload.contains(client.email.lowercased()) { try await sql.raw("DELETE FROM outbox_jobs WHERE id = \(bind: job.id)").run() }
+        }
+        let account = try #require(
+            try await CitizenAccount.query(on: app.db).filter(\.$tenantID == client.tenant).filter(\.$email == client.email.lowercased()).first())
+        try await sql.raw(
+            """
+            DELETE FROM single_use_tokens WHERE kind = \(bind: SingleUseToken.Kind.citizenEmail.rawValue)
+            AND citizen_id = \(bind: try account.requireID()) AND tenant_id = \(bind: client.tenant)
+            """
+        ).run()
     }
 
     /// Signs in with the national ID and password on the real page.

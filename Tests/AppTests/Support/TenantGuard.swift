@@ -22,8 +22,8 @@ final class TenantGuard: @unchecked Sendable {
     /// also carry platform rows (a null tenant) and are read across tenants by design (the worker's claim,
     /// the platform admin's audit page); `TenantTableListTests` checks this list against the schema.
     static let tenantTables: Set<String> = [
-        "access_requests", "citizens", "contact_messages", "division_members", "division_seeds", "divisions", "form_versions", "identity_images",
-        "line_conversations", "line_link_nonces", "line_users", "line_webhook_rejections", "open311_keys", "petition_attachments",
+        "access_requests", "citizen_closing_requests", "citizens", "contact_messages", "division_members", "division_seeds", "divisions", "form_versions",
+        "identity_images", "line_conversations", "line_link_nonces", "line_users", "line_webhook_rejections", "open311_keys", "petition_attachments",
         "petition_counts", "petition_documents", "petition_events", "petition_month_completed", "petition_month_rating", "petition_month_received",
         "petitions", "service_forms",
         "staff_grants",

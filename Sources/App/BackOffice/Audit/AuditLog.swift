@@ -35,6 +35,8 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case identityImageViewed = "identity_image_viewed"
     case identityApproved = "identity_approved"
     case identityRejected = "identity_rejected"
+    case accountClosingApproved = "account_closing_approved"
+    case accountClosingRefused = "account_closing_refused"
     // Petitions (officers).
     case petitionStatusChanged = "petition_status_changed"
     case petitionAttachmentViewed = "petition_attachment_viewed"
@@ -90,6 +92,8 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
         case .identityImageViewed: "เปิดดูภาพยืนยันตัวตน"
         case .identityApproved: "อนุมัติการยืนยันตัวตน"
         case .identityRejected: "ไม่อนุมัติการยืนยันตัวตน"
+        case .accountClosingApproved: "อนุมัติคำขอปิดบัญชีของประชาชน (ลบข้อมูลส่วนบุคคล)"
+        case .accountClosingRefused: "ไม่อนุมัติคำขอปิดบัญชีของประชาชน"
         case .petitionStatusChanged: "เปลี่ยนสถานะคำร้อง"
         case .petitionAttachmentViewed: "เปิดดูไฟล์แนบของคำร้อง"
         case .petitionDocumentIssued: "ออกเอกสารให้คำร้อง"

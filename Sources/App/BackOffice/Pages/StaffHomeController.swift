@@ -48,6 +48,8 @@ struct StaffHomeController {
         var petitionsURL = ""
         var openPetitions = 0
         var dashboardURL = ""
+        var closingURL = ""
+        var pendingClosings = 0
     }
 
     static let pageSize = 50
@@ -100,6 +102,8 @@ struct StaffHomeController {
         page.petitionsURL = BackOfficeURL.petitionQueue(t.slug).path
         page.openPetitions = try await PetitionQueue.openCount(tenant: t, on: req.db)
         page.dashboardURL = BackOfficeURL.tenantDashboard(t.slug).path
+        page.closingURL = BackOfficeURL.closingQueue(t.slug).path
+        page.pendingClosings = try await CitizenClosing.pendingCount(tenant: t, on: req.db)
         return try await req.view.render("backoffice/tenant", page)
     }
 }
