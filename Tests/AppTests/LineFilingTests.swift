@@ -206,6 +206,15 @@ struct LineFilingTests {
             text = try await Self.lastTexts(line, app).first ?? ""
             #expect(text.hasPrefix("ไม่สามารถรับรูปนี้ได้") && text.contains("เกิน 5 MB"), "\(text)")
             #expect(Self.storedPhotos(env).isEmpty)
+            // A redirect is not followed (it would carry the channel's token elsewhere), even to a real picture.
+            try await line.setContent(app, messageID: "700000000000000019", data: try TestImages.fixture("id-photo.jpg"))
+            try await line.setContent(
+                app, messageID: "700000000000000013", redirect: line.baseURL + "/v2/bot/message/700000000000000019/content")
+            try await Self.send(app, ["type": "message", "user": user, "image": true, "messageId": "700000000000000013"])
+            text = try await Self.lastTexts(line, app).first ?? ""
+            #expect(text.hasPrefix("ไม่สามารถรับรูปนี้ได้"), "\(text)")
+            #expect(try await !line.requests(app).contains { $0.path.contains("700000000000000019") }, "the redirect was not followed")
+            #expect(Self.storedPhotos(env).isEmpty)
 
             try await line.setContent(app, messageID: "700000000000000012", data: try TestImages.fixture("id-photo.jpg"))
             try await Self.send(app, ["type": "message", "user": user, "image": true, "messageId": "700000000000000012"])
@@ -218,6 +227,101 @@ struct LineFilingTests {
             // After the chat: a photo or a confirmation is answered, nothing filed.
             try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-confirm"])
             #expect(try await Self.lastTexts(line, app).first?.contains("ไม่มีเรื่องที่กำลังแจ้ง") == true)
+        }
+    }
+
+    @Test(
+        "one user's photos handled at once by two workers are both kept; a place outside the area is refused at once; an earlier question's button answers nothing; a job retried after its reply failed is not applied twice; a relinked LINE user's chat ends; closing the account takes the chat and its photos",
+        arguments: TestDatabase.all)
+    func appliedOnce(database: TestDatabase) async throws {
+        let line = try LINEServer()
+        defer { line.stop() }
+        try await withApp(database, settings: line.settings) { app, env in
+            let user = LineWebhookFixture.user(46)
+            let account = try await Self.verifiedCitizen(app, line, user: user)
+            try await Self.send(app, ["type": "message", "user": user, "text": "แจ้งเรื่อง"])
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-service&s=street-light"])
+
+            // Two photos, each job on its own worker at the same moment; both read the chat before either writes.
+            let photo = try TestImages.fixture("id-photo.jpg")
+            for id in ["700000000000000021", "700000000000000022"] {
+                try await line.setContent(app, messageID: id, data: photo, delay: 0.5)
+                let f = try LineWebhookFixture.make([["type": "message", "user": user, "image": true, "messageId": id]])
+                #expect(try await LineTestSupport.post(app, f) == .ok)
+            }
+            var one = OutboxWorker.Options()
+            one.batchSize = 1
+            let a = app.makeOutboxWorker(options: one), b = app.makeOutboxWorker(options: one)
+            let taken = try await (app.tenantGuard ?? TenantGuard()).checking {
+                async let x = a.runOnce()
+                async let y = b.runOnce()
+                return try await x + y
+            }
+            #expect(taken == 2, "each worker took one photo")
+            try await LineTestSupport.drain(app)
+            var c = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(Set(c.photos.map(\.messageID)) == ["700000000000000021", "700000000000000022"], "neither photo was lost")
+            #expect(Self.storedPhotos(env).count == 2, "and no file without its place in the chat")
+
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-next&at=photos"])
+            // Bangkok is outside Bang Krathum: said at once, in the website's words, and asked again.
+            try await Self.send(
+                app, ["type": "message", "user": user, "location": ["title": "", "address": "กรุงเทพฯ", "latitude": 13.7563, "longitude": 100.5018]])
+            var texts = try await Self.lastTexts(line, app)
+            #expect(texts.first?.contains("อยู่นอกเขตเทศบาลตำบลบางกระทุ่ม") == true, "\(texts)")
+            c = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(c.step == "location" && c.place == nil)
+            try await Self.send(
+                app, ["type": "message", "user": user, "location": ["title": "ตลาด", "address": "บางกระทุ่ม", "latitude": 16.5712, "longitude": 100.3031]])
+            // The photo step's "ถัดไป", tapped late, does not skip the question now asked.
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-next&at=photos"])
+            c = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(c.step == "q:problem", "\(c.step)")
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-answer&at=q%3Aproblem&i=0"])
+            c = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(c.step == "q:lamp_count" && c.answers["problem"] == "ไฟดับ", "\(c.step)")
+
+            // "2" is written, then LINE refuses the reply (500): the job runs again and asks the next question again,
+            // instead of taking "2" as the answer to it too.
+            try await line.script(app, #"{"reply":[{"status":500}]}"#)
+            try await Self.send(app, ["type": "message", "user": user, "text": "2"])
+            c = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(c.step == "q:details" && c.answers["lamp_count"] == "2")
+            let retried = try await LineTestSupport.drain(app, now: { Date().addingTimeInterval(3600) })
+            #expect(retried >= 1, "the job ran again")
+            c = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(c.step == "q:details" && c.answers["details"] == nil, "not applied twice: \(c.step) \(c.answers)")
+            texts = try await Self.lastTexts(line, app)
+            #expect(texts.first?.contains("รายละเอียดเพิ่มเติม") == true, "the question asked again: \(texts)")
+
+            // The LINE user is linked to someone else now: the chat (the first citizen's) ends with its photos.
+            let other = try await CitizenFixtures.register(app)
+            let otherAccount = try #require(try await CitizenAccount.query(on: app.db).filter(\.$email == other.email).first())
+            otherAccount.verificationStatusRaw = VerificationStatus.verified.rawValue
+            try await otherAccount.save(on: app.db)
+            try await (try sqlDatabase(app.db)).raw(
+                "UPDATE line_users SET citizen_id = \(bind: try otherAccount.requireID()) WHERE tenant_id = \(bind: Self.tenant) AND user_id = \(bind: user)"
+            ).run()
+            try await line.setContent(app, messageID: "700000000000000023", data: photo)
+            try await Self.send(app, ["type": "message", "user": user, "image": true, "messageId": "700000000000000023"])
+            texts = try await Self.lastTexts(line, app)
+            #expect(texts.first?.contains("บัญชีที่เชื่อมกับ LINE นี้เปลี่ยนไป") == true, "\(texts)")
+            #expect(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db) == nil)
+            #expect(Self.storedPhotos(env).isEmpty, "the first citizen's photos went with the chat")
+            #expect(try await PetitionRecord.query(on: app.db).filter(\.$citizenID == account.requireID()).count() == 0)
+
+            // The new owner starts a chat with a photo, then their account is closed: the chat and photo go too.
+            try await Self.send(app, ["type": "message", "user": user, "text": "แจ้งเรื่อง"])
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-service&s=street-light"])
+            try await line.setContent(app, messageID: "700000000000000024", data: photo)
+            try await Self.send(app, ["type": "message", "user": user, "image": true, "messageId": "700000000000000024"])
+            #expect(Self.storedPhotos(env).count == 1)
+            let tenant = try #require(app.tenants.tenant(slug: Self.tenant))
+            let files = try await CitizenClosing.anonymise(
+                citizenID: try otherAccount.requireID(), tenant: tenant, unusablePasswordHash: "closed", now: Date(), on: app.db)
+            for f in files { await app.fileStore.delete(f) }
+            #expect(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db) == nil)
+            #expect(Self.storedPhotos(env).isEmpty, "the closed account's chat photo is deleted")
         }
     }
 

@@ -20,6 +20,7 @@ Test control (no auth):
   GET  /_test/link-tokens   {linkToken: userId}
   POST /_test/script        {"push":[{"status":500},...], "reply":[...], "hang_seconds":N}
   POST /_test/content       {"messageId": "...", "base64": "..."} or {"messageId": "...", "size": N}
+                            (optional "delay": seconds before the answer; "redirect": an address to send to)
                             (N bytes: a JPEG start, then filler) : what the content endpoint serves;
                             messageId "*" serves every id not set on its own
   POST /_test/reset         forget everything (tokens and options stay)
@@ -93,7 +94,8 @@ class State:
         self.link_tokens = {}     # linkToken -> userId
         self.retry_keys = {}      # normalized key -> (request_id, sentMessages)
         self.used_reply_tokens = set()
-        self.contents = {}        # messageId -> bytes
+        self.contents = {}        # messageId -> bytes (or a redirect's address)
+        self.content_delay = {}   # messageId -> seconds before the answer
         self.script = {"push": [], "reply": []}
         self.hang_seconds = 0.0
 
@@ -105,6 +107,32 @@ class State:
 
 
 # ---------------------------------------------------------------- validation
+
+# LINE's limits on quick replies (counted in UTF-16 units, like text): 13 items, a label of 20, postback data of 300,
+# a displayText or message text of 300. The SDK's models do not check lengths; the real API answers 400.
+QUICK_REPLY_LIMITS = {"label": 20, "data": 300, "displayText": 300, "text": 300}
+
+
+def _quick_reply_errors(quick, prop):
+    if quick is None:
+        return []
+    items = quick.get("items") if isinstance(quick, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= 13:
+        return [(prop + ".items", "Size must be between 1 and 13")]
+    errors = []
+    for j, item in enumerate(items):
+        action = item.get("action") if isinstance(item, dict) else None
+        if not isinstance(action, dict):
+            errors.append(("%s.items[%d].action" % (prop, j), "May not be empty"))
+            continue
+        for key, limit in QUICK_REPLY_LIMITS.items():
+            value = action.get(key)
+            if isinstance(value, str) and _utf16_len(value) > limit:
+                errors.append(("%s.items[%d].action.%s" % (prop, j, key), "Length must be between 0 and %d" % limit))
+        if action.get("type") in ("postback", "message", "camera", "cameraRoll", "location") and not action.get("label"):
+            errors.append(("%s.items[%d].action.label" % (prop, j), "May not be empty"))
+    return errors
+
 
 def _validate_messages(messages, alt_text_max):
     if not isinstance(messages, list):
@@ -136,6 +164,7 @@ def _validate_messages(messages, alt_text_max):
         else:
             errors.append((prop + ".type", "Unsupported message type (this server accepts text and flex): %r" % (mtype,)))
             continue
+        errors += _quick_reply_errors(m.get("quickReply"), prop + ".quickReply")
         if errors and errors[-1][0].startswith(prop):
             continue
         try:
@@ -357,6 +386,11 @@ class Server:
             return self._finish(entry, _json(401, {"message": AUTH_FAILED}, rid))
         if data is None:
             return self._finish(entry, _json(404, {"message": "Not found"}, rid))
+        delay = self.s.content_delay.get(request.match_info["messageId"], 0.0)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if isinstance(data, str):  # a scripted redirect (the real API never sends one)
+            return self._finish(entry, web.Response(status=302, headers={"Location": data, "x-line-request-id": rid}))
         self._finish(entry, web.Response(status=200))
         return web.Response(status=200, body=data, content_type="image/jpeg", headers={"x-line-request-id": rid})
 
@@ -364,7 +398,9 @@ class Server:
         try:
             spec = json.loads((await request.read()).decode("utf-8") or "{}")
             mid = str(spec["messageId"])
-            if "base64" in spec:
+            if "redirect" in spec:
+                data = str(spec["redirect"])
+            elif "base64" in spec:
                 data = base64.b64decode(spec["base64"])
             else:
                 size = int(spec["size"])
@@ -372,6 +408,7 @@ class Server:
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         self.s.contents[mid] = data
+        self.s.content_delay[mid] = max(0.0, min(30.0, float(spec.get("delay") or 0)))
         return web.json_response({"messageId": mid, "bytes": len(data)})
 
     async def not_found(self, request):

@@ -9,6 +9,10 @@ import Vapor
 /// → the place (LINE's location message) → the form's other required fields, one question each → "ยืนยัน" → the
 /// petition (`PetitionFiling`, the website's last step) and its tracking number in the chat. The conversation lives
 /// in `line_conversations`; one left for 30 minutes is over and the next message starts again.
+///
+/// Each event is applied to the conversation as read and written over that revision only: if another event of the
+/// same user (another worker, a retried job) wrote first, the event is applied again to what is there now. An event
+/// already applied (a job retried after its reply failed) changes nothing and asks the current question again.
 struct LineFiling {
     /// What to send back, and whether it must reach the user even when the reply token is spent (a push then).
     struct Answer {
@@ -28,6 +32,8 @@ struct LineFiling {
     let userID: String
     let linkBase: String
     let now: Date
+    /// The webhook event being handled (`webhookEventId`), if LINE gave one.
+    let eventID: String?
     /// LINE's account-link button (a fresh link token), for a user who has not linked an account.
     let linkOffer: () async throws -> LineMessage
 
@@ -38,8 +44,30 @@ struct LineFiling {
 
     /// A message event's answer, or nil when it has nothing to do with filing (the bot's other commands answer it).
     func message(_ m: LineEvent.Message) async throws -> Answer? {
+        try await applied { try await handle(m) }
+    }
+
+    /// A postback from the filing's quick replies (`action=file…`).
+    func postback(action: String, _ items: [URLQueryItem]) async throws -> Answer {
+        try await applied { try await handle(action: action, items) }
+    }
+
+    /// Runs `body` again on the conversation as it is now while another event's write keeps coming first.
+    private func applied<T>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch is LineConversationStore.Conflict where attempt < 8 {
+                attempt += 1
+            }
+        }
+    }
+
+    private func handle(_ m: LineEvent.Message) async throws -> Answer? {
         let (c, expired) = try await current()
         if expired { return try await start(note: [LineNotices.expired]) }
+        if let c, !c.isFiled, let eventID, c.events.contains(eventID) { return try await reprompt(c) }
         switch m.type {
         case "text":
             let text = m.text ?? ""
@@ -61,10 +89,10 @@ struct LineFiling {
         }
     }
 
-    /// A postback from the filing's quick replies (`action=file…`).
-    func postback(action: String, _ items: [URLQueryItem]) async throws -> Answer {
-        if action == "file" { return try await start() }
+    private func handle(action: String, _ items: [URLQueryItem]) async throws -> Answer {
         let (c, expired) = try await current()
+        if let c, !c.isFiled, let eventID, c.events.contains(eventID) { return try await reprompt(c) }
+        if action == "file" { return try await start() }
         if expired { return try await start(note: [LineNotices.expired]) }
         guard let c else { return Answer([LineNotices.nothingOpen]) }
         if c.isFiled {
@@ -73,6 +101,8 @@ struct LineFiling {
             return Answer([LineNotices.nothingOpen])
         }
         func value(_ name: String) -> String? { items.first { $0.name == name }?.value }
+        // A button of an earlier question (tapped late, or its event delivered late) does not answer this one.
+        if let at = value("at"), at != c.step { return try await reprompt(c) }
         switch action {
         case "file-cancel": return try await cancel(c)
         case "file-service": return try await chose(value("s") ?? "", c)
@@ -91,14 +121,18 @@ struct LineFiling {
 
     /// "แจ้งเรื่อง": a linked, verified citizen gets the list of types; anyone else is told what to do first.
     func start(note: [LineMessage] = []) async throws -> Answer {
-        if case .refused(let messages) = try await eligibility() { return Answer(note + messages) }
+        let citizen: CitizenAccount
+        switch try await eligibility() {
+        case .refused(let messages): return Answer(note + messages)
+        case .citizen(let account): citizen = account
+        }
         if let old = try await LineConversationStore.get(tenant: tenant.id, userID: userID, on: db) {
-            try await LineConversationStore.delete(tenant: tenant.id, userID: userID, on: db)
+            try await LineConversationStore.delete(tenant: tenant.id, userID: userID, old, on: db)
             await deletePhotos(old)
         }
         let services = try await services()
         guard !services.isEmpty else { return Answer(note + [LineNotices.noServices(tenant: tenant)]) }
-        try await LineConversationStore.save(tenant: tenant.id, userID: userID, .new(now: now), now: now, on: db)
+        try await write(.new(citizenID: try citizen.requireID(), now: now))
         return Answer(note + [LineNotices.chooseService(services)])
     }
 
@@ -122,7 +156,7 @@ struct LineFiling {
         case .question(let key):
             guard let field = plan.question(key), !field.isRequired else { return try await reprompt(c) }
             var c = c
-            c.answers[key] = nil
+            c.answers.removeValue(forKey: key)
             return try await move(c, to: plan.step(after: .question(key)))
         default:
             return try await reprompt(c)
@@ -134,12 +168,12 @@ struct LineFiling {
         guard let (_, _, _, plan) = try await context(c), let key = Self.questionKey(c.step), let field = plan.question(key) else {
             return try await reprompt(c)
         }
-        switch PetitionAnswers.validate(fields: [field], input: [key: [text]], geography: app.geography) {
+        switch PetitionAnswers.validate(fields: [field], input: [key: [text]], geography: app.geography, area: tenant.config.serviceArea) {
         case .failure(let invalid):
             return Answer([LineNotices.invalidAnswer(invalid.problems.first?.message ?? "คำตอบไม่ถูกต้อง"), LineNotices.ask(field)])
         case .success(let answers):
             var c = c
-            if answers[key] == nil { c.answers[key] = nil } else { c.answers[key] = text }
+            if answers[key] == nil { c.answers.removeValue(forKey: key) } else { c.answers[key] = text }
             return try await move(c, to: plan.step(after: .question(key)))
         }
     }
@@ -149,7 +183,18 @@ struct LineFiling {
             let lat = m.latitude, let lng = m.longitude, lat.isFinite, lng.isFinite
         else { return try await reprompt(c) }
         var c = c
-        c.place = LinePlace(title: m.title ?? "", address: m.address ?? "", latitude: lat, longitude: lng)
+        let place = LinePlace(title: m.title ?? "", address: m.address ?? "", latitude: lat, longitude: lng)
+        // Outside the tenant's area: said now, with the website's words, and the place asked for again.
+        if case .failure(let invalid) = PetitionAnswers.validate(
+            fields: [field], input: plan.input(answers: [:], place: place).filter { $0.key.hasPrefix(field.key) }, geography: app.geography,
+            area: tenant.config.serviceArea)
+        {
+            return Answer([
+                LineNotices.invalidAnswer(invalid.problems.first?.message ?? "ตำแหน่งไม่ถูกต้อง"),
+                LineNotices.askLocation(label: field.label),
+            ])
+        }
+        c.place = place
         switch Self.step(c.step) {
         case .photos:
             if plan.photoRule?.isRequired == true, c.photos.isEmpty {
@@ -162,9 +207,7 @@ struct LineFiling {
             return try await reprompt(c)
         default:
             // A corrected place while answering the rest: kept, and the same question again.
-            _ = field
-            try await LineConversationStore.save(tenant: tenant.id, userID: userID, c, now: now, on: db)
-            return try await reprompt(c)
+            return try await reprompt(try await write(c))
         }
     }
 
@@ -188,6 +231,16 @@ struct LineFiling {
         }
         if let provider = m.contentProvider?.type, provider != "line" {
             return Answer([LineNotices.photoRefused("กรุณาส่งรูปจากกล้องหรืออัลบั้มในเครื่อง")])
+        }
+        // Still the citizen who started it, linked and verified; and a photo counts as an upload of the account's.
+        let citizen: CitizenAccount
+        switch try await eligibility() {
+        case .refused(let messages): return Answer(messages)
+        case .citizen(let account): citizen = account
+        }
+        guard citizen.id == c.citizenID else { return try await cancel(c, note: LineNotices.ownerChanged) }
+        if try await UploadBudget.overspent(app, citizen, files: 1, on: db) {
+            return Answer([LineNotices.photoRefused(UploadBudget.throttledMessage(app.settings))])
         }
         let n = c.photos.count + 1
         let spool = UploadSpool(directory: app.uploadSpoolDirectory)
@@ -216,6 +269,8 @@ struct LineFiling {
             stored = try await PetitionAttachments.save([one], tenant: tenant, app: app)
         } catch let refused as PetitionAttachments.Refused {
             return Answer([LineNotices.photoRefused(refused.message)])
+        } catch is ImageWorkPool.Busy {
+            return Answer([LineNotices.photoRefused(LineNotices.photoBusy)])
         }
         var next = c
         for s in stored {
@@ -229,7 +284,7 @@ struct LineFiling {
                 let answer = try await move(next, to: plan.step(after: .photos))
                 return Answer([LineNotices.photoTaken(have: next.photos.count, max: plan.maxPhotos)] + answer.messages)
             }
-            try await LineConversationStore.save(tenant: tenant.id, userID: userID, next, now: now, on: db)
+            next = try await write(next)
         } catch {
             await PetitionAttachments.delete(stored, app: app)
             throw error
@@ -252,9 +307,13 @@ struct LineFiling {
         case .refused(let messages): return Answer(messages)
         case .citizen(let account): citizen = account
         }
+        guard citizen.id == c.citizenID else { return try await cancel(c, note: LineNotices.ownerChanged) }
         guard let (menu, service, version, plan) = try await context(c) else { return try await cancel(c) }
         let answers: PetitionAnswers
-        switch PetitionAnswers.validate(fields: version.fields, input: plan.input(answers: c.answers, place: c.place), geography: app.geography) {
+        switch PetitionAnswers.validate(
+            fields: version.fields, input: plan.input(answers: c.answers, place: c.place), geography: app.geography,
+            area: tenant.config.serviceArea)
+        {
         case .success(let a): answers = a
         case .failure(let invalid):
             // Back to the step of the first problem (a place outside the area, a form changed meanwhile).
@@ -271,12 +330,23 @@ struct LineFiling {
             tenant: tenant, citizenID: try citizen.requireID(), citizenName: citizen.fullName, channel: .line, menu: menu, service: service,
             formVersion: version.number, answersJSON: try StoredJSON.encode(answers), attachments: photos.map(\.stored),
             submissionKey: "line:" + RandomToken.hash("\(tenant.id):\(userID):\(c.id.uuidString)"))
-        // The photos belong to the conversation until the petition has them: never deleted here (a retry files with them).
-        let (petition, _) = try await PetitionFiling.file(filing, version: version, linkBase: linkBase, app: app, ownsFiles: false)
+        // The photos belong to the conversation until the petition has them: never deleted here (a retry files with
+        // them). The chat is marked filed in the petition's own transaction, so neither is written without the other.
         var done = c
         done.step = "filed"
-        done.petitionNumber = petition.number
-        try await LineConversationStore.save(tenant: tenant.id, userID: userID, done, now: now, on: db)
+        done.events.append(contentsOf: eventID.map { [$0] } ?? [])
+        let (tenantID, userID, now) = (tenant.id, userID, now)
+        let (petition, created) = try await PetitionFiling.file(
+            filing, version: version, linkBase: linkBase, app: app, ownsFiles: false,
+            alsoWrite: { [done] petition, db in
+                var filed = done
+                filed.petitionNumber = petition.number
+                try await LineConversationStore.save(tenant: tenantID, userID: userID, filed, now: now, on: db)
+            })
+        if !created {
+            done.petitionNumber = petition.number
+            try await LineConversationStore.save(tenant: tenantID, userID: userID, done, now: now, on: db)
+        }
         // Extra photos beyond the rule's count (a form changed meanwhile) are not the petition's: removed.
         for extra in c.photos.dropFirst(plan.maxPhotos) { await app.fileStore.delete(extra.fileName) }
         return Answer(
@@ -288,7 +358,7 @@ struct LineFiling {
     }
 
     private func cancel(_ c: Conversation, note: String? = nil) async throws -> Answer {
-        try await LineConversationStore.delete(tenant: tenant.id, userID: userID, on: db)
+        try await LineConversationStore.delete(tenant: tenant.id, userID: userID, c, on: db)
         await deletePhotos(c)
         return Answer((note.map { [LineNotices.invalidAnswer($0)] } ?? []) + [LineNotices.cancelled])
     }
@@ -298,8 +368,15 @@ struct LineFiling {
     private func move(_ c: Conversation, to step: LineFilingPlan.Step) async throws -> Answer {
         var c = c
         c.step = Self.name(step)
-        try await LineConversationStore.save(tenant: tenant.id, userID: userID, c, now: now, on: db)
-        return try await reprompt(c)
+        return try await reprompt(try await write(c))
+    }
+
+    /// Writes the conversation over the revision it was read at, with this event noted as applied.
+    @discardableResult
+    private func write(_ c: Conversation) async throws -> Conversation {
+        var c = c
+        if let eventID, !c.events.contains(eventID) { c.events.append(eventID) }
+        return try await LineConversationStore.save(tenant: tenant.id, userID: userID, c, now: now, on: db)
     }
 
     /// The question of the step the conversation is at.
@@ -326,7 +403,7 @@ struct LineFiling {
     private func current() async throws -> (Conversation?, expired: Bool) {
         guard let c = try await LineConversationStore.get(tenant: tenant.id, userID: userID, on: db) else { return (nil, false) }
         guard c.isExpired(at: now) else { return (c, false) }
-        try await LineConversationStore.delete(tenant: tenant.id, userID: userID, on: db)
+        try await LineConversationStore.delete(tenant: tenant.id, userID: userID, c, on: db)
         await deletePhotos(c)
         return (nil, true)
     }

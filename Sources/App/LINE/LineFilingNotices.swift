@@ -18,9 +18,17 @@ extension LineNotices {
         .text("ขออภัย ขณะนี้ยังไม่มีเรื่องที่แจ้งทาง LINE ได้ กรุณาแจ้งที่เว็บไซต์ e-Service หรือโทร \(tenant.config.contact.phone)")
     }
 
+    /// A postback's `at`: the step its button belongs to, so a button tapped after the chat moved on does nothing.
+    static func at(_ step: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-_.:")
+        return step.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
     static func askPhotos(service: String, max: Int, have: Int, required: Bool) -> LineMessage {
         let next = LineQuickReply(
-            have == 0 && !required ? "ข้าม (ไม่มีรูป)" : "ถัดไป", .postback(data: "action=file-next", displayText: have == 0 ? "ข้าม" : "ถัดไป"))
+            have == 0 && !required ? "ข้าม (ไม่มีรูป)" : "ถัดไป",
+            .postback(data: "action=file-next&at=photos", displayText: have == 0 ? "ข้าม" : "ถัดไป"))
         let text =
             have == 0
             ? "\(service)\nกรุณาส่งรูปถ่ายจุดที่พบปัญหา ได้ไม่เกิน \(max) รูป" + (required ? "" : " (ไม่มีรูปแตะ “ข้าม”)")
@@ -40,10 +48,12 @@ extension LineNotices {
         var items: [LineQuickReply] = []
         if field.type.hasOptions {
             for (i, option) in (field.options ?? []).prefix(11).enumerated() {
-                items.append(LineQuickReply(option, .postback(data: "action=file-answer&i=\(i)", displayText: option)))
+                items.append(LineQuickReply(option, .postback(data: "action=file-answer&at=\(at("q:" + field.key))&i=\(i)", displayText: option)))
             }
         }
-        if !field.isRequired { items.append(LineQuickReply("ข้าม", .postback(data: "action=file-next", displayText: "ข้าม"))) }
+        if !field.isRequired {
+            items.append(LineQuickReply("ข้าม", .postback(data: "action=file-next&at=\(at("q:" + field.key))", displayText: "ข้าม")))
+        }
         let how = field.type.hasOptions ? "กรุณาเลือก" : "กรุณาพิมพ์"
         var text = "\(how)\(field.label)"
         if let help = field.help, !help.isEmpty { text += " (\(help))" }
@@ -71,6 +81,10 @@ extension LineNotices {
     static func photosFull(max: Int) -> LineMessage { .text("ครบ \(max) รูปแล้ว รูปที่ส่งเพิ่มจะไม่ถูกแนบ") }
 
     static func invalidAnswer(_ message: String) -> LineMessage { .text(message) }
+
+    static let photoBusy = "ระบบกำลังประมวลผลรูปภาพจำนวนมาก กรุณาส่งรูปนี้อีกครั้งในอีกสักครู่"
+
+    static let ownerChanged = "บัญชีที่เชื่อมกับ LINE นี้เปลี่ยนไประหว่างแจ้งเรื่อง จึงยกเลิกเรื่องที่แจ้งค้างไว้ กรุณาเริ่มแจ้งใหม่"
 
     static let cancelled = LineMessage.text("ยกเลิกการแจ้งเรื่องแล้ว หากต้องการแจ้งใหม่ พิมพ์ “แจ้งเรื่อง”")
 

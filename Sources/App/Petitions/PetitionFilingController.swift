@@ -169,10 +169,16 @@ struct PetitionFilingController {
             return try await UploadBudget.busyPage(req)
         }
         // The answers were checked against `current`, so that is the version they are stored with.
-        let filing = PetitionStore.Filing(
-            tenant: t.tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
-            formVersion: current.number, answersJSON: try StoredJSON.encode(answers), attachments: stored,
-            submissionKey: Self.submissionKey(account: account, token: token))
+        let filing: PetitionStore.Filing
+        do {
+            filing = PetitionStore.Filing(
+                tenant: t.tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
+                formVersion: current.number, answersJSON: try StoredJSON.encode(answers), attachments: stored,
+                submissionKey: Self.submissionKey(account: account, token: token))
+        } catch {
+            await PetitionAttachments.delete(stored, app: req.application)
+            throw error
+        }
         let result = try await PetitionFiling.file(
             filing, version: current, linkBase: CitizenMail.linkBase(req, tenant: t.tenant), app: req.application)
         return req.redirect(to: t.url(.petitionFiled(result.petition.number)), redirectType: .normal)

@@ -209,13 +209,13 @@ public enum LineAction: Encodable, Sendable, Equatable {
         switch self {
         case .uri(let label, let uri):
             try c.encode("uri", forKey: .type)
-            try c.encode(String(label.prefix(40)), forKey: .label)
+            try c.encode(label.lineFitted(40, ellipsis: true), forKey: .label)
             try c.encode(uri, forKey: .uri)
         case .postback(let label, let data, let displayText):
             try c.encode("postback", forKey: .type)
-            try c.encode(String(label.prefix(40)), forKey: .label)
-            try c.encode(String(data.prefix(300)), forKey: .data)
-            try c.encodeIfPresent(displayText.map { String($0.prefix(300)) }, forKey: .displayText)
+            try c.encode(label.lineFitted(40, ellipsis: true), forKey: .label)
+            try c.encode(data.lineFitted(300), forKey: .data)
+            try c.encodeIfPresent(displayText.map { $0.lineFitted(300) }, forKey: .displayText)
         }
     }
 }
@@ -245,17 +245,16 @@ public struct LineQuickReply: Encodable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode("action", forKey: .type)
         var a = c.nestedContainer(keyedBy: ActionKeys.self, forKey: .action)
-        // LINE takes at most 20 characters on a quick-reply button.
-        let shown = label.count > 20 ? String(label.prefix(19)) + "…" : label
-        try a.encode(shown, forKey: .label)
+        // LINE takes at most 20 characters on a quick-reply button (UTF-16 units: a Thai vowel or tone mark is one).
+        try a.encode(label.lineFitted(20, ellipsis: true), forKey: .label)
         switch action {
         case .postback(let data, let displayText):
             try a.encode("postback", forKey: .type)
-            try a.encode(String(data.prefix(300)), forKey: .data)
-            try a.encode(String(displayText.prefix(300)), forKey: .displayText)
+            try a.encode(data.lineFitted(300), forKey: .data)
+            try a.encode(displayText.lineFitted(300), forKey: .displayText)
         case .message(let text):
             try a.encode("message", forKey: .type)
-            try a.encode(String(text.prefix(300)), forKey: .text)
+            try a.encode(text.lineFitted(300), forKey: .text)
         case .camera: try a.encode("camera", forKey: .type)
         case .cameraRoll: try a.encode("cameraRoll", forKey: .type)
         case .location: try a.encode("location", forKey: .type)
@@ -276,5 +275,23 @@ extension String {
             used += n
         }
         return out
+    }
+}
+
+extension String {
+    /// At most `limit` UTF-16 units, which is how LINE counts a field's length (a Thai vowel or tone mark is one,
+    /// most emoji two), cut between characters; with `ellipsis`, a cut one ends in "…" within the limit.
+    public func lineFitted(_ limit: Int, ellipsis: Bool = false) -> String {
+        guard utf16.count > limit else { return self }
+        let room = ellipsis ? limit - 1 : limit
+        var used = 0
+        var out = ""
+        for ch in self {
+            let n = ch.utf16.count
+            guard used + n <= room else { break }
+            used += n
+            out.append(ch)
+        }
+        return ellipsis ? out + "…" : out
     }
 }

@@ -94,8 +94,12 @@ final class LINEServer: @unchecked Sendable {
     }
 
     /// What the content endpoint serves for `messageID`: these bytes, or `size` bytes of a JPEG start and filler.
-    func setContent(_ app: Application, messageID: String, data: Data? = nil, size: Int? = nil) async throws {
+    func setContent(
+        _ app: Application, messageID: String, data: Data? = nil, size: Int? = nil, redirect: String? = nil, delay: Double? = nil
+    ) async throws {
         var spec: [String: Any] = ["messageId": messageID]
+        if let redirect { spec["redirect"] = redirect }
+        if let delay { spec["delay"] = delay }
         if let data { spec["base64"] = data.base64EncodedString() }
         if let size { spec["size"] = size }
         let body = try JSONSerialization.data(withJSONObject: spec)
