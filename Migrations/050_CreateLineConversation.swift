@@ -5,7 +5,8 @@ import Fluent
 /// for 30 minutes (a sweep deletes the leftovers and their photos). `revision` counts the writes: a change is written
 /// only over the revision it was made from, so two events of one user handled at once cannot lose one another's
 /// photo or answer. `events_json` holds the webhook events already applied (a retried job is not applied twice);
-/// `citizen_id` is the account that started it (a relink or a closed account ends it).
+/// `citizen_id` is the account that started it (a relink or a closed account ends it); `started_event_ms` is LINE's
+/// time of the event that started it (an older event, retried late, belongs to an earlier chat).
 struct CreateLineConversation: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema("line_conversations")
@@ -15,6 +16,7 @@ struct CreateLineConversation: AsyncMigration {
             .field("citizen_id", .uuid, .required)
             .field("revision", .int, .required)
             .field("events_json", .string, .required)
+            .field("started_event_ms", .int64)
             .field("service", .string)
             .field("step", .string, .required)
             .field("photos_json", .string, .required)

@@ -325,6 +325,60 @@ struct LineFilingTests {
         }
     }
 
+    @Test(
+        "an earlier chat's events change nothing in the next one: a cancel retried after its reply failed, and an old chat's ยืนยัน button",
+        arguments: TestDatabase.all)
+    func earlierChat(database: TestDatabase) async throws {
+        let line = try LINEServer()
+        defer { line.stop() }
+        try await withApp(database, settings: line.settings) { app, env in
+            let user = LineWebhookFixture.user(47)
+            _ = try await Self.verifiedCitizen(app, line, user: user)
+            try await Self.send(app, ["type": "message", "user": user, "text": "แจ้งเรื่อง"])
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-service&s=street-light"])
+            let first = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            // The cancel is applied, LINE refuses its reply (500), and the job waits for another try.
+            try await line.script(app, #"{"reply":[{"status":500}]}"#)
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-cancel"])
+            #expect(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db) == nil)
+            // Its next try is an hour away (the backoff would be seconds: it is kept from running in the steps below).
+            let later = Date().addingTimeInterval(3600)
+            let waiting = try await (try sqlDatabase(app.db)).raw(
+                "UPDATE outbox_jobs SET run_at = \(bind: later) WHERE kind = 'line.event' AND status = 'pending' RETURNING id"
+            ).all()
+            #expect(waiting.count == 1, "the cancel waits for its retry")
+            // Meanwhile the citizen starts again and sends a photo.
+            try await Task.sleep(for: .milliseconds(5))
+            try await Self.send(app, ["type": "message", "user": user, "text": "แจ้งเรื่อง"])
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-service&s=street-light"])
+            try await line.setContent(app, messageID: "700000000000000031", data: try TestImages.fixture("id-photo.jpg"))
+            try await Self.send(app, ["type": "message", "user": user, "image": true, "messageId": "700000000000000031"])
+            let second = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(second.id != first.id && second.photos.count == 1)
+            // The old cancel runs again an hour later: the new chat and its photo stay.
+            #expect(try await LineTestSupport.drain(app, now: { Date().addingTimeInterval(7200) }) >= 1)
+            let after = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(after.id == second.id && after.photos.count == 1 && after.step == "photos", "\(after.step)")
+            #expect(Self.storedPhotos(env).count == 1)
+
+            // The first chat's "ยืนยัน" (its tag) does not confirm this one, even at its summary.
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-next&at=photos"])
+            try await Self.send(
+                app, ["type": "message", "user": user, "location": ["title": "ตลาด", "address": "บางกระทุ่ม", "latitude": 16.5712, "longitude": 100.3031]])
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-answer&at=q%3Aproblem&i=0"])
+            try await Self.send(app, ["type": "message", "user": user, "text": "1"])
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-next&at=q%3Adetails"])
+            let atConfirm = try #require(try await LineConversationStore.get(tenant: Self.tenant, userID: user, on: app.db))
+            #expect(atConfirm.step == "confirm", "\(atConfirm.step)")
+            let raw = try await line.deliveredJSON(app)
+            #expect(raw.contains("action=file-confirm&c=\(LineNotices.chatTag(atConfirm.id))"), "the summary's button carries the chat's tag")
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-confirm&c=\(LineNotices.chatTag(first.id))"])
+            #expect(try await PetitionRecord.query(on: app.db).count() == 0, "an earlier chat's button filed nothing")
+            try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-confirm&c=\(LineNotices.chatTag(atConfirm.id))"])
+            #expect(try await PetitionRecord.query(on: app.db).count() == 1)
+        }
+    }
+
     @Test("the plan: which complaint forms the chat can fill, and in what steps")
     func plan() throws {
         let loc = FormField(key: "where", type: .location, label: "ตำแหน่ง", required: true, help: nil, options: nil, maxLength: nil)

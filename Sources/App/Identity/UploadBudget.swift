@@ -33,6 +33,18 @@ enum UploadBudget {
         return try await RateLimiter.count(try key(account), rule, hits: files, on: db) > rule.limit
     }
 
+    /// True if the account has used this hour's files (nothing counted).
+    static func exhausted(_ app: Application, _ account: CitizenAccount, on db: any Database) async throws -> Bool {
+        let rule = filesPerAccount(app.settings)
+        return try await RateLimiter.count(try key(account), rule, hits: 0, on: db) >= rule.limit
+    }
+
+    /// Counts files already kept (the LINE chat checks `exhausted` first and counts once a photo is in the chat).
+    static func count(_ app: Application, _ account: CitizenAccount, files: Int, on db: any Database) async throws {
+        guard files > 0 else { return }
+        _ = try await RateLimiter.count(try key(account), filesPerAccount(app.settings), hits: files, on: db)
+    }
+
     static let busyHeading = "ระบบไม่ว่างชั่วคราว"
     static let busyMessage = "ระบบกำลังประมวลผลรูปภาพจำนวนมาก กรุณาลองใหม่ในอีกสักครู่"
     static let throttledHeading = "ส่งไฟล์ถี่เกินไป"

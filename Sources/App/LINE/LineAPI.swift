@@ -45,7 +45,8 @@ struct LiveLineAPI: LineAPI {
     var http: HTTPClient? = nil
     var threadPool: NIOThreadPool? = nil
     var timeout: TimeAmount = .seconds(10)
-    var contentTimeout: TimeAmount = .seconds(30)
+    /// The whole photo, from the request to its last byte.
+    var contentTimeout: TimeAmount = .seconds(20)
 
     private struct ReplyBody: Encodable {
         var replyToken: String
@@ -83,6 +84,26 @@ struct LiveLineAPI: LineAPI {
         guard (1...32).contains(messageID.count), messageID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw LineAPIError(status: 400, message: "not a LINE message id")
         }
+        // One deadline for the whole fetch: the client's timeout ends when the headers arrive, and its read timeout is
+        // per read, so a server sending a byte a minute would otherwise hold the worker's batch for hours.
+        let limit = contentTimeout
+        return try await withThrowingTaskGroup(of: LineContent?.self) { group in
+            group.addTask { try await self.fetch(http, pool: threadPool, channel, messageID: messageID, maxBytes: maxBytes, into: spool) }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(limit.nanoseconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let content = first else {
+                throw LineAPIError(status: 0, message: "LINE content took longer than \(limit.nanoseconds / 1_000_000_000) s")
+            }
+            return content
+        }
+    }
+
+    private func fetch(
+        _ http: HTTPClient, pool threadPool: NIOThreadPool, _ channel: LineChannel, messageID: String, maxBytes: Int, into spool: UploadSpool
+    ) async throws -> LineContent {
         var request = HTTPClientRequest(url: channel.dataBase.absoluteString + "/v2/bot/message/\(messageID)/content")
         request.headers.add(name: "Authorization", value: "Bearer \(channel.accessToken)")
         let response: HTTPClientResponse

@@ -38,6 +38,8 @@ enum LineConversationStore {
         var petitionNumber: String?
         /// The webhook events already applied (the latest `eventsKept`): one handled again changes nothing.
         var events: [String]
+        /// LINE's time (ms) of the event that started it: an event from before it belongs to an earlier chat.
+        var startedEventTime: Int64?
         var createdAt: Date
         var updatedAt: Date
 
@@ -45,10 +47,10 @@ enum LineConversationStore {
 
         func isExpired(at now: Date) -> Bool { !isFiled && updatedAt.addingTimeInterval(LineFilingPlan.expiry) <= now }
 
-        static func new(citizenID: UUID, now: Date) -> Conversation {
+        static func new(citizenID: UUID, startedBy eventTime: Int64?, now: Date) -> Conversation {
             Conversation(
                 id: UUID(), citizenID: citizenID, revision: 0, service: nil, step: "service", photos: [], place: nil, answers: [:],
-                petitionNumber: nil, events: [], createdAt: now, updatedAt: now)
+                petitionNumber: nil, events: [], startedEventTime: eventTime, createdAt: now, updatedAt: now)
         }
     }
 
@@ -62,7 +64,7 @@ enum LineConversationStore {
         try await sql(db).raw(
             """
             SELECT id, citizen_id, revision, service, step, photos_json, location_json, answers_json, petition_number, events_json,
-                   created_at, updated_at
+                   started_event_ms, created_at, updated_at
             FROM line_conversations WHERE tenant_id = \(bind: tenant) AND user_id = \(bind: userID)
             """
         ).first().map(conversation)
@@ -81,9 +83,10 @@ enum LineConversationStore {
             written = try await db.claim(
                 """
                 INSERT INTO line_conversations (id, tenant_id, user_id, citizen_id, revision, service, step, photos_json, location_json,
-                  answers_json, petition_number, events_json, created_at, updated_at)
+                  answers_json, petition_number, events_json, started_event_ms, created_at, updated_at)
                 VALUES (\(bind: c.id), \(bind: tenant), \(bind: userID), \(bind: c.citizenID), 1, \(bind: c.service), \(bind: c.step),
-                  \(bind: photos), \(bind: place), \(bind: answers), \(bind: c.petitionNumber), \(bind: events), \(bind: c.createdAt), \(bind: now))
+                  \(bind: photos), \(bind: place), \(bind: answers), \(bind: c.petitionNumber), \(bind: events), \(bind: c.startedEventTime),
+                  \(bind: c.createdAt), \(bind: now))
                 ON CONFLICT (tenant_id, user_id) DO NOTHING RETURNING id
                 """)
         } else {
@@ -168,7 +171,8 @@ enum LineConversationStore {
             revision: try row.decode(column: "revision", as: Int.self), service: try row.decode(column: "service", as: String?.self),
             step: try row.decode(column: "step", as: String.self), photos: photos, place: place, answers: answers,
             petitionNumber: try row.decode(column: "petition_number", as: String?.self), events: events,
-            createdAt: try row.decode(column: "created_at", as: Date.self), updatedAt: try row.decode(column: "updated_at", as: Date.self))
+            startedEventTime: try row.decode(column: "started_event_ms", as: Int64?.self), createdAt: try row.decode(column: "created_at", as: Date.self),
+            updatedAt: try row.decode(column: "updated_at", as: Date.self))
     }
 
     private static func sql(_ db: any Database) throws -> any SQLDatabase { try sqlDatabase(db) }

@@ -32,7 +32,7 @@ struct LineEventHandler: OutboxHandler {
         guard let userID = event.userID else { return }  // groups and rooms: not served
         let db = app.db
         let filing = LineFiling(
-            app: app, channel: channel, userID: userID, linkBase: payload.linkBase, now: now(), eventID: event.webhookEventId,
+            app: app, channel: channel, userID: userID, linkBase: payload.linkBase, now: now(), eventID: event.webhookEventId, eventTime: event.timestamp,
             linkOffer: { try await linkOffer(channel, tenant: tenant, userID: userID, linkBase: payload.linkBase) })
         var replies: [LineMessage] = []
         var mustArrive = false

@@ -34,6 +34,8 @@ struct LineFiling {
     let now: Date
     /// The webhook event being handled (`webhookEventId`), if LINE gave one.
     let eventID: String?
+    /// LINE's time of that event (ms since 1970).
+    let eventTime: Int64?
     /// LINE's account-link button (a fresh link token), for a user who has not linked an account.
     let linkOffer: () async throws -> LineMessage
 
@@ -66,8 +68,11 @@ struct LineFiling {
 
     private func handle(_ m: LineEvent.Message) async throws -> Answer? {
         let (c, expired) = try await current()
-        if expired { return try await start(note: [LineNotices.expired]) }
-        if let c, !c.isFiled, let eventID, c.events.contains(eventID) { return try await reprompt(c) }
+        if let c, let old = try await notThisChat(c) { return old }
+        if expired {
+            if m.type == "text", LineFilingPlan.isCancel(m.text ?? "") { return Answer([LineNotices.expired]) }
+            return try await start(note: [LineNotices.expired])
+        }
         switch m.type {
         case "text":
             let text = m.text ?? ""
@@ -91,9 +96,9 @@ struct LineFiling {
 
     private func handle(action: String, _ items: [URLQueryItem]) async throws -> Answer {
         let (c, expired) = try await current()
-        if let c, !c.isFiled, let eventID, c.events.contains(eventID) { return try await reprompt(c) }
+        if let c, let old = try await notThisChat(c) { return old }
         if action == "file" { return try await start() }
-        if expired { return try await start(note: [LineNotices.expired]) }
+        if expired { return action == "file-cancel" ? Answer([LineNotices.expired]) : try await start(note: [LineNotices.expired]) }
         guard let c else { return Answer([LineNotices.nothingOpen]) }
         if c.isFiled {
             // A repeated tap (or LINE's redelivery after a lost answer): the number again, nothing filed twice.
@@ -101,8 +106,10 @@ struct LineFiling {
             return Answer([LineNotices.nothingOpen])
         }
         func value(_ name: String) -> String? { items.first { $0.name == name }?.value }
-        // A button of an earlier question (tapped late, or its event delivered late) does not answer this one.
+        // A button of an earlier question (tapped late, or its event delivered late) does not answer this one, nor
+        // does an earlier chat's "ยืนยัน" confirm this one.
         if let at = value("at"), at != c.step { return try await reprompt(c) }
+        if let chat = value("c"), chat != LineNotices.chatTag(c.id) { return try await reprompt(c) }
         switch action {
         case "file-cancel": return try await cancel(c)
         case "file-service": return try await chose(value("s") ?? "", c)
@@ -132,7 +139,7 @@ struct LineFiling {
         }
         let services = try await services()
         guard !services.isEmpty else { return Answer(note + [LineNotices.noServices(tenant: tenant)]) }
-        try await write(.new(citizenID: try citizen.requireID(), now: now))
+        try await write(.new(citizenID: try citizen.requireID(), startedBy: eventTime, now: now))
         return Answer(note + [LineNotices.chooseService(services)])
     }
 
@@ -198,6 +205,8 @@ struct LineFiling {
         switch Self.step(c.step) {
         case .photos:
             if plan.photoRule?.isRequired == true, c.photos.isEmpty {
+                // The place is kept; the photo is still needed first.
+                try await write(c)
                 return Answer([LineNotices.askPhotos(service: service.name, max: plan.maxPhotos, have: 0, required: true)])
             }
             return try await move(c, to: plan.step(after: .location))
@@ -239,7 +248,8 @@ struct LineFiling {
         case .citizen(let account): citizen = account
         }
         guard citizen.id == c.citizenID else { return try await cancel(c, note: LineNotices.ownerChanged) }
-        if try await UploadBudget.overspent(app, citizen, files: 1, on: db) {
+        // Counted once the photo is kept (an event applied again after a lost race is not counted twice).
+        if try await UploadBudget.exhausted(app, citizen, on: db) {
             return Answer([LineNotices.photoRefused(UploadBudget.throttledMessage(app.settings))])
         }
         let n = c.photos.count + 1
@@ -247,7 +257,7 @@ struct LineFiling {
         defer { spool.discard() }
         let content: LineContent
         do {
-            content = try await app.lineAPI.content(channel, messageID: messageID, maxBytes: rule.effectiveMaxMB << 20, into: spool)
+            content = try await fetch(messageID, maxBytes: rule.effectiveMaxMB << 20, into: spool)
         } catch let error as LineAPIError where !error.isRetryable {
             app.logger.info("LINE content refused", metadata: ["status": "\(error.status)"])
             return Answer([LineNotices.photoRefused("ระบบดึงรูปจาก LINE ไม่ได้ กรุณาส่งรูปอีกครั้ง")])
@@ -266,7 +276,7 @@ struct LineFiling {
         }
         let stored: [PetitionStore.StoredAttachment]
         do {
-            stored = try await PetitionAttachments.save([one], tenant: tenant, app: app)
+            stored = try await saveWaiting(one)
         } catch let refused as PetitionAttachments.Refused {
             return Answer([LineNotices.photoRefused(refused.message)])
         } catch is ImageWorkPool.Busy {
@@ -276,18 +286,23 @@ struct LineFiling {
         for s in stored {
             next.photos.append(
                 .init(
-                    messageID: messageID, fieldKey: s.fieldKey, fileName: s.fileName, originalName: "line-photo-\(n).\(one.ext)",
+                    messageID: messageID, fieldKey: s.fieldKey, fileName: s.fileName,
+                    originalName: "line-photo-\(n)." + (s.mimeType == "image/png" ? "png" : "jpg"),
                     mimeType: s.mimeType, bytes: s.bytes, sha256: s.sha256))
         }
+        let full = atPhotos && next.photos.count >= plan.maxPhotos
+        if full { next.step = Self.name(plan.step(after: .photos)) }
+        // Only the write decides the file's fate: once it is in the chat, the chat owns it.
         do {
-            if atPhotos, next.photos.count >= plan.maxPhotos {
-                let answer = try await move(next, to: plan.step(after: .photos))
-                return Answer([LineNotices.photoTaken(have: next.photos.count, max: plan.maxPhotos)] + answer.messages)
-            }
             next = try await write(next)
         } catch {
             await PetitionAttachments.delete(stored, app: app)
             throw error
+        }
+        try? await UploadBudget.count(app, citizen, files: stored.count, on: db)
+        if full {
+            let answer = try await reprompt(next)
+            return Answer([LineNotices.photoTaken(have: next.photos.count, max: plan.maxPhotos)] + answer.messages)
         }
         guard lastOfSet else { return Answer([]) }
         if atPhotos {
@@ -297,6 +312,34 @@ struct LineFiling {
         }
         let again = try await reprompt(next)
         return Answer([LineNotices.photoTaken(have: next.photos.count, max: plan.maxPhotos)] + again.messages)
+    }
+
+    /// The photo from LINE's content endpoint; a timeout or a 5xx is tried twice more at once, so the user's next
+    /// events (handled after this one) do not overtake a photo that a later retry of the job would bring.
+    private func fetch(_ messageID: String, maxBytes: Int, into spool: UploadSpool) async throws -> LineContent {
+        var attempt = 1
+        while true {
+            do {
+                return try await app.lineAPI.content(channel, messageID: messageID, maxBytes: maxBytes, into: spool)
+            } catch let error as LineAPIError where error.isRetryable && attempt < 3 {
+                try await Task.sleep(for: .milliseconds(500 * attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    /// Stores the checked photo; while the image queue is full the job waits its turn (up to 20 s) instead of
+    /// refusing: a web upload answers 503 and its person sends again, a chat's photo would be lost to the order.
+    private func saveWaiting(_ one: PetitionAttachments.Checked) async throws -> [PetitionStore.StoredAttachment] {
+        let clock = ContinuousClock()
+        let until = clock.now + .seconds(20)
+        while true {
+            do {
+                return try await PetitionAttachments.save([one], tenant: tenant, app: app)
+            } catch is ImageWorkPool.Busy where clock.now < until {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 
     /// "ยืนยัน": the whole form checked as the website checks it, then the petition, once.
@@ -325,7 +368,12 @@ struct LineFiling {
             let moved = try await move(c, to: step)
             return Answer([LineNotices.invalidAnswer(problem?.message ?? "ข้อมูลไม่ครบ")] + moved.messages)
         }
-        let photos = Array(c.photos.prefix(plan.maxPhotos))
+        // Under the form's photo rule as it is now (its key may have changed since the photo came).
+        let photos = c.photos.prefix(plan.maxPhotos).map { p in
+            var p = p
+            p.fieldKey = plan.photoRule?.key ?? p.fieldKey
+            return p
+        }
         let filing = PetitionStore.Filing(
             tenant: tenant, citizenID: try citizen.requireID(), citizenName: citizen.fullName, channel: .line, menu: menu, service: service,
             formVersion: version.number, answersJSON: try StoredJSON.encode(answers), attachments: photos.map(\.stored),
@@ -371,6 +419,16 @@ struct LineFiling {
         return try await reprompt(try await write(c))
     }
 
+    /// An event this chat has already applied (a retried job) asks its question again; one from before the chat began
+    /// (an earlier chat's, retried late) changes nothing here. Nil: the event is this chat's, to apply.
+    private func notThisChat(_ c: Conversation) async throws -> Answer? {
+        if let eventTime, let started = c.startedEventTime, eventTime < started {
+            return c.isFiled ? Answer([]) : try await reprompt(c)
+        }
+        if !c.isFiled, let eventID, c.events.contains(eventID) { return try await reprompt(c) }
+        return nil
+    }
+
     /// Writes the conversation over the revision it was read at, with this event noted as applied.
     @discardableResult
     private func write(_ c: Conversation) async throws -> Conversation {
@@ -394,7 +452,7 @@ struct LineFiling {
             return Answer([LineNotices.ask(field)])
         case .confirm:
             let answers = plan.questions.compactMap { q in c.answers[q.key].map { (q.label, $0) } }
-            return Answer([LineNotices.confirm(serviceName: service.name, photos: c.photos.count, place: c.place, answers: answers)])
+            return Answer([LineNotices.confirm(chat: c.id, serviceName: service.name, photos: c.photos.count, place: c.place, answers: answers)])
         case nil: return try await cancel(c)
         }
     }

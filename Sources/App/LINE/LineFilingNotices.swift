@@ -61,13 +61,16 @@ extension LineNotices {
         return .quickReply(.text(text), items + [cancelReply])
     }
 
-    static func confirm(serviceName: String, photos: Int, place: LinePlace?, answers: [(String, String)]) -> LineMessage {
+    /// A chat's short tag on its "ยืนยัน" button: an earlier chat's button confirms nothing in this one.
+    static func chatTag(_ id: UUID) -> String { String(id.uuidString.lowercased().prefix(8)) }
+
+    static func confirm(chat: UUID, serviceName: String, photos: Int, place: LinePlace?, answers: [(String, String)]) -> LineMessage {
         var lines = ["กรุณาตรวจสอบก่อนยืนยัน", "เรื่อง: \(serviceName)", "รูปถ่าย: \(photos) รูป"]
         if let place { lines.append("ตำแหน่ง: \(place.description)") }
         for (label, value) in answers { lines.append("\(label): \(String(value.prefix(200)))") }
         return .quickReply(
             .text(lines.joined(separator: "\n")),
-            [LineQuickReply("ยืนยัน", .postback(data: "action=file-confirm", displayText: "ยืนยัน")), cancelReply])
+            [LineQuickReply("ยืนยัน", .postback(data: "action=file-confirm&c=\(chatTag(chat))", displayText: "ยืนยัน")), cancelReply])
     }
 
     static func photoTaken(have: Int, max: Int) -> LineMessage {
