@@ -86,6 +86,7 @@ bench: deps-bench
 	python3 scripts/bench_upload_memory.py .build/release/eservice
 	scripts/with-postgres.sh python3 scripts/bench_petitions.py .build/release/eservice
 	scripts/with-postgres.sh python3 scripts/bench_line.py .build/release/eservice
+	scripts/with-postgres.sh python3 scripts/bench_line_filing.py .build/release/eservice
 	BIN=.build/release/eservice scripts/with-postgres.sh scripts/with-s3.sh .venv/bin/python scripts/bench_scaleout.py
 
 clean:

@@ -75,6 +75,8 @@ public enum AllMigrations {
             UpdateCitizenAddPendingEmail(),
             // Registration's e-mail confirmed by its link; asking to close the account, reviewed by an officer (049).
             UpdateCitizenAddEmailConfirmedAndClosing(),
+            // A complaint being filed in a LINE chat, per tenant and LINE user (050).
+            CreateLineConversation(),
         ]
     }
 }

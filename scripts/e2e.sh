@@ -48,7 +48,7 @@ fi
 
 # A LINE-compatible Messaging API server for the bangkrathum channel (Tests/support/line_server.py).
 LINE_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-export LINE_API_BASE_URL="http://127.0.0.1:$LINE_PORT" LINE_ACCESS_BASE_URL="http://127.0.0.1:$LINE_PORT"
+export LINE_API_BASE_URL="http://127.0.0.1:$LINE_PORT" LINE_ACCESS_BASE_URL="http://127.0.0.1:$LINE_PORT" LINE_DATA_BASE_URL="http://127.0.0.1:$LINE_PORT"
 export LINE_BANGKRATHUM_CHANNEL_SECRET="e2e-channel-secret-$RANDOM$RANDOM" LINE_BANGKRATHUM_ACCESS_TOKEN="e2e-access-token-$RANDOM$RANDOM"
 "$PY" Tests/support/line_server.py --host 127.0.0.1 --port "$LINE_PORT" --token "$LINE_BANGKRATHUM_ACCESS_TOKEN" >"$WORK/line.log" 2>&1 &
 LINE_PID=$!

@@ -23,6 +23,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // a server that stalls in the middle of a body would hold the request and its connection for good; a read
     // timeout bounds every wait for the next bytes.
     app.http.client.configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
+    // Neither S3 nor LINE redirects a request it serves: a redirect would only take the channel's bearer token or a
+    // signed request (and LINE's image fetch) somewhere else.
+    app.http.client.configuration.redirectConfiguration = .disallow
     try loadGeography(app)
     let started = ContinuousClock.now
     app.tenants = try TenantLoader.loadAll(from: settings.tenantsDirectory)

@@ -88,7 +88,7 @@ struct HostileInputTests {
             database,
             settings: [
                 "LINE_BANGKRATHUM_CHANNEL_SECRET": secret, "LINE_BANGKRATHUM_ACCESS_TOKEN": "hostile-test-token",
-                "LINE_API_BASE_URL": "http://127.0.0.1:9", "LINE_ACCESS_BASE_URL": "http://127.0.0.1:9",
+                "LINE_API_BASE_URL": "http://127.0.0.1:9", "LINE_ACCESS_BASE_URL": "http://127.0.0.1:9", "LINE_DATA_BASE_URL": "http://127.0.0.1:9",
             ]
         ) { app, _ in
             // The API's per-address limits would answer most of the walk with 429 before the handlers read anything.

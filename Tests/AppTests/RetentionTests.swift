@@ -144,7 +144,7 @@ struct RetentionTests {
             let names = Set(app.makeOutboxWorker().options.sweeps.map(\.name))
             #expect(
                 names == [
-                    "expired sessions", "rate counters", "outbox jobs", "single-use links", "LINE link nonces", "LINE webhook rejections",
+                    "expired sessions", "rate counters", "outbox jobs", "single-use links", "LINE link nonces", "LINE conversations", "LINE webhook rejections",
                     "staff sign-in addresses", "contact messages", "abandoned registrations", "refused staff registrations",
                     "SLA reminders and escalations", "dashboard month counts",
                 ])

@@ -2,7 +2,8 @@
 (Tests/support/line_server.py): the user follows the Official Account and taps "เชื่อมบัญชี e-Service"; the link
 in the reply opens the sign-in page in the browser; after signing in the citizen from test_citizen.py confirms
 which account is linked and is sent to LINE's account-link dialog with a nonce; LINE's accountLink event (signed
-as LINE signs it) links the account; "สถานะ" then answers in the chat, and the profile page shows the link and
+as LINE signs it) links the account; "สถานะ" then answers in the chat, "แจ้งเรื่อง" starts a complaint (or asks
+for a verified identity first), and the profile page shows the link and
 the notice choices. Screenshots: test-artifacts/screenshots/line-*.png.
 """
 import json
@@ -109,6 +110,13 @@ def test_citizen_links_line_on_a_phone(driver):  # noqa: F811
     assert linked and linked[0]["messages"][0]["text"].startswith("เชื่อมบัญชี LINE กับบัญชี e-Service ของ")
     status = send({"type": "message", "user": USER, "text": "สถานะ"})
     assert status and status[0]["kind"] == "reply", status
+    # Filing in the chat: the complaint types as quick replies for a verified citizen, else the way to verify.
+    start = send({"type": "message", "user": USER, "text": "แจ้งเรื่อง"})
+    said = json.dumps(start[0]["messages"] if start else [], ensure_ascii=False)
+    assert "กรุณาเลือกประเภทเรื่อง" in said or "ต้องยืนยันตัวตนก่อน" in said, said
+    if "กรุณาเลือกประเภทเรื่อง" in said:
+        assert "action=file-service&s=street-light" in said
+        send({"type": "postback", "user": USER, "data": "action=file-cancel"})
 
     d.get(BASE + "/t/bangkrathum/account/profile")
     wait_for_text(d, "เชื่อมบัญชี LINE แล้ว")

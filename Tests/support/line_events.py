@@ -13,6 +13,9 @@ CLI (JSON in on stdin, JSON out on stdout; exit 1 + message on stderr on error):
            "events": [{"type": "follow", "user": "U..."},
                       {"type": "unfollow", "user": "U..."},
                       {"type": "message", "user": "U...", "text": "..."},
+                      {"type": "message", "user": "U...", "image": true, "messageId": "..."},
+                      {"type": "message", "user": "U...", "location": {"title": ..., "address": ...,
+                                                                     "latitude": 13.7, "longitude": 100.5}},
                       {"type": "postback", "user": "U...", "data": "action=link"},
                       {"type": "accountLink", "user": "U...", "result": "ok", "nonce": "..."}],
            "redelivery": false, "event_ids": ["<fixed webhookEventId or null>", ...]}
@@ -89,15 +92,30 @@ def make_event(spec, event_id=None, redelivery=False, timestamp=None):
         event["replyToken"] = reply_token
         event["follow"] = {"isUnblocked": bool(spec.get("unblocked", False))}
     elif etype == "message":
-        text = _need(spec, "text")
         event["replyToken"] = reply_token
-        event["message"] = {
-            "id": str(spec.get("messageId") or secrets.randbelow(9 * 10 ** 17) + 10 ** 17),
-            "type": "text",
-            "quoteToken": secrets.token_urlsafe(60),
-            "markAsReadToken": secrets.token_urlsafe(48),
-            "text": text,
-        }
+        mid = str(spec.get("messageId") or secrets.randbelow(9 * 10 ** 17) + 10 ** 17)
+        if spec.get("image"):
+            event["message"] = {"id": mid, "type": "image", "quoteToken": secrets.token_urlsafe(60),
+                                "markAsReadToken": secrets.token_urlsafe(48),
+                                "contentProvider": {"type": "line"}}
+            if isinstance(spec.get("imageSet"), dict):
+                event["message"]["imageSet"] = spec["imageSet"]
+        elif isinstance(spec.get("location"), dict):
+            loc = spec["location"]
+            event["message"] = {"id": mid, "type": "location", "markAsReadToken": secrets.token_urlsafe(48),
+                                "latitude": float(loc["latitude"]), "longitude": float(loc["longitude"])}
+            for k in ("title", "address"):
+                if loc.get(k):
+                    event["message"][k] = loc[k]
+        else:
+            text = _need(spec, "text")
+            event["message"] = {
+                "id": mid,
+                "type": "text",
+                "quoteToken": secrets.token_urlsafe(60),
+                "markAsReadToken": secrets.token_urlsafe(48),
+                "text": text,
+            }
     elif etype == "postback":
         event["replyToken"] = reply_token
         event["postback"] = {"data": _need(spec, "data")}
@@ -140,7 +158,8 @@ def build_body(destination, event_specs, redelivery=False, event_ids=None):
 def verify_with_sdk(secret, body, signature, events):
     """Parse with the official SDK and check classes and fields; raises on mismatch."""
     from linebot.v3.webhook import WebhookParser
-    from linebot.v3.webhooks import (AccountLinkEvent, FollowEvent, MessageEvent, PostbackEvent,
+    from linebot.v3.webhooks import (AccountLinkEvent, FollowEvent, ImageMessageContent,
+                                     LocationMessageContent, MessageEvent, PostbackEvent,
                                      TextMessageContent, UnfollowEvent)
     classes = {"follow": FollowEvent, "unfollow": UnfollowEvent, "message": MessageEvent,
                "postback": PostbackEvent, "accountLink": AccountLinkEvent}
@@ -159,9 +178,15 @@ def verify_with_sdk(secret, body, signature, events):
             (getattr(got, "reply_token", None), want.get("replyToken")),
         ]
         if cls is MessageEvent:
-            if not isinstance(got.message, TextMessageContent):
+            kinds = {"text": TextMessageContent, "image": ImageMessageContent, "location": LocationMessageContent}
+            if not isinstance(got.message, kinds[want["message"]["type"]]):
                 raise AssertionError("SDK parsed the message as %s" % type(got.message).__name__)
-            checks.append((got.message.text, want["message"]["text"]))
+            checks.append((got.message.id, want["message"]["id"]))
+            if want["message"]["type"] == "text":
+                checks.append((got.message.text, want["message"]["text"]))
+            elif want["message"]["type"] == "location":
+                checks.append(((got.message.latitude, got.message.longitude),
+                               (want["message"]["latitude"], want["message"]["longitude"])))
         elif cls is PostbackEvent:
             checks.append((got.postback.data, want["postback"]["data"]))
         elif cls is AccountLinkEvent:

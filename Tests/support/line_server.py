@@ -13,15 +13,21 @@ LINE endpoints (all need "Authorization: Bearer <one of --token>", else 401):
   POST /v2/bot/message/reply           X-Line-Retry-Key not allowed (as LINE)
   POST /v2/bot/user/{userId}/linkToken
   GET  /v2/bot/info
+  GET  /v2/bot/message/{messageId}/content   (LINE_DATA_BASE_URL's endpoint: bytes set by /_test/content)
 Test control (no auth):
   GET  /_test/requests      every API request, in order
   GET  /_test/delivered     accepted pushes and replies only
   GET  /_test/link-tokens   {linkToken: userId}
   POST /_test/script        {"push":[{"status":500},...], "reply":[...], "hang_seconds":N}
+  POST /_test/content       {"messageId": "...", "base64": "..."} or {"messageId": "...", "size": N}
+                            (optional "delay": seconds before the answer; "redirect": an address to send to)
+                            (N bytes: a JPEG start, then filler) : what the content endpoint serves;
+                            messageId "*" serves every id not set on its own
   POST /_test/reset         forget everything (tokens and options stay)
 """
 import argparse
 import asyncio
+import base64
 import hashlib
 import json
 import re
@@ -88,6 +94,8 @@ class State:
         self.link_tokens = {}     # linkToken -> userId
         self.retry_keys = {}      # normalized key -> (request_id, sentMessages)
         self.used_reply_tokens = set()
+        self.contents = {}        # messageId -> bytes (or a redirect's address)
+        self.content_delay = {}   # messageId -> seconds before the answer
         self.script = {"push": [], "reply": []}
         self.hang_seconds = 0.0
 
@@ -99,6 +107,32 @@ class State:
 
 
 # ---------------------------------------------------------------- validation
+
+# LINE's limits on quick replies (counted in UTF-16 units, like text): 13 items, a label of 20, postback data of 300,
+# a displayText or message text of 300. The SDK's models do not check lengths; the real API answers 400.
+QUICK_REPLY_LIMITS = {"label": 20, "data": 300, "displayText": 300, "text": 300}
+
+
+def _quick_reply_errors(quick, prop):
+    if quick is None:
+        return []
+    items = quick.get("items") if isinstance(quick, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= 13:
+        return [(prop + ".items", "Size must be between 1 and 13")]
+    errors = []
+    for j, item in enumerate(items):
+        action = item.get("action") if isinstance(item, dict) else None
+        if not isinstance(action, dict):
+            errors.append(("%s.items[%d].action" % (prop, j), "May not be empty"))
+            continue
+        for key, limit in QUICK_REPLY_LIMITS.items():
+            value = action.get(key)
+            if isinstance(value, str) and _utf16_len(value) > limit:
+                errors.append(("%s.items[%d].action.%s" % (prop, j, key), "Length must be between 0 and %d" % limit))
+        if action.get("type") in ("postback", "message", "camera", "cameraRoll", "location") and not action.get("label"):
+            errors.append(("%s.items[%d].action.label" % (prop, j), "May not be empty"))
+    return errors
+
 
 def _validate_messages(messages, alt_text_max):
     if not isinstance(messages, list):
@@ -130,6 +164,7 @@ def _validate_messages(messages, alt_text_max):
         else:
             errors.append((prop + ".type", "Unsupported message type (this server accepts text and flex): %r" % (mtype,)))
             continue
+        errors += _quick_reply_errors(m.get("quickReply"), prop + ".quickReply")
         if errors and errors[-1][0].startswith(prop):
             continue
         try:
@@ -342,6 +377,40 @@ class Server:
         }
         return self._finish(entry, _json(200, info, rid))
 
+    # -- GET /v2/bot/message/{messageId}/content (api-data.line.me)
+    async def content(self, request):
+        raw, body, entry = await self._intake(request)
+        rid = entry["request_id"]
+        data = self.s.contents.get(request.match_info["messageId"], self.s.contents.get("*"))
+        if not entry["auth_ok"]:
+            return self._finish(entry, _json(401, {"message": AUTH_FAILED}, rid))
+        if data is None:
+            return self._finish(entry, _json(404, {"message": "Not found"}, rid))
+        delay = self.s.content_delay.get(request.match_info["messageId"], 0.0)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if isinstance(data, str):  # a scripted redirect (the real API never sends one)
+            return self._finish(entry, web.Response(status=302, headers={"Location": data, "x-line-request-id": rid}))
+        self._finish(entry, web.Response(status=200))
+        return web.Response(status=200, body=data, content_type="image/jpeg", headers={"x-line-request-id": rid})
+
+    async def t_content(self, request):
+        try:
+            spec = json.loads((await request.read()).decode("utf-8") or "{}")
+            mid = str(spec["messageId"])
+            if "redirect" in spec:
+                data = str(spec["redirect"])
+            elif "base64" in spec:
+                data = base64.b64decode(spec["base64"])
+            else:
+                size = int(spec["size"])
+                data = (b"\xff\xd8\xff\xe0" + b"\0" * size)[:size]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        self.s.contents[mid] = data
+        self.s.content_delay[mid] = max(0.0, min(30.0, float(spec.get("delay") or 0)))
+        return web.json_response({"messageId": mid, "bytes": len(data)})
+
     async def not_found(self, request):
         raw, body, entry = await self._intake(request)
         return self._finish(entry, _json(404, {"message": "Not found"}, entry["request_id"]))
@@ -386,11 +455,13 @@ class Server:
 
 def make_app(state):
     srv = Server(state)
-    app = web.Application(client_max_size=8 * 1024 * 1024)
+    app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/v2/bot/message/push", srv.push)
     app.router.add_post("/v2/bot/message/reply", srv.reply)
     app.router.add_post("/v2/bot/user/{userId}/linkToken", srv.link_token)
     app.router.add_get("/v2/bot/info", srv.bot_info)
+    app.router.add_get("/v2/bot/message/{messageId}/content", srv.content)
+    app.router.add_post("/_test/content", srv.t_content)
     app.router.add_get("/_test/requests", srv.t_requests)
     app.router.add_get("/_test/delivered", srv.t_delivered)
     app.router.add_get("/_test/link-tokens", srv.t_link_tokens)

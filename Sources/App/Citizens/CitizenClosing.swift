@@ -142,6 +142,8 @@ enum CitizenClosing {
         try await sql.raw(
             "UPDATE line_users SET citizen_id = NULL, linked_at = NULL, updated_at = \(bind: now) WHERE tenant_id = \(bind: t) AND citizen_id = \(bind: citizenID)"
         ).run()
+        // A complaint half-filed in the LINE chat goes with its photos.
+        let chatPhotos = try await LineConversationStore.deleteAll(tenant: t, citizenID: citizenID, on: db)
         // The petitions: the person's own answers and any requester details go; the matter stays.
         let petitions = try await sql.raw(
             "SELECT id, answers FROM petitions WHERE tenant_id = \(bind: t) AND citizen_id = \(bind: citizenID)"
@@ -207,6 +209,6 @@ enum CitizenClosing {
             WHERE tenant_id = \(bind: t) AND id = \(bind: citizenID)
             """
         ).run()
-        return files + attachmentFiles
+        return files + attachmentFiles + chatPhotos
     }
 }

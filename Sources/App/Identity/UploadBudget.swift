@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Vapor
 
@@ -21,10 +22,27 @@ enum UploadBudget {
     /// After the body is read: counts its files; the 429 page if they take the account past its budget
     /// (nothing of the upload is kept then).
     static func spend(_ req: Request, _ account: CitizenAccount, files: Int) async throws -> Response? {
-        guard files > 0 else { return nil }
-        let rule = filesPerAccount(req.application.settings)
-        let used = try await RateLimiter.count(try key(account), rule, hits: files, on: req.db)
-        return used > rule.limit ? try await throttledPage(req) : nil
+        try await overspent(req.application, account, files: files, on: req.db) ? try await throttledPage(req) : nil
+    }
+
+    /// Counts `files` more for the account (a photo sent in the LINE chat counts as an upload); true if that takes
+    /// it past its budget, when none of them may be kept.
+    static func overspent(_ app: Application, _ account: CitizenAccount, files: Int, on db: any Database) async throws -> Bool {
+        guard files > 0 else { return false }
+        let rule = filesPerAccount(app.settings)
+        return try await RateLimiter.count(try key(account), rule, hits: files, on: db) > rule.limit
+    }
+
+    /// True if the account has used this hour's files (nothing counted).
+    static func exhausted(_ app: Application, _ account: CitizenAccount, on db: any Database) async throws -> Bool {
+        let rule = filesPerAccount(app.settings)
+        return try await RateLimiter.count(try key(account), rule, hits: 0, on: db) >= rule.limit
+    }
+
+    /// Counts files already kept (the LINE chat checks `exhausted` first and counts once a photo is in the chat).
+    static func count(_ app: Application, _ account: CitizenAccount, files: Int, on db: any Database) async throws {
+        guard files > 0 else { return }
+        _ = try await RateLimiter.count(try key(account), filesPerAccount(app.settings), hits: files, on: db)
     }
 
     static let busyHeading = "ระบบไม่ว่างชั่วคราว"

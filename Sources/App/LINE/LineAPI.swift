@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Domain
 import Foundation
 import NIOCore
@@ -12,6 +13,14 @@ protocol LineAPI: Sendable {
     func reply(_ channel: LineChannel, replyToken: String, messages: [LineMessage]) async throws
     /// A link token for LINE's account-link flow (valid 10 minutes, once).
     func linkToken(_ channel: LineChannel, userID: String) async throws -> String
+    /// What a user sent as an image (`GET {LINE_DATA_BASE_URL}/v2/bot/message/{id}/content`), written to a file of
+    /// `spool` as it arrives and never more than `maxBytes` of it: a longer one is `.tooLarge` (the rest unread).
+    func content(_ channel: LineChannel, messageID: String, maxBytes: Int, into spool: UploadSpool) async throws -> LineContent
+}
+
+enum LineContent: Sendable {
+    case file(StreamedUpload.File)
+    case tooLarge
 }
 
 enum LinePushResult: Equatable, Sendable {
@@ -32,7 +41,12 @@ struct LineAPIError: Error, CustomStringConvertible, Sendable {
 
 struct LiveLineAPI: LineAPI {
     let client: any Client
+    /// For content, read as a stream (Vapor's client would collect all of it first).
+    var http: HTTPClient? = nil
+    var threadPool: NIOThreadPool? = nil
     var timeout: TimeAmount = .seconds(10)
+    /// The whole photo, from the request to its last byte.
+    var contentTimeout: TimeAmount = .seconds(20)
 
     private struct ReplyBody: Encodable {
         var replyToken: String
@@ -62,6 +76,65 @@ struct LiveLineAPI: LineAPI {
             throw LineAPIError(status: 502, message: "no linkToken in LINE's answer")
         }
         return answer.linkToken
+    }
+
+    func content(_ channel: LineChannel, messageID: String, maxBytes: Int, into spool: UploadSpool) async throws -> LineContent {
+        guard let http, let threadPool else { throw LineAPIError(status: 0, message: "no HTTP client for LINE content") }
+        // LINE's message ids are digits; nothing else goes into the path.
+        guard (1...32).contains(messageID.count), messageID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw LineAPIError(status: 400, message: "not a LINE message id")
+        }
+        // One deadline for the whole fetch: the client's timeout ends when the headers arrive, and its read timeout is
+        // per read, so a server sending a byte a minute would otherwise hold the worker's batch for hours.
+        let limit = contentTimeout
+        return try await withThrowingTaskGroup(of: LineContent?.self) { group in
+            group.addTask { try await self.fetch(http, pool: threadPool, channel, messageID: messageID, maxBytes: maxBytes, into: spool) }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(limit.nanoseconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let content = first else {
+                throw LineAPIError(status: 0, message: "LINE content took longer than \(limit.nanoseconds / 1_000_000_000) s")
+            }
+            return content
+        }
+    }
+
+    private func fetch(
+        _ http: HTTPClient, pool threadPool: NIOThreadPool, _ channel: LineChannel, messageID: String, maxBytes: Int, into spool: UploadSpool
+    ) async throws -> LineContent {
+        var request = HTTPClientRequest(url: channel.dataBase.absoluteString + "/v2/bot/message/\(messageID)/content")
+        request.headers.add(name: "Authorization", value: "Bearer \(channel.accessToken)")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: contentTimeout)
+        } catch {
+            throw LineAPIError(status: 0, message: "\(error)")
+        }
+        guard response.status == .ok else {
+            let text = (try? await response.body.collect(upTo: 1 << 16)).map { String(buffer: $0) } ?? ""
+            let message = (try? JSONDecoder().decode(ErrorAnswer.self, from: Data(text.utf8)).message) ?? response.status.reasonPhrase
+            throw LineAPIError(status: Int(response.status.code), message: message ?? "")
+        }
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes { return .tooLarge }
+        let index = spool.reserve()
+        var size = 0
+        var pending = ByteBuffer()
+        for try await chunk in response.body {
+            size += chunk.readableBytes
+            guard size <= maxBytes else { return .tooLarge }
+            var chunk = chunk
+            pending.writeBuffer(&chunk)
+            if pending.readableBytes >= 256 << 10 {
+                let write = pending
+                pending = ByteBuffer()
+                try await threadPool.runIfActive { try spool.apply([.init(index: index, bytes: write, last: false)]) }
+            }
+        }
+        let rest = pending
+        try await threadPool.runIfActive { try spool.apply([.init(index: index, bytes: rest, last: true)]) }
+        return .file(StreamedUpload.File(filename: "line-\(messageID)", size: size, spool: spool, index: index))
     }
 
     private func send(
@@ -112,7 +185,7 @@ extension Application {
 
     /// LINE's API as the outbox jobs and pages use it; tests may replace it.
     var lineAPI: any LineAPI {
-        get { storage[LineAPIKey.self] ?? LiveLineAPI(client: client) }
+        get { storage[LineAPIKey.self] ?? LiveLineAPI(client: client, http: http.client.shared, threadPool: threadPool) }
         set { storage[LineAPIKey.self] = newValue }
     }
 }

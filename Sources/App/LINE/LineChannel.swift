@@ -9,6 +9,8 @@ struct LineChannel: Sendable {
     let secret: String
     let accessToken: String
     let apiBase: URL
+    /// LINE's content endpoint's host (`LINE_DATA_BASE_URL`).
+    var dataBase: URL = Settings.defaultLineDataBase
 
     enum Problem: Error, Equatable, Sendable {
         case notConfigured
@@ -34,7 +36,8 @@ struct LineChannel: Sendable {
         guard let secret, let token else {
             return .failure(.missingSecrets([secret == nil ? names.secret : nil, token == nil ? names.token : nil].compactMap { $0 }))
         }
-        return .success(LineChannel(tenant: tenant, secret: secret, accessToken: token, apiBase: settings.lineAPIBase))
+        return .success(
+            LineChannel(tenant: tenant, secret: secret, accessToken: token, apiBase: settings.lineAPIBase, dataBase: settings.lineDataBase))
     }
 }
 

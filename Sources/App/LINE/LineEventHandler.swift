@@ -31,26 +31,38 @@ struct LineEventHandler: OutboxHandler {
         let event = payload.event
         guard let userID = event.userID else { return }  // groups and rooms: not served
         let db = app.db
-        let reply: LineMessage?
+        let filing = LineFiling(
+            app: app, channel: channel, userID: userID, linkBase: payload.linkBase, now: now(), eventID: event.webhookEventId, eventTime: event.timestamp,
+            linkOffer: { try await linkOffer(channel, tenant: tenant, userID: userID, linkBase: payload.linkBase) })
+        var replies: [LineMessage] = []
+        var mustArrive = false
         switch event.type {
         case "follow":
             try await LineStore.followed(tenant: tenant.id, userID: userID, now: now(), on: db)
-            reply = LineNotices.greeting(tenant: tenant)
+            replies = [LineNotices.greeting(tenant: tenant)]
         case "unfollow":
             try await LineStore.unfollowed(tenant: tenant.id, userID: userID, now: now(), on: db)
-            reply = nil
         case "message":
-            guard event.message?.type == "text", let text = event.message?.text else {
-                reply = LineNotices.help(tenant: tenant)
-                break
+            guard let message = event.message else { break }
+            if let chat = try await filing.message(message) {
+                replies = chat.messages
+                mustArrive = chat.mustArrive
+            } else if message.type == "text", let text = message.text {
+                replies = [try await answer(LineCommand.parse(text), tenant: tenant, userID: userID, linkBase: payload.linkBase)]
+            } else {
+                replies = [LineNotices.help(tenant: tenant)]
             }
-            reply = try await answer(LineCommand.parse(text), tenant: tenant, userID: userID, linkBase: payload.linkBase)
         case "postback":
             let data = URLComponents(string: "?" + (event.postback?.data ?? ""))?.queryItems ?? []
-            switch data.first(where: { $0.name == "action" })?.value {
-            case "link": reply = try await linkOffer(channel, tenant: tenant, userID: userID, linkBase: payload.linkBase)
-            case "status": reply = try await answer(.status, tenant: tenant, userID: userID, linkBase: payload.linkBase)
-            default: reply = LineNotices.help(tenant: tenant)
+            let action = data.first(where: { $0.name == "action" })?.value ?? ""
+            switch action {
+            case "link": replies = [try await linkOffer(channel, tenant: tenant, userID: userID, linkBase: payload.linkBase)]
+            case "status": replies = [try await answer(.status, tenant: tenant, userID: userID, linkBase: payload.linkBase)]
+            case _ where action == "file" || action.hasPrefix("file-"):
+                let chat = try await filing.postback(action: action, data)
+                replies = chat.messages
+                mustArrive = chat.mustArrive
+            default: replies = [LineNotices.help(tenant: tenant)]
             }
         case "accountLink":
             guard event.link?.result == "ok", let nonce = event.link?.nonce, !nonce.isEmpty,
@@ -60,13 +72,35 @@ struct LineEventHandler: OutboxHandler {
             try await AuditLog.record(
                 .lineLinked, actor: AuditActor(id: citizenID, name: citizen.fullName), tenant: tenant.slug,
                 detail: "\(citizen.fullName) (\(citizen.maskedNationalID)) ผ่าน LINE", ip: "LINE", on: db)
-            reply = LineNotices.linked(tenant: tenant, name: citizen.fullName)
+            replies = [LineNotices.linked(tenant: tenant, name: citizen.fullName)]
         default:
-            reply = nil
+            break
         }
-        guard let reply, let token = event.replyToken, !token.isEmpty else { return }
+        guard !replies.isEmpty else { return }
+        let messages = Array(replies.prefix(5))
+        guard let token = event.replyToken, !token.isEmpty else {
+            if mustArrive { try await push(channel, to: userID, messages: messages, key: event.webhookEventId ?? "") }
+            return
+        }
         do {
-            try await app.lineAPI.reply(channel, replyToken: token, messages: [reply])
+            try await app.lineAPI.reply(channel, replyToken: token, messages: messages)
+        } catch let error as LineAPIError where !error.isRetryable {
+            // The reply token is spent or expired (a retried job, a slow photo): what must arrive is pushed instead.
+            guard mustArrive else { throw OutboxFailure.permanent(error.description) }
+            try await push(channel, to: userID, messages: messages, key: event.webhookEventId ?? "")
+        }
+    }
+
+    /// A push of what a reply could not carry, with a retry key from the event: sent once however often it is tried.
+    func push(_ channel: LineChannel, to userID: String, messages: [LineMessage], key: String) async throws {
+        struct Body: Encodable {
+            var to: String
+            var messages: [LineMessage]
+        }
+        do {
+            _ = try await app.lineAPI.push(
+                channel, body: try JSONEncoder.line.encode(Body(to: userID, messages: messages)),
+                retryKey: LinePushMessage.retryKey(for: "line-event-push:\(channel.tenant.id):\(key)"))
         } catch let error as LineAPIError where !error.isRetryable {
             throw OutboxFailure.permanent(error.description)
         }

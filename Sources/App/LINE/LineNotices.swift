@@ -166,9 +166,10 @@ enum LineNotices {
     }
 
     static func help(tenant: Tenant) -> LineMessage {
-        .text(
-            "พิมพ์ “สถานะ” เพื่อดูคำร้องล่าสุด หรือพิมพ์เลขที่คำร้อง เช่น \(tenant.config.code)-\(ThaiDate.buddhistYear(of: Date()))-000042 เพื่อดูคำร้องนั้น สอบถามเพิ่มเติมโทร \(tenant.config.contact.phone)"
-        )
+        .quickReply(
+            .text(
+                "พิมพ์ “สถานะ” เพื่อดูคำร้องล่าสุด หรือพิมพ์เลขที่คำร้อง เช่น \(tenant.config.code)-\(ThaiDate.buddhistYear(of: Date()))-000042 เพื่อดูคำร้องนั้น พิมพ์ “แจ้งเรื่อง” เพื่อแจ้งเรื่องร้องเรียนพร้อมรูปและตำแหน่ง สอบถามเพิ่มเติมโทร \(tenant.config.contact.phone)"
+            ), [LineQuickReply("แจ้งเรื่อง", .message(text: "แจ้งเรื่อง")), LineQuickReply("สถานะ", .message(text: "สถานะ"))])
     }
 
     // MARK: Layout
@@ -179,7 +180,7 @@ enum LineNotices {
             [.text(FlexText(tenant.thaiName, size: "sm", bold: true, color: "#ffffff"))])
     }
 
-    private static func bubble(tenant: Tenant, heading: String, rows: [(String, String)], note: String?, buttons: [LineAction]) -> FlexBubble {
+    static func bubble(tenant: Tenant, heading: String, rows: [(String, String)], note: String?, buttons: [LineAction]) -> FlexBubble {
         var body: [FlexComponent] = [.text(FlexText(heading, size: "lg", bold: true))]
         for (label, value) in rows {
             body.append(

@@ -67,6 +67,8 @@ struct PetitionFiled: NoticeEvent {
     var petition: PetitionFacts
     /// Where the tenant's pages are for the citizen ("http://host/t/slug" or "https://tenant-host").
     var linkBase: String
+    /// Filed in a LINE chat: the chat's own answer told the tracking number, so no LINE push repeats it.
+    var inLineChat: Bool? = nil
 
     var key: String { "petition-filed:\(petition.petitionID.uuidString.lowercased())" }
 }

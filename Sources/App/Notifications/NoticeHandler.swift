@@ -35,14 +35,14 @@ struct NoticeHandler: OutboxHandler {
     private func fanOut(
         _ subject: NoticePolicy.Subject, to r: CitizenNotices.Recipient?, key: String,
         email: (CitizenNotices.Recipient) async throws -> RenderedMail,
-        line: () -> LineMessage
+        line: () -> LineMessage, toldInChat: Bool = false
     ) async throws -> [any OutboxMessage] {
         guard let r else { return [] }
         var out: [any OutboxMessage] = []
         for channel in CitizenNotices.channels(subject, to: r) {
             switch channel {
             case .email: out.append(try await email(r))
-            case .line: if let user = r.lineUserID { out.append(LinePushMessage(to: user, messages: [line()], key: key)) }
+            case .line: if !toldInChat, let user = r.lineUserID { out.append(LinePushMessage(to: user, messages: [line()], key: key)) }
             }
         }
         return out
@@ -57,7 +57,7 @@ struct NoticeHandler: OutboxHandler {
                 LineNotices.filed(
                     tenant: tenant, number: p.number, serviceName: p.serviceName, filedAt: p.filedAt, dueAt: p.dueAt,
                     link: TenantURL.petition(p.number).path(base: e.linkBase))
-            })
+            }, toldInChat: e.inLineChat == true)
     }
 
     private func moved(_ e: PetitionMoved, tenant: Tenant) async throws -> [any OutboxMessage] {

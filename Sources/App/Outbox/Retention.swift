@@ -120,6 +120,13 @@ enum Retention {
             PeriodicSweep(name: "LINE webhook rejections", interval: interval) { db, now in
                 try await bound.run { try await LineStore.sweepRejections(before: now - LineStore.rejectionsKeptFor, limit: $0, on: db) }
             },
+            PeriodicSweep(name: "LINE conversations", interval: interval) { db, now in
+                try await bound.run { limit in
+                    let gone = try await LineConversationStore.sweep(before: now - LineConversationStore.sweptAfter, limit: limit, on: db)
+                    for name in gone.files { await fileStore.delete(name) }  // after the commit: unfinished complaints' photos
+                    return gone.count
+                }
+            },
             PeriodicSweep(name: "staff sign-in addresses", interval: interval) { db, now in
                 try await bound.run { try await StaffSignInGuard.sweep(now: now, limit: $0, on: db) }
             },

@@ -168,22 +168,19 @@ struct PetitionFilingController {
         } catch is ImageWorkPool.Busy {
             return try await UploadBudget.busyPage(req)
         }
-        let result: (petition: PetitionRecord, created: Bool)
+        // The answers were checked against `current`, so that is the version they are stored with.
+        let filing: PetitionStore.Filing
         do {
-            // The answers were checked against `current`, so that is the version they are stored with. The folder's
-            // form is written down as version 1 first if it never was (so the number keeps meaning this form).
-            if current.createdAt == nil { _ = try await FormVersions.pin(tenant: t.tenant, service: service.slug, on: req.db) }
-            let filing = PetitionStore.Filing(
+            filing = PetitionStore.Filing(
                 tenant: t.tenant, citizenID: try account.requireID(), citizenName: account.fullName, menu: menu, service: service,
                 formVersion: current.number, answersJSON: try StoredJSON.encode(answers), attachments: stored,
                 submissionKey: Self.submissionKey(account: account, token: token))
-            result = try await PetitionStore.file(filing, linkBase: CitizenMail.linkBase(req, tenant: t.tenant), on: req.db)
         } catch {
             await PetitionAttachments.delete(stored, app: req.application)
             throw error
         }
-        // A repeated submit: the first one's petition stands, and this one's files are not needed.
-        if !result.created { await PetitionAttachments.delete(stored, app: req.application) } else { req.application.outboxWakeUp.poke() }
+        let result = try await PetitionFiling.file(
+            filing, version: current, linkBase: CitizenMail.linkBase(req, tenant: t.tenant), app: req.application)
         return req.redirect(to: t.url(.petitionFiled(result.petition.number)), redirectType: .normal)
     }
 

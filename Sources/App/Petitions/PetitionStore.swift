@@ -57,7 +57,12 @@ enum PetitionStore {
 
     /// Files the petition, or returns the one this submission key already filed (`created` false), with its
     /// `petition.filed` event in the same transaction (the notifier tells the citizen; links start at `linkBase`).
-    static func file(_ f: Filing, linkBase: String, now: Date = Date(), on db: any Database) async throws -> (petition: PetitionRecord, created: Bool) {
+    /// `alsoWrite` runs in the new petition's transaction (a LINE chat marks itself filed there): if it throws,
+    /// nothing is written.
+    static func file(
+        _ f: Filing, linkBase: String, now: Date = Date(), on db: any Database,
+        alsoWrite: (@Sendable (PetitionRecord, any Database) async throws -> Void)? = nil
+    ) async throws -> (petition: PetitionRecord, created: Bool) {
         do {
             return try await db.writeTransaction { db in
                 if let existing = try await bySubmissionKey(f.submissionKey, tenant: f.tenant, on: db) { return (existing, false) }
@@ -87,13 +92,15 @@ enum PetitionStore {
                 let id = try p.requireID()
                 try await event(
                     tenant: f.tenant, petitionID: id, from: nil, to: .submitted, note: nil,
-                    actor: f.actor ?? Actor(kind: f.channel == .web ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName),
+                    actor: f.actor ?? Actor(kind: [.web, .line].contains(f.channel) ? .citizen : .api, id: f.citizenID ?? f.apiKeyID, name: f.citizenName),
                     now: now, on: db)
                 for a in f.attachments {
                     try await attach(a, tenant: f.tenant, petitionID: id, eventID: nil, now: now, on: db)
                 }
-                try await PetitionFiled(petition: try PetitionFacts(p), linkBase: linkBase).record(tenant: f.tenant, on: db)
+                try await PetitionFiled(petition: try PetitionFacts(p), linkBase: linkBase, inLineChat: f.channel == .line ? true : nil).record(
+                    tenant: f.tenant, on: db)
                 // Last: the counts' rows are shared by every filing of the service and month, so they are held only until the commit.
+                try await alsoWrite?(p, db)
                 try await PetitionCounts.filed(p, on: db)
                 return (p, true)
             }

@@ -68,6 +68,9 @@ public struct Settings: Sendable {
     /// LINE-compatible gateway is named.
     public var lineAPIBase: URL = Settings.defaultLineAPIBase
     public static let defaultLineAPIBase = URL(string: "https://api.line.me")!
+    /// Where LINE keeps what users send (`LINE_DATA_BASE_URL`): images are fetched from its content endpoint.
+    public var lineDataBase: URL = Settings.defaultLineDataBase
+    public static let defaultLineDataBase = URL(string: "https://api-data.line.me")!
     /// Where LINE's account-link dialog is (`LINE_ACCESS_BASE_URL`): LINE's own unless a test server is named.
     public var lineAccessBase: URL = Settings.defaultLineAccessBase
     public static let defaultLineAccessBase = URL(string: "https://access.line.me")!
@@ -220,6 +223,15 @@ public struct Settings: Sendable {
             }
         }
 
+        var lineDataBase = Settings.defaultLineDataBase
+        if let raw = value("LINE_DATA_BASE_URL") {
+            if let u = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw), ["http", "https"].contains(u.scheme ?? ""), u.host != nil {
+                lineDataBase = u
+            } else {
+                problems.append("LINE_DATA_BASE_URL must be an http(s) URL (got '\(raw)')")
+            }
+        }
+
         var lineAccessBase = Settings.defaultLineAccessBase
         if let raw = value("LINE_ACCESS_BASE_URL") {
             if let u = URL(string: raw.hasSuffix("/") ? String(raw.dropLast()) : raw), ["http", "https"].contains(u.scheme ?? ""), u.host != nil {
@@ -306,6 +318,7 @@ public struct Settings: Sendable {
             lineAPIBase: lineAPIBase, lineAccessBase: lineAccessBase, environment: environment
         )
         settings.trustedProxies = trustedProxies
+        settings.lineDataBase = lineDataBase
         settings.migrateOnStart = migrateOnStart
         settings.revision = revision
         settings.metricsAllow = metricsAllow

@@ -5,11 +5,17 @@ public enum LineMessage: Encodable, Sendable, Equatable {
     /// `altText` is what notifications and old clients show: plain text, at most 400 UTF-16 units (LINE counts
     /// Thai vowel and tone marks one by one).
     case flex(altText: String, contents: FlexBubble)
+    /// A message with quick-reply buttons under it (at most 13; LINE shows them until the next message).
+    indirect case quickReply(LineMessage, [LineQuickReply])
 
-    enum CodingKeys: String, CodingKey { case type, text, altText, contents }
+    enum CodingKeys: String, CodingKey { case type, text, altText, contents, quickReply }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try encode(into: &c)
+    }
+
+    private func encode(into c: inout KeyedEncodingContainer<CodingKeys>) throws {
         switch self {
         case .text(let text):
             try c.encode("text", forKey: .type)
@@ -18,7 +24,17 @@ public enum LineMessage: Encodable, Sendable, Equatable {
             try c.encode("flex", forKey: .type)
             try c.encode(altText.linePrefix(utf16: 400), forKey: .altText)
             try c.encode(contents, forKey: .contents)
+        case .quickReply(let message, let items):
+            try message.encode(into: &c)
+            struct Items: Encodable { var items: [LineQuickReply] }
+            if !items.isEmpty { try c.encode(Items(items: Array(items.prefix(13))), forKey: .quickReply) }
         }
+    }
+
+    /// The quick-reply buttons under the message, if any.
+    public var quickReplies: [LineQuickReply] {
+        if case .quickReply(_, let items) = self { return items }
+        return []
     }
 
     /// What a person reads: the text, or the Flex message's alternative text.
@@ -26,6 +42,7 @@ public enum LineMessage: Encodable, Sendable, Equatable {
         switch self {
         case .text(let t): t
         case .flex(let alt, _): alt
+        case .quickReply(let message, _): message.plainText
         }
     }
 }
@@ -192,13 +209,55 @@ public enum LineAction: Encodable, Sendable, Equatable {
         switch self {
         case .uri(let label, let uri):
             try c.encode("uri", forKey: .type)
-            try c.encode(String(label.prefix(40)), forKey: .label)
+            try c.encode(label.lineFitted(40, ellipsis: true), forKey: .label)
             try c.encode(uri, forKey: .uri)
         case .postback(let label, let data, let displayText):
             try c.encode("postback", forKey: .type)
-            try c.encode(String(label.prefix(40)), forKey: .label)
-            try c.encode(String(data.prefix(300)), forKey: .data)
-            try c.encodeIfPresent(displayText.map { String($0.prefix(300)) }, forKey: .displayText)
+            try c.encode(label.lineFitted(40, ellipsis: true), forKey: .label)
+            try c.encode(data.lineFitted(300), forKey: .data)
+            try c.encodeIfPresent(displayText.map { $0.lineFitted(300) }, forKey: .displayText)
+        }
+    }
+}
+
+/// A quick-reply button: a postback, a text sent as if typed, or LINE's camera, photo roll and location pickers.
+public struct LineQuickReply: Encodable, Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case postback(data: String, displayText: String)
+        case message(text: String)
+        case camera
+        case cameraRoll
+        case location
+    }
+
+    public var label: String
+    public var action: Action
+
+    public init(_ label: String, _ action: Action) {
+        self.label = label
+        self.action = action
+    }
+
+    enum CodingKeys: String, CodingKey { case type, action }
+    enum ActionKeys: String, CodingKey { case type, label, data, displayText, text }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("action", forKey: .type)
+        var a = c.nestedContainer(keyedBy: ActionKeys.self, forKey: .action)
+        // LINE takes at most 20 characters on a quick-reply button (UTF-16 units: a Thai vowel or tone mark is one).
+        try a.encode(label.lineFitted(20, ellipsis: true), forKey: .label)
+        switch action {
+        case .postback(let data, let displayText):
+            try a.encode("postback", forKey: .type)
+            try a.encode(data.lineFitted(300), forKey: .data)
+            try a.encode(displayText.lineFitted(300), forKey: .displayText)
+        case .message(let text):
+            try a.encode("message", forKey: .type)
+            try a.encode(text.lineFitted(300), forKey: .text)
+        case .camera: try a.encode("camera", forKey: .type)
+        case .cameraRoll: try a.encode("cameraRoll", forKey: .type)
+        case .location: try a.encode("location", forKey: .type)
         }
     }
 }
@@ -216,5 +275,23 @@ extension String {
             used += n
         }
         return out
+    }
+}
+
+extension String {
+    /// At most `limit` UTF-16 units, which is how LINE counts a field's length (a Thai vowel or tone mark is one,
+    /// most emoji two), cut between characters; with `ellipsis`, a cut one ends in "…" within the limit.
+    public func lineFitted(_ limit: Int, ellipsis: Bool = false) -> String {
+        guard utf16.count > limit else { return self }
+        let room = ellipsis ? limit - 1 : limit
+        var used = 0
+        var out = ""
+        for ch in self {
+            let n = ch.utf16.count
+            guard used + n <= room else { break }
+            used += n
+            out.append(ch)
+        }
+        return ellipsis ? out + "…" : out
     }
 }

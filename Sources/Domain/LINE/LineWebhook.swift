@@ -26,9 +26,34 @@ public struct LineEvent: Codable, Sendable, Equatable {
     }
 
     public struct Message: Codable, Sendable, Equatable {
+        /// Where an image's bytes are: `line` (LINE's content endpoint) or `external` (a URL of the sender's).
+        public struct ContentProvider: Codable, Sendable, Equatable {
+            public var type: String
+        }
+
+        /// Images sent together: each is its own event, `index` of `total`.
+        public struct ImageSet: Codable, Sendable, Equatable {
+            public var id: String?
+            public var index: Int?
+            public var total: Int?
+        }
+
         public var type: String
         public var id: String?
         public var text: String?
+        public var contentProvider: ContentProvider?
+        public var imageSet: ImageSet?
+        /// A location message: the place's name and address as LINE gives them, and its coordinates.
+        public var title: String?
+        public var address: String?
+        public var latitude: Double?
+        public var longitude: Double?
+
+        public init(type: String, id: String? = nil, text: String? = nil) {
+            self.type = type
+            self.id = id
+            self.text = text
+        }
     }
 
     public struct Postback: Codable, Sendable, Equatable {

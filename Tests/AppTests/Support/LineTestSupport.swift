@@ -45,7 +45,10 @@ final class LINEServer: @unchecked Sendable {
 
     /// The settings that point the app's `bangkrathum` channel at this server.
     var settings: [String: String] {
-        ["LINE_API_BASE_URL": baseURL, "LINE_BANGKRATHUM_CHANNEL_SECRET": Self.secret, "LINE_BANGKRATHUM_ACCESS_TOKEN": Self.token]
+        [
+            "LINE_API_BASE_URL": baseURL, "LINE_DATA_BASE_URL": baseURL, "LINE_BANGKRATHUM_CHANNEL_SECRET": Self.secret,
+            "LINE_BANGKRATHUM_ACCESS_TOKEN": Self.token,
+        ]
     }
 
     struct Delivered: Decodable {
@@ -88,6 +91,23 @@ final class LINEServer: @unchecked Sendable {
 
     func linkTokens(_ app: Application) async throws -> [String: String] {
         try await app.client.get(URI(string: baseURL + "/_test/link-tokens")).content.decode([String: String].self)
+    }
+
+    /// What the content endpoint serves for `messageID`: these bytes, or `size` bytes of a JPEG start and filler.
+    func setContent(
+        _ app: Application, messageID: String, data: Data? = nil, size: Int? = nil, redirect: String? = nil, delay: Double? = nil
+    ) async throws {
+        var spec: [String: Any] = ["messageId": messageID]
+        if let redirect { spec["redirect"] = redirect }
+        if let delay { spec["delay"] = delay }
+        if let data { spec["base64"] = data.base64EncodedString() }
+        if let size { spec["size"] = size }
+        let body = try JSONSerialization.data(withJSONObject: spec)
+        let res = try await app.client.post(URI(string: baseURL + "/_test/content")) { req in
+            req.headers.contentType = .json
+            req.body = ByteBuffer(data: body)
+        }
+        guard res.status == .ok else { throw TestFailure("content refused: \(res.status)") }
     }
 
     /// `{"push":[{"status":500}], "hang_seconds": 3}` and the like.

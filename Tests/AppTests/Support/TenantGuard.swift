@@ -23,8 +23,7 @@ final class TenantGuard: @unchecked Sendable {
     /// the platform admin's audit page); `TenantTableListTests` checks this list against the schema.
     static let tenantTables: Set<String> = [
         "access_requests", "citizen_closing_requests", "citizens", "contact_messages", "division_members", "division_seeds", "divisions", "form_versions",
-        "identity_images",
-        "line_link_nonces", "line_users", "line_webhook_rejections", "open311_keys", "petition_attachments",
+        "identity_images", "line_conversations", "line_link_nonces", "line_users", "line_webhook_rejections", "open311_keys", "petition_attachments",
         "petition_counts", "petition_documents", "petition_events", "petition_month_completed", "petition_month_rating", "petition_month_received",
         "petitions", "service_forms",
         "staff_grants",
@@ -95,6 +94,9 @@ final class TenantGuard: @unchecked Sendable {
         },
         Allowance(table: "line_link_nonces", reason: "retention: expired LINE link nonces, in every tenant") {
             $0.hasPrefix("delete from line_link_nonces where id in ( select id from line_link_nonces where expires_at <= ")
+        },
+        Allowance(table: "line_conversations", reason: "retention: LINE complaint chats left for an hour, in every tenant") {
+            $0.hasPrefix("delete from line_conversations where id in ( select id from line_conversations where updated_at < ")
         },
         Allowance(table: "line_webhook_rejections", reason: "retention: old counts of refused webhook requests, in every tenant") {
             $0.hasPrefix("delete from line_webhook_rejections where (tenant_id, hour) in ( select tenant_id, hour from line_webhook_rejections where hour < ")
