@@ -182,13 +182,13 @@ BEGIN;
 INSERT INTO citizens (id, tenant_id, national_id_sealed, national_id_hash, national_id_tail, title, first_name, last_name,
   birth_date, mobile, email, address_house, province_code, district_code, subdistrict_code, postcode, password_hash,
   session_epoch, verification_status, identity_version, terms_accepted_at, created_at, updated_at,
-  notify_status_changes, notify_status_line)
+  notify_status_changes, notify_status_line, email_confirmed_at)
 SELECT md5(:'tenant' || '-line-citizen-' || k)::uuid, :'tenant', 'bench-not-sealed', md5(:'tenant' || '-line-nid-' || k),
   lpad((k % 1000)::text, 3, '0'), (ARRAY['นาย','นาง','นางสาว'])[1 + k % 3],
   (ARRAY['สมชาย','สมหญิง','ประเสริฐ','วิไล','สุนทร','มาลี','ธนากร','กาญจนา','อนุชา','พรทิพย์'])[1 + k % 10],
   (ARRAY['ใจดี','มีสุข','รุ่งเรือง','ศรีสวัสดิ์','ทองคำ','บุญมา','แก้วมณี','สุขสันต์','พิทักษ์','วงศ์ไทย'])[1 + (k / 10) % 10] || k,
   '1980-01-01', '0800000000', 'line-citizen' || k || '@example.com', '1', '65', '6505', '650501', '65110', 'x',
-  0, 'verified', 1, now(), now(), now(), TRUE, TRUE
+  0, 'verified', 1, now(), now(), now(), TRUE, TRUE, now()
 FROM generate_series(1, :n) AS k;
 
 -- One LINE user per citizen, following the Official Account and linked.

@@ -56,6 +56,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let imageWork = ImageWorkPool(threads: settings.imageWorkers, queue: settings.imageQueue) { metrics.recordImageWork($0) }
     app.storage[Application.ImageWorkKey.self] = imageWork
     app.lifecycle.use(ImageWorkPoolLifecycle(pool: imageWork))
+    app.storage[Application.LineContentGateKey.self] = LineContentGate()
     app.storage[Application.NationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret)
     app.storage[Application.StaffNationalIDVaultKey.self] = NationalIDVault(appSecret: settings.appSecret, purpose: "staff-national-id")
 

@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import Testing
 import Vapor
@@ -377,6 +378,36 @@ struct LineFilingTests {
             try await Self.send(app, ["type": "postback", "user": user, "data": "action=file-confirm&c=\(LineNotices.chatTag(atConfirm.id))"])
             #expect(try await PetitionRecord.query(on: app.db).count() == 1)
         }
+    }
+
+    @Test("photos are fetched two at a time per process, each in its turn, and a failed fetch gives its turn back")
+    func contentGate() async throws {
+        let gate = LineContentGate(permits: 2)
+        let state = NIOLockedValueBox((now: 0, most: 0, order: [Int]()))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    do {
+                        _ = try await gate.run { @Sendable () async throws -> Int in
+                            state.withLockedValue { s in
+                                s.now += 1
+                                s.most = max(s.most, s.now)
+                                s.order.append(i)
+                            }
+                            try await Task.sleep(for: .milliseconds(20))
+                            state.withLockedValue { $0.now -= 1 }
+                            if i == 3 { throw LineAPIError(status: 500, message: "scripted") }
+                            return i
+                        }
+                    } catch is LineAPIError {}
+                }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            try await group.waitForAll()
+        }
+        let s = state.withLockedValue { $0 }
+        #expect(s.most == 2, "never more than two at once")
+        #expect(s.order.sorted() == Array(0..<8), "every fetch ran, the failed one's turn was given back")
     }
 
     @Test("the plan: which complaint forms the chat can fill, and in what steps")

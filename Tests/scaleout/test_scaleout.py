@@ -111,8 +111,26 @@ def citizen(s):
         c = bp.Client(s.base)
         c.register(1, SLUG, "scaleout-citizen@example.com")
         cid = st.psql("SELECT id FROM citizens WHERE tenant_id = '%s' AND email = 'scaleout-citizen@example.com';" % SLUG)
+        # Notices go only to a confirmed address: the link in the mail the worker delivered, followed through nginx.
+        c.submit(confirmation_path(s, "scaleout-citizen@example.com"), {})
+        assert st.psql("SELECT count(*) FROM citizens WHERE id = '%s' AND email_confirmed_at IS NOT NULL;" % cid) == "1"
         STATE["citizen"] = (c, cid)
     return STATE["citizen"]
+
+
+def confirmation_path(s, address, timeout=60):
+    """The path of the e-mail confirmation link sent to `address` (waits for the worker to deliver it)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for path in sorted((s.tmp / "mail").glob("*.eml")):
+            msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            if address not in str(msg["To"]):
+                continue
+            m = re.search(r"https?://[^/\s]+(/t/[^/\s]+/confirm-email/[A-Za-z0-9_-]+)", msg.get_body(preferencelist=("plain",)).get_content())
+            if m:
+                return m.group(1)
+        time.sleep(0.3)
+    raise AssertionError("no confirmation mail reached %s" % address)
 
 
 def officer(s):

@@ -320,7 +320,12 @@ struct LineFiling {
         var attempt = 1
         while true {
             do {
-                return try await app.lineAPI.content(channel, messageID: messageID, maxBytes: maxBytes, into: spool)
+                let (api, channel) = (app.lineAPI, channel)
+                let get: @Sendable () async throws -> LineContent = {
+                    try await api.content(channel, messageID: messageID, maxBytes: maxBytes, into: spool)
+                }
+                guard let gate = app.lineContentGate else { return try await get() }
+                return try await gate.run(get)
             } catch let error as LineAPIError where error.isRetryable && attempt < 3 {
                 try await Task.sleep(for: .milliseconds(500 * attempt))
                 attempt += 1
