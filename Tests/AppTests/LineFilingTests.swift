@@ -380,7 +380,7 @@ struct LineFilingTests {
         }
     }
 
-    @Test("photos are fetched two at a time per process, each in its turn, and a failed fetch gives its turn back")
+    @Test("the photo gate lets at most its permits through at once, each in its turn, and a failed fetch gives its turn back")
     func contentGate() async throws {
         let gate = LineContentGate(permits: 2)
         let state = NIOLockedValueBox((now: 0, most: 0, order: [Int]()))
